@@ -1,0 +1,68 @@
+// Pre-decoded instruction cache, indexed by physical address. Each 4 KiB RAM page that has been
+// executed owns a slot of 2048 entries (one per halfword, so ARM and Thumb share the layout):
+//   word 0: op (bits 15:0) | cond (bits 19:16) | Thumb flag (bit 31), 0 = not decoded yet
+//   word 1: the raw instruction (Thumb 32-bit: first halfword in bits 31:16)
+// Coherence: a page with a slot is never entered in a write TLB, so every store to it takes the
+// slow path, which calls codeWritten() to drop the entries it overlaps. Instruction-cache
+// maintenance drops slots by address, or everything.
+import { PAGEMAP, DCACHE, RAM_PHYS } from "./layout";
+import { tlbFlushWrites } from "../mmu/tlb";
+
+export const SLOT_BYTES: u32 = 2048 * 8;
+export const MAX_SLOTS: u32 = 4096;                 // 16 MiB of code before a full flush
+const SLOT_OWNER: u32 = PAGEMAP + 0x10_0000;        // slot -> ppn + 1
+
+let nextSlot: u32 = 0;
+export let codeEpoch: u32 = 1;                      // bumped whenever slots are dropped: fetch caches re-check
+
+let ramPages: u32 = 0;
+export function dcacheInit(ramBytes: u32): void { ramPages = ramBytes >>> 12; dcacheFlushAll(); }
+
+// Host address of the slot for physical page pa, allocating (and clearing) one if needed.
+export function slotFor(pa: u32): u32 {
+  const ppn = (pa - RAM_PHYS) >>> 12;
+  const m = load<u32>(PAGEMAP + (ppn << 2));
+  if (m != 0) return DCACHE + (m - 1) * SLOT_BYTES;
+  if (nextSlot == MAX_SLOTS) dcacheFlushAll();
+  const s = nextSlot++;
+  store<u32>(PAGEMAP + (ppn << 2), s + 1);
+  store<u32>(SLOT_OWNER + (s << 2), ppn + 1);
+  const base = DCACHE + s * SLOT_BYTES;
+  memory.fill(base, 0, SLOT_BYTES);
+  tlbFlushWrites(); // stores to this page must now take the slow path
+  return base;
+}
+
+export function dcacheFlushAll(): void {
+  for (let s: u32 = 0; s < nextSlot; s++) {
+    const owner = load<u32>(SLOT_OWNER + (s << 2));
+    if (owner != 0) store<u32>(PAGEMAP + ((owner - 1) << 2), 0);
+  }
+  nextSlot = 0;
+  codeEpoch++;
+}
+
+// Drop the decoded entries overlapping a store of `size` bytes at physical pa. A 32-bit
+// instruction starting up to 2 bytes before pa overlaps too.
+export function codeWritten(pa: u32, size: u32): void {
+  const ppn = (pa - RAM_PHYS) >>> 12;
+  const m = load<u32>(PAGEMAP + (ppn << 2));
+  if (m == 0) return;
+  const base = DCACHE + (m - 1) * SLOT_BYTES;
+  let first = (pa & 0xfff) >>> 1;
+  first = first >= 1 ? first - 1 : 0;
+  let last = ((pa & 0xfff) + size - 1) >>> 1;
+  if (last > 2047) last = 2047;
+  for (let i = first; i <= last; i++) store<u64>(base + (i << 3), 0);
+  // A 32-bit Thumb instruction at the very end of the previous page is never cached (see run.ts).
+}
+
+// ICIMVAU / ICIALLU etc.: drop the page holding pa, or everything.
+export function dcacheFlushPage(pa: u32): void {
+  if (pa - RAM_PHYS >= (ramPages << 12)) return;
+  const ppn = (pa - RAM_PHYS) >>> 12;
+  const m = load<u32>(PAGEMAP + (ppn << 2));
+  if (m == 0) return;
+  memory.fill(DCACHE + (m - 1) * SLOT_BYTES, 0, SLOT_BYTES);
+  codeEpoch++;
+}

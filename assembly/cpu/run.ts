@@ -1,0 +1,199 @@
+// The execution loop. run(budget) alternates between the outer loop (device events, interrupts,
+// WFI, stop requests: once per block) and the inner loop, which executes pre-decoded instructions
+// from the physically indexed decode cache until ICOUNT reaches sliceEnd. Anything that changes
+// what the inner loop assumed (mode, masks, translation, code) calls breakSlice().
+import {
+  STATE, ICOUNT, STOP_BUDGET, STOP_IDLE, STOP_HOST, STOP_WFI_WALL, STOP_REASON, STATE_SIZE,
+  IFSR, IFAR, RAM, PAGEMAP, DCACHE, UART_TX,
+} from "./layout";
+import {
+  curPC, sliceEnd, setCurPC, setNextPC, takeBranch, branched, setFault, setSliceEnd, setR, getRest, setCPSR,
+  syncFromState, setOnModeChange, privileged, getN, getZ, getC, getV, PSR_T, PSR_I, PSR_F,
+} from "./state";
+import { takeIRQ, takeFIQ, takePrefetchAbort, takeUndef, resetExceptionTracking } from "./exceptions";
+import { requestStop, stopPending, clearStop } from "./stop";
+import { wfiPending, clearWfi } from "./wfi";
+import { cp15Reset } from "./cp15";
+import { slotFor, dcacheInit } from "./dcache";
+import { decodeA32, execA32 } from "../decode/a32.gen";
+import { translateFetch, xlFsr } from "../mmu/mmu";
+import { tlbSelect, tlbFlushAll } from "../mmu/tlb";
+import { busReset, setRamSize, devicesUpdate, ramHost } from "../bus/bus";
+import { cycles, nextEventCycle, extraCycles, addCycles, NEVER, wallMode } from "../bus/clock";
+import { intcIrq, intcFiq } from "../dev/intc";
+import { clearExclusive } from "../isa/ldst";
+
+export const INIT_OK: u32 = 0;
+export const INIT_BAD_SIZE: u32 = 1;
+export const INIT_NO_MEMORY: u32 = 2;
+export const INIT_LAYOUT: u32 = 3;
+
+function modeChanged(): void { tlbSelect(privileged); }
+
+export function coreInit(ramBytes: u32): u32 {
+  if (ramBytes == 0 || (ramBytes & 0xfffff) != 0 || ramBytes > 0x4000_0000) return INIT_BAD_SIZE;
+  if (__heap_base > STATE) return INIT_LAYOUT;
+  const need = (RAM + ramBytes) >>> 16;
+  const have = <u32>memory.size();
+  if (need > have && memory.grow(need - have) < 0) return INIT_NO_MEMORY;
+  setRamSize(ramBytes);
+  setOnModeChange(modeChanged);
+  memory.fill(STATE, 0, STATE_SIZE);
+  memory.fill(UART_TX, 0, 16);
+  memory.fill(PAGEMAP, 0, DCACHE - PAGEMAP);
+  dcacheInit(ramBytes);
+  coreReset();
+  return INIT_OK;
+}
+
+// Power-on reset (B1.8.1): SVC mode, A/I/F masked, ARM state, MMU off, PC = 0 (the host then
+// points PC at the loaded image's entry).
+export function coreReset(): void {
+  for (let n: u32 = 0; n < 16; n++) setR(n, 0);
+  memory.fill(STATE + 0x060, 0, 0x0c0); // banks
+  store<u64>(STATE + ICOUNT, 0);
+  store<u64>(STATE, 0, 0x138);
+  cp15Reset();
+  setCPSR(0x000001d3);
+  syncFromState();
+  tlbFlushAll();
+  clearExclusive();
+  clearWfi();
+  clearStop();
+  resetExceptionTracking();
+  busReset();
+  setCurPC(0);
+}
+
+export function requestHostStop(): void { requestStop(STOP_HOST, 0); }
+
+// ConditionPassed (A8.3.1) for cond != AL
+@inline function condPassed(c: u32): bool {
+  switch (c) {
+    case 0: return getZ() != 0;
+    case 1: return getZ() == 0;
+    case 2: return getC() != 0;
+    case 3: return getC() == 0;
+    case 4: return getN() != 0;
+    case 5: return getN() == 0;
+    case 6: return getV() != 0;
+    case 7: return getV() == 0;
+    case 8: return getC() != 0 && getZ() == 0;
+    case 9: return getC() == 0 || getZ() != 0;
+    case 10: return getN() == getV();
+    case 11: return getN() != getV();
+    case 12: return getZ() == 0 && getN() == getV();
+    case 13: return getZ() != 0 || getN() != getV();
+  }
+  return true;
+}
+
+function prefetchAbort(pc: u32): void {
+  store<u32>(STATE + IFSR, xlFsr);
+  store<u32>(STATE + IFAR, pc);
+  setCurPC(pc);
+  takePrefetchAbort();
+}
+
+// Cold paths of the inner loop live in their own functions (kept out of line by being reachable
+// from the export list too) so the loop itself keeps its few variables in registers.
+let fetchHost: u32 = 0;
+
+// Translate a new fetch page: returns its decode slot and sets fetchHost, or takes the prefetch
+// abort and returns 0.
+export function fetchRefill(pc: u32): u32 {
+  const pa = translateFetch(pc);
+  if (xlFsr != 0) { prefetchAbort(pc); return 0; }
+  fetchHost = ramHost(pa & 0xfffff000);
+  return slotFor(pa);
+}
+
+// Decode the ARM instruction at pc into entry e; returns the entry's first word.
+export function decodeMiss(e: u32, pc: u32): u32 {
+  const raw = load<u32>(fetchHost + (pc & 0xffc));
+  let cond = raw >>> 28;
+  if (cond == 15) cond = 14;
+  const w = decodeA32(raw) | (cond << 16);
+  store<u32>(e, w);
+  store<u32>(e, raw, 4);
+  return w;
+}
+
+// Thumb execution arrives with the Thumb-2 work: until then it is UNDEFINED.
+export function thumbUndefined(pc: u32): void {
+  setCurPC(pc); setNextPC(pc + 2);
+  takeUndef();
+}
+
+// Inner loop: one pre-decoded instruction per iteration. The instruction set state (T) is
+// cached for the slice: every change of CPSR.T breaks the slice.
+function execLoop(): void {
+  let pc = curPC;
+  let pageVA: u32 = 1;      // virtual page the cached slot belongs to (1 = none)
+  let slot: u32 = 0;
+  let ic = load<u64>(STATE + ICOUNT);
+  const tflag: u32 = (getRest() & PSR_T) != 0 ? 0x8000_0000 : 0;
+  while (ic < sliceEnd) {
+    if ((pc & 0xfffff000) != pageVA) {
+      slot = fetchRefill(pc);
+      if (slot == 0) { pc = takeBranch(); break; }
+      pageVA = pc & 0xfffff000;
+    }
+    const e = slot + ((pc & 0xffe) << 2);
+    let w = load<u32>(e);
+    if (w == 0 || (w & 0x8000_0000) != tflag) {
+      if (tflag != 0) {
+        ic++;
+        store<u64>(STATE + ICOUNT, ic);
+        thumbUndefined(pc);
+        pc = takeBranch();
+        continue;
+      }
+      w = decodeMiss(e, pc);
+    }
+    const raw = load<u32>(e, 4);
+    setCurPC(pc);
+    setR(15, pc + 8);
+    ic++;
+    store<u64>(STATE + ICOUNT, ic);
+    const cond = (w >>> 16) & 0xf;
+    if (cond == 14 || condPassed(cond)) execA32(w & 0xffff, raw);
+    if (branched) pc = takeBranch(); else pc += 4;
+  }
+  setCurPC(pc);
+}
+
+// Run at most `budget` instructions. Returns the STOP_* reason.
+export function run(budget: u32): u32 {
+  clearStop();
+  const end = load<u64>(STATE + ICOUNT) + <u64>budget;
+  while (!stopPending) {
+    setFault(false);
+    if (wallMode || cycles() >= nextEventCycle) devicesUpdate();
+    // Interrupts are taken between instructions; FIQ has priority (B1.8.6)
+    const rest = getRest();
+    if (intcFiq() && (rest & PSR_F) == 0) { clearWfi(); takeFIQ(curPC); setCurPC(takeBranch()); setFault(false); }
+    else if (intcIrq() && (rest & PSR_I) == 0) { clearWfi(); takeIRQ(curPC); setCurPC(takeBranch()); setFault(false); }
+    if (wfiPending) {
+      if (intcIrq() || intcFiq()) { clearWfi(); continue; } // wakes even when masked
+      if (nextEventCycle == NEVER) { requestStop(STOP_IDLE, 0); break; }
+      if (wallMode) { requestStop(STOP_WFI_WALL, 0); break; }
+      const now = cycles();
+      if (nextEventCycle > now) addCycles(nextEventCycle - now); // fast-forward virtual time
+      devicesUpdate();
+      continue;
+    }
+    const ic = load<u64>(STATE + ICOUNT);
+    if (ic >= end) { requestStop(STOP_BUDGET, 0); break; }
+    let lim = end;
+    if (nextEventCycle != NEVER && !wallMode) {
+      const extra = extraCycles();
+      const evIc = nextEventCycle > extra ? nextEventCycle - extra : 0;
+      if (evIc < lim) lim = evIc > ic ? evIc : ic + 1;
+    }
+    setSliceEnd(lim);
+    execLoop();
+  }
+  setR(15, curPC); // the host sees R15 = next instruction to execute
+  return load<u32>(STATE + STOP_REASON);
+}

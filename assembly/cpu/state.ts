@@ -1,0 +1,174 @@
+// Architectural CPU state: general registers, CPSR/SPSR, mode banking (ARM ARM B1.3).
+// Registers of the current mode live in R0..R15 at fixed offsets; the other modes' banked copies sit
+// in BANKS/FIQ_R8/USR_R8 and are swapped on a mode change.
+import {
+  STATE, R_BASE, NF, ZF, CF, VF, CPSR_REST, BANKS, FIQ_R8, USR_R8, ICOUNT, SCRATCH,
+} from "./layout";
+
+export const STATE_SCRATCH: u32 = STATE + SCRATCH;
+
+export const MODE_USR: u32 = 0x10;
+export const MODE_FIQ: u32 = 0x11;
+export const MODE_IRQ: u32 = 0x12;
+export const MODE_SVC: u32 = 0x13;
+export const MODE_MON: u32 = 0x16;
+export const MODE_ABT: u32 = 0x17;
+export const MODE_UND: u32 = 0x1b;
+export const MODE_SYS: u32 = 0x1f;
+
+export const PSR_T: u32 = 1 << 5;
+export const PSR_F: u32 = 1 << 6;
+export const PSR_I: u32 = 1 << 7;
+export const PSR_A: u32 = 1 << 8;
+export const PSR_E: u32 = 1 << 9;
+export const PSR_Q: u32 = 1 << 27;
+
+// --- execution globals (not architectural, rebuilt from state when a slice starts) -------------
+export let curPC: u32 = 0;     // address of the instruction being executed
+export let nextPC: u32 = 0;    // branch target, valid while `branched` is set
+export let branched: bool = false; // the current instruction wrote the PC (or took an exception)
+export let sliceEnd: u64 = 0;  // the inner loop leaves when ICOUNT reaches this; 0 forces a re-check
+export let privileged: bool = true;
+export let curMode: u32 = MODE_SVC;
+export let fault: bool = false; // set by a memory access that raised an abort: the handler must stop
+
+export function setCurPC(v: u32): void { curPC = v; }
+// Every PC write goes through here; the run loop otherwise just steps to the next instruction,
+// which keeps the PC out of memory on the common path.
+@inline export function setNextPC(v: u32): void { nextPC = v; branched = true; }
+export function takeBranch(): u32 { branched = false; return nextPC; }
+export function setFault(v: bool): void { fault = v; }
+export function breakSlice(): void { sliceEnd = 0; }
+export function setSliceEnd(v: u64): void { sliceEnd = v; }
+
+@inline export function getR(n: u32): u32 { return load<u32>(STATE + R_BASE + (n << 2)); }
+@inline export function setR(n: u32, v: u32): void { store<u32>(STATE + R_BASE + (n << 2), v); }
+
+@inline export function getN(): u32 { return load<u32>(STATE + NF); }
+@inline export function getZ(): u32 { return load<u32>(STATE + ZF); }
+@inline export function getC(): u32 { return load<u32>(STATE + CF); }
+@inline export function getV(): u32 { return load<u32>(STATE + VF); }
+@inline export function setNZ(r: u32): void {
+  store<u32>(STATE + NF, r >>> 31);
+  store<u32>(STATE + ZF, u32(r == 0));
+}
+@inline export function setC(c: u32): void { store<u32>(STATE + CF, c); }
+@inline export function setV(v: u32): void { store<u32>(STATE + VF, v); }
+@inline export function getRest(): u32 { return load<u32>(STATE + CPSR_REST); }
+@inline export function setRest(v: u32): void { store<u32>(STATE + CPSR_REST, v); }
+@inline export function thumb(): bool { return (getRest() & PSR_T) != 0; }
+
+@inline export function icount(): u64 { return load<u64>(STATE + ICOUNT); }
+@inline export function setIcount(v: u64): void { store<u64>(STATE + ICOUNT, v); }
+
+export function getCPSR(): u32 {
+  return (getN() << 31) | (getZ() << 30) | (getC() << 29) | (getV() << 28) | getRest();
+}
+
+// Bank slot of a mode (ARM ARM B1.3.2); -1 for encodings that are not a mode of this CPU.
+export function bankOf(mode: u32): i32 {
+  switch (mode) {
+    case MODE_USR: case MODE_SYS: return 0;
+    case MODE_FIQ: return 1;
+    case MODE_IRQ: return 2;
+    case MODE_SVC: return 3;
+    case MODE_ABT: return 4;
+    case MODE_UND: return 5;
+    case MODE_MON: return 6;
+  }
+  return -1;
+}
+
+@inline export function validMode(mode: u32): bool {
+  // Monitor mode needs the Security Extensions' secure state, which vm7 does not model.
+  return mode != MODE_MON && bankOf(mode) >= 0;
+}
+
+@inline function bankAddr(bank: i32): u32 { return STATE + BANKS + (<u32>bank << 4); }
+
+export function getSPSR(): u32 {
+  const b = bankOf(curMode);
+  if (b <= 0) return getCPSR(); // UNPREDICTABLE in User/System mode: read the CPSR
+  return load<u32>(bankAddr(b), 8);
+}
+export function setSPSR(v: u32): void {
+  const b = bankOf(curMode);
+  if (b <= 0) return; // UNPREDICTABLE in User/System mode: ignored
+  store<u32>(bankAddr(b), v, 8);
+}
+export function getSPSRof(mode: u32): u32 { const b = bankOf(mode); return b <= 0 ? 0 : load<u32>(bankAddr(b), 8); }
+export function setSPSRof(mode: u32, v: u32): void { const b = bankOf(mode); if (b > 0) store<u32>(bankAddr(b), v, 8); }
+
+// Read/write R13/R14 of a given mode whether or not it is current (SRS, LDM/STM user bank, MRS banked).
+export function getBankedR(mode: u32, n: u32): u32 {
+  const cur = bankOf(curMode), b = bankOf(mode);
+  if (n >= 13) return b == cur ? getR(n) : load<u32>(bankAddr(b) + ((n - 13) << 2));
+  if (n >= 8) {
+    const curFiq = curMode == MODE_FIQ, wantFiq = mode == MODE_FIQ;
+    if (curFiq == wantFiq) return getR(n);
+    return load<u32>(STATE + (wantFiq ? FIQ_R8 : USR_R8) + ((n - 8) << 2));
+  }
+  return getR(n);
+}
+export function setBankedR(mode: u32, n: u32, v: u32): void {
+  const cur = bankOf(curMode), b = bankOf(mode);
+  if (n >= 13) { if (b == cur) setR(n, v); else store<u32>(bankAddr(b) + ((n - 13) << 2), v); return; }
+  if (n >= 8) {
+    const curFiq = curMode == MODE_FIQ, wantFiq = mode == MODE_FIQ;
+    if (curFiq == wantFiq) setR(n, v);
+    else store<u32>(STATE + (wantFiq ? FIQ_R8 : USR_R8) + ((n - 8) << 2), v);
+    return;
+  }
+  setR(n, v);
+}
+
+// Hook run after every privilege/mode change (the MMU selects its TLB set); set by the CPU wiring.
+export let onModeChange: () => void = noop;
+function noop(): void {}
+export function setOnModeChange(f: () => void): void { onModeChange = f; }
+
+// Switch the register file to `mode`, saving the current mode's banked registers (B1.3.2).
+export function switchMode(mode: u32): void {
+  const from = curMode;
+  if (from == mode) return;
+  const fb = bankOf(from), tb = bankOf(mode);
+  if (fb != tb) {
+    store<u32>(bankAddr(fb), getR(13));
+    store<u32>(bankAddr(fb), getR(14), 4);
+    setR(13, load<u32>(bankAddr(tb)));
+    setR(14, load<u32>(bankAddr(tb), 4));
+  }
+  if ((from == MODE_FIQ) != (mode == MODE_FIQ)) {
+    const save = from == MODE_FIQ ? FIQ_R8 : USR_R8;
+    const restore = from == MODE_FIQ ? USR_R8 : FIQ_R8;
+    for (let i: u32 = 0; i < 5; i++) {
+      store<u32>(STATE + save + (i << 2), getR(8 + i));
+      setR(8 + i, load<u32>(STATE + restore + (i << 2)));
+    }
+  }
+  curMode = mode;
+  const priv = mode != MODE_USR;
+  if (priv != privileged) { privileged = priv; }
+  onModeChange();
+}
+
+// Write the whole CPSR as an exception return or reset does (mode change included).
+// Invalid mode encodings keep the current mode (UNPREDICTABLE in the ARM ARM).
+export function setCPSR(v: u32): void {
+  store<u32>(STATE + NF, v >>> 31);
+  store<u32>(STATE + ZF, (v >>> 30) & 1);
+  store<u32>(STATE + CF, (v >>> 29) & 1);
+  store<u32>(STATE + VF, (v >>> 28) & 1);
+  let mode = v & 0x1f;
+  if (!validMode(mode)) mode = curMode;
+  setRest((v & 0x0fffffe0) | mode);
+  switchMode(mode);
+  breakSlice(); // the I/F masks or privilege may have changed: re-check interrupts and the TLB set
+}
+
+// Called once at reset/after a snapshot restore so that the globals agree with the stored CPSR.
+export function syncFromState(): void {
+  curMode = getRest() & 0x1f;
+  privileged = curMode != MODE_USR;
+  onModeChange();
+}

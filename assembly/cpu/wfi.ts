@@ -1,0 +1,8 @@
+// Wait-for-interrupt requests (ARM ARM B1.8.13, A8.8.425 WFI): the instruction completes at once and
+// the run loop then idles the core until an interrupt is pending (masked or not), fast-forwarding
+// virtual time to the next device event.
+import { breakSlice } from "./state";
+
+export let wfiPending: bool = false;
+export function requestWfi(): void { wfiPending = true; breakSlice(); }
+export function clearWfi(): void { wfiPending = false; }

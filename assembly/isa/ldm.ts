@@ -1,0 +1,66 @@
+// Block transfers (ARM ARM A8.8.58-61 LDM*, A8.8.199-202 STM*, B9.3.5-6 LDM/STM user registers,
+// B9.3.7 LDM exception return): cccc 100P USWL nnnn rrrr rrrr rrrr rrrr.
+// Loads gather every word before any register changes, so an abort leaves the registers intact.
+import {
+  getR, setR, fault, getBankedR, setBankedR, getSPSR, MODE_USR, STATE_SCRATCH,
+} from "../cpu/state";
+import { read32, write32, checkAligned } from "../mmu/mmu";
+import { bxWritePC } from "./alu";
+import { exceptionReturn } from "../cpu/psr";
+
+// Lowest address of the transfer: IA base, IB base+4, DA base-4n+4, DB base-4n (A8.8.58-61).
+@inline function startAddr(i: u32, base: u32, count: u32): u32 {
+  const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
+  if (u != 0) return p != 0 ? base + 4 : base;
+  return p != 0 ? base - (count << 2) : base - (count << 2) + 4;
+}
+
+export function ldm(i: u32): void {
+  const n = (i >>> 16) & 15;
+  const list = i & 0xffff;
+  const count = <u32>popcnt<u32>(list);
+  const base = getR(n);
+  let addr = startAddr(i, base, count);
+  if (!checkAligned(addr, 3, false)) return;
+  // Gather into scratch memory first (no allocation: fixed area in the state block).
+  let k: u32 = 0;
+  for (let r: u32 = 0; r < 16; r++) {
+    if ((list & (1 << r)) == 0) continue;
+    const v = read32(addr);
+    if (fault) return;
+    store<u32>(STATE_SCRATCH + (k << 2), v);
+    addr += 4; k++;
+  }
+  const userBank = (i & (1 << 22)) != 0 && (list & 0x8000) == 0;
+  if ((i & (1 << 21)) != 0) setR(n, (i & (1 << 23)) != 0 ? base + (count << 2) : base - (count << 2));
+  k = 0;
+  for (let r: u32 = 0; r < 15; r++) {
+    if ((list & (1 << r)) == 0) continue;
+    const v = load<u32>(STATE_SCRATCH + (k << 2));
+    if (userBank) setBankedR(MODE_USR, r, v); else setR(r, v);
+    k++;
+  }
+  if ((list & 0x8000) != 0) {
+    const pcv = load<u32>(STATE_SCRATCH + (k << 2));
+    if ((i & (1 << 22)) != 0) exceptionReturn(pcv, getSPSR()); // LDM (exception return)
+    else bxWritePC(pcv);                                       // LoadWritePC interworks
+  }
+}
+
+export function stm(i: u32): void {
+  const n = (i >>> 16) & 15;
+  const list = i & 0xffff;
+  const count = <u32>popcnt<u32>(list);
+  const base = getR(n);
+  let addr = startAddr(i, base, count);
+  if (!checkAligned(addr, 3, true)) return;
+  const userBank = (i & (1 << 22)) != 0;
+  for (let r: u32 = 0; r < 16; r++) {
+    if ((list & (1 << r)) == 0) continue;
+    const v = userBank ? getBankedR(MODE_USR, r) : getR(r);
+    write32(addr, v);
+    if (fault) return;
+    addr += 4;
+  }
+  if ((i & (1 << 21)) != 0) setR(n, (i & (1 << 23)) != 0 ? base + (count << 2) : base - (count << 2));
+}

@@ -1,0 +1,263 @@
+// VMSAv7 short-descriptor translation (ARM ARM B3.5), domains and access permissions (B3.7),
+// alignment checking (A3.2.1) and the data/instruction access paths used by the ISA handlers.
+// Faults are return codes: a failed access records DFSR/DFAR (or IFSR/IFAR), enters the abort
+// exception and sets `fault`; the caller checks `fault` and stops the instruction.
+import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, DFSR, DFAR, PAGEMAP, RAM_PHYS } from "../cpu/layout";
+import { fault, privileged } from "../cpu/state";
+import { busRead, busWrite, busError, clearBusError, isRam, ramHost } from "../bus/bus";
+import { tlbR, tlbW, tlbX, tlbIndex, tlbInsert, SET_READ, SET_WRITE, SET_FETCH, SET_USER } from "./tlb";
+import { takeDataAbort } from "../cpu/exceptions";
+import { codeWritten } from "../cpu/dcache";
+
+export const ACC_READ: u32 = 0;
+export const ACC_WRITE: u32 = 1;
+export const ACC_EXEC: u32 = 2;
+
+// Fault status codes, FS[4:0] (B3.13.3, short-descriptor format)
+export const FS_ALIGN: u32 = 0x01;
+export const FS_TRANS_SEC: u32 = 0x05;
+export const FS_TRANS_PAGE: u32 = 0x07;
+export const FS_EXTERNAL: u32 = 0x08;
+export const FS_DOMAIN_SEC: u32 = 0x09;
+export const FS_DOMAIN_PAGE: u32 = 0x0b;
+export const FS_EXT_WALK_L1: u32 = 0x0c;
+export const FS_EXT_WALK_L2: u32 = 0x0e;
+export const FS_PERM_SEC: u32 = 0x0d;
+export const FS_PERM_PAGE: u32 = 0x0f;
+
+// Result of the last translate(): physical address on success; on failure xlFsr != 0 holds the
+// status in DFSR/IFSR layout (FS[4] at bit 10, domain in bits 7:4).
+export let xlFsr: u32 = 0;
+export let xlBlockMask: u32 = 0xfffff000;
+
+@inline function sctlr(): u32 { return load<u32>(STATE + SCTLR); }
+@inline function fsrOf(fs: u32, domain: u32): u32 { return (fs & 0xf) | ((fs & 0x10) << 6) | (domain << 4); }
+
+// Read a translation-table descriptor. Walks read physical memory; anything but RAM is an
+// external abort on the walk.
+@inline function walkRead(pa: u32): u32 {
+  if (!isRam(pa)) return 0xffffffff;
+  return load<u32>(ramHost(pa & ~3));
+}
+
+// Translate va for an access of `kind` at the given privilege (B3.5 and B3.7). Returns the
+// physical address, or sets xlFsr.
+export function translate(va: u32, kind: u32, priv: bool): u32 {
+  xlFsr = 0;
+  const sc = sctlr();
+  if ((sc & 1) == 0) { xlBlockMask = 0xfffff000; return va; } // MMU off: flat mapping, no checks
+
+  // Select TTBR0 or TTBR1 by TTBCR.N (B3.5.4)
+  const ttbcr = load<u32>(STATE + TTBCR);
+  const n = ttbcr & 7;
+  let l1: u32;
+  if (n == 0 || (va >>> (32 - n)) == 0) {
+    if ((ttbcr & 0x10) != 0) { xlFsr = fsrOf(FS_TRANS_SEC, 0); return 0; } // PD0
+    const base = load<u32>(STATE + TTBR0) & (0xffffffff << (14 - n)); // TTBR0[31:14-N]
+    l1 = base | (((va << n) >>> (n + 20)) << 2);
+  } else {
+    if ((ttbcr & 0x20) != 0) { xlFsr = fsrOf(FS_TRANS_SEC, 0); return 0; } // PD1
+    l1 = (load<u32>(STATE + TTBR1) & 0xffffc000) | ((va >>> 20) << 2);
+  }
+  if (!isRam(l1)) { xlFsr = fsrOf(FS_EXT_WALK_L1, 0); return 0; }
+  const d1 = walkRead(l1);
+  let pa: u32, domain: u32, ap: u32, xn: u32;
+  let isPage = false;
+  const t1 = d1 & 3;
+  if (t1 == 0 || t1 == 3) { xlFsr = fsrOf(FS_TRANS_SEC, (d1 >>> 5) & 0xf); return 0; }
+  if (t1 == 2) {
+    if ((d1 & (1 << 18)) != 0) { // supersection: 16 MiB, domain 0
+      pa = (d1 & 0xff000000) | (va & 0x00ffffff);
+      domain = 0;
+      xlBlockMask = 0xff000000;
+    } else {
+      pa = (d1 & 0xfff00000) | (va & 0x000fffff);
+      domain = (d1 >>> 5) & 0xf;
+      xlBlockMask = 0xfff00000;
+    }
+    ap = ((d1 >>> 10) & 3) | ((d1 >>> 13) & 4);
+    xn = (d1 >>> 4) & 1;
+  } else {
+    isPage = true;
+    domain = (d1 >>> 5) & 0xf;
+    const l2 = (d1 & 0xfffffc00) | (((va >>> 12) & 0xff) << 2);
+    if (!isRam(l2)) { xlFsr = fsrOf(FS_EXT_WALK_L2, domain); return 0; }
+    const d2 = walkRead(l2);
+    const t2 = d2 & 3;
+    if (t2 == 0) { xlFsr = fsrOf(FS_TRANS_PAGE, domain); return 0; }
+    if (t2 == 1) { // large page, 64 KiB
+      pa = (d2 & 0xffff0000) | (va & 0xffff);
+      xn = (d2 >>> 15) & 1;
+      xlBlockMask = 0xffff0000;
+    } else { // small page, 4 KiB
+      pa = (d2 & 0xfffff000) | (va & 0xfff);
+      xn = d2 & 1;
+      xlBlockMask = 0xfffff000;
+    }
+    ap = ((d2 >>> 4) & 3) | ((d2 >>> 7) & 4);
+  }
+
+  // Domain check (B3.7.3): 00 no access, 01 client (check AP), 11 manager (no check)
+  const dac = (load<u32>(STATE + DACR) >>> (domain << 1)) & 3;
+  if (dac == 3) return pa;
+  if (dac != 1) { xlFsr = fsrOf(isPage ? FS_DOMAIN_PAGE : FS_DOMAIN_SEC, domain); return 0; }
+
+  // Access permissions, AP[2:0] with SCTLR.AFE = 0 (B3.7.1, table B3-8)
+  let ok: bool;
+  if (kind == ACC_WRITE) {
+    ok = priv ? (ap == 1 || ap == 2 || ap == 3) : ap == 3;
+  } else {
+    ok = priv ? (ap != 0 && ap != 4) : (ap == 2 || ap == 3 || ap == 6 || ap == 7);
+    if (kind == ACC_EXEC && xn != 0) ok = false;
+  }
+  if (!ok) { xlFsr = fsrOf(isPage ? FS_PERM_PAGE : FS_PERM_SEC, domain); return 0; }
+  return pa;
+}
+
+// --- data access slow paths --------------------------------------------------------------------
+
+function dataAbort(va: u32, fsr: u32, write: bool): void {
+  store<u32>(STATE + DFSR, fsr | (write ? 1 << 11 : 0));
+  store<u32>(STATE + DFAR, va);
+  takeDataAbort();
+}
+
+// Alignment fault if SCTLR.A requires it, or always for accesses the ARM ARM makes aligned-only
+// (LDM/STM, LDRD/STRD, LDREX/STREX, SWP: callers use checkAligned).
+export function checkAligned(va: u32, mask: u32, write: bool): bool {
+  if ((va & mask) == 0) return true;
+  dataAbort(va, fsrOf(FS_ALIGN, 0), write);
+  return false;
+}
+
+// One access that lies within a page. user = unprivileged access (LDRT/STRT or User mode).
+function accessPage(va: u32, size: u32, write: bool, v: u32, user: bool): u32 {
+  const priv = !user && privileged;
+  const pa = translate(va, write ? ACC_WRITE : ACC_READ, priv);
+  if (xlFsr != 0) { dataAbort(va, xlFsr, write); return 0; }
+  if (isRam(pa)) { // RAM is a whole number of pages, so the access stays inside it
+    const set = (priv ? 0 : SET_USER) + (write ? SET_WRITE : SET_READ);
+    const h = ramHost(pa);
+    if (write) {
+      const ppn = (pa - RAM_PHYS) >>> 12;
+      if (load<u32>(PAGEMAP + (ppn << 2)) != 0) codeWritten(pa, size);
+      else tlbInsert(set, va, h - va, xlBlockMask);
+      if (size == 4) store<u32>(h, v); else if (size == 2) store<u16>(h, <u16>v); else store<u8>(h, <u8>v);
+      return 0;
+    }
+    tlbInsert(set, va, h - va, xlBlockMask);
+    return size == 4 ? load<u32>(h) : size == 2 ? <u32>load<u16>(h) : <u32>load<u8>(h);
+  }
+  clearBusError();
+  let r: u32 = 0;
+  if (write) busWrite(pa, size, v); else r = busRead(pa, size);
+  if (busError) { clearBusError(); dataAbort(va, fsrOf(FS_EXTERNAL, 0), write); return 0; }
+  return r;
+}
+
+export function readSlow(va: u32, size: u32, user: bool): u32 {
+  const mis = va & (size - 1);
+  if (mis != 0) {
+    if ((sctlr() & 2) != 0) { dataAbort(va, fsrOf(FS_ALIGN, 0), false); return 0; }
+    if ((va & 0xfff) > 0x1000 - size) { // crosses a page: byte by byte, little-endian
+      let r: u32 = 0;
+      for (let i: u32 = 0; i < size; i++) {
+        const b = accessPage(va + i, 1, false, 0, user);
+        if (fault) return 0;
+        r |= b << (i << 3);
+      }
+      return r;
+    }
+  }
+  return accessPage(va, size, false, 0, user);
+}
+
+export function writeSlow(va: u32, size: u32, v: u32, user: bool): void {
+  const mis = va & (size - 1);
+  if (mis != 0) {
+    if ((sctlr() & 2) != 0) { dataAbort(va, fsrOf(FS_ALIGN, 0), true); return; }
+    if ((va & 0xfff) > 0x1000 - size) {
+      // Check every byte translates before writing any, so a fault leaves memory unchanged.
+      for (let i: u32 = 0; i < size; i++) {
+        translate(va + i, ACC_WRITE, !user && privileged);
+        if (xlFsr != 0) { dataAbort(va + i, xlFsr, true); return; }
+      }
+      for (let i: u32 = 0; i < size; i++) {
+        accessPage(va + i, 1, true, (v >>> (i << 3)) & 0xff, user);
+        if (fault) return;
+      }
+      return;
+    }
+  }
+  accessPage(va, size, true, v, user);
+}
+
+// --- fast paths (TLB hit: one compare, one add) ------------------------------------------------
+// The tag compare folds in the alignment test: a misaligned address never equals a page tag.
+
+@inline export function read32(va: u32): u32 {
+  const e = tlbR + tlbIndex(va);
+  if (load<u32>(e) == (va & 0xfffff003)) return load<u32>(load<u32>(e, 4) + va);
+  return readSlow(va, 4, false);
+}
+@inline export function read16(va: u32): u32 {
+  const e = tlbR + tlbIndex(va);
+  if (load<u32>(e) == (va & 0xfffff001)) return load<u16>(load<u32>(e, 4) + va);
+  return readSlow(va, 2, false);
+}
+@inline export function read8(va: u32): u32 {
+  const e = tlbR + tlbIndex(va);
+  if (load<u32>(e) == (va & 0xfffff000)) return load<u8>(load<u32>(e, 4) + va);
+  return readSlow(va, 1, false);
+}
+@inline export function write32(va: u32, v: u32): void {
+  const e = tlbW + tlbIndex(va);
+  if (load<u32>(e) == (va & 0xfffff003)) { store<u32>(load<u32>(e, 4) + va, v); return; }
+  writeSlow(va, 4, v, false);
+}
+@inline export function write16(va: u32, v: u32): void {
+  const e = tlbW + tlbIndex(va);
+  if (load<u32>(e) == (va & 0xfffff001)) { store<u16>(load<u32>(e, 4) + va, <u16>v); return; }
+  writeSlow(va, 2, v, false);
+}
+@inline export function write8(va: u32, v: u32): void {
+  const e = tlbW + tlbIndex(va);
+  if (load<u32>(e) == (va & 0xfffff000)) { store<u8>(load<u32>(e, 4) + va, <u8>v); return; }
+  writeSlow(va, 1, v, false);
+}
+
+// Unprivileged accesses (LDRT/STRT and friends, A8.8.x "T" forms): always checked as User.
+export function readUser(va: u32, size: u32): u32 { return readSlow(va, size, true); }
+export function writeUser(va: u32, size: u32, v: u32): void { writeSlow(va, size, v, true); }
+
+// Translate an instruction fetch; returns the physical address or sets xlFsr (external abort
+// for non-RAM targets is decided by the caller, which needs RAM to decode from).
+export function translateFetch(va: u32): u32 {
+  const e = tlbX + tlbIndex(va);
+  if (load<u32>(e) == (va & 0xfffff000)) return load<u32>(e, 4) + va;
+  const pa = translate(va, ACC_EXEC, privileged);
+  if (xlFsr != 0) return 0;
+  if (!isRam(pa)) { xlFsr = fsrOf(FS_EXTERNAL, 0); return 0; }
+  tlbInsert(privileged ? SET_FETCH : SET_USER + SET_FETCH, va, pa - va, xlBlockMask);
+  return pa;
+}
+
+// Debug/host access: translate with the current privilege without side effects on the CPU
+// (no abort taken, no TLB fill). Returns false in `debugOk` on failure.
+export let debugOk: bool = true;
+export function debugRead8(va: u32): u32 {
+  const pa = translate(va, ACC_READ, privileged);
+  if (xlFsr != 0) { debugOk = false; return 0; }
+  clearBusError();
+  const r = isRam(pa) ? <u32>load<u8>(ramHost(pa)) : busRead(pa, 1);
+  if (busError) { clearBusError(); debugOk = false; }
+  return r;
+}
+export function debugWrite8(va: u32, v: u32): void {
+  const pa = translate(va, ACC_WRITE, privileged);
+  if (xlFsr != 0 || !isRam(pa)) { debugOk = false; return; }
+  store<u8>(ramHost(pa), <u8>v);
+  const ppn = (pa - RAM_PHYS) >>> 12;
+  if (load<u32>(PAGEMAP + (ppn << 2)) != 0) codeWritten(pa, 1);
+}
+export function setDebugOk(v: bool): void { debugOk = v; }
