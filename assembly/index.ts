@@ -21,18 +21,26 @@ export const LAYOUT_STATE: u32 = L.STATE;
 export const LAYOUT_RAM: u32 = L.RAM;
 export const LAYOUT_RAM_PHYS: u32 = L.RAM_PHYS;
 export const LAYOUT_UART_TX: u32 = L.UART_TX;
-export const LAYOUT_UART_TX_SIZE: u32 = L.UART_TX_SIZE;
+export const LAYOUT_UART_TX_DATA: u32 = L.UART_TX_DATA;
+export const LAYOUT_UART_TX_CAP: u32 = L.UART_TX_CAP;
 export const OFF_R: u32 = L.R_BASE;
 export const OFF_ICOUNT: u32 = L.ICOUNT;
 export const OFF_STOP_REASON: u32 = L.STOP_REASON;
 export const OFF_STOP_INFO: u32 = L.STOP_INFO;
 export const OFF_CP15: u32 = L.CP15;
-export const OFF_SCTLR: u32 = L.SCTLR;
-export const OFF_DFSR: u32 = L.DFSR;
-export const OFF_DFAR: u32 = L.DFAR;
-export const OFF_IFSR: u32 = L.IFSR;
-export const OFF_IFAR: u32 = L.IFAR;
 export const STATE_SIZE: u32 = L.STATE_SIZE;
+// Stop reasons and fatal codes (cpu/layout.ts): the host maps them by these names.
+export const STOP_NONE: u32 = L.STOP_NONE;
+export const STOP_BUDGET: u32 = L.STOP_BUDGET;
+export const STOP_SEMIHOST: u32 = L.STOP_SEMIHOST;
+export const STOP_UART_FULL: u32 = L.STOP_UART_FULL;
+export const STOP_BKPT: u32 = L.STOP_BKPT;
+export const STOP_FATAL: u32 = L.STOP_FATAL;
+export const STOP_IDLE: u32 = L.STOP_IDLE;
+export const STOP_HOST: u32 = L.STOP_HOST;
+export const STOP_WFI_WALL: u32 = L.STOP_WFI_WALL;
+export const FATAL_EXC_LOOP: u32 = L.FATAL_EXC_LOOP;
+export const FATAL_BAD_MODE: u32 = L.FATAL_BAD_MODE;
 
 /** Set up memory for `ramBytes` of guest RAM (multiple of 1 MiB) and reset. Returns 0 or an error code. */
 export function init(ramBytes: u32): u32 { return coreInit(ramBytes); }
@@ -81,12 +89,35 @@ export function virtOk(): bool { return debugOk; }
  *  mmuFaultStatus() the DFSR-format status (0 = translated). For tests and debuggers. */
 export function mmuTranslate(va: u32, kind: u32, priv: bool): u32 { return translate(va, kind, priv); }
 export function mmuFaultStatus(): u32 { return xlFsr; }
-export const OFF_TTBR0: u32 = L.TTBR0;
-export const OFF_TTBR1: u32 = L.TTBR1;
-export const OFF_TTBCR: u32 = L.TTBCR;
-export const OFF_DACR: u32 = L.DACR;
-export const OFF_VBAR: u32 = L.VBAR;
-export const OFF_CONTEXTIDR: u32 = L.CONTEXTIDR;
+// CP15 registers by name: the host builds its register table from every export named CP15_*.
+export const CP15_SCTLR: u32 = L.SCTLR;
+export const CP15_ACTLR: u32 = L.ACTLR;
+export const CP15_CPACR: u32 = L.CPACR;
+export const CP15_TTBR0: u32 = L.TTBR0;
+export const CP15_TTBR1: u32 = L.TTBR1;
+export const CP15_TTBCR: u32 = L.TTBCR;
+export const CP15_DACR: u32 = L.DACR;
+export const CP15_DFSR: u32 = L.DFSR;
+export const CP15_IFSR: u32 = L.IFSR;
+export const CP15_DFAR: u32 = L.DFAR;
+export const CP15_IFAR: u32 = L.IFAR;
+export const CP15_PRRR: u32 = L.PRRR;
+export const CP15_NMRR: u32 = L.NMRR;
+export const CP15_CONTEXTIDR: u32 = L.CONTEXTIDR;
+export const CP15_TPIDRURW: u32 = L.TPIDRURW;
+export const CP15_TPIDRURO: u32 = L.TPIDRURO;
+export const CP15_TPIDRPRW: u32 = L.TPIDRPRW;
+export const CP15_VBAR: u32 = L.VBAR;
+export const CP15_CSSELR: u32 = L.CSSELR;
+export const CP15_PAR: u32 = L.PAR;
+export const CP15_ADFSR: u32 = L.ADFSR;
+export const CP15_AIFSR: u32 = L.AIFSR;
+export const CP15_FCSEIDR: u32 = L.FCSEIDR;
+export const CP15_L2AUXCR: u32 = L.L2AUXCR;
+export const CP15_TEECR: u32 = L.TEECR;
+export const CP15_TEEHBR: u32 = L.TEEHBR;
+export const CP15_PMCR: u32 = L.PMCR;
+export const CP15_PMUSERENR: u32 = L.PMUSERENR;
 
 /** Host wrote guest RAM directly (loader): drop decoded instructions. */
 export function codeChanged(): void { dcacheFlushAll(); }

@@ -4,7 +4,9 @@
 //
 //   [0, STATE)            AssemblyScript static data and the (tiny, stub-runtime) heap
 //   STATE .. +64 KiB      CPU architectural state (registers, banks, CP15, VFP, counters)
-//   UART_TX .. +64 KiB    console output ring (bytes the guest wrote, drained by the host)
+//   UART_TX .. +64 KiB    console output ring (bytes the guest wrote, drained by the host):
+//                         u32 write count (core) at +0, u32 read count (host) at +4, data at
+//                         UART_TX_DATA, UART_TX_CAP bytes, indexed by count & (UART_TX_CAP - 1)
 //   TLB .. +256 KiB       software TLBs (tag + host addend per 4 KiB virtual page)
 //   PAGEMAP .. +1 MiB     physical RAM page -> decoded-page slot (u32, 0 = none)
 //   DCACHE .. +64 MiB     pre-decoded instruction slots (one per 4 KiB physical code page)
@@ -13,6 +15,8 @@
 export const STATE: u32 = 0x0010_0000;
 export const UART_TX: u32 = 0x0011_0000;
 export const UART_TX_SIZE: u32 = 0x0001_0000;
+export const UART_TX_DATA: u32 = UART_TX + 0x100;
+export const UART_TX_CAP: u32 = 0x8000;
 export const TLB: u32 = 0x0012_0000;
 export const PAGEMAP: u32 = 0x0020_0000;
 export const DCACHE: u32 = 0x0040_0000;

@@ -1,0 +1,220 @@
+// The `vm7` command line. Guest console output goes to stdout, vm7's own messages to stderr, and
+// how a run ended is always said on stderr in one line.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
+import { Machine, hex, type RunResult } from "../machine/machine.js";
+import { isElf, ImageError } from "../loaders/elf.js";
+import { traceLine } from "../disasm/trace.js";
+import { benchCommand } from "../bench/bench.js";
+
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_FATAL = 3;
+export const EXIT_LIMIT = 124;
+export const EXIT_INTERRUPTED = 130;
+
+const DEFAULT_LOAD = 0x80008000;
+
+export function parseNumber(what: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}) {
+  return (s: string): number => {
+    const t = s.trim().replace(/_/g, "");
+    const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+(\.\d+)?(e\d+)?$/i.test(t) ? Number(t) : NaN;
+    if (!Number.isFinite(v) || v < min || v > max) throw new InvalidArgumentError(`${what} must be a number from ${min} to ${max} (decimal or 0x hex), got '${s}'`);
+    return v;
+  };
+}
+const addr = parseNumber("an address", { max: 0xffffffff });
+
+interface RunOpts {
+  loadAddr?: number; entry?: number; ram: number; maxInsns?: number; timeout?: number;
+  clock: "virtual" | "wall"; cpuHz: number; cmdline?: string; semihosting: boolean;
+  semihostingRoot?: string; trace: boolean; dumpRegs: boolean;
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  let status = 0;
+  const program = new Command("vm7")
+    .description("vm7: an ARMv7-A (Cortex-A8) system emulator and VMM on WebAssembly,\n" +
+      "emulating a BeagleBoard-xM-like board (TI DM3730: 512 MiB RAM at 0x80000000, INTC,\n" +
+      "GPTIMER1/2, 32 kHz counter, 16550 UART3 at 0x49020000).")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .showHelpAfterError("(run 'vm7 --help' for usage)");
+
+  program.command("run")
+    .description("boot an image: an ARM ELF (PT_LOAD segments at their physical addresses, entry from the header)\n" +
+      "or a raw binary. It starts in SVC mode, ARM state, MMU off, IRQ/FIQ masked.")
+    .argument("<image>", "ELF or raw binary to run")
+    .option("--load-addr <addr>", `load address of a raw binary (default 0x${hex(DEFAULT_LOAD)})`, addr)
+    .option("--entry <addr>", "start here instead of the ELF entry / raw load address", addr)
+    .option("--ram <MiB>", "guest RAM size in MiB at 0x80000000", parseNumber("--ram", { min: 1, max: 1024 }), 512)
+    .option("--max-insns <n>", "stop after n guest instructions", parseNumber("--max-insns", { min: 1 }))
+    .option("--timeout <seconds>", "stop after this much host time", parseNumber("--timeout", { min: 0.001 }))
+    .addOption(new Option("--clock <kind>", "guest time source: 'virtual' derives time from the instruction count " +
+      "(the same run prints the same output), 'wall' follows the host clock").choices(["virtual", "wall"]).default("virtual"))
+    .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", parseNumber("--cpu-hz", { min: 1e3, max: 1e12 }), 1e9)
+    .option("--cmdline <string>", "command line given to semihosting programs (SYS_GET_CMDLINE), argv[0] first (default: the image's file name)")
+    .option("--no-semihosting", "treat SVC 0x123456 / SVC 0xAB / BKPT 0xAB as ordinary instructions")
+    .option("--semihosting-root <dir>", "let semihosting programs open host files, confined to this directory (default: no host file access)")
+    .option("--trace", "print every executed instruction (address, encoding, disassembly) on stderr", false)
+    .option("--dump-regs", "print the registers on stderr when the run ends", false)
+    .addHelpText("after", "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input;\n" +
+      "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
+      "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.")
+    .action(async (image: string, o: RunOpts) => { status = await runCommand(image, o); });
+
+  benchCommand(program, (s) => { status = s; });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message?: string };
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+    if (err.code?.startsWith("commander.")) return EXIT_BAD_INPUT;
+    if (e instanceof ImageError || e instanceof UsageError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
+    throw e;
+  }
+  return status;
+}
+
+function readImage(path: string): Uint8Array {
+  let st;
+  try { st = statSync(path); } catch { throw new UsageError(`${path}: no such file`); }
+  if (st.isDirectory()) throw new UsageError(`${path}: is a directory, not an image`);
+  if (st.size === 0) throw new UsageError(`${path}: empty file`);
+  return new Uint8Array(readFileSync(path));
+}
+
+async function runCommand(image: string, o: RunOpts): Promise<number> {
+  const bytes = readImage(image);
+  const stdout = (b: Uint8Array) => { process.stdout.write(b); };
+  let m: Machine;
+  try {
+    m = await Machine.create({
+      ramMiB: o.ram, clock: o.clock, cpuHz: o.cpuHz, semihosting: o.semihosting,
+      semihostingRoot: o.semihostingRoot, cmdline: o.cmdline ?? basename(image),
+      onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); },
+    });
+  } catch (e) { throw new UsageError((e as Error).message); }
+  if (o.semihostingRoot !== undefined) {
+    try { if (!statSync(o.semihostingRoot).isDirectory()) throw new Error(); } catch { throw new UsageError(`--semihosting-root ${o.semihostingRoot}: not a directory`); }
+  }
+  try {
+    if (isElf(bytes)) {
+      if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr applies to raw binaries, and this is an ELF`);
+      m.loadElf(bytes, image);
+    } else {
+      m.loadRaw(bytes, o.loadAddr ?? DEFAULT_LOAD, o.loadAddr ?? DEFAULT_LOAD, image);
+    }
+  } catch (e) {
+    if (e instanceof ImageError || e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+  if (o.entry !== undefined) m.pc = o.entry;
+
+  const console_ = new ConsoleBridge(m);
+  let stopReason: "timeout" | "interrupted" | undefined;
+  const timer = o.timeout !== undefined ? setTimeout(() => { stopReason = "timeout"; }, o.timeout * 1000) : undefined;
+  const onSigint = () => { stopReason = "interrupted"; };
+  process.on("SIGINT", onSigint);
+  console_.onQuit = () => { stopReason = "interrupted"; };
+  console_.start();
+
+  let result: RunResult | undefined;
+  let code = 0;
+  let line = "";
+  const budgetEnd = o.maxInsns ?? Infinity;
+  try {
+    for (;;) {
+      if (stopReason) break;
+      const left = budgetEnd - m.icount;
+      if (left <= 0) { result = undefined; line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
+      let r: RunResult;
+      if (o.trace) {
+        process.stderr.write(traceLine(m) + "\n");
+        r = m.run({ maxInsns: 1, sliceInsns: 1 });
+      } else {
+        r = m.run({ maxInsns: Math.min(left, 8 << 20) });
+      }
+      if (r.reason === "budget") { await yieldToHost(); continue; }
+      if (r.reason === "wait") { await sleep(Math.min(r.waitMs ?? 10, 50)); continue; }
+      if (r.reason === "input" || (r.reason === "idle" && console_.open)) {
+        if (r.reason === "input" && !console_.open) { m.endInput(); continue; }
+        await console_.waitForInput(100);
+        continue;
+      }
+      result = r;
+      break;
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    process.off("SIGINT", onSigint);
+    console_.stop();
+  }
+  if (stopReason === "timeout") { line = `stopped: --timeout ${o.timeout}s reached at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_LIMIT; }
+  else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_INTERRUPTED; }
+  else if (result) {
+    switch (result.reason) {
+      case "exit": line = `guest exited with status ${result.exitCode} after ${m.icount} instructions`; code = result.exitCode ?? 0; break;
+      case "idle": line = `stopped: ${result.message}`; code = EXIT_FATAL; break;
+      default: line = `stopped: ${result.message}`; code = EXIT_FATAL; break;
+    }
+  }
+  process.stderr.write(`vm7: ${line}\n`);
+  if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
+  return code;
+}
+
+function yieldToHost(): Promise<void> { return new Promise((res) => setImmediate(res)); }
+function sleep(ms: number): Promise<void> { return new Promise((res) => setTimeout(res, ms)); }
+
+/** Host terminal <-> UART3. In a TTY the terminal is raw and Ctrl-A X quits; a pipe is read to its end. */
+class ConsoleBridge {
+  open = true;
+  onQuit: () => void = () => {};
+  private waiters: Array<() => void> = [];
+  private ctrlA = false;
+  private readonly tty = process.stdin.isTTY === true;
+  private readonly onData = (buf: Buffer) => this.data(buf);
+  private readonly onEnd = () => { this.open = false; this.m.endInput(); this.wake(); };
+  constructor(private readonly m: Machine) {}
+
+  start(): void {
+    if (this.tty) process.stdin.setRawMode(true);
+    process.stdin.on("data", this.onData);
+    process.stdin.on("end", this.onEnd);
+    process.stdin.on("error", this.onEnd);
+  }
+  stop(): void {
+    process.stdin.off("data", this.onData);
+    process.stdin.off("end", this.onEnd);
+    process.stdin.off("error", this.onEnd);
+    if (this.tty) process.stdin.setRawMode(false);
+    process.stdin.pause();
+    process.stdin.unref?.();
+  }
+  private data(buf: Buffer): void {
+    const keep: number[] = [];
+    for (const c of buf) {
+      if (this.tty && this.ctrlA) {
+        this.ctrlA = false;
+        if (c === 0x78 || c === 0x58) { this.onQuit(); this.wake(); return; } // Ctrl-A X
+        if (c !== 0x01) keep.push(0x01);
+        keep.push(c);
+      } else if (this.tty && c === 0x01) this.ctrlA = true;
+      else keep.push(c);
+    }
+    this.m.input(Uint8Array.from(keep));
+    this.wake();
+  }
+  private wake(): void { const w = this.waiters; this.waiters = []; w.forEach((f) => f()); }
+  waitForInput(ms: number): Promise<void> {
+    return new Promise((res) => {
+      const t = setTimeout(() => { this.waiters = this.waiters.filter((f) => f !== done); res(); }, ms);
+      const done = () => { clearTimeout(t); res(); };
+      this.waiters.push(done);
+    });
+  }
+}

@@ -1,0 +1,100 @@
+// Loads the WebAssembly core (build/vm7-core.wasm, built from assembly/ by `npm run build:core`)
+// and gives it a typed face. The module is compiled once per process and instantiated per machine.
+import { readFileSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** The core's exports (assembly/index.ts). u32 results arrive as signed numbers: use `>>> 0`. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(ramBytes: number): number;
+  reset(): void;
+  run(budget: number): number;
+  stop(): void;
+  regGet(n: number): number;
+  regSet(n: number, v: number): void;
+  cpsrGet(): number;
+  cpsrSet(v: number): void;
+  bankedGet(mode: number, n: number): number;
+  bankedSet(mode: number, n: number, v: number): void;
+  spsrGet(mode: number): number;
+  spsrSet(mode: number, v: number): void;
+  pcGet(): number;
+  pcSet(v: number): void;
+  stateChanged(): void;
+  icountGet(): number;
+  cyclesGet(): number;
+  time32kGet(): number;
+  nextEvent32kGet(): number;
+  setClock(wall: number, cpuHz: number): void;
+  setWallTime32k(t: number): void;
+  setSemihostingEnabled(on: number): void;
+  physRead(pa: number, size: number): number;
+  physWrite(pa: number, size: number, v: number): void;
+  physOk(): number;
+  virtRead8(va: number): number;
+  virtWrite8(va: number, v: number): void;
+  virtOk(): number;
+  mmuTranslate(va: number, kind: number, priv: number): number;
+  mmuFaultStatus(): number;
+  codeChanged(): void;
+  uartRx(b: number): number;
+  uartRxFree(): number;
+}
+
+/** Constants exported by the core (layout offsets, stop reasons, CP15 register offsets). */
+export interface CoreConstants {
+  LAYOUT_STATE: number;
+  LAYOUT_RAM: number;
+  LAYOUT_RAM_PHYS: number;
+  LAYOUT_UART_TX: number;
+  LAYOUT_UART_TX_DATA: number;
+  LAYOUT_UART_TX_CAP: number;
+  OFF_R: number;
+  OFF_ICOUNT: number;
+  OFF_STOP_REASON: number;
+  OFF_STOP_INFO: number;
+  STATE_SIZE: number;
+  STOP_NONE: number;
+  STOP_BUDGET: number;
+  STOP_SEMIHOST: number;
+  STOP_UART_FULL: number;
+  STOP_BKPT: number;
+  STOP_FATAL: number;
+  STOP_IDLE: number;
+  STOP_HOST: number;
+  STOP_WFI_WALL: number;
+  FATAL_EXC_LOOP: number;
+  FATAL_BAD_MODE: number;
+  /** CP15 register name -> offset from LAYOUT_STATE (every export named CP15_*). */
+  cp15: Record<string, number>;
+}
+
+export interface Core {
+  x: CoreExports;
+  k: CoreConstants;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/** Where the core is: VM7_CORE overrides the default build/vm7-core.wasm. */
+export function corePath(): string {
+  return process.env.VM7_CORE ?? fileURLToPath(new URL("../../build/vm7-core.wasm", import.meta.url));
+}
+
+export function loadCore(): Core {
+  if (!compiled) {
+    const path = corePath();
+    if (!existsSync(path)) throw new Error(`${path}: the WebAssembly core is not built (run 'npm run build')`);
+    compiled = new WebAssembly.Module(readFileSync(path));
+  }
+  const inst = new WebAssembly.Instance(compiled, {});
+  const ex = inst.exports as Record<string, unknown>;
+  const k: Record<string, unknown> = { cp15: {} as Record<string, number> };
+  for (const [name, v] of Object.entries(ex)) {
+    if (!(v instanceof WebAssembly.Global)) continue;
+    const val = (v.value as number) >>> 0;
+    if (name.startsWith("CP15_")) (k.cp15 as Record<string, number>)[name.slice(5)] = val;
+    else k[name] = val;
+  }
+  return { x: ex as unknown as CoreExports, k: k as unknown as CoreConstants };
+}

@@ -1,0 +1,350 @@
+// The public API of vm7: one emulated BeagleBoard-xM-like board. Create it, load an image, run it
+// for a budget of instructions, read and write registers and memory, stop it. The CLI and the
+// tests use exactly this.
+import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
+import { Semihosting, type SemihostingOptions } from "./semihosting.js";
+import { parseElf, type LoadImage } from "../loaders/elf.js";
+
+export const MODE = { usr: 0x10, fiq: 0x11, irq: 0x12, svc: 0x13, abt: 0x17, und: 0x1b, sys: 0x1f } as const;
+const MODE_NAMES: Record<number, string> = { 0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x17: "abt", 0x1b: "und", 0x1f: "sys" };
+
+export interface MachineOptions {
+  /** Guest RAM in MiB at 0x80000000 (default 512, the board's size; 1..1024). */
+  ramMiB?: number;
+  /** "virtual" (default): guest time follows the instruction count, runs are repeatable.
+   *  "wall": the timers follow the host's clock. */
+  clock?: "virtual" | "wall";
+  /** Nominal core clock for virtual time: instructions per guest second (default 1e9). */
+  cpuHz?: number;
+  /** ARM semihosting (SVC 0x123456 / SVC 0xAB / BKPT 0xAB), on by default. */
+  semihosting?: boolean;
+  /** Directory the guest may open files in through semihosting; none when absent. */
+  semihostingRoot?: string;
+  /** Command line returned by SYS_GET_CMDLINE (argv[0] first, as a C runtime expects). */
+  cmdline?: string;
+  /** Receives guest console bytes (UART3 and semihosting stdout). Default: kept in `output`. */
+  onConsole?: (bytes: Uint8Array) => void;
+  /** Receives semihosting stderr bytes. Default: same as onConsole. */
+  onConsoleErr?: (bytes: Uint8Array) => void;
+}
+
+export type StopReason =
+  | "exit"        // the guest exited through semihosting (exitCode set)
+  | "budget"      // maxInsns instructions ran
+  | "fatal"       // the guest put the CPU in a state it cannot leave (message says which)
+  | "idle"        // WFI with no interrupt source that could ever wake it
+  | "wait"        // wall clock: WFI until the next timer event (waitMs says how long)
+  | "input"       // the guest waits for console input that has not arrived
+  | "bkpt"        // debug breakpoint
+  | "host";       // stop() was called
+
+export interface RunResult {
+  reason: StopReason;
+  /** Instructions retired by this call. */
+  insns: number;
+  exitCode?: number;
+  /** One line saying how the run ended. */
+  message: string;
+  /** For "wait": host milliseconds until the next timer event. */
+  waitMs?: number;
+}
+
+export interface RunOptions {
+  /** Instruction budget for this call (default: unlimited). */
+  maxInsns?: number;
+  /** Instructions per call into the core (default 1M): see baselines.md, V8 tiers up between calls. */
+  sliceInsns?: number;
+}
+
+export type Translation = { pa: number } | { fault: number };
+
+export class Machine {
+  readonly ramBytes: number;
+  readonly ramBase: number;
+  /** Console bytes, when no onConsole sink was given. */
+  output = "";
+  private readonly x: CoreExports;
+  private readonly k: CoreConstants;
+  private readonly semi: Semihosting;
+  private readonly onConsole: (b: Uint8Array) => void;
+  private readonly wall: boolean;
+  private wallStart = 0;
+  private semihostPending = false;
+  private inputQueue: number[] = [];
+  private inputEnded = false;
+  /** Highest end address of the loaded image (semihosting heap starts above it). */
+  imageEnd = 0;
+
+  private constructor(core: Core, opts: MachineOptions) {
+    this.x = core.x;
+    this.k = core.k;
+    const mib = opts.ramMiB ?? 512;
+    if (!Number.isInteger(mib) || mib < 1 || mib > 1024) throw new Error(`ram size ${mib} MiB: must be a whole number from 1 to 1024`);
+    this.ramBytes = mib << 20;
+    this.ramBase = this.k.LAYOUT_RAM_PHYS;
+    const rc = this.x.init(this.ramBytes >>> 0) >>> 0;
+    if (rc !== 0) throw new Error(`cannot set up ${mib} MiB of guest RAM (core init error ${rc})`);
+    const dec = new TextDecoder();
+    this.onConsole = opts.onConsole ?? ((b) => { this.output += dec.decode(b, { stream: true }); });
+    this.wall = opts.clock === "wall";
+    const hz = opts.cpuHz ?? 1e9;
+    if (!(hz >= 1e3 && hz <= 1e12)) throw new Error(`cpu clock ${hz} Hz: must be between 1e3 and 1e12`);
+    this.x.setClock(this.wall ? 1 : 0, hz);
+    this.x.setSemihostingEnabled(opts.semihosting === false ? 0 : 1);
+    const semiOpts: SemihostingOptions = {
+      root: opts.semihostingRoot,
+      cmdline: opts.cmdline ?? "vm7",
+      out: this.onConsole,
+      err: opts.onConsoleErr ?? this.onConsole,
+      readInput: (max) => this.takeInput(max),
+      inputEnded: () => this.inputEnded,
+      clockCs: () => this.guestCentiseconds(),
+      timeS: () => this.wall ? Math.floor(Date.now() / 1000) : Math.floor(this.guestCentiseconds() / 100),
+      memInfo: () => ({ ramBase: this.ramBase, ramEnd: this.ramBase + this.ramBytes, imageEnd: this.imageEnd }),
+    };
+    this.semi = new Semihosting(this, semiOpts);
+  }
+
+  static async create(opts: MachineOptions = {}): Promise<Machine> { return Machine.createSync(opts); }
+  static createSync(opts: MachineOptions = {}): Machine { return new Machine(loadCore(), opts); }
+
+  // --- registers -------------------------------------------------------------------------------
+  /** R0-R15 of the current mode; R15 reads as the address of the next instruction to execute. */
+  reg(n: number): number { return this.x.regGet(n) >>> 0; }
+  setReg(n: number, v: number): void { this.x.regSet(n, v >>> 0); }
+  get pc(): number { return this.x.pcGet() >>> 0; }
+  set pc(v: number) { this.x.pcSet(v >>> 0); }
+  /** Writing the CPSR switches modes and banks exactly like an exception return would. */
+  get cpsr(): number { return this.x.cpsrGet() >>> 0; }
+  set cpsr(v: number) { this.x.cpsrSet(v >>> 0); }
+  /** A register as mode `mode` sees it (R8-R14 are banked). */
+  banked(mode: number, n: number): number { return this.x.bankedGet(mode, n) >>> 0; }
+  setBanked(mode: number, n: number, v: number): void { this.x.bankedSet(mode, n, v >>> 0); }
+  spsr(mode: number): number { return this.x.spsrGet(mode) >>> 0; }
+  setSpsr(mode: number, v: number): void { this.x.spsrSet(mode, v >>> 0); }
+  /** Retired instructions since power-on. */
+  get icount(): number { return this.x.icountGet(); }
+
+  cp15Names(): string[] { return Object.keys(this.k.cp15); }
+  getCp15(name: string): number {
+    const off = this.k.cp15[name];
+    if (off === undefined) throw new Error(`unknown CP15 register ${name} (known: ${this.cp15Names().join(", ")})`);
+    return this.view().getUint32(this.k.LAYOUT_STATE + off, true);
+  }
+  /** Write CP15 registers by name, as the host (no side effects but dropping cached translations). */
+  setCp15(regs: Record<string, number>): void {
+    for (const [name, v] of Object.entries(regs)) {
+      const off = this.k.cp15[name];
+      if (off === undefined) throw new Error(`unknown CP15 register ${name}`);
+      this.view().setUint32(this.k.LAYOUT_STATE + off, v >>> 0, true);
+    }
+    this.x.stateChanged();
+  }
+
+  // --- memory ----------------------------------------------------------------------------------
+  private view(): DataView { return new DataView(this.x.memory.buffer); }
+  private checkPhys(pa: number, size: number, what: string): void {
+    if (this.x.physOk() === 0) throw new Error(`${what} ${size * 8}-bit at 0x${hex(pa)}: nothing is mapped there`);
+  }
+  physRead(pa: number, size: 1 | 2 | 4): number {
+    const v = this.x.physRead(pa >>> 0, size) >>> 0;
+    this.checkPhys(pa, size, "physical read");
+    return v;
+  }
+  physWrite(pa: number, size: 1 | 2 | 4, v: number): void {
+    this.x.physWrite(pa >>> 0, size, v >>> 0);
+    this.checkPhys(pa, size, "physical write");
+    if (this.isRam(pa, size)) this.x.codeChanged();
+  }
+  physRead32(pa: number): number { return this.physRead(pa, 4); }
+  physWrite32(pa: number, v: number): void { this.physWrite(pa, 4, v); }
+  physRead8(pa: number): number { return this.physRead(pa, 1); }
+  physWrite8(pa: number, v: number): void { this.physWrite(pa, 1, v); }
+
+  isRam(pa: number, len = 1): boolean {
+    return pa >= this.ramBase && len <= this.ramBytes && pa - this.ramBase <= this.ramBytes - len;
+  }
+  /** Copy bytes into guest RAM (loader path); the range must lie inside RAM. */
+  writeRam(pa: number, bytes: Uint8Array): void {
+    if (!this.isRam(pa, bytes.length)) throw new Error(`0x${hex(pa)}+${bytes.length}: outside RAM 0x${hex(this.ramBase)}-0x${hex(this.ramBase + this.ramBytes - 1)}`);
+    new Uint8Array(this.x.memory.buffer, this.k.LAYOUT_RAM + (pa - this.ramBase), bytes.length).set(bytes);
+    this.x.codeChanged();
+  }
+  readRam(pa: number, len: number): Uint8Array {
+    if (!this.isRam(pa, len)) throw new Error(`0x${hex(pa)}+${len}: outside RAM`);
+    return new Uint8Array(this.x.memory.buffer, this.k.LAYOUT_RAM + (pa - this.ramBase), len).slice();
+  }
+  /** Read through the current translation without side effects; null where it would fault. */
+  readVirt(va: number, len: number): Uint8Array | null {
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) {
+      out[i] = this.x.virtRead8((va + i) >>> 0);
+      if (this.x.virtOk() === 0) return null;
+    }
+    return out;
+  }
+  writeVirt(va: number, bytes: Uint8Array): boolean {
+    for (let i = 0; i < bytes.length; i++) {
+      this.x.virtWrite8((va + i) >>> 0, bytes[i]);
+      if (this.x.virtOk() === 0) return false;
+    }
+    return true;
+  }
+  /** Walk the translation tables as an access would (kind 0 read, 1 write, 2 execute). */
+  translate(va: number, kind: 0 | 1 | 2, privileged: boolean): Translation {
+    const pa = this.x.mmuTranslate(va >>> 0, kind, privileged ? 1 : 0) >>> 0;
+    const fsr = this.x.mmuFaultStatus() >>> 0;
+    return fsr === 0 ? { pa } : { fault: fsr };
+  }
+
+  // --- loading ---------------------------------------------------------------------------------
+  /** Load an ELF image (PT_LOAD segments at their physical addresses); sets PC to the entry. */
+  loadElf(bytes: Uint8Array, name = "image"): LoadImage {
+    const img = parseElf(bytes, name);
+    this.loadImage(img, name);
+    return img;
+  }
+  /** Load a raw binary at `addr`; entry defaults to `addr`. */
+  loadRaw(bytes: Uint8Array, addr: number, entry = addr, name = "image"): LoadImage {
+    const img: LoadImage = { entry, segments: [{ index: 0, paddr: addr, data: bytes, memsz: bytes.length }] };
+    this.loadImage(img, name);
+    return img;
+  }
+  private loadImage(img: LoadImage, name: string): void {
+    const ramEnd = this.ramBase + this.ramBytes;
+    for (const s of img.segments) {
+      if (s.memsz === 0) continue;
+      if (!this.isRam(s.paddr, s.memsz)) {
+        throw new Error(`${name}: segment ${s.index} at 0x${hex(s.paddr)}-0x${hex(s.paddr + s.memsz - 1)} lies outside RAM ` +
+          `(0x${hex(this.ramBase)}-0x${hex(ramEnd - 1)}${devicesNote(s.paddr, s.memsz)})`);
+      }
+    }
+    for (const s of img.segments) {
+      if (s.memsz === 0) continue;
+      this.writeRam(s.paddr, s.data);
+      if (s.memsz > s.data.length) this.writeRam(s.paddr + s.data.length, new Uint8Array(s.memsz - s.data.length));
+      this.imageEnd = Math.max(this.imageEnd, s.paddr + s.memsz);
+    }
+    this.pc = img.entry;
+  }
+
+  // --- console input ---------------------------------------------------------------------------
+  /** Bytes typed at the console: they feed UART3's receiver and semihosting reads of stdin. */
+  input(bytes: Uint8Array | string): void {
+    const b = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+    for (const c of b) this.inputQueue.push(c);
+  }
+  /** No more console input will come (stdin closed): semihosting reads see end of file. */
+  endInput(): void { this.inputEnded = true; }
+  private takeInput(max: number): Uint8Array { return Uint8Array.from(this.inputQueue.splice(0, max)); }
+  private feedUart(): void {
+    // Semihosting reads have the input to themselves while one waits for it.
+    if (this.semihostPending) return;
+    while (this.inputQueue.length > 0 && this.x.uartRxFree() > 0) {
+      if (this.x.uartRx(this.inputQueue[0]) === 0) break;
+      this.inputQueue.shift();
+    }
+  }
+
+  // --- running ---------------------------------------------------------------------------------
+  stop(): void { this.x.stop(); }
+
+  private guestCentiseconds(): number {
+    if (this.wall) return Math.floor((performance.now() - this.wallStart) / 10);
+    return Math.floor(this.x.time32kGet() * 100 / 32768);
+  }
+
+  private drainConsole(): void {
+    const { LAYOUT_UART_TX: base, LAYOUT_UART_TX_DATA: data, LAYOUT_UART_TX_CAP: cap } = this.k;
+    const v = this.view();
+    const w = v.getUint32(base, true), r = v.getUint32(base + 4, true);
+    const n = (w - r) >>> 0;
+    if (n === 0) return;
+    const mem = new Uint8Array(this.x.memory.buffer);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = mem[data + ((r + i) & (cap - 1))];
+    v.setUint32(base + 4, w, true);
+    this.onConsole(out);
+  }
+
+  /** Run until the budget is used up or the guest stops; never throws for anything the guest does. */
+  run(opts: RunOptions = {}): RunResult {
+    const max = opts.maxInsns ?? Infinity;
+    const slice = Math.max(1, Math.min(opts.sliceInsns ?? 1 << 20, 0x7fffffff));
+    const start = this.icount;
+    if (this.wall && this.wallStart === 0) this.wallStart = performance.now();
+    const done = (reason: StopReason, message: string, extra: Partial<RunResult> = {}): RunResult => {
+      this.drainConsole();
+      return { reason, insns: this.icount - start, message, ...extra };
+    };
+    for (;;) {
+      if (this.semihostPending) {
+        const r = this.semi.call();
+        if (r.kind === "wait") return done("input", "waiting for console input (semihosting read)");
+        this.semihostPending = false;
+        if (r.kind === "exit") return done("exit", `guest exited with status ${r.code}`, { exitCode: r.code });
+      }
+      const left = max - (this.icount - start);
+      if (left <= 0) return done("budget", `stopped after ${this.icount - start} instructions (--max-insns)`);
+      this.feedUart();
+      if (this.wall) this.x.setWallTime32k(Math.floor((performance.now() - this.wallStart) * 32.768));
+      const stop = this.x.run(Math.min(left, slice)) >>> 0;
+      this.drainConsole();
+      const k = this.k;
+      switch (stop) {
+        case k.STOP_BUDGET: case k.STOP_UART_FULL: case k.STOP_NONE:
+          continue;
+        case k.STOP_SEMIHOST:
+          this.semihostPending = true;
+          continue;
+        case k.STOP_HOST:
+          return done("host", "stopped by the host");
+        case k.STOP_BKPT:
+          return done("bkpt", `breakpoint at 0x${hex(this.pc)}`);
+        case k.STOP_IDLE:
+          return done("idle", `guest is idle: WFI at 0x${hex(this.pc)} with no interrupt source that can wake it`);
+        case k.STOP_WFI_WALL: {
+          const next = this.x.nextEvent32kGet();
+          const now = (performance.now() - this.wallStart) * 32.768;
+          return done("wait", "waiting for the next timer event", { waitMs: next < 0 ? 10 : Math.max(0, (next - now) / 32.768) });
+        }
+        case k.STOP_FATAL: {
+          const info = this.view().getUint32(k.LAYOUT_STATE + k.OFF_STOP_INFO, true);
+          const why = info === k.FATAL_EXC_LOOP
+            ? "exception loop: the exception vector itself faults (no handler can run)"
+            : `unrecoverable CPU state (code ${info})`;
+          return done("fatal", `guest stopped: ${why} at pc 0x${hex(this.pc)}`);
+        }
+        default:
+          return done("fatal", `core returned unknown stop reason ${stop}`);
+      }
+    }
+  }
+
+  /** The registers as a human reads them (for --dump-regs and fatal stops). */
+  dumpRegs(): string {
+    const lines: string[] = [];
+    const r = (n: number) => `${n < 10 ? " " : ""}r${n}=${hex(this.reg(n))}`;
+    for (let row = 0; row < 4; row++) lines.push([0, 1, 2, 3].map((c) => r(row * 4 + c)).join(" "));
+    const c = this.cpsr;
+    const flags = ["N", "Z", "C", "V"].map((f, i) => (c >>> (31 - i)) & 1 ? f : "-").join("");
+    const mode = MODE_NAMES[c & 0x1f] ?? `?${(c & 0x1f).toString(16)}`;
+    lines.push(`cpsr=${hex(c)} ${flags} ${mode}${c & 0x20 ? " thumb" : " arm"}${c & 0x80 ? " I" : ""}${c & 0x40 ? " F" : ""}` +
+      `  spsr=${(c & 0x1f) === 0x10 || (c & 0x1f) === 0x1f ? "-" : hex(this.spsr(c & 0x1f))}`);
+    const cp = ["SCTLR", "TTBR0", "DACR", "DFSR", "DFAR", "IFSR", "IFAR", "VBAR"].map((n) => `${n.toLowerCase()}=${hex(this.getCp15(n))}`);
+    lines.push(cp.slice(0, 4).join(" "), cp.slice(4).join(" "));
+    lines.push(`instructions=${this.icount}`);
+    return lines.join("\n");
+  }
+}
+
+export function hex(v: number): string { return (v >>> 0).toString(16).padStart(8, "0"); }
+
+function devicesNote(pa: number, len: number): string {
+  const devs: Array<[string, number, number]> = [
+    ["INTC", 0x48200000, 0x1000], ["GPTIMER1", 0x48318000, 0x1000], ["32k counter", 0x48320000, 0x1000],
+    ["UART3", 0x49020000, 0x400], ["GPTIMER2", 0x49032000, 0x1000],
+  ];
+  const hit = devs.find(([, b, l]) => pa < b + l && b < pa + len);
+  return hit ? `; it overlaps the ${hit[0]} registers at 0x${hex(hit[1])}` : "";
+}
