@@ -89,6 +89,8 @@ export function loadCore(): Core {
   }
   const inst = new WebAssembly.Instance(compiled, {});
   const ex = inst.exports as Record<string, unknown>;
+  // asconfig.json sets exportStart: the module's globals are initialised by calling _start.
+  (ex._start as () => void)();
   const k: Record<string, unknown> = { cp15: {} as Record<string, number> };
   for (const [name, v] of Object.entries(ex)) {
     if (!(v instanceof WebAssembly.Global)) continue;
