@@ -2,7 +2,8 @@
 // gives the same output): cycles = retired instructions + cycles charged on top (WFI fast-forward,
 // VMM costs). Devices keep time in ticks of the board's 32768 Hz clock (sys_32k_ck).
 // In wall-clock mode the host supplies the current 32 kHz tick before each slice.
-import { STATE, ICOUNT, CYCLES_EXTRA } from "../cpu/layout";
+import { STATE, CYCLES_EXTRA } from "../cpu/layout";
+import { icount } from "../cpu/state";
 
 export let cpuHz: u64 = 1_000_000_000;   // nominal core clock: one instruction = one cycle
 export let wallMode: bool = false;
@@ -16,7 +17,7 @@ export function setWallMode(on: bool): void { wallMode = on; }
 export function setWallTicks(t: u64): void { wallTicks = t; }
 
 @inline export function extraCycles(): u64 { return load<u64>(STATE + CYCLES_EXTRA); }
-@inline export function cycles(): u64 { return load<u64>(STATE + ICOUNT) + extraCycles(); }
+@inline export function cycles(): u64 { return icount() + extraCycles(); }
 export function addCycles(n: u64): void { store<u64>(STATE + CYCLES_EXTRA, extraCycles() + n); }
 
 // Current time in 32 kHz ticks (no overflow for any realistic run: split multiply).

@@ -1,12 +1,18 @@
 // Pre-decoded instruction cache, indexed by physical address. Each 4 KiB RAM page that has been
 // executed owns a slot of 2048 entries (one per halfword, so ARM and Thumb share the layout):
-//   word 0: op (bits 15:0) | cond (bits 19:16) | Thumb flag (bit 31), 0 = not decoded yet
+//   word 0: op (bits 15:0) | cond (bits 19:16) | E_COND (bit 20: cond is not AL) | E_A32 (bit 30:
+//           decoded as A32) | E_T32 (bit 31: decoded as Thumb); 0 = not decoded yet
 //   word 1: the raw instruction (Thumb 32-bit: first halfword in bits 31:16)
 // Coherence: a page with a slot is never entered in a write TLB, so every store to it takes the
 // slow path, which calls codeWritten() to drop the entries it overlaps. Instruction-cache
 // maintenance drops slots by address, or everything.
 import { PAGEMAP, DCACHE, RAM_PHYS } from "./layout";
 import { tlbFlushWrites } from "../mmu/tlb";
+
+export const E_OP: u32 = 0xffff;
+export const E_COND: u32 = 1 << 20;
+export const E_A32: u32 = 1 << 30;
+export const E_T32: u32 = 1 << 31;
 
 export const SLOT_BYTES: u32 = 2048 * 8;
 export const MAX_SLOTS: u32 = 4096;                 // 16 MiB of code before a full flush

@@ -7,14 +7,15 @@ import {
   IFSR, IFAR, RAM, PAGEMAP, DCACHE, UART_TX,
 } from "./layout";
 import {
-  curPC, sliceEnd, setCurPC, setNextPC, takeBranch, branched, setFault, setSliceEnd, setR, getRest, setCPSR,
+  curPC, sliceEnd, setCurPC, setNextPC, takeBranch, loopEvent, EV_BRANCH, EV_BREAK, setFault, setSliceEnd,
+  setR, getRest, setCPSR, liveStart, liveEnd, blockIc, blockPC,
   syncFromState, setOnModeChange, privileged, getN, getZ, getC, getV, PSR_T, PSR_I, PSR_F,
 } from "./state";
 import { takeIRQ, takeFIQ, takePrefetchAbort, takeUndef, resetExceptionTracking } from "./exceptions";
 import { requestStop, stopPending, clearStop } from "./stop";
 import { wfiPending, clearWfi } from "./wfi";
 import { cp15Reset } from "./cp15";
-import { slotFor, dcacheInit } from "./dcache";
+import { slotFor, dcacheInit, E_A32, E_COND, E_OP } from "./dcache";
 import { decodeA32, execA32 } from "../decode/a32.gen";
 import { translateFetch, xlFsr } from "../mmu/mmu";
 import { tlbSelect, tlbFlushAll } from "../mmu/tlb";
@@ -113,7 +114,7 @@ export function decodeMiss(e: u32, pc: u32): u32 {
   const raw = load<u32>(fetchHost + (pc & 0xffc));
   let cond = raw >>> 28;
   if (cond == 15) cond = 14;
-  const w = decodeA32(raw) | (cond << 16);
+  const w = decodeA32(raw) | (cond << 16) | (cond != 14 ? E_COND : 0) | E_A32;
   store<u32>(e, w);
   store<u32>(e, raw, 4);
   return w;
@@ -125,41 +126,62 @@ export function thumbUndefined(pc: u32): void {
   takeUndef();
 }
 
-// Inner loop: one pre-decoded instruction per iteration. The instruction set state (T) is
-// cached for the slice: every change of CPSR.T breaks the slice.
+function execThumb(): void {
+  let pc = curPC;
+  let pageVA: u32 = 1;
+  let ic = load<u64>(STATE + ICOUNT);
+  while (ic < sliceEnd && (loopEvent & EV_BREAK) == 0) {
+    if ((pc & 0xfffff000) != pageVA) {
+      if (fetchRefill(pc) == 0) { pc = takeBranch(); break; }
+      pageVA = pc & 0xfffff000;
+    }
+    ic++;
+    store<u64>(STATE + ICOUNT, ic);
+    thumbUndefined(pc);
+    pc = takeBranch();
+  }
+  setCurPC(pc);
+}
+
+// Inner loop. The instruction set state (T) is fixed for the slice: every change of CPSR.T breaks
+// it. The A32 loop runs straight-line blocks: a block ends at a taken branch (or exception), at
+// the end of the page, or where the slice's instruction budget runs out, whichever comes first,
+// so the per-instruction work is the dispatch, one test of loopEvent and one compare of the PC.
 function execLoop(): void {
+  if ((getRest() & PSR_T) != 0) { execThumb(); return; }
   let pc = curPC;
   let pageVA: u32 = 1;      // virtual page the cached slot belongs to (1 = none)
   let slot: u32 = 0;
   let ic = load<u64>(STATE + ICOUNT);
-  const tflag: u32 = (getRest() & PSR_T) != 0 ? 0x8000_0000 : 0;
-  while (ic < sliceEnd) {
+  while (ic < sliceEnd && (loopEvent & EV_BREAK) == 0) {
     if ((pc & 0xfffff000) != pageVA) {
+      store<u64>(STATE + ICOUNT, ic);
       slot = fetchRefill(pc);
-      if (slot == 0) { pc = takeBranch(); break; }
+      if (slot == 0) { pc = takeBranch(); break; } // prefetch abort taken (not counted)
       pageVA = pc & 0xfffff000;
     }
-    const e = slot + ((pc & 0xffe) << 2);
-    let w = load<u32>(e);
-    if (w == 0 || (w & 0x8000_0000) != tflag) {
-      if (tflag != 0) {
-        ic++;
-        store<u64>(STATE + ICOUNT, ic);
-        thumbUndefined(pc);
-        pc = takeBranch();
-        continue;
+    const left = sliceEnd - ic;
+    const inPage = (0x1000 - (pc & 0xfff)) >>> 2;
+    const stop = pc + ((left < <u64>inPage ? <u32>left : inPage) << 2);
+    liveStart(pc, ic);
+    for (;;) {
+      const e = slot + ((pc & 0xffc) << 2);
+      let w = load<u32>(e);
+      if ((w & E_A32) == 0) w = decodeMiss(e, pc);
+      setCurPC(pc);
+      setR(15, pc + 8);
+      if ((w & E_COND) == 0 || condPassed((w >>> 16) & 0xf)) execA32(w & E_OP, load<u32>(e, 4));
+      if (loopEvent != 0) {
+        ic = blockIc + <u64>((pc - blockPC) >>> 2) + 1;
+        pc = (loopEvent & EV_BRANCH) != 0 ? takeBranch() : pc + 4;
+        break;
       }
-      w = decodeMiss(e, pc);
+      pc += 4;
+      if (pc == stop) { ic = blockIc + <u64>((pc - blockPC) >>> 2); break; }
     }
-    const raw = load<u32>(e, 4);
-    setCurPC(pc);
-    setR(15, pc + 8);
-    ic++;
-    store<u64>(STATE + ICOUNT, ic);
-    const cond = (w >>> 16) & 0xf;
-    if (cond == 14 || condPassed(cond)) execA32(w & 0xffff, raw);
-    if (branched) pc = takeBranch(); else pc += 4;
+    liveEnd();
   }
+  store<u64>(STATE + ICOUNT, ic);
   setCurPC(pc);
 }
 

@@ -25,8 +25,12 @@ export const PSR_Q: u32 = 1 << 27;
 
 // --- execution globals (not architectural, rebuilt from state when a slice starts) -------------
 export let curPC: u32 = 0;     // address of the instruction being executed
-export let nextPC: u32 = 0;    // branch target, valid while `branched` is set
-export let branched: bool = false; // the current instruction wrote the PC (or took an exception)
+export let nextPC: u32 = 0;    // branch target, valid while EV_BRANCH is set
+// Events raised by the instruction being executed; the run loop tests this one word after every
+// instruction and takes its slow path only when it is non-zero.
+export const EV_BRANCH: u32 = 1; // the instruction wrote the PC (or took an exception): go to nextPC
+export const EV_BREAK: u32 = 2;  // breakSlice(): leave the inner loop after this instruction
+export let loopEvent: u32 = 0;
 export let sliceEnd: u64 = 0;  // the inner loop leaves when ICOUNT reaches this; 0 forces a re-check
 export let privileged: bool = true;
 export let curMode: u32 = MODE_SVC;
@@ -35,11 +39,20 @@ export let fault: bool = false; // set by a memory access that raised an abort: 
 export function setCurPC(v: u32): void { curPC = v; }
 // Every PC write goes through here; the run loop otherwise just steps to the next instruction,
 // which keeps the PC out of memory on the common path.
-@inline export function setNextPC(v: u32): void { nextPC = v; branched = true; }
-export function takeBranch(): u32 { branched = false; return nextPC; }
+@inline export function setNextPC(v: u32): void { nextPC = v; loopEvent |= EV_BRANCH; }
+export function takeBranch(): u32 { loopEvent &= ~EV_BRANCH; return nextPC; }
 export function setFault(v: bool): void { fault = v; }
-export function breakSlice(): void { sliceEnd = 0; }
-export function setSliceEnd(v: u64): void { sliceEnd = v; }
+export function breakSlice(): void { sliceEnd = 0; loopEvent |= EV_BREAK; }
+export function setSliceEnd(v: u64): void { sliceEnd = v; loopEvent &= ~EV_BREAK; }
+
+// Instruction count while the A32 loop runs: ICOUNT in memory is only written when the loop
+// leaves a block, so inside one the count is the block's starting count plus the instructions
+// since its first (A32 blocks are straight-line, 4 bytes per instruction), the current one included.
+export let icLive: bool = false;
+export let blockIc: u64 = 0;
+export let blockPC: u32 = 0;
+@inline export function liveStart(pc: u32, ic: u64): void { blockPC = pc; blockIc = ic; icLive = true; }
+@inline export function liveEnd(): void { icLive = false; }
 
 @inline export function getR(n: u32): u32 { return load<u32>(STATE + R_BASE + (n << 2)); }
 @inline export function setR(n: u32, v: u32): void { store<u32>(STATE + R_BASE + (n << 2), v); }
@@ -58,7 +71,9 @@ export function setSliceEnd(v: u64): void { sliceEnd = v; }
 @inline export function setRest(v: u32): void { store<u32>(STATE + CPSR_REST, v); }
 @inline export function thumb(): bool { return (getRest() & PSR_T) != 0; }
 
-@inline export function icount(): u64 { return load<u64>(STATE + ICOUNT); }
+export function icount(): u64 {
+  return icLive ? blockIc + <u64>((curPC - blockPC) >>> 2) + 1 : load<u64>(STATE + ICOUNT);
+}
 @inline export function setIcount(v: u64): void { store<u64>(STATE + ICOUNT, v); }
 
 export function getCPSR(): u32 {
