@@ -31,6 +31,16 @@ export let shc: u32 = 0;
   return rotr<u32>(v, n);
 }
 
+// The same shift without the carry-out, for the paths that do not set flags (S = 0, addresses):
+// no store to shc, which the compiler cannot drop.
+@inline export function shiftImmValue(v: u32, type: u32, n: u32): u32 {
+  if (type == SH_LSL) return v << n;
+  if (type == SH_LSR) return n == 0 ? 0 : v >>> n;
+  if (type == SH_ASR) return <u32>(<i32>v >> (n == 0 ? 31 : n));
+  if (n == 0) return (getC() << 31) | (v >>> 1); // RRX
+  return rotr<u32>(v, n);
+}
+
 // Shift by register: amount is the bottom byte of Rs (A8.4.3 Shift_C with amount up to 255).
 @inline export function shiftReg(v: u32, type: u32, n: u32): u32 {
   if (n == 0) { shc = getC(); return v; }

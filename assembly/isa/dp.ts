@@ -4,7 +4,7 @@
 import {
   getR, setR, getC, setNZ, setC, setV, getSPSR, thumb,
 } from "../cpu/state";
-import { shiftImm, shiftReg, expandImm, shc, bxWritePC, branchWritePC } from "./alu";
+import { shiftImm, shiftImmValue, shiftReg, shc, bxWritePC, branchWritePC } from "./alu";
 import { exceptionReturn } from "../cpu/psr";
 
 export const OP_AND: u32 = 0;
@@ -56,9 +56,17 @@ export let acV: u32 = 0;
   }
 }
 
-// Flag-setting path (S = 1, the compare/test ops, or PC as destination). c = shifter carry-out.
-function dpFlags(op: u32, s: u32, d: u32, a: u32, b: u32, c: u32): void {
+@inline function isLogical(op: u32): bool {
+  return op == OP_AND || op == OP_EOR || op == OP_TST || op == OP_TEQ || op == OP_ORR || op == OP_MOV
+    || op == OP_BIC || op == OP_MVN;
+}
+
+// Flag-setting path (S = 1, the compare/test ops, or PC as destination). c = shifter carry-out
+// (used by the logical ops only). Inlined with `op` constant at every call site, so each pattern
+// gets straight-line code; the flags of SUB/ADD come from 32-bit compares rather than a 64-bit add.
+@inline function dpFlags(op: u32, s: u32, d: u32, a: u32, b: u32, c: u32): void {
   let r: u32 = 0;
+  let fc: u32 = c, fv: u32 = 0;
   let arith = true;
   switch (op) {
     case OP_AND: case OP_TST: r = a & b; arith = false; break;
@@ -67,28 +75,32 @@ function dpFlags(op: u32, s: u32, d: u32, a: u32, b: u32, c: u32): void {
     case OP_MOV: r = b; arith = false; break;
     case OP_BIC: r = a & ~b; arith = false; break;
     case OP_MVN: r = ~b; arith = false; break;
-    case OP_SUB: case OP_CMP: r = addWithCarry(a, ~b, 1); break;
-    case OP_RSB: r = addWithCarry(b, ~a, 1); break;
-    case OP_ADD: case OP_CMN: r = addWithCarry(a, b, 0); break;
-    case OP_ADC: r = addWithCarry(a, b, getC()); break;
-    case OP_SBC: r = addWithCarry(a, ~b, getC()); break;
-    case OP_RSC: r = addWithCarry(b, ~a, getC()); break;
+    case OP_SUB: case OP_CMP: r = a - b; fc = u32(a >= b); fv = ((a ^ b) & (a ^ r)) >>> 31; break;
+    case OP_RSB: r = b - a; fc = u32(b >= a); fv = ((b ^ a) & (b ^ r)) >>> 31; break;
+    case OP_ADD: case OP_CMN: r = a + b; fc = u32(r < a); fv = (~(a ^ b) & (a ^ r)) >>> 31; break;
+    case OP_ADC: r = addWithCarry(a, b, getC()); fc = acC; fv = acV; break;
+    case OP_SBC: r = addWithCarry(a, ~b, getC()); fc = acC; fv = acV; break;
+    case OP_RSC: r = addWithCarry(b, ~a, getC()); fc = acC; fv = acV; break;
   }
   if (op >= OP_TST && op <= OP_CMN) {
     setNZ(r);
-    if (arith) { setC(acC); setV(acV); } else setC(c);
+    setC(fc);
+    if (arith) setV(fv);
     return;
   }
-  if (d == 15) {
-    // S with PC as destination is an exception return (SUBS PC, LR and friends, B9.3.20)
-    if (s != 0) exceptionReturn(r, getSPSR()); else aluWritePC(r);
-    return;
-  }
+  if (d == 15) { dpWritePC(r, s); return; }
   setR(d, r);
   if (s != 0) {
     setNZ(r);
-    if (arith) { setC(acC); setV(acV); } else setC(c);
+    setC(fc);
+    if (arith) setV(fv);
   }
+}
+
+// A data-processing result written to the PC: S set is an exception return (SUBS PC, LR and
+// friends, B9.3.20), otherwise ALUWritePC. Flags are not set from the result.
+function dpWritePC(r: u32, s: u32): void {
+  if (s != 0) exceptionReturn(r, getSPSR()); else aluWritePC(r);
 }
 
 // Bits 20 (S) and 15:12 (Rd): anything but "S = 0 and Rd != PC" needs the flag path. The test
@@ -97,19 +109,24 @@ function dpFlags(op: u32, s: u32, d: u32, a: u32, b: u32, c: u32): void {
 
 // cccc 001o ooos nnnn dddd rrrr iiii iiii
 @inline export function dpImm(i: u32, op: u32): void {
+  const rot = (i >>> 7) & 0x1e;
+  const b = rotr<u32>(i & 0xff, rot);
   if (simple(i)) {
-    setR((i >>> 12) & 15, dpValue(op, getR((i >>> 16) & 15), rotr<u32>(i & 0xff, (i >>> 7) & 0x1e)));
+    setR((i >>> 12) & 15, dpValue(op, getR((i >>> 16) & 15), b));
     return;
   }
-  const b = expandImm(i);
-  dpFlags(op, (i >>> 20) & 1, (i >>> 12) & 15, getR((i >>> 16) & 15), b, shc);
+  // ARMExpandImm_C (A5.2.4): the carry-out is the rotated value's bit 31, or C if not rotated
+  const c = isLogical(op) ? (rot == 0 ? getC() : b >>> 31) : 0;
+  dpFlags(op, (i >>> 20) & 1, (i >>> 12) & 15, getR((i >>> 16) & 15), b, c);
 }
 
 // cccc 000o ooos nnnn dddd iiii itt0 mmmm
 @inline export function dpRegImm(i: u32, op: u32): void {
-  const b = shiftImm(getR(i & 15), (i >>> 5) & 3, (i >>> 7) & 31);
-  if (simple(i)) { setR((i >>> 12) & 15, dpValue(op, getR((i >>> 16) & 15), b)); return; }
-  dpFlags(op, (i >>> 20) & 1, (i >>> 12) & 15, getR((i >>> 16) & 15), b, shc);
+  const m = getR(i & 15), type = (i >>> 5) & 3, n = (i >>> 7) & 31;
+  if (simple(i)) { setR((i >>> 12) & 15, dpValue(op, getR((i >>> 16) & 15), shiftImmValue(m, type, n))); return; }
+  let b: u32, c: u32 = 0;
+  if (isLogical(op)) { b = shiftImm(m, type, n); c = shc; } else b = shiftImmValue(m, type, n);
+  dpFlags(op, (i >>> 20) & 1, (i >>> 12) & 15, getR((i >>> 16) & 15), b, c);
 }
 
 // cccc 000o ooos nnnn dddd ssss 0tt1 mmmm (PC as any operand is UNPREDICTABLE; it reads +12 on

@@ -8,7 +8,7 @@ import { STATE, EXCL_ADDR, EXCL_OPEN } from "../cpu/layout";
 import {
   read8, read16, read32, write8, write16, write32, readUser, writeUser, checkAligned,
 } from "../mmu/mmu";
-import { shiftImm, bxWritePC } from "./alu";
+import { shiftImmValue, bxWritePC } from "./alu";
 import { takeUndef } from "../cpu/exceptions";
 
 // Addressing: P (bit 24) pre-index, U (bit 23) add, W (bit 21) writeback. P=0 always writes back.
@@ -42,7 +42,7 @@ import { takeUndef } from "../cpu/exceptions";
 
 // A8.8.66 LDR (register), A8.8.205 STR (register): offset = Shift(Rm, type, imm5)
 @inline export function ldstReg(i: u32, load: bool, byte: bool, user: bool): void {
-  const off = shiftImm(getR(i & 15), (i >>> 5) & 3, (i >>> 7) & 31);
+  const off = shiftImmValue(getR(i & 15), (i >>> 5) & 3, (i >>> 7) & 31);
   ldstWord(i, off, load, byte, user);
 }
 
