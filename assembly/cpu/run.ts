@@ -147,6 +147,8 @@ function execThumb(): void {
 // it. The A32 loop runs straight-line blocks: a block ends at a taken branch (or exception), at
 // the end of the page, or where the slice's instruction budget runs out, whichever comes first,
 // so the per-instruction work is the dispatch, one test of loopEvent and one compare of the PC.
+let blockStop: u32 = 0; // address at which the current block ends (page end or budget)
+
 function execLoop(): void {
   if ((getRest() & PSR_T) != 0) { execThumb(); return; }
   let pc = curPC;
@@ -162,7 +164,8 @@ function execLoop(): void {
     }
     const left = sliceEnd - ic;
     const inPage = (0x1000 - (pc & 0xfff)) >>> 2;
-    const stop = pc + ((left < <u64>inPage ? <u32>left : inPage) << 2);
+    // A global, not a local: TurboFan would otherwise recompute it after every instruction.
+    blockStop = pc + ((left < <u64>inPage ? <u32>left : inPage) << 2);
     liveStart(pc, ic);
     for (;;) {
       const e = slot + ((pc & 0xffc) << 2);
@@ -177,7 +180,7 @@ function execLoop(): void {
         break;
       }
       pc += 4;
-      if (pc == stop) { ic = blockIc + <u64>((pc - blockPC) >>> 2); break; }
+      if (pc == blockStop) { ic = blockIc + <u64>((pc - blockPC) >>> 2); break; }
     }
     liveEnd();
   }
