@@ -74,6 +74,12 @@ describe("A32 instructions match QEMU (cortex-a8)", () => {
   }
 });
 
+// Encodings where vm7 deliberately differs from QEMU's SIGILL/no-SIGILL verdict.
+const KNOWN_UNDEF: Record<string, string> = {
+  "0xf590f008": "PLDW without the MP Extensions is an unallocated memory hint, which ARMv7 says to treat " +
+    "as a NOP (ARM ARM A5.7.1); QEMU's cortex-a8 makes it UNDEFINED.",
+};
+
 describe("UNDEFINED encodings match QEMU (SIGILL there, Undefined Instruction exception here)", () => {
   for (const u of fx.undefined) {
     it(`${u.name} ${u.word}`, () => {
@@ -84,7 +90,7 @@ describe("UNDEFINED encodings match QEMU (SIGILL there, Undefined Instruction ex
       m.pc = addr;
       m.run({ maxInsns: 1 });
       const undef = (m.cpsr & 0x1f) === UND && m.pc === 0x80000004;
-      expect(undef).toBe(u.undefined);
+      expect(undef).toBe(KNOWN_UNDEF[u.word] ? !u.undefined : u.undefined);
       m.cpsr = 0x1d3;
     });
   }

@@ -216,6 +216,20 @@ add("ldr pc, [r1, #4]!", { 1: D(0) }, { mem: { 4: "TT+1" }, group: "branch" });
 add("pop {r4, pc}", { 13: D(0) }, { mem: { 4: "TT+1" }, group: "branch" });
 add("ldmia r1!, {r2, pc}", { 1: D(8) }, { mem: { 12: "T" }, group: "branch" });
 add("ldrd r2, r3, [r1]", { 1: D(0) }, { group: "ldst" });
+add("ldrd r2, r3, [r1, #-4]", { 1: D(16) }, { group: "ldst" }); // word- but not doubleword-aligned
+for (const [a, r] of [["strt r0, [r1], r2", { 0: 0x5a5a5a5a, 1: D(8), 2: 8 }], ["ldrt r0, [r1], -r2, asr #2", { 1: D(40), 2: 16 }],
+  ["strbt r0, [r1], r2, lsl #1", { 0: 0x5a5a5a5a, 1: D(8), 2: 3 }], ["ldrbt r0, [r1], r2", { 1: D(8), 2: 3 }],
+  ["strb r0, [r1, -r2, lsl #3]!", { 0: 0x5a5a5a5a, 1: D(40), 2: 2 }], ["ldr r0, [r1, #-0]", { 1: D(8) }], ["ldrh r0, [r1], #0", { 1: D(8) }],
+  ["ldrsb r0, [r1, -r2]!", { 1: D(20), 2: 3 }], ["ldrsh r0, [r1], -r2", { 1: D(20), 2: 6 }], ["strh r0, [r1, #-6]", { 0: 0x5a5a5a5a, 1: D(20) }]]) {
+  add(a, r, { cpsr: 0, group: "ldst" });
+}
+// conditional forms of other classes
+for (const [a, r] of [["mulseq r0, r1, r2", mregs()], ["smlabbne r0, r1, r2, r3", mregs()], ["sadd16gt r0, r1, r2", { 1: PV(), 2: PV() }],
+  ["ldrlt r0, [r1]", { 1: D(8) }], ["strge r0, [r1]", { 1: D(8) }], ["pushmi {r0, r1}", { 13: D(64) }], ["bxvs r0", { 0: "T" }],
+  ["ssatcc r0, #8, r1", { 1: 0x12345 }], ["qaddhi r0, r1, r2", { 1: 0x7fffffff, 2: 1 }], ["clzls r0, r1", { 1: 0x100 }]]) {
+  for (const f of [0x00000000, 0x60000000, 0x90000000, 0xf0000000]) add(a, r, { cpsr: f, group: "cond" });
+}
+add(".word 0xe750f2d1 @ smmls r0, r1, r2, pc (Ra = 1111: UNPREDICTABLE)", { 1: 0x12345678, 2: 0x9abcdef0 }, { group: "mul" });
 
 // --- status registers and hints (A5.2.11, A5.2.12) ------------------------------------------------
 add("mrs r0, apsr", {}, { cpsr: 0xf80f0000, group: "psr" });
@@ -237,6 +251,8 @@ const UNDEF = [
   ["mul op 0101", ".word 0xe0500291"], ["swp op 0001 0001", ".word 0xe1110092"], ["rev with bits 11:8 != 1111", ".word 0xe6bf0e31"],
   ["sel with bits 11:8 != 1111", ".word 0xe6810eb2"], ["sxtb with bits 9:8 != 00", ".word 0xe6af0172"],
   ["media 0111 1001", ".word 0xe7912f13"], ["smc #0 (user mode)", ".word 0xe1600070"],
+  ["pldw [r0, #8] (no MP extension)", ".word 0xf590f008"], ["bkpt with cond != 1110", ".word 0x01200070"],
+  ["mrs banked (Virtualization)", ".word 0xe10f0200"], ["eret (Virtualization)", ".word 0xe160006e"], ["hvc (Virtualization)", ".word 0xe1400070"],
   ["ldc p5", ".word 0xed910500"], ["mcr p5", ".word 0xee010510"], ["cdp p5", ".word 0xee010500"],
 ];
 
