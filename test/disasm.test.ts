@@ -20,6 +20,9 @@ const norm = (s: string) => s.replace(/\s*@.*$/, "").replace(/\s*<[^>]*>/g, (m) 
 const DIFFERENT: Record<string, string> = {
   "0xf590f008": "PLDW: LLVM's armv7a has no MP extension and prints <unknown>; Cortex-A8 treats it as an unallocated memory hint (NOP), so we name it",
   "0xf711f002": "PLDW (register): as PLDW above",
+  "0xe1b01f9f": "LDREXD with an odd Rt (UNPREDICTABLE): we print the fields as encoded, LLVM rounds Rt down",
+  "0xe1a0ff9e": "STREXD with Rt = r14 (UNPREDICTABLE): we print the fields, LLVM prints <unknown>",
+  "0xe120f001": "MSR with mask 0000 (UNPREDICTABLE): we print an empty CPSR_ mask, LLVM prints <unknown>",
   "0xe6810eb2": "SEL with bits 11:8 != 1111: UNDEFINED here as under QEMU; LLVM ignores the should-be-one bits",
   "0xe6af0172": "SXTB with bits 9:8 != 00: UNDEFINED here as under QEMU; LLVM ignores the should-be-zero bits",
   "0xe7c30411": "BFI with msb < lsb is UNPREDICTABLE (UNDEFINED here, as QEMU); LLVM prints a wrapped width",

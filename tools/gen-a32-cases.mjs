@@ -7,7 +7,8 @@
 // r0-r14 and the APSR (NZCVQ, GE) from the case's inputs, executes the instruction(s) under test,
 // and lands on a pad that stores r0-r14, the APSR and the address it landed at (the next PC; odd
 // for a Thumb landing pad). The program writes all records to stdout; this script turns them into
-// JSON. UNDEFINED probes run one tiny program each and check that QEMU raises SIGILL.
+// JSON. Probes (UNDEFINED encodings, alignment faults) run one tiny program each and record whether
+// QEMU raised SIGILL (Undefined Instruction), SIGBUS/SIGSEGV (Data Abort) or nothing.
 // Needs: arm-none-eabi-as/ld, qemu-arm. Run: node tools/gen-a32-cases.mjs
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
@@ -253,7 +254,20 @@ const UNDEF = [
   ["media 0111 1001", ".word 0xe7912f13"], ["smc #0 (user mode)", ".word 0xe1600070"],
   ["pldw [r0, #8] (no MP extension)", ".word 0xf590f008"], ["bkpt with cond != 1110", ".word 0x01200070"],
   ["mrs banked (Virtualization)", ".word 0xe10f0200"], ["eret (Virtualization)", ".word 0xe160006e"], ["hvc (Virtualization)", ".word 0xe1400070"],
+  ["ldrd with odd Rt", ".word 0xe1c010d0"], ["strd with odd Rt", ".word 0xe1c010f0"], ["ldrexd with odd Rt", ".word 0xe1b01f9f"],
+  ["strexd with Rt = r14", ".word 0xe1a0ff9e"], ["msr with mask 0000 (register)", ".word 0xe120f001"],
   ["ldc p5", ".word 0xed910500"], ["mcr p5", ".word 0xee010510"], ["cdp p5", ".word 0xee010500"],
+];
+
+// Alignment: SCTLR.A = 0 allows unaligned LDR/STR/LDRH/STRH, but LDRD/STRD, LDM/STM, LDREX/STREX and
+// SWP still need word (LDREXD: doubleword) alignment. r0 points 2 bytes into the code.
+const ALIGN = [
+  ["ldrd at 2 mod 4", ["add r0, pc, #2", "ldrd r2, r3, [r0]"]], ["strd at 2 mod 4", ["add r0, pc, #2", "strd r2, r3, [r0]"]],
+  ["ldm at 2 mod 4", ["add r0, pc, #2", "ldm r0, {r1, r2}"]], ["stm at 2 mod 4", ["add r0, pc, #2", "stm r0, {r1, r2}"]],
+  ["ldrex at 2 mod 4", ["add r0, pc, #2", "ldrex r1, [r0]"]], ["ldrexh at 1 mod 2", ["add r0, pc, #1", "ldrexh r1, [r0]"]],
+  ["ldrexd at 4 mod 8", ["add r0, pc, #4", "bic r0, r0, #4", "add r0, r0, #4", "ldrexd r2, r3, [r0]"]],
+  ["swp at 2 mod 4", ["add r0, pc, #2", "swp r1, r1, [r0]"]],
+  ["ldr at 2 mod 4 (allowed)", ["add r0, pc, #2", "ldr r1, [r0]"]], ["ldrh at 1 mod 2 (allowed)", ["add r0, pc, #1", "ldrh r1, [r0]"]],
 ];
 
 // --- build and run -------------------------------------------------------------------------------
@@ -355,15 +369,18 @@ for (const c of cases) {
 }
 if (p !== words.length) throw new Error(`record parse: used ${p} of ${words.length} words`);
 
-// UNDEFINED probes: each its own program; QEMU reports SIGILL by dying from it.
-const undef = [];
-for (const [name, line] of UNDEF) {
-  writeFileSync(join(dir, "u.s"), [".arm", ".global _start", "_start:", "  " + line, "  mov r0, #0", "  mov r7, #1", "  svc 0", ""].join("\n"));
+// Probes: each its own program; QEMU reports a fault by dying from the signal.
+const probes = [];
+for (const [name, lines] of [...UNDEF.map(([n, l]) => [n, [l]]), ...ALIGN]) {
+  writeFileSync(join(dir, "u.s"), [".syntax unified", ".arm", ".global _start", "_start:", ...lines.map((l) => "  " + l), "  mov r0, #0", "  mov r7, #1", "  svc 0", ""].join("\n"));
   sh("arm-none-eabi-as", ["-mcpu=cortex-a8", "-o", "u.o", "u.s"]);
   sh("arm-none-eabi-ld", [`-Ttext=${hexw(TEXT)}`, "-o", "u.elf", "u.o"]);
+  sh("arm-none-eabi-objcopy", ["-O", "binary", "-j", ".text", "u.elf", "u.bin"]);
+  const bin = readFileSync(join(dir, "u.bin"));
+  const words = Array.from({ length: lines.length }, (_, k) => hexw(bin.readUInt32LE(4 * k)));
   const r = spawnSync("qemu-arm", ["-cpu", "cortex-a8", "u.elf"], { cwd: dir });
-  const word = Number(line.split(/\s+/)[1]);
-  undef.push({ name, word: hexw(word), undefined: r.signal === "SIGILL" });
+  const outcome = r.signal === "SIGILL" ? "undefined" : r.signal === "SIGBUS" || r.signal === "SIGSEGV" ? "abort" : r.status === 0 ? "ok" : `other ${r.signal ?? r.status}`;
+  probes.push({ name, words, outcome });
 }
 rmSync(dir, { recursive: true });
 
@@ -371,8 +388,8 @@ const doc = {
   generated: "by tools/gen-a32-cases.mjs with " + execFileSync("qemu-arm", ["--version"]).toString().split("\n")[0] + " -cpu cortex-a8 (Linux user mode)",
   data: hexw(DATA), dataInit: patHex,
   note: "regs = r0-r14 before; cpsr = APSR (NZCVQ, GE) before, User mode; out.pc = next instruction (Thumb if out.cpsr has T); mem/out.mem = the 128 bytes at data when they differ from dataInit/mem",
-  cases: fixture, undefined: undef,
+  cases: fixture, probes,
 };
 const path = join(root, "test/fixtures/a32-cases.json");
 writeFileSync(path, JSON.stringify(doc, null, 0).replace(/\{"asm"/g, '\n{"asm"').replace(/\{"name"/g, '\n{"name"') + "\n");
-console.log(`gen-a32-cases: ${fixture.length} cases, ${undef.length} UNDEFINED probes -> ${path}`);
+console.log(`gen-a32-cases: ${fixture.length} cases, ${probes.length} probes -> ${path}`);

@@ -159,7 +159,7 @@ const cases = JSON.parse(readFileSync(join(root, "test/fixtures/a32-cases.json")
 const words = [];
 const seen = new Set();
 for (const c of cases.cases) for (const w of c.words) { const v = Number(w) >>> 0; if (!seen.has(v)) { seen.add(v); words.push(v); } }
-for (const u of cases.undefined) { const v = Number(u.word) >>> 0; if (!seen.has(v)) { seen.add(v); words.push(v); } }
+for (const u of cases.probes) for (const w of u.words) { const v = Number(w) >>> 0; if (!seen.has(v)) { seen.add(v); words.push(v); } }
 
 const dir = mkdtempSync(join(tmpdir(), "vm7-dis-"));
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 }).toString();
