@@ -140,7 +140,7 @@ describe("exceptions", () => {
     m.setSpsr(SVC, USR | 0x80000000);
     m.run({ maxInsns: 1 });
     expect(m.pc).toBe(CODE + 0x100);
-    expect(m.cpsr).toBe(USR | 0x80000000);
+    expect(m.cpsr).toBe((USR | 0x80000000) >>> 0);
     expect(m.reg(0)).toBe(0x1234);
     expect(m.banked(SVC, 13)).toBe(0x80002008);
   });

@@ -89,6 +89,9 @@ export function loadCore(): Core {
   }
   const inst = new WebAssembly.Instance(compiled, {});
   const ex = inst.exports as Record<string, unknown>;
+  // asconfig exports the start function instead of running it: it initialises the core's globals
+  // (current mode, TLB set pointers, next event = never), so it must run before anything else.
+  (ex._start as () => void)();
   const k: Record<string, unknown> = { cp15: {} as Record<string, number> };
   for (const [name, v] of Object.entries(ex)) {
     if (!(v instanceof WebAssembly.Global)) continue;
