@@ -36,7 +36,7 @@ describe("MMU translation (VMSAv7 short descriptors)", () => {
 
   it("translates sections, supersections, large and small pages", () => {
     l1(0x00100000, section(0x80200000));
-    l1(0xa0000000, supersection(0x81000000));
+    for (let k = 0; k < 16; k++) l1(0xa0000000 + k * 0x100000, supersection(0x81000000)); // 16 copies (B3.5.1)
     l1(0x40000000, pageTable(L2));
     l2(0x40001000, smallPage(0x80345000));
     for (let k = 0; k < 16; k++) l2(0x40010000 + k * 0x1000, largePage(0x80370000)); // 16 copies (B3.5.1)

@@ -13,7 +13,7 @@ export const EXIT_FATAL = 3;
 export const EXIT_LIMIT = 124;
 export const EXIT_INTERRUPTED = 130;
 
-const DEFAULT_LOAD = 0x80008000;
+const DEFAULT_LOAD = 0x80008000; // the usual kernel load address on this board, suggested in errors
 
 export function parseNumber(what: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}) {
   return (s: string): number => {
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .description("boot an image: an ARM ELF (PT_LOAD segments at their physical addresses, entry from the header)\n" +
       "or a raw binary. It starts in SVC mode, ARM state, MMU off, IRQ/FIQ masked.")
     .argument("<image>", "ELF or raw binary to run")
-    .option("--load-addr <addr>", `load address of a raw binary (default 0x${hex(DEFAULT_LOAD)})`, addr)
+    .option("--load-addr <addr>", "run IMAGE as a raw binary loaded at this address (e.g. 0x80008000)", addr)
     .option("--entry <addr>", "start here instead of the ELF entry / raw load address", addr)
     .option("--ram <MiB>", "guest RAM size in MiB at 0x80000000", parseNumber("--ram", { min: 1, max: 1024 }), 512)
     .option("--max-insns <n>", "stop after n guest instructions", parseNumber("--max-insns", { min: 1 }))
@@ -90,6 +90,9 @@ function readImage(path: string): Uint8Array {
 async function runCommand(image: string, o: RunOpts): Promise<number> {
   const bytes = readImage(image);
   const stdout = (b: Uint8Array) => { process.stdout.write(b); };
+  if (o.semihostingRoot !== undefined) {
+    try { if (!statSync(o.semihostingRoot).isDirectory()) throw new Error(); } catch { throw new UsageError(`--semihosting-root ${o.semihostingRoot}: not a directory`); }
+  }
   let m: Machine;
   try {
     m = await Machine.create({
@@ -98,15 +101,15 @@ async function runCommand(image: string, o: RunOpts): Promise<number> {
       onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); },
     });
   } catch (e) { throw new UsageError((e as Error).message); }
-  if (o.semihostingRoot !== undefined) {
-    try { if (!statSync(o.semihostingRoot).isDirectory()) throw new Error(); } catch { throw new UsageError(`--semihosting-root ${o.semihostingRoot}: not a directory`); }
-  }
   try {
     if (isElf(bytes)) {
       if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr applies to raw binaries, and this is an ELF`);
       m.loadElf(bytes, image);
     } else {
-      m.loadRaw(bytes, o.loadAddr ?? DEFAULT_LOAD, o.loadAddr ?? DEFAULT_LOAD, image);
+      if (o.loadAddr === undefined) {
+        throw new UsageError(`${image}: not an ELF file (no \\x7fELF magic at offset 0); to run a raw binary, give --load-addr (e.g. 0x${hex(DEFAULT_LOAD)})`);
+      }
+      m.loadRaw(bytes, o.loadAddr, o.loadAddr, image);
     }
   } catch (e) {
     if (e instanceof ImageError || e instanceof UsageError) throw e;

@@ -89,8 +89,7 @@ export function loadCore(): Core {
   }
   const inst = new WebAssembly.Instance(compiled, {});
   const ex = inst.exports as Record<string, unknown>;
-  // asconfig exports the start function instead of running it: it initialises the core's globals
-  // (current mode, TLB set pointers, next event = never), so it must run before anything else.
+  // asconfig.json sets exportStart: the module's globals are initialised by calling _start.
   (ex._start as () => void)();
   const k: Record<string, unknown> = { cp15: {} as Record<string, number> };
   for (const [name, v] of Object.entries(ex)) {

@@ -1,0 +1,139 @@
+// The vm7 command end to end: exit statuses, the one-line end-of-run message on stderr, guest
+// console on stdout, and one clear line (never a stack trace) for every kind of bad input.
+import { describe, it, expect, beforeAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildElf, words, exitCode } from "./helpers/elf.js";
+
+const root = join(import.meta.dirname, "..");
+const BASE = 0x80008000;
+let dir = "";
+
+function vm7(args: string[], input = "") {
+  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), ...args], { encoding: "utf8", timeout: 60_000, input });
+  return { out: r.stdout, err: r.stderr, status: r.status };
+}
+function file(name: string, bytes: Uint8Array | string): string {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}
+const noTrace = (err: string) => { expect(err).not.toMatch(/\n\s+at |Error:|wasm/); };
+
+// hello: prints "hi\n" with SYS_WRITE0 then exits with status 7.
+const helloCode = [
+  0xe3a00004, // mov r0, #4 (SYS_WRITE0)
+  0xe28f100c, // add r1, pc, #12 -> string at +0x18
+  0xef123456, // svc 0x123456
+  0xe3a00020, // mov r0, #0x20
+  0xe28f1008, // add r1, pc, #8 -> block at +0x20
+  0xef123456, // svc 0x123456
+  0x000a6968, // "hi\n\0"
+  0xeafffffe, // (padding)
+  0x20026, 7,
+];
+
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "vm7-cli-")); });
+
+describe("vm7 run", () => {
+  it("runs an ELF: guest output on stdout, exit status from the guest, one end line on stderr", () => {
+    const elf = file("hello.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(...helloCode) }] }));
+    const r = vm7(["run", elf]);
+    expect(r.out).toBe("hi\n");
+    expect(r.status).toBe(7);
+    expect(r.err).toMatch(/^vm7: guest exited with status 7 after 6 instructions\n$/);
+  });
+
+  it("runs a raw binary with --load-addr and --entry", () => {
+    const bin = file("exit.bin", words(0xeafffffe, ...exitCode(BASE + 4, 3)));
+    const r = vm7(["run", "--load-addr", "0x80008000", "--entry", "0x80008004", bin]);
+    expect(r.status).toBe(3);
+    expect(r.err).toContain("guest exited with status 3");
+  });
+
+  it("stops at --max-insns with status 124 and says so", () => {
+    const elf = file("spin.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(0xe2800001, 0xeafffffd) }] }));
+    const r = vm7(["run", "--max-insns", "1000", elf]);
+    expect(r.status).toBe(124);
+    expect(r.err).toMatch(/^vm7: stopped: --max-insns 1000 reached at pc 0x8000800[04]\n$/);
+  });
+
+  it("stops at --timeout with status 124 and says so", () => {
+    const elf = file("spin2.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(0xeafffffe) }] }));
+    const r = vm7(["run", "--timeout", "0.5", elf]);
+    expect(r.status).toBe(124);
+    expect(r.err).toMatch(/^vm7: stopped: --timeout 0.5s reached at pc 0x80008000 after \d+ instructions\n$/);
+  });
+
+  it("--dump-regs prints the registers after the end line", () => {
+    const elf = file("regs.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(0xe3a05063 /* mov r5, #99 */, ...exitCode(BASE + 4, 0)) }] }));
+    const r = vm7(["run", "--dump-regs", elf]);
+    expect(r.status).toBe(0);
+    expect(r.err).toMatch(/r5=00000063/);
+    expect(r.err).toMatch(/cpsr=[0-9a-f]{8} .* svc arm I F/);
+  });
+
+  it("--trace prints each instruction with its address, encoding and mnemonic", () => {
+    const elf = file("trace.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(0xe3a05063, ...exitCode(BASE + 4, 0)) }] }));
+    const r = vm7(["run", "--trace", elf]);
+    expect(r.status).toBe(0);
+    const lines = r.err.split("\n").filter((l) => /^[0-9a-f]{8}: /.test(l));
+    expect(lines.length).toBe(4);
+    expect(lines[0]).toMatch(/^80008000: e3a05063  mov/);
+    expect(lines[3]).toMatch(/^8000800c: ef123456  svc/);
+  });
+
+  it("a guest whose vectors fault ends in a clean fatal stop with a register dump", () => {
+    const elf = file("fatal.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(0xe3a0f000 /* mov pc, #0 */) }] }));
+    const r = vm7(["run", elf]);
+    expect(r.status).toBe(3);
+    expect(r.err).toMatch(/^vm7: stopped: guest stopped: exception loop/);
+    expect(r.err).toMatch(/r15=/);
+    noTrace(r.err);
+  });
+
+  it("SYS_EXIT with a run-time error reason exits 1, like qemu-arm", () => {
+    const code = [0xe3a00018 /* mov r0, #0x18 */, 0xe59f1000 /* ldr r1, [pc] */, 0xef123456, 0x20023];
+    const elf = file("abort.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(...code) }] }));
+    const r = vm7(["run", elf]);
+    expect(r.status).toBe(1);
+  });
+});
+
+describe("bad input: one clear line and a non-zero status", () => {
+  const bad = (args: string[], msg: RegExp) => {
+    const r = vm7(args);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(msg);
+    expect(r.err.trim().split("\n").length).toBeLessThanOrEqual(2);
+    noTrace(r.err);
+  };
+  it("missing file", () => bad(["run", join(dir, "nope.elf")], /nope\.elf: no such file/));
+  it("a directory", () => { mkdirSync(join(dir, "d"), { recursive: true }); bad(["run", join(dir, "d")], /is a directory/); });
+  it("an empty file", () => bad(["run", file("empty", "")], /empty file/));
+  it("not an ELF, without --load-addr", () => bad(["run", file("t.txt", "hello")], /t\.txt: not an ELF file .*--load-addr/));
+  it("a truncated ELF", () => {
+    const elf = buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(1, 2, 3) }] });
+    bad(["run", file("trunc.elf", elf.subarray(0, elf.length - 4))], /trunc\.elf: segment 0: .* truncated \(file offset 0x38\)/);
+  });
+  it("a 64-bit ELF", () => bad(["run", file("x64.elf", buildElf({ entry: BASE, cls: 2, segments: [{ paddr: BASE, data: [0] }] }))], /not a 32-bit ELF/));
+  it("a big-endian ELF", () => bad(["run", file("be.elf", buildElf({ entry: BASE, data: 2, segments: [{ paddr: BASE, data: [0] }] }))], /not little-endian/));
+  it("a non-ARM ELF", () => bad(["run", file("x86.elf", buildElf({ entry: BASE, machine: 3, segments: [{ paddr: BASE, data: [0] }] }))], /e_machine is 3: not an ARM image/));
+  it("a segment outside RAM", () => bad(["run", file("low.elf", buildElf({ entry: 0x8000, segments: [{ paddr: 0x8000, data: [0] }] }))], /segment 0 at 0x00008000-0x00008000 lies outside RAM/));
+  it("a segment over a device", () => bad(["run", file("dev.elf", buildElf({ entry: BASE, segments: [{ paddr: 0x48200000, data: [0] }] }))], /overlaps the INTC registers/));
+  it("a bad number", () => bad(["run", "--max-insns", "lots", file("n.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: [0] }] }))], /--max-insns must be a number/));
+  it("an unknown option", () => bad(["run", "--frobnicate", "x"], /unknown option '--frobnicate'/));
+  it("a --semihosting-root that is not a directory", () => bad(["run", "--semihosting-root", join(dir, "nodir"), file("ok.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(...exitCode(BASE, 0)) }] }))], /not a directory/));
+});
+
+describe("vm7 --help", () => {
+  it("explains the run command and its options", () => {
+    const r = vm7(["run", "--help"]);
+    expect(r.status).toBe(0);
+    for (const opt of ["--load-addr", "--entry", "--max-insns", "--timeout", "--clock", "--semihosting-root", "--trace", "--dump-regs", "Exit status"]) {
+      expect(r.out).toContain(opt);
+    }
+  });
+});
