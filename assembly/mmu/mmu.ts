@@ -234,7 +234,7 @@ export function writeUser(va: u32, size: u32, v: u32): void { writeSlow(va, size
 // for non-RAM targets is decided by the caller, which needs RAM to decode from).
 export function translateFetch(va: u32): u32 {
   const e = tlbX + tlbIndex(va);
-  if (load<u32>(e) == (va & 0xfffff000)) return load<u32>(e, 4) + va;
+  if (load<u32>(e) == (va & 0xfffff000)) { xlFsr = 0; return load<u32>(e, 4) + va; } // callers test xlFsr
   const pa = translate(va, ACC_EXEC, privileged);
   if (xlFsr != 0) return 0;
   if (!isRam(pa)) { xlFsr = fsrOf(FS_EXTERNAL, 0); return 0; }

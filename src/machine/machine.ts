@@ -68,6 +68,7 @@ export class Machine {
   private readonly semi: Semihosting;
   private readonly onConsole: (b: Uint8Array) => void;
   private readonly wall: boolean;
+  private readonly cpuHz: number;
   private wallStart = 0;
   private semihostPending = false;
   private inputQueue: number[] = [];
@@ -89,6 +90,7 @@ export class Machine {
     this.wall = opts.clock === "wall";
     const hz = opts.cpuHz ?? 1e9;
     if (!(hz >= 1e3 && hz <= 1e12)) throw new Error(`cpu clock ${hz} Hz: must be between 1e3 and 1e12`);
+    this.cpuHz = hz;
     this.x.setClock(this.wall ? 1 : 0, hz);
     this.x.setSemihostingEnabled(opts.semihosting === false ? 0 : 1);
     const semiOpts: SemihostingOptions = {
@@ -251,7 +253,7 @@ export class Machine {
 
   private guestCentiseconds(): number {
     if (this.wall) return Math.floor((performance.now() - this.wallStart) / 10);
-    return Math.floor(this.x.time32kGet() * 100 / 32768);
+    return Math.floor(this.x.cyclesGet() * 100 / this.cpuHz);
   }
 
   private drainConsole(): void {
