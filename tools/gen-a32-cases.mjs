@@ -244,6 +244,39 @@ add("nop", {}, { group: "hint" });
 add("yield", {}, { group: "hint" });
 add("cps #0x13", {}, { group: "psr" }); // a no-op in User mode
 
+// --- random register choices (aliasing such as Rd = Rn), all table classes without PC operands ----
+const rr = () => `r${rnd() % 13}`;
+const pickN = (n) => { const s = new Set(); while (s.size < n) s.add(rnd() % 13); return [...s].map((r) => `r${r}`); };
+const allRegs = () => Object.fromEntries(Array.from({ length: 13 }, (_, r) => [r, val()]));
+for (let k = 0; k < 60; k++) {
+  const op = pick([...DP3, ...MOV, ...CMP]);
+  const s = CMP.includes(op) ? op : S(op, rnd() % 2);
+  const ops = CMP.includes(op) ? [rr()] : MOV.includes(op) ? [rr()] : [rr(), rr()];
+  const form = rnd() % 3;
+  const src = form === 0 ? pick(IMMS) : form === 1 ? `${rr()}, ${pick(SHIFTS)}` : `${rr()}, ${pick(RSH)} ${rr()}`;
+  add(`${s} ${ops.join(", ")}, ${src}`, allRegs(), { group: "random-dp" });
+}
+const RMUL3 = ["mul", "muls", "smulbt", "smultt", "smulwb", "smuadx", "smusd", "smmulr", "usad8", "qadd", "qdsub",
+  "sadd8", "uqsub16", "shasx", "uhsax", "qsax", "usub8", "sel", "sxtab", "uxtah", "sxtab16"];
+const RMUL4 = ["mla", "mlas", "mls", "smlatb", "smlawt", "smlsdx", "smmla", "smmlsr", "usada8"];
+const RLONG = ["umull", "smulls", "umlal", "smlal", "umaal", "smlalbt", "smlaldx", "smlsld"];
+for (let k = 0; k < 80; k++) {
+  const kind = rnd() % 3;
+  if (kind === 0) add(`${pick(RMUL3)} ${rr()}, ${rr()}, ${rr()}`, allRegs(), { group: "random-mul-media" });
+  else if (kind === 1) add(`${pick(RMUL4)} ${rr()}, ${rr()}, ${rr()}, ${rr()}`, allRegs(), { group: "random-mul-media" });
+  else { const [lo, hi] = pickN(2); add(`${pick(RLONG)} ${lo}, ${hi}, ${rr()}, ${rr()}`, allRegs(), { group: "random-mul-media" }); }
+}
+for (let k = 0; k < 40; k++) {
+  const x = rnd() % 6;
+  const [a, b] = [rr(), rr()];
+  if (x === 0) add(`ssat ${a}, #${1 + rnd() % 32}, ${b}${pick(["", ", lsl #3", ", asr #7", ", asr #32"])}`, allRegs(), { group: "random-mul-media" });
+  else if (x === 1) add(`usat ${a}, #${rnd() % 32}, ${b}${pick(["", ", lsl #1", ", asr #12"])}`, allRegs(), { group: "random-mul-media" });
+  else if (x === 2) { const l = rnd() % 32, w = 1 + rnd() % (32 - l); add(`${pick(["sbfx", "ubfx", "bfi"])} ${a}, ${b}, #${l}, #${w}`, allRegs(), { group: "random-mul-media" }); }
+  else if (x === 3) add(`${pick(["rev", "rev16", "revsh", "rbit", "clz", "sxtb", "uxth", "uxtb16"])} ${a}, ${b}`, allRegs(), { group: "random-mul-media" });
+  else if (x === 4) add(`pkh${pick(["bt", "tb"])} ${a}, ${b}, ${rr()}, ${pick(["lsl", "asr"])} #${1 + rnd() % 31}`.replace(/pkhbt(.*)asr/, "pkhbt$1lsl").replace(/pkhtb(.*)lsl/, "pkhtb$1asr"), allRegs(), { group: "random-mul-media" });
+  else add(`${pick(["ssat16", "usat16"])} ${a}, #${1 + rnd() % 15}, ${b}`, allRegs(), { group: "random-mul-media" });
+}
+
 // --- UNDEFINED probes -----------------------------------------------------------------------------
 const UNDEF = [
   ["sdiv r0, r1, r2", ".word 0xe710f211"], ["udiv r0, r1, r2", ".word 0xe730f211"], ["udf #0", ".word 0xe7f000f0"],
