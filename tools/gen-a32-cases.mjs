@@ -277,6 +277,34 @@ for (let k = 0; k < 40; k++) {
   else add(`${pick(["ssat16", "usat16"])} ${a}, #${1 + rnd() % 15}, ${b}`, allRegs(), { group: "random-mul-media" });
 }
 
+// random loads/stores: base into the data buffer, Rt != Rn whenever the base is written back
+for (let k = 0; k < 70; k++) {
+  const [t, n, mreg] = pickN(3);
+  const regs = allRegs();
+  const nn = Number(n.slice(1)), mm = Number(mreg.slice(1));
+  regs[nn] = D(40 + 4 * (rnd() % 8));
+  const kind = rnd() % 4;
+  const idx = rnd() % 3; // 0 offset, 1 pre-indexed writeback, 2 post-indexed
+  const wrap = (off) => idx === 0 ? `[${n}, ${off}]` : idx === 1 ? `[${n}, ${off}]!` : `[${n}], ${off}`;
+  if (kind === 0) {
+    const op = pick(["ldr", "str", "ldrb", "strb"]);
+    add(`${op} ${t}, ${wrap(`#${pick(["", "-"])}${rnd() % 24}`)}`, regs, { group: "random-ldst" });
+  } else if (kind === 1) {
+    const op = pick(["ldr", "str", "ldrb", "strb"]);
+    regs[mm] = rnd() % 6;
+    add(`${op} ${t}, ${wrap(`${pick(["", "-"])}${mreg}, lsl #${pick([0, 1, 2])}`)}`, regs, { group: "random-ldst" });
+  } else if (kind === 2) {
+    const op = pick(["ldrh", "strh", "ldrsh", "ldrsb"]);
+    regs[mm] = rnd() % 20;
+    add(`${op} ${t}, ${wrap(rnd() % 2 ? `#${pick(["", "-"])}${rnd() % 20}` : `${pick(["", "-"])}${mreg}`)}`, regs, { group: "random-ldst" });
+  } else {
+    const list = pickN(1 + rnd() % 6).filter((r) => r !== n).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    if (list.length === 0) continue;
+    const op = pick(["ldmia", "ldmib", "ldmda", "ldmdb", "stmia", "stmib", "stmda", "stmdb"]);
+    add(`${op} ${n}${rnd() % 2 ? "!" : ""}, {${list.join(", ")}}`, regs, { group: "random-ldst" });
+  }
+}
+
 // --- UNDEFINED probes -----------------------------------------------------------------------------
 const UNDEF = [
   ["sdiv r0, r1, r2", ".word 0xe710f211"], ["udiv r0, r1, r2", ".word 0xe730f211"], ["udf #0", ".word 0xe7f000f0"],
