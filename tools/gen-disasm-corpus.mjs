@@ -35,6 +35,8 @@ const EXTRA = `
   cdp p5, #1, c1, c2, c3, #4
   mov r0, #0x80000000
   mov pc, #0x80000000
+  .word 0xe3a00240
+  .word 0xe3300a01
   mvn r0, #0
   and r0, r1, #0xff000000
   movs r0, r1, rrx
