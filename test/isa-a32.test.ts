@@ -16,7 +16,7 @@ interface Fixture { data: string; dataInit: string; cases: Case[]; probes: { nam
 const fx: Fixture = JSON.parse(readFileSync(new URL("./fixtures/a32-cases.json", import.meta.url), "utf8"));
 const DATA = Number(fx.data);
 const USR = 0x10, UND = 0x1b;
-const FLAG_MASK = 0xf80f0020; // N Z C V Q, GE[3:0], T
+const FLAG_MASK = 0xf80f03e0; // N Z C V Q, GE[3:0], E, A, I, F, T
 const hex = (v: number) => "0x" + (v >>> 0).toString(16).padStart(8, "0");
 
 let m: Machine;

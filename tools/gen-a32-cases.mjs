@@ -243,6 +243,9 @@ add("msr APSR_g, #0x00030000", {}, { cpsr: 0, group: "psr" });
 add("nop", {}, { group: "hint" });
 add("yield", {}, { group: "hint" });
 add("cps #0x13", {}, { group: "psr" }); // a no-op in User mode
+add("cpsid aif", {}, { group: "psr" });
+add("msr cpsr_fsxc, r1", { 1: 0xf80f01d3 }, { cpsr: 0, group: "psr" }); // User mode: only the APSR bits change
+add("msr cpsr_c, #0xd3", {}, { cpsr: 0x80000000, group: "psr" });
 
 // --- random register choices (aliasing such as Rd = Rn), all table classes without PC operands ----
 const rr = () => `r${rnd() % 13}`;
@@ -422,7 +425,7 @@ for (const c of cases) {
   const e = {
     asm: c.insns.join("; "), group: c.group, addr: hexw(addr), words: insns.map(hexw),
     regs: inp.slice(0, 15).map(hexw), cpsr: hexw(inp[15]),
-    out: { regs: outp.slice(0, 15).map(hexw), pc: hexw(landed & ~1), cpsr: hexw((outp[16] & 0xf80f0000) | (landed & 1 ? 0x20 : 0)) },
+    out: { regs: outp.slice(0, 15).map(hexw), pc: hexw(landed & ~1), cpsr: hexw((outp[16] & 0xf80f03c0) | (landed & 1 ? 0x20 : 0)) },
   };
   if (memIn !== patHex) e.mem = memIn;
   if (memOut !== memIn) e.out.mem = memOut;
@@ -448,7 +451,7 @@ rmSync(dir, { recursive: true });
 const doc = {
   generated: "by tools/gen-a32-cases.mjs with " + execFileSync("qemu-arm", ["--version"]).toString().split("\n")[0] + " -cpu cortex-a8 (Linux user mode)",
   data: hexw(DATA), dataInit: patHex,
-  note: "regs = r0-r14 before; cpsr = APSR (NZCVQ, GE) before, User mode; out.pc = next instruction (Thumb if out.cpsr has T); mem/out.mem = the 128 bytes at data when they differ from dataInit/mem",
+  note: "regs = r0-r14 before; cpsr = APSR (NZCVQ, GE) before, User mode; out.cpsr = NZCVQ, GE, E, A, I, F, T after; out.pc = next instruction (Thumb if out.cpsr has T); mem/out.mem = the 128 bytes at data when they differ from dataInit/mem",
   cases: fixture, probes,
 };
 const path = join(root, "test/fixtures/a32-cases.json");
