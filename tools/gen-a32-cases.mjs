@@ -320,6 +320,8 @@ const UNDEF = [
   ["mrs banked (Virtualization)", ".word 0xe10f0200"], ["eret (Virtualization)", ".word 0xe160006e"], ["hvc (Virtualization)", ".word 0xe1400070"],
   ["ldrd with odd Rt", ".word 0xe1c010d0"], ["strd with odd Rt", ".word 0xe1c010f0"], ["ldrexd with odd Rt", ".word 0xe1b01f9f"],
   ["strexd with Rt = r14", ".word 0xe1a0ff9e"], ["msr with mask 0000 (register)", ".word 0xe120f001"],
+  ["cond 1111: permanently undefined", ".word 0xf7f0f0f0"], ["cond 1111: cdp2 p5", ".word 0xfe010500"],
+  ["cond 1111: mcr2 p15", ".word 0xfe010f10"], ["cond 1111: all ones", ".word 0xffffffff"],
   ["ldc p5", ".word 0xed910500"], ["mcr p5", ".word 0xee010510"], ["cdp p5", ".word 0xee010500"],
 ];
 
