@@ -33,6 +33,11 @@ const EXTRA = `
   ldc p5, c3, [r2], #16
   stc p5, c3, [r2], {7}
   cdp p5, #1, c1, c2, c3, #4
+  ldc2 p5, c1, [r0, #4]
+  stc2l p6, c2, [r1], #-8
+  mcrr2 p5, #1, r0, r1, c2
+  mrrc2 p5, #1, r0, r1, c2
+  mrc2 p5, #1, r0, c1, c2, #3
   mov r0, #0x80000000
   mov pc, #0x80000000
   .word 0xe3a00240
