@@ -337,7 +337,8 @@ const ALIGN = [
 ];
 
 // --- build and run -------------------------------------------------------------------------------
-const dir = process.env.KEEP ? (execFileSync("mkdir", ["-p", process.env.KEEP]), process.env.KEEP) : mkdtempSync(join(tmpdir(), "vm7-a32-"));
+// KEEP=1 keeps the work directory (cases.s, cases.elf) for debugging with `qemu-arm -d in_asm,cpu`.
+const dir = mkdtempSync(join(tmpdir(), "vm7-a32-"));
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
 const hexw = (v) => "0x" + (v >>> 0).toString(16).padStart(8, "0");
 const expr = (k, v) => typeof v === "number" ? hexw(v) : v.replace(/\bTT\b/g, `tt_${k}`).replace(/\bTU\b/g, `tu_${k}`).replace(/\bT\b/g, `t_${k}`);
@@ -448,7 +449,7 @@ for (const [name, lines] of [...UNDEF.map(([n, l]) => [n, [l]]), ...ALIGN]) {
   const outcome = r.signal === "SIGILL" ? "undefined" : r.signal === "SIGBUS" || r.signal === "SIGSEGV" ? "abort" : r.status === 0 ? "ok" : `other ${r.signal ?? r.status}`;
   probes.push({ name, words, outcome });
 }
-rmSync(dir, { recursive: true });
+if (process.env.KEEP) console.log(`gen-a32-cases: work files kept in ${dir}`); else rmSync(dir, { recursive: true });
 
 const doc = {
   generated: "by tools/gen-a32-cases.mjs with " + execFileSync("qemu-arm", ["--version"]).toString().split("\n")[0] + " -cpu cortex-a8 (Linux user mode)",
