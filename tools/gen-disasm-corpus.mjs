@@ -31,6 +31,10 @@ const EXTRA = `
   ldc p5, c1, [r0, #4]
   stcl p6, c2, [r1, #-8]!
   ldc p5, c3, [r2], #16
+  ldc p5, c3, [r2, #0]!
+  ldr r0, [r1, #0]!
+  ldrh r0, [r1, #0]!
+  ldr r0, [r1, #-0]!
   stc p5, c3, [r2], {7}
   cdp p5, #1, c1, c2, c3, #4
   ldc2 p5, c1, [r0, #4]
