@@ -81,9 +81,14 @@ const KNOWN_PROBE: Record<string, { why: string; outcome: string }> = {
       "(ARM ARM A5.7.1); QEMU's cortex-a8 makes it UNDEFINED.",
     outcome: "ok",
   },
+  "bkpt with cond != 1110 (condition passes)": {
+    why: "BKPT with a condition other than AL is UNPREDICTABLE (A8.8.24); vm7 decodes only cond = 1110 as " +
+      "BKPT and makes the rest UNDEFINED, QEMU executes it as a conditional BKPT.",
+    outcome: "undefined",
+  },
 };
 
-describe("UNDEFINED encodings and alignment faults match QEMU (SIGILL/SIGBUS there, exceptions here)", () => {
+describe("UNDEFINED encodings, alignment faults and BKPT match QEMU (SIGILL/SIGBUS/SIGTRAP there, exceptions here)", () => {
   for (const u of fx.probes) {
     it(`${u.name}: ${u.outcome} ${u.words.join(" ")}`, () => {
       const addr = DATA - 0x100;
@@ -95,6 +100,7 @@ describe("UNDEFINED encodings and alignment faults match QEMU (SIGILL/SIGBUS the
       const mode = m.cpsr & 0x1f;
       const got = mode === UND && m.pc === 0x80000004 ? "undefined"
         : mode === 0x17 && m.pc === 0x80000010 ? "abort"
+        : mode === 0x17 && m.pc === 0x8000000c ? "bkpt"
         : mode === USR && m.pc === addr + 4 * u.words.length ? "ok" : `other mode 0x${mode.toString(16)} pc 0x${m.pc.toString(16)}`;
       expect(got).toBe(KNOWN_PROBE[u.name]?.outcome ?? u.outcome);
       m.cpsr = 0x1d3;

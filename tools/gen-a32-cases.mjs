@@ -316,7 +316,7 @@ const UNDEF = [
   ["mul op 0101", ".word 0xe0500291"], ["swp op 0001 0001", ".word 0xe1110092"], ["rev with bits 11:8 != 1111", ".word 0xe6bf0e31"],
   ["sel with bits 11:8 != 1111", ".word 0xe6810eb2"], ["sxtb with bits 9:8 != 00", ".word 0xe6af0172"],
   ["media 0111 1001", ".word 0xe7912f13"], ["smc #0 (user mode)", ".word 0xe1600070"],
-  ["pldw [r0, #8] (no MP extension)", ".word 0xf590f008"], ["bkpt with cond != 1110", ".word 0x01200070"],
+  ["pldw [r0, #8] (no MP extension)", ".word 0xf590f008"], ["bkpt #0x12", ".word 0xe1200172"], ["bkpt with cond != 1110 (condition fails)", ".word 0x01200070"], ["bkpt with cond != 1110 (condition passes)", ".word 0x31200070"],
   ["mrs banked (Virtualization)", ".word 0xe10f0200"], ["eret (Virtualization)", ".word 0xe160006e"], ["hvc (Virtualization)", ".word 0xe1400070"],
   ["ldrd with odd Rt", ".word 0xe1c010d0"], ["strd with odd Rt", ".word 0xe1c010f0"], ["ldrexd with odd Rt", ".word 0xe1b01f9f"],
   ["strexd with Rt = r14", ".word 0xe1a0ff9e"], ["msr with mask 0000 (register)", ".word 0xe120f001"],
@@ -446,7 +446,8 @@ for (const [name, lines] of [...UNDEF.map(([n, l]) => [n, [l]]), ...ALIGN]) {
   const bin = readFileSync(join(dir, "u.bin"));
   const words = Array.from({ length: lines.length }, (_, k) => hexw(bin.readUInt32LE(4 * k)));
   const r = spawnSync("qemu-arm", ["-cpu", "cortex-a8", "u.elf"], { cwd: dir });
-  const outcome = r.signal === "SIGILL" ? "undefined" : r.signal === "SIGBUS" || r.signal === "SIGSEGV" ? "abort" : r.status === 0 ? "ok" : `other ${r.signal ?? r.status}`;
+  const outcome = r.signal === "SIGILL" ? "undefined" : r.signal === "SIGBUS" || r.signal === "SIGSEGV" ? "abort"
+    : r.signal === "SIGTRAP" ? "bkpt" : r.status === 0 ? "ok" : `other ${r.signal ?? r.status}`;
   probes.push({ name, words, outcome });
 }
 if (process.env.KEEP) console.log(`gen-a32-cases: work files kept in ${dir}`); else rmSync(dir, { recursive: true });
