@@ -4,7 +4,7 @@
 import {
   getR, setR, fault, getBankedR, setBankedR, getSPSR, MODE_USR, STATE_SCRATCH,
 } from "../cpu/state";
-import { read32, write32, checkAligned } from "../mmu/mmu";
+import { read32, write32, checkAligned, hostRangeRead, hostRangeWrite } from "../mmu/mmu";
 import { bxWritePC } from "./alu";
 import { exceptionReturn } from "../cpu/psr";
 
@@ -22,6 +22,22 @@ export function ldm(i: u32): void {
   const base = getR(n);
   let addr = startAddr(i, base, count);
   if (!checkAligned(addr, 3, false)) return;
+  const userBank = (i & (1 << 22)) != 0 && (list & 0x8000) == 0;
+  if (!userBank && count != 0) {
+    // Fast path: the whole transfer is in one page already in the TLB, so no word can fault.
+    let h = hostRangeRead(addr, count << 2);
+    if (h != 0) {
+      if ((i & (1 << 21)) != 0) setR(n, (i & (1 << 23)) != 0 ? base + (count << 2) : base - (count << 2));
+      let l = list & 0x7fff;
+      while (l != 0) {
+        setR(<u32>ctz<u32>(l), load<u32>(h));
+        h += 4;
+        l &= l - 1;
+      }
+      if ((list & 0x8000) != 0) ldmWritePC(i, load<u32>(h));
+      return;
+    }
+  }
   // Gather into scratch memory first (no allocation: fixed area in the state block).
   let k: u32 = 0;
   for (let r: u32 = 0; r < 16; r++) {
@@ -31,7 +47,6 @@ export function ldm(i: u32): void {
     store<u32>(STATE_SCRATCH + (k << 2), v);
     addr += 4; k++;
   }
-  const userBank = (i & (1 << 22)) != 0 && (list & 0x8000) == 0;
   if ((i & (1 << 21)) != 0) setR(n, (i & (1 << 23)) != 0 ? base + (count << 2) : base - (count << 2));
   k = 0;
   for (let r: u32 = 0; r < 15; r++) {
@@ -40,11 +55,12 @@ export function ldm(i: u32): void {
     if (userBank) setBankedR(MODE_USR, r, v); else setR(r, v);
     k++;
   }
-  if ((list & 0x8000) != 0) {
-    const pcv = load<u32>(STATE_SCRATCH + (k << 2));
-    if ((i & (1 << 22)) != 0) exceptionReturn(pcv, getSPSR()); // LDM (exception return)
-    else bxWritePC(pcv);                                       // LoadWritePC interworks
-  }
+  if ((list & 0x8000) != 0) ldmWritePC(i, load<u32>(STATE_SCRATCH + (k << 2)));
+}
+
+function ldmWritePC(i: u32, pcv: u32): void {
+  if ((i & (1 << 22)) != 0) exceptionReturn(pcv, getSPSR()); // LDM (exception return)
+  else bxWritePC(pcv);                                       // LoadWritePC interworks
 }
 
 export function stm(i: u32): void {
@@ -55,6 +71,19 @@ export function stm(i: u32): void {
   let addr = startAddr(i, base, count);
   if (!checkAligned(addr, 3, true)) return;
   const userBank = (i & (1 << 22)) != 0;
+  if (!userBank && count != 0) {
+    let h = hostRangeWrite(addr, count << 2);
+    if (h != 0) {
+      let l = list;
+      while (l != 0) {
+        store<u32>(h, getR(<u32>ctz<u32>(l)));
+        h += 4;
+        l &= l - 1;
+      }
+      if ((i & (1 << 21)) != 0) setR(n, (i & (1 << 23)) != 0 ? base + (count << 2) : base - (count << 2));
+      return;
+    }
+  }
   for (let r: u32 = 0; r < 16; r++) {
     if ((list & (1 << r)) == 0) continue;
     const v = userBank ? getBankedR(MODE_USR, r) : getR(r);

@@ -226,6 +226,20 @@ export function writeSlow(va: u32, size: u32, v: u32, user: bool): void {
   writeSlow(va, 1, v, false);
 }
 
+// Host address of the word-aligned range [va, va + len) when it lies in one page and hits the
+// read (write) TLB, else 0 (RAM never sits at host address 0): block transfers then move every
+// word without a lookup each, and cannot fault half-way.
+@inline export function hostRangeRead(va: u32, len: u32): u32 {
+  if (((va ^ (va + len - 1)) & 0xfffff000) != 0) return 0;
+  const e = tlbR + tlbIndex(va);
+  return load<u32>(e) == (va & 0xfffff003) ? load<u32>(e, 4) + va : 0;
+}
+@inline export function hostRangeWrite(va: u32, len: u32): u32 {
+  if (((va ^ (va + len - 1)) & 0xfffff000) != 0) return 0;
+  const e = tlbW + tlbIndex(va);
+  return load<u32>(e) == (va & 0xfffff003) ? load<u32>(e, 4) + va : 0;
+}
+
 // Unprivileged accesses (LDRT/STRT and friends, A8.8.x "T" forms): always checked as User.
 export function readUser(va: u32, size: u32): u32 { return readSlow(va, size, true); }
 export function writeUser(va: u32, size: u32, v: u32): void { writeSlow(va, size, v, true); }
