@@ -149,6 +149,15 @@ function execThumb(): void {
 // so the per-instruction work is the dispatch, one test of loopEvent and one compare of the PC.
 let blockStop: u32 = 0; // address at which the current block ends (page end or budget)
 
+// Start a block at pc with ic instructions retired (ic < sliceEnd).
+@inline function startBlock(pc: u32, ic: u64): void {
+  const left = sliceEnd - ic;
+  const inPage = (0x1000 - (pc & 0xfff)) >>> 2;
+  // A global, not a local: TurboFan would otherwise recompute it after every instruction.
+  blockStop = pc + ((left < <u64>inPage ? <u32>left : inPage) << 2);
+  liveStart(pc, ic);
+}
+
 function execLoop(): void {
   if ((getRest() & PSR_T) != 0) { execThumb(); return; }
   let pc = curPC;
@@ -162,11 +171,7 @@ function execLoop(): void {
       if (slot == 0) { pc = takeBranch(); break; } // prefetch abort taken (not counted)
       pageVA = pc & 0xfffff000;
     }
-    const left = sliceEnd - ic;
-    const inPage = (0x1000 - (pc & 0xfff)) >>> 2;
-    // A global, not a local: TurboFan would otherwise recompute it after every instruction.
-    blockStop = pc + ((left < <u64>inPage ? <u32>left : inPage) << 2);
-    liveStart(pc, ic);
+    startBlock(pc, ic);
     for (;;) {
       const e = slot + ((pc & 0xffc) << 2);
       let w = load<u32>(e);
@@ -176,7 +181,12 @@ function execLoop(): void {
       if ((w & E_COND) == 0 || condPassed((w >>> 16) & 0xf)) execA32(w & E_OP, load<u32>(e, 4));
       if (loopEvent != 0) {
         ic = blockIc + <u64>((pc - blockPC) >>> 2) + 1;
-        pc = (loopEvent & EV_BRANCH) != 0 ? takeBranch() : pc + 4;
+        if (loopEvent == EV_BRANCH) {
+          const t = takeBranch();
+          // A plain branch within the page with budget left: next block without leaving the loop.
+          if (((t ^ pc) & 0xfffff000) == 0 && ic < sliceEnd) { pc = t; startBlock(pc, ic); continue; }
+          pc = t;
+        } else pc = (loopEvent & EV_BRANCH) != 0 ? takeBranch() : pc + 4;
         break;
       }
       pc += 4;
