@@ -1,0 +1,101 @@
+// The block-based A32 loop (assembly/cpu/run.ts): a block ends at a taken branch, an exception,
+// the end of a page or the end of the budget, and the instruction count is kept per block. Random
+// instruction streams run in one call and in many small slices must end in the same state with
+// the same count, whatever the slice boundaries cut (mid-block, on a branch, on an abort).
+import { describe, it, expect } from "vitest";
+import { Machine } from "../src/machine/machine.js";
+
+const BASE = 0x80008000, DATA = 0x80100000, VECTORS = 0x80000000;
+
+function xorshift(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+}
+
+// A page of random A32 words biased towards what the fast paths handle: data processing,
+// LDR/STR (bases mostly r12/r13 pointing at DATA), B/BL, LDM/STM, random conditions.
+function machine(seed: number): Machine {
+  const rnd = xorshift(seed * 2654435761);
+  const m = Machine.createSync({ ramMiB: 4 });
+  m.setCp15({ VBAR: VECTORS });
+  for (let v = 0; v < 8; v++) m.physWrite32(VECTORS + 4 * v, 0xe1b0f00e); // MOVS PC, LR
+  for (let k = 0; k < 1024; k++) {
+    let w = rnd();
+    const cls = rnd() % 16;
+    const cond = rnd() % 4 === 0 ? rnd() % 15 : 14;
+    if (cls < 8) { // data processing (and the misc/multiply encodings among them); Rd = PC rarely
+      w = ((w & 0x01ffffff) | (rnd() & 1 ? 0x02000000 : 0)) >>> 0;
+      if ((w & 0xf000) === 0xf000 && rnd() % 8) w = (w & ~0xf000) >>> 0;
+    } else if (cls < 12) { // LDR/STR(B), immediate or register offset; Rt = PC rarely
+      w = ((w & 0x03ffffff) | 0x04000000) >>> 0;
+      if ((w & 0xf000) === 0xf000 && rnd() % 8) w = (w & ~0xf000) >>> 0;
+    } else if (cls < 13) { // B/BL to anywhere in the page (mostly nearby)
+      const to = rnd() % 4 ? Math.max(0, Math.min(1023, k + (rnd() % 64) - 32)) : rnd() % 1024;
+      w = (((to - k - 2) & 0x00ffffff) | 0x0a000000 | (rnd() & 0x01000000)) >>> 0;
+    } else if (cls < 14) { // LDM/STM; loading the PC rarely
+      w = ((w & 0x01ffffff) | 0x08000000) >>> 0;
+      if ((w & 0x00108000) === 0x00108000 && rnd() % 8) w = (w & ~0x8000) >>> 0;
+    } else w = (w & 0x0fffffff) >>> 0; // anything (coprocessor, SVC, media, UNDEFINED...)
+    w = ((w & 0x0fffffff) | (cond << 28)) >>> 0;
+    if (cls >= 8 && cls < 14 && cls !== 12 && rnd() % 4) w = ((w & 0xfff0ffff) | ((12 + (rnd() & 1)) << 16)) >>> 0;
+    m.physWrite32(BASE + 4 * k, w);
+  }
+  m.physWrite32(BASE + 4 * 1023, 0xea000000 | ((-1025) & 0x00ffffff)); // last word: b BASE
+  for (let r = 0; r < 12; r++) m.setReg(r, rnd());
+  m.setReg(12, DATA);
+  m.setReg(13, DATA + 0x1000);
+  m.setReg(14, BASE + 4 * (rnd() % 1024));
+  m.cpsr = 0x1d3 | (rnd() & 0xf0000000);
+  m.pc = BASE;
+  return m;
+}
+
+function state(m: Machine): string {
+  const regs = Array.from({ length: 16 }, (_, i) => m.reg(i).toString(16));
+  let h = 0;
+  for (const b of m.readRam(DATA - 0x1000, 0x3000)) h = (h * 31 + b) >>> 0;
+  return `ic=${m.icount} cpsr=${m.cpsr.toString(16)} ${regs.join(",")} mem=${h.toString(16)}`;
+}
+
+describe("block-based execution loop", () => {
+  it("gives the same state and count in one run as in random slices of 1-37 instructions", () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const total = 2000 + seed * 17;
+      const a = machine(seed);
+      const ra = a.run({ maxInsns: total });
+      const b = machine(seed);
+      const next = xorshift(seed + 99);
+      let done = 0;
+      let rb = ra;
+      while (done < total) {
+        const k = Math.min(total - done, 1 + (next() % 37));
+        rb = b.run({ maxInsns: k });
+        expect(rb.insns).toBe(k);
+        done += k;
+      }
+      expect(rb.reason).toBe(ra.reason);
+      expect(ra.insns).toBe(total);
+      expect(state(b)).toBe(state(a));
+    }
+  });
+
+  it("stops exactly at a budget that ends on a taken branch, in a same-page loop and across a page", () => {
+    // same page: add r0, r0, #1 ; b back. Across: the same two adds before a page end, the branch after it.
+    for (const [start, words] of [[0x80008000, [0xe2800001, 0xe2800001, 0xeafffffc]],
+      [0x80008ff8, [0xe2800001, 0xe2800001, 0xeafffffc]]] as const) {
+      const m = Machine.createSync({ ramMiB: 4 });
+      words.forEach((w, k) => m.physWrite32(start + 4 * k, w));
+      m.pc = start;
+      let total = 0;
+      for (const n of [1, 1, 1, 2, 3, 4, 5, 6, 7, 100, 1001, 2, 3]) {
+        const r = m.run({ maxInsns: n });
+        expect(r.insns).toBe(n);
+        total += n;
+        expect(m.icount).toBe(total);
+      }
+      // every third instruction is the branch: two adds per three instructions
+      expect(m.reg(0)).toBe(Math.floor(total / 3) * 2 + Math.min(total % 3, 2));
+      expect(m.pc).toBe(start + 4 * (total % 3));
+    }
+  });
+});
