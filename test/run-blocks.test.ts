@@ -98,4 +98,25 @@ describe("block-based execution loop", () => {
       expect(m.pc).toBe(start + 4 * (total % 3));
     }
   });
+
+  it("keeps decoded code coherent with repeated stores into the page it runs from", () => {
+    // Each iteration rewrites the ADD just ahead with a larger immediate, then executes it: the
+    // first store walks the tables, the later ones use the code-page write TLB set.
+    const m = Machine.createSync({ ramMiB: 4 });
+    const code = [0xe3a00000, 0xe3a0300a, 0xe59f2004, 0xe2822001, 0xe50f2004, 0xe2800001, 0xe2533001,
+      0x1afffff9, 0xeafffffe]; // mov r0,#0; mov r3,#10; 1: ldr r2,[pc,#4]; add r2,r2,#1; str r2,[pc,#-4];
+    //                           add r0,r0,#1; subs r3,r3,#1; bne 1b; b .
+    code.forEach((w, k) => m.physWrite32(BASE + 4 * k, w));
+    m.pc = BASE;
+    m.run({ maxInsns: 2 + 10 * 6 });
+    expect(m.reg(0)).toBe(65); // 2 + 3 + ... + 11
+    expect(m.physRead(BASE + 0x14, 4)).toBe(0xe280000b);
+    for (let k = 0; k < 3; k++) { // and again from the host, which writes behind the core's back
+      m.physWrite32(BASE + 0x14, 0xe2800001);
+      m.setReg(3, 1);
+      m.pc = BASE + 8;
+      m.run({ maxInsns: 6 });
+      expect(m.reg(0)).toBe(65 + 2 * (k + 1));
+    }
+  });
 });

@@ -2,10 +2,13 @@
 // alignment checking (A3.2.1) and the data/instruction access paths used by the ISA handlers.
 // Faults are return codes: a failed access records DFSR/DFAR (or IFSR/IFAR), enters the abort
 // exception and sets `fault`; the caller checks `fault` and stops the instruction.
-import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, DFSR, DFAR, PAGEMAP, RAM_PHYS } from "../cpu/layout";
+import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, DFSR, DFAR, PAGEMAP, RAM_PHYS, RAM } from "../cpu/layout";
 import { fault, privileged } from "../cpu/state";
 import { busRead, busWrite, busError, clearBusError, isRam, ramHost } from "../bus/bus";
-import { tlbR, tlbW, tlbX, tlbIndex, tlbInsert, SET_READ, SET_WRITE, SET_FETCH, SET_USER } from "./tlb";
+import {
+  tlbR, tlbW, tlbX, tlbCW, tlbIndex, tlbInsert, setBase, SET_READ, SET_WRITE, SET_FETCH, SET_USER, SET_CODEW,
+  SET_CODEW_USER,
+} from "./tlb";
 import { takeDataAbort } from "../cpu/exceptions";
 import { codeWritten } from "../cpu/dcache";
 
@@ -140,8 +143,10 @@ function accessPage(va: u32, size: u32, write: bool, v: u32, user: bool): u32 {
     const h = ramHost(pa);
     if (write) {
       const ppn = (pa - RAM_PHYS) >>> 12;
-      if (load<u32>(PAGEMAP + (ppn << 2)) != 0) codeWritten(pa, size);
-      else tlbInsert(set, va, h - va, xlBlockMask);
+      if (load<u32>(PAGEMAP + (ppn << 2)) != 0) {
+        codeWritten(pa, size);
+        tlbInsert(priv ? SET_CODEW : SET_CODEW_USER, va, h - va, xlBlockMask);
+      } else tlbInsert(set, va, h - va, xlBlockMask);
       if (size == 4) store<u32>(h, v); else if (size == 2) store<u16>(h, <u16>v); else store<u8>(h, <u8>v);
       return 0;
     }
@@ -174,6 +179,16 @@ export function readSlow(va: u32, size: u32, user: bool): u32 {
 
 export function writeSlow(va: u32, size: u32, v: u32, user: bool): void {
   const mis = va & (size - 1);
+  if (mis == 0) {
+    // A page with decoded code: translation cached in the code-page write set (see tlb.ts)
+    const e = (user ? setBase(SET_CODEW_USER) : tlbCW) + tlbIndex(va);
+    if (load<u32>(e) == (va & 0xfffff000)) {
+      const h = load<u32>(e, 4) + va;
+      codeWritten(h - RAM + RAM_PHYS, size);
+      if (size == 4) store<u32>(h, v); else if (size == 2) store<u16>(h, <u16>v); else store<u8>(h, <u8>v);
+      return;
+    }
+  }
   if (mis != 0) {
     if ((sctlr() & 2) != 0) { dataAbort(va, fsrOf(FS_ALIGN, 0), true); return; }
     if ((va & 0xfff) > 0x1000 - size) {

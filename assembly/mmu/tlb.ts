@@ -10,22 +10,30 @@ export const TLB_BITS: u32 = 10;
 export const TLB_N: u32 = 1 << TLB_BITS;
 export const TLB_SET_BYTES: u32 = TLB_N << 3;
 
-// Sets: 0 priv read, 1 priv write, 2 priv fetch, 3 user read, 4 user write, 5 user fetch
+// Sets: 0 priv read, 1 priv write, 2 priv fetch, 3 user read, 4 user write, 5 user fetch,
+// 6 priv code-page write, 7 user code-page write. A page holding decoded instructions never gets a
+// write entry (stores to it must drop the decoded entries); the code-page write sets let those
+// stores skip the table walk and then call codeWritten.
 export const SET_READ: u32 = 0;
 export const SET_WRITE: u32 = 1;
 export const SET_FETCH: u32 = 2;
 export const SET_USER: u32 = 3;
+export const SET_CODEW: u32 = 6;
+export const SET_CODEW_USER: u32 = 7;
+const SETS: u32 = 8;
 
 // Base addresses of the current privilege level's sets (updated on a mode change).
 export let tlbR: u32 = TLB;
 export let tlbW: u32 = TLB + TLB_SET_BYTES;
 export let tlbX: u32 = TLB + 2 * TLB_SET_BYTES;
+export let tlbCW: u32 = TLB + SET_CODEW * TLB_SET_BYTES;
 
 export function tlbSelect(privileged: bool): void {
   const base = TLB + (privileged ? 0 : SET_USER * TLB_SET_BYTES);
   tlbR = base;
   tlbW = base + TLB_SET_BYTES;
   tlbX = base + 2 * TLB_SET_BYTES;
+  tlbCW = TLB + (privileged ? SET_CODEW : SET_CODEW_USER) * TLB_SET_BYTES;
 }
 
 @inline export function setBase(set: u32): u32 { return TLB + set * TLB_SET_BYTES; }
@@ -59,7 +67,7 @@ function fillInvalid(base: u32, sets: u32): void {
   for (let e = base; e < end; e += 8) store<u32>(e, INVALID);
 }
 
-export function tlbFlushAll(): void { fillInvalid(TLB, 6); bigValid = false; }
+export function tlbFlushAll(): void { fillInvalid(TLB, SETS); bigValid = false; }
 
 // Drop write entries (both privilege levels): done when a page becomes a code page, so that
 // stores to it take the slow path that keeps the decoded-instruction cache coherent.
@@ -73,7 +81,7 @@ export function tlbFlushWrites(): void {
 export function tlbFlushPage(va: u32): void {
   if (bigValid && ((va ^ bigBase) & bigMask) == 0) { tlbFlushAll(); return; }
   const tag = va & 0xfffff000, idx = tlbIndex(va);
-  for (let s: u32 = 0; s < 6; s++) {
+  for (let s: u32 = 0; s < SETS; s++) {
     const e = setBase(s) + idx;
     if (load<u32>(e) == tag) store<u32>(e, INVALID);
   }
