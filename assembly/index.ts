@@ -7,7 +7,7 @@ import {
 } from "./cpu/state";
 import { coreInit, coreReset, run as coreRun, requestHostStop } from "./cpu/run";
 // Exported only so that binaryen keeps these cold paths out of the run loop (see cpu/run.ts).
-export { fetchRefill as _fetchRefill, decodeMiss as _decodeMiss, thumbUndefined as _thumbUndefined } from "./cpu/run";
+export { fetchRefill as _fetchRefill, decodeMiss as _decodeMiss, thumbDecodeMiss as _thumbDecodeMiss } from "./cpu/run";
 import { busRead, busWrite, busError, clearBusError } from "./bus/bus";
 import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick } from "./bus/clock";
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";

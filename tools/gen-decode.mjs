@@ -17,6 +17,8 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const TABLES = [
   { file: "assembly/decode/a32.decode", prefix: "A32", out: "assembly/decode/a32.gen.ts", bucket: [25, 3] },
+  { file: "assembly/decode/t16.decode", prefix: "T16", out: "assembly/decode/t16.gen.ts", bucket: [11, 5] },
+  { file: "assembly/decode/t32.decode", prefix: "T32", out: "assembly/decode/t32.gen.ts", bucket: [23, 6] },
 ];
 
 function parseTable(path) {
