@@ -75,7 +75,9 @@ function genAS(t, tbl) {
   out.push(`export const ${t.prefix}_COUNT: u32 = ${pats.length};`, "");
   // Decoder: bucket on bits [lo+nb-1:lo], then first match in table order.
   out.push(`export function decode${t.prefix}(i: u32): u32 {`);
-  const uncond = pats.filter((p) => ((p.mask >>> 28) & 0xf) === 0xf && ((p.value >>> 28) & 0xf) === 0xf);
+  // The A32 unconditional space (cond = 1111) is decoded apart; other tables have no such space.
+  const uncond = t.prefix !== "A32" ? [] :
+    pats.filter((p) => ((p.mask >>> 28) & 0xf) === 0xf && ((p.value >>> 28) & 0xf) === 0xf);
   const generic = (p) => !p.condField && (((p.mask >>> 28) & 0xf) !== 0xf || ((p.value >>> 28) & 0xf) !== 0xf);
   if (t.prefix === "A32") {
     out.push("  if ((i >>> 28) == 0xf) {");

@@ -291,98 +291,255 @@ export function decodeT32(i: u32): u32 {
       break;
     }
     case 32: {
+      if ((i & 0xfbf08f00) == 0xf0100f00) return 44;
+      if ((i & 0xfbe08000) == 0xf0000000) return 45;
+      if ((i & 0xfbe08000) == 0xf0200000) return 46;
+      if ((i & 0xfbef8000) == 0xf04f0000) return 47;
+      if ((i & 0xfbe08000) == 0xf0400000) return 48;
+      if ((i & 0xfbef8000) == 0xf06f0000) return 49;
+      if ((i & 0xfbe08000) == 0xf0600000) return 50;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 33: {
+      if ((i & 0xfbf08f00) == 0xf0900f00) return 51;
+      if ((i & 0xfbe08000) == 0xf0800000) return 52;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 34: {
+      if ((i & 0xfbf08f00) == 0xf1100f00) return 53;
+      if ((i & 0xfbe08000) == 0xf1000000) return 54;
+      if ((i & 0xfbe08000) == 0xf1400000) return 55;
+      if ((i & 0xfbe08000) == 0xf1600000) return 56;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 35: {
+      if ((i & 0xfbf08f00) == 0xf1b00f00) return 57;
+      if ((i & 0xfbe08000) == 0xf1a00000) return 58;
+      if ((i & 0xfbe08000) == 0xf1c00000) return 59;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 36: {
+      if ((i & 0xfbf08000) == 0xf2000000) return 60;
+      if ((i & 0xfbf08000) == 0xf2400000) return 61;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 37: {
+      if ((i & 0xfbf08000) == 0xf2a00000) return 62;
+      if ((i & 0xfbf08000) == 0xf2c00000) return 63;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 38: {
+      if ((i & 0xfbf0f0d0) == 0xf3200000) return 64;
+      if ((i & 0xfbd08000) == 0xf3000000) return 65;
+      if ((i & 0xfbf08000) == 0xf3400000) return 66;
+      if ((i & 0xfbf08000) == 0xf3600000) return 67;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 39: {
+      if ((i & 0xfbf0f0d0) == 0xf3a00000) return 68;
+      if ((i & 0xfbd08000) == 0xf3800000) return 69;
+      if ((i & 0xfbf08000) == 0xf3c00000) return 70;
+      if ((i & 0xffe0d000) == 0xf3808000) return 71;
+      if ((i & 0xffffd700) == 0xf3af8000) return 72;
+      if ((i & 0xffffd000) == 0xf3af8000) return 73;
+      if ((i & 0xffffdff0) == 0xf3bf8f20) return 74;
+      if ((i & 0xffffdff0) == 0xf3bf8f40) return 75;
+      if ((i & 0xffffdff0) == 0xf3bf8f50) return 76;
+      if ((i & 0xffffdff0) == 0xf3bf8f60) return 77;
+      if ((i & 0xfff0dfff) == 0xf3c08f00) return 78;
+      if ((i & 0xffffdf00) == 0xf3de8f00) return 79;
+      if ((i & 0xffefd000) == 0xf3ef8000) return 80;
+      if ((i & 0xfb80d000) == 0xf3808000) return 82;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 40: {
+      if ((i & 0xfbf08f00) == 0xf0100f00) return 44;
+      if ((i & 0xfbe08000) == 0xf0000000) return 45;
+      if ((i & 0xfbe08000) == 0xf0200000) return 46;
+      if ((i & 0xfbef8000) == 0xf04f0000) return 47;
+      if ((i & 0xfbe08000) == 0xf0400000) return 48;
+      if ((i & 0xfbef8000) == 0xf06f0000) return 49;
+      if ((i & 0xfbe08000) == 0xf0600000) return 50;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 41: {
+      if ((i & 0xfbf08f00) == 0xf0900f00) return 51;
+      if ((i & 0xfbe08000) == 0xf0800000) return 52;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 42: {
+      if ((i & 0xfbf08f00) == 0xf1100f00) return 53;
+      if ((i & 0xfbe08000) == 0xf1000000) return 54;
+      if ((i & 0xfbe08000) == 0xf1400000) return 55;
+      if ((i & 0xfbe08000) == 0xf1600000) return 56;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 43: {
+      if ((i & 0xfbf08f00) == 0xf1b00f00) return 57;
+      if ((i & 0xfbe08000) == 0xf1a00000) return 58;
+      if ((i & 0xfbe08000) == 0xf1c00000) return 59;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 44: {
+      if ((i & 0xfbf08000) == 0xf2000000) return 60;
+      if ((i & 0xfbf08000) == 0xf2400000) return 61;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 45: {
+      if ((i & 0xfbf08000) == 0xf2a00000) return 62;
+      if ((i & 0xfbf08000) == 0xf2c00000) return 63;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 46: {
+      if ((i & 0xfbf0f0d0) == 0xf3200000) return 64;
+      if ((i & 0xfbd08000) == 0xf3000000) return 65;
+      if ((i & 0xfbf08000) == 0xf3400000) return 66;
+      if ((i & 0xfbf08000) == 0xf3600000) return 67;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 47: {
+      if ((i & 0xfbf0f0d0) == 0xf3a00000) return 68;
+      if ((i & 0xfbd08000) == 0xf3800000) return 69;
+      if ((i & 0xfbf08000) == 0xf3c00000) return 70;
+      if ((i & 0xfff0f000) == 0xf7f0a000) return 81;
+      if ((i & 0xfb80d000) == 0xf3808000) return 82;
+      if ((i & 0xf800d000) == 0xf0008000) return 83;
+      if ((i & 0xf800d000) == 0xf0009000) return 84;
+      if ((i & 0xf800d000) == 0xf000c000) return 85;
+      if ((i & 0xf800d000) == 0xf000d000) return 86;
       if (true) return 102;
       break;
     }
     case 48: {
+      if ((i & 0xfe50f000) == 0xf810f000) return 87;
+      if ((i & 0xff700000) == 0xf8000000) return 88;
+      if ((i & 0xff700000) == 0xf8200000) return 89;
+      if ((i & 0xff700000) == 0xf8400000) return 90;
+      if ((i & 0xff700000) == 0xf8100000) return 91;
+      if ((i & 0xff700000) == 0xf8300000) return 93;
+      if ((i & 0xff700000) == 0xf8500000) return 95;
       if (true) return 102;
       break;
     }
     case 49: {
+      if ((i & 0xfe50f000) == 0xf810f000) return 87;
+      if ((i & 0xff700000) == 0xf8000000) return 88;
+      if ((i & 0xff700000) == 0xf8200000) return 89;
+      if ((i & 0xff700000) == 0xf8400000) return 90;
+      if ((i & 0xff700000) == 0xf8100000) return 91;
+      if ((i & 0xff700000) == 0xf8300000) return 93;
+      if ((i & 0xff700000) == 0xf8500000) return 95;
       if (true) return 102;
       break;
     }
     case 50: {
+      if ((i & 0xfe50f000) == 0xf810f000) return 87;
+      if ((i & 0xff700000) == 0xf9100000) return 92;
+      if ((i & 0xff700000) == 0xf9300000) return 94;
       if (true) return 102;
       break;
     }
     case 51: {
+      if ((i & 0xfe50f000) == 0xf810f000) return 87;
+      if ((i & 0xff700000) == 0xf9100000) return 92;
+      if ((i & 0xff700000) == 0xf9300000) return 94;
       if (true) return 102;
       break;
     }
     case 52: {
+      if ((i & 0xff80f0f0) == 0xfa00f000) return 96;
+      if ((i & 0xff80f0c0) == 0xfa00f080) return 97;
       if (true) return 102;
       break;
     }
     case 53: {
+      if ((i & 0xff80f080) == 0xfa80f000) return 98;
+      if ((i & 0xffc0f0c0) == 0xfa80f080) return 99;
       if (true) return 102;
       break;
     }
     case 54: {
+      if ((i & 0xff8000c0) == 0xfb000000) return 100;
       if (true) return 102;
       break;
     }
     case 55: {
+      if ((i & 0xff800000) == 0xfb800000) return 101;
       if (true) return 102;
       break;
     }

@@ -227,7 +227,9 @@ export class Machine {
       if (s.memsz > s.data.length) this.writeRam(s.paddr + s.data.length, new Uint8Array(s.memsz - s.data.length));
       this.imageEnd = Math.max(this.imageEnd, s.paddr + s.memsz);
     }
-    this.pc = img.entry;
+    // An odd entry point is Thumb code (ELF for the ARM Architecture: bit 0 of e_entry).
+    if ((img.entry & 1) !== 0) this.cpsr = (this.cpsr | 0x20) >>> 0;
+    this.pc = img.entry & ~1;
   }
 
   // --- console input ---------------------------------------------------------------------------
