@@ -206,7 +206,7 @@ describe("Thumb state machinery", () => {
 // --- programs -------------------------------------------------------------------------------------
 const root = join(import.meta.dirname, "..");
 const fix = join(root, "test/fixtures/thumb");
-const PROGRAMS = ["isa", "intmath", "strings", "jumps", "heap"];
+const PROGRAMS = ["isa", "random", "intmath", "strings", "jumps", "heap"];
 const haveQemu = spawnSync("qemu-arm", ["--version"]).status === 0;
 
 function runVm7(elf: string, name: string) {
