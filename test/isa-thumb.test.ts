@@ -201,6 +201,36 @@ describe("Thumb state machinery", () => {
     expect(mode(m)).toBe(MODE_ABT);
     expect(m.cpsr & T).toBe(T);  // MSR cannot change the execution state
   });
+
+  it("system instructions in Thumb: SRS/RFE, MCR/MRC, LDRT, MRS/MSR SPSR, CPS with a mode, BKPT", () => {
+    const m = thumbMachine();
+    const SP = 0x80020000, BACK = CODE + 0x20;
+    // srsdb sp!, #0x13 ; rfeia sp! (returns to BACK with the SPSR)
+    putT(m, CODE, [0xe82d, 0xc013, 0xe9bd, 0xc000]);
+    // BACK: mcr p15,0,r1,c13,c0,3 ; mrc p15,0,r0,c13,c0,3 ; ldrt r2,[r3,#4] ; mrs r4, spsr ;
+    //       msr spsr_fsxc, r5 ; cpsid if, #31 ; bkpt #1
+    putT(m, BACK, [0xee0d, 0x1f70, 0xee1d, 0x0f70, 0xf853, 0x2e04, 0xf3ff, 0x8400, 0xf395, 0x8f00,
+      0xf3af, 0x877f, 0xbe01]);
+    m.setReg(13, SP); m.setReg(14, BACK);
+    m.setSpsr(MODE_SVC, 0x80000153 | T);
+    m.setReg(1, 0xcafef00d); m.setReg(3, 0x80010000); m.setReg(5, 0x600001d3);
+    m.physWrite32(0x80010004, 0x5a5a1234);
+    m.run({ maxInsns: 2 });
+    expect(m.physRead32(SP - 8)).toBe(BACK);
+    expect(m.pc).toBe(BACK);
+    expect(m.reg(13)).toBe(SP);
+    expect(m.cpsr).toBe((0x80000153 | T) >>> 0);
+    m.run({ maxInsns: 5 });
+    expect(m.reg(0)).toBe(0xcafef00d);
+    expect(m.reg(2)).toBe(0x5a5a1234);
+    expect(m.reg(4)).toBe((0x80000153 | T) >>> 0);
+    expect(m.spsr(MODE_SVC)).toBe(0x600001d3);
+    m.run({ maxInsns: 1 });
+    expect(m.cpsr & 0x1ff).toBe(0x1ff); // System mode, A I F masked, Thumb
+    m.run({ maxInsns: 1 });
+    expect(mode(m)).toBe(MODE_ABT); // BKPT without a debugger: prefetch abort
+    expect(m.reg(14)).toBe(BACK + 24 + 4);
+  });
 });
 
 // --- programs -------------------------------------------------------------------------------------
