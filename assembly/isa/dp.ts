@@ -93,7 +93,7 @@ function dpFlags(op: u32, s: u32, d: u32, a: u32, b: u32, c: u32): void {
 
 // The data-processing operation shared by A32, T32 and T16: Rd = a op b; s sets the flags (c = the
 // shifter carry-out for the logical ops). The compare/test ops never write Rd.
-export function dpOp(op: u32, s: u32, d: u32, a: u32, b: u32, c: u32): void {
+@inline export function dpOp(op: u32, s: u32, d: u32, a: u32, b: u32, c: u32): void {
   if (s == 0 && d != 15 && (op < OP_TST || op > OP_CMN)) { setR(d, dpValue(op, a, b)); return; }
   dpFlags(op, s, d, a, b, c);
 }
