@@ -140,6 +140,27 @@ describe("Thumb state machinery", () => {
     expect(m.pc).toBe(CODE + 12);
   });
 
+  it("an IRQ between instructions of an IT block: SPSR keeps ITSTATE, SUBS PC, LR, #4 resumes the block", () => {
+    const m = thumbMachine();
+    const MODE_IRQ = 0x12;
+    // cmp r0,r0 ; itete eq ; moveq r1,#1 ; movne r2,#2 ; moveq r3,#3 ; movne r4,#4 ; b .
+    putT(m, CODE, [0x4280, 0xbf0b, 0x2101, 0x2202, 0x2303, 0x2404, 0xe7fe]);
+    putA(m, VEC + 0x18, [0xe3a0c000 /* mov r12, #0 */, 0xe25ef004 /* subs pc, lr, #4 */]);
+    m.run({ maxInsns: 3 });
+    m.cpsr = (m.cpsr & ~0x80) >>> 0; // unmask IRQ (ITSTATE kept)
+    m.physWrite32(0x48200088, 1 << 5); // INTC MIR_CLEAR0: line 5 unmasked
+    m.physWrite32(0x48200090, 1 << 5); // ISR_SET0: raise it
+    m.run({ maxInsns: 1 });
+    expect(mode(m)).toBe(MODE_IRQ);
+    expect(m.banked(MODE_IRQ, 14)).toBe(CODE + 6 + 4);
+    expect(itBits(m.spsr(MODE_IRQ))).toBe(0x16);
+    m.physWrite32(0x48200094, 1 << 5); // ISR_CLEAR0
+    m.run({ maxInsns: 5 });
+    expect([m.reg(1), m.reg(2), m.reg(3), m.reg(4)]).toEqual([1, 0, 3, 0]);
+    expect(m.pc).toBe(CODE + 12);
+    expect(m.cpsr & T).toBe(T);
+  });
+
   it("Thumb exception handlers (SCTLR.TE): T32 SUBS PC, LR, #0 returns into the IT block", () => {
     const m = thumbMachine();
     m.setCp15({ SCTLR: (m.getCp15("SCTLR") | (1 << 30)) >>> 0 });
