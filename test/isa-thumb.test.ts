@@ -188,6 +188,23 @@ describe("Thumb state machinery", () => {
     expect(m.reg(0)).toBe(0x1235);
   });
 
+  it("a 32-bit instruction whose second halfword is on an unmapped page: prefetch abort, IFAR = that halfword", () => {
+    const m = thumbMachine();
+    const L1 = 0x80200000;
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+    m.physWrite32(L1 + (0x800 << 2), 0x80000c02); // VA 0x80000000 (1 MiB section) -> PA, AP = 3
+    const at = 0x800ffffe;                          // the next MiB (0x80100000) is unmapped
+    putT(m, at, [0xf241]);                          // first half of movw r0, #0x1234
+    m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: (m.getCp15("SCTLR") | 1) >>> 0 });
+    m.pc = at;
+    m.run({ maxInsns: 1 });
+    expect(mode(m)).toBe(MODE_ABT);
+    expect(m.pc).toBe(VEC + 0x0c + 4);
+    expect(m.reg(14)).toBe(at + 4);
+    expect(m.getCp15("IFAR")).toBe(0x80100000);
+    expect(m.getCp15("IFSR") & 0x40f).toBe(0x5); // section translation fault
+  });
+
   it("BLX (register) to ARM sets LR = next | 1; BX LR returns to Thumb", () => {
     const m = thumbMachine();
     // Thumb at CODE: ldr r3, =ARM (even) ; blx r3 ; adds r0, #1 ; b .
@@ -276,12 +293,12 @@ describe("Thumb-2 programs match qemu-arm", () => {
       expect(r.reason, r.message).toBe("exit");
       expect(r.out).toBe(readFileSync(join(fix, `${name}.out`), "utf8"));
       expect(r.status).toBe(Number(readFileSync(join(fix, `${name}.status`), "utf8").trim()));
-    });
+    }, 60_000);
     it.skipIf(!existsSync(elf) || !haveQemu)(`${name}: same as a live qemu-arm run`, () => {
       const q = spawnSync("qemu-arm", ["-cpu", "cortex-a8", elf, "alpha", "beta"], { encoding: "utf8", timeout: 60_000, input: "" });
       const r = runVm7(elf, name);
       expect(r.out).toBe(q.stdout);
       expect(r.status).toBe(q.status);
-    });
+    }, 60_000);
   }
 });
