@@ -4,7 +4,7 @@
 import { RAM, RAM_PHYS } from "../cpu/layout";
 import { intcRead, intcWrite, intcReset } from "../dev/intc";
 import { gptRead, gptWrite, gptReset, gptUpdate, gptNextEvent } from "../dev/gptimer";
-import { counterRead, counterReset } from "../dev/counter32k";
+import { counterRead, counterWrite, counterReset } from "../dev/counter32k";
 import { uartRead, uartWrite, uartReset } from "../dev/uart";
 import { setNextEvent } from "./clock";
 import { breakSlice } from "../cpu/state";
@@ -59,7 +59,7 @@ export function busWrite(pa: u32, size: u32, v: u32): void {
   }
   const page = pa & 0xfffff000, off = pa & 0xfff;
   if (page == INTC_BASE) { intcWrite(off, size, v); return; }
-  if (page == COUNTER32K_BASE) { return; } // read-only registers: writes ignored
+  if (page == COUNTER32K_BASE) { counterWrite(off, size, v); return; }
   if (page == GPTIMER1_BASE) { gptWrite(0, off, size, v); devicesReschedule(); return; }
   if (page == GPTIMER2_BASE) { gptWrite(1, off, size, v); devicesReschedule(); return; }
   if (page == UART3_BASE && off < 0x400) { uartWrite(off, size, v); return; }
