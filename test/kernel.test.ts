@@ -39,7 +39,7 @@ describe("tiny kernel", () => {
     expect(r.out).not.toContain("kernel panic");
     expect(summary, r.out + r.err).not.toBeNull();
     expect(Number(summary![2])).toBe(0);
-    expect(Number(summary![1])).toBeGreaterThanOrEqual(28);
+    expect(Number(summary![1])).toBeGreaterThanOrEqual(33);
     expect(r.out).toMatch(/^PASS fault_killed$/m);
     expect(r.status).toBe(0);
     expect(r.err).toContain("guest exited with status 0");
