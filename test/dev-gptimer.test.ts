@@ -255,4 +255,35 @@ describe("GPTIMER interrupts", () => {
     m.physWrite32(GPT2 + TIER, 0);
     expect(m.physRead32(INTC + 0x40)).toBe(0xffffff80);
   });
+
+  it("Linux's clockevent sequences (timer-ti-dm-systimer.c): one-shot after cycles + 1 ticks, periodic", () => {
+    const m = machine({ cpuHz: 32768 });
+    put(m, CODE, [A.B_SELF]);
+    const w = (o: number, v: number) => m.physWrite32(GPT1 + o, v);
+    w(TSICR, 4);                                   // posted mode
+    w(TIER, OVF); w(TWER, OVF);
+    // set_next_event(100): TCRR = 0xffffffff - 100, wait TWPS, TCLR = ST
+    w(TCRR, 0xffffffff - 100);
+    expect(m.physRead32(GPT1 + TWPS)).toBe(0);
+    w(TCLR, ST);
+    m.run({ maxInsns: 100 });
+    expect(m.physRead32(GPT1 + TISR)).toBe(0);
+    expect(m.physRead32(INTC + 0xa0) & (1 << 5)).toBe(0); // ITR1 line 37 low
+    m.run({ maxInsns: 1 });
+    expect(m.physRead32(GPT1 + TISR)).toBe(OVF);
+    expect(m.physRead32(INTC + 0xa0) & (1 << 5)).toBe(1 << 5);
+    w(TISR, OVF);                                  // the handler's acknowledge
+    expect(m.physRead32(INTC + 0xa0) & (1 << 5)).toBe(0);
+    // set_periodic at HZ = 100: shutdown, TLDR = TCRR = 0xffffffff - 328, TCLR = AR | ST
+    w(TCLR, 0);
+    const period = 0xffffffff - 328;
+    w(TLDR, period); w(TCRR, period); w(TCLR, AR | ST);
+    for (let k = 0; k < 50; k++) {
+      m.run({ maxInsns: 328 });
+      expect(m.physRead32(GPT1 + TISR)).toBe(0);
+      m.run({ maxInsns: 1 });
+      expect(m.physRead32(GPT1 + TISR)).toBe(OVF);
+      w(TISR, OVF);
+    }
+  });
 });
