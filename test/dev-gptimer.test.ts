@@ -286,4 +286,31 @@ describe("GPTIMER interrupts", () => {
       w(TISR, OVF);
     }
   });
+
+  it("wall-clock mode: WFI reports a wait until the next timer event, and the interrupt comes on time", async () => {
+    const m = machine({ clock: "wall" });
+    put(m, CODE, WFI_LOOP);
+    installIrq(m, sirHandler(quietGpt2));
+    m.physWrite32(INTC + 0xa8, 1 << 6);
+    m.physWrite32(GPT2 + TLDR, 0xffffffff - 327);   // ~10 ms period
+    m.physWrite32(GPT2 + TCRR, 0xffffffff - 327);
+    m.physWrite32(GPT2 + TIER, OVF);
+    m.physWrite32(GPT2 + TCLR, ST | AR);
+    const t0 = performance.now();
+    let waits = 0;
+    while (m.reg(4) < 3 && performance.now() - t0 < 5000) {
+      const r = m.run({ maxInsns: 100_000 });
+      if (r.reason === "wait") {
+        waits++;
+        expect(r.waitMs).toBeGreaterThanOrEqual(0);
+        expect(r.waitMs).toBeLessThanOrEqual(11);
+        await new Promise((res) => setTimeout(res, r.waitMs));
+      }
+    }
+    expect(m.reg(4)).toBe(3);
+    expect(m.reg(1)).toBe(38);
+    expect(waits).toBeGreaterThanOrEqual(3);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(25); // three periods of real time
+  });
 });
+
