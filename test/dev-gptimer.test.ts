@@ -174,6 +174,7 @@ describe("GPTIMER interrupts", () => {
     expect(m.physRead32(INTC + 0x40)).toBe(0xffffff80);     // nothing pending any more
     // A one-shot timer cannot fire again: the next WFI has no source and the core reports idle.
     expect(r.reason).toBe("idle");
+    expect(r.message).toContain("no interrupt source");
   });
 
   it("GPTIMER1 match -> line 37", () => {
