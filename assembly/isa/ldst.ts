@@ -130,10 +130,8 @@ export function clearExclusive(): void { store<u32>(STATE + EXCL_OPEN, 0); }
 // A8.8.75-78 LDREX{B,H,D}: cccc 0001 1ssL nnnn tttt 1111 1001 1111
 export function ldrex(i: u32, size: u32): void {
   const t = (i >>> 12) & 15;
-  if (size == 8 && ((t & 1) != 0 || t == 14)) {
-    if (!checkAligned(getR((i >>> 16) & 15), 7, false)) return;
-    undefInstr(); return;
-  }
+  // LDREXD with an odd Rt or Rt = r14 is UNPREDICTABLE: UNDEFINED (as QEMU), before any access.
+  if (size == 8 && ((t & 1) != 0 || t == 14)) { undefInstr(); return; }
   ldrexOp(getR((i >>> 16) & 15), t, t + 1, size);
 }
 
@@ -159,10 +157,7 @@ export function ldrexOp(addr: u32, t: u32, t2: u32, size: u32): void {
 // A8.8.212-215 STREX{B,H,D}: cccc 0001 1ssL nnnn dddd 1111 1001 tttt; Rd = 0 on success, 1 on failure
 export function strex(i: u32, size: u32): void {
   const t = i & 15;
-  if (size == 8 && ((t & 1) != 0 || t == 14)) {
-    if (!checkAligned(getR((i >>> 16) & 15), 7, true)) return;
-    undefInstr(); return;
-  }
+  if (size == 8 && ((t & 1) != 0 || t == 14)) { undefInstr(); return; }
   strexOp(getR((i >>> 16) & 15), (i >>> 12) & 15, t, t + 1, size);
 }
 
