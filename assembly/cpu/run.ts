@@ -18,7 +18,7 @@ import { slotFor, dcacheInit } from "./dcache";
 import { decodeA32, execA32 } from "../decode/a32.gen";
 import { decodeT16, execT16 } from "../decode/t16.gen";
 import { decodeT32, execT32 } from "../decode/t32.gen";
-import { itAdvance, IT_MASK } from "../isa/thumb";
+import { itAdvance, IT_MASK } from "./psr";
 import { translateFetch, xlFsr } from "../mmu/mmu";
 import { tlbSelect, tlbFlushAll } from "../mmu/tlb";
 import { busReset, setRamSize, devicesUpdate, ramHost } from "../bus/bus";

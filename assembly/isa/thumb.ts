@@ -15,7 +15,6 @@ import { mul } from "./mul";
 import { extend, rev, rev16, revsh } from "./media";
 import { cps, setend } from "./system";
 
-export { IT_MASK, itAdvance } from "../cpu/psr";
 import { setItState, inIT } from "../cpu/psr";
 
 // setflags for the 16-bit forms that set flags outside an IT block.
