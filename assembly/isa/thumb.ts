@@ -1,5 +1,5 @@
-// 16-bit Thumb instructions (ARM ARM A6.2) and the IT-block state (A2.5.2, ITSTATE in CPSR 15:10 and
-// 26:25). Each handler extracts the T16 fields and calls the operation shared with A32: dpOp for data
+// 16-bit Thumb instructions (ARM ARM A6.2), including IT (A8.8.55; ITSTATE helpers live in
+// cpu/psr.ts, the per-instruction condition and ITAdvance in the run loop). Each handler extracts the T16 fields and calls the operation shared with A32: dpOp for data
 // processing, ldstSingle for loads/stores, the A32 handlers of mul/media/ldm/system with an
 // equivalent A32 word where the operation takes one. In Thumb state R15 reads as the instruction's
 // address + 4 (the run loop sets it); 16-bit flag-setting forms set flags only outside an IT block.
@@ -14,7 +14,6 @@ import { ldm, stm } from "./ldm";
 import { mul } from "./mul";
 import { extend, rev, rev16, revsh } from "./media";
 import { cps, setend } from "./system";
-
 import { setItState, inIT } from "../cpu/psr";
 
 // setflags for the 16-bit forms that set flags outside an IT block.
