@@ -49,13 +49,13 @@ export function thumbExpandImm(i: u32): u32 {
 }
 
 // Data processing (modified immediate), A6.3.1: 1111 0i0o oooS nnnn 0iii dddd iiii iiii
-export function t32DpImm(i: u32, op: u32): void {
+@inline export function t32DpImm(i: u32, op: u32): void {
   const b = thumbExpandImm(i);
   dpT32(op, i, b, teC);
 }
 
 // Data processing (shifted register), A6.3.11: 1110 101o oooS nnnn 0iii dddd iitt mmmm
-export function t32DpReg(i: u32, op: u32): void {
+@inline export function t32DpReg(i: u32, op: u32): void {
   const b = shiftImm(getR(i & 15), (i >>> 4) & 3, ((i >>> 10) & 0x1c) | ((i >>> 6) & 3));
   dpT32(op, i, b, shc);
 }
@@ -69,14 +69,14 @@ export function t32Pkh(i: u32): void {
 // --- plain binary immediate (A6.3.3) ------------------------------------------------------------
 @inline function imm12(i: u32): u32 { return ((i >>> 15) & 0x800) | ((i >>> 4) & 0x700) | (i & 0xff); }
 // ADDW/SUBW (and ADR when Rn = PC: Align(PC, 4))
-export function t32AddW(i: u32, sub: bool): void {
+@inline export function t32AddW(i: u32, sub: bool): void {
   const n = (i >>> 16) & 15;
   const base = n == 15 ? getR(15) & ~3 : getR(n);
   const imm = imm12(i);
   setR((i >>> 8) & 15, sub ? base - imm : base + imm);
 }
 // MOVW/MOVT: imm16 = imm4:i:imm3:imm8
-export function t32Movw(i: u32, top: bool): void {
+@inline export function t32Movw(i: u32, top: bool): void {
   const imm = ((i >>> 4) & 0xf000) | imm12(i);
   const d = (i >>> 8) & 15;
   setR(d, top ? (getR(d) & 0xffff) | (imm << 16) : imm);
@@ -102,7 +102,7 @@ export function t32Bfi(i: u32): void {
 
 // --- branches and miscellaneous control (A6.3.4) ------------------------------------------------
 // B<c> (T3): 1111 0Scc ccii iiii 10J0 Jiii iiii iiii; the condition is checked by the run loop.
-export function t32Bcond(i: u32): void {
+@inline export function t32Bcond(i: u32): void {
   const imm = ((i >>> 26) & 1) << 20 | ((i >>> 11) & 1) << 19 | ((i >>> 13) & 1) << 18 |
     ((i >>> 16) & 0x3f) << 12 | (i & 0x7ff) << 1;
   setNextPC(getR(15) + sext(imm, 21));
@@ -114,8 +114,8 @@ export function t32Bcond(i: u32): void {
   return sext((s << 24) | (i1 << 23) | (i2 << 22) | (((i >>> 16) & 0x3ff) << 12) | ((i & 0x7ff) << 1), 25);
 }
 // B (T4): 10J1 J; BL: 11J1 J; BLX (immediate): 11J0 J, to ARM at Align(PC, 4) + imm
-export function t32B(i: u32): void { setNextPC(getR(15) + branchImm24(i)); }
-export function t32Bl(i: u32): void { setR(14, (curPC + 4) | 1); setNextPC(getR(15) + branchImm24(i)); }
+@inline export function t32B(i: u32): void { setNextPC(getR(15) + branchImm24(i)); }
+@inline export function t32Bl(i: u32): void { setR(14, (curPC + 4) | 1); setNextPC(getR(15) + branchImm24(i)); }
 export function t32Blx(i: u32): void {
   if ((i & 1) != 0) { takeUndef(); return; }
   setR(14, (curPC + 4) | 1);
@@ -145,7 +145,7 @@ export function t32SubsPcLr(i: u32): void { exceptionReturn(getR(14) - (i & 0xff
 // --- load/store single (A6.3.7-10) --------------------------------------------------------------
 // 1111 100S Uss L nnnn tttt ...: bit 23 imm12; else bit 11 set: imm8 with P U W (PUW = 110 is the
 // unprivileged T form); else register Rm LSL imm2. Rn = PC: literal, Align(PC, 4) +/- imm12.
-export function t32Ldst(i: u32, load: bool, size: u32, signed: bool): void {
+@inline export function t32Ldst(i: u32, load: bool, size: u32, signed: bool): void {
   const n = (i >>> 16) & 15, t = (i >>> 12) & 15;
   if (n == 15) {
     if (!load) { takeUndef(); return; }

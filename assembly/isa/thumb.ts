@@ -23,17 +23,17 @@ import { setItState, inIT } from "../cpu/psr";
 
 // --- shift (immediate), add, subtract, move, compare (A6.2.1) -----------------------------------
 // LSL/LSR/ASR (immediate): 000oo iiiii mmm ddd (LSL #0 is MOVS Rd, Rm)
-export function t16ShiftImm(i: u32, type: u32): void {
+@inline export function t16ShiftImm(i: u32, type: u32): void {
   const v = shiftImm(getR((i >>> 3) & 7), type, (i >>> 6) & 31);
   dpOp(OP_MOV, sf(), i & 7, 0, v, shc);
 }
 // ADD/SUB (register, 3-bit immediate): 00011 I o mmm/iii nnn ddd
-export function t16AddSub(i: u32, sub: bool, imm: bool): void {
+@inline export function t16AddSub(i: u32, sub: bool, imm: bool): void {
   const b = imm ? (i >>> 6) & 7 : getR((i >>> 6) & 7);
   dpOp(sub ? OP_SUB : OP_ADD, sf(), i & 7, getR((i >>> 3) & 7), b, 0);
 }
 // MOV/CMP/ADD/SUB (8-bit immediate): 001oo ddd iiiiiiii
-export function t16Imm8(i: u32, op: u32): void {
+@inline export function t16Imm8(i: u32, op: u32): void {
   const d = (i >>> 8) & 7;
   dpOp(op, op == OP_CMP ? 1 : sf(), d, getR(d), i & 0xff, getC());
 }
@@ -66,7 +66,7 @@ export function t16Dp(i: u32, opc: u32): void {
 
 // --- special data processing and branch and exchange (A6.2.3) ----------------------------------
 // ADD/CMP/MOV (high registers): 010001 oo D mmmm ddd; PC as destination branches (ALUWritePC).
-export function t16HiReg(i: u32, op: u32): void {
+@inline export function t16HiReg(i: u32, op: u32): void {
   const d = ((i >>> 4) & 8) | (i & 7), m = (i >>> 3) & 15;
   if (op == OP_CMP) dpOp(OP_CMP, 1, d, getR(d), getR(m), 0);
   else dpOp(op, 0, d, getR(d), getR(m), 0);
@@ -80,38 +80,38 @@ export function t16Bx(i: u32, link: bool): void {
 
 // --- loads and stores ---------------------------------------------------------------------------
 // LDR (literal): 01001 ttt iiiiiiii, address Align(PC, 4) + imm8 * 4
-export function t16LdrLit(i: u32): void {
+@inline export function t16LdrLit(i: u32): void {
   const addr = (getR(15) & ~3) + ((i & 0xff) << 2);
   ldstSingle(15, (i >>> 8) & 7, addr, addr, false, true, 4, false, false);
 }
 // Register offset (A6.2.4): 0101 ooo mmm nnn ttt
-export function t16LdstReg(i: u32, load: bool, size: u32, signed: bool): void {
+@inline export function t16LdstReg(i: u32, load: bool, size: u32, signed: bool): void {
   const addr = getR((i >>> 3) & 7) + getR((i >>> 6) & 7);
   ldstSingle(15, i & 7, addr, addr, false, load, size, signed, false);
 }
 // Immediate offset: 011BL / 1000L iiiii nnn ttt, offset scaled by the size
-export function t16LdstImm(i: u32, load: bool, size: u32): void {
+@inline export function t16LdstImm(i: u32, load: bool, size: u32): void {
   const addr = getR((i >>> 3) & 7) + (((i >>> 6) & 31) * size);
   ldstSingle(15, i & 7, addr, addr, false, load, size, false, false);
 }
 // SP-relative: 1001L ttt iiiiiiii
-export function t16LdstSp(i: u32, load: bool): void {
+@inline export function t16LdstSp(i: u32, load: bool): void {
   const addr = getR(13) + ((i & 0xff) << 2);
   ldstSingle(15, (i >>> 8) & 7, addr, addr, false, load, 4, false, false);
 }
 
 // ADR: 10100 ddd iiiiiiii; ADD Rd, SP, #imm8*4: 10101 ddd iiiiiiii
-export function t16Adr(i: u32): void { setR((i >>> 8) & 7, (getR(15) & ~3) + ((i & 0xff) << 2)); }
-export function t16AddSpImm8(i: u32): void { setR((i >>> 8) & 7, getR(13) + ((i & 0xff) << 2)); }
+@inline export function t16Adr(i: u32): void { setR((i >>> 8) & 7, (getR(15) & ~3) + ((i & 0xff) << 2)); }
+@inline export function t16AddSpImm8(i: u32): void { setR((i >>> 8) & 7, getR(13) + ((i & 0xff) << 2)); }
 // ADD/SUB SP, SP, #imm7*4: 1011 0000 S iiiiiii
-export function t16AddSpImm7(i: u32, sub: bool): void {
+@inline export function t16AddSpImm7(i: u32, sub: bool): void {
   const off = (i & 0x7f) << 2;
   setR(13, sub ? getR(13) - off : getR(13) + off);
 }
 
 // --- miscellaneous (A6.2.5) ---------------------------------------------------------------------
 // CBZ/CBNZ: 1011 o0i1 iiii innn, target PC + i:imm5:'0' (forward only)
-export function t16Cbz(i: u32, nonzero: bool): void {
+@inline export function t16Cbz(i: u32, nonzero: bool): void {
   const v = getR(i & 7);
   if ((v != 0) == nonzero) setNextPC(getR(15) + (((i >>> 2) & 0x3e) | ((i >>> 3) & 0x40)));
 }
@@ -147,6 +147,6 @@ export function t16It(i: u32): void { setItState(i & 0xff); }
 
 // --- branches (A6.2.6, A8.8.18) -------------------------------------------------------------------
 // B<c> (T1): 1101 cccc iiiiiiii; the condition is checked by the run loop (kept in the decode cache)
-export function t16Bcond(i: u32): void { setNextPC(getR(15) + sext((i & 0xff) << 1, 9)); }
+@inline export function t16Bcond(i: u32): void { setNextPC(getR(15) + sext((i & 0xff) << 1, 9)); }
 // B (T2): 11100 iiiiiiiiiii
-export function t16B(i: u32): void { setNextPC(getR(15) + sext((i & 0x7ff) << 1, 12)); }
+@inline export function t16B(i: u32): void { setNextPC(getR(15) + sext((i & 0x7ff) << 1, 12)); }
