@@ -305,6 +305,15 @@ describe("Thumb-2 programs match qemu-arm", () => {
   }
 });
 
+const haveGcc = spawnSync("arm-none-eabi-gcc", ["--version"]).status === 0;
+describe.skipIf(!haveGcc)("test/fixtures/thumb", () => {
+  it("the committed images are what build.sh makes of their sources", () => {
+    const r = spawnSync("bash", [join(fix, "build.sh"), "--check"], { encoding: "utf8", timeout: 120_000 });
+    expect(r.stdout + r.stderr).toContain("images match the sources");
+    expect(r.status).toBe(0);
+  }, 120_000);
+});
+
 // Every Thumb instruction the assembler/compiler put in the fixtures decodes to a real table entry
 // (not UNDEFINED), per objdump's view of the code (mapping symbols separate code from data).
 const haveObjdump = spawnSync("arm-none-eabi-objdump", ["--version"]).status === 0;
