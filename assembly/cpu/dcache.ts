@@ -1,6 +1,6 @@
 // Pre-decoded instruction cache, indexed by physical address. Each 4 KiB RAM page that has been
 // executed owns a slot of 2048 entries (one per halfword, so ARM and Thumb share the layout):
-//   word 0: op (bits 15:0) | cond (bits 19:16) | Thumb flag (bit 31), 0 = not decoded yet
+//   word 0: op (bits 15:0) | cond (bits 19:16) | 32-bit Thumb (bit 21) | Thumb flag (bit 31), 0 = not decoded yet
 //   word 1: the raw instruction (Thumb 32-bit: first halfword in bits 31:16)
 // Coherence: a page with a slot is never entered in a write TLB, so every store to it takes the
 // slow path, which calls codeWritten() to drop the entries it overlaps. Instruction-cache

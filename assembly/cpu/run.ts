@@ -123,10 +123,12 @@ export function decodeMiss(e: u32, pc: u32): u32 {
 }
 
 // Decode the Thumb instruction at pc into entry e (A6.1: a first halfword of 0b11101, 0b11110 or
-// 0b11111 starts a 32-bit instruction). Returns the entry's first word (bit 31 Thumb, bit 30 T32,
-// 19:16 the condition of B<c>, else AL) and leaves the instruction in thumbRaw. A 32-bit
+// 0b11111 starts a 32-bit instruction). Returns the entry's first word (bit 31 Thumb, bit 21 a
+// 32-bit instruction, 19:16 the condition of B<c>, else AL; bit 30 stays clear: it is kept for
+// "decoded as A32") and leaves the instruction in thumbRaw. A 32-bit
 // instruction whose second halfword lies on the next page is not cached: the next page's mapping
 // may change without this page's entries being dropped. Returns 0 after a prefetch abort on it.
+const T_WIDE: u32 = 1 << 21;
 export let thumbRaw: u32 = 0;
 export function thumbDecodeMiss(e: u32, pc: u32): u32 {
   const hw1 = <u32>load<u16>(fetchHost + (pc & 0xffe));
@@ -155,7 +157,7 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
   const raw = (hw1 << 16) | hw2;
   let cond: u32 = 14;
   if ((raw & 0xf800_d000) == 0xf000_8000 && ((raw >>> 23) & 7) != 7) cond = (raw >>> 22) & 15;
-  const w = 0xc000_0000 | (cond << 16) | decodeT32(raw);
+  const w = 0x8000_0000 | T_WIDE | (cond << 16) | decodeT32(raw);
   if (!cross) { store<u32>(e, w); store<u32>(e, raw, 4); }
   thumbRaw = raw;
   return w;
@@ -191,10 +193,10 @@ function execLoopThumb(): void {
     const it = getRest() & IT_MASK;
     const cond = it != 0 ? (getRest() >>> 12) & 15 : (w >>> 16) & 15;
     if (cond >= 14 || condPassed(cond)) {
-      if ((w & 0x4000_0000) != 0) execT32(w & 0xffff, raw); else execT16(w & 0xffff, raw);
+      if ((w & T_WIDE) != 0) execT32(w & 0xffff, raw); else execT16(w & 0xffff, raw);
     }
     if (it != 0 && (getRest() & IT_MASK) == it) itAdvance();
-    if (branched) pc = takeBranch(); else pc += (w & 0x4000_0000) != 0 ? 4 : 2;
+    if (branched) pc = takeBranch(); else pc += (w & T_WIDE) != 0 ? 4 : 2;
   }
   setCurPC(pc);
 }
