@@ -1,0 +1,57 @@
+// The reference side: qemu-arm (user mode, -cpu cortex-a8) running harness/harness.elf, many
+// tests per process. Tests go in as fixed records on stdin, results come back on stdout; if a test
+// kills the process (a signal: a generator bug), it is reported as such and the batch resumes
+// after it in a new process.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { RECORD_WORDS, APSR_MASK } from "./layout.mjs";
+
+export const HARNESS = fileURLToPath(new URL("./harness/harness.elf", import.meta.url));
+export const QEMU = process.env.QEMU_ARM ?? "qemu-arm";
+
+export function qemuAvailable() {
+  const r = spawnSync(QEMU, ["-version"], { encoding: "utf8" });
+  return r.status === 0;
+}
+
+function encodeBatch(tests) {
+  const buf = new Uint32Array(tests.length * RECORD_WORDS);
+  tests.forEach((t, k) => {
+    const o = k * RECORD_WORDS;
+    buf[o] = k; buf[o + 1] = t.words.length; buf[o + 2] = t.apsr; buf[o + 3] = t.scratchSeed;
+    for (let j = 0; j < 15; j++) buf[o + 4 + j] = t.regs[j];
+    for (let j = 0; j < t.words.length; j++) buf[o + 19 + j] = t.words[j];
+  });
+  return Buffer.from(buf.buffer);
+}
+
+/** Results in test order: { status, regs, apsr, mem: Map(offset -> word) }. */
+export function runQemu(tests) {
+  const results = [];
+  while (results.length < tests.length) {
+    const rest = tests.slice(results.length);
+    const p = spawnSync(QEMU, ["-cpu", "cortex-a8", HARNESS], { input: encodeBatch(rest), maxBuffer: 1 << 30 });
+    if (p.error && p.error.code !== "EPIPE") throw new Error(`cannot run ${QEMU}: ${p.error.message}`);
+    const out = p.stdout;
+    const w = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
+    let o = 0;
+    const before = results.length;
+    while (o + 19 <= w.length) {
+      const nd = w[o + 18];
+      if (o + 19 + 2 * nd > w.length) break;
+      if (w[o] !== results.length - before) throw new Error(`qemu harness: result ${w[o]} out of order`);
+      const mem = new Map();
+      for (let k = 0; k < nd; k++) mem.set(w[o + 19 + 2 * k], w[o + 20 + 2 * k]);
+      results.push({ status: "ok", regs: Array.from(w.subarray(o + 2, o + 17)), apsr: (w[o + 17] & APSR_MASK) >>> 0, mem });
+      o += 19 + 2 * nd;
+    }
+    if (results.length < tests.length && (p.status !== 0 || p.signal)) {
+      const why = p.signal ? `signal ${p.signal}` : `exit ${p.status}`;
+      const msg = String(p.stderr).trim().split("\n")[0];
+      results.push({ status: `qemu died: ${why}${msg ? ` (${msg})` : ""}`, regs: [], apsr: 0, mem: new Map() });
+    } else if (results.length < tests.length && results.length === before) {
+      throw new Error(`qemu harness produced no results (exit ${p.status}): ${p.stderr}`);
+    }
+  }
+  return results;
+}
