@@ -111,9 +111,13 @@ export function difftest({ count, seed, batch = 5000, shrink = true, pool, onPro
   }
   const runSeconds = (performance.now() - t0) / 1000;
   const shrunk = shrink ? shrinkAll(fails, vm) : fails;
+  // Group by the units left after shrinking; a multi-unit remainder that contains a unit which
+  // fails on its own elsewhere (CMP + conditional CLZ, say) is counted under that unit.
+  const keyOf = (r) => (shrink ? r.test.units.map((u) => u.name).join(" + ") : "(not shrunk)");
+  const singles = new Set(shrunk.filter((r) => r.test.units.length === 1).map(keyOf));
   const groups = new Map();
   shrunk.forEach((r) => {
-    const key = shrink ? r.test.units.map((u) => u.name).join(" + ") : "(not shrunk)";
+    const key = (shrink && r.test.units.map((u) => u.name).find((n) => singles.has(n))) || keyOf(r);
     const g = groups.get(key) ?? { key, count: 0, example: r };
     g.count++;
     if (r.test.units.length < g.example.test.units.length) g.example = r;
