@@ -49,6 +49,7 @@ export function spsrWriteByInstr(value: u32, byteMask: u32): void {
   if ((byteMask & 4) != 0) m |= 0x00ff0000;
   if ((byteMask & 2) != 0) m |= 0x0000ff00;
   if ((byteMask & 1) != 0) m |= 0x000000ff;
+  m &= ~0x00f00000; // bits 23:20 are reserved in ARMv7 (RAZ/SBZP)
   setSPSR((getSPSR() & ~m) | (value & m));
 }
 
