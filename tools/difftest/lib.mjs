@@ -96,10 +96,10 @@ export function reproducer(r) {
 }
 
 /**
- * Run `count` tests from `seed` in batches; shrink and group the failures by the pattern names
- * of the shrunk sequence. Returns { count, fails, groups: [{ key, count, example }], seconds }.
+ * Run `count` tests from `seed` in batches; shrink (the first `shrinkMax`) failures and group
+ * them by the pattern names of the shrunk sequence. Returns { count, fails, groups: [{ key, count, example }], seconds }.
  */
-export function difftest({ count, seed, batch = 5000, shrink = true, pool, onProgress } = {}) {
+export function difftest({ count, seed, batch = 5000, shrink = true, shrinkMax = Infinity, pool, onProgress } = {}) {
   const vm = new Vm7Runner();
   const t0 = performance.now();
   const fails = [];
@@ -110,7 +110,8 @@ export function difftest({ count, seed, batch = 5000, shrink = true, pool, onPro
     onProgress?.(start + n, fails.length);
   }
   const runSeconds = (performance.now() - t0) / 1000;
-  const shrunk = shrink ? shrinkAll(fails, vm) : fails;
+  const shrunk = shrink ? shrinkAll(fails.slice(0, shrinkMax), vm) : fails;
+  const unshrunk = shrink ? fails.length - shrunk.length : 0;
   // Group by the units left after shrinking; a multi-unit remainder that contains a unit which
   // fails on its own elsewhere (CMP + conditional CLZ, say) is counted under that unit.
   const keyOf = (r) => (shrink ? r.test.units.map((u) => u.name).join(" + ") : "(not shrunk)");
@@ -124,7 +125,7 @@ export function difftest({ count, seed, batch = 5000, shrink = true, pool, onPro
     groups.set(key, g);
   });
   return {
-    count, fails: fails.length, runSeconds, seconds: (performance.now() - t0) / 1000,
+    count, fails: fails.length, unshrunk, runSeconds, seconds: (performance.now() - t0) / 1000,
     groups: [...groups.values()].sort((a, b) => b.count - a.count),
   };
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run difftest -- --count N --seed S [--batch B] [--no-shrink] [--only NAME,NAME] [--show K]
+// npm run difftest -- --count N --seed S [--batch B] [--no-shrink] [--shrink-max K] [--only NAME,NAME]
+//                     [--show K] [--print INDEX]
 // Random A32 sequences in vm7 and in qemu-arm -cpu cortex-a8; prints the mismatches grouped by
 // the instruction patterns left after shrinking, with one reproducer per group. Needs `npm run
 // build` first (it imports the compiled host from dist/). Exit status 1 when anything differs.
@@ -14,6 +15,7 @@ const seed = Number(opt("--seed", "1"));
 const batch = Number(opt("--batch", "5000"));
 const show = Number(opt("--show", "1000"));
 const only = opt("--only", null);
+const shrinkMax = Number(opt("--shrink-max", "Infinity"));
 const pool = only ? only.split(",") : undefined;
 if (pool) for (const n of pool) if (!POOL.includes(n)) { console.error(`--only: ${n} is not in the generator's pool (${POOL.join(" ")})`); process.exit(2); }
 
@@ -26,12 +28,13 @@ if (args.includes("--print")) { // print a test without running it
 if (!qemuAvailable()) { console.error("qemu-arm not found (set QEMU_ARM to its path)"); process.exit(2); }
 
 const res = difftest({
-  count, seed, batch, pool, shrink: !args.includes("--no-shrink"),
+  count, seed, batch, pool, shrinkMax, shrink: !args.includes("--no-shrink"),
   onProgress: (n, f) => process.stderr.write(`\r${n}/${count} run, ${f} differ`),
 });
 process.stderr.write("\n");
 console.log(`${res.count} sequences (seed ${seed}) in ${res.runSeconds.toFixed(1)} s ` +
   `(${Math.round(res.count / res.runSeconds)}/s), ${res.fails} differ; ${res.seconds.toFixed(1)} s with shrinking`);
+if (res.unshrunk) console.log(`  (${res.unshrunk} further failures not shrunk: --shrink-max)`);
 for (const g of res.groups) console.log(`  ${String(g.count).padStart(6)}  ${g.key}`);
 for (const g of res.groups.slice(0, show)) console.log(`\n== ${g.key} (${g.count})\n${reproducer(g.example)}`);
 process.exit(res.fails ? 1 : 0);
