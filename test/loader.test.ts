@@ -37,6 +37,15 @@ describe("ELF loader", () => {
     expect(r.insns).toBe(3);
   });
 
+  it("starts in Thumb state when the entry address has bit 0 set, as qemu-arm does", () => {
+    const m = Machine.createSync({ ramMiB: 16 });
+    m.loadElf(buildElf({ entry: BASE + 1, segments: [{ paddr: BASE, data: words(0) }] }));
+    expect(m.pc).toBe(BASE);
+    expect(m.cpsr & 0x20).toBe(0x20);
+    m.loadElf(buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(0) }] }));
+    expect(m.cpsr & 0x20).toBe(0);
+  });
+
   it("loads raw binaries at the given address", () => {
     const m = Machine.createSync({ ramMiB: 16 });
     m.loadRaw(words(0xdeadbeef), 0x80100000);

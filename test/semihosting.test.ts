@@ -72,6 +72,23 @@ describe("semihosting", () => {
     expect(r0()).toBe(8); // nothing read: end of file
   });
 
+  it("console input goes to UART3 until the guest opens :tt for reading through semihosting", () => {
+    m.input("u");
+    m.physWrite32(CODE, B_SELF);
+    m.pc = CODE;
+    m.run({ maxInsns: 1 });
+    expect(m.physRead32(0x49020014) & 1).toBe(1);      // LSR.DR: the byte reached the UART
+    expect(m.physRead32(0x49020000)).toBe(0x75);
+    str(BUF, ":tt");
+    call(SYS.OPEN, block(BUF, 0, 3));
+    const fd = r0();
+    m.input("s");
+    call(SYS.READ, block(fd, BUF + 0x100, 1));
+    expect(r0()).toBe(0);
+    expect(m.readRam(BUF + 0x100, 1)[0]).toBe(0x73);
+    expect(m.physRead32(0x49020014) & 1).toBe(0);      // and not to the UART
+  });
+
   it("offers SYS_EXIT_EXTENDED through the :semihosting-features file", () => {
     const n = str(BUF, ":semihosting-features");
     call(SYS.OPEN, block(BUF, 0, n));

@@ -76,7 +76,12 @@ function advance(idx: u32, now: u64): void {
   const toMatch = countsToMatch(idx, c);
   if (toMatch != 0 && toMatch <= steps) flags |= MAT;
   const toOvf = WRAP - c;
-  if (toOvf > steps) { if (flags != 0) setStatus(idx, flags); return; }
+  if (toOvf > steps) {
+    // Rebase on the last whole count (keeping the prescaler phase) so a match is seen once.
+    if (steps != 0) setBase(idx, c + steps, t + steps * div);
+    if (flags != 0) setStatus(idx, flags);
+    return;
+  }
   // The counter passed 0xFFFFFFFF.
   flags |= OVF;
   if ((tclr & AR) == 0) {
@@ -98,7 +103,7 @@ function advance(idx: u32, now: u64): void {
   t += whole * period * div;
   steps -= whole * period;
   if (mInPeriod != 0 && mInPeriod <= steps) flags |= MAT;
-  setBase(idx, ldr, t);
+  setBase(idx, ldr + steps, t + steps * div);
   setStatus(idx, flags);
 }
 

@@ -227,7 +227,9 @@ export class Machine {
       if (s.memsz > s.data.length) this.writeRam(s.paddr + s.data.length, new Uint8Array(s.memsz - s.data.length));
       this.imageEnd = Math.max(this.imageEnd, s.paddr + s.memsz);
     }
-    this.pc = img.entry;
+    // An entry address with bit 0 set is Thumb code (ARM ELF: the symbol's T bit), as qemu-arm starts it.
+    this.cpsr = (this.cpsr & ~0x20) | (img.entry & 1 ? 0x20 : 0);
+    this.pc = img.entry & ~1;
   }
 
   // --- console input ---------------------------------------------------------------------------
@@ -240,8 +242,9 @@ export class Machine {
   endInput(): void { this.inputEnded = true; }
   private takeInput(max: number): Uint8Array { return Uint8Array.from(this.inputQueue.splice(0, max)); }
   private feedUart(): void {
-    // Semihosting reads have the input to themselves while one waits for it.
-    if (this.semihostPending) return;
+    // A program that reads its console through semihosting (newlib's rdimon opens :tt at start-up)
+    // gets the input to itself; otherwise it goes to UART3's receiver.
+    if (this.semi.readsConsole) return;
     while (this.inputQueue.length > 0 && this.x.uartRxFree() > 0) {
       if (this.x.uartRx(this.inputQueue[0]) === 0) break;
       this.inputQueue.shift();

@@ -43,6 +43,8 @@ export class Semihosting {
   private nextHandle = 1;
   private errno = 0;
   private readonly root?: string;
+  /** The guest opened the console for reading (or read a character): input belongs to semihosting. */
+  readsConsole = false;
 
   constructor(private readonly m: Machine, private readonly o: SemihostingOptions) {
     this.root = o.root ? realpathSync(o.root) : undefined;
@@ -122,6 +124,7 @@ export class Semihosting {
         return this.ret(len - data.length);
       }
       case SYS.READC: {
+        this.readsConsole = true;
         const d = this.o.readInput(1);
         if (d.length === 0) return this.o.inputEnded() ? this.ret(-1) : { kind: "wait" };
         return this.ret(d[0]);
@@ -199,7 +202,10 @@ export class Semihosting {
     if (!nameBytes) return this.fail(EINVAL);
     const name = new TextDecoder().decode(nameBytes);
     let h: Handle;
-    if (name === ":tt") h = mode < 4 ? { kind: "stdin" } : mode < 8 ? { kind: "stdout" } : { kind: "stderr" };
+    if (name === ":tt") {
+      h = mode < 4 ? { kind: "stdin" } : mode < 8 ? { kind: "stdout" } : { kind: "stderr" };
+      if (mode < 4) this.readsConsole = true;
+    }
     else if (name === ":semihosting-features") {
       if (mode >= 4) return this.fail(EACCES);
       h = { kind: "mem", data: FEATURES, pos: 0 };
