@@ -107,6 +107,9 @@ const LDST = ["STR_i", "LDR_i", "STRB_i", "LDRB_i", "STR_r", "LDR_r", "STRB_r", 
 const EXTRA = ["STRH", "LDRH", "LDRD", "LDRSB", "STRD", "LDRSH", "STRHT", "LDRHT", "LDRSBT", "LDRSHT"];
 const OTHER = ["SWP", "LDREX", "LDREXB", "LDREXH", "LDREXD", "STREX", "STREXB", "STREXH", "STREXD",
   "STM", "LDM", "MRS", "MRC", "B", "BL", "BX", "BXJ", "BLX_reg"];
+// Writes to the PC by other instructions (ALUWritePC / LoadWritePC: interworking branches in
+// ARMv7), each aimed at a later unit: pseudo-names "<pattern>>pc".
+const PC_WRITERS = ["ADD_i>pc", "MOV_ri>pc", "ADD_ri>pc", "LDR_i>pc", "LDM>pc"];
 // Encodings the generator never produces: privileged or User-mode UNPREDICTABLE (CPS SRS RFE, the
 // ^ forms of LDM/STM), Thumb-switching (BLX_imm), traps (BKPT SVC UDF UNDEFINED), coprocessor
 // transfers other than the TPIDRURW pair (MCR alone, MCRR MRRC LDC STC CDP: no VFP yet) and PLDW
@@ -117,7 +120,7 @@ const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "UDF", 
 const SIMPLE = A32_PATTERNS.map((p) => p.name)
   .filter((n) => !EXCLUDED.has(n) && !LDST.includes(n) && !EXTRA.includes(n) && !OTHER.includes(n));
 /** Pattern names the generator produces (a test picks among them uniformly). */
-export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER];
+export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS];
 for (const n of [...LDST, ...EXTRA, ...OTHER]) if (!BY_NAME.has(n)) throw new Error(`generator: no pattern ${n} in the table`);
 
 const HINTS = [0, 1, 4, ...Array.from({ length: 16 }, (_, k) => 0xf0 + k)]; // not WFE (2) / WFI (3)
@@ -307,12 +310,65 @@ function unitBranch(r, name) {
   const x = randReg(r);
   return {
     name, words: [null, null],
-    branch: (at, target) => [
-      encode("ADD_i", { S: 0, n: 15, d: x, r: 0, i: target - at - 8 }),
-      encode(name, { m: x }, cond),
-    ],
+    branch: (at, target) => [adr(x, at, target), encode(name, { m: x }, cond)],
   };
 }
+// add rX, pc, #(target - (at + 8)): targets are at most MAX_WORDS words ahead, so imm8 suffices
+const adr = (x, at, target) => encode("ADD_i", { S: 0, n: 15, d: x, r: 0, i: target - at - 8 });
+
+function unitPcWriter(r, name) {
+  const cond = randCond(r);
+  switch (name) {
+    case "ADD_i>pc": // add pc, pc, #imm (sub pc, pc, #4 for the next instruction)
+      return {
+        name, words: [null],
+        branch: (at, target) => encode(target - at - 8 < 0 ? "SUB_i" : "ADD_i", { S: 0, n: 15, d: 15, r: 0, i: Math.abs(target - at - 8) }, cond),
+      };
+    case "MOV_ri>pc": { // adr rX; mov pc, rX
+      const x = randReg(r);
+      return { name, words: [null, null], branch: (at, target) => [adr(x, at, target), encode("MOV_ri", { S: 0, d: 15, m: x, y: 0, p: 0 }, cond)] };
+    }
+    case "ADD_ri>pc": { // movw rX, #k; add pc, pc, rX, lsl #2 (sub for the next unit)
+      const x = randReg(r);
+      return {
+        name, words: [null, null],
+        branch: (at, target) => {
+          const off = target - at - 12;
+          return [movw(x, Math.abs(off) >>> 2), encode(off < 0 ? "SUB_ri" : "ADD_ri", { S: 0, n: 15, d: 15, m: x, y: 2, p: 0 }, cond)];
+        },
+      };
+    }
+    case "LDR_i>pc": { // adr rX; base rB; str rX, [rB, #o]; ldr pc, [rB, #o]
+      const [x, b] = distinctRegs(r, 2);
+      const B = baseAddr(r, 4), o = 4 * r.int(64);
+      return {
+        name, words: [null, null, null, null, null],
+        branch: (at, target) => [adr(x, at, target), ...setAddr(b, B), encode("STR_i", { P: 1, U: 1, W: 0, n: b, t: x, i: o }),
+          encode("LDR_i", { P: 1, U: 1, W: 0, n: b, t: 15, i: o }, cond)],
+      };
+    }
+    case "LDM>pc": { // adr rX; base rB; str rX to the PC's slot; ldm rB, {..., pc}
+      const [x, b] = distinctRegs(r, 2);
+      const P = r.int(2), U = r.int(2), W = r.int(2);
+      let list = 0;
+      for (let k = 0; k < 15; k++) if (r.chance(0.25)) list |= 1 << k;
+      if (W) list &= ~(1 << b);
+      list |= 1 << 15;
+      const n = popcount(list);
+      const B = baseAddr(r, 4);
+      const lowest = U ? B + (P ? 4 : 0) : B - 4 * n + (P ? 0 : 4);
+      const slot = lowest + 4 * (n - 1) - B; // the PC is the highest register: the highest address
+      return {
+        name, words: [null, null, null, null, null],
+        branch: (at, target) => [adr(x, at, target), ...setAddr(b, B),
+          encode("STR_i", { P: 1, U: slot >= 0 ? 1 : 0, W: 0, n: b, t: x, i: Math.abs(slot) }),
+          encode("LDM", { P, U, W, n: b, r: list }, cond)],
+      };
+    }
+  }
+  throw new Error(`no generator for ${name}`);
+}
+const popcount = (v) => { let c = 0; for (; v; v &= v - 1) c++; return c; };
 
 function makeUnit(r, name, state) {
   if (SIMPLE.includes(name)) {
@@ -330,6 +386,7 @@ function makeUnit(r, name, state) {
     case "MRS": return unitMrs(r);
     case "MRC": return unitTpidr(r);
     case "B": case "BL": case "BX": case "BXJ": case "BLX_reg": return unitBranch(r, name);
+    default: if (PC_WRITERS.includes(name)) return unitPcWriter(r, name);
   }
   throw new Error(`no generator for ${name}`);
 }

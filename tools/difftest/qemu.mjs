@@ -30,8 +30,12 @@ export function runQemu(tests) {
   const results = [];
   while (results.length < tests.length) {
     const rest = tests.slice(results.length);
-    const p = spawnSync(QEMU, ["-cpu", "cortex-a8", HARNESS], { input: encodeBatch(rest), maxBuffer: 1 << 30 });
-    if (p.error && p.error.code !== "EPIPE") throw new Error(`cannot run ${QEMU}: ${p.error.message}`);
+    // A sequence that never reaches its end (a generator bug) hangs the harness: the timeout
+    // kills it and the test after the last result is reported as the culprit.
+    const p = spawnSync(QEMU, ["-cpu", "cortex-a8", HARNESS], {
+      input: encodeBatch(rest), maxBuffer: 1 << 30, timeout: 20_000 + 2 * rest.length, killSignal: "SIGKILL",
+    });
+    if (p.error && p.error.code !== "EPIPE" && p.error.code !== "ETIMEDOUT") throw new Error(`cannot run ${QEMU}: ${p.error.message}`);
     const out = p.stdout;
     const w = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
     let o = 0;
@@ -46,7 +50,7 @@ export function runQemu(tests) {
       o += 19 + 2 * nd;
     }
     if (results.length < tests.length && (p.status !== 0 || p.signal)) {
-      const why = p.signal ? `signal ${p.signal}` : `exit ${p.status}`;
+      const why = p.error?.code === "ETIMEDOUT" ? "timed out (the sequence never reached its end)" : p.signal ? `signal ${p.signal}` : `exit ${p.status}`;
       const msg = String(p.stderr).trim().split("\n")[0];
       results.push({ status: `qemu died: ${why}${msg ? ` (${msg})` : ""}`, regs: [], apsr: 0, mem: new Map() });
     } else if (results.length < tests.length && results.length === before) {
