@@ -112,13 +112,15 @@ export function difftest({ count, seed, batch = 5000, shrink = true, shrinkMax =
   const runSeconds = (performance.now() - t0) / 1000;
   const shrunk = shrink ? shrinkAll(fails.slice(0, shrinkMax), vm) : fails;
   const unshrunk = shrink ? fails.length - shrunk.length : 0;
-  // Group by the units left after shrinking; a multi-unit remainder that contains a unit which
-  // fails on its own elsewhere (CMP + conditional CLZ, say) is counted under that unit.
-  const keyOf = (r) => (shrink ? r.test.units.map((u) => u.name).join(" + ") : "(not shrunk)");
-  const singles = new Set(shrunk.filter((r) => r.test.units.length === 1).map(keyOf));
+  // Group by the units left after shrinking. A remainder that contains the units of a shorter
+  // remainder (CMP + conditional CLZ contains CLZ; RSC + SETEND + STRT contains SETEND + STRT) is
+  // counted under the shortest such key: the extra units only set up flags for it.
+  const names = (r) => r.test.units.map((u) => u.name);
+  const isSub = (a, b) => { let k = 0; for (const x of b) if (x === a[k]) k++; return k === a.length; };
+  const keys = [...new Set(shrunk.map((r) => names(r).join(" + ")))].map((k) => k.split(" + ")).sort((a, b) => a.length - b.length);
   const groups = new Map();
   shrunk.forEach((r) => {
-    const key = (shrink && r.test.units.map((u) => u.name).find((n) => singles.has(n))) || keyOf(r);
+    const key = shrink ? keys.find((k) => isSub(k, names(r))).join(" + ") : "(not shrunk)";
     const g = groups.get(key) ?? { key, count: 0, example: r };
     g.count++;
     if (r.test.units.length < g.example.test.units.length) g.example = r;
