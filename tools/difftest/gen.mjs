@@ -110,6 +110,9 @@ const OTHER = ["SWP", "LDREX", "LDREXB", "LDREXH", "LDREXD", "STREX", "STREXB", 
 // Writes to the PC by other instructions (ALUWritePC / LoadWritePC: interworking branches in
 // ARMv7), each aimed at a later unit: pseudo-names "<pattern>>pc".
 const PC_WRITERS = ["ADD_i>pc", "MOV_ri>pc", "ADD_ri>pc", "LDR_i>pc", "LDM>pc"];
+// PC-relative loads of the test's own instruction words (identical in both emulators; the word
+// after the sequence differs, so it is never read): pseudo-names "<pattern>[pc]".
+const LITERALS = ["LDR_i[pc]", "LDRB_i[pc]", "LDRH[pc]", "LDRSB[pc]", "LDRSH[pc]", "LDRD[pc]"];
 // Encodings the generator never produces: privileged or User-mode UNPREDICTABLE (CPS SRS RFE, the
 // ^ forms of LDM/STM), Thumb-switching (BLX_imm), traps (BKPT SVC UDF UNDEFINED), coprocessor
 // transfers other than the TPIDRURW pair (MCR alone, MCRR MRRC LDC STC CDP: no VFP yet) and PLDW
@@ -120,7 +123,7 @@ const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "UDF", 
 const SIMPLE = A32_PATTERNS.map((p) => p.name)
   .filter((n) => !EXCLUDED.has(n) && !LDST.includes(n) && !EXTRA.includes(n) && !OTHER.includes(n));
 /** Pattern names the generator produces (a test picks among them uniformly). */
-export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS];
+export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS];
 for (const n of [...LDST, ...EXTRA, ...OTHER]) if (!BY_NAME.has(n)) throw new Error(`generator: no pattern ${n} in the table`);
 
 const HINTS = [0, 1, 4, ...Array.from({ length: 16 }, (_, k) => 0xf0 + k)]; // not WFE (2) / WFI (3)
@@ -368,6 +371,24 @@ function unitPcWriter(r, name) {
   }
   throw new Error(`no generator for ${name}`);
 }
+function unitLiteral(r, name) {
+  const base = name.slice(0, -4), cond = randCond(r);
+  const size = base === "LDRD" ? 8 : base.startsWith("LDRB") || base === "LDRSB" ? 1 : base === "LDR_i" ? 4 : 2;
+  // byte offset in the target word; the access stays inside the word (the one after may be the end)
+  const delta = size >= 4 ? 0 : r.chance(0.75) ? size * r.int(4 / size) : r.int(5 - size);
+  const t = base === "LDRD" ? evenReg(r) : randReg(r);
+  const unit = {
+    name, words: base === "LDRD" ? [null, 0xe320f000] : [null], anyTarget: true, // LDRD: a NOP after it keeps [own, own+4] inside
+    branch: (at, target) => {
+      const off = target + delta - at - 8, U = off >= 0 ? 1 : 0, a = Math.abs(off);
+      const w = base.endsWith("_i")
+        ? encode(base, { P: 1, U, W: 0, n: 15, t, i: a }, cond)
+        : encode(base, { P: 1, U, I: 1, W: 0, n: 15, t, j: a >>> 4, i: a & 15 }, cond);
+      return base === "LDRD" ? [w, 0xe320f000] : w;
+    },
+  };
+  return unit;
+}
 const popcount = (v) => { let c = 0; for (; v; v &= v - 1) c++; return c; };
 
 function makeUnit(r, name, state) {
@@ -386,7 +407,9 @@ function makeUnit(r, name, state) {
     case "MRS": return unitMrs(r);
     case "MRC": return unitTpidr(r);
     case "B": case "BL": case "BX": case "BXJ": case "BLX_reg": return unitBranch(r, name);
-    default: if (PC_WRITERS.includes(name)) return unitPcWriter(r, name);
+    default:
+      if (PC_WRITERS.includes(name)) return unitPcWriter(r, name);
+      if (LITERALS.includes(name)) return unitLiteral(r, name);
   }
   throw new Error(`no generator for ${name}`);
 }
@@ -400,7 +423,11 @@ export function layout(units) {
   const words = [];
   units.forEach((u, k) => {
     if (u.branch) {
-      const tgt = Math.min(Math.max(u.target, k + 1), units.length);
+      let tgt = Math.min(Math.max(u.target, k + 1), units.length);
+      if (u.anyTarget) {
+        // a load of the sequence's own words: any unit start with `size` bytes before the end
+        tgt = u.target < units.length && starts[u.target] + (u.words.length === 2 ? 8 : 4) <= at ? u.target : k;
+      }
       const w = u.branch(starts[k], starts[tgt]);
       u.words = Array.isArray(w) ? w : [w];
     }
@@ -423,7 +450,7 @@ export function generate(seed, index, opts = {}) {
     if (u.ldrex) state.ldrexSeen = true;
     units.push(u);
   }
-  units.forEach((u, k) => { if (u.branch) u.target = k + 1 + r.int(units.length - k); });
+  units.forEach((u, k) => { if (u.branch) u.target = u.anyTarget ? r.int(units.length) : k + 1 + r.int(units.length - k); });
   const regs = Array.from({ length: 15 }, () => randValue(r));
   const apsr = (r.u32() & APSR_MASK) >>> 0;
   const scratchSeed = (r.u32() | 1) >>> 0;
