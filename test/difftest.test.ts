@@ -25,9 +25,9 @@ describe("A32 generator", () => {
 });
 
 describe.skipIf(!qemuAvailable())("A32 against qemu-arm", () => {
-  it(`${COUNT} random sequences agree (seed ${SEED})`, () => {
+  it(`${COUNT} random sequences agree (seed ${SEED})`, async () => {
     const pool = POOL.filter((n: string) => !UNMODELLED.includes(n));
-    const res = difftest({ count: COUNT, seed: SEED, shrinkMax: 100, pool });
+    const res = await difftest({ count: COUNT, seed: SEED, shrinkMax: 100, pool });
     const msg = [`${res.fails} of ${COUNT} sequences differ; after shrinking:`,
       ...res.groups.map((g: any) => `  ${g.count}  ${g.key}`),
       ...res.groups.slice(0, 10).map((g: any) => `\n== ${g.key}\n${reproducer(g.example)}`)].join("\n");

@@ -55,19 +55,21 @@ const DASH_FILL = {
   REV: 0xf0f00, REV16: 0xf0f00, RBIT: 0xf0f00, REVSH: 0xf0f00,
 };
 
-/** Encode pattern `name` with field values `f` (letter -> value; missing fields are 0). */
-export function encode(name, f, cond = AL) {
-  const p = BY_NAME.get(name);
-  if (!p) throw new Error(`no pattern ${name}`);
-  let w = p.value >>> 0;
+// Per pattern: its fields as [letter, bits] and the '-' bits, computed once.
+const ENC = new Map(A32_PATTERNS.map((p) => {
   let fieldBits = 0;
-  for (const [k, bits] of Object.entries(p.fields)) {
-    for (const b of bits) fieldBits |= 1 << b;
-    const v = k === "c" ? cond : (f[k] ?? 0);
-    w = setField(w, bits, v >>> 0);
-  }
-  const dash = ~(p.mask | fieldBits) >>> 0;
-  w = (w | ((DASH_FILL[name] ?? 0) & dash)) >>> 0;
+  for (const bits of Object.values(p.fields)) for (const b of bits) fieldBits |= 1 << b;
+  return [p.name, { p, fields: Object.entries(p.fields), dash: ~(p.mask | fieldBits) >>> 0 }];
+}));
+
+/** Encode pattern `name` with field values `f` (letter -> value; missing fields are 0); null
+ *  when the word would decode as another pattern (an earlier, more specific row). */
+export function encode(name, f, cond = AL) {
+  const e = ENC.get(name);
+  if (!e) throw new Error(`no pattern ${name}`);
+  let w = e.p.value >>> 0;
+  for (const [k, bits] of e.fields) w = setField(w, bits, (k === "c" ? cond : (f[k] ?? 0)) >>> 0);
+  w = (w | ((DASH_FILL[name] ?? 0) & e.dash)) >>> 0;
   const got = matchA32(w);
   if (!got || got.name !== name) return null;
   return w;
@@ -124,6 +126,7 @@ const SIMPLE = A32_PATTERNS.map((p) => p.name)
   .filter((n) => !EXCLUDED.has(n) && !LDST.includes(n) && !EXTRA.includes(n) && !OTHER.includes(n));
 /** Pattern names the generator produces (a test picks among them uniformly). */
 export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS];
+const IS_SIMPLE = new Set(SIMPLE), IS_LDST = new Set(LDST), IS_EXTRA = new Set(EXTRA), IS_DP = new Set(DP_OPS);
 for (const n of [...LDST, ...EXTRA, ...OTHER]) if (!BY_NAME.has(n)) throw new Error(`generator: no pattern ${n} in the table`);
 
 const HINTS = [0, 1, 4, ...Array.from({ length: 16 }, (_, k) => 0xf0 + k)]; // not WFE (2) / WFI (3)
@@ -140,7 +143,7 @@ function simpleFields(r, name) {
   }
   if (f.h !== undefined && p.fields.l) while (f.l === f.h) f.l = randReg(r);
   const op = name.split("_")[0], form = name.split("_")[1];
-  if (DP_OPS.includes(op)) {
+  if (IS_DP.has(op)) {
     if (form === "i" && r.chance(0.1)) f.n = 15;               // ADR-like: reads PC+8
     if (form === "ri") { if (r.chance(0.05)) f.n = 15; if (r.chance(0.05)) f.m = 15; }
     if (form === "i" && r.chance(0.3)) { f.r = 0; }            // small immediates often
@@ -392,12 +395,12 @@ function unitLiteral(r, name) {
 const popcount = (v) => { let c = 0; for (; v; v &= v - 1) c++; return c; };
 
 function makeUnit(r, name, state) {
-  if (SIMPLE.includes(name)) {
+  if (IS_SIMPLE.has(name)) {
     const w = encode(name, simpleFields(r, name), randCond(r));
     return w === null ? null : { name, words: [w] };
   }
-  if (LDST.includes(name)) return unitLdst(r, name);
-  if (EXTRA.includes(name)) return unitExtra(r, name);
+  if (IS_LDST.has(name)) return unitLdst(r, name);
+  if (IS_EXTRA.has(name)) return unitExtra(r, name);
   switch (name) {
     case "SWP": return unitSwp(r);
     case "LDREX": case "LDREXB": case "LDREXH": case "LDREXD": return unitLdrex(r, name);

@@ -30,18 +30,17 @@ export function compare(q, v) {
   return d;
 }
 
-/** Run tests in both emulators; returns [{ test, q, v, diffs }]. */
-export function runBoth(tests, vm) {
-  const qs = runQemu(tests);
-  return tests.map((test, k) => {
-    const v = vm.run(test);
-    return { test, q: qs[k], v, diffs: compare(qs[k], v) };
-  });
+/** Run tests in both emulators (qemu in the background while vm7 runs); [{ test, q, v, diffs }]. */
+export async function runBoth(tests, vm, jobs) {
+  const pending = runQemu(tests, jobs);
+  const vs = tests.map((test) => vm.run(test));
+  const qs = await pending;
+  return tests.map((test, k) => ({ test, q: qs[k], v: vs[k], diffs: compare(qs[k], vs[k]) }));
 }
 
 /** Greedy shrinking of many failures at once: each round runs every one-unit-smaller variant of
  *  every failing test in one batch and keeps the first that still differs. */
-export function shrinkAll(fails, vm, maxRounds = 12) {
+export async function shrinkAll(fails, vm, maxRounds = 12) {
   let cur = fails.slice();
   for (let round = 0; round < maxRounds; round++) {
     const cands = [];
@@ -49,7 +48,7 @@ export function shrinkAll(fails, vm, maxRounds = 12) {
       if (f.test.units.length > 1) for (let k = 0; k < f.test.units.length; k++) cands.push({ i, test: dropUnit(f.test, k) });
     });
     if (cands.length === 0) break;
-    const res = runBoth(cands.map((c) => c.test), vm);
+    const res = await runBoth(cands.map((c) => c.test), vm);
     const done = new Set();
     let progress = false;
     res.forEach((r, j) => {
@@ -99,18 +98,18 @@ export function reproducer(r) {
  * Run `count` tests from `seed` in batches; shrink (the first `shrinkMax`) failures and group
  * them by the pattern names of the shrunk sequence. Returns { count, fails, groups: [{ key, count, example }], seconds }.
  */
-export function difftest({ count, seed, batch = 5000, shrink = true, shrinkMax = Infinity, pool, onProgress } = {}) {
+export async function difftest({ count, seed, batch = 5000, shrink = true, shrinkMax = Infinity, pool, jobs = 2, onProgress } = {}) {
   const vm = new Vm7Runner();
   const t0 = performance.now();
   const fails = [];
   for (let start = 0; start < count; start += batch) {
     const n = Math.min(batch, count - start);
     const tests = Array.from({ length: n }, (_, k) => generate(seed, start + k, { pool }));
-    for (const r of runBoth(tests, vm)) if (r.diffs.length) fails.push(r);
+    for (const r of await runBoth(tests, vm, jobs)) if (r.diffs.length) fails.push(r);
     onProgress?.(start + n, fails.length);
   }
   const runSeconds = (performance.now() - t0) / 1000;
-  const shrunk = shrink ? shrinkAll(fails.slice(0, shrinkMax), vm) : fails;
+  const shrunk = shrink ? await shrinkAll(fails.slice(0, shrinkMax), vm) : fails;
   const unshrunk = shrink ? fails.length - shrunk.length : 0;
   // Group by the units left after shrinking. A remainder that contains the units of a shorter
   // remainder (CMP + conditional CLZ contains CLZ; RSC + SETEND + STRT contains SETEND + STRT) is

@@ -2,7 +2,7 @@
 // tests per process. Tests go in as fixed records on stdin, results come back on stdout; if a test
 // kills the process (a signal: a generator bug), it is reported as such and the batch resumes
 // after it in a new process.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { RECORD_WORDS, APSR_MASK } from "./layout.mjs";
 
@@ -25,17 +25,40 @@ function encodeBatch(tests) {
   return Buffer.from(buf.buffer);
 }
 
-/** Results in test order: { status, regs, apsr, mem: Map(offset -> word) }. */
-export function runQemu(tests) {
+// One harness process over `input`; resolves with what it wrote and how it ended.
+function harness(input, timeoutMs) {
+  return new Promise((resolve) => {
+    const p = spawn(QEMU, ["-cpu", "cortex-a8", HARNESS], { stdio: ["pipe", "pipe", "pipe"] });
+    const out = [], err = [];
+    let timedOut = false, spawnError = null;
+    const timer = setTimeout(() => { timedOut = true; p.kill("SIGKILL"); }, timeoutMs);
+    p.stdout.on("data", (b) => out.push(b));
+    p.stderr.on("data", (b) => err.push(b));
+    p.stdin.on("error", () => {}); // EPIPE when a test kills the harness early
+    p.on("error", (e) => { spawnError = e; });
+    p.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString(), status, signal, timedOut, spawnError });
+    });
+    p.stdin.end(input);
+  });
+}
+
+/** Results in test order: { status, regs, apsr, mem: Map(offset -> word) }. `jobs` harness
+ *  processes share the batch. */
+export async function runQemu(tests, jobs = 2) {
+  if (jobs > 1 && tests.length >= 64) {
+    const per = Math.ceil(tests.length / jobs);
+    const parts = await Promise.all(Array.from({ length: jobs }, (_, k) => runQemu(tests.slice(k * per, (k + 1) * per), 1)));
+    return parts.flat();
+  }
   const results = [];
   while (results.length < tests.length) {
     const rest = tests.slice(results.length);
     // A sequence that never reaches its end (a generator bug) hangs the harness: the timeout
     // kills it and the test after the last result is reported as the culprit.
-    const p = spawnSync(QEMU, ["-cpu", "cortex-a8", HARNESS], {
-      input: encodeBatch(rest), maxBuffer: 1 << 30, timeout: 20_000 + 2 * rest.length, killSignal: "SIGKILL",
-    });
-    if (p.error && p.error.code !== "EPIPE" && p.error.code !== "ETIMEDOUT") throw new Error(`cannot run ${QEMU}: ${p.error.message}`);
+    const p = await harness(encodeBatch(rest), 20_000 + 2 * rest.length);
+    if (p.spawnError) throw new Error(`cannot run ${QEMU}: ${p.spawnError.message}`);
     const out = p.stdout;
     const w = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
     let o = 0;
@@ -50,8 +73,8 @@ export function runQemu(tests) {
       o += 19 + 2 * nd;
     }
     if (results.length < tests.length && (p.status !== 0 || p.signal)) {
-      const why = p.error?.code === "ETIMEDOUT" ? "timed out (the sequence never reached its end)" : p.signal ? `signal ${p.signal}` : `exit ${p.status}`;
-      const msg = String(p.stderr).trim().split("\n")[0];
+      const why = p.timedOut ? "timed out (the sequence never reached its end)" : p.signal ? `signal ${p.signal}` : `exit ${p.status}`;
+      const msg = p.stderr.trim().split("\n")[0];
       results.push({ status: `qemu died: ${why}${msg ? ` (${msg})` : ""}`, regs: [], apsr: 0, mem: new Map() });
     } else if (results.length < tests.length && results.length === before) {
       throw new Error(`qemu harness produced no results (exit ${p.status}): ${p.stderr}`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm run difftest -- --count N --seed S [--batch B] [--no-shrink] [--shrink-max K] [--only NAME,NAME]
-//                     [--show K] [--print INDEX]
+// npm run difftest -- --count N --seed S [--batch B] [--jobs J] [--no-shrink] [--shrink-max K]
+//                     [--only NAME,NAME] [--show K] [--print INDEX]
 // Random A32 sequences in vm7 and in qemu-arm -cpu cortex-a8; prints the mismatches grouped by
 // the instruction patterns left after shrinking, with one reproducer per group. Needs `npm run
 // build` first (it imports the compiled host from dist/). Exit status 1 when anything differs.
@@ -27,8 +27,9 @@ if (args.includes("--print")) { // print a test without running it
 }
 if (!qemuAvailable()) { console.error("qemu-arm not found (set QEMU_ARM to its path)"); process.exit(2); }
 
-const res = difftest({
-  count, seed, batch, pool, shrinkMax, shrink: !args.includes("--no-shrink"),
+const jobs = Number(opt("--jobs", "2"));
+const res = await difftest({
+  count, seed, batch, pool, shrinkMax, jobs, shrink: !args.includes("--no-shrink"),
   onProgress: (n, f) => process.stderr.write(`\r${n}/${count} run, ${f} differ`),
 });
 process.stderr.write("\n");
