@@ -108,7 +108,7 @@ const LDST = ["STR_i", "LDR_i", "STRB_i", "LDRB_i", "STR_r", "LDR_r", "STRB_r", 
   "STRT_i", "LDRT_i", "STRBT_i", "LDRBT_i", "STRT_r", "LDRT_r", "STRBT_r", "LDRBT_r"];
 const EXTRA = ["STRH", "LDRH", "LDRD", "LDRSB", "STRD", "LDRSH", "STRHT", "LDRHT", "LDRSBT", "LDRSHT"];
 const OTHER = ["SWP", "LDREX", "LDREXB", "LDREXH", "LDREXD", "STREX", "STREXB", "STREXH", "STREXD",
-  "STM", "LDM", "MRS", "MRC", "B", "BL", "BX", "BXJ", "BLX_reg"];
+  "STM", "LDM", "MRS", "MRC", "B", "BL", "BX", "BXJ", "BLX_reg", "UDF", "UNDEFINED"];
 // Writes to the PC by other instructions (ALUWritePC / LoadWritePC: interworking branches in
 // ARMv7), each aimed at a later unit: pseudo-names "<pattern>>pc".
 const PC_WRITERS = ["ADD_i>pc", "MOV_ri>pc", "ADD_ri>pc", "LDR_i>pc", "LDM>pc"];
@@ -116,10 +116,10 @@ const PC_WRITERS = ["ADD_i>pc", "MOV_ri>pc", "ADD_ri>pc", "LDR_i>pc", "LDM>pc"];
 // after the sequence differs, so it is never read): pseudo-names "<pattern>[pc]".
 const LITERALS = ["LDR_i[pc]", "LDRB_i[pc]", "LDRH[pc]", "LDRSB[pc]", "LDRSH[pc]", "LDRD[pc]"];
 // Encodings the generator never produces: privileged or User-mode UNPREDICTABLE (CPS SRS RFE, the
-// ^ forms of LDM/STM), Thumb-switching (BLX_imm), traps (BKPT SVC UDF UNDEFINED), coprocessor
+// ^ forms of LDM/STM), Thumb-switching (BLX_imm), traps the harness cannot survive (BKPT SVC), coprocessor
 // transfers other than the TPIDRURW pair (MCR alone, MCRR MRRC LDC STC CDP: no VFP yet) and PLDW
 // (no Multiprocessing Extensions on Cortex-A8).
-const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "UDF", "UNDEFINED", "STM_usr", "LDM_usr",
+const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "STM_usr", "LDM_usr",
   "MCR", "MCRR", "MRRC", "LDC", "STC", "CDP", "COPROC", "PLDW_imm", "PLDW_reg"]);
 /** Single instructions without memory access or control flow: every other row of the table. */
 const SIMPLE = A32_PATTERNS.map((p) => p.name)
@@ -394,6 +394,17 @@ function unitLiteral(r, name) {
 }
 const popcount = (v) => { let c = 0; for (; v; v &= v - 1) c++; return c; };
 
+// A word the table calls UNDEFINED (or UDF), unconditional (whether a failed condition still
+// UNDEFs is IMPLEMENTATION DEFINED), and always the last unit: both sides must take the UNDEF
+// there (SIGILL in qemu, caught by the harness) with the same registers.
+function unitUndef(r, name) {
+  if (name === "UDF") return { name, words: [encode("UDF", { i: r.u32() & 0xffff })], last: true };
+  for (;;) {
+    const w = ((r.u32() & 0x0fffffff) | 0xe0000000) >>> 0;
+    if (matchA32(w)?.name === "UNDEFINED") return { name, words: [w], last: true };
+  }
+}
+
 function makeUnit(r, name, state) {
   if (IS_SIMPLE.has(name)) {
     const w = encode(name, simpleFields(r, name), randCond(r));
@@ -410,6 +421,7 @@ function makeUnit(r, name, state) {
     case "MRS": return unitMrs(r);
     case "MRC": return unitTpidr(r);
     case "B": case "BL": case "BX": case "BXJ": case "BLX_reg": return unitBranch(r, name);
+    case "UDF": case "UNDEFINED": return unitUndef(r, name);
     default:
       if (PC_WRITERS.includes(name)) return unitPcWriter(r, name);
       if (LITERALS.includes(name)) return unitLiteral(r, name);
@@ -452,6 +464,7 @@ export function generate(seed, index, opts = {}) {
     if (!u || u.words.some((w) => w === undefined)) continue;
     if (u.ldrex) state.ldrexSeen = true;
     units.push(u);
+    if (u.last) break;
   }
   units.forEach((u, k) => { if (u.branch) u.target = u.anyTarget ? r.int(units.length) : k + 1 + r.int(units.length - k); });
   const regs = Array.from({ length: 15 }, () => randValue(r));

@@ -44,6 +44,16 @@ function harness(input, timeoutMs) {
   });
 }
 
+// The harness catches SIGILL, SIGBUS and SIGSEGV and reports them with the faulting pc; vm7.mjs
+// describes UNDEF and abort exceptions with the same words.
+function faultStatus(signo, pc) {
+  if (signo === 0) return "ok";
+  const at = "0x" + (pc >>> 0).toString(16).padStart(8, "0");
+  if (signo === 4) return `undefined instruction at ${at}`;
+  if (signo === 7 || signo === 11) return `abort at ${at}`;
+  return `signal ${signo} at ${at}`;
+}
+
 /** Results in test order: { status, regs, apsr, mem: Map(offset -> word) }. `jobs` harness
  *  processes share the batch. */
 export async function runQemu(tests, jobs = 2) {
@@ -63,14 +73,14 @@ export async function runQemu(tests, jobs = 2) {
     const w = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
     let o = 0;
     const before = results.length;
-    while (o + 19 <= w.length) {
-      const nd = w[o + 18];
-      if (o + 19 + 2 * nd > w.length) break;
+    while (o + 20 <= w.length) {
+      const nd = w[o + 19];
+      if (o + 20 + 2 * nd > w.length) break;
       if (w[o] !== results.length - before) throw new Error(`qemu harness: result ${w[o]} out of order`);
       const mem = new Map();
-      for (let k = 0; k < nd; k++) mem.set(w[o + 19 + 2 * k], w[o + 20 + 2 * k]);
-      results.push({ status: "ok", regs: Array.from(w.subarray(o + 2, o + 17)), apsr: (w[o + 17] & APSR_MASK) >>> 0, mem });
-      o += 19 + 2 * nd;
+      for (let k = 0; k < nd; k++) mem.set(w[o + 20 + 2 * k], w[o + 21 + 2 * k]);
+      results.push({ status: faultStatus(w[o + 1], w[o + 2]), regs: Array.from(w.subarray(o + 3, o + 18)), apsr: (w[o + 18] & APSR_MASK) >>> 0, mem });
+      o += 20 + 2 * nd;
     }
     if (results.length < tests.length && (p.status !== 0 || p.signal)) {
       const why = p.timedOut ? "timed out (the sequence never reached its end)" : p.signal ? `signal ${p.signal}` : `exit ${p.status}`;

@@ -27,17 +27,21 @@ export class Vm7Runner {
     const end = SEQ + 4 * test.words.length;
     const rr = m.run({ maxInsns: test.words.length + 4 });
     const mode = m.cpsr & 0x1f;
-    let status = "ok";
+    let status = "ok", apsr = m.cpsr;
     if (mode !== USR) {
-      const lr = m.banked(mode, 14);
-      const at = mode === 0x1b ? lr - 4 : mode === 0x17 ? `${hex(lr - 8)} (data) or ${hex(lr - 4)} (prefetch)` : lr;
-      status = `exception: ${MODES[mode] ?? mode} mode, from ${typeof at === "number" ? hex(at) : at}`;
+      // each vector is `b .`, so the pc says which exception was taken
+      const lr = m.banked(mode, 14), vec = m.pc - VECTORS;
+      apsr = m.spsr(mode);
+      if (vec === 0x04) status = `undefined instruction at ${hex(lr - 4)}`;
+      else if (vec === 0x0c) status = `abort at ${hex(lr - 4)}`;
+      else if (vec === 0x10) status = `abort at ${hex(lr - 8)}`;
+      else status = `exception: ${MODES[mode] ?? mode} mode, pc ${hex(m.pc)}, lr ${hex(lr)}`;
     } else if (m.pc !== end) status = `stopped at pc ${hex(m.pc)}, not the end ${hex(end)} (${rr.message})`;
     const regs = Array.from({ length: 15 }, (_, k) => m.banked(USR, k));
     const after = new Uint32Array(m.readRam(SCRATCH, SCRATCH_BYTES).buffer);
     const mem = new Map();
     for (let k = 0; k < after.length; k++) if (after[k] !== fill[k]) mem.set(4 * k, after[k]);
-    return { status, regs, apsr: (m.cpsr & APSR_MASK) >>> 0, mem };
+    return { status, regs, apsr: (apsr & APSR_MASK) >>> 0, mem };
   }
 }
 

@@ -1,26 +1,42 @@
 /* qemu-arm side of the vm7 A32 differential tester (tools/difftest). Bare metal, no libc: Linux
  * syscalls through qemu's user-mode emulation. Reads fixed 256-byte test records from stdin, runs
- * each sequence in user mode, writes one result record per test to stdout (unbuffered, so a crash
- * leaves every earlier result readable and the runner restarts after the culprit).
+ * each sequence in user mode, writes one result record per test to stdout (unbuffered, so if the
+ * process dies every earlier result is readable and the runner restarts after the culprit).
+ * SIGILL, SIGSEGV and SIGBUS are caught (stub.S fault_handler) and reported with the registers at
+ * the fault, to compare with vm7's UNDEF and abort exceptions.
  *   in : idx, nwords, apsr, seed, r0..r14, words[45]
- *   out: idx, nwords-ran marker 0, r0..r14, apsr, ndiff, ndiff x (byte offset, word) of the scratch
- *        block that differ from its seeded fill. */
+ *   out: idx, signal (0: reached the end), fault pc, r0..r14, apsr, ndiff, ndiff x (byte offset,
+ *        word) of the scratch block that differ from its seeded fill. */
 #define SCRATCH_WORDS 1024
 #define MAX_WORDS 45
 
 extern unsigned seq[];
-extern unsigned test_regs[15], out_regs[15], test_flags, out_flags;
+extern unsigned test_regs[15], out_regs[15], test_flags, out_flags, out_signo, out_pc;
 extern void run_test(void);
+extern void fault_handler(int, void *, void *);
 extern char test_end[];
 __attribute__((section(".scratch"))) unsigned scratch[SCRATCH_WORDS];
 
 static unsigned in[64];
-static unsigned out[2 + 15 + 2 + 2 * SCRATCH_WORDS];
+static unsigned out[3 + 15 + 2 + 2 * SCRATCH_WORDS];
+static unsigned altstack[4096];
 
-static long sys3(long n, long a, long b, long c) {
-  register long r0 __asm__("r0") = a, r1 __asm__("r1") = b, r2 __asm__("r2") = c, r7 __asm__("r7") = n;
-  __asm__ volatile("svc 0" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r7) : "memory");
+static long sys4(long n, long a, long b, long c, long d) {
+  register long r0 __asm__("r0") = a, r1 __asm__("r1") = b, r2 __asm__("r2") = c, r3 __asm__("r3") = d;
+  register long r7 __asm__("r7") = n;
+  __asm__ volatile("svc 0" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3), "r"(r7) : "memory");
   return r0;
+}
+#define sys3(n, a, b, c) sys4(n, a, b, c, 0)
+
+/* The handler runs on its own stack: the test's sp is random. */
+static void catch_faults(void) {
+  unsigned ss[3] = { (unsigned)altstack, 0, sizeof altstack };   /* ss_sp, ss_flags, ss_size */
+  sys3(186, (long)ss, 0, 0);                                      /* sigaltstack */
+  /* struct sigaction (kernel): handler, flags, restorer, mask[2]; SA_SIGINFO|SA_ONSTACK|SA_NODEFER */
+  unsigned act[5] = { (unsigned)fault_handler, 0x4u | 0x08000000u | 0x40000000u, 0, 0, 0 };
+  static const int sigs[] = { 4, 7, 11 };                         /* SIGILL, SIGBUS, SIGSEGV */
+  for (int k = 0; k < 3; k++) sys4(174, sigs[k], (long)act, 0, 8); /* rt_sigaction */
 }
 
 static int read_full(void *buf, int len) {
@@ -50,6 +66,7 @@ static unsigned fill_next(unsigned *s) {
 }
 
 __attribute__((noreturn)) void harness_main(void) {
+  catch_faults();
   for (;;) {
     if (!read_full(in, sizeof in)) sys3(248, 0, 0, 0);
     unsigned n = in[1];
@@ -60,20 +77,23 @@ __attribute__((noreturn)) void harness_main(void) {
     unsigned at = (unsigned)&seq[n];
     seq[n] = 0xea000000u | ((((unsigned)test_end - at - 8) >> 2) & 0xffffff);
     test_flags = in[2];
+    out_signo = 0;
+    out_pc = 0;
     for (int k = 0; k < 15; k++) test_regs[k] = in[4 + k];
     run_test();
     out[0] = in[0];
-    out[1] = 0;
-    for (int k = 0; k < 15; k++) out[2 + k] = out_regs[k];
-    out[17] = out_flags;
+    out[1] = out_signo;
+    out[2] = out_pc;
+    for (int k = 0; k < 15; k++) out[3 + k] = out_regs[k];
+    out[18] = out_flags;
     unsigned nd = 0;
     s = in[3];
     for (int k = 0; k < SCRATCH_WORDS; k++) {
       unsigned v = fill_next(&s);
-      if (scratch[k] != v) { out[19 + 2 * nd] = 4 * k; out[20 + 2 * nd] = scratch[k]; nd++; }
+      if (scratch[k] != v) { out[20 + 2 * nd] = 4 * k; out[21 + 2 * nd] = scratch[k]; nd++; }
     }
-    out[18] = nd;
-    write_full(out, 4 * (19 + 2 * nd));
+    out[19] = nd;
+    write_full(out, 4 * (20 + 2 * nd));
   }
 }
 
