@@ -81,7 +81,8 @@ const setAddr = (n, a) => [movw(n, a & 0xffff), movt(n, a >>> 16)];
 
 // ---- random values ------------------------------------------------------------------------------
 const SPECIAL = [0, 1, 2, 3, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 0x80000001, 0x7ffffffe,
-  0x8000, 0x7fff, 0xffff, 0x10000, 0xff, 0x80, 0x7f, 0x100, 0x7fff8000, 0x80008000, 0xff00ff00, 0x00ff00ff];
+  0x8000, 0x7fff, 0xffff, 0x10000, 0xff, 0x80, 0x7f, 0x100, 0x7fff8000, 0x80008000, 0xff00ff00, 0x00ff00ff,
+  31, 32, 33, 0x1f, 0xffffffe0]; // shift amounts around 32 for register-shifted operands
 export function randValue(r) {
   switch (r.int(4)) {
     case 0: return r.pick(SPECIAL) >>> 0;

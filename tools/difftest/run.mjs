@@ -7,6 +7,7 @@
 import { difftest, qemuAvailable, reproducer } from "./lib.mjs";
 import { generate, POOL } from "./gen.mjs";
 import { SEQ } from "./layout.mjs";
+import { disasmA32 } from "../../dist/disasm/a32.js";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const k = args.indexOf(name); return k >= 0 ? args[k + 1] : dflt; };
@@ -22,7 +23,9 @@ if (pool) for (const n of pool) if (!POOL.includes(n)) { console.error(`--only: 
 if (args.includes("--print")) { // print a test without running it
   const idx = Number(opt("--print", "0"));
   const t = generate(seed, idx, { pool });
-  t.words.forEach((w, k) => console.log((SEQ + 4 * k).toString(16), w.toString(16).padStart(8, "0")));
+  let at = SEQ;
+  for (const u of t.units) for (const w of u.words) { console.log(`${at.toString(16)}: ${w.toString(16).padStart(8, "0")}  ${disasmA32(w, at).padEnd(40)} ; ${u.name}`); at += 4; }
+  console.log(`regs ${t.regs.map((v) => v.toString(16)).join(" ")}  apsr ${t.apsr.toString(16)}  scratch seed ${t.scratchSeed.toString(16)}`);
   process.exit(0);
 }
 if (!qemuAvailable()) { console.error("qemu-arm not found (set QEMU_ARM to its path)"); process.exit(2); }
