@@ -122,9 +122,11 @@ const LITERALS = ["LDR_i[pc]", "LDRB_i[pc]", "LDRH[pc]", "LDRSB[pc]", "LDRSH[pc]
 // (no Multiprocessing Extensions on Cortex-A8).
 const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "STM_usr", "LDM_usr",
   "MCR", "MCRR", "MRRC", "LDC", "STC", "CDP", "COPROC", "PLDW_imm", "PLDW_reg"]);
-/** Single instructions without memory access or control flow: every other row of the table. */
+/** Single instructions without memory access or control flow: every other row of the table
+ *  (a load/store row the generator does not know yet is left out rather than given random
+ *  addresses). */
 const SIMPLE = A32_PATTERNS.map((p) => p.name)
-  .filter((n) => !EXCLUDED.has(n) && !LDST.includes(n) && !EXTRA.includes(n) && !OTHER.includes(n));
+  .filter((n) => !EXCLUDED.has(n) && !LDST.includes(n) && !EXTRA.includes(n) && !OTHER.includes(n) && !/^(LD|ST)/.test(n));
 /** Pattern names the generator produces (a test picks among them uniformly). */
 export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS];
 const IS_SIMPLE = new Set(SIMPLE), IS_LDST = new Set(LDST), IS_EXTRA = new Set(EXTRA), IS_DP = new Set(DP_OPS);
