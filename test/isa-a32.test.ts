@@ -11,12 +11,12 @@ interface Case {
   asm: string; group: string; addr: string; words: string[]; regs: string[]; cpsr: string; mem?: string;
   out: { regs: string[]; pc: string; cpsr: string; mem?: string };
 }
-interface Fixture { data: string; dataInit: string; cases: Case[]; undefined: { name: string; word: string; undefined: boolean }[] }
+interface Fixture { data: string; dataInit: string; cases: Case[]; probes: { name: string; words: string[]; outcome: string }[] }
 
 const fx: Fixture = JSON.parse(readFileSync(new URL("./fixtures/a32-cases.json", import.meta.url), "utf8"));
 const DATA = Number(fx.data);
 const USR = 0x10, UND = 0x1b;
-const FLAG_MASK = 0xf80f0020; // N Z C V Q, GE[3:0], T
+const FLAG_MASK = 0xf80f03e0; // N Z C V Q, GE[3:0], E, A, I, F, T
 const hex = (v: number) => "0x" + (v >>> 0).toString(16).padStart(8, "0");
 
 let m: Machine;
@@ -74,23 +74,35 @@ describe("A32 instructions match QEMU (cortex-a8)", () => {
   }
 });
 
-// Encodings where vm7 deliberately differs from QEMU's SIGILL/no-SIGILL verdict.
-const KNOWN_UNDEF: Record<string, string> = {
-  "0xf590f008": "PLDW without the MP Extensions is an unallocated memory hint, which ARMv7 says to treat " +
-    "as a NOP (ARM ARM A5.7.1); QEMU's cortex-a8 makes it UNDEFINED.",
+// Probes where vm7 deliberately differs from QEMU's outcome: the outcome vm7 has instead.
+const KNOWN_PROBE: Record<string, { why: string; outcome: string }> = {
+  "pldw [r0, #8] (no MP extension)": {
+    why: "PLDW without the MP Extensions is an unallocated memory hint, which ARMv7 says to treat as a NOP " +
+      "(ARM ARM A5.7.1); QEMU's cortex-a8 makes it UNDEFINED.",
+    outcome: "ok",
+  },
+  "bkpt with cond != 1110 (condition passes)": {
+    why: "BKPT with a condition other than AL is UNPREDICTABLE (A8.8.24); vm7 decodes only cond = 1110 as " +
+      "BKPT and makes the rest UNDEFINED, QEMU executes it as a conditional BKPT.",
+    outcome: "undefined",
+  },
 };
 
-describe("UNDEFINED encodings match QEMU (SIGILL there, Undefined Instruction exception here)", () => {
-  for (const u of fx.undefined) {
-    it(`${u.name} ${u.word}`, () => {
+describe("UNDEFINED encodings, alignment faults and BKPT match QEMU (SIGILL/SIGBUS/SIGTRAP there, exceptions here)", () => {
+  for (const u of fx.probes) {
+    it(`${u.name}: ${u.outcome} ${u.words.join(" ")}`, () => {
       const addr = DATA - 0x100;
-      m.physWrite32(addr, Number(u.word));
+      u.words.forEach((w, k) => m.physWrite32(addr + 4 * k, Number(w)));
       m.cpsr = USR;
       m.setCp15({ VBAR: 0x80000000 });
       m.pc = addr;
-      m.run({ maxInsns: 1 });
-      const undef = (m.cpsr & 0x1f) === UND && m.pc === 0x80000004;
-      expect(undef).toBe(KNOWN_UNDEF[u.word] ? !u.undefined : u.undefined);
+      m.run({ maxInsns: u.words.length });
+      const mode = m.cpsr & 0x1f;
+      const got = mode === UND && m.pc === 0x80000004 ? "undefined"
+        : mode === 0x17 && m.pc === 0x80000010 ? "abort"
+        : mode === 0x17 && m.pc === 0x8000000c ? "bkpt"
+        : mode === USR && m.pc === addr + 4 * u.words.length ? "ok" : `other mode 0x${mode.toString(16)} pc 0x${m.pc.toString(16)}`;
+      expect(got).toBe(KNOWN_PROBE[u.name]?.outcome ?? u.outcome);
       m.cpsr = 0x1d3;
     });
   }

@@ -7,7 +7,8 @@
 // r0-r14 and the APSR (NZCVQ, GE) from the case's inputs, executes the instruction(s) under test,
 // and lands on a pad that stores r0-r14, the APSR and the address it landed at (the next PC; odd
 // for a Thumb landing pad). The program writes all records to stdout; this script turns them into
-// JSON. UNDEFINED probes run one tiny program each and check that QEMU raises SIGILL.
+// JSON. Probes (UNDEFINED encodings, alignment faults) run one tiny program each and record whether
+// QEMU raised SIGILL (Undefined Instruction), SIGBUS/SIGSEGV (Data Abort) or nothing.
 // Needs: arm-none-eabi-as/ld, qemu-arm. Run: node tools/gen-a32-cases.mjs
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
@@ -242,6 +243,70 @@ add("msr APSR_g, #0x00030000", {}, { cpsr: 0, group: "psr" });
 add("nop", {}, { group: "hint" });
 add("yield", {}, { group: "hint" });
 add("cps #0x13", {}, { group: "psr" }); // a no-op in User mode
+add("cpsid aif", {}, { group: "psr" });
+add("msr cpsr_fsxc, r1", { 1: 0xf80f01d3 }, { cpsr: 0, group: "psr" }); // User mode: only the APSR bits change
+add("msr cpsr_c, #0xd3", {}, { cpsr: 0x80000000, group: "psr" });
+
+// --- random register choices (aliasing such as Rd = Rn), all table classes without PC operands ----
+const rr = () => `r${rnd() % 13}`;
+const pickN = (n) => { const s = new Set(); while (s.size < n) s.add(rnd() % 13); return [...s].map((r) => `r${r}`); };
+const allRegs = () => Object.fromEntries(Array.from({ length: 13 }, (_, r) => [r, val()]));
+for (let k = 0; k < 60; k++) {
+  const op = pick([...DP3, ...MOV, ...CMP]);
+  const s = CMP.includes(op) ? op : S(op, rnd() % 2);
+  const ops = CMP.includes(op) ? [rr()] : MOV.includes(op) ? [rr()] : [rr(), rr()];
+  const form = rnd() % 3;
+  const src = form === 0 ? pick(IMMS) : form === 1 ? `${rr()}, ${pick(SHIFTS)}` : `${rr()}, ${pick(RSH)} ${rr()}`;
+  add(`${s} ${ops.join(", ")}, ${src}`, allRegs(), { group: "random-dp" });
+}
+const RMUL3 = ["mul", "muls", "smulbt", "smultt", "smulwb", "smuadx", "smusd", "smmulr", "usad8", "qadd", "qdsub",
+  "sadd8", "uqsub16", "shasx", "uhsax", "qsax", "usub8", "sel", "sxtab", "uxtah", "sxtab16"];
+const RMUL4 = ["mla", "mlas", "mls", "smlatb", "smlawt", "smlsdx", "smmla", "smmlsr", "usada8"];
+const RLONG = ["umull", "smulls", "umlal", "smlal", "umaal", "smlalbt", "smlaldx", "smlsld"];
+for (let k = 0; k < 80; k++) {
+  const kind = rnd() % 3;
+  if (kind === 0) add(`${pick(RMUL3)} ${rr()}, ${rr()}, ${rr()}`, allRegs(), { group: "random-mul-media" });
+  else if (kind === 1) add(`${pick(RMUL4)} ${rr()}, ${rr()}, ${rr()}, ${rr()}`, allRegs(), { group: "random-mul-media" });
+  else { const [lo, hi] = pickN(2); add(`${pick(RLONG)} ${lo}, ${hi}, ${rr()}, ${rr()}`, allRegs(), { group: "random-mul-media" }); }
+}
+for (let k = 0; k < 40; k++) {
+  const x = rnd() % 6;
+  const [a, b] = [rr(), rr()];
+  if (x === 0) add(`ssat ${a}, #${1 + rnd() % 32}, ${b}${pick(["", ", lsl #3", ", asr #7", ", asr #32"])}`, allRegs(), { group: "random-mul-media" });
+  else if (x === 1) add(`usat ${a}, #${rnd() % 32}, ${b}${pick(["", ", lsl #1", ", asr #12"])}`, allRegs(), { group: "random-mul-media" });
+  else if (x === 2) { const l = rnd() % 32, w = 1 + rnd() % (32 - l); add(`${pick(["sbfx", "ubfx", "bfi"])} ${a}, ${b}, #${l}, #${w}`, allRegs(), { group: "random-mul-media" }); }
+  else if (x === 3) add(`${pick(["rev", "rev16", "revsh", "rbit", "clz", "sxtb", "uxth", "uxtb16"])} ${a}, ${b}`, allRegs(), { group: "random-mul-media" });
+  else if (x === 4) add(`pkh${pick(["bt", "tb"])} ${a}, ${b}, ${rr()}, ${pick(["lsl", "asr"])} #${1 + rnd() % 31}`.replace(/pkhbt(.*)asr/, "pkhbt$1lsl").replace(/pkhtb(.*)lsl/, "pkhtb$1asr"), allRegs(), { group: "random-mul-media" });
+  else add(`${pick(["ssat16", "usat16"])} ${a}, #${1 + rnd() % 15}, ${b}`, allRegs(), { group: "random-mul-media" });
+}
+
+// random loads/stores: base into the data buffer, Rt != Rn whenever the base is written back
+for (let k = 0; k < 70; k++) {
+  const [t, n, mreg] = pickN(3);
+  const regs = allRegs();
+  const nn = Number(n.slice(1)), mm = Number(mreg.slice(1));
+  regs[nn] = D(40 + 4 * (rnd() % 8));
+  const kind = rnd() % 4;
+  const idx = rnd() % 3; // 0 offset, 1 pre-indexed writeback, 2 post-indexed
+  const wrap = (off) => idx === 0 ? `[${n}, ${off}]` : idx === 1 ? `[${n}, ${off}]!` : `[${n}], ${off}`;
+  if (kind === 0) {
+    const op = pick(["ldr", "str", "ldrb", "strb"]);
+    add(`${op} ${t}, ${wrap(`#${pick(["", "-"])}${rnd() % 24}`)}`, regs, { group: "random-ldst" });
+  } else if (kind === 1) {
+    const op = pick(["ldr", "str", "ldrb", "strb"]);
+    regs[mm] = rnd() % 6;
+    add(`${op} ${t}, ${wrap(`${pick(["", "-"])}${mreg}, lsl #${pick([0, 1, 2])}`)}`, regs, { group: "random-ldst" });
+  } else if (kind === 2) {
+    const op = pick(["ldrh", "strh", "ldrsh", "ldrsb"]);
+    regs[mm] = rnd() % 20;
+    add(`${op} ${t}, ${wrap(rnd() % 2 ? `#${pick(["", "-"])}${rnd() % 20}` : `${pick(["", "-"])}${mreg}`)}`, regs, { group: "random-ldst" });
+  } else {
+    const list = pickN(1 + rnd() % 6).filter((r) => r !== n).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    if (list.length === 0) continue;
+    const op = pick(["ldmia", "ldmib", "ldmda", "ldmdb", "stmia", "stmib", "stmda", "stmdb"]);
+    add(`${op} ${n}${rnd() % 2 ? "!" : ""}, {${list.join(", ")}}`, regs, { group: "random-ldst" });
+  }
+}
 
 // --- UNDEFINED probes -----------------------------------------------------------------------------
 const UNDEF = [
@@ -251,13 +316,29 @@ const UNDEF = [
   ["mul op 0101", ".word 0xe0500291"], ["swp op 0001 0001", ".word 0xe1110092"], ["rev with bits 11:8 != 1111", ".word 0xe6bf0e31"],
   ["sel with bits 11:8 != 1111", ".word 0xe6810eb2"], ["sxtb with bits 9:8 != 00", ".word 0xe6af0172"],
   ["media 0111 1001", ".word 0xe7912f13"], ["smc #0 (user mode)", ".word 0xe1600070"],
-  ["pldw [r0, #8] (no MP extension)", ".word 0xf590f008"], ["bkpt with cond != 1110", ".word 0x01200070"],
+  ["pldw [r0, #8] (no MP extension)", ".word 0xf590f008"], ["bkpt #0x12", ".word 0xe1200172"], ["bkpt with cond != 1110 (condition fails)", ".word 0x01200070"], ["bkpt with cond != 1110 (condition passes)", ".word 0x31200070"],
   ["mrs banked (Virtualization)", ".word 0xe10f0200"], ["eret (Virtualization)", ".word 0xe160006e"], ["hvc (Virtualization)", ".word 0xe1400070"],
+  ["ldrd with odd Rt", ".word 0xe1c010d0"], ["strd with odd Rt", ".word 0xe1c010f0"], ["ldrexd with odd Rt", ".word 0xe1b01f9f"],
+  ["strexd with Rt = r14", ".word 0xe1a0ff9e"], ["msr with mask 0000 (register)", ".word 0xe120f001"],
+  ["cond 1111: permanently undefined", ".word 0xf7f0f0f0"], ["cond 1111: cdp2 p5", ".word 0xfe010500"],
+  ["cond 1111: mcr2 p15", ".word 0xfe010f10"], ["cond 1111: all ones", ".word 0xffffffff"],
   ["ldc p5", ".word 0xed910500"], ["mcr p5", ".word 0xee010510"], ["cdp p5", ".word 0xee010500"],
 ];
 
+// Alignment: SCTLR.A = 0 allows unaligned LDR/STR/LDRH/STRH, but LDRD/STRD, LDM/STM, LDREX/STREX and
+// SWP still need word (LDREXD: doubleword) alignment. r0 points 2 bytes into the code.
+const ALIGN = [
+  ["ldrd at 2 mod 4", ["add r0, pc, #2", "ldrd r2, r3, [r0]"]], ["strd at 2 mod 4", ["add r0, pc, #2", "strd r2, r3, [r0]"]],
+  ["ldm at 2 mod 4", ["add r0, pc, #2", "ldm r0, {r1, r2}"]], ["stm at 2 mod 4", ["add r0, pc, #2", "stm r0, {r1, r2}"]],
+  ["ldrex at 2 mod 4", ["add r0, pc, #2", "ldrex r1, [r0]"]], ["ldrexh at 1 mod 2", ["add r0, pc, #1", "ldrexh r1, [r0]"]],
+  ["ldrexd at 4 mod 8", ["add r0, pc, #4", "bic r0, r0, #4", "add r0, r0, #4", "ldrexd r2, r3, [r0]"]],
+  ["swp at 2 mod 4", ["add r0, pc, #2", "swp r1, r1, [r0]"]],
+  ["ldr at 2 mod 4 (allowed)", ["add r0, pc, #2", "ldr r1, [r0]"]], ["ldrh at 1 mod 2 (allowed)", ["add r0, pc, #1", "ldrh r1, [r0]"]],
+];
+
 // --- build and run -------------------------------------------------------------------------------
-const dir = process.env.KEEP ? (execFileSync("mkdir", ["-p", process.env.KEEP]), process.env.KEEP) : mkdtempSync(join(tmpdir(), "vm7-a32-"));
+// KEEP=1 keeps the work directory (cases.s, cases.elf) for debugging with `qemu-arm -d in_asm,cpu`.
+const dir = mkdtempSync(join(tmpdir(), "vm7-a32-"));
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
 const hexw = (v) => "0x" + (v >>> 0).toString(16).padStart(8, "0");
 const expr = (k, v) => typeof v === "number" ? hexw(v) : v.replace(/\bTT\b/g, `tt_${k}`).replace(/\bTU\b/g, `tu_${k}`).replace(/\bT\b/g, `t_${k}`);
@@ -347,7 +428,7 @@ for (const c of cases) {
   const e = {
     asm: c.insns.join("; "), group: c.group, addr: hexw(addr), words: insns.map(hexw),
     regs: inp.slice(0, 15).map(hexw), cpsr: hexw(inp[15]),
-    out: { regs: outp.slice(0, 15).map(hexw), pc: hexw(landed & ~1), cpsr: hexw((outp[16] & 0xf80f0000) | (landed & 1 ? 0x20 : 0)) },
+    out: { regs: outp.slice(0, 15).map(hexw), pc: hexw(landed & ~1), cpsr: hexw((outp[16] & 0xf80f03c0) | (landed & 1 ? 0x20 : 0)) },
   };
   if (memIn !== patHex) e.mem = memIn;
   if (memOut !== memIn) e.out.mem = memOut;
@@ -355,24 +436,28 @@ for (const c of cases) {
 }
 if (p !== words.length) throw new Error(`record parse: used ${p} of ${words.length} words`);
 
-// UNDEFINED probes: each its own program; QEMU reports SIGILL by dying from it.
-const undef = [];
-for (const [name, line] of UNDEF) {
-  writeFileSync(join(dir, "u.s"), [".arm", ".global _start", "_start:", "  " + line, "  mov r0, #0", "  mov r7, #1", "  svc 0", ""].join("\n"));
+// Probes: each its own program; QEMU reports a fault by dying from the signal.
+const probes = [];
+for (const [name, lines] of [...UNDEF.map(([n, l]) => [n, [l]]), ...ALIGN]) {
+  writeFileSync(join(dir, "u.s"), [".syntax unified", ".arm", ".global _start", "_start:", ...lines.map((l) => "  " + l), "  mov r0, #0", "  mov r7, #1", "  svc 0", ""].join("\n"));
   sh("arm-none-eabi-as", ["-mcpu=cortex-a8", "-o", "u.o", "u.s"]);
   sh("arm-none-eabi-ld", [`-Ttext=${hexw(TEXT)}`, "-o", "u.elf", "u.o"]);
+  sh("arm-none-eabi-objcopy", ["-O", "binary", "-j", ".text", "u.elf", "u.bin"]);
+  const bin = readFileSync(join(dir, "u.bin"));
+  const words = Array.from({ length: lines.length }, (_, k) => hexw(bin.readUInt32LE(4 * k)));
   const r = spawnSync("qemu-arm", ["-cpu", "cortex-a8", "u.elf"], { cwd: dir });
-  const word = Number(line.split(/\s+/)[1]);
-  undef.push({ name, word: hexw(word), undefined: r.signal === "SIGILL" });
+  const outcome = r.signal === "SIGILL" ? "undefined" : r.signal === "SIGBUS" || r.signal === "SIGSEGV" ? "abort"
+    : r.signal === "SIGTRAP" ? "bkpt" : r.status === 0 ? "ok" : `other ${r.signal ?? r.status}`;
+  probes.push({ name, words, outcome });
 }
-rmSync(dir, { recursive: true });
+if (process.env.KEEP) console.log(`gen-a32-cases: work files kept in ${dir}`); else rmSync(dir, { recursive: true });
 
 const doc = {
   generated: "by tools/gen-a32-cases.mjs with " + execFileSync("qemu-arm", ["--version"]).toString().split("\n")[0] + " -cpu cortex-a8 (Linux user mode)",
   data: hexw(DATA), dataInit: patHex,
-  note: "regs = r0-r14 before; cpsr = APSR (NZCVQ, GE) before, User mode; out.pc = next instruction (Thumb if out.cpsr has T); mem/out.mem = the 128 bytes at data when they differ from dataInit/mem",
-  cases: fixture, undefined: undef,
+  note: "regs = r0-r14 before; cpsr = APSR (NZCVQ, GE) before, User mode; out.cpsr = NZCVQ, GE, E, A, I, F, T after; out.pc = next instruction (Thumb if out.cpsr has T); mem/out.mem = the 128 bytes at data when they differ from dataInit/mem",
+  cases: fixture, probes,
 };
 const path = join(root, "test/fixtures/a32-cases.json");
 writeFileSync(path, JSON.stringify(doc, null, 0).replace(/\{"asm"/g, '\n{"asm"').replace(/\{"name"/g, '\n{"name"') + "\n");
-console.log(`gen-a32-cases: ${fixture.length} cases, ${undef.length} UNDEFINED probes -> ${path}`);
+console.log(`gen-a32-cases: ${fixture.length} cases, ${probes.length} probes -> ${path}`);

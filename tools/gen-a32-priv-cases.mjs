@@ -184,7 +184,7 @@ if (run.status !== 0) throw new Error(`qemu-system-arm failed (${run.status}): $
 const buf = readFileSync(join(dir, "a32-priv.bin"));
 const words = new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength >>> 2);
 const version = execFileSync("qemu-system-arm", ["--version"]).toString().split("\n")[0];
-if (!process.env.KEEP) rmSync(dir, { recursive: true });
+if (process.env.KEEP) console.log(`gen-a32-priv-cases: work files kept in ${dir}`); else rmSync(dir, { recursive: true });
 
 const hexBytes = (ws) => Buffer.from(new Uint32Array(ws).buffer).toString("hex");
 const patHex = Buffer.from(pattern).toString("hex");

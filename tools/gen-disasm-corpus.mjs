@@ -31,10 +31,21 @@ const EXTRA = `
   ldc p5, c1, [r0, #4]
   stcl p6, c2, [r1, #-8]!
   ldc p5, c3, [r2], #16
+  ldc p5, c3, [r2, #0]!
+  ldr r0, [r1, #0]!
+  ldrh r0, [r1, #0]!
+  ldr r0, [r1, #-0]!
   stc p5, c3, [r2], {7}
   cdp p5, #1, c1, c2, c3, #4
+  ldc2 p5, c1, [r0, #4]
+  stc2l p6, c2, [r1], #-8
+  mcrr2 p5, #1, r0, r1, c2
+  mrrc2 p5, #1, r0, r1, c2
+  mrc2 p5, #1, r0, c1, c2, #3
   mov r0, #0x80000000
   mov pc, #0x80000000
+  .word 0xe3a00240
+  .word 0xe3300a01
   mvn r0, #0
   and r0, r1, #0xff000000
   movs r0, r1, rrx
@@ -159,7 +170,7 @@ const cases = JSON.parse(readFileSync(join(root, "test/fixtures/a32-cases.json")
 const words = [];
 const seen = new Set();
 for (const c of cases.cases) for (const w of c.words) { const v = Number(w) >>> 0; if (!seen.has(v)) { seen.add(v); words.push(v); } }
-for (const u of cases.undefined) { const v = Number(u.word) >>> 0; if (!seen.has(v)) { seen.add(v); words.push(v); } }
+for (const u of cases.probes) for (const w of u.words) { const v = Number(w) >>> 0; if (!seen.has(v)) { seen.add(v); words.push(v); } }
 
 const dir = mkdtempSync(join(tmpdir(), "vm7-dis-"));
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 }).toString();

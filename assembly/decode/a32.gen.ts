@@ -22,208 +22,215 @@ export const A32_ISB: u32 = 12;
 export const A32_SRS: u32 = 13;
 export const A32_RFE: u32 = 14;
 export const A32_BLX_imm: u32 = 15;
-export const A32_MUL: u32 = 16;
-export const A32_MLA: u32 = 17;
-export const A32_UMAAL: u32 = 18;
-export const A32_MLS: u32 = 19;
-export const A32_UMULL: u32 = 20;
-export const A32_UMLAL: u32 = 21;
-export const A32_SMULL: u32 = 22;
-export const A32_SMLAL: u32 = 23;
-export const A32_SWP: u32 = 24;
-export const A32_STREX: u32 = 25;
-export const A32_LDREX: u32 = 26;
-export const A32_STREXD: u32 = 27;
-export const A32_LDREXD: u32 = 28;
-export const A32_STREXB: u32 = 29;
-export const A32_LDREXB: u32 = 30;
-export const A32_STREXH: u32 = 31;
-export const A32_LDREXH: u32 = 32;
-export const A32_STRHT: u32 = 33;
-export const A32_LDRHT: u32 = 34;
-export const A32_LDRSBT: u32 = 35;
-export const A32_LDRSHT: u32 = 36;
-export const A32_STRH: u32 = 37;
-export const A32_LDRH: u32 = 38;
-export const A32_LDRD: u32 = 39;
-export const A32_LDRSB: u32 = 40;
-export const A32_STRD: u32 = 41;
-export const A32_LDRSH: u32 = 42;
-export const A32_MRS: u32 = 43;
-export const A32_MSR_reg: u32 = 44;
-export const A32_BX: u32 = 45;
-export const A32_BXJ: u32 = 46;
-export const A32_BLX_reg: u32 = 47;
-export const A32_CLZ: u32 = 48;
-export const A32_QADD: u32 = 49;
-export const A32_QSUB: u32 = 50;
-export const A32_QDADD: u32 = 51;
-export const A32_QDSUB: u32 = 52;
-export const A32_BKPT: u32 = 53;
-export const A32_SMLAxy: u32 = 54;
-export const A32_SMLAWy: u32 = 55;
-export const A32_SMULWy: u32 = 56;
-export const A32_SMLALxy: u32 = 57;
-export const A32_SMULxy: u32 = 58;
-export const A32_AND_rr: u32 = 59;
-export const A32_EOR_rr: u32 = 60;
-export const A32_SUB_rr: u32 = 61;
-export const A32_RSB_rr: u32 = 62;
-export const A32_ADD_rr: u32 = 63;
-export const A32_ADC_rr: u32 = 64;
-export const A32_SBC_rr: u32 = 65;
-export const A32_RSC_rr: u32 = 66;
-export const A32_TST_rr: u32 = 67;
-export const A32_TEQ_rr: u32 = 68;
-export const A32_CMP_rr: u32 = 69;
-export const A32_CMN_rr: u32 = 70;
-export const A32_ORR_rr: u32 = 71;
-export const A32_MOV_rr: u32 = 72;
-export const A32_BIC_rr: u32 = 73;
-export const A32_MVN_rr: u32 = 74;
-export const A32_AND_ri: u32 = 75;
-export const A32_EOR_ri: u32 = 76;
-export const A32_SUB_ri: u32 = 77;
-export const A32_RSB_ri: u32 = 78;
-export const A32_ADD_ri: u32 = 79;
-export const A32_ADC_ri: u32 = 80;
-export const A32_SBC_ri: u32 = 81;
-export const A32_RSC_ri: u32 = 82;
-export const A32_TST_ri: u32 = 83;
-export const A32_TEQ_ri: u32 = 84;
-export const A32_CMP_ri: u32 = 85;
-export const A32_CMN_ri: u32 = 86;
-export const A32_ORR_ri: u32 = 87;
-export const A32_MOV_ri: u32 = 88;
-export const A32_BIC_ri: u32 = 89;
-export const A32_MVN_ri: u32 = 90;
-export const A32_MOVW: u32 = 91;
-export const A32_MOVT: u32 = 92;
-export const A32_HINT: u32 = 93;
-export const A32_MSR_imm: u32 = 94;
-export const A32_AND_i: u32 = 95;
-export const A32_EOR_i: u32 = 96;
-export const A32_SUB_i: u32 = 97;
-export const A32_RSB_i: u32 = 98;
-export const A32_ADD_i: u32 = 99;
-export const A32_ADC_i: u32 = 100;
-export const A32_SBC_i: u32 = 101;
-export const A32_RSC_i: u32 = 102;
-export const A32_TST_i: u32 = 103;
-export const A32_TEQ_i: u32 = 104;
-export const A32_CMP_i: u32 = 105;
-export const A32_CMN_i: u32 = 106;
-export const A32_ORR_i: u32 = 107;
-export const A32_MOV_i: u32 = 108;
-export const A32_BIC_i: u32 = 109;
-export const A32_MVN_i: u32 = 110;
-export const A32_STRT_i: u32 = 111;
-export const A32_LDRT_i: u32 = 112;
-export const A32_STRBT_i: u32 = 113;
-export const A32_LDRBT_i: u32 = 114;
-export const A32_STRT_r: u32 = 115;
-export const A32_LDRT_r: u32 = 116;
-export const A32_STRBT_r: u32 = 117;
-export const A32_LDRBT_r: u32 = 118;
-export const A32_STR_i: u32 = 119;
-export const A32_LDR_i: u32 = 120;
-export const A32_STRB_i: u32 = 121;
-export const A32_LDRB_i: u32 = 122;
-export const A32_SADD16: u32 = 123;
-export const A32_SASX: u32 = 124;
-export const A32_SSAX: u32 = 125;
-export const A32_SSUB16: u32 = 126;
-export const A32_SADD8: u32 = 127;
-export const A32_SSUB8: u32 = 128;
-export const A32_QADD16: u32 = 129;
-export const A32_QASX: u32 = 130;
-export const A32_QSAX: u32 = 131;
-export const A32_QSUB16: u32 = 132;
-export const A32_QADD8: u32 = 133;
-export const A32_QSUB8: u32 = 134;
-export const A32_SHADD16: u32 = 135;
-export const A32_SHASX: u32 = 136;
-export const A32_SHSAX: u32 = 137;
-export const A32_SHSUB16: u32 = 138;
-export const A32_SHADD8: u32 = 139;
-export const A32_SHSUB8: u32 = 140;
-export const A32_UADD16: u32 = 141;
-export const A32_UASX: u32 = 142;
-export const A32_USAX: u32 = 143;
-export const A32_USUB16: u32 = 144;
-export const A32_UADD8: u32 = 145;
-export const A32_USUB8: u32 = 146;
-export const A32_UQADD16: u32 = 147;
-export const A32_UQASX: u32 = 148;
-export const A32_UQSAX: u32 = 149;
-export const A32_UQSUB16: u32 = 150;
-export const A32_UQADD8: u32 = 151;
-export const A32_UQSUB8: u32 = 152;
-export const A32_UHADD16: u32 = 153;
-export const A32_UHASX: u32 = 154;
-export const A32_UHSAX: u32 = 155;
-export const A32_UHSUB16: u32 = 156;
-export const A32_UHADD8: u32 = 157;
-export const A32_UHSUB8: u32 = 158;
-export const A32_PKHBT: u32 = 159;
-export const A32_PKHTB: u32 = 160;
-export const A32_SXTB16: u32 = 161;
-export const A32_SXTAB16: u32 = 162;
-export const A32_SEL: u32 = 163;
-export const A32_SSAT16: u32 = 164;
-export const A32_SXTB: u32 = 165;
-export const A32_SXTAB: u32 = 166;
-export const A32_REV: u32 = 167;
-export const A32_SXTH: u32 = 168;
-export const A32_SXTAH: u32 = 169;
-export const A32_REV16: u32 = 170;
-export const A32_SSAT: u32 = 171;
-export const A32_UXTB16: u32 = 172;
-export const A32_UXTAB16: u32 = 173;
-export const A32_USAT16: u32 = 174;
-export const A32_UXTB: u32 = 175;
-export const A32_UXTAB: u32 = 176;
-export const A32_RBIT: u32 = 177;
-export const A32_UXTH: u32 = 178;
-export const A32_UXTAH: u32 = 179;
-export const A32_REVSH: u32 = 180;
-export const A32_USAT: u32 = 181;
-export const A32_SMUAD: u32 = 182;
-export const A32_SMLAD: u32 = 183;
-export const A32_SMUSD: u32 = 184;
-export const A32_SMLSD: u32 = 185;
-export const A32_SMLALD: u32 = 186;
-export const A32_SMLSLD: u32 = 187;
-export const A32_SMMUL: u32 = 188;
-export const A32_SMMLA: u32 = 189;
-export const A32_SMMLS: u32 = 190;
-export const A32_USAD8: u32 = 191;
-export const A32_USADA8: u32 = 192;
-export const A32_SBFX: u32 = 193;
-export const A32_BFC: u32 = 194;
-export const A32_BFI: u32 = 195;
-export const A32_UBFX: u32 = 196;
-export const A32_UDF: u32 = 197;
-export const A32_STR_r: u32 = 198;
-export const A32_LDR_r: u32 = 199;
-export const A32_STRB_r: u32 = 200;
-export const A32_LDRB_r: u32 = 201;
-export const A32_STM: u32 = 202;
-export const A32_LDM: u32 = 203;
-export const A32_STM_usr: u32 = 204;
-export const A32_LDM_usr: u32 = 205;
-export const A32_B: u32 = 206;
-export const A32_BL: u32 = 207;
-export const A32_SVC: u32 = 208;
-export const A32_MCR: u32 = 209;
-export const A32_MRC: u32 = 210;
-export const A32_MCRR: u32 = 211;
-export const A32_MRRC: u32 = 212;
-export const A32_STC: u32 = 213;
-export const A32_LDC: u32 = 214;
-export const A32_CDP: u32 = 215;
-export const A32_UNDEFINED: u32 = 216;
-export const A32_COUNT: u32 = 216;
+export const A32_MCRR2: u32 = 16;
+export const A32_MRRC2: u32 = 17;
+export const A32_STC2: u32 = 18;
+export const A32_LDC2: u32 = 19;
+export const A32_CDP2: u32 = 20;
+export const A32_MCR2: u32 = 21;
+export const A32_MRC2: u32 = 22;
+export const A32_MUL: u32 = 23;
+export const A32_MLA: u32 = 24;
+export const A32_UMAAL: u32 = 25;
+export const A32_MLS: u32 = 26;
+export const A32_UMULL: u32 = 27;
+export const A32_UMLAL: u32 = 28;
+export const A32_SMULL: u32 = 29;
+export const A32_SMLAL: u32 = 30;
+export const A32_SWP: u32 = 31;
+export const A32_STREX: u32 = 32;
+export const A32_LDREX: u32 = 33;
+export const A32_STREXD: u32 = 34;
+export const A32_LDREXD: u32 = 35;
+export const A32_STREXB: u32 = 36;
+export const A32_LDREXB: u32 = 37;
+export const A32_STREXH: u32 = 38;
+export const A32_LDREXH: u32 = 39;
+export const A32_STRHT: u32 = 40;
+export const A32_LDRHT: u32 = 41;
+export const A32_LDRSBT: u32 = 42;
+export const A32_LDRSHT: u32 = 43;
+export const A32_STRH: u32 = 44;
+export const A32_LDRH: u32 = 45;
+export const A32_LDRD: u32 = 46;
+export const A32_LDRSB: u32 = 47;
+export const A32_STRD: u32 = 48;
+export const A32_LDRSH: u32 = 49;
+export const A32_MRS: u32 = 50;
+export const A32_MSR_reg: u32 = 51;
+export const A32_BX: u32 = 52;
+export const A32_BXJ: u32 = 53;
+export const A32_BLX_reg: u32 = 54;
+export const A32_CLZ: u32 = 55;
+export const A32_QADD: u32 = 56;
+export const A32_QSUB: u32 = 57;
+export const A32_QDADD: u32 = 58;
+export const A32_QDSUB: u32 = 59;
+export const A32_BKPT: u32 = 60;
+export const A32_SMLAxy: u32 = 61;
+export const A32_SMLAWy: u32 = 62;
+export const A32_SMULWy: u32 = 63;
+export const A32_SMLALxy: u32 = 64;
+export const A32_SMULxy: u32 = 65;
+export const A32_AND_rr: u32 = 66;
+export const A32_EOR_rr: u32 = 67;
+export const A32_SUB_rr: u32 = 68;
+export const A32_RSB_rr: u32 = 69;
+export const A32_ADD_rr: u32 = 70;
+export const A32_ADC_rr: u32 = 71;
+export const A32_SBC_rr: u32 = 72;
+export const A32_RSC_rr: u32 = 73;
+export const A32_TST_rr: u32 = 74;
+export const A32_TEQ_rr: u32 = 75;
+export const A32_CMP_rr: u32 = 76;
+export const A32_CMN_rr: u32 = 77;
+export const A32_ORR_rr: u32 = 78;
+export const A32_MOV_rr: u32 = 79;
+export const A32_BIC_rr: u32 = 80;
+export const A32_MVN_rr: u32 = 81;
+export const A32_AND_ri: u32 = 82;
+export const A32_EOR_ri: u32 = 83;
+export const A32_SUB_ri: u32 = 84;
+export const A32_RSB_ri: u32 = 85;
+export const A32_ADD_ri: u32 = 86;
+export const A32_ADC_ri: u32 = 87;
+export const A32_SBC_ri: u32 = 88;
+export const A32_RSC_ri: u32 = 89;
+export const A32_TST_ri: u32 = 90;
+export const A32_TEQ_ri: u32 = 91;
+export const A32_CMP_ri: u32 = 92;
+export const A32_CMN_ri: u32 = 93;
+export const A32_ORR_ri: u32 = 94;
+export const A32_MOV_ri: u32 = 95;
+export const A32_BIC_ri: u32 = 96;
+export const A32_MVN_ri: u32 = 97;
+export const A32_MOVW: u32 = 98;
+export const A32_MOVT: u32 = 99;
+export const A32_HINT: u32 = 100;
+export const A32_MSR_imm: u32 = 101;
+export const A32_AND_i: u32 = 102;
+export const A32_EOR_i: u32 = 103;
+export const A32_SUB_i: u32 = 104;
+export const A32_RSB_i: u32 = 105;
+export const A32_ADD_i: u32 = 106;
+export const A32_ADC_i: u32 = 107;
+export const A32_SBC_i: u32 = 108;
+export const A32_RSC_i: u32 = 109;
+export const A32_TST_i: u32 = 110;
+export const A32_TEQ_i: u32 = 111;
+export const A32_CMP_i: u32 = 112;
+export const A32_CMN_i: u32 = 113;
+export const A32_ORR_i: u32 = 114;
+export const A32_MOV_i: u32 = 115;
+export const A32_BIC_i: u32 = 116;
+export const A32_MVN_i: u32 = 117;
+export const A32_STRT_i: u32 = 118;
+export const A32_LDRT_i: u32 = 119;
+export const A32_STRBT_i: u32 = 120;
+export const A32_LDRBT_i: u32 = 121;
+export const A32_STRT_r: u32 = 122;
+export const A32_LDRT_r: u32 = 123;
+export const A32_STRBT_r: u32 = 124;
+export const A32_LDRBT_r: u32 = 125;
+export const A32_STR_i: u32 = 126;
+export const A32_LDR_i: u32 = 127;
+export const A32_STRB_i: u32 = 128;
+export const A32_LDRB_i: u32 = 129;
+export const A32_SADD16: u32 = 130;
+export const A32_SASX: u32 = 131;
+export const A32_SSAX: u32 = 132;
+export const A32_SSUB16: u32 = 133;
+export const A32_SADD8: u32 = 134;
+export const A32_SSUB8: u32 = 135;
+export const A32_QADD16: u32 = 136;
+export const A32_QASX: u32 = 137;
+export const A32_QSAX: u32 = 138;
+export const A32_QSUB16: u32 = 139;
+export const A32_QADD8: u32 = 140;
+export const A32_QSUB8: u32 = 141;
+export const A32_SHADD16: u32 = 142;
+export const A32_SHASX: u32 = 143;
+export const A32_SHSAX: u32 = 144;
+export const A32_SHSUB16: u32 = 145;
+export const A32_SHADD8: u32 = 146;
+export const A32_SHSUB8: u32 = 147;
+export const A32_UADD16: u32 = 148;
+export const A32_UASX: u32 = 149;
+export const A32_USAX: u32 = 150;
+export const A32_USUB16: u32 = 151;
+export const A32_UADD8: u32 = 152;
+export const A32_USUB8: u32 = 153;
+export const A32_UQADD16: u32 = 154;
+export const A32_UQASX: u32 = 155;
+export const A32_UQSAX: u32 = 156;
+export const A32_UQSUB16: u32 = 157;
+export const A32_UQADD8: u32 = 158;
+export const A32_UQSUB8: u32 = 159;
+export const A32_UHADD16: u32 = 160;
+export const A32_UHASX: u32 = 161;
+export const A32_UHSAX: u32 = 162;
+export const A32_UHSUB16: u32 = 163;
+export const A32_UHADD8: u32 = 164;
+export const A32_UHSUB8: u32 = 165;
+export const A32_PKHBT: u32 = 166;
+export const A32_PKHTB: u32 = 167;
+export const A32_SXTB16: u32 = 168;
+export const A32_SXTAB16: u32 = 169;
+export const A32_SEL: u32 = 170;
+export const A32_SSAT16: u32 = 171;
+export const A32_SXTB: u32 = 172;
+export const A32_SXTAB: u32 = 173;
+export const A32_REV: u32 = 174;
+export const A32_SXTH: u32 = 175;
+export const A32_SXTAH: u32 = 176;
+export const A32_REV16: u32 = 177;
+export const A32_SSAT: u32 = 178;
+export const A32_UXTB16: u32 = 179;
+export const A32_UXTAB16: u32 = 180;
+export const A32_USAT16: u32 = 181;
+export const A32_UXTB: u32 = 182;
+export const A32_UXTAB: u32 = 183;
+export const A32_RBIT: u32 = 184;
+export const A32_UXTH: u32 = 185;
+export const A32_UXTAH: u32 = 186;
+export const A32_REVSH: u32 = 187;
+export const A32_USAT: u32 = 188;
+export const A32_SMUAD: u32 = 189;
+export const A32_SMLAD: u32 = 190;
+export const A32_SMUSD: u32 = 191;
+export const A32_SMLSD: u32 = 192;
+export const A32_SMLALD: u32 = 193;
+export const A32_SMLSLD: u32 = 194;
+export const A32_SMMUL: u32 = 195;
+export const A32_SMMLA: u32 = 196;
+export const A32_SMMLS: u32 = 197;
+export const A32_USAD8: u32 = 198;
+export const A32_USADA8: u32 = 199;
+export const A32_SBFX: u32 = 200;
+export const A32_BFC: u32 = 201;
+export const A32_BFI: u32 = 202;
+export const A32_UBFX: u32 = 203;
+export const A32_UDF: u32 = 204;
+export const A32_STR_r: u32 = 205;
+export const A32_LDR_r: u32 = 206;
+export const A32_STRB_r: u32 = 207;
+export const A32_LDRB_r: u32 = 208;
+export const A32_STM: u32 = 209;
+export const A32_LDM: u32 = 210;
+export const A32_STM_usr: u32 = 211;
+export const A32_LDM_usr: u32 = 212;
+export const A32_B: u32 = 213;
+export const A32_BL: u32 = 214;
+export const A32_SVC: u32 = 215;
+export const A32_MCR: u32 = 216;
+export const A32_MRC: u32 = 217;
+export const A32_MCRR: u32 = 218;
+export const A32_MRRC: u32 = 219;
+export const A32_STC: u32 = 220;
+export const A32_LDC: u32 = 221;
+export const A32_CDP: u32 = 222;
+export const A32_UNDEFINED: u32 = 223;
+export const A32_COUNT: u32 = 223;
 
 export function decodeA32(i: u32): u32 {
   if ((i >>> 28) == 0xf) {
@@ -242,242 +249,249 @@ export function decodeA32(i: u32): u32 {
     if ((i & 0xfe5fffe0) == 0xf84d0500) return 13;
     if ((i & 0xfe50ffff) == 0xf8100a00) return 14;
     if ((i & 0xfe000000) == 0xfa000000) return 15;
-    if ((i & 0xfff000f0) == 0xe1200070) return 53;
-    if ((i & 0xfff000f0) == 0xe7f000f0) return 197;
-    if (true) return 216;
+    if ((i & 0xfff00000) == 0xfc400000) return 16;
+    if ((i & 0xfff00000) == 0xfc500000) return 17;
+    if ((i & 0xfe100000) == 0xfc000000) return 18;
+    if ((i & 0xfe100000) == 0xfc100000) return 19;
+    if ((i & 0xff000010) == 0xfe000000) return 20;
+    if ((i & 0xff100010) == 0xfe000010) return 21;
+    if ((i & 0xff100010) == 0xfe100010) return 22;
+    if ((i & 0xfff000f0) == 0xe1200070) return 60;
+    if ((i & 0xfff000f0) == 0xe7f000f0) return 204;
+    if (true) return 223;
     return 0;
   }
   switch ((i >>> 25) & 7) {
     case 0: {
-      if ((i & 0x0fe0f0f0) == 0x00000090 && (i >>> 28) != 0xf) return 16;
-      if ((i & 0x0fe000f0) == 0x00200090 && (i >>> 28) != 0xf) return 17;
-      if ((i & 0x0ff000f0) == 0x00400090 && (i >>> 28) != 0xf) return 18;
-      if ((i & 0x0ff000f0) == 0x00600090 && (i >>> 28) != 0xf) return 19;
-      if ((i & 0x0fe000f0) == 0x00800090 && (i >>> 28) != 0xf) return 20;
-      if ((i & 0x0fe000f0) == 0x00a00090 && (i >>> 28) != 0xf) return 21;
-      if ((i & 0x0fe000f0) == 0x00c00090 && (i >>> 28) != 0xf) return 22;
-      if ((i & 0x0fe000f0) == 0x00e00090 && (i >>> 28) != 0xf) return 23;
-      if ((i & 0x0fb00ff0) == 0x01000090 && (i >>> 28) != 0xf) return 24;
-      if ((i & 0x0ff00ff0) == 0x01800f90 && (i >>> 28) != 0xf) return 25;
-      if ((i & 0x0ff00fff) == 0x01900f9f && (i >>> 28) != 0xf) return 26;
-      if ((i & 0x0ff00ff0) == 0x01a00f90 && (i >>> 28) != 0xf) return 27;
-      if ((i & 0x0ff00fff) == 0x01b00f9f && (i >>> 28) != 0xf) return 28;
-      if ((i & 0x0ff00ff0) == 0x01c00f90 && (i >>> 28) != 0xf) return 29;
-      if ((i & 0x0ff00fff) == 0x01d00f9f && (i >>> 28) != 0xf) return 30;
-      if ((i & 0x0ff00ff0) == 0x01e00f90 && (i >>> 28) != 0xf) return 31;
-      if ((i & 0x0ff00fff) == 0x01f00f9f && (i >>> 28) != 0xf) return 32;
-      if ((i & 0x0f3000f0) == 0x002000b0 && (i >>> 28) != 0xf) return 33;
-      if ((i & 0x0f3000f0) == 0x003000b0 && (i >>> 28) != 0xf) return 34;
-      if ((i & 0x0f3000f0) == 0x003000d0 && (i >>> 28) != 0xf) return 35;
-      if ((i & 0x0f3000f0) == 0x003000f0 && (i >>> 28) != 0xf) return 36;
-      if ((i & 0x0e1000f0) == 0x000000b0 && (i >>> 28) != 0xf) return 37;
-      if ((i & 0x0e1000f0) == 0x001000b0 && (i >>> 28) != 0xf) return 38;
-      if ((i & 0x0e1000f0) == 0x000000d0 && (i >>> 28) != 0xf) return 39;
-      if ((i & 0x0e1000f0) == 0x001000d0 && (i >>> 28) != 0xf) return 40;
-      if ((i & 0x0e1000f0) == 0x000000f0 && (i >>> 28) != 0xf) return 41;
-      if ((i & 0x0e1000f0) == 0x001000f0 && (i >>> 28) != 0xf) return 42;
-      if ((i & 0x0fbf0fff) == 0x010f0000 && (i >>> 28) != 0xf) return 43;
-      if ((i & 0x0fb0fff0) == 0x0120f000 && (i >>> 28) != 0xf) return 44;
-      if ((i & 0x0ffffff0) == 0x012fff10 && (i >>> 28) != 0xf) return 45;
-      if ((i & 0x0ffffff0) == 0x012fff20 && (i >>> 28) != 0xf) return 46;
-      if ((i & 0x0ffffff0) == 0x012fff30 && (i >>> 28) != 0xf) return 47;
-      if ((i & 0x0fff0ff0) == 0x016f0f10 && (i >>> 28) != 0xf) return 48;
-      if ((i & 0x0ff00ff0) == 0x01000050 && (i >>> 28) != 0xf) return 49;
-      if ((i & 0x0ff00ff0) == 0x01200050 && (i >>> 28) != 0xf) return 50;
-      if ((i & 0x0ff00ff0) == 0x01400050 && (i >>> 28) != 0xf) return 51;
-      if ((i & 0x0ff00ff0) == 0x01600050 && (i >>> 28) != 0xf) return 52;
-      if ((i & 0xfff000f0) == 0xe1200070) return 53;
-      if ((i & 0x0ff00090) == 0x01000080 && (i >>> 28) != 0xf) return 54;
-      if ((i & 0x0ff000b0) == 0x01200080 && (i >>> 28) != 0xf) return 55;
-      if ((i & 0x0ff0f0b0) == 0x012000a0 && (i >>> 28) != 0xf) return 56;
-      if ((i & 0x0ff00090) == 0x01400080 && (i >>> 28) != 0xf) return 57;
-      if ((i & 0x0ff0f090) == 0x01600080 && (i >>> 28) != 0xf) return 58;
-      if ((i & 0x0fe00090) == 0x00000010 && (i >>> 28) != 0xf) return 59;
-      if ((i & 0x0fe00090) == 0x00200010 && (i >>> 28) != 0xf) return 60;
-      if ((i & 0x0fe00090) == 0x00400010 && (i >>> 28) != 0xf) return 61;
-      if ((i & 0x0fe00090) == 0x00600010 && (i >>> 28) != 0xf) return 62;
-      if ((i & 0x0fe00090) == 0x00800010 && (i >>> 28) != 0xf) return 63;
-      if ((i & 0x0fe00090) == 0x00a00010 && (i >>> 28) != 0xf) return 64;
-      if ((i & 0x0fe00090) == 0x00c00010 && (i >>> 28) != 0xf) return 65;
-      if ((i & 0x0fe00090) == 0x00e00010 && (i >>> 28) != 0xf) return 66;
-      if ((i & 0x0ff00090) == 0x01100010 && (i >>> 28) != 0xf) return 67;
-      if ((i & 0x0ff00090) == 0x01300010 && (i >>> 28) != 0xf) return 68;
-      if ((i & 0x0ff00090) == 0x01500010 && (i >>> 28) != 0xf) return 69;
-      if ((i & 0x0ff00090) == 0x01700010 && (i >>> 28) != 0xf) return 70;
-      if ((i & 0x0fe00090) == 0x01800010 && (i >>> 28) != 0xf) return 71;
-      if ((i & 0x0fe00090) == 0x01a00010 && (i >>> 28) != 0xf) return 72;
-      if ((i & 0x0fe00090) == 0x01c00010 && (i >>> 28) != 0xf) return 73;
-      if ((i & 0x0fe00090) == 0x01e00010 && (i >>> 28) != 0xf) return 74;
-      if ((i & 0x0fe00010) == 0x00000000 && (i >>> 28) != 0xf) return 75;
-      if ((i & 0x0fe00010) == 0x00200000 && (i >>> 28) != 0xf) return 76;
-      if ((i & 0x0fe00010) == 0x00400000 && (i >>> 28) != 0xf) return 77;
-      if ((i & 0x0fe00010) == 0x00600000 && (i >>> 28) != 0xf) return 78;
-      if ((i & 0x0fe00010) == 0x00800000 && (i >>> 28) != 0xf) return 79;
-      if ((i & 0x0fe00010) == 0x00a00000 && (i >>> 28) != 0xf) return 80;
-      if ((i & 0x0fe00010) == 0x00c00000 && (i >>> 28) != 0xf) return 81;
-      if ((i & 0x0fe00010) == 0x00e00000 && (i >>> 28) != 0xf) return 82;
-      if ((i & 0x0ff00010) == 0x01100000 && (i >>> 28) != 0xf) return 83;
-      if ((i & 0x0ff00010) == 0x01300000 && (i >>> 28) != 0xf) return 84;
-      if ((i & 0x0ff00010) == 0x01500000 && (i >>> 28) != 0xf) return 85;
-      if ((i & 0x0ff00010) == 0x01700000 && (i >>> 28) != 0xf) return 86;
-      if ((i & 0x0fe00010) == 0x01800000 && (i >>> 28) != 0xf) return 87;
-      if ((i & 0x0fe00010) == 0x01a00000 && (i >>> 28) != 0xf) return 88;
-      if ((i & 0x0fe00010) == 0x01c00000 && (i >>> 28) != 0xf) return 89;
-      if ((i & 0x0fe00010) == 0x01e00000 && (i >>> 28) != 0xf) return 90;
-      if (true) return 216;
+      if ((i & 0x0fe0f0f0) == 0x00000090 && (i >>> 28) != 0xf) return 23;
+      if ((i & 0x0fe000f0) == 0x00200090 && (i >>> 28) != 0xf) return 24;
+      if ((i & 0x0ff000f0) == 0x00400090 && (i >>> 28) != 0xf) return 25;
+      if ((i & 0x0ff000f0) == 0x00600090 && (i >>> 28) != 0xf) return 26;
+      if ((i & 0x0fe000f0) == 0x00800090 && (i >>> 28) != 0xf) return 27;
+      if ((i & 0x0fe000f0) == 0x00a00090 && (i >>> 28) != 0xf) return 28;
+      if ((i & 0x0fe000f0) == 0x00c00090 && (i >>> 28) != 0xf) return 29;
+      if ((i & 0x0fe000f0) == 0x00e00090 && (i >>> 28) != 0xf) return 30;
+      if ((i & 0x0fb00ff0) == 0x01000090 && (i >>> 28) != 0xf) return 31;
+      if ((i & 0x0ff00ff0) == 0x01800f90 && (i >>> 28) != 0xf) return 32;
+      if ((i & 0x0ff00fff) == 0x01900f9f && (i >>> 28) != 0xf) return 33;
+      if ((i & 0x0ff00ff0) == 0x01a00f90 && (i >>> 28) != 0xf) return 34;
+      if ((i & 0x0ff00fff) == 0x01b00f9f && (i >>> 28) != 0xf) return 35;
+      if ((i & 0x0ff00ff0) == 0x01c00f90 && (i >>> 28) != 0xf) return 36;
+      if ((i & 0x0ff00fff) == 0x01d00f9f && (i >>> 28) != 0xf) return 37;
+      if ((i & 0x0ff00ff0) == 0x01e00f90 && (i >>> 28) != 0xf) return 38;
+      if ((i & 0x0ff00fff) == 0x01f00f9f && (i >>> 28) != 0xf) return 39;
+      if ((i & 0x0f3000f0) == 0x002000b0 && (i >>> 28) != 0xf) return 40;
+      if ((i & 0x0f3000f0) == 0x003000b0 && (i >>> 28) != 0xf) return 41;
+      if ((i & 0x0f3000f0) == 0x003000d0 && (i >>> 28) != 0xf) return 42;
+      if ((i & 0x0f3000f0) == 0x003000f0 && (i >>> 28) != 0xf) return 43;
+      if ((i & 0x0e1000f0) == 0x000000b0 && (i >>> 28) != 0xf) return 44;
+      if ((i & 0x0e1000f0) == 0x001000b0 && (i >>> 28) != 0xf) return 45;
+      if ((i & 0x0e1000f0) == 0x000000d0 && (i >>> 28) != 0xf) return 46;
+      if ((i & 0x0e1000f0) == 0x001000d0 && (i >>> 28) != 0xf) return 47;
+      if ((i & 0x0e1000f0) == 0x000000f0 && (i >>> 28) != 0xf) return 48;
+      if ((i & 0x0e1000f0) == 0x001000f0 && (i >>> 28) != 0xf) return 49;
+      if ((i & 0x0fbf0fff) == 0x010f0000 && (i >>> 28) != 0xf) return 50;
+      if ((i & 0x0fb0fff0) == 0x0120f000 && (i >>> 28) != 0xf) return 51;
+      if ((i & 0x0ffffff0) == 0x012fff10 && (i >>> 28) != 0xf) return 52;
+      if ((i & 0x0ffffff0) == 0x012fff20 && (i >>> 28) != 0xf) return 53;
+      if ((i & 0x0ffffff0) == 0x012fff30 && (i >>> 28) != 0xf) return 54;
+      if ((i & 0x0fff0ff0) == 0x016f0f10 && (i >>> 28) != 0xf) return 55;
+      if ((i & 0x0ff00ff0) == 0x01000050 && (i >>> 28) != 0xf) return 56;
+      if ((i & 0x0ff00ff0) == 0x01200050 && (i >>> 28) != 0xf) return 57;
+      if ((i & 0x0ff00ff0) == 0x01400050 && (i >>> 28) != 0xf) return 58;
+      if ((i & 0x0ff00ff0) == 0x01600050 && (i >>> 28) != 0xf) return 59;
+      if ((i & 0xfff000f0) == 0xe1200070) return 60;
+      if ((i & 0x0ff00090) == 0x01000080 && (i >>> 28) != 0xf) return 61;
+      if ((i & 0x0ff000b0) == 0x01200080 && (i >>> 28) != 0xf) return 62;
+      if ((i & 0x0ff0f0b0) == 0x012000a0 && (i >>> 28) != 0xf) return 63;
+      if ((i & 0x0ff00090) == 0x01400080 && (i >>> 28) != 0xf) return 64;
+      if ((i & 0x0ff0f090) == 0x01600080 && (i >>> 28) != 0xf) return 65;
+      if ((i & 0x0fe00090) == 0x00000010 && (i >>> 28) != 0xf) return 66;
+      if ((i & 0x0fe00090) == 0x00200010 && (i >>> 28) != 0xf) return 67;
+      if ((i & 0x0fe00090) == 0x00400010 && (i >>> 28) != 0xf) return 68;
+      if ((i & 0x0fe00090) == 0x00600010 && (i >>> 28) != 0xf) return 69;
+      if ((i & 0x0fe00090) == 0x00800010 && (i >>> 28) != 0xf) return 70;
+      if ((i & 0x0fe00090) == 0x00a00010 && (i >>> 28) != 0xf) return 71;
+      if ((i & 0x0fe00090) == 0x00c00010 && (i >>> 28) != 0xf) return 72;
+      if ((i & 0x0fe00090) == 0x00e00010 && (i >>> 28) != 0xf) return 73;
+      if ((i & 0x0ff00090) == 0x01100010 && (i >>> 28) != 0xf) return 74;
+      if ((i & 0x0ff00090) == 0x01300010 && (i >>> 28) != 0xf) return 75;
+      if ((i & 0x0ff00090) == 0x01500010 && (i >>> 28) != 0xf) return 76;
+      if ((i & 0x0ff00090) == 0x01700010 && (i >>> 28) != 0xf) return 77;
+      if ((i & 0x0fe00090) == 0x01800010 && (i >>> 28) != 0xf) return 78;
+      if ((i & 0x0fe00090) == 0x01a00010 && (i >>> 28) != 0xf) return 79;
+      if ((i & 0x0fe00090) == 0x01c00010 && (i >>> 28) != 0xf) return 80;
+      if ((i & 0x0fe00090) == 0x01e00010 && (i >>> 28) != 0xf) return 81;
+      if ((i & 0x0fe00010) == 0x00000000 && (i >>> 28) != 0xf) return 82;
+      if ((i & 0x0fe00010) == 0x00200000 && (i >>> 28) != 0xf) return 83;
+      if ((i & 0x0fe00010) == 0x00400000 && (i >>> 28) != 0xf) return 84;
+      if ((i & 0x0fe00010) == 0x00600000 && (i >>> 28) != 0xf) return 85;
+      if ((i & 0x0fe00010) == 0x00800000 && (i >>> 28) != 0xf) return 86;
+      if ((i & 0x0fe00010) == 0x00a00000 && (i >>> 28) != 0xf) return 87;
+      if ((i & 0x0fe00010) == 0x00c00000 && (i >>> 28) != 0xf) return 88;
+      if ((i & 0x0fe00010) == 0x00e00000 && (i >>> 28) != 0xf) return 89;
+      if ((i & 0x0ff00010) == 0x01100000 && (i >>> 28) != 0xf) return 90;
+      if ((i & 0x0ff00010) == 0x01300000 && (i >>> 28) != 0xf) return 91;
+      if ((i & 0x0ff00010) == 0x01500000 && (i >>> 28) != 0xf) return 92;
+      if ((i & 0x0ff00010) == 0x01700000 && (i >>> 28) != 0xf) return 93;
+      if ((i & 0x0fe00010) == 0x01800000 && (i >>> 28) != 0xf) return 94;
+      if ((i & 0x0fe00010) == 0x01a00000 && (i >>> 28) != 0xf) return 95;
+      if ((i & 0x0fe00010) == 0x01c00000 && (i >>> 28) != 0xf) return 96;
+      if ((i & 0x0fe00010) == 0x01e00000 && (i >>> 28) != 0xf) return 97;
+      if (true) return 223;
       break;
     }
     case 1: {
-      if ((i & 0x0ff00000) == 0x03000000 && (i >>> 28) != 0xf) return 91;
-      if ((i & 0x0ff00000) == 0x03400000 && (i >>> 28) != 0xf) return 92;
-      if ((i & 0x0fff0000) == 0x03200000 && (i >>> 28) != 0xf) return 93;
-      if ((i & 0x0fb00000) == 0x03200000 && (i >>> 28) != 0xf) return 94;
-      if ((i & 0x0fe00000) == 0x02000000 && (i >>> 28) != 0xf) return 95;
-      if ((i & 0x0fe00000) == 0x02200000 && (i >>> 28) != 0xf) return 96;
-      if ((i & 0x0fe00000) == 0x02400000 && (i >>> 28) != 0xf) return 97;
-      if ((i & 0x0fe00000) == 0x02600000 && (i >>> 28) != 0xf) return 98;
-      if ((i & 0x0fe00000) == 0x02800000 && (i >>> 28) != 0xf) return 99;
-      if ((i & 0x0fe00000) == 0x02a00000 && (i >>> 28) != 0xf) return 100;
-      if ((i & 0x0fe00000) == 0x02c00000 && (i >>> 28) != 0xf) return 101;
-      if ((i & 0x0fe00000) == 0x02e00000 && (i >>> 28) != 0xf) return 102;
-      if ((i & 0x0ff00000) == 0x03100000 && (i >>> 28) != 0xf) return 103;
-      if ((i & 0x0ff00000) == 0x03300000 && (i >>> 28) != 0xf) return 104;
-      if ((i & 0x0ff00000) == 0x03500000 && (i >>> 28) != 0xf) return 105;
-      if ((i & 0x0ff00000) == 0x03700000 && (i >>> 28) != 0xf) return 106;
-      if ((i & 0x0fe00000) == 0x03800000 && (i >>> 28) != 0xf) return 107;
-      if ((i & 0x0fe00000) == 0x03a00000 && (i >>> 28) != 0xf) return 108;
-      if ((i & 0x0fe00000) == 0x03c00000 && (i >>> 28) != 0xf) return 109;
-      if ((i & 0x0fe00000) == 0x03e00000 && (i >>> 28) != 0xf) return 110;
-      if (true) return 216;
+      if ((i & 0x0ff00000) == 0x03000000 && (i >>> 28) != 0xf) return 98;
+      if ((i & 0x0ff00000) == 0x03400000 && (i >>> 28) != 0xf) return 99;
+      if ((i & 0x0fff0000) == 0x03200000 && (i >>> 28) != 0xf) return 100;
+      if ((i & 0x0fb00000) == 0x03200000 && (i >>> 28) != 0xf) return 101;
+      if ((i & 0x0fe00000) == 0x02000000 && (i >>> 28) != 0xf) return 102;
+      if ((i & 0x0fe00000) == 0x02200000 && (i >>> 28) != 0xf) return 103;
+      if ((i & 0x0fe00000) == 0x02400000 && (i >>> 28) != 0xf) return 104;
+      if ((i & 0x0fe00000) == 0x02600000 && (i >>> 28) != 0xf) return 105;
+      if ((i & 0x0fe00000) == 0x02800000 && (i >>> 28) != 0xf) return 106;
+      if ((i & 0x0fe00000) == 0x02a00000 && (i >>> 28) != 0xf) return 107;
+      if ((i & 0x0fe00000) == 0x02c00000 && (i >>> 28) != 0xf) return 108;
+      if ((i & 0x0fe00000) == 0x02e00000 && (i >>> 28) != 0xf) return 109;
+      if ((i & 0x0ff00000) == 0x03100000 && (i >>> 28) != 0xf) return 110;
+      if ((i & 0x0ff00000) == 0x03300000 && (i >>> 28) != 0xf) return 111;
+      if ((i & 0x0ff00000) == 0x03500000 && (i >>> 28) != 0xf) return 112;
+      if ((i & 0x0ff00000) == 0x03700000 && (i >>> 28) != 0xf) return 113;
+      if ((i & 0x0fe00000) == 0x03800000 && (i >>> 28) != 0xf) return 114;
+      if ((i & 0x0fe00000) == 0x03a00000 && (i >>> 28) != 0xf) return 115;
+      if ((i & 0x0fe00000) == 0x03c00000 && (i >>> 28) != 0xf) return 116;
+      if ((i & 0x0fe00000) == 0x03e00000 && (i >>> 28) != 0xf) return 117;
+      if (true) return 223;
       break;
     }
     case 2: {
-      if ((i & 0x0f700000) == 0x04200000 && (i >>> 28) != 0xf) return 111;
-      if ((i & 0x0f700000) == 0x04300000 && (i >>> 28) != 0xf) return 112;
-      if ((i & 0x0f700000) == 0x04600000 && (i >>> 28) != 0xf) return 113;
-      if ((i & 0x0f700000) == 0x04700000 && (i >>> 28) != 0xf) return 114;
-      if ((i & 0x0e500000) == 0x04000000 && (i >>> 28) != 0xf) return 119;
-      if ((i & 0x0e500000) == 0x04100000 && (i >>> 28) != 0xf) return 120;
-      if ((i & 0x0e500000) == 0x04400000 && (i >>> 28) != 0xf) return 121;
-      if ((i & 0x0e500000) == 0x04500000 && (i >>> 28) != 0xf) return 122;
-      if (true) return 216;
+      if ((i & 0x0f700000) == 0x04200000 && (i >>> 28) != 0xf) return 118;
+      if ((i & 0x0f700000) == 0x04300000 && (i >>> 28) != 0xf) return 119;
+      if ((i & 0x0f700000) == 0x04600000 && (i >>> 28) != 0xf) return 120;
+      if ((i & 0x0f700000) == 0x04700000 && (i >>> 28) != 0xf) return 121;
+      if ((i & 0x0e500000) == 0x04000000 && (i >>> 28) != 0xf) return 126;
+      if ((i & 0x0e500000) == 0x04100000 && (i >>> 28) != 0xf) return 127;
+      if ((i & 0x0e500000) == 0x04400000 && (i >>> 28) != 0xf) return 128;
+      if ((i & 0x0e500000) == 0x04500000 && (i >>> 28) != 0xf) return 129;
+      if (true) return 223;
       break;
     }
     case 3: {
-      if ((i & 0x0f700010) == 0x06200000 && (i >>> 28) != 0xf) return 115;
-      if ((i & 0x0f700010) == 0x06300000 && (i >>> 28) != 0xf) return 116;
-      if ((i & 0x0f700010) == 0x06600000 && (i >>> 28) != 0xf) return 117;
-      if ((i & 0x0f700010) == 0x06700000 && (i >>> 28) != 0xf) return 118;
-      if ((i & 0x0ff00ff0) == 0x06100f10 && (i >>> 28) != 0xf) return 123;
-      if ((i & 0x0ff00ff0) == 0x06100f30 && (i >>> 28) != 0xf) return 124;
-      if ((i & 0x0ff00ff0) == 0x06100f50 && (i >>> 28) != 0xf) return 125;
-      if ((i & 0x0ff00ff0) == 0x06100f70 && (i >>> 28) != 0xf) return 126;
-      if ((i & 0x0ff00ff0) == 0x06100f90 && (i >>> 28) != 0xf) return 127;
-      if ((i & 0x0ff00ff0) == 0x06100ff0 && (i >>> 28) != 0xf) return 128;
-      if ((i & 0x0ff00ff0) == 0x06200f10 && (i >>> 28) != 0xf) return 129;
-      if ((i & 0x0ff00ff0) == 0x06200f30 && (i >>> 28) != 0xf) return 130;
-      if ((i & 0x0ff00ff0) == 0x06200f50 && (i >>> 28) != 0xf) return 131;
-      if ((i & 0x0ff00ff0) == 0x06200f70 && (i >>> 28) != 0xf) return 132;
-      if ((i & 0x0ff00ff0) == 0x06200f90 && (i >>> 28) != 0xf) return 133;
-      if ((i & 0x0ff00ff0) == 0x06200ff0 && (i >>> 28) != 0xf) return 134;
-      if ((i & 0x0ff00ff0) == 0x06300f10 && (i >>> 28) != 0xf) return 135;
-      if ((i & 0x0ff00ff0) == 0x06300f30 && (i >>> 28) != 0xf) return 136;
-      if ((i & 0x0ff00ff0) == 0x06300f50 && (i >>> 28) != 0xf) return 137;
-      if ((i & 0x0ff00ff0) == 0x06300f70 && (i >>> 28) != 0xf) return 138;
-      if ((i & 0x0ff00ff0) == 0x06300f90 && (i >>> 28) != 0xf) return 139;
-      if ((i & 0x0ff00ff0) == 0x06300ff0 && (i >>> 28) != 0xf) return 140;
-      if ((i & 0x0ff00ff0) == 0x06500f10 && (i >>> 28) != 0xf) return 141;
-      if ((i & 0x0ff00ff0) == 0x06500f30 && (i >>> 28) != 0xf) return 142;
-      if ((i & 0x0ff00ff0) == 0x06500f50 && (i >>> 28) != 0xf) return 143;
-      if ((i & 0x0ff00ff0) == 0x06500f70 && (i >>> 28) != 0xf) return 144;
-      if ((i & 0x0ff00ff0) == 0x06500f90 && (i >>> 28) != 0xf) return 145;
-      if ((i & 0x0ff00ff0) == 0x06500ff0 && (i >>> 28) != 0xf) return 146;
-      if ((i & 0x0ff00ff0) == 0x06600f10 && (i >>> 28) != 0xf) return 147;
-      if ((i & 0x0ff00ff0) == 0x06600f30 && (i >>> 28) != 0xf) return 148;
-      if ((i & 0x0ff00ff0) == 0x06600f50 && (i >>> 28) != 0xf) return 149;
-      if ((i & 0x0ff00ff0) == 0x06600f70 && (i >>> 28) != 0xf) return 150;
-      if ((i & 0x0ff00ff0) == 0x06600f90 && (i >>> 28) != 0xf) return 151;
-      if ((i & 0x0ff00ff0) == 0x06600ff0 && (i >>> 28) != 0xf) return 152;
-      if ((i & 0x0ff00ff0) == 0x06700f10 && (i >>> 28) != 0xf) return 153;
-      if ((i & 0x0ff00ff0) == 0x06700f30 && (i >>> 28) != 0xf) return 154;
-      if ((i & 0x0ff00ff0) == 0x06700f50 && (i >>> 28) != 0xf) return 155;
-      if ((i & 0x0ff00ff0) == 0x06700f70 && (i >>> 28) != 0xf) return 156;
-      if ((i & 0x0ff00ff0) == 0x06700f90 && (i >>> 28) != 0xf) return 157;
-      if ((i & 0x0ff00ff0) == 0x06700ff0 && (i >>> 28) != 0xf) return 158;
-      if ((i & 0x0ff00070) == 0x06800010 && (i >>> 28) != 0xf) return 159;
-      if ((i & 0x0ff00070) == 0x06800050 && (i >>> 28) != 0xf) return 160;
-      if ((i & 0x0fff03f0) == 0x068f0070 && (i >>> 28) != 0xf) return 161;
-      if ((i & 0x0ff003f0) == 0x06800070 && (i >>> 28) != 0xf) return 162;
-      if ((i & 0x0ff00ff0) == 0x06800fb0 && (i >>> 28) != 0xf) return 163;
-      if ((i & 0x0ff00ff0) == 0x06a00f30 && (i >>> 28) != 0xf) return 164;
-      if ((i & 0x0fff03f0) == 0x06af0070 && (i >>> 28) != 0xf) return 165;
-      if ((i & 0x0ff003f0) == 0x06a00070 && (i >>> 28) != 0xf) return 166;
-      if ((i & 0x0fff0ff0) == 0x06bf0f30 && (i >>> 28) != 0xf) return 167;
-      if ((i & 0x0fff03f0) == 0x06bf0070 && (i >>> 28) != 0xf) return 168;
-      if ((i & 0x0ff003f0) == 0x06b00070 && (i >>> 28) != 0xf) return 169;
-      if ((i & 0x0fff0ff0) == 0x06bf0fb0 && (i >>> 28) != 0xf) return 170;
-      if ((i & 0x0fe00030) == 0x06a00010 && (i >>> 28) != 0xf) return 171;
-      if ((i & 0x0fff03f0) == 0x06cf0070 && (i >>> 28) != 0xf) return 172;
-      if ((i & 0x0ff003f0) == 0x06c00070 && (i >>> 28) != 0xf) return 173;
-      if ((i & 0x0ff00ff0) == 0x06e00f30 && (i >>> 28) != 0xf) return 174;
-      if ((i & 0x0fff03f0) == 0x06ef0070 && (i >>> 28) != 0xf) return 175;
-      if ((i & 0x0ff003f0) == 0x06e00070 && (i >>> 28) != 0xf) return 176;
-      if ((i & 0x0fff0ff0) == 0x06ff0f30 && (i >>> 28) != 0xf) return 177;
-      if ((i & 0x0fff03f0) == 0x06ff0070 && (i >>> 28) != 0xf) return 178;
-      if ((i & 0x0ff003f0) == 0x06f00070 && (i >>> 28) != 0xf) return 179;
-      if ((i & 0x0fff0ff0) == 0x06ff0fb0 && (i >>> 28) != 0xf) return 180;
-      if ((i & 0x0fe00030) == 0x06e00010 && (i >>> 28) != 0xf) return 181;
-      if ((i & 0x0ff0f0d0) == 0x0700f010 && (i >>> 28) != 0xf) return 182;
-      if ((i & 0x0ff000d0) == 0x07000010 && (i >>> 28) != 0xf) return 183;
-      if ((i & 0x0ff0f0d0) == 0x0700f050 && (i >>> 28) != 0xf) return 184;
-      if ((i & 0x0ff000d0) == 0x07000050 && (i >>> 28) != 0xf) return 185;
-      if ((i & 0x0ff000d0) == 0x07400010 && (i >>> 28) != 0xf) return 186;
-      if ((i & 0x0ff000d0) == 0x07400050 && (i >>> 28) != 0xf) return 187;
-      if ((i & 0x0ff0f0d0) == 0x0750f010 && (i >>> 28) != 0xf) return 188;
-      if ((i & 0x0ff000d0) == 0x07500010 && (i >>> 28) != 0xf) return 189;
-      if ((i & 0x0ff000d0) == 0x075000d0 && (i >>> 28) != 0xf) return 190;
-      if ((i & 0x0ff0f0f0) == 0x0780f010 && (i >>> 28) != 0xf) return 191;
-      if ((i & 0x0ff000f0) == 0x07800010 && (i >>> 28) != 0xf) return 192;
-      if ((i & 0x0fe00070) == 0x07a00050 && (i >>> 28) != 0xf) return 193;
-      if ((i & 0x0fe0007f) == 0x07c0001f && (i >>> 28) != 0xf) return 194;
-      if ((i & 0x0fe00070) == 0x07c00010 && (i >>> 28) != 0xf) return 195;
-      if ((i & 0x0fe00070) == 0x07e00050 && (i >>> 28) != 0xf) return 196;
-      if ((i & 0xfff000f0) == 0xe7f000f0) return 197;
-      if ((i & 0x0e500010) == 0x06000000 && (i >>> 28) != 0xf) return 198;
-      if ((i & 0x0e500010) == 0x06100000 && (i >>> 28) != 0xf) return 199;
-      if ((i & 0x0e500010) == 0x06400000 && (i >>> 28) != 0xf) return 200;
-      if ((i & 0x0e500010) == 0x06500000 && (i >>> 28) != 0xf) return 201;
-      if (true) return 216;
+      if ((i & 0x0f700010) == 0x06200000 && (i >>> 28) != 0xf) return 122;
+      if ((i & 0x0f700010) == 0x06300000 && (i >>> 28) != 0xf) return 123;
+      if ((i & 0x0f700010) == 0x06600000 && (i >>> 28) != 0xf) return 124;
+      if ((i & 0x0f700010) == 0x06700000 && (i >>> 28) != 0xf) return 125;
+      if ((i & 0x0ff00ff0) == 0x06100f10 && (i >>> 28) != 0xf) return 130;
+      if ((i & 0x0ff00ff0) == 0x06100f30 && (i >>> 28) != 0xf) return 131;
+      if ((i & 0x0ff00ff0) == 0x06100f50 && (i >>> 28) != 0xf) return 132;
+      if ((i & 0x0ff00ff0) == 0x06100f70 && (i >>> 28) != 0xf) return 133;
+      if ((i & 0x0ff00ff0) == 0x06100f90 && (i >>> 28) != 0xf) return 134;
+      if ((i & 0x0ff00ff0) == 0x06100ff0 && (i >>> 28) != 0xf) return 135;
+      if ((i & 0x0ff00ff0) == 0x06200f10 && (i >>> 28) != 0xf) return 136;
+      if ((i & 0x0ff00ff0) == 0x06200f30 && (i >>> 28) != 0xf) return 137;
+      if ((i & 0x0ff00ff0) == 0x06200f50 && (i >>> 28) != 0xf) return 138;
+      if ((i & 0x0ff00ff0) == 0x06200f70 && (i >>> 28) != 0xf) return 139;
+      if ((i & 0x0ff00ff0) == 0x06200f90 && (i >>> 28) != 0xf) return 140;
+      if ((i & 0x0ff00ff0) == 0x06200ff0 && (i >>> 28) != 0xf) return 141;
+      if ((i & 0x0ff00ff0) == 0x06300f10 && (i >>> 28) != 0xf) return 142;
+      if ((i & 0x0ff00ff0) == 0x06300f30 && (i >>> 28) != 0xf) return 143;
+      if ((i & 0x0ff00ff0) == 0x06300f50 && (i >>> 28) != 0xf) return 144;
+      if ((i & 0x0ff00ff0) == 0x06300f70 && (i >>> 28) != 0xf) return 145;
+      if ((i & 0x0ff00ff0) == 0x06300f90 && (i >>> 28) != 0xf) return 146;
+      if ((i & 0x0ff00ff0) == 0x06300ff0 && (i >>> 28) != 0xf) return 147;
+      if ((i & 0x0ff00ff0) == 0x06500f10 && (i >>> 28) != 0xf) return 148;
+      if ((i & 0x0ff00ff0) == 0x06500f30 && (i >>> 28) != 0xf) return 149;
+      if ((i & 0x0ff00ff0) == 0x06500f50 && (i >>> 28) != 0xf) return 150;
+      if ((i & 0x0ff00ff0) == 0x06500f70 && (i >>> 28) != 0xf) return 151;
+      if ((i & 0x0ff00ff0) == 0x06500f90 && (i >>> 28) != 0xf) return 152;
+      if ((i & 0x0ff00ff0) == 0x06500ff0 && (i >>> 28) != 0xf) return 153;
+      if ((i & 0x0ff00ff0) == 0x06600f10 && (i >>> 28) != 0xf) return 154;
+      if ((i & 0x0ff00ff0) == 0x06600f30 && (i >>> 28) != 0xf) return 155;
+      if ((i & 0x0ff00ff0) == 0x06600f50 && (i >>> 28) != 0xf) return 156;
+      if ((i & 0x0ff00ff0) == 0x06600f70 && (i >>> 28) != 0xf) return 157;
+      if ((i & 0x0ff00ff0) == 0x06600f90 && (i >>> 28) != 0xf) return 158;
+      if ((i & 0x0ff00ff0) == 0x06600ff0 && (i >>> 28) != 0xf) return 159;
+      if ((i & 0x0ff00ff0) == 0x06700f10 && (i >>> 28) != 0xf) return 160;
+      if ((i & 0x0ff00ff0) == 0x06700f30 && (i >>> 28) != 0xf) return 161;
+      if ((i & 0x0ff00ff0) == 0x06700f50 && (i >>> 28) != 0xf) return 162;
+      if ((i & 0x0ff00ff0) == 0x06700f70 && (i >>> 28) != 0xf) return 163;
+      if ((i & 0x0ff00ff0) == 0x06700f90 && (i >>> 28) != 0xf) return 164;
+      if ((i & 0x0ff00ff0) == 0x06700ff0 && (i >>> 28) != 0xf) return 165;
+      if ((i & 0x0ff00070) == 0x06800010 && (i >>> 28) != 0xf) return 166;
+      if ((i & 0x0ff00070) == 0x06800050 && (i >>> 28) != 0xf) return 167;
+      if ((i & 0x0fff03f0) == 0x068f0070 && (i >>> 28) != 0xf) return 168;
+      if ((i & 0x0ff003f0) == 0x06800070 && (i >>> 28) != 0xf) return 169;
+      if ((i & 0x0ff00ff0) == 0x06800fb0 && (i >>> 28) != 0xf) return 170;
+      if ((i & 0x0ff00ff0) == 0x06a00f30 && (i >>> 28) != 0xf) return 171;
+      if ((i & 0x0fff03f0) == 0x06af0070 && (i >>> 28) != 0xf) return 172;
+      if ((i & 0x0ff003f0) == 0x06a00070 && (i >>> 28) != 0xf) return 173;
+      if ((i & 0x0fff0ff0) == 0x06bf0f30 && (i >>> 28) != 0xf) return 174;
+      if ((i & 0x0fff03f0) == 0x06bf0070 && (i >>> 28) != 0xf) return 175;
+      if ((i & 0x0ff003f0) == 0x06b00070 && (i >>> 28) != 0xf) return 176;
+      if ((i & 0x0fff0ff0) == 0x06bf0fb0 && (i >>> 28) != 0xf) return 177;
+      if ((i & 0x0fe00030) == 0x06a00010 && (i >>> 28) != 0xf) return 178;
+      if ((i & 0x0fff03f0) == 0x06cf0070 && (i >>> 28) != 0xf) return 179;
+      if ((i & 0x0ff003f0) == 0x06c00070 && (i >>> 28) != 0xf) return 180;
+      if ((i & 0x0ff00ff0) == 0x06e00f30 && (i >>> 28) != 0xf) return 181;
+      if ((i & 0x0fff03f0) == 0x06ef0070 && (i >>> 28) != 0xf) return 182;
+      if ((i & 0x0ff003f0) == 0x06e00070 && (i >>> 28) != 0xf) return 183;
+      if ((i & 0x0fff0ff0) == 0x06ff0f30 && (i >>> 28) != 0xf) return 184;
+      if ((i & 0x0fff03f0) == 0x06ff0070 && (i >>> 28) != 0xf) return 185;
+      if ((i & 0x0ff003f0) == 0x06f00070 && (i >>> 28) != 0xf) return 186;
+      if ((i & 0x0fff0ff0) == 0x06ff0fb0 && (i >>> 28) != 0xf) return 187;
+      if ((i & 0x0fe00030) == 0x06e00010 && (i >>> 28) != 0xf) return 188;
+      if ((i & 0x0ff0f0d0) == 0x0700f010 && (i >>> 28) != 0xf) return 189;
+      if ((i & 0x0ff000d0) == 0x07000010 && (i >>> 28) != 0xf) return 190;
+      if ((i & 0x0ff0f0d0) == 0x0700f050 && (i >>> 28) != 0xf) return 191;
+      if ((i & 0x0ff000d0) == 0x07000050 && (i >>> 28) != 0xf) return 192;
+      if ((i & 0x0ff000d0) == 0x07400010 && (i >>> 28) != 0xf) return 193;
+      if ((i & 0x0ff000d0) == 0x07400050 && (i >>> 28) != 0xf) return 194;
+      if ((i & 0x0ff0f0d0) == 0x0750f010 && (i >>> 28) != 0xf) return 195;
+      if ((i & 0x0ff000d0) == 0x07500010 && (i >>> 28) != 0xf) return 196;
+      if ((i & 0x0ff000d0) == 0x075000d0 && (i >>> 28) != 0xf) return 197;
+      if ((i & 0x0ff0f0f0) == 0x0780f010 && (i >>> 28) != 0xf) return 198;
+      if ((i & 0x0ff000f0) == 0x07800010 && (i >>> 28) != 0xf) return 199;
+      if ((i & 0x0fe00070) == 0x07a00050 && (i >>> 28) != 0xf) return 200;
+      if ((i & 0x0fe0007f) == 0x07c0001f && (i >>> 28) != 0xf) return 201;
+      if ((i & 0x0fe00070) == 0x07c00010 && (i >>> 28) != 0xf) return 202;
+      if ((i & 0x0fe00070) == 0x07e00050 && (i >>> 28) != 0xf) return 203;
+      if ((i & 0xfff000f0) == 0xe7f000f0) return 204;
+      if ((i & 0x0e500010) == 0x06000000 && (i >>> 28) != 0xf) return 205;
+      if ((i & 0x0e500010) == 0x06100000 && (i >>> 28) != 0xf) return 206;
+      if ((i & 0x0e500010) == 0x06400000 && (i >>> 28) != 0xf) return 207;
+      if ((i & 0x0e500010) == 0x06500000 && (i >>> 28) != 0xf) return 208;
+      if (true) return 223;
       break;
     }
     case 4: {
-      if ((i & 0x0e500000) == 0x08000000 && (i >>> 28) != 0xf) return 202;
-      if ((i & 0x0e500000) == 0x08100000 && (i >>> 28) != 0xf) return 203;
-      if ((i & 0x0e500000) == 0x08400000 && (i >>> 28) != 0xf) return 204;
-      if ((i & 0x0e500000) == 0x08500000 && (i >>> 28) != 0xf) return 205;
-      if (true) return 216;
+      if ((i & 0x0e500000) == 0x08000000 && (i >>> 28) != 0xf) return 209;
+      if ((i & 0x0e500000) == 0x08100000 && (i >>> 28) != 0xf) return 210;
+      if ((i & 0x0e500000) == 0x08400000 && (i >>> 28) != 0xf) return 211;
+      if ((i & 0x0e500000) == 0x08500000 && (i >>> 28) != 0xf) return 212;
+      if (true) return 223;
       break;
     }
     case 5: {
-      if ((i & 0x0f000000) == 0x0a000000 && (i >>> 28) != 0xf) return 206;
-      if ((i & 0x0f000000) == 0x0b000000 && (i >>> 28) != 0xf) return 207;
-      if (true) return 216;
+      if ((i & 0x0f000000) == 0x0a000000 && (i >>> 28) != 0xf) return 213;
+      if ((i & 0x0f000000) == 0x0b000000 && (i >>> 28) != 0xf) return 214;
+      if (true) return 223;
       break;
     }
     case 6: {
-      if ((i & 0x0ff00000) == 0x0c400000 && (i >>> 28) != 0xf) return 211;
-      if ((i & 0x0ff00000) == 0x0c500000 && (i >>> 28) != 0xf) return 212;
-      if ((i & 0x0e100000) == 0x0c000000 && (i >>> 28) != 0xf) return 213;
-      if ((i & 0x0e100000) == 0x0c100000 && (i >>> 28) != 0xf) return 214;
-      if (true) return 216;
+      if ((i & 0x0ff00000) == 0x0c400000 && (i >>> 28) != 0xf) return 218;
+      if ((i & 0x0ff00000) == 0x0c500000 && (i >>> 28) != 0xf) return 219;
+      if ((i & 0x0e100000) == 0x0c000000 && (i >>> 28) != 0xf) return 220;
+      if ((i & 0x0e100000) == 0x0c100000 && (i >>> 28) != 0xf) return 221;
+      if (true) return 223;
       break;
     }
     case 7: {
-      if ((i & 0x0f000000) == 0x0f000000 && (i >>> 28) != 0xf) return 208;
-      if ((i & 0x0f100010) == 0x0e000010 && (i >>> 28) != 0xf) return 209;
-      if ((i & 0x0f100010) == 0x0e100010 && (i >>> 28) != 0xf) return 210;
-      if ((i & 0x0f000010) == 0x0e000000 && (i >>> 28) != 0xf) return 215;
-      if (true) return 216;
+      if ((i & 0x0f000000) == 0x0f000000 && (i >>> 28) != 0xf) return 215;
+      if ((i & 0x0f100010) == 0x0e000010 && (i >>> 28) != 0xf) return 216;
+      if ((i & 0x0f100010) == 0x0e100010 && (i >>> 28) != 0xf) return 217;
+      if ((i & 0x0f000010) == 0x0e000000 && (i >>> 28) != 0xf) return 222;
+      if (true) return 223;
       break;
     }
   }
@@ -502,206 +516,213 @@ export function decodeA32(i: u32): u32 {
     case 13: { srs(i); return; } // SRS
     case 14: { rfe(i); return; } // RFE
     case 15: { blxImm(i); return; } // BLX_imm
-    case 16: { mul(i); return; } // MUL
-    case 17: { mla(i); return; } // MLA
-    case 18: { umaal(i); return; } // UMAAL
-    case 19: { mls(i); return; } // MLS
-    case 20: { mull(i, false, false); return; } // UMULL
-    case 21: { mull(i, false, true); return; } // UMLAL
-    case 22: { mull(i, true, false); return; } // SMULL
-    case 23: { mull(i, true, true); return; } // SMLAL
-    case 24: { swp(i); return; } // SWP
-    case 25: { strex(i, 4); return; } // STREX
-    case 26: { ldrex(i, 4); return; } // LDREX
-    case 27: { strex(i, 8); return; } // STREXD
-    case 28: { ldrex(i, 8); return; } // LDREXD
-    case 29: { strex(i, 1); return; } // STREXB
-    case 30: { ldrex(i, 1); return; } // LDREXB
-    case 31: { strex(i, 2); return; } // STREXH
-    case 32: { ldrex(i, 2); return; } // LDREXH
-    case 33: { ldstExtra(i, 0, true); return; } // STRHT
-    case 34: { ldstExtra(i, 1, true); return; } // LDRHT
-    case 35: { ldstExtra(i, 3, true); return; } // LDRSBT
-    case 36: { ldstExtra(i, 5, true); return; } // LDRSHT
-    case 37: { ldstExtra(i, 0, false); return; } // STRH
-    case 38: { ldstExtra(i, 1, false); return; } // LDRH
-    case 39: { ldstExtra(i, 2, false); return; } // LDRD
-    case 40: { ldstExtra(i, 3, false); return; } // LDRSB
-    case 41: { ldstExtra(i, 4, false); return; } // STRD
-    case 42: { ldstExtra(i, 5, false); return; } // LDRSH
-    case 43: { mrs(i); return; } // MRS
-    case 44: { msrReg(i); return; } // MSR_reg
-    case 45: { bx(i); return; } // BX
-    case 46: { bx(i); return; } // BXJ
-    case 47: { blxReg(i); return; } // BLX_reg
-    case 48: { clzReg(i); return; } // CLZ
-    case 49: { qaddsub(i, 0); return; } // QADD
-    case 50: { qaddsub(i, 1); return; } // QSUB
-    case 51: { qaddsub(i, 2); return; } // QDADD
-    case 52: { qaddsub(i, 3); return; } // QDSUB
-    case 53: { bkpt(i); return; } // BKPT
-    case 54: { smlaxy(i); return; } // SMLAxy
-    case 55: { smlawy(i); return; } // SMLAWy
-    case 56: { smulwy(i); return; } // SMULWy
-    case 57: { smlalxy(i); return; } // SMLALxy
-    case 58: { smulxy(i); return; } // SMULxy
-    case 59: { dpRegReg(i, 0); return; } // AND_rr
-    case 60: { dpRegReg(i, 1); return; } // EOR_rr
-    case 61: { dpRegReg(i, 2); return; } // SUB_rr
-    case 62: { dpRegReg(i, 3); return; } // RSB_rr
-    case 63: { dpRegReg(i, 4); return; } // ADD_rr
-    case 64: { dpRegReg(i, 5); return; } // ADC_rr
-    case 65: { dpRegReg(i, 6); return; } // SBC_rr
-    case 66: { dpRegReg(i, 7); return; } // RSC_rr
-    case 67: { dpRegReg(i, 8); return; } // TST_rr
-    case 68: { dpRegReg(i, 9); return; } // TEQ_rr
-    case 69: { dpRegReg(i, 10); return; } // CMP_rr
-    case 70: { dpRegReg(i, 11); return; } // CMN_rr
-    case 71: { dpRegReg(i, 12); return; } // ORR_rr
-    case 72: { dpRegReg(i, 13); return; } // MOV_rr
-    case 73: { dpRegReg(i, 14); return; } // BIC_rr
-    case 74: { dpRegReg(i, 15); return; } // MVN_rr
-    case 75: { dpRegImm(i, 0); return; } // AND_ri
-    case 76: { dpRegImm(i, 1); return; } // EOR_ri
-    case 77: { dpRegImm(i, 2); return; } // SUB_ri
-    case 78: { dpRegImm(i, 3); return; } // RSB_ri
-    case 79: { dpRegImm(i, 4); return; } // ADD_ri
-    case 80: { dpRegImm(i, 5); return; } // ADC_ri
-    case 81: { dpRegImm(i, 6); return; } // SBC_ri
-    case 82: { dpRegImm(i, 7); return; } // RSC_ri
-    case 83: { dpRegImm(i, 8); return; } // TST_ri
-    case 84: { dpRegImm(i, 9); return; } // TEQ_ri
-    case 85: { dpRegImm(i, 10); return; } // CMP_ri
-    case 86: { dpRegImm(i, 11); return; } // CMN_ri
-    case 87: { dpRegImm(i, 12); return; } // ORR_ri
-    case 88: { dpRegImm(i, 13); return; } // MOV_ri
-    case 89: { dpRegImm(i, 14); return; } // BIC_ri
-    case 90: { dpRegImm(i, 15); return; } // MVN_ri
-    case 91: { movw(i); return; } // MOVW
-    case 92: { movt(i); return; } // MOVT
-    case 93: { hint(i); return; } // HINT
-    case 94: { msrImm(i); return; } // MSR_imm
-    case 95: { dpImm(i, 0); return; } // AND_i
-    case 96: { dpImm(i, 1); return; } // EOR_i
-    case 97: { dpImm(i, 2); return; } // SUB_i
-    case 98: { dpImm(i, 3); return; } // RSB_i
-    case 99: { dpImm(i, 4); return; } // ADD_i
-    case 100: { dpImm(i, 5); return; } // ADC_i
-    case 101: { dpImm(i, 6); return; } // SBC_i
-    case 102: { dpImm(i, 7); return; } // RSC_i
-    case 103: { dpImm(i, 8); return; } // TST_i
-    case 104: { dpImm(i, 9); return; } // TEQ_i
-    case 105: { dpImm(i, 10); return; } // CMP_i
-    case 106: { dpImm(i, 11); return; } // CMN_i
-    case 107: { dpImm(i, 12); return; } // ORR_i
-    case 108: { dpImm(i, 13); return; } // MOV_i
-    case 109: { dpImm(i, 14); return; } // BIC_i
-    case 110: { dpImm(i, 15); return; } // MVN_i
-    case 111: { ldstImm(i, false, false, true); return; } // STRT_i
-    case 112: { ldstImm(i, true, false, true); return; } // LDRT_i
-    case 113: { ldstImm(i, false, true, true); return; } // STRBT_i
-    case 114: { ldstImm(i, true, true, true); return; } // LDRBT_i
-    case 115: { ldstReg(i, false, false, true); return; } // STRT_r
-    case 116: { ldstReg(i, true, false, true); return; } // LDRT_r
-    case 117: { ldstReg(i, false, true, true); return; } // STRBT_r
-    case 118: { ldstReg(i, true, true, true); return; } // LDRBT_r
-    case 119: { ldstImm(i, false, false, false); return; } // STR_i
-    case 120: { ldstImm(i, true, false, false); return; } // LDR_i
-    case 121: { ldstImm(i, false, true, false); return; } // STRB_i
-    case 122: { ldstImm(i, true, true, false); return; } // LDRB_i
-    case 123: { parallel(i); return; } // SADD16
-    case 124: { parallel(i); return; } // SASX
-    case 125: { parallel(i); return; } // SSAX
-    case 126: { parallel(i); return; } // SSUB16
-    case 127: { parallel(i); return; } // SADD8
-    case 128: { parallel(i); return; } // SSUB8
-    case 129: { parallel(i); return; } // QADD16
-    case 130: { parallel(i); return; } // QASX
-    case 131: { parallel(i); return; } // QSAX
-    case 132: { parallel(i); return; } // QSUB16
-    case 133: { parallel(i); return; } // QADD8
-    case 134: { parallel(i); return; } // QSUB8
-    case 135: { parallel(i); return; } // SHADD16
-    case 136: { parallel(i); return; } // SHASX
-    case 137: { parallel(i); return; } // SHSAX
-    case 138: { parallel(i); return; } // SHSUB16
-    case 139: { parallel(i); return; } // SHADD8
-    case 140: { parallel(i); return; } // SHSUB8
-    case 141: { parallel(i); return; } // UADD16
-    case 142: { parallel(i); return; } // UASX
-    case 143: { parallel(i); return; } // USAX
-    case 144: { parallel(i); return; } // USUB16
-    case 145: { parallel(i); return; } // UADD8
-    case 146: { parallel(i); return; } // USUB8
-    case 147: { parallel(i); return; } // UQADD16
-    case 148: { parallel(i); return; } // UQASX
-    case 149: { parallel(i); return; } // UQSAX
-    case 150: { parallel(i); return; } // UQSUB16
-    case 151: { parallel(i); return; } // UQADD8
-    case 152: { parallel(i); return; } // UQSUB8
-    case 153: { parallel(i); return; } // UHADD16
-    case 154: { parallel(i); return; } // UHASX
-    case 155: { parallel(i); return; } // UHSAX
-    case 156: { parallel(i); return; } // UHSUB16
-    case 157: { parallel(i); return; } // UHADD8
-    case 158: { parallel(i); return; } // UHSUB8
-    case 159: { pkh(i); return; } // PKHBT
-    case 160: { pkh(i); return; } // PKHTB
-    case 161: { extend(i); return; } // SXTB16
-    case 162: { extend(i); return; } // SXTAB16
-    case 163: { sel(i); return; } // SEL
-    case 164: { ssat16(i); return; } // SSAT16
-    case 165: { extend(i); return; } // SXTB
-    case 166: { extend(i); return; } // SXTAB
-    case 167: { rev(i); return; } // REV
-    case 168: { extend(i); return; } // SXTH
-    case 169: { extend(i); return; } // SXTAH
-    case 170: { rev16(i); return; } // REV16
-    case 171: { ssat(i); return; } // SSAT
-    case 172: { extend(i); return; } // UXTB16
-    case 173: { extend(i); return; } // UXTAB16
-    case 174: { usat16(i); return; } // USAT16
-    case 175: { extend(i); return; } // UXTB
-    case 176: { extend(i); return; } // UXTAB
-    case 177: { rbit(i); return; } // RBIT
-    case 178: { extend(i); return; } // UXTH
-    case 179: { extend(i); return; } // UXTAH
-    case 180: { revsh(i); return; } // REVSH
-    case 181: { usat(i); return; } // USAT
-    case 182: { smlad(i, false); return; } // SMUAD
-    case 183: { smlad(i, false); return; } // SMLAD
-    case 184: { smlad(i, true); return; } // SMUSD
-    case 185: { smlad(i, true); return; } // SMLSD
-    case 186: { smlald(i, false); return; } // SMLALD
-    case 187: { smlald(i, true); return; } // SMLSLD
-    case 188: { smmla(i); return; } // SMMUL
-    case 189: { smmla(i); return; } // SMMLA
-    case 190: { smmls(i); return; } // SMMLS
-    case 191: { usad8(i); return; } // USAD8
-    case 192: { usad8(i); return; } // USADA8
-    case 193: { sbfx(i); return; } // SBFX
-    case 194: { bfc(i); return; } // BFC
-    case 195: { bfi(i); return; } // BFI
-    case 196: { ubfx(i); return; } // UBFX
-    case 197: { undef(i); return; } // UDF
-    case 198: { ldstReg(i, false, false, false); return; } // STR_r
-    case 199: { ldstReg(i, true, false, false); return; } // LDR_r
-    case 200: { ldstReg(i, false, true, false); return; } // STRB_r
-    case 201: { ldstReg(i, true, true, false); return; } // LDRB_r
-    case 202: { stm(i); return; } // STM
-    case 203: { ldm(i); return; } // LDM
-    case 204: { stm(i); return; } // STM_usr
-    case 205: { ldm(i); return; } // LDM_usr
-    case 206: { b(i); return; } // B
-    case 207: { bl(i); return; } // BL
-    case 208: { svc(i); return; } // SVC
-    case 209: { mcr(i); return; } // MCR
-    case 210: { mrc(i); return; } // MRC
-    case 211: { coproc(i); return; } // MCRR
-    case 212: { coproc(i); return; } // MRRC
-    case 213: { coproc(i); return; } // STC
-    case 214: { coproc(i); return; } // LDC
-    case 215: { coproc(i); return; } // CDP
-    case 216: { undef(i); return; } // UNDEFINED
+    case 16: { coproc(i); return; } // MCRR2
+    case 17: { coproc(i); return; } // MRRC2
+    case 18: { coproc(i); return; } // STC2
+    case 19: { coproc(i); return; } // LDC2
+    case 20: { coproc(i); return; } // CDP2
+    case 21: { coproc(i); return; } // MCR2
+    case 22: { coproc(i); return; } // MRC2
+    case 23: { mul(i); return; } // MUL
+    case 24: { mla(i); return; } // MLA
+    case 25: { umaal(i); return; } // UMAAL
+    case 26: { mls(i); return; } // MLS
+    case 27: { mull(i, false, false); return; } // UMULL
+    case 28: { mull(i, false, true); return; } // UMLAL
+    case 29: { mull(i, true, false); return; } // SMULL
+    case 30: { mull(i, true, true); return; } // SMLAL
+    case 31: { swp(i); return; } // SWP
+    case 32: { strex(i, 4); return; } // STREX
+    case 33: { ldrex(i, 4); return; } // LDREX
+    case 34: { strex(i, 8); return; } // STREXD
+    case 35: { ldrex(i, 8); return; } // LDREXD
+    case 36: { strex(i, 1); return; } // STREXB
+    case 37: { ldrex(i, 1); return; } // LDREXB
+    case 38: { strex(i, 2); return; } // STREXH
+    case 39: { ldrex(i, 2); return; } // LDREXH
+    case 40: { ldstExtra(i, 0, true); return; } // STRHT
+    case 41: { ldstExtra(i, 1, true); return; } // LDRHT
+    case 42: { ldstExtra(i, 3, true); return; } // LDRSBT
+    case 43: { ldstExtra(i, 5, true); return; } // LDRSHT
+    case 44: { ldstExtra(i, 0, false); return; } // STRH
+    case 45: { ldstExtra(i, 1, false); return; } // LDRH
+    case 46: { ldstExtra(i, 2, false); return; } // LDRD
+    case 47: { ldstExtra(i, 3, false); return; } // LDRSB
+    case 48: { ldstExtra(i, 4, false); return; } // STRD
+    case 49: { ldstExtra(i, 5, false); return; } // LDRSH
+    case 50: { mrs(i); return; } // MRS
+    case 51: { msrReg(i); return; } // MSR_reg
+    case 52: { bx(i); return; } // BX
+    case 53: { bx(i); return; } // BXJ
+    case 54: { blxReg(i); return; } // BLX_reg
+    case 55: { clzReg(i); return; } // CLZ
+    case 56: { qaddsub(i, 0); return; } // QADD
+    case 57: { qaddsub(i, 1); return; } // QSUB
+    case 58: { qaddsub(i, 2); return; } // QDADD
+    case 59: { qaddsub(i, 3); return; } // QDSUB
+    case 60: { bkpt(i); return; } // BKPT
+    case 61: { smlaxy(i); return; } // SMLAxy
+    case 62: { smlawy(i); return; } // SMLAWy
+    case 63: { smulwy(i); return; } // SMULWy
+    case 64: { smlalxy(i); return; } // SMLALxy
+    case 65: { smulxy(i); return; } // SMULxy
+    case 66: { dpRegReg(i, 0); return; } // AND_rr
+    case 67: { dpRegReg(i, 1); return; } // EOR_rr
+    case 68: { dpRegReg(i, 2); return; } // SUB_rr
+    case 69: { dpRegReg(i, 3); return; } // RSB_rr
+    case 70: { dpRegReg(i, 4); return; } // ADD_rr
+    case 71: { dpRegReg(i, 5); return; } // ADC_rr
+    case 72: { dpRegReg(i, 6); return; } // SBC_rr
+    case 73: { dpRegReg(i, 7); return; } // RSC_rr
+    case 74: { dpRegReg(i, 8); return; } // TST_rr
+    case 75: { dpRegReg(i, 9); return; } // TEQ_rr
+    case 76: { dpRegReg(i, 10); return; } // CMP_rr
+    case 77: { dpRegReg(i, 11); return; } // CMN_rr
+    case 78: { dpRegReg(i, 12); return; } // ORR_rr
+    case 79: { dpRegReg(i, 13); return; } // MOV_rr
+    case 80: { dpRegReg(i, 14); return; } // BIC_rr
+    case 81: { dpRegReg(i, 15); return; } // MVN_rr
+    case 82: { dpRegImm(i, 0); return; } // AND_ri
+    case 83: { dpRegImm(i, 1); return; } // EOR_ri
+    case 84: { dpRegImm(i, 2); return; } // SUB_ri
+    case 85: { dpRegImm(i, 3); return; } // RSB_ri
+    case 86: { dpRegImm(i, 4); return; } // ADD_ri
+    case 87: { dpRegImm(i, 5); return; } // ADC_ri
+    case 88: { dpRegImm(i, 6); return; } // SBC_ri
+    case 89: { dpRegImm(i, 7); return; } // RSC_ri
+    case 90: { dpRegImm(i, 8); return; } // TST_ri
+    case 91: { dpRegImm(i, 9); return; } // TEQ_ri
+    case 92: { dpRegImm(i, 10); return; } // CMP_ri
+    case 93: { dpRegImm(i, 11); return; } // CMN_ri
+    case 94: { dpRegImm(i, 12); return; } // ORR_ri
+    case 95: { dpRegImm(i, 13); return; } // MOV_ri
+    case 96: { dpRegImm(i, 14); return; } // BIC_ri
+    case 97: { dpRegImm(i, 15); return; } // MVN_ri
+    case 98: { movw(i); return; } // MOVW
+    case 99: { movt(i); return; } // MOVT
+    case 100: { hint(i); return; } // HINT
+    case 101: { msrImm(i); return; } // MSR_imm
+    case 102: { dpImm(i, 0); return; } // AND_i
+    case 103: { dpImm(i, 1); return; } // EOR_i
+    case 104: { dpImm(i, 2); return; } // SUB_i
+    case 105: { dpImm(i, 3); return; } // RSB_i
+    case 106: { dpImm(i, 4); return; } // ADD_i
+    case 107: { dpImm(i, 5); return; } // ADC_i
+    case 108: { dpImm(i, 6); return; } // SBC_i
+    case 109: { dpImm(i, 7); return; } // RSC_i
+    case 110: { dpImm(i, 8); return; } // TST_i
+    case 111: { dpImm(i, 9); return; } // TEQ_i
+    case 112: { dpImm(i, 10); return; } // CMP_i
+    case 113: { dpImm(i, 11); return; } // CMN_i
+    case 114: { dpImm(i, 12); return; } // ORR_i
+    case 115: { dpImm(i, 13); return; } // MOV_i
+    case 116: { dpImm(i, 14); return; } // BIC_i
+    case 117: { dpImm(i, 15); return; } // MVN_i
+    case 118: { ldstImm(i, false, false, true); return; } // STRT_i
+    case 119: { ldstImm(i, true, false, true); return; } // LDRT_i
+    case 120: { ldstImm(i, false, true, true); return; } // STRBT_i
+    case 121: { ldstImm(i, true, true, true); return; } // LDRBT_i
+    case 122: { ldstReg(i, false, false, true); return; } // STRT_r
+    case 123: { ldstReg(i, true, false, true); return; } // LDRT_r
+    case 124: { ldstReg(i, false, true, true); return; } // STRBT_r
+    case 125: { ldstReg(i, true, true, true); return; } // LDRBT_r
+    case 126: { ldstImm(i, false, false, false); return; } // STR_i
+    case 127: { ldstImm(i, true, false, false); return; } // LDR_i
+    case 128: { ldstImm(i, false, true, false); return; } // STRB_i
+    case 129: { ldstImm(i, true, true, false); return; } // LDRB_i
+    case 130: { parallel(i); return; } // SADD16
+    case 131: { parallel(i); return; } // SASX
+    case 132: { parallel(i); return; } // SSAX
+    case 133: { parallel(i); return; } // SSUB16
+    case 134: { parallel(i); return; } // SADD8
+    case 135: { parallel(i); return; } // SSUB8
+    case 136: { parallel(i); return; } // QADD16
+    case 137: { parallel(i); return; } // QASX
+    case 138: { parallel(i); return; } // QSAX
+    case 139: { parallel(i); return; } // QSUB16
+    case 140: { parallel(i); return; } // QADD8
+    case 141: { parallel(i); return; } // QSUB8
+    case 142: { parallel(i); return; } // SHADD16
+    case 143: { parallel(i); return; } // SHASX
+    case 144: { parallel(i); return; } // SHSAX
+    case 145: { parallel(i); return; } // SHSUB16
+    case 146: { parallel(i); return; } // SHADD8
+    case 147: { parallel(i); return; } // SHSUB8
+    case 148: { parallel(i); return; } // UADD16
+    case 149: { parallel(i); return; } // UASX
+    case 150: { parallel(i); return; } // USAX
+    case 151: { parallel(i); return; } // USUB16
+    case 152: { parallel(i); return; } // UADD8
+    case 153: { parallel(i); return; } // USUB8
+    case 154: { parallel(i); return; } // UQADD16
+    case 155: { parallel(i); return; } // UQASX
+    case 156: { parallel(i); return; } // UQSAX
+    case 157: { parallel(i); return; } // UQSUB16
+    case 158: { parallel(i); return; } // UQADD8
+    case 159: { parallel(i); return; } // UQSUB8
+    case 160: { parallel(i); return; } // UHADD16
+    case 161: { parallel(i); return; } // UHASX
+    case 162: { parallel(i); return; } // UHSAX
+    case 163: { parallel(i); return; } // UHSUB16
+    case 164: { parallel(i); return; } // UHADD8
+    case 165: { parallel(i); return; } // UHSUB8
+    case 166: { pkh(i); return; } // PKHBT
+    case 167: { pkh(i); return; } // PKHTB
+    case 168: { extend(i); return; } // SXTB16
+    case 169: { extend(i); return; } // SXTAB16
+    case 170: { sel(i); return; } // SEL
+    case 171: { ssat16(i); return; } // SSAT16
+    case 172: { extend(i); return; } // SXTB
+    case 173: { extend(i); return; } // SXTAB
+    case 174: { rev(i); return; } // REV
+    case 175: { extend(i); return; } // SXTH
+    case 176: { extend(i); return; } // SXTAH
+    case 177: { rev16(i); return; } // REV16
+    case 178: { ssat(i); return; } // SSAT
+    case 179: { extend(i); return; } // UXTB16
+    case 180: { extend(i); return; } // UXTAB16
+    case 181: { usat16(i); return; } // USAT16
+    case 182: { extend(i); return; } // UXTB
+    case 183: { extend(i); return; } // UXTAB
+    case 184: { rbit(i); return; } // RBIT
+    case 185: { extend(i); return; } // UXTH
+    case 186: { extend(i); return; } // UXTAH
+    case 187: { revsh(i); return; } // REVSH
+    case 188: { usat(i); return; } // USAT
+    case 189: { smlad(i, false); return; } // SMUAD
+    case 190: { smlad(i, false); return; } // SMLAD
+    case 191: { smlad(i, true); return; } // SMUSD
+    case 192: { smlad(i, true); return; } // SMLSD
+    case 193: { smlald(i, false); return; } // SMLALD
+    case 194: { smlald(i, true); return; } // SMLSLD
+    case 195: { smmla(i); return; } // SMMUL
+    case 196: { smmla(i); return; } // SMMLA
+    case 197: { smmls(i); return; } // SMMLS
+    case 198: { usad8(i); return; } // USAD8
+    case 199: { usad8(i); return; } // USADA8
+    case 200: { sbfx(i); return; } // SBFX
+    case 201: { bfc(i); return; } // BFC
+    case 202: { bfi(i); return; } // BFI
+    case 203: { ubfx(i); return; } // UBFX
+    case 204: { undef(i); return; } // UDF
+    case 205: { ldstReg(i, false, false, false); return; } // STR_r
+    case 206: { ldstReg(i, true, false, false); return; } // LDR_r
+    case 207: { ldstReg(i, false, true, false); return; } // STRB_r
+    case 208: { ldstReg(i, true, true, false); return; } // LDRB_r
+    case 209: { stm(i); return; } // STM
+    case 210: { ldm(i); return; } // LDM
+    case 211: { stm(i); return; } // STM_usr
+    case 212: { ldm(i); return; } // LDM_usr
+    case 213: { b(i); return; } // B
+    case 214: { bl(i); return; } // BL
+    case 215: { svc(i); return; } // SVC
+    case 216: { mcr(i); return; } // MCR
+    case 217: { mrc(i); return; } // MRC
+    case 218: { coproc(i); return; } // MCRR
+    case 219: { coproc(i); return; } // MRRC
+    case 220: { coproc(i); return; } // STC
+    case 221: { coproc(i); return; } // LDC
+    case 222: { coproc(i); return; } // CDP
+    case 223: { undef(i); return; } // UNDEFINED
   }
 }

@@ -134,10 +134,11 @@ export function clearExclusive(): void { store<u32>(STATE + EXCL_OPEN, 0); }
 export function ldrex(i: u32, size: u32): void {
   const n = (i >>> 16) & 15, t = (i >>> 12) & 15;
   const addr = getR(n);
+  // LDREXD with an odd Rt or Rt = r14 is UNPREDICTABLE: UNDEFINED (as QEMU), before any access.
+  if (size == 8 && ((t & 1) != 0 || t == 14)) { undefInstr(); return; }
   const amask = size == 8 ? 7 : size - 1;
   if (!checkAligned(addr, amask, false)) return;
   if (size == 8) {
-    if ((t & 1) != 0 || t == 14) { undefInstr(); return; }
     const lo = read32(addr);
     if (fault) return;
     const hi = read32(addr + 4);
@@ -156,9 +157,9 @@ export function ldrex(i: u32, size: u32): void {
 export function strex(i: u32, size: u32): void {
   const n = (i >>> 16) & 15, d = (i >>> 12) & 15, t = i & 15;
   const addr = getR(n);
+  if (size == 8 && ((t & 1) != 0 || t == 14)) { undefInstr(); return; }
   const amask = size == 8 ? 7 : size - 1;
   if (!checkAligned(addr, amask, true)) return;
-  if (size == 8 && ((t & 1) != 0 || t == 14)) { undefInstr(); return; }
   const pass = load<u32>(STATE + EXCL_OPEN) != 0 && load<u32>(STATE + EXCL_ADDR) == addr;
   if (pass) {
     if (size == 8) {

@@ -69,7 +69,7 @@ function memWord(x: Ctx, regOff: boolean): string {
   const w = x.w, n = R(x, "n"), p = bit(w, 24), u = bit(w, 23), wb = bit(w, 21);
   let off: string;
   if (regOff) off = `${u ? "" : "-"}${R(x, "m")}${immShift(bits(w, 6, 5), bits(w, 11, 7))}`;
-  else off = (w & 0xfff) === 0 && u && p ? "" : signedImm(u, w & 0xfff);
+  else off = (w & 0xfff) === 0 && u && p && !wb ? "" : signedImm(u, w & 0xfff);
   if (p === 0) return `[${n}], ${off}`;
   return `[${n}${off ? ", " + off : ""}]${wb ? "!" : ""}`;
 }
@@ -77,7 +77,7 @@ function memWord(x: Ctx, regOff: boolean): string {
 function memExtra(x: Ctx): string {
   const w = x.w, n = R(x, "n"), p = bit(w, 24), u = bit(w, 23), wb = bit(w, 21);
   let off: string;
-  if (bit(w, 22)) { const v = (bits(w, 11, 8) << 4) | (w & 15); off = v === 0 && u && p ? "" : signedImm(u, v); }
+  if (bit(w, 22)) { const v = (bits(w, 11, 8) << 4) | (w & 15); off = v === 0 && u && p && !wb ? "" : signedImm(u, v); }
   else off = `${u ? "" : "-"}${REG[w & 15]}`;
   if (p === 0) return `[${n}], ${off}`;
   return `[${n}${off ? ", " + off : ""}]${wb ? "!" : ""}`;
@@ -206,7 +206,7 @@ const FORMATS: Record<string, (x: Ctx) => string> = {
     const w = x.w, p = bit(w, 24), u = bit(w, 23), wb = bit(w, 21), v = (w & 0xff) * 4;
     const n = R(x, "n");
     let addr: string;
-    if (p) addr = `[${n}${v === 0 && u ? "" : ", " + signedImm(u, v)}]${wb ? "!" : ""}`;
+    if (p) addr = `[${n}${v === 0 && u && !wb ? "" : ", " + signedImm(u, v)}]${wb ? "!" : ""}`;
     else if (wb) addr = `[${n}], ${signedImm(u, v)}`;
     else addr = `[${n}], {${w & 0xff}}`;
     return `${x.m}${F(x, "D") ? "l" : ""}${x.c}\tp${F(x, "p")}, c${F(x, "d")}, ${addr}`;
