@@ -126,7 +126,8 @@ const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "STM_us
  *  (a load/store row the generator does not know yet is left out rather than given random
  *  addresses). */
 const SIMPLE = A32_PATTERNS.map((p) => p.name)
-  .filter((n) => !EXCLUDED.has(n) && !LDST.includes(n) && !EXTRA.includes(n) && !OTHER.includes(n) && !/^(LD|ST)/.test(n));
+  .filter((n) => !EXCLUDED.has(n) && !LDST.includes(n) && !EXTRA.includes(n) && !OTHER.includes(n) && !/^(LD|ST)/.test(n)
+    && !/^(MCRR|MRRC|LDC|STC|CDP|MCR|MRC)2?$/.test(n)); // the unconditional coprocessor rows too
 /** Pattern names the generator produces (a test picks among them uniformly). */
 export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS];
 const IS_SIMPLE = new Set(SIMPLE), IS_LDST = new Set(LDST), IS_EXTRA = new Set(EXTRA), IS_DP = new Set(DP_OPS);
