@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run difftest -- --count N --seed S [--batch B] [--jobs J] [--no-shrink] [--shrink-max K]
-//                     [--only NAME,NAME] [--show K] [--print INDEX]
+//                     [--only NAME,NAME] [--skip NAME,NAME] [--show K] [--print INDEX]
 // Random A32 sequences in vm7 and in qemu-arm -cpu cortex-a8; prints the mismatches grouped by
 // the instruction patterns left after shrinking, with one reproducer per group. Needs `npm run
 // build` first (it imports the compiled host from dist/). Exit status 1 when anything differs.
@@ -17,8 +17,11 @@ const batch = Number(opt("--batch", "5000"));
 const show = Number(opt("--show", "1000"));
 const only = opt("--only", null);
 const shrinkMax = Number(opt("--shrink-max", "Infinity"));
-const pool = only ? only.split(",") : undefined;
-if (pool) for (const n of pool) if (!POOL.includes(n)) { console.error(`--only: ${n} is not in the generator's pool (${POOL.join(" ")})`); process.exit(2); }
+const skip = (opt("--skip", "") || "").split(",").filter(Boolean);
+for (const n of [...(only ? only.split(",") : []), ...skip]) {
+  if (!POOL.includes(n)) { console.error(`${n} is not in the generator's pool (${POOL.join(" ")})`); process.exit(2); }
+}
+const pool = only || skip.length ? (only ? only.split(",") : POOL).filter((n) => !skip.includes(n)) : undefined;
 
 if (args.includes("--print")) { // print a test without running it
   const idx = Number(opt("--print", "0"));
@@ -39,6 +42,9 @@ process.stderr.write("\n");
 console.log(`${res.count} sequences (seed ${seed}) in ${res.runSeconds.toFixed(1)} s ` +
   `(${Math.round(res.count / res.runSeconds)}/s), ${res.fails} differ; ${res.seconds.toFixed(1)} s with shrinking`);
 if (res.unshrunk) console.log(`  (${res.unshrunk} further failures not shrunk: --shrink-max)`);
-for (const g of res.groups) console.log(`  ${String(g.count).padStart(6)}  ${g.key}`);
+// Differences already understood, named next to their groups.
+const KNOWN = [[/^SETEND \+/, "vm7 does not model big-endian data accesses (CPSR.E; assembly/isa/system.ts)"]];
+const note = (key) => KNOWN.find(([re]) => re.test(key))?.[1];
+for (const g of res.groups) console.log(`  ${String(g.count).padStart(6)}  ${g.key}${note(g.key) ? `   [known: ${note(g.key)}]` : ""}`);
 for (const g of res.groups.slice(0, show)) console.log(`\n== ${g.key} (${g.count})\n${reproducer(g.example)}`);
 process.exit(res.fails ? 1 : 0);
