@@ -42,6 +42,15 @@ const num = (what: string, min: number, max: number) => (s: string): number => {
   return v;
 };
 
+function wrap(text: string, width: number, indent: string): string {
+  const out: string[] = [];
+  let line = "";
+  for (const w of text.split(" ")) {
+    if (line && line.length + 1 + w.length > width) { out.push(line); line = indent + w; } else line = line ? `${line} ${w}` : w;
+  }
+  return [...out, line].join("\n");
+}
+
 const UNITS_HELP = `
 What the table shows (one row per benchmark and mode):
   value, unit    what the guest measured, on its own 32 kHz counter (0x48320010). With --clock virtual
@@ -53,8 +62,10 @@ What the table shows (one row per benchmark and mode):
                  calibration runs included).
   host s         host wall-clock seconds those instructions took here: what emulation cost.
   guest MIPS     guest insns / host s.
+  (boot), (after last), (total)  the kernel's boot up to BENCH-BEGIN, what runs after the last result
+                 (remaining setup, BENCH-END, exit), and the whole run.
 
-Benchmarks: ${BENCHMARK_NAMES.join(", ")}.
+Benchmarks: ${wrap(BENCHMARK_NAMES.join(", ") + ".", 100, "  ")}
 Modes: ${MODE_NAMES.map((m) => `${m} (${MODES[m].description})`).join("; ")}; the VMM's full and para modes come later.
 
 Emulator speed: --mips runs the A32 workloads in bench/workloads (e.g. a32mix) to their exit and reports
@@ -114,6 +125,8 @@ function showStatus(s: string): void {
 }
 function clearStatus(): void { if (statusShown) { process.stderr.write("\r\x1b[K"); statusShown = false; } }
 function progress(line: string): void { clearStatus(); process.stderr.write(`${line}\n`); }
+/** A message worth a line only when someone watches (stderr is a terminal). */
+function note(line: string): void { if (tty()) progress(line); }
 
 // --- formatting --------------------------------------------------------------------------------------
 const grouped = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -159,7 +172,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   try {
     for (const mode of modes) {
       let lastDraw = 0;
-      progress(`vm7 bench: ${mode} mode: booting ${shortPath(kernel)} (${quick ? "quick" : "full"} suites, ${total} benchmark${total > 1 ? "s" : ""})`);
+      note(`vm7 bench: ${mode} mode: booting ${shortPath(kernel)} (${quick ? "quick" : "full"} suites, ${total} benchmark${total > 1 ? "s" : ""})`);
       runs.push(await runSuite({
         kernel, mode, quick, names, machine, sliceInsns: o.slice, maxInsns: o.maxInsns,
         shouldStop: () => stop,
@@ -168,7 +181,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
         onTick: (insns, s, running) => {
           if (!tty() || s - lastDraw < 0.2) return;
           lastDraw = s;
-          showStatus(`  ${mode}: ${running ? `running ${running}` : "booting"}  ${(insns / 1e6).toFixed(1)}M insns  ${s.toFixed(1)} s`);
+          showStatus(`  ${mode}: ${BENCHMARK_NAMES.includes(running) ? `running ${running}` : running}  ${(insns / 1e6).toFixed(1)}M insns  ${s.toFixed(1)} s`);
         },
       }));
     }
@@ -184,6 +197,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   for (const r of results) rows.push([r.benchmark, r.mode, r.text, r.unit, grouped(r.guest_instructions), secs(r.host_seconds), mips(r.guest_mips)]);
   for (const run of runs) {
     rows.push([`(boot)`, run.mode, "", "", grouped(run.bootInstructions), secs(run.bootSeconds), mips(run.bootInstructions / run.bootSeconds / 1e6)]);
+    rows.push([`(after last)`, run.mode, "", "", grouped(run.tailInstructions), secs(run.tailSeconds), mips(run.tailInstructions / run.tailSeconds / 1e6)]);
     rows.push([`(total)`, run.mode, "", "", grouped(run.totalInstructions), secs(run.totalSeconds), mips(run.totalInstructions / run.totalSeconds / 1e6)]);
   }
   const clockNote = o.clock === "virtual" ? `virtual clock, ${o.cpuHz.toExponential().replace("e+", "e")} instructions per guest second` : "wall clock (host time)";
@@ -195,7 +209,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   if (!quick && !names.length && o.mipsSection) {
     const w = listWorkloads();
     if (w.length) {
-      progress(`vm7 bench: emulator speed: ${w.join(", ")} (1 warm-up + best of ${o.repeat})`);
+      note(`vm7 bench: emulator speed: ${w.join(", ")} (1 warm-up + best of ${o.repeat})`);
       speed = w.map((n) => bestOf(n, o.repeat));
       process.stdout.write("\nEmulator speed (bench/workloads, A32, run to exit; best of " + o.repeat + ")\n\n");
       process.stdout.write(mipsTable(speed));
@@ -220,13 +234,14 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
       })),
       runs: runs.map((r) => ({
         mode: r.mode, begin: r.begin, boot_instructions: r.bootInstructions, boot_seconds: round(r.bootSeconds, 6),
+        after_last_instructions: r.tailInstructions, after_last_seconds: round(r.tailSeconds, 6),
         total_instructions: r.totalInstructions, total_seconds: round(r.totalSeconds, 6),
       })),
       ...(speed.length ? { emulator_speed: speed.map((s) => ({ workload: s.name, guest_instructions: s.insns, host_seconds: round(s.seconds, 6), guest_mips: round(s.mips, 3), output: s.output.split("\n").pop() })) } : {}),
     };
     try { writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + "\n"); }
     catch (e) { throw new BenchInputError(`--json ${o.json}: cannot write: ${(e as Error).message}`); }
-    progress(`vm7 bench: wrote ${o.json}`);
+    note(`vm7 bench: wrote ${o.json}`);
   }
   return 0;
 }
@@ -250,7 +265,7 @@ function mipsOnly(names: string[], o: BenchOpts): number {
   for (const n of chosen) {
     const r = bestOf(n, o.repeat);
     rs.push(r);
-    progress(`vm7 bench: ${n}: ${mips(r.mips)} MIPS`);
+    note(`vm7 bench: ${n}: ${mips(r.mips)} MIPS`);
   }
   process.stdout.write(mipsTable(rs));
   return 0;

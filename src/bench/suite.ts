@@ -45,7 +45,7 @@ export interface ModeSpec {
 export const MODES: Record<string, ModeSpec> = {
   native: {
     name: "native",
-    description: "the guest kernel owns the emulated board (no VMM)",
+    description: "the guest kernel owns the emulated board, no VMM",
     createMachine: (s, onConsole) => Machine.createSync({ ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel" }),
   },
 };
@@ -105,7 +105,7 @@ export interface SuiteOptions {
   /** Called when each benchmark's line arrives. */
   onResult?: (r: SuiteResult, index: number) => void;
   /** Called after every slice: instructions so far, host seconds so far, and the benchmark now running. */
-  onTick?: (insns: number, seconds: number, running: string | undefined) => void;
+  onTick?: (insns: number, seconds: number, running: string) => void;
   /** Checked after every slice; true stops the run (reported as interrupted). */
   shouldStop?: () => boolean;
 }
@@ -117,6 +117,9 @@ export interface SuiteRun {
   begin: Record<string, string>;
   bootInstructions: number;
   bootSeconds: number;
+  /** From the last result to the kernel's exit (what the suites do after it, BENCH-END, shutdown). */
+  tailInstructions: number;
+  tailSeconds: number;
   totalInstructions: number;
   totalSeconds: number;
 }
@@ -208,7 +211,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
     // One Machine.run call per slice: the console is drained after each, so a BENCH line is timestamped
     // within one slice of when the guest printed it.
     r = m.run({ maxInsns: Math.min(slice, left), sliceInsns: slice });
-    const running = begin && !ended ? wanted.find((n) => !results.some((x) => x.benchmark === n)) : undefined;
+    const running = !begin ? "booting" : ended ? "finishing" : wanted.find((n) => !results.some((x) => x.benchmark === n)) ?? "finishing";
     o.onTick?.(m.icount, (performance.now() - t0) / 1000, running);
     if (o.shouldStop?.()) fail("interrupted", `interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`, 130);
     if (r.reason === "budget") { await yieldToHost(); continue; }
@@ -224,5 +227,9 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
   if (!ended) fail("it exited without printing BENCH-END", how);
   const missing = wanted.filter((n) => !results.some((x) => x.benchmark === n));
   if (missing.length) fail(`no result for ${missing.join(", ")}`, how);
-  return { mode: spec.name, results, begin: begin!, bootInstructions, bootSeconds, totalInstructions: m.icount, totalSeconds };
+  return {
+    mode: spec.name, results, begin: begin!, bootInstructions, bootSeconds,
+    tailInstructions: m.icount - iPrev, tailSeconds: (t0 + totalSeconds * 1000 - tPrev) / 1000,
+    totalInstructions: m.icount, totalSeconds,
+  };
 }
