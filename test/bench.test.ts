@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseBenchLine, BENCHMARK_NAMES } from "../src/bench/suite.js";
 
 const root = join(import.meta.dirname, "..");
 const UNITS: Record<string, string> = {
@@ -22,6 +23,18 @@ function vm7(args: string[]) {
 const noTrace = (err: string) => { expect(err).not.toMatch(/\n\s+at |Error:|wasm/); };
 
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "vm7-bench-")); });
+
+describe("BENCH line parser", () => {
+  it("reads name, value, unit, iterations, ticks and the extra fields", () => {
+    expect(parseBenchLine("BENCH lat_ctx_2p_0k 1.072 us iterations=1024 ticks=36 procs=2 ws_kb=0 overhead_us=0.819")).toEqual({
+      name: "lat_ctx_2p_0k", value: 1.072, text: "1.072", unit: "us", iterations: 1024, ticks: 36,
+      extra: { procs: "2", ws_kb: "0", overhead_us: "0.819" },
+    });
+    expect(parseBenchLine("BENCH-BEGIN mode=quick clock=32768Hz min_ticks=33")).toBeNull();
+    expect(parseBenchLine("PASS fork")).toBeNull();
+  });
+  it("knows the 15 benchmarks of the issue", () => { expect([...BENCHMARK_NAMES].sort()).toEqual([...NAMES].sort()); });
+});
 
 describe("vm7 bench (tiny kernel suites)", () => {
   it("--quick --json: every benchmark in native mode, a table on stdout, a progress line per benchmark", () => {
@@ -103,6 +116,7 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(r.err).toContain("stopped before finishing the suites");
     expect(r.err).toMatch(/last console lines:\n(.*\n)*  \| BENCH-BEGIN mode=quick/);
     expect(r.err).toMatch(/still running at pc 0x[0-9a-f]{8} after 8000000 instructions/);
+    expect(r.out).toMatch(/partial results[^]*^dhrystone\s+native/m);
   });
 
   it("--mips measures guest MIPS of the A32 workloads (emulator speed)", () => {

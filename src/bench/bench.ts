@@ -169,6 +169,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   const onSigint = () => { stop = true; };
   process.on("SIGINT", onSigint);
   const runs: SuiteRun[] = [];
+  const done: SuiteResult[] = [];
   try {
     for (const mode of modes) {
       let lastDraw = 0;
@@ -176,8 +177,11 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
       runs.push(await runSuite({
         kernel, mode, quick, names, machine, sliceInsns: o.slice, maxInsns: o.maxInsns,
         shouldStop: () => stop,
-        onResult: (r, i) => progress(`vm7 bench: [${String(i + 1).padStart(String(total).length)}/${total}] ${mode} ${r.benchmark} ${r.text} ${r.unit}` +
-          `  (${grouped(r.guest_instructions)} insns, ${secs(r.host_seconds)} s, ${mips(r.guest_mips)} MIPS)`),
+        onResult: (r, i) => {
+          done.push(r);
+          progress(`vm7 bench: [${String(i + 1).padStart(String(total).length)}/${total}] ${mode} ${r.benchmark} ${r.text} ${r.unit}` +
+            `  (${grouped(r.guest_instructions)} insns, ${secs(r.host_seconds)} s, ${mips(r.guest_mips)} MIPS)`);
+        },
         onTick: (insns, s, running) => {
           if (!tty() || s - lastDraw < 0.2) return;
           lastDraw = s;
@@ -185,6 +189,15 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
         },
       }));
     }
+  } catch (e) {
+    // Show what did finish before saying why the rest did not.
+    if (e instanceof BenchRunError && done.length) {
+      clearStatus();
+      const rows = [["benchmark", "mode", "value", "unit", "guest insns", "host s", "guest MIPS"]];
+      for (const r of done) rows.push([r.benchmark, r.mode, r.text, r.unit, grouped(r.guest_instructions), secs(r.host_seconds), mips(r.guest_mips)]);
+      process.stdout.write(`vm7 bench: partial results (the run did not finish)\n\n${table(rows, [false, false, true, false, true, true, true])}`);
+    }
+    throw e;
   } finally {
     process.off("SIGINT", onSigint);
     clearStatus();
