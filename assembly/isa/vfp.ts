@@ -11,7 +11,7 @@ import { takeUndef } from "../cpu/exceptions";
 import { read32, write32, checkAligned } from "../mmu/mmu";
 import {
   fpBegin, fpEnd, fpRMode, fpAdd, fpMul, fpDiv, fpSqrt, fpCompare, fpConvert, fpToFixed, fixedToFp,
-  vfpExpandImm, RZ,
+  vfpExpandImm, RZ, RN,
 } from "./vfp-float";
 
 // B6.1.x identification registers (board.md): VFPv3 with common subarchitecture v2 (FPSID
@@ -103,7 +103,7 @@ export function vfpDataProc(i: u32): void {
       }
       case 1: { // A8.8.320 VNMLA / VNMLS: -Vd - (Vn * Vm) or -Vd + (Vn * Vm)
         const p = fpMul(getF(n, dbl), vm, dbl);
-        r = fpAdd(negate(getF(d, dbl), dbl), op == 0 ? negate(p, dbl) : p, dbl, false);
+        r = fpAdd(negate(getF(d, dbl), dbl), op != 0 ? negate(p, dbl) : p, dbl, false);
         break;
       }
       case 2: { // A8.8.316 VMUL, A8.8.320 VNMUL
@@ -192,7 +192,7 @@ function vfpOther(i: u32, dbl: bool, d: u32, m: u32, opc2: u32): void {
       if (toFixed) {
         const v = fpToFixed(x, dbl, frac, size, unsigned, RZ);
         setF(d, dbl ? v : v & 0xffffffff, dbl);
-      } else setF(d, fixedToFp(x, dbl, frac, size, unsigned, fpRMode), dbl);
+      } else setF(d, fixedToFp(x, dbl, frac, size, unsigned, RN), dbl); // round_nearest = TRUE (A8.8.307)
       fpEnd();
       return;
     }
