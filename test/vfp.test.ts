@@ -180,3 +180,23 @@ describe("short vectors follow the ARM ARM where QEMU differs", () => {
     expect([m.vfpD(8), m.vfpD(9), m.vfpD(5), m.vfpD(10)]).toEqual([5n, 6n, 6n, 11n]);
   });
 });
+
+// A hard-float newlib program (fixtures/vfp, built by fixtures/vfp/build.sh): libm, printf of
+// doubles, conversions, NaN/Inf/denormals, rounding modes, FZ/DN. newlib's crt0 does not enable the
+// VFP, so the host does it as an OS would (CPACR cp10/cp11 full access, FPEXC.EN = 1).
+describe("hard-float newlib program matches qemu-arm", () => {
+  const dir = new URL("../fixtures/vfp/", import.meta.url);
+  for (const name of ["vfp"]) {
+    it(`${name}: same stdout and exit status as the golden`, () => {
+      let out = "";
+      const mm = Machine.createSync({ cmdline: `${name} alpha beta`, onConsole: (b) => { out += Buffer.from(b).toString("latin1"); } });
+      mm.loadElf(new Uint8Array(readFileSync(new URL(`${name}.elf`, dir))), name);
+      mm.setCp15({ CPACR: 0x00f00000 });
+      mm.fpexc = FPEXC_EN;
+      let r;
+      for (;;) { r = mm.run({ maxInsns: 1 << 24 }); if (r.reason !== "budget") break; }
+      expect(out).toBe(readFileSync(new URL(`${name}.out`, dir), "latin1"));
+      expect(r.exitCode).toBe(Number(readFileSync(new URL(`${name}.status`, dir), "utf8").trim()));
+    });
+  }
+});
