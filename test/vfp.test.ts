@@ -16,7 +16,8 @@ interface Case {
 }
 interface Fixture { data: string; dataInit: string; cases: Case[]; probes: { name: string; words: string[]; outcome: string }[] }
 
-const fx: Fixture = JSON.parse(readFileSync(new URL("./fixtures/vfp-cases.json", import.meta.url), "utf8"));
+// VFP_CASES=path replays another recording (e.g. a larger sweep: SEED=.. SCALE=.. OUT=.. node tools/gen-vfp-cases.mjs).
+const fx: Fixture = JSON.parse(readFileSync(process.env.VFP_CASES ?? new URL("./fixtures/vfp-cases.json", import.meta.url), "utf8"));
 const DATA = Number(fx.data);
 const USR = 0x10, SVC = 0x13, UND = 0x1b;
 const hex = (v: number) => "0x" + (v >>> 0).toString(16).padStart(8, "0");

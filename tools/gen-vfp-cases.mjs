@@ -21,7 +21,9 @@ const DATA = 0x80f00000;
 const DATA_LEN = 64;
 const pattern = Array.from({ length: DATA_LEN }, (_, j) => (j * 53 + 7) & 0xff);
 
-let seed = 0x2468ace1;
+// SEED and SCALE (environment) vary the random cases for a larger local sweep; OUT redirects the file.
+let seed = Number(process.env.SEED ?? 0x2468ace1) >>> 0 || 1;
+const SCALE = Number(process.env.SCALE ?? 1);
 const rnd = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; return seed >>> 0; };
 const pick = (a) => a[rnd() % a.length];
 const hexw = (v) => "0x" + (v >>> 0).toString(16).padStart(8, "0");
@@ -91,7 +93,7 @@ const UN = ["vsqrt", "vabs", "vneg", "vmov"];
 for (const dbl of [false, true]) {
   const t = dbl ? "f64" : "f32";
   for (const op of BIN) {
-    for (let k = 0; k < 45; k++) {
+    for (let k = 0; k < 45 * SCALE; k++) {
       const d = {};
       if (dbl) {
         const [a, b, c] = distinct(3, dreg);
@@ -111,7 +113,7 @@ for (const dbl of [false, true]) {
     }
   }
   for (const op of UN) {
-    for (let k = 0; k < 40; k++) {
+    for (let k = 0; k < 40 * SCALE; k++) {
       const d = {};
       if (dbl) { const [a, b] = distinct(2, dreg); d[a] = f64(); d[b] = f64(); add(`${op}.${t} d${a}, d${b}`, { d, group: `${op}.${t}` }); }
       else { const [a, b] = distinct(2, sreg); setS(d, a, f32()); setS(d, b, f32()); add(`${op}.${t} s${a}, s${b}`, { d, group: `${op}.${t}` }); }
@@ -119,7 +121,7 @@ for (const dbl of [false, true]) {
   }
   // compares, then VMRS APSR_nzcv
   for (const op of ["vcmp", "vcmpe"]) {
-    for (let k = 0; k < 40; k++) {
+    for (let k = 0; k < 40 * SCALE; k++) {
       const d = {};
       const zero = k % 5 === 0;
       let ins;
@@ -135,14 +137,14 @@ for (const dbl of [false, true]) {
   }
   // conversions to and from integers
   for (const [cv, rz] of [["vcvt", true], ["vcvtr", false]]) for (const u of ["s32", "u32"]) {
-    for (let k = 0; k < 40; k++) {
+    for (let k = 0; k < 40 * SCALE; k++) {
       const d = {};
       const s = sreg();
       if (dbl) { const a = dreg(); d[a] = f64(); add(`${cv}.${u}.f64 s${s}, d${a}`, { d, group: `${cv}.${u}.f64` }); }
       else { const a = sreg(); setS(d, a, f32()); add(`${cv}.${u}.f32 s${s}, s${a}`, { d, group: `${cv}.${u}.f32` }); }
     }
   }
-  for (const u of ["s32", "u32"]) for (let k = 0; k < 30; k++) {
+  for (const u of ["s32", "u32"]) for (let k = 0; k < 30 * SCALE; k++) {
     const d = {};
     const a = sreg();
     setS(d, a, int32());
@@ -151,7 +153,7 @@ for (const dbl of [false, true]) {
   // fixed point (in place)
   for (const ty of ["s16", "u16", "s32", "u32"]) {
     const size = Number(ty.slice(1));
-    for (let k = 0; k < 24; k++) {
+    for (let k = 0; k < 24 * SCALE; k++) {
       const d = {};
       const fb = pick([1, 2, 8, 15, 16, size, 3, 31].filter((x) => x <= size && x >= 1));
       const r = dbl ? dreg() : sreg();
@@ -166,7 +168,7 @@ for (const dbl of [false, true]) {
   }
 }
 // double <-> single
-for (let k = 0; k < 50; k++) {
+for (let k = 0; k < 50 * SCALE; k++) {
   const d = {};
   const a = dreg(), s = sreg();
   d[a] = f64();
@@ -359,6 +361,6 @@ const doc = {
   note: "d = D registers before (absent = 0), fpscr/apsr/regs (r0-r12)/sp before, User mode; out.d = D registers that changed; out.fpscr, out.apsr (NZCVQ), out.regs (r0-r12) after; out.mem = the data buffer after when it differs from dataInit",
   cases: fixture, probes,
 };
-const path = join(root, "test/fixtures/vfp-cases.json");
+const path = process.env.OUT ?? join(root, "test/fixtures/vfp-cases.json");
 writeFileSync(path, JSON.stringify(doc, null, 0).replace(/\{"asm"/g, '\n{"asm"').replace(/\{"name"/g, '\n{"name"') + "\n");
 console.log(`gen-vfp-cases: ${fixture.length} cases, ${probes.length} probes -> ${path}`);
