@@ -7,11 +7,11 @@ import {
 } from "./cpu/state";
 import { coreInit, coreReset, run as coreRun, requestHostStop } from "./cpu/run";
 // Exported only so that binaryen keeps these cold paths out of the run loop (see cpu/run.ts).
-export { fetchRefill as _fetchRefill, decodeMiss as _decodeMiss, thumbUndefined as _thumbUndefined } from "./cpu/run";
+export { fetchRefill as _fetchRefill, decodeMiss as _decodeMiss, thumbDecodeMiss as _thumbDecodeMiss } from "./cpu/run";
 import { busRead, busWrite, busError, clearBusError } from "./bus/bus";
 import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick } from "./bus/clock";
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
-import { uartRxPush, uartRxSpace } from "./dev/uart";
+import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
 import { dcacheFlushAll } from "./cpu/dcache";
 import { tlbFlushAll } from "./mmu/tlb";
 import { setSemihosting } from "./isa/system";
@@ -127,3 +127,5 @@ export function codeChanged(): void { dcacheFlushAll(); }
 
 export function uartRx(b: u32): bool { return uartRxPush(b); }
 export function uartRxFree(): u32 { return uartRxSpace(); }
+/** Console input would raise an interrupt (UART3 RX interrupt enabled and unmasked). */
+export function consoleInputWakes(): bool { return uartRxWakes(); }

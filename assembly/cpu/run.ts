@@ -10,12 +10,15 @@ import {
   curPC, sliceEnd, setCurPC, setNextPC, takeBranch, branched, setFault, setSliceEnd, setR, getRest, setCPSR,
   syncFromState, setOnModeChange, privileged, getN, getZ, getC, getV, PSR_T, PSR_I, PSR_F,
 } from "./state";
-import { takeIRQ, takeFIQ, takePrefetchAbort, takeUndef, resetExceptionTracking } from "./exceptions";
+import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./exceptions";
 import { requestStop, stopPending, clearStop } from "./stop";
 import { wfiPending, clearWfi } from "./wfi";
 import { cp15Reset } from "./cp15";
 import { slotFor, dcacheInit } from "./dcache";
 import { decodeA32, execA32 } from "../decode/a32.gen";
+import { decodeT16, execT16 } from "../decode/t16.gen";
+import { decodeT32, execT32 } from "../decode/t32.gen";
+import { itAdvance, IT_MASK } from "./psr";
 import { translateFetch, xlFsr } from "../mmu/mmu";
 import { tlbSelect, tlbFlushAll } from "../mmu/tlb";
 import { busReset, setRamSize, devicesUpdate, ramHost } from "../bus/bus";
@@ -119,10 +122,81 @@ export function decodeMiss(e: u32, pc: u32): u32 {
   return w;
 }
 
-// Thumb execution arrives with the Thumb-2 work: until then it is UNDEFINED.
-export function thumbUndefined(pc: u32): void {
-  setCurPC(pc); setNextPC(pc + 2);
-  takeUndef();
+// Decode the Thumb instruction at pc into entry e (A6.1: a first halfword of 0b11101, 0b11110 or
+// 0b11111 starts a 32-bit instruction). Returns the entry's first word (bit 31 Thumb, bit 30 T32,
+// 19:16 the condition of B<c>, else AL) and leaves the instruction in thumbRaw. A 32-bit
+// instruction whose second halfword lies on the next page is not cached: the next page's mapping
+// may change without this page's entries being dropped. Returns 0 after a prefetch abort on it.
+export let thumbRaw: u32 = 0;
+export function thumbDecodeMiss(e: u32, pc: u32): u32 {
+  const hw1 = <u32>load<u16>(fetchHost + (pc & 0xffe));
+  if (hw1 < 0xe800) {
+    let cond: u32 = 14;
+    if ((hw1 & 0xf000) == 0xd000 && ((hw1 >>> 8) & 0xe) != 0xe) cond = (hw1 >>> 8) & 15;
+    const w = 0x8000_0000 | (cond << 16) | decodeT16(hw1);
+    store<u32>(e, w);
+    store<u32>(e, hw1, 4);
+    thumbRaw = hw1;
+    return w;
+  }
+  let hw2: u32;
+  const cross = (pc & 0xffe) == 0xffe;
+  if (cross) {
+    const pa = translateFetch(pc + 2);
+    if (xlFsr != 0) {
+      store<u32>(STATE + IFSR, xlFsr);
+      store<u32>(STATE + IFAR, pc + 2);
+      setCurPC(pc);
+      takePrefetchAbort();
+      return 0;
+    }
+    hw2 = <u32>load<u16>(ramHost(pa));
+  } else hw2 = <u32>load<u16>(fetchHost + (pc & 0xffe) + 2);
+  const raw = (hw1 << 16) | hw2;
+  let cond: u32 = 14;
+  if ((raw & 0xf800_d000) == 0xf000_8000 && ((raw >>> 23) & 7) != 7) cond = (raw >>> 22) & 15;
+  const w = 0xc000_0000 | (cond << 16) | decodeT32(raw);
+  if (!cross) { store<u32>(e, w); store<u32>(e, raw, 4); }
+  thumbRaw = raw;
+  return w;
+}
+
+// Thumb inner loop: like execLoop, with halfword-granular entries, R15 = address + 4, and the
+// condition of each instruction inside an IT block taken from ITSTATE (A2.5.2), which advances
+// after every instruction of the block unless the instruction itself replaced it (exception entry
+// or return). 16-bit B<c> and T32 B<c> keep their own condition in the entry.
+function execLoopThumb(): void {
+  let pc = curPC;
+  let pageVA: u32 = 1;
+  let slot: u32 = 0;
+  let ic = load<u64>(STATE + ICOUNT);
+  while (ic < sliceEnd) {
+    if ((pc & 0xfffff000) != pageVA) {
+      slot = fetchRefill(pc);
+      if (slot == 0) { pc = takeBranch(); break; }
+      pageVA = pc & 0xfffff000;
+    }
+    const e = slot + ((pc & 0xffe) << 2);
+    let w = load<u32>(e);
+    let raw: u32;
+    if ((w & 0x8000_0000) == 0) {
+      w = thumbDecodeMiss(e, pc);
+      if (w == 0) { pc = takeBranch(); break; }
+      raw = thumbRaw;
+    } else raw = load<u32>(e, 4);
+    setCurPC(pc);
+    setR(15, pc + 4);
+    ic++;
+    store<u64>(STATE + ICOUNT, ic);
+    const it = getRest() & IT_MASK;
+    const cond = it != 0 ? (getRest() >>> 12) & 15 : (w >>> 16) & 15;
+    if (cond >= 14 || condPassed(cond)) {
+      if ((w & 0x4000_0000) != 0) execT32(w & 0xffff, raw); else execT16(w & 0xffff, raw);
+    }
+    if (it != 0 && (getRest() & IT_MASK) == it) itAdvance();
+    if (branched) pc = takeBranch(); else pc += (w & 0x4000_0000) != 0 ? 4 : 2;
+  }
+  setCurPC(pc);
 }
 
 // Inner loop: one pre-decoded instruction per iteration. The instruction set state (T) is
@@ -133,6 +207,7 @@ function execLoop(): void {
   let slot: u32 = 0;
   let ic = load<u64>(STATE + ICOUNT);
   const tflag: u32 = (getRest() & PSR_T) != 0 ? 0x8000_0000 : 0;
+  if (tflag != 0) { execLoopThumb(); return; }
   while (ic < sliceEnd) {
     if ((pc & 0xfffff000) != pageVA) {
       slot = fetchRefill(pc);
@@ -141,16 +216,7 @@ function execLoop(): void {
     }
     const e = slot + ((pc & 0xffe) << 2);
     let w = load<u32>(e);
-    if (w == 0 || (w & 0x8000_0000) != tflag) {
-      if (tflag != 0) {
-        ic++;
-        store<u64>(STATE + ICOUNT, ic);
-        thumbUndefined(pc);
-        pc = takeBranch();
-        continue;
-      }
-      w = decodeMiss(e, pc);
-    }
+    if (w == 0 || (w & 0x8000_0000) != tflag) w = decodeMiss(e, pc);
     const raw = load<u32>(e, 4);
     setCurPC(pc);
     setR(15, pc + 8);

@@ -39,6 +39,7 @@ export interface CoreExports {
   codeChanged(): void;
   uartRx(b: number): number;
   uartRxFree(): number;
+  consoleInputWakes(): number;
 }
 
 /** Constants exported by the core (layout offsets, stop reasons, CP15 register offsets). */

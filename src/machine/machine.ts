@@ -322,7 +322,9 @@ export class Machine {
         case k.STOP_BKPT:
           return done("bkpt", `breakpoint at 0x${hex(this.pc)}`);
         case k.STOP_IDLE:
-          return done("idle", `guest is idle: WFI at 0x${hex(this.pc)} with no interrupt source that can wake it`);
+          return done("idle", this.x.consoleInputWakes() !== 0
+            ? `guest is idle: WFI at 0x${hex(this.pc)} waiting for console input (UART3 receive interrupt enabled)`
+            : `guest is idle: WFI at 0x${hex(this.pc)} with no interrupt source that can wake it`);
         case k.STOP_WFI_WALL: {
           const next = this.x.nextEvent32kGet();
           const now = (performance.now() - this.wallStart) * 32.768;
