@@ -32,13 +32,17 @@ function enableVfp(): void {
   m.fpexc = FPEXC_EN;
 }
 
-function replay(c: Case) {
+// T32 encodings of the VFP instructions are 1110 followed by bits 27:0 of the A32 encoding (cond
+// AL), stored as two halfwords, first halfword first.
+const t32Of = (w: number) => { const t = ((0xe << 28) | (w & 0x0fffffff)) >>> 0; return ((t << 16) | (t >>> 16)) >>> 0; };
+
+function replay(c: Case, thumb = false) {
   m.writeRam(DATA, new Uint8Array(Buffer.from(fx.dataInit, "hex")));
   const addr = Number(c.addr);
-  c.words.forEach((w, k) => m.physWrite32(addr + 4 * k, Number(w)));
+  c.words.forEach((w, k) => m.physWrite32(addr + 4 * k, thumb ? t32Of(Number(w)) : Number(w)));
   m.cpsr = 0x1d3;
   enableVfp();
-  m.cpsr = (Number(c.apsr) & 0xf8000000) | USR;
+  m.cpsr = (Number(c.apsr) & 0xf8000000) | USR | (thumb ? 0x20 : 0);
   for (let n = 0; n < 32; n++) m.setVfpD(n, BigInt(c.d[n] ?? 0));
   m.fpscr = Number(c.fpscr);
   c.regs.forEach((v, n) => m.setReg(n, Number(v)));
@@ -51,7 +55,7 @@ function replay(c: Case) {
     if (v !== BigInt(c.d[n] ?? 0)) d[n] = hex64(v);
   }
   return {
-    d, fpscr: hex(m.fpscr), apsr: hex(m.cpsr & 0xf8000000), regs: Array.from({ length: 13 }, (_, n) => hex(m.reg(n))),
+    d, fpscr: hex(m.fpscr), apsr: hex(m.cpsr & 0xf8000000), thumb: (m.cpsr & 0x20) !== 0, regs: Array.from({ length: 13 }, (_, n) => hex(m.reg(n))),
     pc: hex(m.pc), mode: m.cpsr & 0x1f, mem: Buffer.from(m.readRam(DATA, fx.dataInit.length / 2)).toString("hex"),
   };
 }
@@ -75,11 +79,31 @@ describe("VFPv3 instructions match QEMU (cortex-a8)", () => {
         (known ? it.skip : it)(`${c.asm} [${k}] ${c.words.join(" ")}`, () => {
           const got = replay(c);
           const want = {
-            ...c.out, pc: hex(Number(c.addr) + 4 * c.words.length), mode: USR, mem: c.out.mem ?? fx.dataInit,
+            ...c.out, pc: hex(Number(c.addr) + 4 * c.words.length), mode: USR, mem: c.out.mem ?? fx.dataInit, thumb: false,
           };
           expect(got).toEqual(want);
         });
       });
+    });
+  }
+});
+
+// The same cases in Thumb state: every case whose instructions are all unconditional VFP
+// instructions (coprocessor space, cond = AL) runs again from its T32 encodings, through the T32
+// decode table, and must give the same result.
+describe("VFPv3 T32 encodings give the same results", () => {
+  const t32Cases = fx.cases.filter((c) => c.words.every((w) => (Number(w) >>> 28) === 0xe && ((Number(w) >>> 25) & 7) >= 6) &&
+    !KNOWN_SKIP.has(`${c.group}|${c.asm}`));
+  it("covers most cases", () => { expect(t32Cases.length).toBeGreaterThan(2800); });
+  for (const [group, cs] of groups) {
+    const mine = cs.filter((c) => t32Cases.includes(c));
+    if (mine.length === 0) continue;
+    it(`${group} (${mine.length} cases)`, () => {
+      for (const c of mine) {
+        const got = replay(c, true);
+        const want = { ...c.out, pc: hex(Number(c.addr) + 4 * c.words.length), mode: USR, mem: c.out.mem ?? fx.dataInit, thumb: true };
+        expect(got, `${c.asm} [${c.words.join(" ")}]`).toEqual(want);
+      }
     });
   }
 });
@@ -187,7 +211,7 @@ describe("short vectors follow the ARM ARM where QEMU differs", () => {
 // VFP, so the host does it as an OS would (CPACR cp10/cp11 full access, FPEXC.EN = 1).
 describe("hard-float newlib program matches qemu-arm", () => {
   const dir = new URL("../fixtures/vfp/", import.meta.url);
-  for (const name of ["vfp"]) {
+  for (const name of ["vfp", "vfp-thumb"]) {
     it(`${name}: same stdout and exit status as the golden`, () => {
       let out = "";
       const mm = Machine.createSync({ cmdline: `${name} alpha beta`, onConsole: (b) => { out += Buffer.from(b).toString("latin1"); } });
