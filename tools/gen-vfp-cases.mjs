@@ -255,6 +255,34 @@ for (const [len, stride] of [[1, 0], [3, 0], [7, 0], [1, 3], [3, 3], [2, 0]]) {
   }
 }
 
+// --- random sequences: dependent VFP instructions (all classes, conditional forms after VMRS
+// APSR_nzcv) over registers seeded with special values, r1 pointing into the data buffer ---------
+const CONDS = ["", "", "", "eq", "ne", "gt", "le", "vs", "vc", "mi", "pl", "hi", "ls", "ge", "lt"];
+function randInsn() {
+  const dbl = rnd() % 2 === 0, t = dbl ? "f64" : "f32";
+  const r = () => (dbl ? `d${rnd() % 8}` : `s${rnd() % 16}`);
+  const c = pick(CONDS);
+  switch (rnd() % 12) {
+    case 0: case 1: return `${pick(BIN)}${c}.${t} ${r()}, ${r()}, ${r()}`;
+    case 2: return `${pick(UN)}${c}.${t} ${r()}, ${r()}`;
+    case 3: return `${pick(["vcmp", "vcmpe"])}${c}.${t} ${r()}, ${rnd() % 3 ? r() : "#0"}`;
+    case 4: return "vmrs APSR_nzcv, fpscr";
+    case 5: return dbl ? `vcvt${c}.f32.f64 s${rnd() % 16}, ${r()}` : `vcvt${c}.f64.f32 d${rnd() % 8}, ${r()}`;
+    case 6: return `${pick(["vcvt", "vcvtr"])}${c}.${pick(["s32", "u32"])}.${t} s${rnd() % 16}, ${r()}`;
+    case 7: return `vcvt${c}.${t}.${pick(["s32", "u32"])} ${r()}, s${rnd() % 16}`;
+    case 8: return `v${pick(["ldr", "str"])}${c} ${r()}, [r1, #${4 * (rnd() % 8)}]`;
+    case 9: return rnd() % 2 ? `vmov${c} r${2 + rnd() % 4}, s${rnd() % 16}` : `vmov${c} s${rnd() % 16}, r${2 + rnd() % 4}`;
+    case 10: return `vcvt${c}.${pick(["s16", "u16", "s32", "u32"])}.${t} ${r()}, ${r()}, #${1 + rnd() % 16}`.replace(/ (\S+), \S+, #/, " $1, $1, #");
+    default: return `vmov${c}.${t} ${r()}, #${pick(["1.0", "-2.5", "0.125", "31.0", "-0.1875"])}`;
+  }
+}
+for (let k = 0; k < 150 * SCALE; k++) {
+  const d = {};
+  for (let n = 0; n < 8; n++) d[n] = rnd() % 2 ? f64() : (BigInt(f32()) << 32n) | BigInt(f32());
+  const insns = Array.from({ length: 4 + rnd() % 6 }, randInsn);
+  add(insns, { d, regs: { 1: D(8), 2: int32(), 3: int32(), 4: int32(), 5: int32() }, apsr: pick([0, 0x60000000, 0x80000000, 0x30000000]), group: "random-seq" });
+}
+
 // --- UNDEFINED probes ------------------------------------------------------------------------------
 const UNDEF = [
   ["vmrs r0, fpexc (User mode)", ".word 0xeef80a10"], ["vmrs r0, fpsid (User mode)", ".word 0xeef00a10"],
