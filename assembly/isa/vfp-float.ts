@@ -8,7 +8,7 @@
 // the format, so A32 and T32 handlers share one implementation per operation.
 import { STATE, FPSCR } from "../cpu/layout";
 
-// FPSCR cumulative exception bits (B6.1.x FPSCR)
+// FPSCR cumulative exception bits (FPSCR register description)
 export const IOC: u32 = 1;
 export const DZC: u32 = 2;
 export const OFC: u32 = 4;
@@ -153,7 +153,7 @@ function overflow(s: u32, dbl: bool, mode: u32): u64 {
   return packInf(s, dbl) - 1; // largest finite number
 }
 
-// --- arithmetic (A8.8.283 VADD, A8.8.339 VSUB, A8.8.316 VMUL, A8.8.300 VDIV, A8.8.333 VSQRT) ---
+// --- arithmetic (VADD, VSUB, VMUL, VDIV, VSQRT: FPAdd, FPSub, FPMul, FPDiv, FPSqrt) ---------------
 
 export function fpAdd(a: u64, b: u64, dbl: bool, negB: bool): u64 {
   unpackA(a, dbl); unpackB(b, dbl);
@@ -257,7 +257,7 @@ export function fpSqrt(a: u64, dbl: bool): u64 {
   return roundPack(0, ex >> 1, m, dbl, fpRMode);
 }
 
-// --- comparison (A8.8.292 VCMP, VCMPE): returns NZCV in bits 3:0 ---------------------------------
+// --- comparison (VCMP, VCMPE: FPCompare): returns NZCV in bits 3:0 --------------------------------
 export function fpCompare(a: u64, b: u64, dbl: bool, quietSignals: bool): u32 {
   unpackA(a, dbl); unpackB(b, dbl);
   if (isNaNClass(aC) || isNaNClass(bC)) {
@@ -277,7 +277,7 @@ export function fpCompare(a: u64, b: u64, dbl: bool, quietSignals: bool): u32 {
   return cmp < 0 ? 0x8 : 0x2;
 }
 
-// --- conversions (A8.8.306 VCVT double/single, A8.8.305 VCVT float/integer, A8.8.307 fixed) -----
+// --- conversions (VCVT between double/single, float/integer, float/fixed-point) ------------------
 
 export function fpConvert(a: u64, toDbl: bool): u64 {
   const dbl = !toDbl;
@@ -341,7 +341,7 @@ export function fixedToFp(x: u64, dbl: bool, frac: i32, bits: i32, unsigned: boo
   return roundPack(s, 62 - frac, v, dbl, mode);
 }
 
-// VFPExpandImm (A7.5.1 / A8.8.339 VMOV immediate)
+// VFPExpandImm (A7.5.1, used by VMOV immediate)
 export function vfpExpandImm(imm8: u32, dbl: bool): u64 {
   const a = <u64>(imm8 >> 7) & 1, b = <u64>(imm8 >> 6) & 1, cdefgh = <u64>(imm8 & 0x3f);
   if (dbl) return (a << 63) | ((b ^ 1) << 62) | (b != 0 ? <u64>0xff << 54 : 0) | (cdefgh << 48);

@@ -1,7 +1,7 @@
 // VFPv3-D32 instructions (ARM ARM A7 "Advanced SIMD and Floating-point Instruction Encoding",
-// A8.8 instruction pages, B6 floating-point system registers). The handlers take the instruction
+// A8.8 instruction pages, B4.1 floating-point system registers FPEXC/FPSCR/FPSID/MVFRx). The handlers take the instruction
 // word; only bits 27:0 are decoded, so the T32 encodings (1110 1110 / 1110 1101 / 1110 1100 prefix,
-// same low 28 bits) can call the same functions. Access control (B6.1.x, B4.1.40 CPACR): with
+// same low 28 bits) can call the same functions. Access control (the CPACR and FPEXC register descriptions): with
 // CPACR.cp10 = 00 (or 01 in User mode, or the reserved 10) or FPEXC.EN = 0 every VFP instruction is
 // UNDEFINED, except VMRS/VMSR of FPSID, FPEXC and MVFR0/1, which only need privilege: Linux's lazy
 // context switch depends on this. Arithmetic is in vfp-float.ts.
@@ -14,7 +14,7 @@ import {
   vfpExpandImm, RZ, RN,
 } from "./vfp-float";
 
-// B6.1.x identification registers (board.md): VFPv3 with common subarchitecture v2 (FPSID
+// Identification registers (board.md): VFPv3 with common subarchitecture v2 (FPSID
 // 0x410330C0, as Cortex-A8 r3). MVFR0: 32 D registers, single and double precision v3, divide,
 // square root, short vectors, all rounding modes, no trapping. MVFR1: only the FtZ and D_NaN fields
 // (they describe the floating-point unit); the Advanced SIMD fields are 0 because NEON is reported
@@ -65,7 +65,7 @@ export function vfpCheck(): bool {
 
 // --- data processing (A7.5) -----------------------------------------------------------------------
 // cccc 1110 opc1 opc2 Vd 101 sz opc3 M 0 Vm with opc1 = bits 23,21,20 (bit 22 is D).
-// Short vectors (A2.7? "VFP vector operation", FPSCR.Len/Stride): the destination bank decides;
+// Short vectors (FPSCR.Len/Stride, "VFP vector operation support" in the ARM ARM): the destination bank decides;
 // bank 0 (S0-S7, D0-D3, D16-D19) is scalar, Vm in bank 0 is a scalar operand of a vector operation.
 // The register index wraps inside its bank of 8 (single) or 4 (double) registers. As QEMU, the
 // element step is Stride+1 for single and (Stride>>1)+1 for double precision.
@@ -96,28 +96,28 @@ export function vfpDataProc(i: u32): void {
     let r: u64;
     const vm = getF(m, dbl);
     switch (opc1) {
-      case 0: { // A8.8.314 VMLA / VMLS: Vd + (Vn * Vm) or Vd - (Vn * Vm), two roundings
+      case 0: { // VMLA / VMLS (floating-point): Vd + (Vn * Vm) or Vd - (Vn * Vm), two roundings
         const p = fpMul(getF(n, dbl), vm, dbl);
         r = fpAdd(getF(d, dbl), op != 0 ? negate(p, dbl) : p, dbl, false);
         break;
       }
-      case 1: { // A8.8.320 VNMLA / VNMLS: -Vd - (Vn * Vm) or -Vd + (Vn * Vm)
+      case 1: { // VNMLA / VNMLS: -Vd - (Vn * Vm) or -Vd + (Vn * Vm)
         const p = fpMul(getF(n, dbl), vm, dbl);
         r = fpAdd(negate(getF(d, dbl), dbl), op != 0 ? negate(p, dbl) : p, dbl, false);
         break;
       }
-      case 2: { // A8.8.316 VMUL, A8.8.320 VNMUL
+      case 2: { // VMUL, VNMUL
         const p = fpMul(getF(n, dbl), vm, dbl);
         r = op != 0 ? negate(p, dbl) : p;
         break;
       }
-      case 3: r = fpAdd(getF(n, dbl), vm, dbl, op != 0); break; // A8.8.283 VADD, A8.8.339 VSUB
-      case 4: // A8.8.300 VDIV
+      case 3: r = fpAdd(getF(n, dbl), vm, dbl, op != 0); break; // VADD, VSUB (floating-point)
+      case 4: // VDIV
         if (op != 0) { fpEnd(); takeUndef(); return; }
         r = fpDiv(getF(n, dbl), vm, dbl);
         break;
       case 7:
-        if (op == 0) { // A8.8.339 VMOV (immediate); bits 7, 5 are (0)
+        if (op == 0) { // VMOV (immediate); bits 7, 5 are (0)
           if ((i & 0xa0) != 0) { fpEnd(); takeUndef(); return; }
           r = vfpExpandImm(((i >>> 12) & 0xf0) | (i & 15), dbl);
           break;
@@ -146,7 +146,7 @@ export function vfpDataProc(i: u32): void {
 @inline function negate(x: u64, dbl: bool): u64 { return x ^ (dbl ? <u64>1 << 63 : <u64>1 << 31); }
 @inline function abs(x: u64, dbl: bool): u64 { return x & ~(dbl ? <u64>1 << 63 : <u64>1 << 31); }
 
-// opc1 = 1x11, opc3 = x1, opc2 >= 2: VCMP{E}, VCVT (A8.8.292, A8.8.305-307)
+// opc1 = 1x11, opc3 = x1, opc2 >= 2: VCMP{E}, VCVT{R} (A8.8 pages of each)
 function vfpOther(i: u32, dbl: bool, d: u32, m: u32, opc2: u32): void {
   const bit7 = (i >>> 7) & 1;
   switch (opc2) {
@@ -192,7 +192,7 @@ function vfpOther(i: u32, dbl: bool, d: u32, m: u32, opc2: u32): void {
       if (toFixed) {
         const v = fpToFixed(x, dbl, frac, size, unsigned, RZ);
         setF(d, dbl ? v : v & 0xffffffff, dbl);
-      } else setF(d, fixedToFp(x, dbl, frac, size, unsigned, RN), dbl); // round_nearest = TRUE (A8.8.307)
+      } else setF(d, fixedToFp(x, dbl, frac, size, unsigned, RN), dbl); // VCVT (fixed-point): round_nearest = TRUE
       fpEnd();
       return;
     }
@@ -203,7 +203,7 @@ function vfpOther(i: u32, dbl: bool, d: u32, m: u32, opc2: u32): void {
 }
 
 // --- extension register load/store (A7.6) -----------------------------------------------------------
-// A8.8.333 VLDR / A8.8.400 VSTR: cccc 1101 UD0L nnnn dddd 101s iiii iiii
+// VLDR / VSTR: cccc 1101 UD0L nnnn dddd 101s iiii iiii
 export function vfpLdrStr(i: u32): void {
   if (!vfpCheck()) return;
   const dbl = (i & (1 << 8)) != 0, isLoad = (i & (1 << 20)) != 0;
@@ -229,7 +229,7 @@ export function vfpLdrStr(i: u32): void {
   } else write32(addr, getS(d));
 }
 
-// A8.8.332 VLDM / A8.8.399 VSTM (VPOP/VPUSH are their SP forms): cccc 110P UDWL nnnn dddd 101s iiii iiii
+// VLDM / VSTM (VPOP/VPUSH are their SP forms): cccc 110P UDWL nnnn dddd 101s iiii iiii
 // with P U W = 010, 011 (increment after) or 101 (decrement before). imm8 counts words; odd imm8
 // with sz = 1 is FLDMX/FSTMX (imm8/2 doubles, the extra word skipped). Loads gather into scratch
 // first, so an abort leaves registers and Rn untouched (the instruction restarts).
@@ -267,7 +267,7 @@ export function vfpLdmStm(i: u32): void {
 }
 
 // --- transfers between core and extension registers (A7.8, A7.9) ---------------------------------
-// A8.8.343 VMOV (between ARM core register and single-precision register):
+// VMOV (between ARM core register and single-precision register):
 // cccc 1110 000L nnnn tttt 1010 N001 0000
 export function vfpMovCoreSingle(i: u32): void {
   if (!vfpCheck()) return;
@@ -275,7 +275,7 @@ export function vfpMovCoreSingle(i: u32): void {
   if ((i & (1 << 20)) != 0) setR(t, getS(n)); else setS(n, getR(t));
 }
 
-// A8.8.341 / A8.8.342 VMOV (ARM core register to scalar, scalar to ARM core register), 32-bit
+// VMOV (ARM core register to scalar, scalar to ARM core register), 32-bit
 // forms only (the 8- and 16-bit forms are Advanced SIMD): cccc 1110 00xL dddd tttt 1011 D001 0000
 export function vfpMovCoreScalar(i: u32): void {
   if (!vfpCheck()) return;
@@ -284,7 +284,7 @@ export function vfpMovCoreScalar(i: u32): void {
   if ((i & (1 << 20)) != 0) setR(t, load<u32>(addr)); else store<u32>(addr, getR(t));
 }
 
-// A8.8.345 VMOV (two core registers and two single-precision registers) and A8.8.346 (doubleword):
+// VMOV (between two ARM core registers and two single-precision registers / a doubleword register):
 // cccc 1100 010L uuuu tttt 101C 00M1 mmmm
 export function vfpMov64(i: u32): void {
   const toCore = (i & (1 << 20)) != 0, dbl = (i & (1 << 8)) != 0;
@@ -296,7 +296,7 @@ export function vfpMov64(i: u32): void {
   else { store<u32>(addr, getR(t)); store<u32>(addr + 4, getR(t2)); }
 }
 
-// A8.8.350 VMRS / A8.8.352 VMSR, B6.1.x: cccc 1110 111L rrrr tttt 1010 0001 0000.
+// VMRS / VMSR (and their system-level descriptions in B9): cccc 1110 111L rrrr tttt 1010 0001 0000.
 // reg 0 FPSID, 1 FPSCR, 6 MVFR1, 7 MVFR0, 8 FPEXC; others (FPINST/FPINST2 are absent in
 // VFPv3) UNDEFINED. The ID registers and FPEXC need privilege but not FPEXC.EN.
 export function vfpVmrsVmsr(i: u32): void {
