@@ -28,6 +28,9 @@ export const OFF_ICOUNT: u32 = L.ICOUNT;
 export const OFF_STOP_REASON: u32 = L.STOP_REASON;
 export const OFF_STOP_INFO: u32 = L.STOP_INFO;
 export const OFF_CP15: u32 = L.CP15;
+export const OFF_VFP_D: u32 = L.VFP_D;
+export const OFF_FPSCR: u32 = L.FPSCR;
+export const OFF_FPEXC: u32 = L.FPEXC;
 export const STATE_SIZE: u32 = L.STATE_SIZE;
 // Stop reasons and fatal codes (cpu/layout.ts): the host maps them by these names.
 export const STOP_NONE: u32 = L.STOP_NONE;
