@@ -7,11 +7,11 @@ import {
 } from "./cpu/state";
 import { coreInit, coreReset, run as coreRun, requestHostStop } from "./cpu/run";
 // Exported only so that binaryen keeps these cold paths out of the run loop (see cpu/run.ts).
-export { fetchRefill as _fetchRefill, decodeMiss as _decodeMiss, thumbUndefined as _thumbUndefined } from "./cpu/run";
+export { fetchRefill as _fetchRefill, decodeMiss as _decodeMiss, thumbDecodeMiss as _thumbDecodeMiss } from "./cpu/run";
 import { busRead, busWrite, busError, clearBusError } from "./bus/bus";
 import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick } from "./bus/clock";
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
-import { uartRxPush, uartRxSpace } from "./dev/uart";
+import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
 import { dcacheFlushAll } from "./cpu/dcache";
 import { tlbFlushAll } from "./mmu/tlb";
 import { setSemihosting } from "./isa/system";
@@ -28,6 +28,9 @@ export const OFF_ICOUNT: u32 = L.ICOUNT;
 export const OFF_STOP_REASON: u32 = L.STOP_REASON;
 export const OFF_STOP_INFO: u32 = L.STOP_INFO;
 export const OFF_CP15: u32 = L.CP15;
+export const OFF_VFP_D: u32 = L.VFP_D;
+export const OFF_FPSCR: u32 = L.FPSCR;
+export const OFF_FPEXC: u32 = L.FPEXC;
 export const STATE_SIZE: u32 = L.STATE_SIZE;
 // Stop reasons and fatal codes (cpu/layout.ts): the host maps them by these names.
 export const STOP_NONE: u32 = L.STOP_NONE;
@@ -124,3 +127,5 @@ export function codeChanged(): void { dcacheFlushAll(); }
 
 export function uartRx(b: u32): bool { return uartRxPush(b); }
 export function uartRxFree(): u32 { return uartRxSpace(); }
+/** Console input would raise an interrupt (UART3 RX interrupt enabled and unmasked). */
+export function consoleInputWakes(): bool { return uartRxWakes(); }

@@ -102,6 +102,71 @@ describe("vm7 run", () => {
   });
 });
 
+describe("vm7 run: console and clock", () => {
+  // Echo UART3 input (polling LSR.DR) until a newline, then exit 0.
+  const echo = [
+    0xe59f1030, // ldr r1, =0x49020000
+    0xe5912014, // loop: ldr r2, [r1, #0x14] (LSR)
+    0xe3120001, // tst r2, #1 (DR)
+    0x0afffffc, // beq loop
+    0xe5910000, // ldr r0, [r1] (RBR)
+    0xe5810000, // str r0, [r1] (THR)
+    0xe350000a, // cmp r0, #10
+    0x1afffff9, // bne loop
+    ...exitCode(0, 0),
+    0x49020000,
+  ];
+  it("feeds stdin to UART3's receiver and its transmitter to stdout", () => {
+    const elf = file("echo.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(...echo) }] }));
+    const r = vm7(["run", elf], "typed line\n");
+    expect(r.out).toBe("typed line\n");
+    expect(r.status).toBe(0);
+  });
+
+  it("a guest waiting for input that never comes (stdin closed) ends as idle", () => {
+    // WFI with UART RX interrupts enabled, nothing else armed.
+    const code = [0xe59f100c /* ldr r1, =UART3 */, 0xe3a00001, 0xe5810004 /* IER = ERBI */, 0xe320f003 /* wfi */, 0xeafffffd, 0x49020000];
+    const elf = file("wait.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(...code) }] }));
+    const r = vm7(["run", elf]);
+    expect(r.status).toBe(3);
+    expect(r.err).toMatch(/^vm7: stopped: .*(idle|waiting for console input)/);
+  });
+
+  // Wait until the 32 kHz counter has advanced by `ticks` (a rotated 8-bit immediate), then exit 0.
+  const waitTicks = (addImm: number) => [
+    0xe59f1028, // ldr r1, =0x48320010
+    0xe5912000, // ldr r2, [r1]
+    addImm,     // add r2, r2, #ticks
+    0xe5913000, // loop: ldr r3, [r1]
+    0xe1530002, // cmp r3, r2
+    0x3afffffc, // bcc loop
+    ...exitCode(0, 0),
+    0x48320010,
+  ];
+  const ADD_0x800 = 0xe2822b02, ADD_0x4000 = 0xe2822901; // 1/16 s and 1/2 s
+  it("--clock virtual: guest time follows the instruction count, identically every run", () => {
+    const elf = file("wait16.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(...waitTicks(ADD_0x800)) }] }));
+    const a = vm7(["run", elf]), b = vm7(["run", elf]);
+    expect(a.status).toBe(0);
+    expect(a.err).toBe(b.err);                         // same instruction count
+    const n = Number(/after (\d+) instructions/.exec(a.err)![1]);
+    expect(n).toBeGreaterThan(62.5e6 * 0.99);          // 1/16 s at the default 1 GHz
+    expect(n).toBeLessThan(62.5e6 * 1.01);
+    const slow = vm7(["run", "--cpu-hz", "1e7", elf]); // a 10 MHz guest needs 100 times fewer
+    const k = Number(/after (\d+) instructions/.exec(slow.err)![1]);
+    expect(k).toBeGreaterThan(n / 101);
+    expect(k).toBeLessThan(n / 99);
+  }, 60_000);
+
+  it("--clock wall: guest time follows the host clock", () => {
+    const elf = file("wait2.elf", buildElf({ entry: BASE, segments: [{ paddr: BASE, data: words(...waitTicks(ADD_0x4000)) }] }));
+    const t0 = Date.now();
+    const r = vm7(["run", "--clock", "wall", elf]);
+    expect(r.status).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
+  }, 30_000);
+});
+
 describe("bad input: one clear line and a non-zero status", () => {
   const bad = (args: string[], msg: RegExp) => {
     const r = vm7(args);

@@ -174,6 +174,7 @@ describe("GPTIMER interrupts", () => {
     expect(m.physRead32(INTC + 0x40)).toBe(0xffffff80);     // nothing pending any more
     // A one-shot timer cannot fire again: the next WFI has no source and the core reports idle.
     expect(r.reason).toBe("idle");
+    expect(r.message).toContain("no interrupt source");
   });
 
   it("GPTIMER1 match -> line 37", () => {
@@ -255,4 +256,62 @@ describe("GPTIMER interrupts", () => {
     m.physWrite32(GPT2 + TIER, 0);
     expect(m.physRead32(INTC + 0x40)).toBe(0xffffff80);
   });
+
+  it("Linux's clockevent sequences (timer-ti-dm-systimer.c): one-shot after cycles + 1 ticks, periodic", () => {
+    const m = machine({ cpuHz: 32768 });
+    put(m, CODE, [A.B_SELF]);
+    const w = (o: number, v: number) => m.physWrite32(GPT1 + o, v);
+    w(TSICR, 4);                                   // posted mode
+    w(TIER, OVF); w(TWER, OVF);
+    // set_next_event(100): TCRR = 0xffffffff - 100, wait TWPS, TCLR = ST
+    w(TCRR, 0xffffffff - 100);
+    expect(m.physRead32(GPT1 + TWPS)).toBe(0);
+    w(TCLR, ST);
+    m.run({ maxInsns: 100 });
+    expect(m.physRead32(GPT1 + TISR)).toBe(0);
+    expect(m.physRead32(INTC + 0xa0) & (1 << 5)).toBe(0); // ITR1 line 37 low
+    m.run({ maxInsns: 1 });
+    expect(m.physRead32(GPT1 + TISR)).toBe(OVF);
+    expect(m.physRead32(INTC + 0xa0) & (1 << 5)).toBe(1 << 5);
+    w(TISR, OVF);                                  // the handler's acknowledge
+    expect(m.physRead32(INTC + 0xa0) & (1 << 5)).toBe(0);
+    // set_periodic at HZ = 100: shutdown, TLDR = TCRR = 0xffffffff - 328, TCLR = AR | ST
+    w(TCLR, 0);
+    const period = 0xffffffff - 328;
+    w(TLDR, period); w(TCRR, period); w(TCLR, AR | ST);
+    for (let k = 0; k < 50; k++) {
+      m.run({ maxInsns: 328 });
+      expect(m.physRead32(GPT1 + TISR)).toBe(0);
+      m.run({ maxInsns: 1 });
+      expect(m.physRead32(GPT1 + TISR)).toBe(OVF);
+      w(TISR, OVF);
+    }
+  });
+
+  it("wall-clock mode: WFI reports a wait until the next timer event, and the interrupt comes on time", async () => {
+    const m = machine({ clock: "wall" });
+    put(m, CODE, WFI_LOOP);
+    installIrq(m, sirHandler(quietGpt2));
+    m.physWrite32(INTC + 0xa8, 1 << 6);
+    m.physWrite32(GPT2 + TLDR, 0xffffffff - 327);   // ~10 ms period
+    m.physWrite32(GPT2 + TCRR, 0xffffffff - 327);
+    m.physWrite32(GPT2 + TIER, OVF);
+    m.physWrite32(GPT2 + TCLR, ST | AR);
+    const t0 = performance.now();
+    let waits = 0;
+    while (m.reg(4) < 3 && performance.now() - t0 < 5000) {
+      const r = m.run({ maxInsns: 100_000 });
+      if (r.reason === "wait") {
+        waits++;
+        expect(r.waitMs).toBeGreaterThanOrEqual(0);
+        expect(r.waitMs).toBeLessThanOrEqual(11);
+        await new Promise((res) => setTimeout(res, r.waitMs));
+      }
+    }
+    expect(m.reg(4)).toBe(3);
+    expect(m.reg(1)).toBe(38);
+    expect(waits).toBeGreaterThanOrEqual(3);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(25); // three periods of real time
+  });
 });
+

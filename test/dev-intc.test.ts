@@ -198,4 +198,27 @@ describe("INTC delivery to the CPU", () => {
     expect(m.cpsr & 0x1f).toBe(FIQ);
     expect(m.reg(9)).toBe(20);
   });
+
+  it("Linux's omap-intc flow: soft reset with autoidle, unmask, SIR, mask+ack, handle, unmask", () => {
+    const m = machine();
+    const r = (o: number) => m.physRead32(INTC + o), w = (o: number, v: number) => m.physWrite32(INTC + o, v);
+    expect(r(REVISION) & 0xff).toBe(0x40);
+    w(SYSCONFIG, r(SYSCONFIG) | 2);
+    expect(r(SYSSTATUS) & 1).toBe(1);              // Linux spins on this without a timeout
+    w(SYSCONFIG, 1);
+    w(MIR_CLEAR(1), 1 << 5);                       // enable_irq(37)
+    m.physWrite32(0x48318000 + 0x1c, 2);           // GPTIMER1 TIER = OVF
+    m.physWrite32(0x48318000 + 0x28, 0xfffffff0);
+    m.physWrite32(0x48318000 + 0x24, 1);
+    put(m, CODE, [A.B_SELF]);
+    m.run({ maxInsns: 1_000_000 });                // ~32 ticks at 1 GHz: the timer has overflowed
+    expect(r(SIR_IRQ)).toBe(37);
+    w(MIR_SET(1), 1 << 5); w(CONTROL, 1);          // omap_mask_ack_irq
+    expect(r(SIR_IRQ)).toBe(SPURIOUS);
+    m.physWrite32(0x48318000 + 0x18, 2);           // the timer handler clears TISR.OVF
+    w(MIR_CLEAR(1), 1 << 5);                       // unmask
+    expect(r(SIR_IRQ)).toBe(SPURIOUS);
+    expect(r(PENDING_IRQ(1))).toBe(0);
+  });
 });
+

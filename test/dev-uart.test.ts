@@ -165,6 +165,7 @@ describe("UART3 interrupts", () => {
     m.physWrite32(INTC + 0xc8, LINE74);  // MIR_CLEAR2
     const r1 = m.run({ maxInsns: 1000 });
     expect(r1.reason).toBe("idle");      // nothing to do until input arrives
+    expect(r1.message).toContain("waiting for console input");
     m.input("hi!");
     const r2 = m.run({ maxInsns: 1000 });
     expect(r2.reason).toBe("idle");

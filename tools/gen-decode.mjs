@@ -17,6 +17,8 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const TABLES = [
   { file: "assembly/decode/a32.decode", prefix: "A32", out: "assembly/decode/a32.gen.ts", bucket: [25, 3] },
+  { file: "assembly/decode/t16.decode", prefix: "T16", out: "assembly/decode/t16.gen.ts", bucket: [11, 5] },
+  { file: "assembly/decode/t32.decode", prefix: "T32", out: "assembly/decode/t32.gen.ts", bucket: [23, 6] },
 ];
 
 function parseTable(path) {
@@ -73,7 +75,9 @@ function genAS(t, tbl) {
   out.push(`export const ${t.prefix}_COUNT: u32 = ${pats.length};`, "");
   // Decoder: bucket on bits [lo+nb-1:lo], then first match in table order.
   out.push(`export function decode${t.prefix}(i: u32): u32 {`);
-  const uncond = pats.filter((p) => ((p.mask >>> 28) & 0xf) === 0xf && ((p.value >>> 28) & 0xf) === 0xf);
+  // The A32 unconditional space (cond = 1111) is decoded apart; other tables have no such space.
+  const uncond = t.prefix !== "A32" ? [] :
+    pats.filter((p) => ((p.mask >>> 28) & 0xf) === 0xf && ((p.value >>> 28) & 0xf) === 0xf);
   const generic = (p) => !p.condField && (((p.mask >>> 28) & 0xf) !== 0xf || ((p.value >>> 28) & 0xf) !== 0xf);
   if (t.prefix === "A32") {
     out.push("  if ((i >>> 28) == 0xf) {");

@@ -181,6 +181,45 @@ sh("arm-none-eabi-as", ["-mcpu=cortex-a8", "-o", "x.o", "x.s"]);
 sh("arm-none-eabi-objcopy", ["-O", "binary", "-j", ".text", "x.o", "x.bin"]);
 const bin = readFileSync(join(dir, "x.bin"));
 for (let off = base; off < bin.length; off += 4) words.push(bin.readUInt32LE(off));
+// VFP (cp10/cp11 rows), appended after the rest: up to four distinct words per arithmetic group (all
+// of the load/store, transfer and condition groups) of
+// test/fixtures/vfp-cases.json, its probes, and hand-written forms assembled in place.
+const EXTRA_VFP = `
+  vmov.f32 s0, #1.0
+  vmov.f32 s3, #-2.5
+  vmov.f64 d17, #0.125
+  vmov.f64 d1, #31.0
+  vmov.f32 s8, #-0.1875
+  vldr s0, [pc, #8]
+  vldr d3, [pc, #-16]
+  vmrs r2, mvfr1
+  vmrs r3, fpscr
+  vmsr fpsid, r1
+  vcmpe.f32 s0, #0
+  vldmdb r2!, {s3-s4}
+  vmoveq s0, r1
+  vaddne.f64 d0, d1, d2
+  vcvteq.f64.f32 d0, s1
+  vcvt.s32.f64 d0, d0, #32
+  vcvt.f32.u32 s2, s2, #32
+  vpush {d8-d15}
+  vpop {s0-s31}
+  .word 0xec910b21
+  .word 0xeef20a10
+`;
+const vfx = JSON.parse(readFileSync(join(root, "test/fixtures/vfp-cases.json"), "utf8"));
+const perGroup = new Map();
+for (const c of vfx.cases) for (const w of c.words) {
+  const v = Number(w) >>> 0, n = perGroup.get(c.group) ?? 0;
+  if (n < (/^(vldst|vmov-core|fpscr|cond)$/.test(c.group) ? 100 : 4) && !seen.has(v) && (v & 0x0e000000) !== 0x02000000) { seen.add(v); words.push(v); perGroup.set(c.group, n + 1); }
+}
+for (const u of vfx.probes) for (const w of u.words) { const v = Number(w) >>> 0; if (!seen.has(v)) { seen.add(v); words.push(v); } }
+const vbase = words.length * 4;
+writeFileSync(join(dir, "v.s"), [".syntax unified", ".arm", ".fpu vfpv3", ".text", `.space ${vbase}`, EXTRA_VFP].join("\n") + "\n");
+sh("arm-none-eabi-as", ["-mcpu=cortex-a8", "-mfpu=vfpv3", "-o", "v.o", "v.s"]);
+sh("arm-none-eabi-objcopy", ["-O", "binary", "-j", ".text", "v.o", "v.bin"]);
+const vbin = readFileSync(join(dir, "v.bin"));
+for (let off = vbase; off < vbin.length; off += 4) words.push(vbin.readUInt32LE(off));
 const all = Buffer.alloc(words.length * 4);
 words.forEach((w, k) => all.writeUInt32LE(w, 4 * k));
 writeFileSync(join(dir, "w.bin"), all);

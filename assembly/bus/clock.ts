@@ -24,6 +24,7 @@ export function addCycles(n: u64): void { store<u64>(STATE + CYCLES_EXTRA, extra
 export function now32k(): u64 {
   if (wallMode) return wallTicks;
   const c = cycles();
+  if (c < (<u64>1 << 49)) return (c << 15) / cpuHz; // one division while c * 32768 fits in 64 bits
   return (c / cpuHz) * 32768 + ((c % cpuHz) * 32768) / cpuHz;
 }
 

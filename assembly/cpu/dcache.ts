@@ -1,16 +1,20 @@
 // Pre-decoded instruction cache, indexed by physical address. Each 4 KiB RAM page that has been
 // executed owns a slot of 2048 entries (one per halfword, so ARM and Thumb share the layout):
-//   word 0: op (bits 15:0) | cond (bits 19:16) | E_COND (bit 20: cond is not AL) | E_A32 (bit 30:
-//           decoded as A32) | E_T32 (bit 31: decoded as Thumb); 0 = not decoded yet
+//   word 0: op (bits 15:0) | cond (bits 19:16) | E_COND (bit 20, A32: cond is not AL) | E_WIDE
+//           (bit 21, Thumb: a 32-bit instruction) | E_A32 (bit 30: decoded as A32) | E_T32 (bit 31:
+//           decoded as Thumb); 0 = not decoded yet. An entry of the other instruction set (a page
+//           executed in both states) fails the flag test and is decoded again.
 //   word 1: the raw instruction (Thumb 32-bit: first halfword in bits 31:16)
 // Coherence: a page with a slot is never entered in a write TLB, so every store to it takes the
-// slow path, which calls codeWritten() to drop the entries it overlaps. Instruction-cache
+// slow path (through the code-page write TLB sets, mmu/tlb.ts), which calls codeWritten() to drop
+// the entries it overlaps; both run loops reload the entry before every instruction. Instruction-cache
 // maintenance drops slots by address, or everything.
 import { PAGEMAP, DCACHE, RAM_PHYS } from "./layout";
 import { tlbFlushWrites } from "../mmu/tlb";
 
 export const E_OP: u32 = 0xffff;
 export const E_COND: u32 = 1 << 20;
+export const E_WIDE: u32 = 1 << 21;
 export const E_A32: u32 = 1 << 30;
 export const E_T32: u32 = 1 << 31;
 

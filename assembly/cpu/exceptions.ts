@@ -7,6 +7,7 @@ import {
   MODE_UND, MODE_SVC, MODE_ABT, MODE_IRQ, MODE_FIQ, PSR_I, PSR_F, PSR_A, PSR_T, PSR_E, icount,
 } from "./state";
 import { requestStop } from "./stop";
+import { itAdvance } from "./psr";
 
 export const VEC_RESET: u32 = 0x00;
 export const VEC_UNDEF: u32 = 0x04;
@@ -56,6 +57,7 @@ export function takeUndef(): void {
 }
 export function takeSVC(): void {
   const t = (getRest() & PSR_T) != 0;
+  itAdvance(); // the saved ITSTATE is the one after the SVC (B1.8.10 TakeSVCException)
   enter(MODE_SVC, VEC_SVC, curPC + (t ? 2 : 4), false, false);
 }
 export function takePrefetchAbort(): void { enter(MODE_ABT, VEC_PABT, curPC + 4, true, false); }

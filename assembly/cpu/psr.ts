@@ -63,3 +63,18 @@ export function exceptionReturn(addr: u32, spsr: u32): void {
   setNextPC(t ? addr & ~1 : addr & ~3);
   breakSlice();
 }
+
+// ITSTATE (A2.5.2): IT[7:2] in CPSR 15:10, IT[1:0] in CPSR 26:25.
+export const IT_MASK: u32 = 0x0600fc00;
+@inline export function itState(): u32 { const r = getRest(); return ((r >>> 8) & 0xfc) | ((r >>> 25) & 3); }
+@inline export function setItState(it: u32): void {
+  setRest((getRest() & ~IT_MASK) | ((it & 0xfc) << 8) | ((it & 3) << 25));
+}
+// InITBlock(): IT[3:0] != 0
+@inline export function inIT(): bool { return (getRest() & 0x0600_0c00) != 0; }
+// ITAdvance(): shift the mask, or leave the block after its last instruction.
+export function itAdvance(): void {
+  const it = itState();
+  if (it == 0) return;
+  setItState((it & 7) == 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f));
+}

@@ -11,12 +11,15 @@ import {
   setR, getRest, setCPSR, liveStart, liveEnd, blockIc, blockPC,
   syncFromState, setOnModeChange, privileged, getN, getZ, getC, getV, PSR_T, PSR_I, PSR_F,
 } from "./state";
-import { takeIRQ, takeFIQ, takePrefetchAbort, takeUndef, resetExceptionTracking } from "./exceptions";
+import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./exceptions";
 import { requestStop, stopPending, clearStop } from "./stop";
 import { wfiPending, clearWfi } from "./wfi";
 import { cp15Reset } from "./cp15";
-import { slotFor, dcacheInit, E_A32, E_COND, E_OP } from "./dcache";
+import { slotFor, dcacheInit, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
 import { decodeA32, execA32 } from "../decode/a32.gen";
+import { decodeT16, execT16 } from "../decode/t16.gen";
+import { decodeT32, execT32 } from "../decode/t32.gen";
+import { itAdvance, IT_MASK } from "./psr";
 import { translateFetch, xlFsr } from "../mmu/mmu";
 import { tlbSelect, tlbFlushAll } from "../mmu/tlb";
 import { busReset, setRamSize, devicesUpdate, ramHost } from "../bus/bus";
@@ -120,25 +123,98 @@ export function decodeMiss(e: u32, pc: u32): u32 {
   return w;
 }
 
-// Thumb execution arrives with the Thumb-2 work: until then it is UNDEFINED.
-export function thumbUndefined(pc: u32): void {
-  setCurPC(pc); setNextPC(pc + 2);
-  takeUndef();
+// Decode the Thumb instruction at pc into entry e (A6.1: a first halfword of 0b11101, 0b11110 or
+// 0b11111 starts a 32-bit instruction). Returns the entry's first word (bit 31 Thumb, bit 21 a
+// 32-bit instruction, 19:16 the condition of B<c>, else AL; bit 30 stays clear: it is kept for
+// "decoded as A32") and leaves the instruction in thumbRaw. A 32-bit
+// instruction whose second halfword lies on the next page is not cached: the next page's mapping
+// may change without this page's entries being dropped. Returns 0 after a prefetch abort on it.
+const T_WIDE: u32 = E_WIDE;
+export let thumbRaw: u32 = 0;
+export function thumbDecodeMiss(e: u32, pc: u32): u32 {
+  const hw1 = <u32>load<u16>(fetchHost + (pc & 0xffe));
+  if (hw1 < 0xe800) {
+    let cond: u32 = 14;
+    if ((hw1 & 0xf000) == 0xd000 && ((hw1 >>> 8) & 0xe) != 0xe) cond = (hw1 >>> 8) & 15;
+    const w = E_T32 | (cond << 16) | decodeT16(hw1);
+    store<u32>(e, w);
+    store<u32>(e, hw1, 4);
+    thumbRaw = hw1;
+    return w;
+  }
+  let hw2: u32;
+  const cross = (pc & 0xffe) == 0xffe;
+  if (cross) {
+    const pa = translateFetch(pc + 2);
+    if (xlFsr != 0) {
+      store<u32>(STATE + IFSR, xlFsr);
+      store<u32>(STATE + IFAR, pc + 2);
+      setCurPC(pc);
+      takePrefetchAbort();
+      return 0;
+    }
+    hw2 = <u32>load<u16>(ramHost(pa));
+  } else hw2 = <u32>load<u16>(fetchHost + (pc & 0xffe) + 2);
+  const raw = (hw1 << 16) | hw2;
+  let cond: u32 = 14;
+  if ((raw & 0xf800_d000) == 0xf000_8000 && ((raw >>> 23) & 7) != 7) cond = (raw >>> 22) & 15;
+  const w = E_T32 | T_WIDE | (cond << 16) | decodeT32(raw);
+  if (!cross) { store<u32>(e, w); store<u32>(e, raw, 4); }
+  thumbRaw = raw;
+  return w;
 }
 
-function execThumb(): void {
+// Thumb inner loop, in blocks like the A32 one below: the budget, slice breaks (interrupts, mode
+// and translation changes) and the fetch page are checked once per block; a block ends at a taken
+// branch or other loop event, at the end of the page or of the budget. Entries are halfword-
+// granular, R15 reads as the address + 4, and inside an IT block the condition of each instruction
+// comes from ITSTATE (A2.5.2), which advances after every instruction of the block unless the
+// instruction itself replaced it (exception entry or return); 16-bit B<c> and T32 B<c> keep their
+// own condition in the entry. Instructions are 2 or 4 bytes, so the count cannot be derived from
+// the PC as in A32: ICOUNT is stored after every instruction and icount() reads it directly.
+function execLoopThumb(): void {
   let pc = curPC;
   let pageVA: u32 = 1;
+  let slot: u32 = 0;
   let ic = load<u64>(STATE + ICOUNT);
   while (ic < sliceEnd && (loopEvent & EV_BREAK) == 0) {
     if ((pc & 0xfffff000) != pageVA) {
-      if (fetchRefill(pc) == 0) { pc = takeBranch(); break; }
+      slot = fetchRefill(pc);
+      if (slot == 0) { pc = takeBranch(); break; } // prefetch abort taken (not counted)
       pageVA = pc & 0xfffff000;
     }
-    ic++;
-    store<u64>(STATE + ICOUNT, ic);
-    thumbUndefined(pc);
-    pc = takeBranch();
+    const stop = sliceEnd;
+    for (;;) {
+      const e = slot + ((pc & 0xffe) << 2);
+      let w = load<u32>(e);
+      let raw: u32;
+      if ((w & E_T32) == 0) {
+        w = thumbDecodeMiss(e, pc);
+        if (w == 0) { pc = takeBranch(); break; } // prefetch abort on the second halfword (breaks the slice)
+        raw = thumbRaw;
+      } else raw = load<u32>(e, 4);
+      setCurPC(pc);
+      setR(15, pc + 4);
+      ic++;
+      store<u64>(STATE + ICOUNT, ic);
+      const it = getRest() & IT_MASK;
+      const cond = it != 0 ? (getRest() >>> 12) & 15 : (w >>> 16) & 15;
+      if (cond >= 14 || condPassed(cond)) {
+        if ((w & T_WIDE) != 0) execT32(w & E_OP, raw); else execT16(w & E_OP, raw);
+      }
+      if (it != 0 && (getRest() & IT_MASK) == it) itAdvance();
+      if (loopEvent != 0) {
+        if (loopEvent == EV_BRANCH) {
+          const t = takeBranch();
+          // A plain branch within the page with budget left: next block without leaving the loop.
+          if (((t ^ pc) & 0xfffff000) == 0 && ic < stop) { pc = t; continue; }
+          pc = t;
+        } else pc = (loopEvent & EV_BRANCH) != 0 ? takeBranch() : pc + ((w & T_WIDE) != 0 ? 4 : 2);
+        break;
+      }
+      pc += (w & T_WIDE) != 0 ? 4 : 2;
+      if (ic >= stop || (pc & 0xfffff000) != pageVA) break;
+    }
   }
   setCurPC(pc);
 }
@@ -152,14 +228,14 @@ let blockStop: u32 = 0; // address at which the current block ends (page end or 
 // Start a block at pc with ic instructions retired (ic < sliceEnd).
 @inline function startBlock(pc: u32, ic: u64): void {
   const left = sliceEnd - ic;
-  const inPage = (0x1000 - (pc & 0xfff)) >>> 2;
+  const inPage = (0x1000 - (pc & 0xffc)) >>> 2; // (a misaligned pc still ends at the page end)
   // A global, not a local: TurboFan would otherwise recompute it after every instruction.
   blockStop = pc + ((left < <u64>inPage ? <u32>left : inPage) << 2);
   liveStart(pc, ic);
 }
 
 function execLoop(): void {
-  if ((getRest() & PSR_T) != 0) { execThumb(); return; }
+  if ((getRest() & PSR_T) != 0) { execLoopThumb(); return; }
   let pc = curPC;
   let pageVA: u32 = 1;      // virtual page the cached slot belongs to (1 = none)
   let slot: u32 = 0;

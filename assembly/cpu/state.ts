@@ -48,6 +48,8 @@ export function setSliceEnd(v: u64): void { sliceEnd = v; loopEvent &= ~EV_BREAK
 // Instruction count while the A32 loop runs: ICOUNT in memory is only written when the loop
 // leaves a block, so inside one the count is the block's starting count plus the instructions
 // since its first (A32 blocks are straight-line, 4 bytes per instruction), the current one included.
+// The Thumb loop (2- and 4-byte instructions) stores ICOUNT after every instruction instead and
+// leaves icLive clear.
 export let icLive: bool = false;
 export let blockIc: u64 = 0;
 export let blockPC: u32 = 0;

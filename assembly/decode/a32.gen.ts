@@ -5,6 +5,7 @@ import { parallel, pkh, extend, sel, ssat, ssat16, usat, usat16, rev, rev16, rev
 import { ldstImm, ldstReg, ldstExtra, swp, ldrex, strex } from "../isa/ldst";;
 import { ldm, stm } from "../isa/ldm";;
 import { b, bl, blxImm, bx, blxReg } from "../isa/branch";;
+import { vfpDataProc, vfpLdrStr, vfpLdmStm, vfpMovCoreSingle, vfpMovCoreScalar, vfpMov64, vfpVmrsVmsr } from "../isa/vfp";;
 import { mrs, msrReg, msrImm, hint, cps, setend, srs, rfe, svc, bkpt, undef, barrier, clrex, nop, mcr, mrc, coproc } from "../isa/system";;
 
 export const A32_CPS: u32 = 1;
@@ -221,16 +222,28 @@ export const A32_STM_usr: u32 = 211;
 export const A32_LDM_usr: u32 = 212;
 export const A32_B: u32 = 213;
 export const A32_BL: u32 = 214;
-export const A32_SVC: u32 = 215;
-export const A32_MCR: u32 = 216;
-export const A32_MRC: u32 = 217;
-export const A32_MCRR: u32 = 218;
-export const A32_MRRC: u32 = 219;
-export const A32_STC: u32 = 220;
-export const A32_LDC: u32 = 221;
-export const A32_CDP: u32 = 222;
-export const A32_UNDEFINED: u32 = 223;
-export const A32_COUNT: u32 = 223;
+export const A32_VMOV_64: u32 = 215;
+export const A32_VSTR: u32 = 216;
+export const A32_VLDR: u32 = 217;
+export const A32_VSTMIA: u32 = 218;
+export const A32_VLDMIA: u32 = 219;
+export const A32_VSTMDB: u32 = 220;
+export const A32_VLDMDB: u32 = 221;
+export const A32_VMSR: u32 = 222;
+export const A32_VMRS: u32 = 223;
+export const A32_VMOV_s: u32 = 224;
+export const A32_VMOV_scalar: u32 = 225;
+export const A32_VFP_DP: u32 = 226;
+export const A32_SVC: u32 = 227;
+export const A32_MCR: u32 = 228;
+export const A32_MRC: u32 = 229;
+export const A32_MCRR: u32 = 230;
+export const A32_MRRC: u32 = 231;
+export const A32_STC: u32 = 232;
+export const A32_LDC: u32 = 233;
+export const A32_CDP: u32 = 234;
+export const A32_UNDEFINED: u32 = 235;
+export const A32_COUNT: u32 = 235;
 
 export function decodeA32(i: u32): u32 {
   if ((i >>> 28) == 0xf) {
@@ -258,7 +271,7 @@ export function decodeA32(i: u32): u32 {
     if ((i & 0xff100010) == 0xfe100010) return 22;
     if ((i & 0xfff000f0) == 0xe1200070) return 60;
     if ((i & 0xfff000f0) == 0xe7f000f0) return 204;
-    if (true) return 223;
+    if (true) return 235;
     return 0;
   }
   switch ((i >>> 25) & 7) {
@@ -338,7 +351,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0fe00010) == 0x01a00000 && (i >>> 28) != 0xf) return 95;
       if ((i & 0x0fe00010) == 0x01c00000 && (i >>> 28) != 0xf) return 96;
       if ((i & 0x0fe00010) == 0x01e00000 && (i >>> 28) != 0xf) return 97;
-      if (true) return 223;
+      if (true) return 235;
       break;
     }
     case 1: {
@@ -362,7 +375,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0fe00000) == 0x03a00000 && (i >>> 28) != 0xf) return 115;
       if ((i & 0x0fe00000) == 0x03c00000 && (i >>> 28) != 0xf) return 116;
       if ((i & 0x0fe00000) == 0x03e00000 && (i >>> 28) != 0xf) return 117;
-      if (true) return 223;
+      if (true) return 235;
       break;
     }
     case 2: {
@@ -374,7 +387,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0e500000) == 0x04100000 && (i >>> 28) != 0xf) return 127;
       if ((i & 0x0e500000) == 0x04400000 && (i >>> 28) != 0xf) return 128;
       if ((i & 0x0e500000) == 0x04500000 && (i >>> 28) != 0xf) return 129;
-      if (true) return 223;
+      if (true) return 235;
       break;
     }
     case 3: {
@@ -461,7 +474,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0e500010) == 0x06100000 && (i >>> 28) != 0xf) return 206;
       if ((i & 0x0e500010) == 0x06400000 && (i >>> 28) != 0xf) return 207;
       if ((i & 0x0e500010) == 0x06500000 && (i >>> 28) != 0xf) return 208;
-      if (true) return 223;
+      if (true) return 235;
       break;
     }
     case 4: {
@@ -469,29 +482,41 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0e500000) == 0x08100000 && (i >>> 28) != 0xf) return 210;
       if ((i & 0x0e500000) == 0x08400000 && (i >>> 28) != 0xf) return 211;
       if ((i & 0x0e500000) == 0x08500000 && (i >>> 28) != 0xf) return 212;
-      if (true) return 223;
+      if (true) return 235;
       break;
     }
     case 5: {
       if ((i & 0x0f000000) == 0x0a000000 && (i >>> 28) != 0xf) return 213;
       if ((i & 0x0f000000) == 0x0b000000 && (i >>> 28) != 0xf) return 214;
-      if (true) return 223;
+      if (true) return 235;
       break;
     }
     case 6: {
-      if ((i & 0x0ff00000) == 0x0c400000 && (i >>> 28) != 0xf) return 218;
-      if ((i & 0x0ff00000) == 0x0c500000 && (i >>> 28) != 0xf) return 219;
-      if ((i & 0x0e100000) == 0x0c000000 && (i >>> 28) != 0xf) return 220;
-      if ((i & 0x0e100000) == 0x0c100000 && (i >>> 28) != 0xf) return 221;
-      if (true) return 223;
+      if ((i & 0x0fe00ed0) == 0x0c400a10 && (i >>> 28) != 0xf) return 215;
+      if ((i & 0x0f300e00) == 0x0d000a00 && (i >>> 28) != 0xf) return 216;
+      if ((i & 0x0f300e00) == 0x0d100a00 && (i >>> 28) != 0xf) return 217;
+      if ((i & 0x0f900e00) == 0x0c800a00 && (i >>> 28) != 0xf) return 218;
+      if ((i & 0x0f900e00) == 0x0c900a00 && (i >>> 28) != 0xf) return 219;
+      if ((i & 0x0fb00e00) == 0x0d200a00 && (i >>> 28) != 0xf) return 220;
+      if ((i & 0x0fb00e00) == 0x0d300a00 && (i >>> 28) != 0xf) return 221;
+      if ((i & 0x0ff00000) == 0x0c400000 && (i >>> 28) != 0xf) return 230;
+      if ((i & 0x0ff00000) == 0x0c500000 && (i >>> 28) != 0xf) return 231;
+      if ((i & 0x0e100000) == 0x0c000000 && (i >>> 28) != 0xf) return 232;
+      if ((i & 0x0e100000) == 0x0c100000 && (i >>> 28) != 0xf) return 233;
+      if (true) return 235;
       break;
     }
     case 7: {
-      if ((i & 0x0f000000) == 0x0f000000 && (i >>> 28) != 0xf) return 215;
-      if ((i & 0x0f100010) == 0x0e000010 && (i >>> 28) != 0xf) return 216;
-      if ((i & 0x0f100010) == 0x0e100010 && (i >>> 28) != 0xf) return 217;
-      if ((i & 0x0f000010) == 0x0e000000 && (i >>> 28) != 0xf) return 222;
-      if (true) return 223;
+      if ((i & 0x0ff00fff) == 0x0ee00a10 && (i >>> 28) != 0xf) return 222;
+      if ((i & 0x0ff00fff) == 0x0ef00a10 && (i >>> 28) != 0xf) return 223;
+      if ((i & 0x0fe00f7f) == 0x0e000a10 && (i >>> 28) != 0xf) return 224;
+      if ((i & 0x0fc00f7f) == 0x0e000b10 && (i >>> 28) != 0xf) return 225;
+      if ((i & 0x0f000e10) == 0x0e000a00 && (i >>> 28) != 0xf) return 226;
+      if ((i & 0x0f000000) == 0x0f000000 && (i >>> 28) != 0xf) return 227;
+      if ((i & 0x0f100010) == 0x0e000010 && (i >>> 28) != 0xf) return 228;
+      if ((i & 0x0f100010) == 0x0e100010 && (i >>> 28) != 0xf) return 229;
+      if ((i & 0x0f000010) == 0x0e000000 && (i >>> 28) != 0xf) return 234;
+      if (true) return 235;
       break;
     }
   }
@@ -715,14 +740,26 @@ export function decodeA32(i: u32): u32 {
     case 212: { ldm(i); return; } // LDM_usr
     case 213: { b(i); return; } // B
     case 214: { bl(i); return; } // BL
-    case 215: { svc(i); return; } // SVC
-    case 216: { mcr(i); return; } // MCR
-    case 217: { mrc(i); return; } // MRC
-    case 218: { coproc(i); return; } // MCRR
-    case 219: { coproc(i); return; } // MRRC
-    case 220: { coproc(i); return; } // STC
-    case 221: { coproc(i); return; } // LDC
-    case 222: { coproc(i); return; } // CDP
-    case 223: { undef(i); return; } // UNDEFINED
+    case 215: { vfpMov64(i); return; } // VMOV_64
+    case 216: { vfpLdrStr(i); return; } // VSTR
+    case 217: { vfpLdrStr(i); return; } // VLDR
+    case 218: { vfpLdmStm(i); return; } // VSTMIA
+    case 219: { vfpLdmStm(i); return; } // VLDMIA
+    case 220: { vfpLdmStm(i); return; } // VSTMDB
+    case 221: { vfpLdmStm(i); return; } // VLDMDB
+    case 222: { vfpVmrsVmsr(i); return; } // VMSR
+    case 223: { vfpVmrsVmsr(i); return; } // VMRS
+    case 224: { vfpMovCoreSingle(i); return; } // VMOV_s
+    case 225: { vfpMovCoreScalar(i); return; } // VMOV_scalar
+    case 226: { vfpDataProc(i); return; } // VFP_DP
+    case 227: { svc(i); return; } // SVC
+    case 228: { mcr(i); return; } // MCR
+    case 229: { mrc(i); return; } // MRC
+    case 230: { coproc(i); return; } // MCRR
+    case 231: { coproc(i); return; } // MRRC
+    case 232: { coproc(i); return; } // STC
+    case 233: { coproc(i); return; } // LDC
+    case 234: { coproc(i); return; } // CDP
+    case 235: { undef(i); return; } // UNDEFINED
   }
 }

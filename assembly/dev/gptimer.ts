@@ -182,10 +182,11 @@ function write32(idx: u32, off: u32, v: u32): void {
     }
     case 0x28: setReg(idx, R_TCRR, v); setBase(idx, v, now); break;
     case 0x30: { const l = reg(idx, R_TLDR); setReg(idx, R_TCRR, l); setBase(idx, l, now); break; } // TTGR
-    case 0x00: case 0x14: case 0x34: return; // read-only
-    default:
-      if (off <= 0x58) setReg(idx, off, v); // TLDR, TMAR, TSICR, TPIR, TNIR, TCVR, TOCR, TOWR...
+    // Plain storage: TLDR, TMAR, TSICR, and the 1 ms tick registers TPIR, TNIR, TCVR, TOCR, TOWR
+    case 0x2c: case 0x38: case 0x40: case 0x48: case 0x4c: case 0x50: case 0x54: case 0x58:
+      setReg(idx, off, v);
       return;
+    default: return; // TIDR, TISTAT, TWPS, TCAR1/2 are read-only; reserved offsets ignore writes
   }
   irqLine(idx);
 }

@@ -80,6 +80,8 @@ export function intcReset(): void {
 }
 
 @inline export function intcIrq(): bool { return irqOut; }
+// Line `irq` is unmasked (its device could interrupt the CPU).
+export function intcEnabled(irq: u32): bool { return irq < NLINES && (bank(MIR, irq >>> 5) & (1 << (irq & 31))) == 0; }
 @inline export function intcFiq(): bool { return fiqOut; }
 
 // A device drives its interrupt line (level-sensitive).

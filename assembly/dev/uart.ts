@@ -5,7 +5,7 @@
 // priorities and drives INTC line 74.
 import { UART_TX, UART_TX_DATA, UART_TX_CAP, STOP_UART_FULL } from "../cpu/layout";
 import { requestStop } from "../cpu/stop";
-import { intcSetLine } from "./intc";
+import { intcSetLine, intcEnabled } from "./intc";
 
 // Console output ring (layout.ts): the core only advances the write count, the host the read count.
 // Stop for the host well before the ring is full, so no byte is ever dropped: an instruction can
@@ -90,6 +90,9 @@ export function uartRxPush(b: u32): bool {
 }
 
 export function uartRxSpace(): u32 { return RX_CAP - rxCount; }
+
+// Received bytes would interrupt the CPU: IER.ERBI set and line 74 unmasked in the INTC.
+export function uartRxWakes(): bool { return (ier & ERBI) != 0 && intcEnabled(IRQ); }
 
 function rxPop(): u32 {
   if (rxCount == 0) return 0;

@@ -103,6 +103,13 @@ function dpWritePC(r: u32, s: u32): void {
   if (s != 0) exceptionReturn(r, getSPSR()); else aluWritePC(r);
 }
 
+// The data-processing operation shared by A32, T32 and T16: Rd = a op b; s sets the flags (c = the
+// shifter carry-out for the logical ops). The compare/test ops never write Rd.
+@inline export function dpOp(op: u32, s: u32, d: u32, a: u32, b: u32, c: u32): void {
+  if (s == 0 && d != 15 && (op < OP_TST || op > OP_CMN)) { setR(d, dpValue(op, a, b)); return; }
+  dpFlags(op, s, d, a, b, c);
+}
+
 // Bits 20 (S) and 15:12 (Rd): anything but "S = 0 and Rd != PC" needs the flag path. The test
 // and compare ops only exist with S = 1, so they always take it.
 @inline function simple(i: u32): bool { return (i & 0x0010_0000) == 0 && (i & 0xf000) != 0xf000; }

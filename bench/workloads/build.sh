@@ -29,12 +29,18 @@ CFLAGS="-O2 -marm -mcpu=cortex-a8 -mfloat-abi=soft -ffreestanding -fno-builtin -
 arm-none-eabi-gcc $CFLAGS -c -o "$OBJ/start.o" start.S
 arm-none-eabi-gcc $CFLAGS -c -o "$OBJ/a32mix.o" a32mix.c
 arm-none-eabi-gcc $CFLAGS -T link.ld -Wl,--build-id=none -o "$OUT/a32mix.elf" "$OBJ/start.o" "$OBJ/a32mix.o" "$LIBGCC"
+# t32mix: the same program as Thumb-2 (the A32 start.S calls main through BLX), with the Thumb-2
+# libgcc of the thumb/v7-a/nofp multilib.
+TFLAGS="${CFLAGS/-marm/-mthumb}"
+TLIBGCC=$(arm-none-eabi-gcc -mthumb -mcpu=cortex-a8 -mfloat-abi=soft -print-libgcc-file-name)
+arm-none-eabi-gcc $TFLAGS -c -o "$OBJ/t32mix.o" a32mix.c
+arm-none-eabi-gcc $TFLAGS -T link.ld -Wl,--build-id=none -o "$OUT/t32mix.elf" "$OBJ/start.o" "$OBJ/t32mix.o" "$TLIBGCC"
 if [ $CHECK = 1 ]; then
 	rc=0
-	for f in a32mix.elf; do
+	for f in a32mix.elf t32mix.elf; do
 		cmp -s "$OUT/$f" "$SRC/$f" || { echo "bench/workloads: $f differs from a fresh build"; rc=1; }
 	done
 	[ $rc = 0 ] && echo "bench/workloads: images match the sources"
 	exit $rc
 fi
-echo "bench/workloads: built a32mix.elf"
+echo "bench/workloads: built a32mix.elf t32mix.elf"

@@ -4,9 +4,11 @@
 // --triple=armv7a`): UAL mnemonics with the condition last, decimal immediates, LLVM's aliases
 // (push/pop, lsl/lsr/asr/ror/rrx for shifted MOV). Branch targets are absolute hex addresses.
 // Known differences (test/disasm.test.ts normalises or skips them): no `@ ...` comments and no
-// `<symbol>` annotations; VFP/NEON encodings (cp10/cp11) print as generic LDC/STC/CDP/MCR forms.
+// `<symbol>` annotations; VFP rows are printed by vfp.ts, and the cp10/cp11 encodings without one
+// (Advanced SIMD scalar/VDUP forms, VCVTB/VCVTT) print as the generic MCR/CDP forms.
 import { A32_PATTERNS } from "./a32.gen.js";
 import type { Pattern } from "./pattern.js";
+import { disasmVfp } from "./vfp.js";
 
 const COND = ["eq", "ne", "hs", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "", ""];
 const REG = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "sp", "lr", "pc"];
@@ -211,6 +213,7 @@ const FORMATS: Record<string, (x: Ctx) => string> = {
     else addr = `[${n}], {${w & 0xff}}`;
     return `${x.m}${F(x, "D") ? "l" : ""}${x.c}\tp${F(x, "p")}, c${F(x, "d")}, ${addr}`;
   },
+  vfp: (x) => disasmVfp({ w: x.w, name: x.p.name, c: x.c }),
   undef: () => "<unknown>",
 };
 

@@ -39,6 +39,7 @@ export interface CoreExports {
   codeChanged(): void;
   uartRx(b: number): number;
   uartRxFree(): number;
+  consoleInputWakes(): number;
 }
 
 /** Constants exported by the core (layout offsets, stop reasons, CP15 register offsets). */
@@ -53,6 +54,9 @@ export interface CoreConstants {
   OFF_ICOUNT: number;
   OFF_STOP_REASON: number;
   OFF_STOP_INFO: number;
+  OFF_VFP_D: number;
+  OFF_FPSCR: number;
+  OFF_FPEXC: number;
   STATE_SIZE: number;
   STOP_NONE: number;
   STOP_BUDGET: number;

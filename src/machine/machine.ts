@@ -143,6 +143,21 @@ export class Machine {
     this.x.stateChanged();
   }
 
+  // --- VFP registers (D0-D31, FPSCR, FPEXC at fixed offsets of the state block) ----------------
+  /** Dn as a 64-bit pattern. */
+  vfpD(n: number): bigint { return this.view().getBigUint64(this.k.LAYOUT_STATE + this.k.OFF_VFP_D + 8 * n, true); }
+  setVfpD(n: number, v: bigint): void {
+    this.view().setBigUint64(this.k.LAYOUT_STATE + this.k.OFF_VFP_D + 8 * n, BigInt.asUintN(64, v), true);
+  }
+  /** Sn as a 32-bit pattern (S2n/S2n+1 are the low/high halves of Dn). */
+  vfpS(n: number): number { return this.view().getUint32(this.k.LAYOUT_STATE + this.k.OFF_VFP_D + 4 * n, true); }
+  setVfpS(n: number, v: number): void { this.view().setUint32(this.k.LAYOUT_STATE + this.k.OFF_VFP_D + 4 * n, v >>> 0, true); }
+  get fpscr(): number { return this.view().getUint32(this.k.LAYOUT_STATE + this.k.OFF_FPSCR, true); }
+  set fpscr(v: number) { this.view().setUint32(this.k.LAYOUT_STATE + this.k.OFF_FPSCR, v >>> 0, true); }
+  /** FPEXC (bit 30 EN enables the VFP; CP15 CPACR bits 23:20 must also grant access). */
+  get fpexc(): number { return this.view().getUint32(this.k.LAYOUT_STATE + this.k.OFF_FPEXC, true); }
+  set fpexc(v: number) { this.view().setUint32(this.k.LAYOUT_STATE + this.k.OFF_FPEXC, v >>> 0, true); }
+
   // --- memory ----------------------------------------------------------------------------------
   private view(): DataView { return new DataView(this.x.memory.buffer); }
   private checkPhys(pa: number, size: number, what: string): void {
@@ -307,7 +322,9 @@ export class Machine {
         case k.STOP_BKPT:
           return done("bkpt", `breakpoint at 0x${hex(this.pc)}`);
         case k.STOP_IDLE:
-          return done("idle", `guest is idle: WFI at 0x${hex(this.pc)} with no interrupt source that can wake it`);
+          return done("idle", this.x.consoleInputWakes() !== 0
+            ? `guest is idle: WFI at 0x${hex(this.pc)} waiting for console input (UART3 receive interrupt enabled)`
+            : `guest is idle: WFI at 0x${hex(this.pc)} with no interrupt source that can wake it`);
         case k.STOP_WFI_WALL: {
           const next = this.x.nextEvent32kGet();
           const now = (performance.now() - this.wallStart) * 32.768;

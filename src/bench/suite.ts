@@ -1,0 +1,235 @@
+// The benchmark suites of the tiny kernel (fixtures/kernel, bench/suites): boot the kernel in a Machine,
+// ask it (boot arguments at physical 0x80007F00) to run the suites, and turn the `BENCH ...` lines it
+// prints into results. Each result also records what the host paid for it: the guest instructions and
+// host wall time between the previous benchmark's line and its own (so a benchmark's setup and its
+// calibration runs are charged to it), measured by running the machine in short slices.
+//
+// The mode dimension: a run is (benchmark x mode). Only `native` exists today (the kernel owns the
+// emulated board); the VMM modes (`full`, `para`) will add entries to MODES, each saying how to build the
+// machine and which kernel image it boots, and may add counters to each result.
+import { readFileSync, existsSync, statSync } from "node:fs";
+import { Machine, hex, type RunResult } from "../machine/machine.js";
+
+export interface BenchmarkInfo { name: string; unit: string; what: string }
+
+/** Every benchmark the kernel knows, in the order it runs them (bench/suites/lmbench.c, all_names). */
+export const BENCHMARKS: readonly BenchmarkInfo[] = [
+  { name: "dhrystone", unit: "iter/s", what: "dhrystone-style loop iterations per guest second (our own Dhrystone-2.1-like code)" },
+  { name: "lat_syscall_null", unit: "us", what: "getppid()" },
+  { name: "lat_syscall_write", unit: "us", what: "write() of 1 byte to /dev/null" },
+  { name: "lat_ctx_2p_0k", unit: "us", what: "one token hop round a ring of 2 processes over pipes, 0 KiB working set" },
+  { name: "lat_ctx_2p_16k", unit: "us", what: "the same, 2 processes, 16 KiB working set each" },
+  { name: "lat_ctx_8p_16k", unit: "us", what: "the same, 8 processes, 16 KiB working set each" },
+  { name: "lat_pipe", unit: "us", what: "4-byte round trip between two processes over two pipes" },
+  { name: "lat_proc_fork", unit: "us", what: "fork() + child exit() + parent wait()" },
+  { name: "lat_proc_exec", unit: "us", what: "fork() + child exec(\"true\") + exit + wait()" },
+  { name: "lat_pagefault", unit: "us", what: "first touch of one demand-zero page" },
+  { name: "lat_mmap", unit: "us", what: "mmap(64 KiB) + touch its 16 pages + munmap" },
+  { name: "bw_mem_rd", unit: "MB/s", what: "read (sum) of a 2 MiB buffer, MB = 2^20 bytes" },
+  { name: "bw_mem_wr", unit: "MB/s", what: "write of a 2 MiB buffer" },
+  { name: "bw_mem_cp", unit: "MB/s", what: "copy of a 2 MiB buffer (bytes copied counted once)" },
+  { name: "lat_mem_rd", unit: "ns", what: "one dependent load of a pointer chain over 1 MiB, 64-byte stride" },
+];
+export const BENCHMARK_NAMES: readonly string[] = BENCHMARKS.map((b) => b.name);
+
+export interface MachineSettings { clock: "virtual" | "wall"; cpuHz: number; ramMiB: number }
+
+export interface ModeSpec {
+  name: string;
+  description: string;
+  /** The machine this mode runs the kernel in. */
+  createMachine(s: MachineSettings, onConsole: (b: Uint8Array) => void): Machine;
+}
+
+/** The execution modes `vm7 bench --modes` accepts. */
+export const MODES: Record<string, ModeSpec> = {
+  native: {
+    name: "native",
+    description: "the guest kernel owns the emulated board, no VMM",
+    createMachine: (s, onConsole) => Machine.createSync({ ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel" }),
+  },
+};
+export const MODE_NAMES: readonly string[] = Object.keys(MODES);
+
+/** Where the host writes the kernel's boot arguments (fixtures/kernel/README.md). */
+export const BOOTARGS_ADDR = 0x80007f00;
+const BOOTARGS_MAX = 251;
+
+export interface SuiteResult {
+  benchmark: string;
+  mode: string;
+  value: number;
+  unit: string;
+  /** The value as the kernel printed it (its own precision). */
+  text: string;
+  guest_instructions: number;
+  host_seconds: number;
+  guest_mips: number;
+  iterations: number;
+  guest_ticks_32k: number;
+  /** The line's other key=value fields (kind=, overhead_us=, ...). */
+  extra: Record<string, string>;
+}
+
+export interface ParsedBenchLine { name: string; value: number; text: string; unit: string; iterations: number; ticks: number; extra: Record<string, string> }
+
+/** `BENCH <name> <value> <unit> iterations=N ticks=T [key=value ...]`, or null for any other line. */
+export function parseBenchLine(line: string): ParsedBenchLine | null {
+  const m = /^BENCH (\S+) (-?\d+(?:\.\d+)?) (\S+)((?: \S+=\S*)*)\s*$/.exec(line);
+  if (!m) return null;
+  const extra: Record<string, string> = {};
+  for (const kv of m[4].trim().split(" ").filter(Boolean)) { const i = kv.indexOf("="); extra[kv.slice(0, i)] = kv.slice(i + 1); }
+  const iterations = Number(extra.iterations ?? NaN), ticks = Number(extra.ticks ?? NaN);
+  delete extra.iterations; delete extra.ticks;
+  return { name: m[1], value: Number(m[2]), text: m[2], unit: m[3], iterations, ticks, extra };
+}
+
+/** Something the user asked for cannot be done (bad name, missing image): exit status 2. */
+export class BenchInputError extends Error {}
+/** The kernel did not finish the suites: exit status 3. `tail` holds its last console lines. */
+export class BenchRunError extends Error {
+  constructor(message: string, readonly tail: string[], readonly how: string, readonly status = 3) { super(message); }
+}
+
+export interface SuiteOptions {
+  kernel: string;
+  mode: string;
+  quick: boolean;
+  /** Benchmarks to run (empty: all). */
+  names: string[];
+  machine: MachineSettings;
+  /** Instructions per Machine.run call: the granularity of the per-benchmark instruction and time figures. */
+  sliceInsns?: number;
+  /** Stop (as a failure) after this many guest instructions. */
+  maxInsns?: number;
+  /** Called when each benchmark's line arrives. */
+  onResult?: (r: SuiteResult, index: number) => void;
+  /** Called after every slice: instructions so far, host seconds so far, and the benchmark now running. */
+  onTick?: (insns: number, seconds: number, running: string) => void;
+  /** Checked after every slice; true stops the run (reported as interrupted). */
+  shouldStop?: () => boolean;
+}
+
+export interface SuiteRun {
+  mode: string;
+  results: SuiteResult[];
+  /** The BENCH-BEGIN line's fields (mode=quick|full, clock=..., min_ticks=...). */
+  begin: Record<string, string>;
+  bootInstructions: number;
+  bootSeconds: number;
+  /** From the last result to the kernel's exit (what the suites do after it, BENCH-END, shutdown). */
+  tailInstructions: number;
+  tailSeconds: number;
+  totalInstructions: number;
+  totalSeconds: number;
+}
+
+export function checkKernel(path: string): void {
+  let st;
+  try { st = statSync(path); } catch {
+    throw new BenchInputError(`kernel image ${path} not found: it is committed in fixtures/kernel/ (check your checkout) and 'npm run fixtures' rebuilds it`);
+  }
+  if (!st.isFile() || st.size === 0) throw new BenchInputError(`kernel image ${path} is not a usable file (${st.isFile() ? "empty" : "not a regular file"}); check your checkout or run 'npm run fixtures'`);
+}
+
+export function checkNames(names: string[]): void {
+  const bad = names.filter((n) => !BENCHMARK_NAMES.includes(n));
+  if (bad.length) throw new BenchInputError(`unknown benchmark${bad.length > 1 ? "s" : ""} ${bad.map((n) => `'${n}'`).join(", ")} (valid: ${BENCHMARK_NAMES.join(", ")})`);
+}
+
+const yieldToHost = () => new Promise<void>((res) => setImmediate(res));
+const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+/** Boot the kernel in `mode` and run the suites; resolves when it prints BENCH-END and exits 0. */
+export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
+  checkKernel(o.kernel);
+  checkNames(o.names);
+  const spec = MODES[o.mode];
+  if (!spec) throw new BenchInputError(`unknown mode '${o.mode}' (valid: ${MODE_NAMES.join(", ")})`);
+  const wanted = o.names.length ? BENCHMARK_NAMES.filter((n) => o.names.includes(n)) : [...BENCHMARK_NAMES];
+  const args = ["bench", ...(o.quick ? ["quick"] : []), ...(o.names.length ? wanted : []),
+    ...(o.machine.ramMiB < 128 ? [`mem=${o.machine.ramMiB}`] : [])].join(" ");
+  if (args.length > BOOTARGS_MAX) throw new BenchInputError(`boot arguments too long (${args.length} > ${BOOTARGS_MAX} bytes)`);
+
+  const results: SuiteResult[] = [];
+  const lines: string[] = [];
+  let partial = "";
+  let begin: Record<string, string> | undefined;
+  let ended = false;
+  let m: Machine | undefined;
+  let t0 = 0, tPrev = 0, iPrev = 0, bootInstructions = 0, bootSeconds = 0;
+  const dec = new TextDecoder();
+
+  const onLine = (line: string) => {
+    lines.push(line);
+    if (lines.length > 200) lines.splice(0, lines.length - 100);
+    const now = performance.now(), icount = m!.icount;
+    if (line.startsWith("BENCH-BEGIN")) {
+      begin = Object.fromEntries(line.split(" ").slice(1).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+      bootInstructions = icount; bootSeconds = (now - t0) / 1000;
+      tPrev = now; iPrev = icount;
+      return;
+    }
+    if (line.startsWith("BENCH-END")) { ended = true; return; }
+    const p = parseBenchLine(line);
+    if (!p) return;
+    const insns = icount - iPrev, seconds = (now - tPrev) / 1000;
+    tPrev = now; iPrev = icount;
+    const r: SuiteResult = {
+      benchmark: p.name, mode: spec.name, value: p.value, unit: p.unit, text: p.text,
+      guest_instructions: insns, host_seconds: seconds, guest_mips: seconds > 0 ? insns / seconds / 1e6 : 0,
+      iterations: p.iterations, guest_ticks_32k: p.ticks, extra: p.extra,
+    };
+    results.push(r);
+    o.onResult?.(r, results.length - 1);
+  };
+  const onConsole = (b: Uint8Array) => {
+    partial += dec.decode(b, { stream: true });
+    let i;
+    while ((i = partial.indexOf("\n")) >= 0) { onLine(partial.slice(0, i).replace(/\r$/, "")); partial = partial.slice(i + 1); }
+  };
+
+  try {
+    m = spec.createMachine(o.machine, onConsole);
+  } catch (e) { throw new BenchInputError((e as Error).message); }
+  try {
+    m.loadElf(new Uint8Array(readFileSync(o.kernel)), o.kernel);
+  } catch (e) { throw new BenchInputError(`${o.kernel}: ${(e as Error).message}`); }
+  m.writeRam(BOOTARGS_ADDR, new TextEncoder().encode(`BOOT${args}\0`));
+
+  const slice = o.sliceInsns ?? 100_000;
+  const max = o.maxInsns ?? Infinity;
+  const fail = (why: string, how: string, status = 3): never => {
+    const tail = (partial ? [...lines, partial] : lines).slice(-15);
+    throw new BenchRunError(`the kernel stopped before finishing the suites (${o.mode} mode): ${why}`, tail, how, status);
+  };
+  t0 = performance.now(); tPrev = t0;
+  let r: RunResult;
+  for (;;) {
+    const left = max - m.icount;
+    if (left <= 0) fail(`instruction limit ${max} reached`, `still running at pc 0x${hex(m.pc)} after ${m.icount} instructions`);
+    // One Machine.run call per slice: the console is drained after each, so a BENCH line is timestamped
+    // within one slice of when the guest printed it.
+    r = m.run({ maxInsns: Math.min(slice, left), sliceInsns: slice });
+    const running = !begin ? "booting" : ended ? "finishing" : wanted.find((n) => !results.some((x) => x.benchmark === n)) ?? "finishing";
+    o.onTick?.(m.icount, (performance.now() - t0) / 1000, running);
+    if (o.shouldStop?.()) fail("interrupted", `interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`, 130);
+    if (r.reason === "budget") { await yieldToHost(); continue; }
+    if (r.reason === "wait") { await sleep(Math.min(r.waitMs ?? 10, 50)); continue; }
+    break;
+  }
+  if (partial) onLine(partial);
+  const totalSeconds = (performance.now() - t0) / 1000;
+  const how = r.reason === "exit" ? `guest exited with status ${r.exitCode} after ${m.icount} instructions` : `${r.message} (after ${m.icount} instructions)`;
+  if (r.reason !== "exit") fail(r.message, how);
+  if (r.exitCode !== 0) fail(`it exited with status ${r.exitCode}`, how);
+  if (!begin) fail("it never printed BENCH-BEGIN (is this the tiny kernel, and did it see the boot arguments at 0x80007F00?)", how);
+  if (!ended) fail("it exited without printing BENCH-END", how);
+  const missing = wanted.filter((n) => !results.some((x) => x.benchmark === n));
+  if (missing.length) fail(`no result for ${missing.join(", ")}`, how);
+  return {
+    mode: spec.name, results, begin: begin!, bootInstructions, bootSeconds,
+    tailInstructions: m.icount - iPrev, tailSeconds: (t0 + totalSeconds * 1000 - tPrev) / 1000,
+    totalInstructions: m.icount, totalSeconds,
+  };
+}

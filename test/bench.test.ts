@@ -1,0 +1,133 @@
+// `vm7 bench` end to end: the tiny kernel's quick suites through the bench runner (table on stdout,
+// per-benchmark progress on stderr, --json results), its input errors, and the emulator-speed mode.
+import { describe, it, expect, beforeAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseBenchLine, BENCHMARK_NAMES } from "../src/bench/suite.js";
+
+const root = join(import.meta.dirname, "..");
+const UNITS: Record<string, string> = {
+  dhrystone: "iter/s", lat_syscall_null: "us", lat_syscall_write: "us", lat_ctx_2p_0k: "us", lat_ctx_2p_16k: "us",
+  lat_ctx_8p_16k: "us", lat_pipe: "us", lat_proc_fork: "us", lat_proc_exec: "us", lat_pagefault: "us", lat_mmap: "us",
+  bw_mem_rd: "MB/s", bw_mem_wr: "MB/s", bw_mem_cp: "MB/s", lat_mem_rd: "ns",
+};
+const NAMES = Object.keys(UNITS);
+let dir = "";
+
+function vm7(args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), ...args], { encoding: "utf8", timeout: 50_000 });
+  return { out: r.stdout ?? "", err: r.stderr ?? "", status: r.status };
+}
+const noTrace = (err: string) => { expect(err).not.toMatch(/\n\s+at |Error:|wasm/); };
+
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "vm7-bench-")); });
+
+describe("BENCH line parser", () => {
+  it("reads name, value, unit, iterations, ticks and the extra fields", () => {
+    expect(parseBenchLine("BENCH lat_ctx_2p_0k 1.072 us iterations=1024 ticks=36 procs=2 ws_kb=0 overhead_us=0.819")).toEqual({
+      name: "lat_ctx_2p_0k", value: 1.072, text: "1.072", unit: "us", iterations: 1024, ticks: 36,
+      extra: { procs: "2", ws_kb: "0", overhead_us: "0.819" },
+    });
+    expect(parseBenchLine("BENCH-BEGIN mode=quick clock=32768Hz min_ticks=33")).toBeNull();
+    expect(parseBenchLine("PASS fork")).toBeNull();
+  });
+  it("knows the 15 benchmarks of the issue", () => { expect([...BENCHMARK_NAMES].sort()).toEqual([...NAMES].sort()); });
+});
+
+describe("vm7 bench (tiny kernel suites)", () => {
+  it("--quick --json: every benchmark in native mode, a table on stdout, a progress line per benchmark", () => {
+    const json = join(dir, "out.json");
+    const r = vm7(["bench", "--quick", "--json", json]);
+    expect(r.status, r.err).toBe(0);
+    noTrace(r.err);
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.vm7_version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(doc.kernel).toMatch(/kernel\.elf$/);
+    expect(doc.clock).toBe("virtual");
+    expect(doc.suite).toBe("quick");
+    expect(Number.isNaN(Date.parse(doc.date))).toBe(false);
+    expect(doc.results).toHaveLength(NAMES.length);
+    for (const name of NAMES) {
+      const e = doc.results.find((x: { benchmark: string }) => x.benchmark === name);
+      expect(e, `missing ${name}`).toBeDefined();
+      expect(e.mode).toBe("native");
+      expect(typeof e.value).toBe("number");
+      expect(e.value, name).toBeGreaterThan(0);
+      expect(e.unit, name).toBe(UNITS[name]);
+      expect(e.host_seconds, name).toBeGreaterThan(0);
+      expect(e.guest_instructions, name).toBeGreaterThan(0);
+      expect(e.guest_mips, name).toBeGreaterThan(0);
+    }
+    // The table: a header and one row per benchmark with its mode, value and unit.
+    expect(r.out).toMatch(/^benchmark\s+mode\s+value\s+unit\s+guest insns\s+host s\s+guest MIPS$/m);
+    for (const name of NAMES) expect(r.out).toMatch(new RegExp(`^${name}\\s+native\\s+\\d+\\.\\d+\\s+${UNITS[name].replace("/", "\\/")}\\s+[\\d,]+\\s+\\d+\\.\\d+\\s+\\d+\\.\\d+$`, "m"));
+    // Progress (stderr is not a terminal here): one line per finished benchmark, no status-line noise.
+    expect(r.err.match(/^vm7 bench: \[\s*\d+\/15\] native /gm)).toHaveLength(15);
+    expect(r.err).not.toContain("\r");
+  }, 60_000);
+
+  it("runs only the benchmarks named", () => {
+    const json = join(dir, "some.json");
+    const r = vm7(["bench", "--quick", "--json", json, "lat_pipe", "dhrystone"]);
+    expect(r.status, r.err).toBe(0);
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.results.map((x: { benchmark: string }) => x.benchmark)).toEqual(["dhrystone", "lat_pipe"]);
+  }, 30_000);
+
+  it("refuses unknown benchmark names with status 2 and one line listing the valid ones", () => {
+    const r = vm7(["bench", "--quick", "lat_pipe", "lat_nope"]);
+    expect(r.status).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toContain("'lat_nope'");
+    for (const name of NAMES) expect(r.err).toContain(name);
+  });
+
+  it("refuses modes that do not exist yet", () => {
+    const r = vm7(["bench", "--quick", "--modes", "native,full"]);
+    expect(r.status).toBe(2);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/unknown mode 'full' \(valid: native/);
+  });
+
+  it("fails clearly, before running anything, when the --json directory does not exist", () => {
+    const json = join(dir, "no-such-dir", "out.json");
+    const r = vm7(["bench", "--quick", "--json", json]);
+    expect(r.status).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toContain(`directory ${join(dir, "no-such-dir")} does not exist`);
+    expect(existsSync(json)).toBe(false);
+  });
+
+  it("says how to get the kernel image when it is missing", () => {
+    const r = vm7(["bench", "--quick", "--kernel", join(dir, "missing.elf")]);
+    expect(r.status).toBe(2);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/not found.*npm run fixtures/);
+  });
+
+  it("a kernel that stops before finishing: status 3, its last console lines and how it stopped", () => {
+    const r = vm7(["bench", "--quick", "--max-insns", "8000000"]);
+    expect(r.status).toBe(3);
+    noTrace(r.err);
+    expect(r.err).toContain("stopped before finishing the suites");
+    expect(r.err).toMatch(/last console lines:\n(.*\n)*  \| BENCH-BEGIN mode=quick/);
+    expect(r.err).toMatch(/still running at pc 0x[0-9a-f]{8} after 8000000 instructions/);
+    expect(r.out).toMatch(/partial results[^]*^dhrystone\s+native/m);
+  });
+
+  it("--mips measures guest MIPS of the A32 workloads (emulator speed)", () => {
+    const r = vm7(["bench", "--mips", "--repeat", "1", "a32mix"]);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toMatch(/^a32mix\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+\s+a32mix: checksum [0-9a-f]{8}$/m);
+  }, 30_000);
+
+  it("--help explains units, clock, modes and --mips", () => {
+    const r = vm7(["bench", "--help"]);
+    expect(r.status).toBe(0);
+    for (const s of ["--quick", "--json", "--modes", "--mips", "32 kHz counter", "MB/s", "host wall", "lat_mem_rd"]) expect(r.out).toContain(s);
+  });
+});
