@@ -13,8 +13,9 @@ import { takeUndef } from "../cpu/exceptions";
 
 // One single load or store: the operation shared by the A32 and T32/T16 encodings (A8.8.x LDR, STR,
 // LDRB, STRB, LDRH, STRH, LDRSB, LDRSH and their T forms). The access goes to addr; offAddr is
-// written back to Rn when wback. size is 1, 2 or 4; signed loads sign-extend.
-export function ldstSingle(n: u32, t: u32, addr: u32, offAddr: u32, wback: bool, load: bool, size: u32,
+// written back to Rn when wback. size is 1, 2 or 4; signed loads sign-extend. Inlined: each call
+// site passes constant load/size/signed/user, so every pattern gets only its own access path.
+@inline export function ldstSingle(n: u32, t: u32, addr: u32, offAddr: u32, wback: bool, load: bool, size: u32,
   signed: bool, user: bool): void {
   if (load) {
     let v: u32;
