@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Interpreter speed check: guest MIPS on small hand-assembled A32 loops and on the a32mix workload.
-//   node bench/loop.mjs [--reps N] [--only loop|calls|a32mix]
+// Interpreter speed check: guest MIPS on small hand-assembled A32 loops and on the a32mix and t32mix
+// (the same C built as Thumb-2) workloads.
+//   node bench/loop.mjs [--reps N] [--only loop|calls|a32mix|t32mix]
 // Uses dist/ (npm run build); VM7_CORE selects another core build (A/B comparisons).
 // Each figure is the best of N timed runs after warm-up (V8 has no OSR for wasm). Time is this
 // process's CPU time (user + system), which stays meaningful on a loaded shared machine;
@@ -51,14 +52,14 @@ function timeLoop(words) {
   return best;
 }
 
-function timeMix() {
-  const path = new URL("./workloads/a32mix.elf", import.meta.url);
+function timeMix(name) {
+  const path = new URL(`./workloads/${name}.elf`, import.meta.url);
   if (!existsSync(path)) return undefined;
   const img = new Uint8Array(readFileSync(path));
   let best = 0, out = "";
   for (let k = 0; k < reps + 2; k++) {
     const m = Machine.createSync({ ramMiB: 16 });
-    m.loadElf(img, "a32mix.elf");
+    m.loadElf(img, `${name}.elf`);
     const t0 = now();
     let r;
     do r = m.run({ maxInsns: 1 << 30 }); while (r.reason === "budget");
@@ -72,4 +73,5 @@ function timeMix() {
 
 if (!only || only === "loop") console.log(`loop    ${timeLoop(LOOP).toFixed(1)} MIPS`);
 if (!only || only === "calls") console.log(`calls   ${timeLoop(CALLS).toFixed(1)} MIPS`);
-if (!only || only === "a32mix") console.log(`a32mix  ${timeMix() ?? "missing"}`);
+if (!only || only === "a32mix") console.log(`a32mix  ${timeMix("a32mix") ?? "missing"}`);
+if (!only || only === "t32mix") console.log(`t32mix  ${timeMix("t32mix") ?? "missing"}`);
