@@ -66,7 +66,7 @@ What the table shows (one row per benchmark and mode):
                  (remaining setup, BENCH-END, exit), and the whole run.
 
 Benchmarks: ${wrap(BENCHMARK_NAMES.join(", ") + ".", 100, "  ")}
-Modes: ${MODE_NAMES.map((m) => `${m} (${MODES[m].description})`).join("; ")}; the VMM's full and para modes come later.
+Modes: ${MODE_NAMES.map((m) => `${m} (${MODES[m].description})`).join("; ")}.
 
 Emulator speed: --mips runs the A32 workloads in bench/workloads (e.g. a32mix) to their exit and reports
 guest MIPS (one warm-up run, then the best of --repeat). A full run (no --quick, no names) prints this
@@ -157,7 +157,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   const kernel = resolve(o.kernel ?? defaultKernel);
   const modes = o.modes.split(",").map((s) => s.trim()).filter(Boolean);
   const badModes = modes.filter((m) => !MODE_NAMES.includes(m));
-  if (!modes.length || badModes.length) throw new BenchInputError(`unknown mode${badModes.length > 1 ? "s" : ""} ${badModes.map((m) => `'${m}'`).join(", ") || "''"} (valid: ${MODE_NAMES.join(", ")}; full and para need the VMM)`);
+  if (!modes.length || badModes.length) throw new BenchInputError(`unknown mode${badModes.length > 1 ? "s" : ""} ${badModes.map((m) => `'${m}'`).join(", ") || "''"} (valid: ${MODE_NAMES.join(", ")})`);
   checkNames(names);
   checkKernel(kernel);
   const jsonPath = o.json !== undefined ? checkJsonPath(o.json) : undefined;

@@ -4,9 +4,9 @@
 // host wall time between the previous benchmark's line and its own (so a benchmark's setup and its
 // calibration runs are charged to it), measured by running the machine in short slices.
 //
-// The mode dimension: a run is (benchmark x mode). Only `native` exists today (the kernel owns the
-// emulated board); the VMM modes (`full`, `para`) will add entries to MODES, each saying how to build the
-// machine and which kernel image it boots, and may add counters to each result.
+// The mode dimension: a run is (benchmark x mode): `native` (the kernel owns the emulated board),
+// `full` (the same image deprivileged under the VMM) and `para` (the kernel's paravirtual build).
+// Each MODES entry says how to build the machine and which kernel image it boots.
 import { readFileSync, existsSync, statSync } from "node:fs";
 import { Machine, hex, type RunResult } from "../machine/machine.js";
 
@@ -39,7 +39,16 @@ export interface ModeSpec {
   description: string;
   /** The machine this mode runs the kernel in. */
   createMachine(s: MachineSettings, onConsole: (b: Uint8Array) => void): Machine;
+  /** The image this mode boots, given the suite's kernel (para: its paravirtual build). */
+  kernelImage?(kernel: string): string;
+  /** RAM the kernel may use (the VMM modes reserve the top 16 MiB). */
+  guestMiB?(ramMiB: number): number;
 }
+
+/** The paravirtual build next to a kernel image: kernel.elf -> kernel-para.elf. */
+export function paraImage(kernel: string): string { return kernel.replace(/(\.elf)?$/, (e) => `-para${e || ""}`); }
+const vmmMachine = (mode: "full" | "para") => (s: MachineSettings, onConsole: (b: Uint8Array) => void) =>
+  Machine.createSync({ ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel", mode });
 
 /** The execution modes `vm7 bench --modes` accepts. */
 export const MODES: Record<string, ModeSpec> = {
@@ -47,6 +56,19 @@ export const MODES: Record<string, ModeSpec> = {
     name: "native",
     description: "the guest kernel owns the emulated board, no VMM",
     createMachine: (s, onConsole) => Machine.createSync({ ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel" }),
+  },
+  full: {
+    name: "full",
+    description: "the same kernel image deprivileged under the VMM: trap-and-emulate, shadow page tables",
+    createMachine: vmmMachine("full"),
+    guestMiB: (r) => r - 16,
+  },
+  para: {
+    name: "para",
+    description: "the kernel's paravirtual build (kernel-para.elf) calling the VMM by hypercalls",
+    createMachine: vmmMachine("para"),
+    kernelImage: paraImage,
+    guestMiB: (r) => r - 16,
   },
 };
 export const MODE_NAMES: readonly string[] = Object.keys(MODES);
@@ -142,13 +164,15 @@ const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 /** Boot the kernel in `mode` and run the suites; resolves when it prints BENCH-END and exits 0. */
 export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
-  checkKernel(o.kernel);
   checkNames(o.names);
   const spec = MODES[o.mode];
   if (!spec) throw new BenchInputError(`unknown mode '${o.mode}' (valid: ${MODE_NAMES.join(", ")})`);
+  const kernel = spec.kernelImage ? spec.kernelImage(o.kernel) : o.kernel;
+  checkKernel(kernel);
+  const guestMiB = spec.guestMiB ? spec.guestMiB(o.machine.ramMiB) : o.machine.ramMiB;
   const wanted = o.names.length ? BENCHMARK_NAMES.filter((n) => o.names.includes(n)) : [...BENCHMARK_NAMES];
   const args = ["bench", ...(o.quick ? ["quick"] : []), ...(o.names.length ? wanted : []),
-    ...(o.machine.ramMiB < 128 ? [`mem=${o.machine.ramMiB}`] : [])].join(" ");
+    ...(guestMiB < 128 ? [`mem=${guestMiB}`] : [])].join(" ");
   if (args.length > BOOTARGS_MAX) throw new BenchInputError(`boot arguments too long (${args.length} > ${BOOTARGS_MAX} bytes)`);
 
   const results: SuiteResult[] = [];
@@ -193,8 +217,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
     m = spec.createMachine(o.machine, onConsole);
   } catch (e) { throw new BenchInputError((e as Error).message); }
   try {
-    m.loadElf(new Uint8Array(readFileSync(o.kernel)), o.kernel);
-  } catch (e) { throw new BenchInputError(`${o.kernel}: ${(e as Error).message}`); }
+    m.loadElf(new Uint8Array(readFileSync(kernel)), kernel);
+  } catch (e) { throw new BenchInputError(`${kernel}: ${(e as Error).message}`); }
   m.writeRam(BOOTARGS_ADDR, new TextEncoder().encode(`BOOT${args}\0`));
 
   const slice = o.sliceInsns ?? 100_000;
