@@ -7,7 +7,7 @@
 // Exception entry and return follow ARM ARM B1.8 (entry: B1.8.3; return: B1.8.10 and the
 // CPSRWriteByInstr/exception-return pseudocode of B9.3).
 import {
-  STATE, SCTLR, VBAR, STOP_FATAL, RAM_PHYS, DFSR, DFAR, IFSR, IFAR, BANKS, CPACR, FPEXC,
+  STATE, ICOUNT, SCTLR, VBAR, STOP_FATAL, RAM_PHYS, DFSR, DFAR, IFSR, IFAR, BANKS, CPACR, FPEXC,
 } from "../cpu/layout";
 import {
   getR, setR, getCPSR, setCPSR, getRest, setRest, setNextPC, setFault, breakSlice, bankOf, validMode,
@@ -245,8 +245,13 @@ export function vExceptionReturn(addr: u32, spsr: u32): void {
   breakSlice();
 }
 
-// Retry the current instruction (after a hidden shadow fault).
-function retry(): void { setNextPC(curPC); setFault(true); breakSlice(); }
+// Retry the current instruction after a hidden shadow fault. A data access aborted inside an
+// instruction that therefore did not retire: the instruction count (the virtual clock) goes back by
+// one (the slice ends here, so the run loop re-reads it). A fetch abort comes before the count.
+function retry(executing: bool): void {
+  setNextPC(curPC); setFault(true); breakSlice();
+  if (executing) store<u64>(STATE + ICOUNT, load<u64>(STATE + ICOUNT) - 1);
+}
 
 // Hook from cpu/exceptions.ts: every exception the real CPU takes while a guest runs
 // deprivileged comes here instead of changing the real mode.
@@ -282,8 +287,8 @@ export function vmmException(mode: u32, vector: u32, lr: u32, setA: bool, setF: 
       count(S_SHADOW_FAULTS);
       const kind: u32 = fetch ? 2 : ((fsr & (1 << 11)) != 0 ? 1 : 0);
       const r = shadowFault(far, kind);
-      if (r > 0) { retry(); return; }
-      if (r < 0) { retry(); return; } // the machine is stopping (vmmFatal)
+      if (r > 0) { retry(!fetch); return; }
+      if (r < 0) { retry(false); return; } // the machine is stopping (vmmFatal)
       gfsr = gFsr | (fetch ? 0 : fsr & (1 << 11));
     }
     if (fetch) {
