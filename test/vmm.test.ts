@@ -140,6 +140,32 @@ describe("VMM full mode: sensitive instructions trap and act on the virtual CPU"
   });
 });
 
+describe("VMM full mode: a guest cannot forge its way out of virtual User mode", () => {
+  it("MSR/CPS to the mode bits and an exception return from virtual User mode leave it in User mode", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe321f013, // msr cpsr_c, #0x13
+      0xf1020013, // cps #0x13
+      0xe10f0000, // mrs r0, cpsr
+      0xe591e000, // ldr lr, [r1]
+      0xe1b0f00e, // movs pc, lr   (UNPREDICTABLE in User mode: a plain branch, no CPSR <- SPSR)
+      0xe3a02001, // mov r2, #1
+      0xeafffffe,
+    ]);
+    m.physWrite32(0x80200000, CODE + 20);
+    m.cpsr = USR;
+    m.pc = CODE;
+    m.setReg(1, 0x80200000);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(0) & 0x1f).toBe(USR);
+    expect(m.reg(2)).toBe(1);
+    expect(m.cpsr & 0x1f).toBe(USR);
+    expect(m.realCpsr & 0x1f).toBe(USR);
+    const s = m.vmmStats();
+    expect([s.trap_msr, s.trap_cps, s.trap_mrs, s.trap_eret]).toEqual([1, 1, 1, 1]);
+  });
+});
+
 describe("VMM shadow page tables", () => {
   // Guest L1 at 0x80100000: VA 0x80000000 and 0x80100000 identity (code, the table itself), VA 0x40000000 ->
   // PA 0x80200000 privileged only.
@@ -271,6 +297,40 @@ describe("VMM para mode: hypercalls", () => {
     expect(m.reg(5) | 0).toBe(-3);
     expect(m.reg(6) | 0).toBe(-2);
     expect(m.vmmStats().hc_errors).toBe(3);
+  });
+});
+
+describe("VMM para mode: batched page-table updates", () => {
+  it("HC_PT_UPDATE writes the guest descriptor and drops the shadow entry in one call", () => {
+    const m = machine("para");
+    const L1 = 0x80100000;
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);
+    m.physWrite32(L1 + 0x801 * 4, 0x80100c02);
+    m.physWrite32(L1 + 0x802 * 4, 0x80200c02);
+    m.physWrite32(L1 + 0x400 * 4, 0x80200402);
+    m.physWrite32(0x80200000, 0x11111111);
+    m.physWrite32(0x80300000, 0x22222222);
+    put(m, 0x80200100, [0x80101000, 0x80300402, 0x40000000]); // L1[0x400] := PA 0x80300000, page 0x40000000
+    m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1 });
+    put(m, CODE, [
+      0xe5945000, // ldr r5, [r4]
+      0xe1a00002, // mov r0, r2
+      0xe3a01001, // mov r1, #1
+      0xe1400170, // hvc #16 (HC_PT_UPDATE)
+      0xe1a06000, // mov r6, r0
+      0xe5947000, // ldr r7, [r4]
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(2, 0x80200100); m.setReg(4, 0x40000000);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(5) >>> 0).toBe(0x11111111);
+    expect(m.reg(6)).toBe(1);
+    expect(m.reg(7) >>> 0).toBe(0x22222222);
+    expect(m.physRead32(L1 + 0x400 * 4) >>> 0).toBe(0x80300402);
+    const s = m.vmmStats();
+    expect([s.hc_pt_update, s.shadow_page_invals, s.hc_errors]).toEqual([1, 1, 0]);
   });
 });
 
