@@ -85,11 +85,20 @@ describe("vm7 bench (tiny kernel suites)", () => {
     for (const name of NAMES) expect(r.err).toContain(name);
   });
 
-  it("refuses modes that do not exist yet", () => {
-    const r = vm7(["bench", "--quick", "--modes", "native,full"]);
+  it("refuses modes that do not exist", () => {
+    const r = vm7(["bench", "--quick", "--modes", "native,turbo"]);
     expect(r.status).toBe(2);
     expect(r.err.trim().split("\n")).toHaveLength(1);
-    expect(r.err).toMatch(/unknown mode 'full' \(valid: native/);
+    expect(r.err).toMatch(/unknown mode 'turbo' \(valid: native, full, para\)/);
+  });
+
+  it("runs a benchmark in the three modes (para boots kernel-para.elf); the VMM's costs show in the guest's figures", () => {
+    const r = vm7(["bench", "--quick", "--modes", "native,full,para", "lat_syscall_null"]);
+    expect(r.status, r.err).toBe(0);
+    const v = (mode: string) => Number(new RegExp(`^lat_syscall_null\\s+${mode}\\s+(\\S+)`, "m").exec(r.out)?.[1]);
+    expect(v("native")).toBeGreaterThan(0);
+    expect(v("full")).toBeGreaterThan(v("para"));
+    expect(v("para")).toBeGreaterThan(v("native"));
   });
 
   it("fails clearly, before running anything, when the --json directory does not exist", () => {
