@@ -206,6 +206,40 @@ describe("VMM shadow page tables", () => {
     expect(s.exc_dabt).toBe(0);                        // every abort was the VMM's own, none reached the guest
   });
 
+  it("reuses an address space's shadow when the guest switches back to it (TTBR0 + ASID): no refill", () => {
+    const m = machine();
+    const A = 0x80100000, B = 0x80104000;
+    for (const L1 of [A, B]) {
+      for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+      m.physWrite32(L1 + 0x800 * 4, 0x80000c02);            // code, identity
+    }
+    m.physWrite32(A + 0x001 * 4, 0x80200402);                // VA 0x00100000 -> 0x80200000 in A
+    m.physWrite32(B + 0x001 * 4, 0x80300402);                // ... -> 0x80300000 in B
+    m.physWrite32(0x80200000, 0xaaaa0000);
+    m.physWrite32(0x80300000, 0xbbbb0000);
+    m.setCp15({ TTBR0: A, CONTEXTIDR: 1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1 });
+    put(m, CODE, [
+      0xe5945000, // ldr r5, [r4]            (A, ASID 1)
+      0xee021f10, // mcr TTBR0 := B
+      0xee0d2f30, // mcr CONTEXTIDR := 2
+      0xe5946000, // ldr r6, [r4]            (B, ASID 2)
+      0xee020f10, // mcr TTBR0 := A
+      0xee0d3f30, // mcr CONTEXTIDR := 1
+      0xe5947000, // ldr r7, [r4]            (A again)
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(0, A); m.setReg(1, B); m.setReg(2, 2); m.setReg(3, 1); m.setReg(4, 0x00100000);
+    m.run({ maxInsns: 6 });
+    const before = m.vmmStats();
+    expect(before.shadow_reuses).toBe(1);                    // the switch back to (A, 1) found its shadow
+    m.run({ maxInsns: 2 });
+    const after = m.vmmStats();
+    expect([m.reg(5) >>> 0, m.reg(6) >>> 0, m.reg(7) >>> 0]).toEqual([0xaaaa0000, 0xbbbb0000, 0xaaaa0000]);
+    expect(after.shadow_fills).toBe(before.shadow_fills);    // neither the code nor the data page refilled
+    expect(after.shadow_faults).toBe(before.shadow_faults);
+  });
+
   it("keeps guest-kernel pages out of reach of guest User code (user view), reflecting a permission fault", () => {
     const m = paged();
     put(m, CODE, [0xe36ff010 /* msr spsr_cxsf, #0x10 */, 0xe28fe000 /* adr lr, user */, 0xe1b0f00e /* movs pc, lr */, 0xe5910000 /* user: ldr r0, [r1] */, 0xeafffffe]);
