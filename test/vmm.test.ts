@@ -334,6 +334,41 @@ describe("VMM para mode: hypercalls", () => {
   });
 });
 
+describe("VMM para mode: interrupt masking through the shared page", () => {
+  it("parks a timer IRQ that arrives while masked, and delivers it at HC_IRQ_CHECK after an unmask by plain store", () => {
+    const m = machine("para");
+    const SH = 0x80006000;
+    put(m, CODE, [
+      0xe1a00004, // mov r0, r4
+      0xe140007c, // hvc #12 (HC_SHARED_PAGE): mask := current virtual I (1)
+      0xe140007e, // hvc #14 (HC_IDLE): wakes on the masked timer IRQ, which the VMM parks
+      0xe5945004, // ldr r5, [r4, #4]  pending
+      0xe3a06000, // mov r6, #0
+      0xe5846000, // str r6, [r4]      unmask: a store, no trap
+      0xe140007d, // hvc #13 (HC_IRQ_CHECK): the interrupt is taken here
+      0xe3a07001, // mov r7, #1
+      0xeafffffe,
+    ]);
+    put(m, VEC + 0x18, [0xe1a0800e /* mov r8, lr */, 0xeafffffe]);
+    m.setCp15({ VBAR: VEC });
+    m.physWrite32(0x482000a8, 1 << 5);       // INTC MIR_CLEAR1: unmask IRQ 37 (GPTIMER1)
+    m.physWrite32(0x48318028, 0xfffffff0);   // GPTIMER1 TCRR: overflow in 16 ticks
+    m.physWrite32(0x4831801c, 2);            // TIER: overflow interrupt
+    m.physWrite32(0x48318024, 1);            // TCLR: start
+    m.pc = CODE;
+    m.setReg(4, SH);
+    m.run({ maxInsns: 9 });
+    expect(m.reg(5)).toBe(1);
+    expect(m.reg(7)).toBe(0);                 // the IRQ came before the instruction after HC_IRQ_CHECK
+    expect(m.reg(8) >>> 0).toBe(CODE + 28 + 4);
+    expect(m.cpsr & 0x1f).toBe(0x12);
+    expect(m.spsr(0x12) & 0x80).toBe(0);      // taken with the virtual I clear
+    expect(m.physRead32(SH)).toBe(1);         // masked again by the exception entry
+    const s = m.vmmStats();
+    expect([s.hc_irq_check, s.exc_irq, s.virq_injected, s.hc_idle]).toEqual([1, 1, 1, 1]);
+  });
+});
+
 describe("VMM para mode: batched page-table updates", () => {
   it("HC_PT_UPDATE writes the guest descriptor and drops the shadow entry in one call", () => {
     const m = machine("para");

@@ -13,10 +13,10 @@ import { read32, write32 } from "../mmu/mmu";
 import { ramHost } from "../bus/bus";
 import { uartWrite } from "../dev/uart";
 import { now32k } from "../bus/clock";
-import { V_SHARED } from "./layout";
+import { V_SHARED, V_CPSR } from "./layout";
 import {
   vpriv, vmode, vreg, setVreg, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
-  clearParked, SH_PENDING, sharedAt,
+  clearParked, SH_PENDING, SH_MASK, sharedAt,
 } from "./vcpu";
 import { vcp15Write } from "./vcp15";
 import { gwalk, gFsr, gW, shadowInvalPage } from "./shadow";
@@ -88,7 +88,13 @@ export function hypercall(i: u32): void {
       if ((a0 & 0xfff) != 0) { ret(HV_EINVAL); return; }
       if (a0 != 0 && !inPartition(a0)) { ret(HV_EPERM); return; }
       store<u32>(V_SHARED, a0);
-      if (a0 != 0) memory.fill(ramHost(a0), 0, 24);
+      if (a0 != 0) {
+        memory.fill(ramHost(a0), 0, 24);
+        store<u32>(ramHost(a0) + SH_MASK, (load<u32>(V_CPSR) & PSR_I) != 0 ? 1 : 0); // the current virtual I
+        clearParked();
+        setRest(getRest() & ~PSR_I); // from now on interrupts reach the VMM, which parks them while masked
+        breakSlice();
+      }
       ret(0); return;
     case HC_IRQ_CHECK: {
       clearParked();

@@ -392,7 +392,9 @@ export class Machine {
           const info = this.view().getUint32(k.LAYOUT_STATE + k.OFF_STOP_INFO, true);
           const why = info === k.FATAL_EXC_LOOP
             ? "exception loop: the exception vector itself faults (no handler can run)"
-            : `unrecoverable CPU state (code ${info})`;
+            : (info & 0xff) === 3
+              ? "the VMM could not resolve a fault on its shadow page tables (a VMM bug: please report it)"
+              : `unrecoverable CPU state (code ${info})`;
           return done("fatal", `guest stopped: ${why} at pc 0x${hex(this.pc)}`);
         }
         default:
