@@ -10,14 +10,13 @@ import {
   A32_MCR, A32_MRC, A32_VMRS, A32_VMSR, A32_HINT, A32_UNDEFINED, A32_VMM_TRAP,
   A32_AND_rr, A32_MVN_ri, A32_AND_i, A32_MVN_i, decodeA32,
 } from "../decode/a32.gen";
-import { getR, setR, getC, fault, validMode, MODE_USR, MODE_SYS, getCPSR, setCPSR } from "../cpu/state";
-import { STATE, NF, ZF, CF, VF, FPEXC, CPACR, STATE_SIZE } from "../cpu/layout";
+import { getR, setR, getC, fault, validMode, MODE_USR, MODE_SYS } from "../cpu/state";
+import { STATE, NF, ZF, CF, VF, FPEXC, CPACR } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
 import { read32, write32, checkAligned } from "../mmu/mmu";
 import { expandImm, shiftImm, shiftReg } from "../isa/alu";
 import { vfpVmrsVmsr, FPSID_VALUE, MVFR0_VALUE, MVFR1_VALUE } from "../isa/vfp";
-import { mcr, mrc } from "../isa/system";
 import { MODE_FULL, MODE_PARA } from "./layout";
 import {
   vmmMode, vpriv, vmode, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,

@@ -11,8 +11,7 @@ import {
 } from "../cpu/layout";
 import {
   getR, setR, getCPSR, setCPSR, getRest, setRest, setNextPC, setFault, breakSlice, bankOf, validMode,
-  curPC, MODE_USR, MODE_FIQ, MODE_SYS, MODE_SVC, MODE_ABT, MODE_UND, MODE_IRQ, PSR_I, PSR_F, PSR_A, PSR_T,
-  PSR_E, getSPSRof, switchMode,
+  curPC, MODE_USR, MODE_FIQ, MODE_SVC, MODE_IRQ, PSR_I, PSR_F, PSR_A, PSR_T, PSR_E,
 } from "../cpu/state";
 import { VEC_UNDEF, VEC_SVC, VEC_PABT, VEC_DABT, VEC_IRQ, VEC_FIQ } from "../cpu/exceptions";
 import { requestStop } from "../cpu/stop";
