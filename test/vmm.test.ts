@@ -403,6 +403,50 @@ describe("VMM para mode: batched page-table updates", () => {
   });
 });
 
+describe("VMM robustness", () => {
+  it("survives random garbage rich in sensitive instructions and hypercalls, with random tables: every run ends cleanly", () => {
+    let seed = 777;
+    const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed; };
+    // Templates of the trapped rows with random operand fields (cond AL).
+    const sensitive = [
+      () => 0xee000f10 | (rnd() & 0x00ef00ef),           // MCR p15 (random CRn/op1/CRm/op2/Rt)
+      () => 0xee100f10 | (rnd() & 0x00ef00ef),           // MRC p15
+      () => 0xe10f0000 | (rnd() & 0x0040f000),           // MRS
+      () => 0xe120f000 | (rnd() & 0x004f000f),           // MSR (register)
+      () => 0xe320f000 | (rnd() & 0x004f0fff),           // MSR (immediate) / hints
+      () => 0xf1000000 | (rnd() & 0x000e01df),           // CPS
+      () => 0xf84d0500 | (rnd() & 0x01a0001f),           // SRS
+      () => 0xf8100a00 | (rnd() & 0x01af0000),           // RFE
+      () => 0xe8400000 | (rnd() & 0x01bfffff),           // LDM/STM ^
+      () => 0xe05ff000 | (rnd() & 0x01e00fff),           // data-processing S to PC
+      () => 0xe1400070 | (rnd() & 0x000fff0f),           // HVC
+    ];
+    for (let trial = 0; trial < 40; trial++) {
+      const m = Machine.createSync({ ramMiB: 32, mode: trial & 1 ? "para" : "full" });
+      const ram = new Uint8Array(1 << 20);
+      const dv = new DataView(ram.buffer);
+      for (let i = 0; i < ram.length; i += 4) dv.setUint32(i, rnd() % 3 !== 0 ? sensitive[rnd() % sensitive.length]() >>> 0 : rnd(), true);
+      m.writeRam(0x80000000, ram);
+      m.setCp15({ VBAR: 0x80000000 + (rnd() & 0xfffe0) });
+      if (trial % 3 !== 0) {
+        // MMU on: an L1 table of garbage, but with the garbage MiB mapped (random AP, domain 0) so the
+        // guest runs far enough to reach its tables, the VMM's fills and its own aborts.
+        const L1 = 0x80100000;
+        for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, rnd() % 4 === 0 ? rnd() : 0);
+        m.physWrite32(L1 + 0x800 * 4, 0x80000002 | ((rnd() % 3 + 1) << 10));
+        m.setCp15({ TTBR0: L1, TTBR1: L1, TTBCR: rnd() % 3, DACR: 0x55555555 | (rnd() & 0xaaaaaaa8), SCTLR: m.getCp15("SCTLR") | 1 });
+      }
+      m.pc = 0x80000000 + (rnd() & 0xffffc);
+      m.cpsr = [0x10, 0x13, 0x1f, 0x1b][(trial >> 1) & 3] | 0xc0;
+      let r;
+      expect(() => { r = m.run({ maxInsns: 20_000 }); }).not.toThrow();
+      expect(["budget", "fatal", "idle", "exit", "bkpt", "input"]).toContain(r!.reason);
+      expect(m.realCpsr & 0x1f).toBe(0x10);     // the real CPU never left User mode
+      expect(m.dumpRegs()).toMatch(/vmm: (full|para) mode/);
+    }
+  }, 60_000);
+});
+
 describe("the tiny kernel under the VMM", () => {
   const kernel = join(root, "fixtures/kernel/kernel.elf");
   const para = join(root, "fixtures/kernel/kernel-para.elf");
