@@ -21,7 +21,7 @@
 import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS } from "../cpu/layout";
 import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
-import { tlbFlushAll, tlbFlushPage } from "../mmu/tlb";
+import { tlbFlushAll, tlbFlushPage, setBase, SET_USER, TLB_SET_BYTES } from "../mmu/tlb";
 import { breakSlice } from "../cpu/state";
 import {
   V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE,
@@ -195,18 +195,39 @@ function reusable(k0: u32, k1: u32): bool {
 
 // Point the real TTBR0/TTBR1 at the shadows of the guest's current address space and view.
 // asSwitch: called for a guest address-space switch (counts reuses).
+// The contexts each view used last: a view switch back finds them without a search.
+const lastLo: StaticArray<i32> = [-1, -1];
+const lastUp: StaticArray<i32> = [-1, -1];
+
+@inline function matches(i: i32, k0: u32, k1: u32, flags: u32): bool {
+  if (i < 0) return false;
+  const c = ctxAt(i);
+  return (load<u32>(c, 8) & (F_VALID | F_UPPER | F_USER)) == (flags | F_VALID) && load<u32>(c) == k0 && load<u32>(c, 4) == k1;
+}
+
 export function shadowSelect(asSwitch: bool): void {
   const view = vpriv ? 0 : F_USER;
-  const lo = findCtx(keyLower(), keyLower1(), view, curUpper);
-  if (asSwitch && reusable(keyLower(), keyLower1())) count(S_SHADOW_REUSES);
-  const up = findCtx(keyUpper(), keyUpper1(), view | F_UPPER, lo);
+  const vi = vpriv ? 0 : 1;
+  const k0 = keyLower(), k1 = keyLower1(), u0 = keyUpper(), u1 = keyUpper1();
+  let lo = unchecked(lastLo[vi]), up = unchecked(lastUp[vi]);
+  if (!matches(lo, k0, k1, view)) lo = findCtx(k0, k1, view, curUpper); else store<u32>(ctxAt(lo), ++stamp, 12);
+  if (asSwitch && reusable(k0, k1)) count(S_SHADOW_REUSES);
+  if (!matches(up, u0, u1, view | F_UPPER)) up = findCtx(u0, u1, view | F_UPPER, lo); else store<u32>(ctxAt(up), ++stamp, 12);
+  unchecked(lastLo[vi] = lo); unchecked(lastUp[vi] = up);
   if (lo == curLower && up == curUpper) return;
   curLower = lo; curUpper = up;
   lastPC = 1;
   store<u32>(STATE + TTBR0, ctxL1(lo));
   store<u32>(STATE + TTBR1, ctxL1(up));
-  tlbFlushAll();
+  tlbFlushUser();
   breakSlice();
+}
+
+// The real CPU runs only in User mode under the VMM, so only the User sets of the software TLB ever
+// hold entries: a shadow switch needs to drop just those (half the work of tlbFlushAll).
+function tlbFlushUser(): void {
+  const end = setBase(SET_USER) + 3 * TLB_SET_BYTES;
+  for (let e = setBase(SET_USER); e < end; e += 8) store<u32>(e, 1);
 }
 
 // Drop every shadow (guest TLBIALL, TTBCR/TTBR1/DACR/SCTLR.M changes).
