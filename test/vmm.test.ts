@@ -240,6 +240,19 @@ describe("VMM shadow page tables", () => {
     expect(after.shadow_faults).toBe(before.shadow_faults);
   });
 
+  it("reflects exceptions to high vectors (virtual SCTLR.V) through a mapping in the upper half", () => {
+    const m = paged();
+    m.physWrite32(0x80100000 + 0xfff * 4, 0x80200402);          // VA 0xFFF00000 -> PA 0x80200000
+    put(m, 0x802f0008, [0xe1a0600e /* mov r6, lr */, 0xeafffffe]); // VA 0xFFFF0008: the SVC vector
+    put(m, CODE, [0xef000000 /* svc #0 */, 0xeafffffe]);
+    m.setCp15({ SCTLR: m.getCp15("SCTLR") | (1 << 13) });
+    m.pc = CODE;
+    m.run({ maxInsns: 3 });
+    expect(m.reg(6) >>> 0).toBe(CODE + 4);
+    expect(m.pc >>> 0).toBe(0xffff000c);
+    expect(m.vmmStats().exc_svc).toBe(1);
+  });
+
   it("keeps guest-kernel pages out of reach of guest User code (user view), reflecting a permission fault", () => {
     const m = paged();
     put(m, CODE, [0xe36ff010 /* msr spsr_cxsf, #0x10 */, 0xe28fe000 /* adr lr, user */, 0xe1b0f00e /* movs pc, lr */, 0xe5910000 /* user: ldr r0, [r1] */, 0xeafffffe]);
