@@ -18,7 +18,7 @@ import { setSemihosting } from "./isa/system";
 import * as VS from "./vmm/stats";
 import {
   vmmInit as vInit, vmmActive, vGetCPSR, vWriteCPSR, vGetBanked, vSetBanked, vGetSPSRof, vSetSPSRof, vpriv, vreg,
-  setVreg, realCpacr, inPartition,
+  setVreg, realCpacr, inPartition, vmmResync,
 } from "./vmm/vcpu";
 import { gwalk, gFsr, gW, shadowFlushAll } from "./vmm/shadow";
 import { V_MODE } from "./vmm/layout";
@@ -73,7 +73,7 @@ export function spsrSet(mode: u32, v: u32): void { setSPSRof(mode, v); }
 export function pcGet(): u32 { return curPC; }
 export function pcSet(v: u32): void { setCurPC(v); }
 /** Re-derive internal caches after the host wrote state memory directly (snapshot restore). */
-export function stateChanged(): void { syncFromState(); tlbFlushAll(); dcacheFlushAll(); }
+export function stateChanged(): void { syncFromState(); tlbFlushAll(); dcacheFlushAll(); vmmResync(); }
 
 export function icountGet(): f64 { return <f64>icount(); }
 export function cyclesGet(): f64 { return <f64>cycles(); }

@@ -77,6 +77,17 @@ export function vmmInit(mode: u32, ramBytes: u32): u32 {
   return 0;
 }
 
+// Re-derive the VMM's globals from its state block (after the host restored memory, e.g. a snapshot).
+export function vmmResync(): void {
+  vmmMode = load<u32>(V_MODE);
+  vmmActive = vmmMode != MODE_NATIVE;
+  if (!vmmActive) return;
+  vmode = load<u32>(V_CPSR) & 0x1f;
+  vpriv = vmode != MODE_USR;
+  parked = false;
+  shadowInit();
+}
+
 // Take the real CPU's current architectural state as the guest's virtual state and drop the real
 // CPU to User mode (used at init, and when the host sets the CPSR of a guest).
 export function vmmTakeState(): void {
