@@ -19,7 +19,7 @@ export const V_RESERVED: u32 = VMM + 0x010;  // physical base of the VMM-reserve
 export const V_BANKS: u32 = VMM + 0x020;
 export const V_FIQ_R8: u32 = VMM + 0x0a0;    // R8-R12 of virtual FIQ mode while another mode runs
 export const V_USR_R8: u32 = VMM + 0x0c0;    // R8-R12 of the other modes while virtual FIQ mode runs
-export const V_FPEXC: u32 = VMM + 0x0e0;
+// (FPEXC needs no virtual copy: the VMM never uses the VFP, so the real FPEXC is the guest's.)
 // Virtual CP15: same layout as the real block (cpu/layout.ts CP15 .. CP15_END)
 export const V_CP15: u32 = VMM + 0x100;
 @inline export function vcp(off: u32): u32 { return V_CP15 + (off - CP15); }

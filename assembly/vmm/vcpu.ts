@@ -7,7 +7,7 @@
 // Exception entry and return follow ARM ARM B1.8 (entry: B1.8.3; return: B1.8.10 and the
 // CPSRWriteByInstr/exception-return pseudocode of B9.3).
 import {
-  STATE, ICOUNT, SCTLR, VBAR, STOP_FATAL, RAM_PHYS, DFSR, DFAR, IFSR, IFAR, BANKS, CPACR, FPEXC,
+  STATE, ICOUNT, SCTLR, VBAR, STOP_FATAL, RAM_PHYS, DFSR, DFAR, IFSR, IFAR, BANKS, CPACR,
 } from "../cpu/layout";
 import {
   getR, setR, getCPSR, setCPSR, getRest, setRest, setNextPC, setFault, breakSlice, bankOf, validMode,
@@ -19,7 +19,7 @@ import { dcacheFlushAll } from "../cpu/dcache";
 import { intcIrq } from "../dev/intc";
 import { ramHost } from "../bus/bus";
 import {
-  V_MODE, V_CPSR, V_RAMSIZE, V_SHARED, V_BANKS, V_FIQ_R8, V_USR_R8, V_FPEXC, V_CP15, V_STATS, vcp,
+  V_MODE, V_CPSR, V_RAMSIZE, V_SHARED, V_BANKS, V_FIQ_R8, V_USR_R8, V_CP15, V_STATS, vcp,
   MODE_NATIVE, MODE_PARA, RESERVED_BYTES, V_RESERVED,
 } from "./layout";
 import {
@@ -70,7 +70,6 @@ export function vmmInit(mode: u32, ramBytes: u32): u32 {
   store<u32>(V_RAMSIZE, ramBytes - RESERVED_BYTES);
   store<u32>(V_RESERVED, RAM_PHYS + ramBytes - RESERVED_BYTES);
   memory.copy(V_CP15, STATE + SCTLR, 0x100);
-  store<u32>(V_FPEXC, load<u32>(STATE + FPEXC));
   vmmTakeState();
   shadowInit();
   dcacheFlushAll(); // the decode cache must now substitute the sensitive rows
