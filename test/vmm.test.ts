@@ -110,6 +110,28 @@ describe("VMM full mode: sensitive instructions trap and act on the virtual CPU"
     expect(s.world_switches).toBe(2);                // kernel -> user -> kernel shadow views
   });
 
+  it("VMRS/VMSR of FPEXC and FPSID trap; the guest kernel enables the VFP for itself (CPACR + FPEXC.EN)", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xee013f50, // mcr p15, 0, r3, c1, c0, 2 (CPACR: cp10/cp11 full access)
+      0xeee80a10, // vmsr fpexc, r0 (EN)
+      0xeef81a10, // vmrs r1, fpexc
+      0xeef02a10, // vmrs r2, fpsid
+      0xee000a10, // vmov s0, r0 (a VFP instruction, now enabled)
+      0xee104a10, // vmov r4, s0
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(0, 0x40000000); m.setReg(3, 0x00f00000);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(1) >>> 0).toBe(0x40000000);
+    expect(m.reg(2) >>> 0).toBe(0x410330c0);
+    expect(m.reg(4) >>> 0).toBe(0x40000000);
+    expect(m.getCp15("CPACR") >>> 0).toBe(0x00f00000);
+    const s = m.vmmStats();
+    expect([s.trap_vfp, s.trap_mcr, s.exc_undef]).toEqual([3, 1, 0]);
+  });
+
   it("WFI and the user-bank LDM/STM forms trap; SRS/RFE round-trip through the virtual banks", () => {
     const m = machine();
     put(m, CODE, [
