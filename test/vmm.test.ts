@@ -545,5 +545,8 @@ describe("the tiny kernel under the VMM", () => {
     const bad = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", "--mode", "full", "--ram", "16", kernel], { encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/full mode needs at least 32 MiB/);
+    const cost = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", "--mode", "full", "--vmm-cost", "bogus=1", kernel], { encoding: "utf8" });
+    expect(cost.status).toBe(2);
+    expect(cost.stderr).toMatch(/unknown VMM cost 'bogus' \(known: trap, emulate, fill/);
   }, 60_000);
 });
