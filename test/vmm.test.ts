@@ -366,6 +366,18 @@ describe("VMM para mode: hypercalls", () => {
     expect(m.reg(5) | 0).toBe(-3);
     expect(m.reg(6) | 0).toBe(-2);
     expect(m.vmmStats().hc_errors).toBe(3);
+
+    // A batch entry whose descriptor address is the VMM's own RAM (a shadow table) is refused.
+    const h = machine("para");
+    const shadowL1 = h.realCp15("TTBR0") >>> 0;
+    const before = h.physRead32(shadowL1);
+    put(h, 0x80200000, [shadowL1, 0xdeadbeef, 0]);
+    put(h, CODE, [0xe3a01001 /* mov r1, #1 */, 0xe1400170 /* hvc #16 */, 0xeafffffe]);
+    h.pc = CODE;
+    h.setReg(0, 0x80200000);
+    h.run({ maxInsns: 3 });
+    expect(h.reg(0) | 0).toBe(-3);
+    expect(h.physRead32(shadowL1)).toBe(before);
   });
 });
 
