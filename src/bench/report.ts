@@ -1,0 +1,140 @@
+// What `vm7 bench` prints and writes for the tiny kernel's suites, as pure functions of the results
+// (so the formatting is unit-tested with synthetic results): the one table of every benchmark in every
+// mode, the ratios to native mode, and the JSON entries.
+import { eventCounts, type SuiteResult, type SuiteRun } from "./suite.js";
+
+/** Units where a bigger value means faster (the rest are times per operation). */
+const RATE_UNITS = new Set(["iter/s", "MB/s"]);
+
+/**
+ * How much longer one operation takes in this mode than natively, as the guest measured it:
+ * value / native for times per operation (us, ns), native / value for rates (iter/s, MB/s), so that
+ * for every benchmark 1 means "as fast as native" and 2 "twice as slow". Undefined when there is no
+ * usable native figure.
+ */
+export function timeRatio(unit: string, value: number, native: number | undefined): number | undefined {
+  if (native === undefined || !(native > 0) || !(value > 0)) return undefined;
+  return RATE_UNITS.has(unit) ? native / value : value / native;
+}
+
+export interface RatedResult extends SuiteResult {
+  /** timeRatio against the native result of the same benchmark (undefined without one). */
+  ratio?: number;
+  /** host_seconds / the native result's host_seconds. */
+  host_ratio?: number;
+}
+
+/** The results in table order (benchmark order as given, then mode order) with their ratios to native. */
+export function rateResults(results: SuiteResult[], benchmarks: readonly string[], modes: readonly string[]): RatedResult[] {
+  const native = new Map(results.filter((r) => r.mode === "native").map((r) => [r.benchmark, r]));
+  const order = (r: SuiteResult) => {
+    const b = benchmarks.indexOf(r.benchmark), m = modes.indexOf(r.mode);
+    return (b < 0 ? benchmarks.length : b) * 1000 + (m < 0 ? modes.length : m);
+  };
+  return [...results].sort((a, b) => order(a) - order(b)).map((r) => {
+    const n = native.get(r.benchmark);
+    return {
+      ...r,
+      ratio: n && n.unit === r.unit ? timeRatio(r.unit, r.value, n.value) : undefined,
+      host_ratio: n && n.host_seconds > 0 && r.host_seconds > 0 ? r.host_seconds / n.host_seconds : undefined,
+    };
+  });
+}
+
+// --- text ---------------------------------------------------------------------------------------------
+export const grouped = (n: number) => Math.round(n).toLocaleString("en-US");
+export const secs = (s: number) => s < 10 ? s.toFixed(3) : s.toFixed(2);
+export const mipsText = (v: number) => Number.isFinite(v) ? v.toFixed(1) : "-";
+export const ratioText = (v: number | undefined) => v === undefined ? "-" : `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)}x`;
+
+/** Columns padded to their widest cell; right-aligned where asked; trailing blanks trimmed. */
+export function table(rows: string[][], rightAlign: boolean[]): string {
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows.map((r) => r.map((cell, c) => rightAlign[c] ? (cell ?? "").padStart(w[c]) : (cell ?? "").padEnd(w[c])).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+export interface TableShape {
+  /** The ratio columns (x native, host x): only when native and another mode ran. */
+  ratios: boolean;
+  /** The VMM event columns (traps, hypercalls, shadow fills): only when a VMM mode ran. */
+  events: boolean;
+}
+
+export function tableShape(modes: readonly string[]): TableShape {
+  return { ratios: modes.includes("native") && modes.length > 1, events: modes.some((m) => m !== "native") };
+}
+
+/**
+ * The one table: a row per benchmark and mode (modes grouped under each benchmark) with the value the
+ * guest measured, its ratio to native, the guest instructions and host wall time it took, and the VMM's
+ * event counts over the same span; then (boot), (after last) and (total) rows per mode when runs are given.
+ */
+export function resultsTable(results: SuiteResult[], benchmarks: readonly string[], modes: readonly string[], runs: SuiteRun[] = []): string {
+  const shape = tableShape(modes);
+  const head = ["benchmark", "mode", "value", "unit"];
+  const right = [false, false, true, false];
+  if (shape.ratios) { head.push("x native"); right.push(true); }
+  head.push("guest insns", "host s"); right.push(true, true);
+  if (shape.ratios) { head.push("host x"); right.push(true); }
+  head.push("guest MIPS"); right.push(true);
+  if (shape.events) { head.push("traps", "hypercalls", "shadow fills"); right.push(true, true, true); }
+  const rows = [head];
+  const row = (name: string, mode: string, value: string, unit: string, ratio: string, insns: number, s: number, hostRatio: string,
+    ev: { traps: number; hypercalls: number; shadow_fills: number } | undefined, vmm: boolean) => {
+    const cells = [name, mode, value, unit];
+    if (shape.ratios) cells.push(ratio);
+    cells.push(grouped(insns), secs(s));
+    if (shape.ratios) cells.push(hostRatio);
+    cells.push(mipsText(s > 0 ? insns / s / 1e6 : NaN));
+    if (shape.events) cells.push(...(vmm && ev ? [grouped(ev.traps), grouped(ev.hypercalls), grouped(ev.shadow_fills)] : ["-", "-", "-"]));
+    rows.push(cells);
+  };
+  for (const r of rateResults(results, benchmarks, modes)) {
+    row(r.benchmark, r.mode, r.text, r.unit, ratioText(r.ratio), r.guest_instructions, r.host_seconds, ratioText(r.host_ratio), r, r.mode !== "native");
+  }
+  for (const run of runs) {
+    const vmm = run.mode !== "native";
+    const boot = eventCounts(run.bootVmmStats), total = eventCounts(run.vmmStats);
+    const last = run.results.length ? run.results.reduce((a, r) => ({ traps: a.traps + r.traps, hypercalls: a.hypercalls + r.hypercalls, shadow_fills: a.shadow_fills + r.shadow_fills }), boot) : boot;
+    row("(boot)", run.mode, "", "", "", run.bootInstructions, run.bootSeconds, "", boot, vmm);
+    row("(after last)", run.mode, "", "", "", run.tailInstructions, run.tailSeconds, "", { traps: total.traps - last.traps, hypercalls: total.hypercalls - last.hypercalls, shadow_fills: total.shadow_fills - last.shadow_fills }, vmm);
+    row("(total)", run.mode, "", "", "", run.totalInstructions, run.totalSeconds, "", total, vmm);
+  }
+  return table(rows, right);
+}
+
+// --- JSON -----------------------------------------------------------------------------------------------
+export const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
+
+export interface JsonEntry {
+  benchmark: string; mode: string; value: number; unit: string;
+  /** Guest time per operation relative to native (timeRatio); null without a native result. */
+  ratio_to_native: number | null;
+  guest_instructions: number; host_seconds: number;
+  /** host_seconds relative to native's for the same benchmark; null without one. */
+  host_ratio_to_native: number | null;
+  guest_mips: number; iterations: number; guest_ticks_32k: number;
+  traps: number; hypercalls: number; shadow_fills: number;
+  /** Every VMM counter's change over the benchmark (VMM modes only). */
+  vmm_counts?: Record<string, number>;
+  details: Record<string, string>;
+}
+
+/** The `results` array of the --json document: one entry per benchmark and mode. */
+export function jsonEntries(results: SuiteResult[], benchmarks: readonly string[], modes: readonly string[]): JsonEntry[] {
+  return rateResults(results, benchmarks, modes).map((r) => ({
+    benchmark: r.benchmark, mode: r.mode, value: r.value, unit: r.unit,
+    ratio_to_native: r.ratio === undefined ? null : round(r.ratio, 4),
+    guest_instructions: r.guest_instructions, host_seconds: round(r.host_seconds, 6),
+    host_ratio_to_native: r.host_ratio === undefined ? null : round(r.host_ratio, 4),
+    guest_mips: round(r.guest_mips, 3), iterations: r.iterations, guest_ticks_32k: r.guest_ticks_32k,
+    traps: r.traps, hypercalls: r.hypercalls, shadow_fills: r.shadow_fills,
+    ...(r.mode !== "native" ? { vmm_counts: r.vmm } : {}),
+    details: r.extra,
+  }));
+}
+
+/** FILE.json -> FILE.svg; any other name gets .svg appended. */
+export function chartPathFor(jsonPath: string): string {
+  return /\.json$/i.test(jsonPath) ? jsonPath.replace(/\.json$/i, ".svg") : `${jsonPath}.svg`;
+}
