@@ -8,10 +8,11 @@
 // the same unmodified kernel.elf runs deprivileged under the VMM (trap-and-emulate, shadow page tables).
 // `para`: the paravirtual build (kernel-para.elf) runs under the VMM and calls it through hypercalls.
 // The VMM modes exist only in builds whose Machine accepts `mode` and has `vmmStats()`; they are
-// feature-detected (vmmSupport), never assumed. Each result carries the VMM's event counts for its span.
+// feature-detected (src/machine/modes.ts), never assumed. Each result carries the VMM's event counts for its span.
 import { readFileSync, statSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Machine, hex, type RunResult, type MachineOptions } from "../machine/machine.js";
+import { Machine, hex, type RunResult } from "../machine/machine.js";
+import { modeSupport, createMachineIn, vmmStatsOf } from "../machine/modes.js";
 
 export interface BenchmarkInfo { name: string; unit: string; what: string }
 
@@ -52,14 +53,8 @@ export interface ModeSpec {
 
 const kernelPath = (file: string) => fileURLToPath(new URL(`../../fixtures/kernel/${file}`, import.meta.url));
 
-/** A Machine with the VMM's API (the vmm branch's contract: `mode` option, `vmmStats()`). */
-type VmmMachine = Machine & { vmmStats?: () => Record<string, number> };
-type ModeOptions = MachineOptions & { mode?: string };
-
 function machineFor(mode: string, s: MachineSettings, onConsole: (b: Uint8Array) => void): Machine {
-  const opts: ModeOptions = { ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel" };
-  if (mode !== "native") opts.mode = mode;
-  return Machine.createSync(opts);
+  return createMachineIn(mode, { ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel" });
 }
 
 /** The execution modes `vm7 bench --modes` knows (whether this build can run them: modeAvailability). */
@@ -74,40 +69,17 @@ export const MODES: Record<string, ModeSpec> = {
     name: "full", kernel: kernelPath("kernel.elf"), vmm: true,
     description: "the same kernel deprivileged under the VMM: trap-and-emulate, shadow page tables",
     createMachine: (s, onConsole) => machineFor("full", s, onConsole),
-    unavailable: () => vmmModeSupport("full"),
+    unavailable: () => modeSupport("full"),
   },
   para: {
     name: "para", kernel: kernelPath("kernel-para.elf"), vmm: true,
     description: "the kernel's paravirtual build (kernel-para.elf) under the VMM, hypercalls",
     createMachine: (s, onConsole) => machineFor("para", s, onConsole),
-    unavailable: () => vmmModeSupport("para"),
+    unavailable: () => modeSupport("para"),
   },
 };
 /** The modes in the order they run and are shown (native first: the others are compared with it). */
 export const MODE_NAMES: readonly string[] = Object.keys(MODES);
-
-/** Whether this build's Machine has the VMM: undefined when it does, else why not (one phrase). */
-export function vmmSupport(): string | undefined {
-  if (typeof (Machine.prototype as VmmMachine).vmmStats !== "function") return "no VMM: its Machine has no vmmStats()";
-  return undefined;
-}
-
-const vmmModes = new Map<string, string | undefined>();
-/** Whether this build's Machine runs the VMM mode `mode` (checked once by creating a small machine). */
-function vmmModeSupport(mode: string): string | undefined {
-  const why = vmmSupport();
-  if (why) return why;
-  if (!vmmModes.has(mode)) {
-    let reason: string | undefined;
-    try {
-      const m = Machine.createSync({ ramMiB: 16, mode } as ModeOptions) as VmmMachine & { mode?: unknown };
-      if (m.mode !== undefined && m.mode !== mode) reason = `its Machine ran mode ${String(m.mode)} when asked for ${mode}`;
-      else if (typeof m.vmmStats?.() !== "object") reason = "its Machine's vmmStats() returned no counters";
-    } catch (e) { reason = `its Machine refuses the mode: ${(e as Error).message.split("\n")[0]}`; }
-    vmmModes.set(mode, reason);
-  }
-  return vmmModes.get(mode);
-}
 
 /** undefined when `mode` can run in this build with `kernel` (default: the mode's own image), else why not. */
 export function modeAvailability(mode: string, kernel?: string): string | undefined {
@@ -121,14 +93,7 @@ export function modeAvailability(mode: string, kernel?: string): string | undefi
 }
 
 /** The VMM's counters of a machine (empty for a machine without the VMM). */
-export function readVmmStats(m: Machine): Record<string, number> {
-  const f = (m as VmmMachine).vmmStats;
-  if (typeof f !== "function") return {};
-  const raw = f.call(m) ?? {};
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(raw)) if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
-  return out;
-}
+export const readVmmStats = vmmStatsOf;
 
 /** The three headline counts from a stats record (totals, or the sum of the per-class keys when no total). */
 export function eventCounts(s: Record<string, number>): { traps: number; hypercalls: number; shadow_fills: number } {
