@@ -3,7 +3,7 @@
 // only; the VMM's own numbers come from real runs (test/bench.test.ts).
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
-import { timeRatio, rateResults, resultsTable, jsonEntries, chartPathFor, tableShape } from "../src/bench/report.js";
+import { timeRatio, rateResults, resultsTable, jsonEntries, chartPathFor, tableShape, vmmGoals, goalsText, PARA_BEATS_FULL } from "../src/bench/report.js";
 import { ratioChart, axisFor, axisFraction, esc, el } from "../src/bench/chart.js";
 import { eventCounts, statsDelta, BENCHMARK_NAMES, type SuiteResult, type SuiteRun } from "../src/bench/suite.js";
 
@@ -291,3 +291,36 @@ describe("the ratio chart (SVG)", () => {
     expect(() => parseXml("<a>&</a>")).toThrow(/character data/);
   });
 });
+
+describe("the VMM goals summary", () => {
+  const lat = (b: string, full: number, para: number) => [result(b, "full", full, "us"), result(b, "para", para, "us")];
+  const base = [
+    result("dhrystone", "native", 2e6, "iter/s", { guest_mips: 100 }),
+    result("dhrystone", "full", 2e6, "iter/s", { guest_mips: 96 }),
+    ...PARA_BEATS_FULL.flatMap((b) => lat(b, 10, 4)),
+  ];
+  const fullRun = (s: Record<string, number>) => run("full", [], s);
+
+  it("meets all three when full is within 5% on dhrystone, para wins everywhere and shadows are reused", () => {
+    const g = vmmGoals(base, [fullRun({ shadow_reuses: 42, shadow_fills: 9, shadow_flushes: 1 })]);
+    expect(g.map((x) => x.status)).toEqual(["met", "met", "met"]);
+    expect(g[0].detail).toMatch(/^host time per guest instruction 4\.2% above native \(96\.0 vs 100\.0 guest MIPS/);
+    expect(g[2].detail).toBe("full mode: 42 shadow reuses, 9 fills, 1 flushes over the run");
+    expect(goalsText(g).split("\n")[0]).toMatch(/^  \[met\] full-mode host overhead on dhrystone <= 5%: /);
+  });
+  it("says which goal is missed, and why", () => {
+    const slow = base.map((r) => r.mode === "full" && r.benchmark === "dhrystone" ? { ...r, guest_mips: 90 } : r.mode === "para" && r.benchmark === "lat_pagefault" ? { ...r, value: 10, text: "10.000" } : r);
+    const g = vmmGoals(slow, [fullRun({ shadow_reuses: 0 })]);
+    expect(g.map((x) => x.status)).toEqual(["missed", "missed", "missed"]);
+    expect(g[0].detail).toMatch(/11\.1% above native/);
+    expect(g[1].detail).toContain("lat_pagefault 10.000 vs 10.000 us (not faster)");
+    expect(goalsText(g)).toContain("[MISSED] para faster than full");
+  });
+  it("is n/a for what did not run", () => {
+    const g = vmmGoals(base.filter((r) => r.benchmark !== "lat_ctx_8p_16k"), []);
+    expect(g.map((x) => x.status)).toEqual(["met", "n/a", "n/a"]);
+    expect(g[1].detail).toContain("not run: lat_ctx_8p_16k");
+    expect(vmmGoals([], [fullRun({})]).map((x) => x.status)).toEqual(["n/a", "n/a", "n/a"]);
+  });
+});
+

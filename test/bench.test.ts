@@ -139,6 +139,8 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(doc.results.filter((x: { mode: string }) => x.mode === "full").reduce((a: number, x: { traps: number }) => a + x.traps, 0)).toBeGreaterThan(0);
     expect(doc.results.filter((x: { mode: string }) => x.mode === "para").reduce((a: number, x: { hypercalls: number }) => a + x.hypercalls, 0)).toBeGreaterThan(0);
     expect(doc.runs.find((x: { mode: string }) => x.mode === "para").kernel).toMatch(/kernel-para\.elf$/);
+    expect(r.out).toMatch(/^VMM goals/m);
+    expect(doc.vmm_goals.map((g: { goal: string }) => g.goal)).toHaveLength(3);
     const svg = readFileSync(join(dir, "three.svg"), "utf8");
     expect(svg.match(/<rect class="bar"/g)).toHaveLength(3 * NAMES.length);
   }, 180_000);

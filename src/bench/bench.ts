@@ -13,7 +13,7 @@ import {
   BENCHMARK_NAMES, MODES, MODE_NAMES, BenchInputError, BenchRunError, runSuite, modeAvailability,
   checkKernel, checkNames, type SuiteResult, type SuiteRun, type MachineSettings,
 } from "./suite.js";
-import { resultsTable, jsonEntries, rateResults, chartPathFor, table, grouped, secs, mipsText as mips, round } from "./report.js";
+import { resultsTable, jsonEntries, rateResults, chartPathFor, table, grouped, secs, mipsText as mips, round, vmmGoals, goalsText } from "./report.js";
 import { ratioChart } from "./chart.js";
 import { listWorkloads, bestOf, type BenchResult } from "./workloads.js";
 
@@ -80,6 +80,10 @@ ${MODE_NAMES.map((m) => `  ${m.padEnd(7)}${MODES[m].description}`).join("\n")}
   The default is every mode this build can run (full and para need a build with the VMM; without it
   native runs alone, with a note on stderr). native and full boot --kernel (default
   fixtures/kernel/kernel.elf), para --para-kernel (default fixtures/kernel/kernel-para.elf).
+
+When full or para ran, "VMM goals" follow the table: full mode's host time per guest instruction on
+dhrystone within 5% of native; para faster than full (guest time) on lat_syscall_*, lat_ctx_* and
+lat_pagefault; shadow tables reused (full mode's shadow_reuses). --json has them as vmm_goals.
 
 --json FILE also writes FILE with .svg instead of .json: a bar chart of every benchmark's "x native"
 ratio per mode (log scale when the ratios span more than 8x, else linear; the axis says which).
@@ -245,6 +249,8 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   process.stdout.write(`vm7 bench: ${quick ? "quick" : "full"} suites of ${kernels} in ${modes.join(", ")} mode; values measured by the guest (32 kHz counter, ${clockNote}); ` +
     `guest insns and host s per benchmark include its setup\n\n`);
   process.stdout.write(resultsTable(results, BENCHMARK_NAMES, modes, runs));
+  const goals = modes.some((m) => MODES[m].vmm) ? vmmGoals(results, runs) : [];
+  if (goals.length) process.stdout.write(`\nVMM goals (guest-measured unless said otherwise)\n${goalsText(goals)}`);
 
   let speed: BenchResult[] = [];
   if (!quick && !names.length && o.mipsSection) {
@@ -276,6 +282,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
         total_instructions: r.totalInstructions, total_seconds: round(r.totalSeconds, 6),
         ...(MODES[r.mode].vmm ? { vmm_stats: r.vmmStats } : {}),
       })),
+      ...(goals.length ? { vmm_goals: goals } : {}),
       ...(speed.length ? { emulator_speed: speed.map((s) => ({ workload: s.name, guest_instructions: s.insns, host_seconds: round(s.seconds, 6), guest_mips: round(s.mips, 3), output: s.output.split("\n").pop() })) } : {}),
     };
     try { writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + "\n"); }
