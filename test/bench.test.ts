@@ -141,6 +141,8 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(doc.runs.find((x: { mode: string }) => x.mode === "para").kernel).toMatch(/kernel-para\.elf$/);
     expect(r.out).toMatch(/^VMM goals/m);
     expect(doc.vmm_goals.map((g: { goal: string }) => g.goal)).toHaveLength(3);
+    expect(doc.dhrystone_overhead.full_host_s_per_insn).toBeGreaterThan(0);
+    expect(doc.dhrystone_overhead.native_host_s_per_insn).toBeGreaterThan(0);
     const svg = readFileSync(join(dir, "three.svg"), "utf8");
     expect(svg.match(/<rect class="bar"/g)).toHaveLength(3 * NAMES.length);
   }, 180_000);
