@@ -84,9 +84,10 @@ ${MODE_NAMES.map((m) => `  ${m.padEnd(7)}${MODES[m].description}`).join("\n")}
   fixtures/kernel/kernel.elf), para --para-kernel (default fixtures/kernel/kernel-para.elf).
 
 When full or para ran, "VMM goals" follow the table: full mode's host time per guest instruction on
-dhrystone within 5% of native (best of --repeat alternating native/full dhrystone runs, after the
-table's runs; with several modes every mode first gets an untimed warm-up run, see --no-warmup); para faster than full (guest time) on lat_syscall_*, lat_ctx_* and
-lat_pagefault; shadow tables reused (full mode's shadow_reuses). --json has them as vmm_goals.
+dhrystone within 5% of native (best of --repeat alternating native/full dhrystone runs after the
+table's runs); para faster than full (guest time) on lat_syscall_*, lat_ctx_* and lat_pagefault;
+shadow tables reused (full mode's shadow_reuses). --json has them as vmm_goals. With several modes,
+each mode first gets an untimed warm-up run (--no-warmup skips it).
 
 --json FILE also writes FILE with .svg instead of .json: a bar chart of every benchmark's "x native"
 ratio per mode (log scale when the ratios span more than 8x, else linear; the axis says which).
@@ -187,7 +188,9 @@ function chooseModes(o: BenchOpts): { modes: string[]; note?: string } {
     const because = reasons.length === 1 ? reasons[0] : missing.map((m) => `${m}: ${why(m)}`).join("; ");
     return { modes, note: missing.length ? `${missing.join(" and ")} mode${missing.length > 1 ? "s are" : " is"} not available in this build (${because}); running ${modes.join(", ")} only` : undefined };
   }
-  const modes = [...new Set(o.modes.split(",").map((s) => s.trim()).filter(Boolean))];
+  // In the canonical order (native first: the others are compared with it).
+  const asked = new Set(o.modes.split(",").map((s) => s.trim()).filter(Boolean));
+  const modes = [...MODE_NAMES.filter((m) => asked.has(m)), ...[...asked].filter((m) => !MODE_NAMES.includes(m))];
   const badModes = modes.filter((m) => !MODE_NAMES.includes(m));
   if (!modes.length || badModes.length) throw new BenchInputError(`unknown mode${badModes.length > 1 ? "s" : ""} ${badModes.map((m) => `'${m}'`).join(", ") || "''"} (valid: ${MODE_NAMES.join(", ")}, or all)`);
   for (const m of modes) {
