@@ -149,6 +149,18 @@ const CASES: Record<string, (x: Run) => void> = {
     expectExit(x, 0);
     expect(x.out).toContain("selfmod: sum 0x0001e72c (expected 0x0001e72c)");
   },
+  // Mappings taken away stay away: page-table writes through an alias, TLB maintenance, table switches.
+  stale: (x) => {
+    expectExit(x, 0);
+    expect(block(x.out, "stale: 1. VA -> page A", "stale: 2")).toEqual(["stale: read 0xaaaaaaaa"]);
+    expect(block(x.out, "stale: 2. entry -> page B through the alias, TLBIMVA", "stale: 3")).toEqual(["stale: read 0xbbbbbbbb"]);
+    expect(block(x.out, "stale: 3. entry cleared through the alias, TLBIMVA", "stale:")).toEqual([expect.stringMatching(dabt(FS_TRANS_SEC, 0x90000000))]);
+    expect(block(x.out, "stale: 4. entry -> 0x81000000 (not this guest's) through the alias, TLBIALL", "stale:")).toEqual([expect.stringMatching(dabt(FS_EXT, 0x90000000))]);
+    expect(block(x.out, "stale: 5. TTBR0 -> second table (VA -> A)", "stale: first")).toEqual(["stale: read 0xaaaaaaaa"]);
+    expect(block(x.out, "stale: first table's entry -> page B while not in use; TTBR0 -> first table, TLBIALL", "stale: TTBR0")).toEqual(["stale: read 0xbbbbbbbb"]);
+    expect(block(x.out, "stale: TTBR0 -> second table again, TLBIALL", "hostile:")).toEqual(["stale: read 0xaaaaaaaa"]);
+    expect(x.out).not.toContain("the read succeeded");
+  },
   vecloop: (x) => {
     expect(x.out).toContain("vecloop: VBAR = 0x40000000 (nothing there), then an undefined instruction");
     expect(x.out).not.toContain("still running");
@@ -205,7 +217,7 @@ function cliCases(modeArgs: string[]) {
     }
   });
   it("the kernels that handle their faults exit with status 0 and nothing on stderr but the exit line", () => {
-    for (const k of ["foreign", "forge", "devexec", "ldmcross", "selfmod"]) {
+    for (const k of ["foreign", "forge", "devexec", "ldmcross", "selfmod", "stale"]) {
       const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), image(k)]);
       expect(r.status, `${k}: ${r.err}`).toBe(0);
       expect(r.err.trim(), k).toMatch(/^vm7: guest exited with status 0 after \d+ instructions$/);
