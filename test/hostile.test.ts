@@ -243,6 +243,17 @@ for (const mode of ["native", "full"]) {
   });
 }
 
+const have = (cmd: string) => spawnSync(cmd, ["--version"]).status === 0;
+const qemuWhy = !have("qemu-system-arm") ? "no qemu-system-arm" : !have("arm-none-eabi-gcc") ? "no arm-none-eabi-gcc" : undefined;
+
+describe("against QEMU (a reference we did not write)", () => {
+  it.skipIf(qemuWhy !== undefined)(`forge, ldmcross, selfmod and stale print the same on qemu-system-arm realview-pb-a8 as on vm7${qemuWhy ? ` (skipped: ${qemuWhy})` : ""}`, () => {
+    const r = spawnSync("bash", [join(root, "fixtures/hostile/check-qemu.sh")], { encoding: "utf8", timeout: 240_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    for (const k of ["forge", "ldmcross", "selfmod", "stale"]) expect(r.stdout).toMatch(new RegExp(`^check-qemu: ${k}: same output \\(\\d+ lines\\)`, "m"));
+  }, 240_000);
+});
+
 describe("the hostile kernels are the committed images of their sources", () => {
   it("every kernel the tests run is listed in build.sh", () => {
     const script = readFileSync(join(root, "fixtures/hostile/build.sh"), "utf8");
