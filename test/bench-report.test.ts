@@ -70,6 +70,9 @@ describe("VMM counters", () => {
     expect(eventCounts({ traps_total: 9, traps_cp15: 5, hypercalls_total: 4, hc_irq: 3, shadow_fills: 2 })).toEqual({ traps: 9, hypercalls: 4, shadow_fills: 2 });
     expect(eventCounts({ traps_cp15: 5, traps_msr: 2, hc_irq: 3, hc_tlb: 1 })).toEqual({ traps: 7, hypercalls: 4, shadow_fills: 0 });
     expect(eventCounts({})).toEqual({ traps: 0, hypercalls: 0, shadow_fills: 0 });
+    // The VMM branch's spelling (docs/vmm.md): traps / trap_<class> / exc_<kind>, hypercalls / hc_errors / hc_<name>.
+    expect(eventCounts({ traps: 30, trap_mcr: 20, exc_svc: 10, hypercalls: 5, hc_errors: 1, hc_idle: 5, shadow_fills: 3 })).toEqual({ traps: 30, hypercalls: 5, shadow_fills: 3 });
+    expect(eventCounts({ trap_mcr: 20, exc_svc: 10, hc_errors: 1, hc_idle: 4, hc_tlb: 1 })).toEqual({ traps: 30, hypercalls: 5, shadow_fills: 0 });
   });
   it("subtracts key by key; new keys count from zero", () => {
     expect(statsDelta({ a: 10, b: 3, c: 1 }, { a: 4, b: 3 })).toEqual({ a: 6, b: 0, c: 1 });

@@ -71,8 +71,8 @@ What the table shows (one row per benchmark and mode, the modes of a benchmark t
   host x         host s / native host s for the same benchmark.
   guest MIPS     guest insns / host s.
   traps, hypercalls, shadow fills
-                 what the VMM did over the same span (its counters traps_total, hypercalls_total,
-                 shadow_fills); '-' in native mode, which has no VMM.
+                 what the VMM did over the same span (its counters traps, hypercalls, shadow_fills:
+                 docs/vmm.md); '-' in native mode, which has no VMM.
   (boot), (after last), (total)  the kernel's boot up to BENCH-BEGIN, what runs after the last result
                  (remaining setup, BENCH-END, exit), and the whole run.
 

@@ -12,7 +12,7 @@
 import { readFileSync, statSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Machine, hex, type RunResult } from "../machine/machine.js";
-import { modeSupport, createMachineIn, vmmStatsOf } from "../machine/modes.js";
+import { modeSupport, createMachineIn, vmmStatsOf, guestRamOf, machineRamFor } from "../machine/modes.js";
 
 export interface BenchmarkInfo { name: string; unit: string; what: string }
 
@@ -95,12 +95,15 @@ export function modeAvailability(mode: string, kernel?: string): string | undefi
 /** The VMM's counters of a machine (empty for a machine without the VMM). */
 export const readVmmStats = vmmStatsOf;
 
-/** The three headline counts from a stats record (totals, or the sum of the per-class keys when no total). */
+/**
+ * The three headline counts from a stats record: the totals (traps_total or traps, hypercalls_total or
+ * hypercalls), else the sum of the per-class keys (traps_* / trap_* / exc_*; hc_* except hc_errors).
+ */
 export function eventCounts(s: Record<string, number>): { traps: number; hypercalls: number; shadow_fills: number } {
-  const sum = (prefix: string) => Object.entries(s).filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
+  const sum = (keep: (k: string) => boolean) => Object.entries(s).filter(([k]) => keep(k)).reduce((a, [, v]) => a + v, 0);
   return {
-    traps: s.traps_total ?? sum("traps_"),
-    hypercalls: s.hypercalls_total ?? sum("hc_"),
+    traps: s.traps_total ?? s.traps ?? sum((k) => /^(traps?|exc)_/.test(k)),
+    hypercalls: s.hypercalls_total ?? s.hypercalls ?? sum((k) => k.startsWith("hc_") && k !== "hc_errors"),
     shadow_fills: s.shadow_fills ?? 0,
   };
 }
@@ -222,8 +225,11 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
   const unavailable = spec.unavailable();
   if (unavailable) throw new BenchInputError(`mode ${o.mode} is not available in this build (${unavailable})`);
   const wanted = o.names.length ? BENCHMARK_NAMES.filter((n) => o.names.includes(n)) : [...BENCHMARK_NAMES];
+  // The VMM modes keep the top of RAM for the VMM: the kernel is told what it has (mem=).
+  const guestMiB = spec.vmm ? guestRamOf("full", o.machine.ramMiB) : o.machine.ramMiB;
+  if (guestMiB < 16) throw new BenchInputError(`${o.mode} mode needs --ram ${machineRamFor("full", 16)} or more (the VMM keeps the top of RAM; the kernel needs 16 MiB)`);
   const args = ["bench", ...(o.quick ? ["quick"] : []), ...(o.names.length ? wanted : []),
-    ...(o.machine.ramMiB < 128 ? [`mem=${o.machine.ramMiB}`] : [])].join(" ");
+    ...(guestMiB < 128 ? [`mem=${guestMiB}`] : [])].join(" ");
   if (args.length > BOOTARGS_MAX) throw new BenchInputError(`boot arguments too long (${args.length} > ${BOOTARGS_MAX} bytes)`);
 
   const results: SuiteResult[] = [];

@@ -7,6 +7,20 @@ import { Machine, type MachineOptions } from "./machine.js";
 export type ExecMode = "native" | "full" | "para";
 export const EXEC_MODES: readonly ExecMode[] = ["native", "full", "para"];
 
+/** What the VMM keeps for itself at the top of RAM in full and para mode (docs/vmm.md, "Memory
+ *  partition"): a machine of R MiB gives the guest R - 16. */
+export const VMM_RESERVED_MIB = 16;
+
+/** The RAM a machine in `mode` needs so that its guest gets `guestMiB`. */
+export function machineRamFor(mode: string, guestMiB: number): number {
+  return mode === "native" ? guestMiB : guestMiB + VMM_RESERVED_MIB;
+}
+
+/** The RAM the guest gets in a machine of `ramMiB` in `mode`. */
+export function guestRamOf(mode: string, ramMiB: number): number {
+  return mode === "native" ? ramMiB : ramMiB - VMM_RESERVED_MIB;
+}
+
 /** A Machine with the VMM's API. */
 type VmmMachine = Machine & { vmmStats?: () => Record<string, number>; mode?: unknown };
 type ModeOptions = MachineOptions & { mode?: string };
@@ -27,7 +41,7 @@ export function modeSupport(mode: string): string | undefined {
   if (!checked.has(mode)) {
     let reason: string | undefined;
     try {
-      const m = Machine.createSync({ ramMiB: 16, mode } as ModeOptions) as VmmMachine;
+      const m = Machine.createSync({ ramMiB: 64, mode } as ModeOptions) as VmmMachine;
       if (m.mode !== undefined && m.mode !== mode) reason = `its Machine ran mode ${String(m.mode)} when asked for ${mode}`;
       else if (typeof m.vmmStats?.() !== "object") reason = "its Machine's vmmStats() returned no counters";
     } catch (e) { reason = `its Machine refuses the mode: ${(e as Error).message.split("\n")[0]}`; }
