@@ -11,7 +11,7 @@ const MODES = ["native", "full", "para"];
 
 function result(benchmark: string, mode: string, value: number, unit: string, o: Partial<SuiteResult> = {}): SuiteResult {
   return {
-    benchmark, mode, value, unit, text: value.toFixed(3), guest_instructions: 1_000_000, host_seconds: 0.01, guest_mips: 100,
+    benchmark, mode, value, unit, text: value.toFixed(3), guest_instructions: 1_000_000, host_seconds: 0.01, host_cpu_seconds: 0.009, guest_mips: 100,
     iterations: 64, guest_ticks_32k: 40, extra: {}, traps: 0, hypercalls: 0, shadow_fills: 0, vmm: {}, ...o,
   };
 }
@@ -133,7 +133,7 @@ describe("--json entries", () => {
     expect(entries).toHaveLength(9);
     for (const e of entries) {
       expect(Object.keys(e)).toEqual(expect.arrayContaining([
-        "benchmark", "mode", "value", "unit", "ratio_to_native", "guest_instructions", "host_seconds", "host_ratio_to_native",
+        "benchmark", "mode", "value", "unit", "ratio_to_native", "guest_instructions", "host_seconds", "host_cpu_seconds", "host_ratio_to_native",
         "guest_mips", "iterations", "guest_ticks_32k", "traps", "hypercalls", "shadow_fills", "details",
       ]));
       expect(MODES).toContain(e.mode);
@@ -302,7 +302,7 @@ describe("the VMM goals summary", () => {
     result("dhrystone", "full", 2e6, "iter/s", { guest_mips: 96 }),
     ...PARA_BEATS_FULL.flatMap((b) => lat(b, 10, 4)),
   ];
-  const fullRun = (s: Record<string, number>) => run("full", [], s);
+  const fullRun = (s: Record<string, number>) => run("full", base.filter((r) => r.mode === "full"), s);
 
   it("meets all three when full is within 5% on dhrystone, para wins everywhere and shadows are reused", () => {
     const g = vmmGoals(base, [fullRun({ shadow_reuses: 42, shadow_fills: 9, shadow_flushes: 1 })]);
@@ -322,14 +322,21 @@ describe("the VMM goals summary", () => {
   it("takes the dhrystone overhead from the repeated measurement when there is one", () => {
     const g = vmmGoals(base, [], { native: 10e-9, full: 10.6e-9, repeats: 3 });
     expect(g[0].status).toBe("missed");
-    expect(g[0].detail).toBe("host time per guest instruction 6.0% above native (best of 3 alternating runs per mode: 10.60 vs 10.00 ns)");
+    expect(g[0].detail).toBe("host time per guest instruction 6.0% above native (10.60 vs 10.00 ns); best of 3 alternating runs per mode");
     expect(vmmGoals(base, [], { native: 10e-9, full: 9.9e-9, repeats: 5 })[0].detail).toMatch(/^host time per guest instruction 1\.0% below native/);
+    // With CPU times, they decide (wall time is shown too).
+    const c = vmmGoals(base, [], { native: 10e-9, full: 12e-9, nativeCpu: 8e-9, fullCpu: 8.2e-9, repeats: 3 });
+    expect(c[0].status).toBe("met");
+    expect(c[0].detail).toBe("host CPU time per guest instruction 2.5% above native (8.20 vs 8.00 ns); wall time 20.0% above native (12.00 vs 10.00 ns); best of 3 alternating runs per mode");
   });
   it("is n/a for what did not run", () => {
     const g = vmmGoals(base.filter((r) => r.benchmark !== "lat_ctx_8p_16k"), []);
     expect(g.map((x) => x.status)).toEqual(["met", "n/a", "n/a"]);
     expect(g[1].detail).toContain("not run: lat_ctx_8p_16k");
     expect(vmmGoals([], [fullRun({})]).map((x) => x.status)).toEqual(["n/a", "n/a", "n/a"]);
+    // Reuse needs context switches: a full run without lat_ctx_* says so instead of "missed".
+    const g2 = vmmGoals(base, [run("full", base.filter((r) => r.mode === "full" && !r.benchmark.startsWith("lat_ctx")), { shadow_reuses: 0 })]);
+    expect(g2[2]).toMatchObject({ status: "n/a", detail: "needs lat_ctx_* in full mode" });
   });
 });
 

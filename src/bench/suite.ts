@@ -128,6 +128,9 @@ export interface SuiteResult {
   text: string;
   guest_instructions: number;
   host_seconds: number;
+  /** Host CPU seconds (user + system, this process) over the same span: less disturbed than wall time
+   *  by other load on the host. */
+  host_cpu_seconds: number;
   guest_mips: number;
   iterations: number;
   guest_ticks_32k: number;
@@ -240,6 +243,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
   let m: Machine | undefined;
   let t0 = 0, tPrev = 0, iPrev = 0, bootInstructions = 0, bootSeconds = 0;
   let sPrev: Record<string, number> = {}, bootVmmStats: Record<string, number> = {};
+  const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  let cPrev = 0;
   const dec = new TextDecoder();
 
   const onLine = (line: string) => {
@@ -249,7 +254,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
     if (line.startsWith("BENCH-BEGIN")) {
       begin = Object.fromEntries(line.split(" ").slice(1).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
       bootInstructions = icount; bootSeconds = (now - t0) / 1000;
-      tPrev = now; iPrev = icount;
+      tPrev = now; iPrev = icount; cPrev = cpuNow();
       bootVmmStats = sPrev = readVmmStats(m!);
       return;
     }
@@ -257,11 +262,12 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
     const p = parseBenchLine(line);
     if (!p) return;
     const insns = icount - iPrev, seconds = (now - tPrev) / 1000;
-    const stats = readVmmStats(m!), vmm = statsDelta(stats, sPrev);
-    tPrev = now; iPrev = icount; sPrev = stats;
+    const stats = readVmmStats(m!), vmm = statsDelta(stats, sPrev), cpu = cpuNow();
+    const cpuSeconds = cpu - cPrev;
+    tPrev = now; iPrev = icount; sPrev = stats; cPrev = cpu;
     const r: SuiteResult = {
       benchmark: p.name, mode: spec.name, value: p.value, unit: p.unit, text: p.text,
-      guest_instructions: insns, host_seconds: seconds, guest_mips: seconds > 0 ? insns / seconds / 1e6 : 0,
+      guest_instructions: insns, host_seconds: seconds, host_cpu_seconds: cpuSeconds, guest_mips: seconds > 0 ? insns / seconds / 1e6 : 0,
       iterations: p.iterations, guest_ticks_32k: p.ticks, extra: p.extra,
       ...eventCounts(vmm), vmm: spec.vmm ? vmm : {},
     };
