@@ -77,6 +77,12 @@ export function icount(): u64 {
   return icLive ? blockIc + <u64>((curPC - blockPC) >>> 2) + 1 : load<u64>(STATE + ICOUNT);
 }
 @inline export function setIcount(v: u64): void { store<u64>(STATE + ICOUNT, v); }
+// The instruction being executed does not retire after all (the VMM retries an access after
+// resolving a hidden shadow fault): take it back off the count. The caller breaks the slice, so
+// the A32 loop ends the block with the adjusted blockIc; the Thumb loop has stored ICOUNT already.
+export function uncountCurrent(): void {
+  if (icLive) blockIc--; else store<u64>(STATE + ICOUNT, load<u64>(STATE + ICOUNT) - 1);
+}
 
 export function getCPSR(): u32 {
   return (getN() << 31) | (getZ() << 30) | (getC() << 29) | (getV() << 28) | getRest();

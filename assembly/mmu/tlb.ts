@@ -69,6 +69,13 @@ function fillInvalid(base: u32, sets: u32): void {
 
 export function tlbFlushAll(): void { fillInvalid(TLB, SETS); bigValid = false; }
 
+// Drop the User sets only (read, write, fetch and code-page write): enough when nothing ran
+// privileged since the last full flush (the VMM's shadow switches; the real CPU stays in User mode).
+export function tlbFlushUserSets(): void {
+  fillInvalid(setBase(SET_USER), 3);
+  fillInvalid(setBase(SET_CODEW_USER), 1);
+}
+
 // Drop write entries (both privilege levels): done when a page becomes a code page, so that
 // stores to it take the slow path that keeps the decoded-instruction cache coherent.
 export function tlbFlushWrites(): void {
