@@ -262,6 +262,39 @@ describe("VMM shadow page tables", () => {
     expect(after.shadow_faults).toBe(before.shadow_faults);
   });
 
+  it("a switch of address space drops the code-page write translations too (stores to pages holding code)", () => {
+    // VA 0x00100000 maps to PA 0x80200000 in A and 0x80300000 in B; both pages hold code the guest
+    // ran (a BX LR each), so stores to them go through the User code-page write TLB set. The
+    // store in B must not reuse A's translation from that set.
+    const m = machine();
+    const A = 0x80100000, B = 0x80104000;
+    for (const L1 of [A, B]) {
+      for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+      for (const mb of [0x800, 0x802, 0x803]) m.physWrite32(L1 + mb * 4, ((mb << 20) | 0xc02) >>> 0); // identity
+    }
+    m.physWrite32(A + 0x001 * 4, 0x80200c02);
+    m.physWrite32(B + 0x001 * 4, 0x80300c02);
+    m.physWrite32(0x80200004, 0xe12fff1e);                   // bx lr
+    m.physWrite32(0x80300004, 0xe12fff1e);
+    m.setCp15({ TTBR0: A, CONTEXTIDR: 1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1 });
+    put(m, CODE, [
+      0xe12fff38, // blx r8                  (runs code in PA 0x80200000)
+      0xe12fff39, // blx r9                  (and in PA 0x80300000)
+      0xe5845000, // str r5, [r4]            (A, ASID 1)
+      0xee021f10, // mcr TTBR0 := B
+      0xee0d2f30, // mcr CONTEXTIDR := 2
+      0xe5846000, // str r6, [r4]            (B, ASID 2)
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(1, B); m.setReg(2, 2); m.setReg(4, 0x00100000); m.setReg(5, 0xaaaa0005); m.setReg(6, 0xbbbb0006);
+    m.setReg(8, 0x80200004); m.setReg(9, 0x80300004);
+    const r = m.run({ maxInsns: 10 });
+    expect(r.insns).toBe(10);
+    expect(m.pc >>> 0).toBe(CODE + 0x18);
+    expect([m.physRead(0x80200000, 4) >>> 0, m.physRead(0x80300000, 4) >>> 0]).toEqual([0xaaaa0005, 0xbbbb0006]);
+  });
+
   it("reflects exceptions to high vectors (virtual SCTLR.V) through a mapping in the upper half", () => {
     const m = paged();
     m.physWrite32(0x80100000 + 0xfff * 4, 0x80200402);          // VA 0xFFF00000 -> PA 0x80200000
