@@ -12,6 +12,7 @@
 import { A32_PATTERNS } from "../../dist/disasm/a32.gen.js";
 import { matchA32 } from "../../dist/disasm/a32.js";
 import { SEQ, SCRATCH, APSR_MASK, MAX_WORDS } from "./layout.mjs";
+import { VFP_POOL, vfpUnit, randVfpRegs, randFpscr } from "./vfp.mjs";
 
 const BY_NAME = new Map(A32_PATTERNS.map((p) => [p.name, p]));
 const AL = 14;
@@ -119,8 +120,7 @@ const LITERALS = ["LDR_i[pc]", "LDRB_i[pc]", "LDRH[pc]", "LDRSB[pc]", "LDRSH[pc]
 // Encodings the generator never produces: privileged or User-mode UNPREDICTABLE (CPS SRS RFE, the
 // ^ forms of LDM/STM), Thumb-switching (BLX_imm), traps the harness cannot survive (BKPT SVC), coprocessor
 // transfers other than the TPIDRURW pair (MCR alone, MCRR MRRC LDC STC CDP), PLDW (no Multiprocessing
-// Extensions on Cortex-A8), and the VFP rows (V*): the harness neither seeds nor compares the VFP
-// registers and FPSCR yet; VFP is proven by test/vfp.test.ts (QEMU-recorded cases) instead.
+// Extensions on Cortex-A8). The VFP rows (V*) have their own generator (vfp.mjs).
 const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "STM_usr", "LDM_usr",
   "MCR", "MCRR", "MRRC", "LDC", "STC", "CDP", "COPROC", "PLDW_imm", "PLDW_reg"]);
 /** Single instructions without memory access or control flow: every other row of the table
@@ -129,9 +129,11 @@ const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "STM_us
 const SIMPLE = A32_PATTERNS.map((p) => p.name)
   .filter((n) => !EXCLUDED.has(n) && !LDST.includes(n) && !EXTRA.includes(n) && !OTHER.includes(n) && !/^(LD|ST)/.test(n)
     && !/^(MCRR|MRRC|LDC|STC|CDP|MCR|MRC)2?$/.test(n) // the unconditional coprocessor rows too
-    && !/^V[A-Z]/.test(n)); // VFP rows (see EXCLUDED)
+    && !/^V[A-Z]/.test(n)); // VFP rows: vfp.mjs
 /** Pattern names the generator produces (a test picks among them uniformly). */
-export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS];
+export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS, ...VFP_POOL];
+// A "VFP test" (3 in 8) draws from the VFP rows and a few core instructions that feed or use them.
+const VFP_MIX = [...VFP_POOL, "VFP_DP", "VFP_DP", "VFP_DP", "VFP_DP", "VLDR", "VSTR", "VMRS", "B", "ADD_ri", "MOV_i", "MRS", "LDR_i", "STR_i"];
 const IS_SIMPLE = new Set(SIMPLE), IS_LDST = new Set(LDST), IS_EXTRA = new Set(EXTRA), IS_DP = new Set(DP_OPS);
 for (const n of [...LDST, ...EXTRA, ...OTHER]) if (!BY_NAME.has(n)) throw new Error(`generator: no pattern ${n} in the table`);
 
@@ -423,7 +425,17 @@ function unitUndef(r, name) {
   }
 }
 
+const A32_VFP_OPS = {
+  reg: (r) => r.int(15), base: (r) => r.int(15), setAddr, scratchBase: baseAddr,
+  misalign: (r, need) => misalign(r, need), movImm: setAddr, a32Of: (w) => w,
+};
+
 function makeUnit(r, name, state) {
+  if (VFP_POOL.includes(name)) {
+    const u = vfpUnit(r, name, encode, randCond(r), A32_VFP_OPS, state);
+    if (!u || u.words.includes(null) || u.setup?.includes(null)) return null;
+    return { name, words: [...(u.setup ?? []), ...u.words], last: u.last };
+  }
   if (IS_SIMPLE.has(name)) {
     const w = encode(name, simpleFields(r, name), randCond(r));
     return w === null ? null : { name, words: [w] };
@@ -472,10 +484,13 @@ export function layout(units) {
 /** Test `index` of the run seeded `seed`: { units, regs[15], apsr, seed (scratch), words }. */
 export function generate(seed, index, opts = {}) {
   const r = rngFor(seed, index);
-  const pool = opts.pool ?? POOL;
+  const vfpTest = r.chance(0.375);
+  let pool = opts.pool ?? POOL;
+  if (vfpTest && !opts.pool) pool = VFP_MIX;
+  const fpscr = randFpscr(r), d = randVfpRegs(r);
   const nUnits = 1 + r.int(opts.maxUnits ?? 8);
   const units = [];
-  const state = { ldrexSeen: false };
+  const state = { ldrexSeen: false, fpscr, vlen: (fpscr >>> 16) & 7 };
   while (units.length < nUnits) {
     const name = r.pick(pool);
     const u = makeUnit(r, name, state);
@@ -488,7 +503,7 @@ export function generate(seed, index, opts = {}) {
   const regs = Array.from({ length: 15 }, () => randValue(r));
   const apsr = (r.u32() & APSR_MASK) >>> 0;
   const scratchSeed = (r.u32() | 1) >>> 0;
-  const test = { seed, index, units, regs, apsr, scratchSeed };
+  const test = { seed, index, isa: "a32", thumb: false, units, regs, apsr, scratchSeed, fpscr, d };
   finish(test);
   return test;
 }
@@ -499,6 +514,7 @@ export function finish(test) {
   if (words.length > MAX_WORDS) throw new Error(`test ${test.index}: ${words.length} words > ${MAX_WORDS}`);
   if (words.some((w) => w === null || w === undefined)) throw new Error(`test ${test.index}: an instruction failed to encode`);
   test.words = words;
+  test.nbytes = 4 * words.length;
   return test;
 }
 

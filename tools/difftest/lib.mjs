@@ -10,7 +10,9 @@ import { SEQ, SCRATCH } from "./layout.mjs";
 
 export { qemuAvailable };
 
-const FLAGS = [["N", 31], ["Z", 30], ["C", 29], ["V", 28], ["Q", 27], ["GE3", 19], ["GE2", 18], ["GE1", 17], ["GE0", 16]];
+const FLAGS = [["N", 31], ["Z", 30], ["C", 29], ["V", 28], ["Q", 27], ["GE3", 19], ["GE2", 18], ["GE1", 17], ["GE0", 16], ["T", 5]];
+const itstate = (cpsr) => (((cpsr >>> 10) & 0x3f) << 2) | ((cpsr >>> 25) & 3); // A2.5.2
+const hex64 = (lo, hi) => "0x" + (hi >>> 0).toString(16).padStart(8, "0") + (lo >>> 0).toString(16).padStart(8, "0");
 const rname = (k) => (k === 13 ? "sp" : k === 14 ? "lr" : `r${k}`);
 
 /** What differs between the reference (qemu) and vm7 results: a list of short strings. */
@@ -21,6 +23,11 @@ export function compare(q, v) {
   for (const [f, b] of FLAGS) {
     const a = (q.apsr >>> b) & 1, c = (v.apsr >>> b) & 1;
     if (a !== c) d.push(`${f}: qemu ${a} vm7 ${c}`);
+  }
+  if (itstate(q.apsr) !== itstate(v.apsr)) d.push(`ITSTATE: qemu 0x${itstate(q.apsr).toString(16)} vm7 0x${itstate(v.apsr).toString(16)}`);
+  if (q.fpscr !== v.fpscr) d.push(`FPSCR: qemu ${hex(q.fpscr)} vm7 ${hex(v.fpscr)}`);
+  for (let k = 0; k < 32; k++) {
+    if (q.d[2 * k] !== v.d[2 * k] || q.d[2 * k + 1] !== v.d[2 * k + 1]) d.push(`d${k}: qemu ${hex64(q.d[2 * k], q.d[2 * k + 1])} vm7 ${hex64(v.d[2 * k], v.d[2 * k + 1])}`);
   }
   const offs = new Set([...q.mem.keys(), ...v.mem.keys()]);
   for (const o of [...offs].sort((x, y) => x - y)) {
@@ -70,6 +77,12 @@ export function describeRegs(regs) {
 }
 const describeApsr = (a) => FLAGS.map(([f, b]) => ((a >>> b) & 1 ? f : "-".repeat(f.length))).join("") + ` (${hex(a)})`;
 
+const describeD = (d) => {
+  const s = [];
+  for (let k = 0; k < 32; k++) s.push(`d${k}=${hex64(d[2 * k], d[2 * k + 1])}`);
+  return s.map((x, k) => (k % 4 === 0 ? "\n    " : " ") + x).join("");
+};
+
 /** A human-readable reproducer for one result. */
 export function reproducer(r) {
   const t = r.test;
@@ -85,10 +98,12 @@ export function reproducer(r) {
   lines.push(`  ${hex(at).slice(2)}: (end)`);
   lines.push(`inputs: User mode, APSR ${describeApsr(t.apsr)}, scratch at ${hex(SCRATCH)} seed ${hex(t.scratchSeed)}`);
   lines.push(`    ${describeRegs(t.regs)}`);
+  lines.push(`    FPSCR ${hex(t.fpscr)}; ${describeD(t.d)}`);
   for (const [who, x] of [["qemu", r.q], ["vm7 ", r.v]]) {
-    if (x.status !== "ok") { lines.push(`${who}: ${x.status}`); continue; }
-    lines.push(`${who}: APSR ${describeApsr(x.apsr)}, ${x.mem.size} scratch word(s) written`);
+    if (x.status !== "ok") lines.push(`${who}: ${x.status}, CPSR ${describeApsr(x.apsr)} ITSTATE 0x${itstate(x.apsr).toString(16)}`);
+    else lines.push(`${who}: CPSR ${describeApsr(x.apsr)} ITSTATE 0x${itstate(x.apsr).toString(16)}, ${x.mem.size} scratch word(s) written`);
     lines.push(`    ${describeRegs(x.regs)}`);
+    lines.push(`    FPSCR ${hex(x.fpscr)}`);
   }
   lines.push(`differs: ${r.diffs.join("; ")}`);
   return lines.join("\n");
