@@ -123,6 +123,14 @@ function vectorOk(w, len, dbl) {
   return true;
 }
 
+// VCVT (between floating-point and fixed-point): frac_bits = size - imm < 0 is UNPREDICTABLE
+function fixedFracNegative(w) {
+  const opc1 = ((w >>> 21) & 4) | ((w >>> 20) & 3), op = (w >>> 6) & 1, opc2 = (w >>> 16) & 15;
+  if (opc1 !== 7 || op !== 1 || ![10, 11, 14, 15].includes(opc2)) return false;
+  const size = (w >>> 7) & 1 ? 32 : 16, imm = ((w & 15) << 1) | ((w >>> 5) & 1);
+  return size - imm < 0;
+}
+
 // ---- units --------------------------------------------------------------------------------------
 const isUnknown = (name, w) => disasmVfp({ w, name, c: "" }) === "<unknown>";
 
@@ -161,6 +169,7 @@ export function vfpUnit(r, name, enc, cond, ops, state) {
         const w = enc(name, f, cond);
         if (w === null) continue;
         const a = ops.a32Of(w);
+        if (fixedFracNegative(a)) continue;
         if (isUnknown(name, a)) return { name, words: [enc(name, f, 14)], undef: true, last: true };
         if (!vectorOk(a, state.vlen, (a >>> 8) & 1)) continue;
         return { name, words: [w] };
