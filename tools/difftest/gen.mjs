@@ -116,7 +116,7 @@ const OTHER = ["SWP", "LDREX", "LDREXB", "LDREXH", "LDREXD", "STREX", "STREXB", 
 const PC_WRITERS = ["ADD_i>pc", "MOV_ri>pc", "ADD_ri>pc", "LDR_i>pc", "LDM>pc"];
 // PC-relative loads of the test's own instruction words (identical in both emulators; the word
 // after the sequence differs, so it is never read): pseudo-names "<pattern>[pc]".
-const LITERALS = ["LDR_i[pc]", "LDRB_i[pc]", "LDRH[pc]", "LDRSB[pc]", "LDRSH[pc]", "LDRD[pc]"];
+const LITERALS = ["LDR_i[pc]", "LDRB_i[pc]", "LDRH[pc]", "LDRSB[pc]", "LDRSH[pc]", "LDRD[pc]", "VLDR[pc]"];
 // Encodings the generator never produces: privileged or User-mode UNPREDICTABLE (CPS SRS RFE, the
 // ^ forms of LDM/STM), Thumb-switching (BLX_imm), traps the harness cannot survive (BKPT SVC), coprocessor
 // transfers other than the TPIDRURW pair (MCR alone, MCRR MRRC LDC STC CDP), PLDW (no Multiprocessing
@@ -396,18 +396,21 @@ function unitPcWriter(r, name) {
 }
 function unitLiteral(r, name) {
   const base = name.slice(0, -4), cond = randCond(r);
-  const size = base === "LDRD" ? 8 : base.startsWith("LDRB") || base === "LDRSB" ? 1 : base === "LDR_i" ? 4 : 2;
+  const dbl = base === "VLDR" ? r.int(2) : 0;
+  const size = base === "LDRD" || dbl ? 8 : base.startsWith("LDRB") || base === "LDRSB" ? 1 : base === "LDR_i" || base === "VLDR" ? 4 : 2;
+  const vd = r.int(16), vD = r.int(2);
   // byte offset in the target word; the access stays inside the word (the one after may be the end)
   const delta = size >= 4 ? 0 : r.chance(0.75) ? size * r.int(4 / size) : r.int(5 - size);
   const t = base === "LDRD" ? evenReg(r) : randReg(r);
   const unit = {
-    name, words: base === "LDRD" ? [null, 0xe320f000] : [null], anyTarget: true, // LDRD: a NOP after it keeps [own, own+4] inside
+    name, words: size === 8 ? [null, 0xe320f000] : [null], anyTarget: true, // LDRD: a NOP after it keeps [own, own+4] inside
     branch: (at, target) => {
       const off = target + delta - at - 8, U = off >= 0 ? 1 : 0, a = Math.abs(off);
-      const w = base.endsWith("_i")
-        ? encode(base, { P: 1, U, W: 0, n: 15, t, i: a }, cond)
-        : encode(base, { P: 1, U, I: 1, W: 0, n: 15, t, j: a >>> 4, i: a & 15 }, cond);
-      return base === "LDRD" ? [w, 0xe320f000] : w;
+      const w = base === "VLDR" ? encode("VLDR", { U, D: vD, n: 15, d: vd, s: dbl, i: a >>> 2 }, cond)
+        : base.endsWith("_i")
+          ? encode(base, { P: 1, U, W: 0, n: 15, t, i: a }, cond)
+          : encode(base, { P: 1, U, I: 1, W: 0, n: 15, t, j: a >>> 4, i: a & 15 }, cond);
+      return size === 8 ? [w, 0xe320f000] : w;
     },
   };
   return unit;
@@ -489,7 +492,7 @@ export function generate(seed, index, opts = {}) {
   const r = rngFor(seed, index);
   const vfpTest = r.chance(0.375);
   let pool = opts.pool ?? POOL;
-  if (vfpTest && !opts.pool) pool = VFP_MIX;
+  if (vfpTest) { const mix = VFP_MIX.filter((n) => pool.includes(n)); if (mix.some((n) => VFP_POOL.includes(n))) pool = mix; }
   const fpscr = randFpscr(r), d = randVfpRegs(r);
   const nUnits = 1 + r.int(opts.maxUnits ?? 8);
   const units = [];

@@ -31,6 +31,7 @@ const T16 = new Map(T16_PATTERNS.map((p) => [p.name, p]));
 const T32 = new Map(T32_PATTERNS.map((p) => [p.name, p]));
 const AL = 14;
 const NOP16 = 0xbf00;
+const al4 = (a) => (a & ~3) >>> 0; // Align(a, 4) as an unsigned address
 
 function setField(word, bits, v) {
   let w = word;
@@ -124,16 +125,19 @@ const T32_SIMPLE = ["TST_r", "AND_r", "BIC_r", "MOV_r", "ORR_r", "MVN_r", "ORN_r
   "MSR", "HINT", "CLREX", "DSB", "DMB", "ISB", "SHIFT_r", "EXTEND", "PARALLEL", "MISC", "MUL", "MULL", "PLD_hint"];
 const T32_MEM = ["STRB", "STRH", "STR", "LDRB", "LDRSB", "LDRH", "LDRSH", "LDR", "STRD_pre", "LDRD_pre", "STRD_post", "LDRD_post",
   "STM", "LDM", "STMDB", "LDMDB", "LDREX", "LDREXB", "LDREXH", "LDREXD", "STREX", "STREXB", "STREXH", "STREXD"];
-const T32_BRANCH = ["B_cond", "B", "BL", "BXJ"];
+const T32_BRANCH = ["B_cond", "B", "BL", "BXJ", "TBB", "TBH"];
 const T32_OTHER = ["MRS", "MRC", "UDF", "MISC_UNDEF", "UNDEFINED"];
 // Rows never generated: SRS RFE CPS SUBS_PC_LR (privileged / UNPREDICTABLE in User mode), BLX_i
 // (switches to ARM state), BKPT SVC (traps the harness cannot survive), MCR alone, CDP, COPROC
-// (no coprocessor but CP15's TPIDRURW pair and the VFP), TBB/TBH (not yet), LDR (literal).
+// (no coprocessor but CP15's TPIDRURW pair and the VFP).
 const q16 = (a) => a.map((n) => "t16:" + n), q32 = (a) => a.map((n) => "t32:" + n);
 export const TPOOL = [...q16(T16_SIMPLE), ...q16(T16_MEM), ...q16(T16_BRANCH), ...q16(T16_OTHER),
   ...q32(T32_SIMPLE), ...q32(T32_MEM), ...q32(T32_BRANCH), ...q32(T32_OTHER), ...q32(VFP_POOL), "IT"];
+const PSEUDO = ["t16:POP>pc", "t32:LDR>pc", "t32:LDM>pc", "t16:MOV_hi>pc", "t16:ADD_hi>pc", "t16:LDR_lit", "t32:LDR[pc]", "t32:LDRB[pc]",
+  "t32:LDRH[pc]", "t32:LDRSB[pc]", "t32:LDRSH[pc]", "t32:LDRD[pc]", "t32:VLDR[pc]"];
+TPOOL.push(...PSEUDO);
 for (const n of TPOOL) {
-  if (n === "IT") continue;
+  if (n === "IT" || PSEUDO.includes(n)) continue;
   const [w, name] = n.split(":");
   if (!(w === "t16" ? T16 : T32).has(name)) throw new Error(`thumb generator: no ${n} in the tables`);
 }
@@ -250,7 +254,8 @@ function mem16(r, name) {
     const M = name === "PUSH" ? r.int(2) : 0;
     if (list === 0 && !M) list = 1 << r.int(8);
     const hw = enc16(name, name === "PUSH" ? { M, r: list } : { P: 0, r: list });
-    return hw && { setup: setSp(r, baseAddr(r, 4)), hw };
+    const mis = misalign(r, 4); // PUSH/POP are STMDB/LDM: word alignment required
+    return hw && { setup: setSp(r, baseAddr(r, 4) + mis), hw, last: mis !== 0 };
   }
   if (name === "STM" || name === "LDM") {
     const n = low(r);
@@ -413,12 +418,126 @@ function branchUnit(r, key) {
     case "t32:B": case "t32:BL": return { hwLen: 2, isBranch: true, branch: (at, tg) => bT4(key.slice(4), at, tg) };
     case "t16:BX": case "t16:BLX_r": case "t32:BXJ": { // ADR.W rX, target+1 (ADDW rX, pc, #imm12); BX rX
       const x = reg(r);
-      const adr = (at, tg) => { const v = tg + 1 - ((at + 4) & ~3); const s = splitImm12(v); return enc32("ADDW", { n: 15, d: x, i: s.f }, s.extra); };
-      const ins = () => (key === "t32:BXJ" ? enc32("BXJ", { m: x }) : enc16(key.slice(4), { m: x }));
-      return { hwLen: ins().length, setupLen: 2, isBranch: true, regBranch: true, adr, ins };
+      const adr = (at, tg) => { const v = tg + 1 - al4(at + 4); const s = splitImm12(v); return enc32("ADDW", { n: 15, d: x, i: s.f }, s.extra); };
+      const ins = key === "t32:BXJ" ? enc32("BXJ", { m: x }) : enc16(key.slice(4), { m: x });
+      return { hwLen: ins.length, preLen: 2, isBranch: true, pre: adr, branch: () => ins };
     }
   }
+  if (PC_WRITERS.includes(key)) return pcWriter(r, key);
+  if (key === "t32:TBB" || key === "t32:TBH") return tableBranch(r, key);
   throw new Error(`branch ${key}`);
+}
+
+// ADR.W rX, addr (ADDW rX, pc, #imm12 from Align(PC, 4)); at = its own address, addr ahead of it
+const adrW = (x, at, addr) => { const s = splitImm12(addr - al4(at + 4)); return enc32("ADDW", { n: 15, d: x, i: s.f }, s.extra); };
+const STR_W = (t, n, off) => [0xf8c0 | n, (t << 12) | off]; // STR.W Rt, [Rn, #imm12]
+
+// Other writes of the PC, each aimed at a later unit (A2.3.1: LoadWritePC and BXWritePC interwork,
+// so the address carries bit 0 = 1; ALUWritePC in Thumb is BranchWritePC, bit 0 ignored).
+const PC_WRITERS = ["t16:POP>pc", "t32:LDR>pc", "t32:LDM>pc", "t16:MOV_hi>pc", "t16:ADD_hi>pc"];
+function pcWriter(r, key) {
+  switch (key) {
+    case "t16:POP>pc": { // adr.w rX; movw/movt rB; mov sp, rB; str.w rX, [rB, #4n]; pop {list, pc}
+      const b = low(r), [x] = distinct(r, 1, R, [b]);
+      const list = r.u32() & 0xff, n = popcount(list), B = baseAddr(r, 4);
+      const ins = enc16("POP", { P: 1, r: list });
+      return {
+        hwLen: 1, preLen: 2 + 4 + 1 + 2, isBranch: true,
+        pre: (at, tg) => [...adrW(x, at, tg + 1), ...setAddr(b, B), ...enc16("MOV_hi", { d: 13, m: b }), ...STR_W(x, b, 4 * n)],
+        branch: () => ins,
+      };
+    }
+    case "t32:LDR>pc": { // adr.w rX; base rB; str.w rX, [rB, #o]; ldr.w pc, [rB, #o]
+      const [x, b] = distinct(r, 2), B = baseAddr(r, 4), o = 4 * r.int(64);
+      const ins = [0xf8d0 | b, 0xf000 | o];
+      return { hwLen: 2, preLen: 2 + 4 + 2, isBranch: true, pre: (at, tg) => [...adrW(x, at, tg + 1), ...setAddr(b, B), ...STR_W(x, b, o)], branch: () => ins };
+    }
+    case "t32:LDM>pc": { // the PC is the highest register: its word is the last of the block
+      const [x, b] = distinct(r, 2);
+      const db = r.chance(0.5), W = r.int(2);
+      let list = r.u32() & 0x1fff; // no SP; no LR with the PC (UNPREDICTABLE)
+      if (W) list &= ~(1 << b);
+      if (list === 0) list = 1 << distinct(r, 1, R.filter((k) => k !== 14), [b])[0];
+      list |= 1 << 15;
+      const n = popcount(list), B = baseAddr(r, 4);
+      const slot = db ? -4 : 4 * (n - 1);
+      const ins = enc32(db ? "LDMDB" : "LDM", { W, n: b, r: list });
+      const str = slot >= 0 ? STR_W(x, b, slot) : [0xf840 | b, (x << 12) | 0xc00 | 4]; // str rX, [rB, #-4]
+      return { hwLen: 2, preLen: 2 + 4 + 2, isBranch: true, pre: (at, tg) => [...adrW(x, at, tg + 1), ...setAddr(b, B), ...str], branch: () => ins };
+    }
+    case "t16:MOV_hi>pc": { // adr.w rX, target (+1 or not: ignored); mov pc, rX
+      const x = reg(r), plus = r.int(2);
+      return { hwLen: 1, preLen: 2, isBranch: true, pre: (at, tg) => adrW(x, at, tg + plus), branch: () => enc16("MOV_hi", { d: 15, m: x }) };
+    }
+    case "t16:ADD_hi>pc": { // movw rX, #(target - (add + 4)); add pc, rX
+      const x = reg(r);
+      // a NOP after the ADD: the next unit starts at least at the ADD's PC value (ADD + 4)
+      return {
+        hwLen: 2, preLen: 2, isBranch: true,
+        pre: (at, tg, gap) => movw(x, tg - (at + 4 + 2 * gap + 4)), branch: () => [...enc16("ADD_hi", { d: 15, m: x }), NOP16],
+      };
+    }
+  }
+}
+
+// TBB/TBH [Rn, Rm]: the table entry (byte / halfword at Rn + Rm / Rn + 2*Rm in the scratch block)
+// is written first: movw/movt rN; movw rM, #idx; movw rV, #entry; strb.w/strh.w rV, [rN, rM{, lsl #1}]
+function tableBranch(r, key) {
+  const h = key === "t32:TBH" ? 1 : 0;
+  const [n, m, v] = distinct(r, 3);
+  const B = baseAddr(r, 2), idx = r.int(64);
+  const ins = enc32(key.slice(4), { n, m });
+  const store = [h ? 0xf820 | n : 0xf800 | n, (v << 12) | (h << 4) | m];
+  return {
+    hwLen: 2, preLen: 4 + 2 + 2 + 2, isBranch: true,
+    pre: (at, tg, gap) => {
+      const tb = at + 20 + 2 * gap; // the TBB/TBH after the 10 halfwords of setup (and the IT)
+      return [...setAddr(n, B), ...movw(m, idx), ...movw(v, (tg - (tb + 4)) >>> 1), ...store];
+    },
+    branch: () => ins,
+  };
+}
+
+// ---- literal loads ------------------------------------------------------------------------------------
+// PC-relative loads of the test's own halfwords (the same in both emulators; what follows the end
+// differs, so the load must end inside the sequence). branch(at, { addr, end }) builds the load of
+// the word at a unit start `addr`, or else of padding inside the unit itself.
+const LITERALS = ["t16:LDR_lit", "t32:LDR[pc]", "t32:LDRB[pc]", "t32:LDRH[pc]", "t32:LDRSB[pc]", "t32:LDRSH[pc]", "t32:LDRD[pc]", "t32:VLDR[pc]"];
+const NOPW = [0xf3af, 0x8000];
+function literalUnit(r, key) {
+  if (key === "t16:LDR_lit") { // imm8 * 4 forward from Align(PC, 4); three NOPs after it are a target of its own
+    const t = low(r);
+    return {
+      hwLen: 4, literal: true,
+      branch: (at, lt) => {
+        const base = al4(at + 4);
+        let a = al4(lt.addr);
+        if (a < base || a + 4 > lt.end || a - base > 1020) a = base;
+        return [...enc16("LDR_lit", { t, i: (a - base) >>> 2 }), NOP16, NOP16, NOP16];
+      },
+    };
+  }
+  const name = key.slice(4, -4);
+  const size = name === "LDRD" || name === "VLDR" ? 8 : name === "LDR" ? 4 : /B/.test(name) ? 1 : 2;
+  const delta = size >= 4 ? 0 : r.chance(0.75) ? size * r.int(4 / size) : r.int(5 - size);
+  const [t, T] = distinct(r, 2);
+  const vd = r.int(16), vD = r.int(2), dbl = size === 8 && r.chance(0.5) ? 1 : 0;
+  const build = (at, a) => {
+    const base = al4(at + 4), off = a - base, U = off >= 0 ? 1 : 0, o = Math.abs(off);
+    if (name === "LDRD") return enc32("LDRD_pre", { U, W: 0, n: 15, t, T, i: o >>> 2 });
+    if (name === "VLDR") { const w = vfpEnc("VLDR", { U, D: vD, n: 15, d: vd, s: dbl, i: o >>> 2 }); return w === null ? null : [w >>> 16, w & 0xffff]; }
+    const w = (LDST_OP[name] | (U << 23) | (15 << 16) | (t << 12) | o) >>> 0;
+    return matchThumb(w, true)?.name === name ? [w >>> 16, w & 0xffff] : null;
+  };
+  return {
+    hwLen: 4, literal: true,
+    branch: (at, lt) => {
+      let a = (al4(lt.addr)) + delta;
+      if (a + size > lt.end || Math.abs(a - al4(at + 4)) > (size === 8 ? 1020 : 4095)) a = al4(at) + delta; // its own words (and the NOP.W after)
+      const h = build(at, a);
+      return h && [...h, ...NOPW];
+    },
+  };
 }
 
 // ---- units ------------------------------------------------------------------------------------------
@@ -433,6 +552,8 @@ const vfpEnc = (name, f) => { const hw = enc32(name, f); return hw ? t32Word(hw)
 function makeTUnit(r, key, state, inIt) {
   const [w, name] = key.split(":");
   const u = { name: key };
+  if (PC_WRITERS.includes(key)) return Object.assign(u, branchUnit(r, key));
+  if (LITERALS.includes(key)) return Object.assign(u, literalUnit(r, key));
   if (w === "t16") {
     if (T16_SIMPLE.includes(name)) { u.hw = simple16(r, name, inIt); return u.hw && u; }
     if (T16_MEM.includes(name)) { const m = mem16(r, name); return m && Object.assign(u, m); }
@@ -476,16 +597,17 @@ function itUnit(r, pool, state) {
     const u = makeTUnit(r, key, state, true);
     if (!u || u.noIt) continue;
     if (u.undef && !al) continue;
-    const hasSetup = (u.setup?.length ?? 0) > 0 || u.regBranch;
+    const hasSetup = (u.setup?.length ?? 0) > 0 || u.pre;
     if (hasSetup && members.length > 0) continue;             // setup only for the first member
-    if (u.regBranch && want > 1 && members.length === 0) continue; // ADR + BX: alone
+    if (u.pre && u.isBranch && want > 1 && members.length === 0) continue; // a branch with setup: alone
+    if (u.literal) continue;                                  // literal loads: not in a block
     if (u.post) continue;                                      // MRS + BICs: not in a block
     if (u.ldrex) u.ldrex = true;
     members.push(u);
     if (u.isBranch || u.last) break;
   }
   if (members.length === 0) return null;
-  if (members.some((m) => m.regBranch) && members.length > 1) return null;
+  if (members.some((m) => m.pre && m.isBranch) && members.length > 1) return null;
   // mask: for members 2..n, T = firstcond[0], E = NOT firstcond[0]; then a 1; zeros below (A8.8.54)
   let mask = 0;
   const c0 = firstcond & 1;
@@ -508,7 +630,7 @@ function itUnit(r, pool, state) {
 export function generateThumb(seed, index, opts = {}, r = rngFor(seed, index)) {
   const vfpTest = r.chance(0.3);
   let pool = opts.tpool ?? TPOOL;
-  if (vfpTest && !opts.tpool) pool = TVFP_MIX;
+  if (vfpTest) { const mix = TVFP_MIX.filter((n) => pool.includes(n)); if (mix.some((n) => n.startsWith("t32:V"))) pool = mix; }
   const fpscr = randFpscr(r), d = randVfpRegs(r);
   const nUnits = 1 + r.int(opts.maxUnits ?? 8);
   const units = [];
@@ -523,7 +645,10 @@ export function generateThumb(seed, index, opts = {}, r = rngFor(seed, index)) {
     units.push(u);
     if (u.last) break;
   }
-  units.forEach((u, k) => { if (u.isBranch) u.target = k + 1 + r.int(units.length - k); });
+  units.forEach((u, k) => {
+    if (u.isBranch || u.members?.some((m) => m.isBranch)) u.target = k + 1 + r.int(units.length - k);
+    if (u.literal) u.target = r.int(units.length);
+  });
   const regs = Array.from({ length: 15 }, () => randValue(r));
   const apsr = (r.u32() & APSR_MASK) >>> 0;
   const scratchSeed = (r.u32() | 1) >>> 0;
@@ -532,42 +657,24 @@ export function generateThumb(seed, index, opts = {}, r = rngFor(seed, index)) {
   return test;
 }
 
-// Halfwords of a unit, laid out at `at` with branch targets resolved (units[k].target, a unit
-// index; tgtAddr(index) its address). Returns null if a branch cannot reach its target.
+// Halfwords of a unit, laid out at `at` with branch targets resolved (tgtAddr: the address of its
+// target unit; for a literal load { addr, end }). Returns null if a branch cannot reach.
 function unitHalfwords(u, at, tgtAddr) {
   const out = [...(u.setup ?? [])];
-  const emit = (m, where) => {
-    if (m.regBranch) {
-      // its ADR sits in the setup (before the IT, if any)
-      return m.ins();
-    }
-    if (m.isBranch) return m.branch(where, tgtAddr);
-    return [...m.hw, ...(m.post ?? [])];
-  };
-  if (u.members) {
-    const rb = u.members.find((m) => m.regBranch);
-    if (rb) out.push(...rb.adr(at + 2 * out.length, tgtAddr));
-    out.push(...u.it);
-    for (const m of u.members) {
-      const h = emit(m, at + 2 * out.length);
-      if (!h) return null;
-      out.push(...h);
-    }
-    return out;
+  const ms = u.members ?? [u];
+  // gap: halfwords between a member's setup and the member (the IT instruction)
+  for (const m of ms) if (m.pre) out.push(...m.pre(at + 2 * out.length, tgtAddr, u.members ? 1 : 0));
+  if (u.members) out.push(...u.it);
+  for (const m of ms) {
+    const h = m.isBranch || m.literal ? m.branch(at + 2 * out.length, tgtAddr) : [...m.hw, ...(m.post ?? [])];
+    if (!h) return null;
+    out.push(...h);
   }
-  if (u.regBranch) { out.push(...u.adr(at + 2 * out.length, tgtAddr)); out.push(...u.ins()); return out; }
-  const h = emit(u, at + 2 * out.length);
-  if (!h) return null;
-  out.push(...h);
   return out;
 }
 
-const memberSize = (m) => (m.regBranch ? m.hwLen : m.isBranch ? m.hwLen : m.hw.length + (m.post?.length ?? 0));
-function unitSize(u) {
-  const s = (u.setup?.length ?? 0) + (u.members ? 1 + u.members.reduce((a, m) => a + memberSize(m) + (m.regBranch ? 2 : 0), 0)
-    : memberSize(u) + (u.regBranch ? 2 : 0));
-  return s;
-}
+const memberSize = (m) => (m.preLen ?? 0) + (m.isBranch || m.literal ? m.hwLen : m.hw.length + (m.post?.length ?? 0));
+const unitSize = (u) => (u.setup?.length ?? 0) + (u.members ? 1 + u.members.reduce((a, m) => a + memberSize(m), 0) : memberSize(u));
 
 /** Lay out: every unit's size is fixed before the targets are known (branches have fixed widths). */
 export function finishThumb(test) {
@@ -578,12 +685,26 @@ export function finishThumb(test) {
   starts.push(at);
   const hws = [];
   test.units.forEach((u, k) => {
-    let tgt = u.isBranch ? Math.min(Math.max(u.target, k + 1), test.units.length) : 0;
+    const br = u.isBranch || u.members?.some((m) => m.isBranch);
+    let tgt = br ? Math.min(Math.max(u.target, k + 1), test.units.length) : 0;
+    if (u.literal) { // a unit's start (its own included); the load must end before the sequence does
+      u.litTarget = { addr: starts[Math.min(u.target ?? k, test.units.length - 1)], end: at };
+      u.words = null;
+      return;
+    }
     let h = unitHalfwords(u, starts[k], starts[tgt]);
-    while (!h && u.isBranch && tgt > k + 1) { tgt--; h = unitHalfwords(u, starts[k], starts[tgt]); }
+    while (!h && br && tgt > k + 1) { tgt--; h = unitHalfwords(u, starts[k], starts[tgt]); }
     if (!h || h.length !== sizes[k]) throw new Error(`thumb test ${test.index}: unit ${u.name} did not lay out`);
     u.words = h;
-    hws.push(...h);
+  });
+  // literal loads read the final words of other units: laid out last
+  test.units.forEach((u, k) => {
+    if (u.words === null) {
+      const h = unitHalfwords(u, starts[k], u.litTarget);
+      if (!h || h.length !== sizes[k]) throw new Error(`thumb test ${test.index}: unit ${u.name} did not lay out`);
+      u.words = h;
+    }
+    hws.push(...u.words);
   });
   if (hws.length > 2 * MAX_WORDS - 2) throw new Error(`thumb test ${test.index}: ${hws.length} halfwords`);
   checkThumb(hws, test);
@@ -606,7 +727,7 @@ export function dropThumbUnit(test, k) {
   const units = test.units.filter((_, j) => j !== k).map((u) => ({ ...u }));
   units.forEach((u, j) => {
     const orig = j < k ? j : j + 1;
-    if (u.isBranch) { const t = test.units[orig].target; u.target = t > k ? t - 1 : t; }
+    if (u.target !== undefined) { const t = test.units[orig].target; u.target = t > k ? t - 1 : t; }
   });
   return finishThumb({ ...test, units, shrunk: true });
 }
