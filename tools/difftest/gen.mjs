@@ -13,6 +13,7 @@ import { A32_PATTERNS } from "../../dist/disasm/a32.gen.js";
 import { matchA32 } from "../../dist/disasm/a32.js";
 import { SEQ, SCRATCH, APSR_MASK, MAX_WORDS } from "./layout.mjs";
 import { VFP_POOL, vfpUnit, randVfpRegs, randFpscr } from "./vfp.mjs";
+import { thumbIsland } from "./tgen.mjs";
 
 const BY_NAME = new Map(A32_PATTERNS.map((p) => [p.name, p]));
 const AL = 14;
@@ -131,7 +132,10 @@ const SIMPLE = A32_PATTERNS.map((p) => p.name)
     && !/^(MCRR|MRRC|LDC|STC|CDP|MCR|MRC)2?$/.test(n) // the unconditional coprocessor rows too
     && !/^V[A-Z]/.test(n)); // VFP rows: vfp.mjs
 /** Pattern names the generator produces (a test picks among them uniformly). */
-export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS, ...VFP_POOL];
+// Interworking into Thumb and back: BLX (immediate) or ADR + BX to Thumb code right after, which
+// returns with ADR.W + BX (pseudo-names "<pattern>>thumb").
+const INTERWORK = ["BLX_imm>thumb", "BX>thumb"];
+export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS, ...VFP_POOL, ...INTERWORK];
 // A "VFP test" (3 in 8) draws from the VFP rows and a few core instructions that feed or use them.
 const VFP_MIX = [...VFP_POOL, "VFP_DP", "VFP_DP", "VFP_DP", "VFP_DP", "VLDR", "VSTR", "VMRS", "B", "ADD_ri", "MOV_i", "MRS", "LDR_i", "STR_i"];
 const IS_SIMPLE = new Set(SIMPLE), IS_LDST = new Set(LDST), IS_EXTRA = new Set(EXTRA), IS_DP = new Set(DP_OPS);
@@ -436,7 +440,30 @@ const A32_VFP_OPS = {
   misalign: (r, need) => misalign(r, need), movImm: setAddr, a32Of: (w) => w,
 };
 
+/** A random single A32 instruction without memory access or control flow (for Thumb tests' ARM islands). */
+export function simpleA32(r) {
+  for (;;) {
+    const name = r.pick(SIMPLE);
+    if (name === "SETEND" || /^(MSR|HINT|UDF|UNDEFINED)/.test(name)) continue;
+    const w = encode(name, simpleFields(r, name), randCond(r));
+    if (w !== null) return { name, w };
+  }
+}
+
+function unitInterwork(r, name) {
+  const isl = thumbIsland(r); // { halfwords(at), names }; at = its first halfword, word-aligned
+  const pairs = (h) => { const w = []; for (let k = 0; k < h.length; k += 2) w.push((h[k] | (h[k + 1] << 16)) >>> 0); return w; };
+  if (name === "BLX_imm>thumb") { // blx <next word> (imm24 = -1, H = 0: target = PC + 8 - 4)
+    const blx = encode("BLX_imm", { H: 0, i: 0xffffff });
+    return { name, words: [blx, ...pairs(isl.halfwords(0))], fixup: (at) => [blx, ...pairs(isl.halfwords(at + 4))], island: isl.names };
+  }
+  const x = r.int(15);
+  const head = [encode("ADD_i", { S: 0, n: 15, d: x, r: 0, i: 1 }), encode("BX", { m: x })];
+  return { name, words: [...head, ...pairs(isl.halfwords(0))], fixup: (at) => [...head, ...pairs(isl.halfwords(at + 8))], island: isl.names };
+}
+
 function makeUnit(r, name, state) {
+  if (INTERWORK.includes(name)) return unitInterwork(r, name);
   if (VFP_POOL.includes(name)) {
     const u = vfpUnit(r, name, encode, randCond(r), A32_VFP_OPS, state);
     if (!u || u.words.includes(null) || u.setup?.includes(null)) return null;
@@ -473,6 +500,7 @@ export function layout(units) {
   starts.push(at);
   const words = [];
   units.forEach((u, k) => {
+    if (u.fixup) u.words = u.fixup(starts[k]);
     if (u.branch) {
       let tgt = Math.min(Math.max(u.target, k + 1), units.length);
       if (u.anyTarget) {

@@ -24,7 +24,7 @@ import { T16_PATTERNS } from "../../dist/disasm/t16.gen.js";
 import { T32_PATTERNS } from "../../dist/disasm/t32.gen.js";
 import { matchThumb } from "../../dist/disasm/thumb.js";
 import { SEQ, SCRATCH, APSR_MASK, MAX_WORDS } from "./layout.mjs";
-import { rngFor, randValue } from "./gen.mjs";
+import { rngFor, randValue, simpleA32, encode as encodeA32 } from "./gen.mjs";
 import { VFP_POOL, vfpUnit, randVfpRegs, randFpscr } from "./vfp.mjs";
 
 const T16 = new Map(T16_PATTERNS.map((p) => [p.name, p]));
@@ -134,7 +134,7 @@ const q16 = (a) => a.map((n) => "t16:" + n), q32 = (a) => a.map((n) => "t32:" + 
 export const TPOOL = [...q16(T16_SIMPLE), ...q16(T16_MEM), ...q16(T16_BRANCH), ...q16(T16_OTHER),
   ...q32(T32_SIMPLE), ...q32(T32_MEM), ...q32(T32_BRANCH), ...q32(T32_OTHER), ...q32(VFP_POOL), "IT"];
 const PSEUDO = ["t16:POP>pc", "t32:LDR>pc", "t32:LDM>pc", "t16:MOV_hi>pc", "t16:ADD_hi>pc", "t16:LDR_lit", "t32:LDR[pc]", "t32:LDRB[pc]",
-  "t32:LDRH[pc]", "t32:LDRSB[pc]", "t32:LDRSH[pc]", "t32:LDRD[pc]", "t32:VLDR[pc]"];
+  "t32:LDRH[pc]", "t32:LDRSB[pc]", "t32:LDRSH[pc]", "t32:LDRD[pc]", "t32:VLDR[pc]", "t16:BX>arm", "t16:BLX_r>arm", "t32:BLX_i>arm"];
 TPOOL.push(...PSEUDO);
 for (const n of TPOOL) {
   if (n === "IT" || PSEUDO.includes(n)) continue;
@@ -540,6 +540,59 @@ function literalUnit(r, key) {
   };
 }
 
+// ---- interworking -------------------------------------------------------------------------------------
+// Thumb code for an A32 test's island: 1-3 random simple Thumb instructions, then ADR.W rY to the
+// ARM code after it and BX rY (bit 0 clear: back to ARM), padded to a word. halfwords(at) with `at`
+// the island's (word-aligned) address.
+export function thumbIsland(r) {
+  const ins = [], names = [];
+  const n = 1 + r.int(3);
+  while (ins.length < n) {
+    const key = r.pick([...T16_SIMPLE.map((k) => "t16:" + k), ...T32_SIMPLE.map((k) => "t32:" + k)]);
+    if (/MSR|HINT/.test(key)) continue;
+    const u = makeTUnit(r, key, { vlen: 0, fpscr: 0 }, false);
+    if (!u || !u.hw || u.hw.includes(null) || u.undef) continue;
+    ins.push(u.hw); names.push(key);
+  }
+  const y = reg(r);
+  const body = ins.flat();
+  const len = body.length + 2 + 1; // + ADR.W + BX
+  const pad = len % 2;
+  return {
+    names,
+    halfwords: (at) => {
+      const adrAt = at + 2 * body.length, end = at + 2 * (len + pad);
+      return [...body, ...adrW(y, adrAt, end), ...enc16("BX", { m: y }), ...(pad ? [NOP16] : [])];
+    },
+  };
+}
+
+// An ARM island in a Thumb test: [BLX (immediate) | ADR.W + BX | ADR.W + BLX (register)] to ARM code
+// right after (word-aligned: a NOP pads before or after), 1-3 random simple A32 instructions, then
+// ADD rY, pc, #1 and BX rY back to Thumb at the next halfword.
+function armIsland(r, key) {
+  const k = 1 + r.int(3), arm = [], names = [];
+  while (arm.length < k) { const a = simpleA32(r); arm.push(a.w); names.push(a.name); }
+  const y = r.int(15), x = reg(r);
+  const tail = [encodeA32("ADD_i", { S: 0, n: 15, d: y, r: 0, i: 1 }), encodeA32("BX", { m: y })];
+  const words = [...arm, ...tail].flatMap((w) => [w & 0xffff, w >>> 16]);
+  const lead = key === "t32:BLX_i>arm" ? 2 : 3;
+  return {
+    hwLen: lead + 1 + words.length, literal: true, noIt: true, island: names,
+    branch: (at) => {
+      const aligned = (at + 2 * lead) % 4 === 0; // ARM code right after the lead, else after a NOP
+      const armAt = aligned ? at + 2 * lead : at + 2 * lead + 2;
+      let head;
+      if (key === "t32:BLX_i>arm") {
+        const o = armAt - al4(at + 4), S = (o >>> 24) & 1, I1 = (o >>> 23) & 1, I2 = (o >>> 22) & 1;
+        head = enc32("BLX_i", { s: S, i: (((o >>> 12) & 0x3ff) << 11) | ((o >>> 1) & 0x7ff), j: (((~I1 ^ S) & 1) << 1) | ((~I2 ^ S) & 1) });
+      } else head = [...adrW(x, at, armAt), ...enc16(key === "t16:BX>arm" ? "BX" : "BLX_r", { m: x })];
+      return aligned ? [...head, ...words, NOP16] : [...head, NOP16, ...words];
+    },
+  };
+}
+const ARM_ISLANDS = ["t16:BX>arm", "t16:BLX_r>arm", "t32:BLX_i>arm"];
+
 // ---- units ------------------------------------------------------------------------------------------
 const THUMB_VFP_OPS = {
   reg: (r) => reg(r), base: (r) => reg(r), setAddr: (n, a) => setAddr(n, a), scratchBase: baseAddr, misalign,
@@ -554,6 +607,7 @@ function makeTUnit(r, key, state, inIt) {
   const u = { name: key };
   if (PC_WRITERS.includes(key)) return Object.assign(u, branchUnit(r, key));
   if (LITERALS.includes(key)) return Object.assign(u, literalUnit(r, key));
+  if (ARM_ISLANDS.includes(key)) return Object.assign(u, armIsland(r, key));
   if (w === "t16") {
     if (T16_SIMPLE.includes(name)) { u.hw = simple16(r, name, inIt); return u.hw && u; }
     if (T16_MEM.includes(name)) { const m = mem16(r, name); return m && Object.assign(u, m); }

@@ -36,7 +36,7 @@ export class Vm7Runner {
     m.fpscr = test.fpscr;
     m.pc = SEQ - 4;
     const end = SEQ + test.nbytes;
-    const rr = m.run({ maxInsns: test.words.length + 4 });
+    const rr = m.run({ maxInsns: 2 * test.words.length + 8 }); // A32 tests may hold Thumb islands (two T16 per word)
     const mode = m.cpsr & 0x1f;
     let status = "ok", apsr = m.cpsr;
     if (mode !== USR) {
