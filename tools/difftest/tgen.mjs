@@ -178,6 +178,8 @@ function simple32(r, name) {
   if (name.endsWith("_i") || name === "ADDW" || name === "SUBW" || name === "MOVW" || name === "MOVT") {
     if (name.endsWith("_i")) imm12(); else { const v = r.u32() & 0xfff; const s = splitImm12(v); f.i = s.f; extra |= s.extra; }
     if ((name === "ADDW" || name === "SUBW") && r.chance(0.15)) f.n = 15; // ADR
+    // the SP forms (ADD/SUB (SP plus immediate) T3/T4, CMP/CMN SP): Rd may be SP when Rn is
+    if (["ADD_i", "SUB_i", "ADDW", "SUBW", "CMP_i", "CMN_i"].includes(name) && r.chance(0.15)) { f.n = 13; if (f.d !== undefined && r.chance(0.5)) f.d = 13; }
   }
   switch (op) {
     case "PKH": f.S = 0; break;
@@ -277,31 +279,32 @@ function mem32(r, name) {
   const align = r.chance(0.75) ? size : 1;
   const load = name.startsWith("LDR");
   let [n, t, m] = distinct(r, 3);
-  let w = LDST_OP[name], setup;
+  const sp = r.chance(0.15); // SP as the base (allowed: BadReg is about Rt/Rm), set by MOV SP, rX
+  if (sp) n = 13;
+  let w = LDST_OP[name], B, extra = [];
   const form = r.int(4);
   if (form === 0) { // imm12, positive
     const off = r.int(4096) & ~(align - 1) & 0x3ff;
     w |= (1 << 23) | (n << 16) | (t << 12) | off;
-    setup = setAddr(n, baseAddr(r, align) - off);
+    B = baseAddr(r, align) - off;
   } else if (form === 1) { // register, LSL #0-3
-    const s = r.int(4), v = r.int(64) & ~(align - 1);
-    w |= (n << 16) | (t << 12) | (s << 4) | m;
-    setup = [...setAddr(n, baseAddr(r, align)), ...movw(m, v >>> s)];
+    const sh = r.int(4), v = r.int(64) & ~(align - 1);
+    w |= (n << 16) | (t << 12) | (sh << 4) | m;
+    B = baseAddr(r, align);
+    extra = movw(m, v >>> sh);
   } else { // imm8: 1 P U W; P=0 W=0 is UNDEFINED, P=1 U=1 W=0 is the unprivileged (T) form
     let P = r.int(2), U = r.int(2), W = r.int(2);
     if (!P && !W) W = 1;
     const off = r.int(256) & ~(align - 1);
     w |= (n << 16) | (t << 12) | (1 << 11) | (P << 10) | (U << 9) | (W << 8) | off;
-    setup = setAddr(n, baseAddr(r, align));
+    B = baseAddr(r, align);
   }
   w >>>= 0;
-  if (load && r.chance(0.1) && !(form >= 2 && (w & 0x100))) {
-    // Rt = Rn without writeback
-    w = ((w & ~0xf000) | (n << 12)) >>> 0;
-  }
+  if (load && r.chance(0.1) && !sp && !(form >= 2 && (w & 0x100))) w = ((w & ~0xf000) | (n << 12)) >>> 0; // Rt = Rn, no writeback
   const got = matchThumb(w, true);
   if (got?.name !== name) return null;
-  return { setup, hw: [w >>> 16, w & 0xffff] };
+  const base = sp ? (() => { const x = distinct(r, 1, LOW, [t, m])[0]; return [...setAddr(x, B), ...enc16("MOV_hi", { d: 13, m: x })]; })() : setAddr(n, B);
+  return { setup: [...base, ...extra], hw: [w >>> 16, w & 0xffff] };
 }
 
 function dual32(r, name) {
@@ -319,7 +322,8 @@ function dual32(r, name) {
 
 function ldm32(r, name) {
   const load = name.startsWith("LDM");
-  const n = reg(r), W = r.int(2);
+  const sp = r.chance(0.2); // SP as the base: LDM SP! is POP.W, STMDB SP! is PUSH.W
+  const n = sp ? 13 : reg(r), W = r.int(2);
   let list;
   do {
     list = r.u32() & 0x5fff & (r.chance(0.5) ? 0x40ff : 0xffff); // no SP; no PC (not a branch here)
@@ -327,7 +331,7 @@ function ldm32(r, name) {
   } while (popcount(list) < 2);
   const mis = misalign(r, 4);
   const hw = enc32(name, { W, n, r: list });
-  return hw && { setup: setAddr(n, baseAddr(r, 4) + mis), hw, last: mis !== 0 };
+  return hw && { setup: sp ? setSp(r, baseAddr(r, 4) + mis) : setAddr(n, baseAddr(r, 4) + mis), hw, last: mis !== 0 };
 }
 const popcount = (v) => { let c = 0; for (; v; v &= v - 1) c++; return c; };
 
