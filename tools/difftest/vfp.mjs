@@ -4,8 +4,9 @@
 // another row; `ops` supplies the base-register setup and register choices of the instruction set.
 //
 // Constraints (ARM ARM A8.8, the pages of each instruction; "VFP vector operation support"):
-// - VMRS/VMSR only of FPSCR (the others are privileged or IMPLEMENTATION DEFINED in User mode);
-//   VMSR keeps the test's Len and Stride, so the vector shape is the same for the whole test.
+// - VMRS/VMSR of FPSCR; 1 in 16 of FPSID, MVFR0/1 or FPEXC, UNDEFINED in User mode (unconditional,
+//   the last unit). VMSR keeps the test's Len and Stride, so the vector shape is the same for the
+//   whole test.
 // - No Rt = PC except VMRS APSR_nzcv; in T32 no Rt = SP either (BadReg); VMOV to two core
 //   registers with Rt = Rt2 and VMOV two singles from S31 are UNPREDICTABLE.
 // - VLDM/VSTM: 1..16 doubles / 1..32 singles inside the register file, no FLDMX/FSTMX (odd imm8
@@ -201,11 +202,15 @@ export function vfpUnit(r, name, enc, cond, ops, state) {
       const mis = ops.misalign(r, 4);
       return w === null ? null : { name, setup: ops.setAddr(n, ops.scratchBase(r, 4) + mis), words: [w], last: mis !== 0 };
     }
-    case "VMRS": {
+    case "VMRS": case "VMSR": {
+      // 1 in 16: FPSID, MVFR1, MVFR0 or FPEXC, which are not accessible in User mode (VMRS/VMSR
+      // pages: UNDEFINED unless CurrentModeIsNotUser() for any register but FPSCR): the last unit
+      if (r.chance(1 / 16)) return { name, words: [enc(name, { r: r.pick([0, 6, 7, 8]), t: ops.reg(r) }, 14)], undef: true, last: true };
+      if (name === "VMSR") break;
       const t = r.chance(0.25) ? 15 : ops.reg(r); // 15: APSR_nzcv
       return { name, words: [enc(name, { r: 1, t }, cond)] };
     }
-    case "VMSR": { // FPSCR <- rT, same Len/Stride as the test's
+    case "VMSR_FPSCR": { // FPSCR <- rT, same Len/Stride as the test's
       const t = ops.reg(r);
       const v = ((randFpscr(r) & ~0x00370000) | (state.fpscr & 0x00370000)) >>> 0;
       return { name, setup: ops.movImm(t, v), words: [enc(name, { r: 1, t }, cond)] };
@@ -224,5 +229,6 @@ export function vfpUnit(r, name, enc, cond, ops, state) {
       return { name, words: [enc(name, { L, C, t, u, m, M }, cond)] };
     }
   }
+  if (name === "VMSR") return vfpUnit(r, "VMSR_FPSCR", (n, f, c) => enc("VMSR", f, c), cond, ops, state);
   throw new Error(`no VFP generator for ${name}`);
 }
