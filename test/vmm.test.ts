@@ -314,6 +314,116 @@ describe("VMM shadow page tables", () => {
   });
 });
 
+describe("VMM full mode: guest page-table writes are tracked", () => {
+  // Guest L1 at 0x80100000 (16 KiB): VA 0x80000000 and 0x80100000 identity sections (code; the table and
+  // the L2 tables at 0x8011xxxx), VA 0x40000000 -> PA 0x80200000 privileged only.
+  function paged(): Machine {
+    const m = machine();
+    const L1 = 0x80100000;
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);
+    m.physWrite32(L1 + 0x801 * 4, 0x80100c02);
+    m.physWrite32(L1 + 0x400 * 4, 0x80200402);
+    for (let k = 0; k < 4; k++) { m.physWrite32(0x80200000 + 0x1000 * k, 0xa0 + k); m.physWrite32(0x80300000 + 0x1000 * k, 0xb0 + k); }
+    m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1, VBAR: VEC });
+    return m;
+  }
+
+  it("a valid L1 descriptor replaced without TLB maintenance takes effect (the store faulted to the VMM, not the guest)", () => {
+    const m = paged();
+    put(m, CODE, [
+      0xe5910000, // ldr r0, [r1]          VA 0x40000000 -> PA 0x80200000 (fills; tracks the L1 frame)
+      0xe5823000, // str r3, [r2]          guest L1[0x400] := PA 0x80300000, no TLBIMVA
+      0xe5915000, // ldr r5, [r1]          -> PA 0x80300000
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(1, 0x40000000); m.setReg(2, 0x80101000); m.setReg(3, 0x80300402);
+    m.run({ maxInsns: 4 });
+    expect(m.reg(0)).toBe(0xa0);
+    expect(m.reg(5)).toBe(0xb0);
+    expect(m.physRead32(0x80101000) >>> 0).toBe(0x80300402);
+    const s = m.vmmStats();
+    expect(s.pt_write_faults).toBe(1);
+    expect(s.exc_dabt).toBe(0);
+    expect(s.shadow_page_invals).toBeGreaterThanOrEqual(1);
+    expect(m.vmmCosts().ptwrite).toBeGreaterThan(0);
+  });
+
+  it("STM across two tracked L2 tables and STRD replace four small-page descriptors; reads follow at once", () => {
+    const m = paged();
+    const L1 = 0x80100000;
+    m.physWrite32(L1 + 0x400 * 4, 0x80110c01);       // VA 0x400xxxxx: L2 table in the last KiB of frame 0x80110000
+    m.physWrite32(L1 + 0x401 * 4, 0x80111001);       // VA 0x401xxxxx: L2 table at frame 0x80111000
+    m.physWrite32(0x80110ffc, 0x80200012);           // VA 0x400ff000 -> 0x80200000 (small page, privileged RW)
+    m.physWrite32(0x80111000, 0x80201012);           // VA 0x40100000 -> 0x80201000
+    m.physWrite32(0x80111004, 0x80202012);           // VA 0x40101000 -> 0x80202000
+    m.physWrite32(0x80111008, 0x80203012);           // VA 0x40102000 -> 0x80203000
+    put(m, CODE, [
+      0xe5990000, 0xe59a1000, 0xe59b5000, 0xe59c8000, // ldr r0,[r9]; ldr r1,[r10]; ldr r5,[r11]; ldr r8,[r12]
+      0xe8820018, // stm r2, {r3, r4}        0x80110ffc and 0x80111000: two tracked frames
+      0xe1c260f8, // strd r6, r7, [r2, #8]   0x80111004, 0x80111008
+      0xe5990000, 0xe59a1000, 0xe59b5000, 0xe59c8000,
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(9, 0x400ff000); m.setReg(10, 0x40100000); m.setReg(11, 0x40101000); m.setReg(12, 0x40102000);
+    m.setReg(2, 0x80110ffc);
+    m.setReg(3, 0x80300012); m.setReg(4, 0x80301012); m.setReg(6, 0x80302012); m.setReg(7, 0x80303012);
+    m.run({ maxInsns: 4 });
+    expect([m.reg(0), m.reg(1), m.reg(5), m.reg(8)]).toEqual([0xa0, 0xa1, 0xa2, 0xa3]);
+    m.run({ maxInsns: 7 });
+    expect([m.reg(0), m.reg(1), m.reg(5), m.reg(8)]).toEqual([0xb0, 0xb1, 0xb2, 0xb3]);
+    expect(m.pc >>> 0).toBe(CODE + 0x28);
+    const s = m.vmmStats();
+    expect(s.pt_write_faults).toBe(3);                 // STM: one per page; STRD: one
+    expect(s.exc_dabt).toBe(0);
+    expect(s.shadow_page_invals).toBe(4);
+  });
+
+  it("a store to a tracked table through the guest's own read-only mapping is the guest's permission fault", () => {
+    const m = paged();
+    m.physWrite32(0x80100000 + 0x600 * 4, 0x80108402); // VA 0x60000000 -> PA 0x80100000, privileged read-only
+    put(m, CODE, [0xe5883000 /* str r3, [r8] */, 0xe3a0b001 /* mov r11, #1 */, 0xeafffffe]);
+    put(m, VEC + 0x10, [0xee155f10 /* mrc DFSR -> r5 */, 0xee166f10 /* mrc DFAR -> r6 */, 0xeafffffe]);
+    m.pc = CODE;
+    m.setReg(8, 0x60002000);                           // the L1 frame holding entry 0x800 (the code's): tracked
+    m.setReg(3, 0xdeadbeef);
+    m.run({ maxInsns: 6 });
+    expect(m.reg(5) & 0xc0f).toBe(0x80d);              // write, permission fault, section
+    expect(m.reg(6) >>> 0).toBe(0x60002000);
+    expect(m.reg(11)).toBe(0);
+    expect(m.physRead32(0x80102000) >>> 0).toBe(0x80000c02);
+    const s = m.vmmStats();
+    expect([s.exc_dabt, s.pt_write_faults]).toEqual([1, 0]);
+  });
+
+  it("a frame that no shadow derives from any more is untracked at its next write (a freed L2 table reused as data)", () => {
+    const m = paged();
+    const L1 = 0x80100000;
+    m.physWrite32(L1 + 0x400 * 4, 0x80110001);       // VA 0x400xxxxx: L2 table at 0x80110000
+    m.physWrite32(0x80110000, 0x80200012);
+    put(m, CODE, [
+      0xe5990000, // ldr r0, [r9]           fills through the L2 table: tracks it
+      0xe5823000, // str r3, [r2]           L1[0x400] := section 0x80300000 (pt write 1)
+      0xe5995000, // ldr r5, [r9]           refill from the section
+      0xe5884000, // str r4, [r8]           the old L2 table, now data (pt write 2: untracked)
+      0xe5884004, // str r4, [r8, #4]       an ordinary fill makes the page writable again
+      0xe5884008, // str r4, [r8, #8]
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(9, 0x40000000); m.setReg(2, 0x80101000); m.setReg(3, 0x80300402);
+    m.setReg(8, 0x80110000); m.setReg(4, 0x12345678);
+    m.run({ maxInsns: 7 });
+    expect([m.reg(0), m.reg(5)]).toEqual([0xa0, 0xb0]);
+    expect([0, 4, 8].map((o) => m.physRead32(0x80110000 + o) >>> 0)).toEqual([0x12345678, 0x12345678, 0x12345678]);
+    const s = m.vmmStats();
+    expect(s.pt_write_faults).toBe(2);
+    expect(s.exc_dabt).toBe(0);
+  });
+});
+
 describe("VMM para mode: hypercalls", () => {
   it("answers HC_VERSION, returns -ENOSYS for unknown numbers, and reflects HVC from virtual User mode as UNDEFINED", () => {
     const m = machine("para");
@@ -538,7 +648,7 @@ describe("the tiny kernel under the VMM", () => {
       return { us: Number(/BENCH lat_syscall_null (\S+)/.exec(m.output)?.[1]), stats: m.vmmStats(), costs: m.vmmCosts() };
     };
     const def = run();
-    const zero = run({ trap: 0, emulate: 0, fill: 0, hypercall: 0, world_switch: 0, virq: 0, reflect: 0, flush: 0 });
+    const zero = run({ trap: 0, emulate: 0, fill: 0, hypercall: 0, world_switch: 0, virq: 0, reflect: 0, flush: 0, ptwrite: 0 });
     expect(def.costs.trap).toBeGreaterThan(0);
     expect(zero.stats.vmm_cycles).toBe(0);
     expect(def.stats.vmm_cycles).toBeGreaterThan(0);

@@ -27,6 +27,7 @@ import { intcIrq, intcFiq } from "../dev/intc";
 import { clearExclusive } from "../isa/ldst";
 import { vmmActive } from "../vmm/vcpu";
 import { vmmSubstA32 } from "../vmm/trap";
+import { ptWin, ptStepEnd } from "../vmm/shadow";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;
@@ -263,8 +264,10 @@ export function run(budget: u32): u32 {
       const evIc = nextEventCycle > extra ? nextEventCycle - extra : 0;
       if (evIc < lim) lim = evIc > ic ? evIc : ic + 1;
     }
+    if (ptWin > 0) lim = ic + 1; // VMM hook: a guest page-table store runs alone (vmm/shadow.ts)
     setSliceEnd(lim);
     execLoop();
+    if (ptWin > 0) ptStepEnd();
   }
   setR(15, curPC); // the host sees R15 = next instruction to execute
   return load<u32>(STATE + STOP_REASON);

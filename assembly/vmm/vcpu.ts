@@ -26,7 +26,7 @@ import {
   count, charge, costDefaults, S_TRAPS, S_EXC_SVC, S_EXC_UNDEF, S_EXC_PABT, S_EXC_DABT, S_EXC_IRQ, S_EXC_FIQ,
   S_VIRQ_INJECTED, S_WORLD_SWITCHES, S_SHADOW_FAULTS, C_TRAP, C_REFLECT, C_VIRQ, C_WORLD_SWITCH, S_COUNT,
 } from "./stats";
-import { shadowInit, shadowSelect, shadowFault, gFsr } from "./shadow";
+import { shadowInit, shadowSelect, shadowFault, gFsr, ptWin, ptClose } from "./shadow";
 
 export const FATAL_VMM: u32 = 3;           // the VMM met a state it cannot resolve (see STOP_INFO)
 
@@ -224,6 +224,7 @@ export function vVectorBase(): u32 {
 
 // Reflect an exception into the guest's vectors (B1.8.3 exception entry against the virtual CPU).
 export function reflect(mode: u32, vector: u32, lr: u32, setA: bool, setF: bool): void {
+  if (ptWin > 0) ptClose(); // the windowed store did not complete: close before the guest runs on
   const spsr = vGetCPSR();
   vSetMode(mode);
   vSetSPSR(spsr);
