@@ -424,6 +424,34 @@ describe("VMM full mode: guest page-table writes are tracked", () => {
   });
 });
 
+describe("VMM full mode: retried instructions", () => {
+  it("a Thumb load inside an IT block that needs a shadow fill is retried with its own ITSTATE (not advanced twice)", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe36ff030, // msr spsr_cxsf, #0x30   (User, Thumb)
+      0xe28fe000, // adr lr, thumb
+      0xe1b0f00e, // movs pc, lr
+      0xbf0c4280, // thumb: cmp r0, r0 ; ite eq
+      0x23016811, // ldreq r1, [r2]        (a page not yet in the shadow: filled, then retried)
+                  // movne r3, #1          (condition fails)
+      0x2401bf1c, // itt ne ; movne r4, #1
+      0xe7fe2501, // movne r5, #1 ; b .
+    ]);
+    m.physWrite32(0x80300000, 0x5a5a5a5a);
+    m.pc = CODE;
+    m.setReg(2, 0x80300000);
+    m.run({ maxInsns: 11 });
+    expect(m.cpsr & 0x3f).toBe(0x30);                 // virtual User mode, Thumb
+    expect(m.pc >>> 0).toBe(CODE + 0x1a);
+    expect(m.reg(1) >>> 0).toBe(0x5a5a5a5a);
+    expect([m.reg(3), m.reg(4), m.reg(5)]).toEqual([0, 0, 0]);
+    expect(m.realCpsr & 0x0600fc00).toBe(0);          // the IT blocks are over
+    const s = m.vmmStats();
+    expect(s.shadow_fills).toBeGreaterThanOrEqual(2);  // the code page and the data page
+    expect(s.exc_dabt).toBe(0);
+  });
+});
+
 describe("VMM para mode: hypercalls", () => {
   it("answers HC_VERSION, returns -ENOSYS for unknown numbers, and reflects HVC from virtual User mode as UNDEFINED", () => {
     const m = machine("para");

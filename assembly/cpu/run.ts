@@ -7,7 +7,7 @@ import {
   IFSR, IFAR, RAM, PAGEMAP, DCACHE, UART_TX,
 } from "./layout";
 import {
-  curPC, sliceEnd, setCurPC, setNextPC, takeBranch, branched, setFault, setSliceEnd, setR, getRest, setCPSR,
+  curPC, sliceEnd, setCurPC, setNextPC, takeBranch, branched, fault, setFault, setSliceEnd, setR, getRest, setCPSR,
   syncFromState, setOnModeChange, privileged, getN, getZ, getC, getV, PSR_T, PSR_I, PSR_F,
 } from "./state";
 import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./exceptions";
@@ -171,7 +171,7 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
 // Thumb inner loop: like execLoop, with halfword-granular entries, R15 = address + 4, and the
 // condition of each instruction inside an IT block taken from ITSTATE (A2.5.2), which advances
 // after every instruction of the block unless the instruction itself replaced it (exception entry
-// or return). 16-bit B<c> and T32 B<c> keep their own condition in the entry.
+// or return, or was retried). 16-bit B<c> and T32 B<c> keep their own condition in the entry.
 function execLoopThumb(): void {
   let pc = curPC;
   let pageVA: u32 = 1;
@@ -200,7 +200,9 @@ function execLoopThumb(): void {
     if (cond >= 14 || condPassed(cond)) {
       if ((w & T_WIDE) != 0) execT32(w & 0xffff, raw); else execT16(w & 0xffff, raw);
     }
-    if (it != 0 && (getRest() & IT_MASK) == it) itAdvance();
+    // An instruction that took an exception or is retried (a VMM shadow fill: `fault` set, ITSTATE
+    // untouched) keeps its ITSTATE: the return to it restores it as for an exception return (B1.8.3).
+    if (it != 0 && !fault && (getRest() & IT_MASK) == it) itAdvance();
     if (branched) pc = takeBranch(); else pc += (w & T_WIDE) != 0 ? 4 : 2;
   }
   setCurPC(pc);
