@@ -19,7 +19,7 @@ import { expandImm, shiftImm, shiftReg } from "../isa/alu";
 import { vfpVmrsVmsr, FPSID_VALUE, MVFR0_VALUE, MVFR1_VALUE } from "../isa/vfp";
 import { MODE_FULL, MODE_PARA } from "./layout";
 import {
-  vmmMode, vpriv, vmode, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
+  vmmMode, vpriv, vmode, retried, clearRetried, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
 } from "./vcpu";
 import { vcp15Read, vcp15Write, vcpUndef } from "./vcp15";
 import { hypercall } from "./hypercall";
@@ -54,28 +54,36 @@ export function vmmSubstA32(op: u32, raw: u32): u32 {
 
 export function vmmTrap(i: u32): void {
   if (vmmMode == MODE_PARA) { hypercall(i); return; }
-  count(S_TRAPS);
+  clearRetried();
+  const st = emulate(i);
+  // An instruction whose memory access needed a shadow fill is retried and traps again: it is
+  // counted (and charged) once, by the attempt that completes or delivers a guest exception.
+  if (retried) return;
+  count(S_TRAPS); if (st != S_TRAPS) count(st);
   charge(C_TRAP);
   charge(C_EMULATE);
+}
+
+// Emulate the trapped instruction; returns its counter.
+function emulate(i: u32): u32 {
   const op = decodeA32(i);
   switch (op) {
-    case A32_MRS: count(S_TRAP_MRS); emMrs(i); return;
-    case A32_MSR_reg: count(S_TRAP_MSR); emMsr(i, getR(i & 15)); return;
-    case A32_MSR_imm: count(S_TRAP_MSR); emMsr(i, expandImm(i)); return;
-    case A32_CPS: count(S_TRAP_CPS); emCps(i); return;
-    case A32_SRS: count(S_TRAP_SRS); emSrs(i); return;
-    case A32_RFE: count(S_TRAP_RFE); emRfe(i); return;
-    case A32_LDM_usr:
-      if ((i & 0x8000) != 0) count(S_TRAP_ERET); else count(S_TRAP_LDM_USER);
-      emLdmUser(i); return;
-    case A32_STM_usr: count(S_TRAP_STM_USER); emStmUser(i); return;
-    case A32_MCR: count(S_TRAP_MCR); emMcr(i); return;
-    case A32_MRC: count(S_TRAP_MRC); emMrc(i); return;
-    case A32_VMRS: case A32_VMSR: count(S_TRAP_VFP); emVfpSys(i, op == A32_VMRS); return;
-    case A32_HINT: count(S_TRAP_WFI); requestWfi(); return;
+    case A32_MRS: emMrs(i); return S_TRAP_MRS;
+    case A32_MSR_reg: emMsr(i, getR(i & 15)); return S_TRAP_MSR;
+    case A32_MSR_imm: emMsr(i, expandImm(i)); return S_TRAP_MSR;
+    case A32_CPS: emCps(i); return S_TRAP_CPS;
+    case A32_SRS: emSrs(i); return S_TRAP_SRS;
+    case A32_RFE: emRfe(i); return S_TRAP_RFE;
+    case A32_LDM_usr: emLdmUser(i); return (i & 0x8000) != 0 ? S_TRAP_ERET : S_TRAP_LDM_USER;
+    case A32_STM_usr: emStmUser(i); return S_TRAP_STM_USER;
+    case A32_MCR: emMcr(i); return S_TRAP_MCR;
+    case A32_MRC: emMrc(i); return S_TRAP_MRC;
+    case A32_VMRS: case A32_VMSR: emVfpSys(i, op == A32_VMRS); return S_TRAP_VFP;
+    case A32_HINT: requestWfi(); return S_TRAP_WFI;
   }
-  if (isDp(op)) { count(S_TRAP_ERET); emDpPc(i); return; }
+  if (isDp(op)) { emDpPc(i); return S_TRAP_ERET; }
   takeUndef(); // not a row we substitute: cannot happen, but never run it unemulated
+  return S_TRAPS;
 }
 
 // B9.3.9 MRS: the execution state bits read as zero.

@@ -35,6 +35,8 @@ export let vmmActive: bool = false;        // full or para: exceptions and inter
 export let vmode: u32 = MODE_SVC;          // virtual mode (mirrors V_CPSR[4:0])
 export let vpriv: bool = true;             // virtual mode is privileged
 export let parked: bool = false;           // para: a physical IRQ arrived while the guest masked
+export let retried: bool = false;          // the current instruction will be retried (a hidden shadow fault)
+export function clearRetried(): void { retried = false; }
 
 // Shared page (para): word offsets
 export const SH_MASK: u32 = 0;     // 1 = virtual IRQs masked (the guest writes it; the VMM on entry/return)
@@ -259,6 +261,7 @@ export function vExceptionReturn(addr: u32, spsr: u32): void {
 // instruction that therefore did not retire: the instruction count (the virtual clock) goes back by
 // one (the slice ends here, so the run loop re-reads it). A fetch abort comes before the count.
 function retry(executing: bool): void {
+  retried = true;
   setNextPC(curPC); setFault(true); breakSlice();
   if (executing) store<u64>(STATE + ICOUNT, load<u64>(STATE + ICOUNT) - 1);
 }
