@@ -288,6 +288,35 @@ describe("VMM shadow page tables", () => {
     expect(m.vmmStats().exc_dabt).toBe(1);
   });
 
+  it("LDRT/STRT from the guest kernel are checked with User permissions (a privileged-only page aborts)", () => {
+    for (const store of [false, true]) {
+      const m = paged();
+      put(m, CODE, [
+        0xe4b85000, // ldrt r5, [r8]          the code section is user-readable: allowed
+        0xe4f86001, // ldrbt r6, [r8], #1     (post-indexed)
+        0xe5914000, // ldr r4, [r1]           privileged access to the privileged-only page: fine
+        store ? 0xe4a13000 /* strt r3, [r1] */ : 0xe4b10000 /* ldrt r0, [r1] */,
+        0xe3a07001, // mov r7, #1             not reached
+        0xeafffffe,
+      ]);
+      put(m, VEC + 0x10, [0xee159f10 /* mrc DFSR -> r9 */, 0xee16af10 /* mrc DFAR -> r10 */, 0xe1a0b00e /* mov r11, lr */, 0xeafffffe]);
+      m.pc = CODE;
+      m.setReg(8, CODE); m.setReg(1, 0x40000000); m.setReg(3, 0x33333333);
+      m.run({ maxInsns: 10 });
+      expect(m.reg(5) >>> 0).toBe(0xe4b85000);
+      expect(m.reg(6)).toBe(0x00);
+      expect(m.reg(8) >>> 0).toBe(CODE + 1);
+      expect(m.reg(4) >>> 0).toBe(0x11111111);
+      expect(m.reg(9) & 0xc0f).toBe(store ? 0x80d : 0x00d); // permission fault, section (+ WnR for STRT)
+      expect(m.reg(10) >>> 0).toBe(0x40000000);
+      expect(m.reg(11) >>> 0).toBe(CODE + 12 + 8);
+      expect(m.reg(7)).toBe(0);
+      expect(m.physRead32(0x80200000) >>> 0).toBe(0x11111111);
+      const s = m.vmmStats();
+      expect([s.trap_ldst_user, s.exc_dabt]).toEqual([3, 1]);
+    }
+  });
+
   it("confines the guest: a mapping of the VMM-reserved RAM gives the guest an external abort", () => {
     const m = paged();
     m.physWrite32(0x80100000 + 0x500 * 4, 0x83000402); // VA 0x50000000 -> PA 0x83000000: top 16 MiB of 64

@@ -9,8 +9,12 @@ import {
   A32_MRS, A32_MSR_reg, A32_MSR_imm, A32_CPS, A32_SRS, A32_RFE, A32_LDM_usr, A32_STM_usr,
   A32_MCR, A32_MRC, A32_VMRS, A32_VMSR, A32_HINT, A32_UNDEFINED, A32_VMM_TRAP,
   A32_AND_rr, A32_MVN_ri, A32_AND_i, A32_MVN_i, decodeA32,
+  A32_STRT_i, A32_LDRT_i, A32_STRBT_i, A32_LDRBT_i, A32_STRT_r, A32_LDRT_r, A32_STRBT_r, A32_LDRBT_r,
+  A32_STRHT, A32_LDRHT, A32_LDRSBT, A32_LDRSHT,
 } from "../decode/a32.gen";
-import { getR, setR, getC, fault, validMode, MODE_USR, MODE_SYS } from "../cpu/state";
+import { getR, setR, getC, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
+import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
+import { gwalk, gFsr } from "./shadow";
 import { STATE, NF, ZF, CF, VF, FPEXC, CPACR } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
@@ -19,13 +23,14 @@ import { expandImm, shiftImm, shiftReg } from "../isa/alu";
 import { vfpVmrsVmsr, FPSID_VALUE, MVFR0_VALUE, MVFR1_VALUE } from "../isa/vfp";
 import { MODE_FULL, MODE_PARA } from "./layout";
 import {
-  vmmMode, vpriv, vmode, retried, clearRetried, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
+  vmmMode, vpriv, vmode, retried, clearRetried, reflectDabt, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
 } from "./vcpu";
 import { vcp15Read, vcp15Write, vcpUndef } from "./vcp15";
 import { hypercall } from "./hypercall";
 import {
   count, charge, S_TRAPS, S_TRAP_MRS, S_TRAP_MSR, S_TRAP_CPS, S_TRAP_SRS, S_TRAP_RFE, S_TRAP_LDM_USER,
   S_TRAP_STM_USER, S_TRAP_ERET, S_TRAP_MCR, S_TRAP_MRC, S_TRAP_VFP, S_TRAP_WFI, C_TRAP, C_EMULATE,
+  S_TRAP_LDST_USER,
 } from "./stats";
 
 // HVC #imm16 (ARMv7 Virtualization Extensions encoding, A1): UNDEFINED on Cortex-A8.
@@ -43,6 +48,10 @@ export function vmmSubstA32(op: u32, raw: u32): u32 {
       return A32_VMM_TRAP;
     case A32_MCR: case A32_MRC:
       return ((raw >>> 8) & 15) == 15 ? A32_VMM_TRAP : op;
+    case A32_STRT_i: case A32_LDRT_i: case A32_STRBT_i: case A32_LDRBT_i:
+    case A32_STRT_r: case A32_LDRT_r: case A32_STRBT_r: case A32_LDRBT_r:
+    case A32_STRHT: case A32_LDRHT: case A32_LDRSBT: case A32_LDRSHT:
+      return A32_VMM_TRAP; // unprivileged loads/stores: the guest kernel's must be checked as User
     case A32_HINT:
       return (raw & 0xff) == 3 ? A32_VMM_TRAP : op; // WFI
   }
@@ -80,10 +89,43 @@ function emulate(i: u32): u32 {
     case A32_MRC: emMrc(i); return S_TRAP_MRC;
     case A32_VMRS: case A32_VMSR: emVfpSys(i, op == A32_VMRS); return S_TRAP_VFP;
     case A32_HINT: requestWfi(); return S_TRAP_WFI;
+    case A32_STRT_i: emLdstUser(i, false, 4); if (!fault) ldstImm(i, false, false, true); return S_TRAP_LDST_USER;
+    case A32_LDRT_i: emLdstUser(i, true, 4); if (!fault) ldstImm(i, true, false, true); return S_TRAP_LDST_USER;
+    case A32_STRBT_i: emLdstUser(i, false, 1); if (!fault) ldstImm(i, false, true, true); return S_TRAP_LDST_USER;
+    case A32_LDRBT_i: emLdstUser(i, true, 1); if (!fault) ldstImm(i, true, true, true); return S_TRAP_LDST_USER;
+    case A32_STRT_r: emLdstUser(i, false, 4); if (!fault) ldstReg(i, false, false, true); return S_TRAP_LDST_USER;
+    case A32_LDRT_r: emLdstUser(i, true, 4); if (!fault) ldstReg(i, true, false, true); return S_TRAP_LDST_USER;
+    case A32_STRBT_r: emLdstUser(i, false, 1); if (!fault) ldstReg(i, false, true, true); return S_TRAP_LDST_USER;
+    case A32_LDRBT_r: emLdstUser(i, true, 1); if (!fault) ldstReg(i, true, true, true); return S_TRAP_LDST_USER;
+    case A32_STRHT: emLdstUser(i, false, 2); if (!fault) ldstExtra(i, 0, true); return S_TRAP_LDST_USER;
+    case A32_LDRHT: emLdstUser(i, true, 2); if (!fault) ldstExtra(i, 1, true); return S_TRAP_LDST_USER;
+    case A32_LDRSBT: emLdstUser(i, true, 1); if (!fault) ldstExtra(i, 3, true); return S_TRAP_LDST_USER;
+    case A32_LDRSHT: emLdstUser(i, true, 2); if (!fault) ldstExtra(i, 5, true); return S_TRAP_LDST_USER;
   }
   if (isDp(op)) { emDpPc(i); return S_TRAP_ERET; }
   takeUndef(); // not a row we substitute: cannot happen, but never run it unemulated
   return S_TRAPS;
+}
+
+// A8.8.x LDRT/STRT, LDRBT/STRBT, LDRHT/STRHT, LDRSBT/LDRSHT: "the memory access is restricted as if
+// the processor were running in User mode" (A8.8.88 etc.). All A32 forms are post-indexed: the
+// access is at Rn. From a virtual privileged mode the guest's own tables are checked with User
+// permissions (both ends of the access); a refusal is the guest's Data Abort as its MMU would give
+// it. Then the ordinary handler performs the access through the guest kernel's shadow view, which
+// allows at least what User may (the same translation; guest-User permissions are a subset of the
+// privileged ones). Sets `fault` when it delivered the abort.
+function emLdstUser(i: u32, load: bool, size: u32): void {
+  setFault(false);
+  if (!vpriv) return; // virtual User mode: the user view already checks as User
+  const a = getR((i >>> 16) & 15);
+  gwalk(a, load ? 0 : 1, false);
+  let fsr = gFsr, far = a;
+  if (fsr == 0 && size > 1 && ((a ^ (a + size - 1)) & 0xfffff000) != 0) {
+    gwalk(a + size - 1, load ? 0 : 1, false);
+    fsr = gFsr; far = a + size - 1;
+  }
+  if (fsr == 0) return;
+  reflectDabt(fsr | (load ? 0 : 1 << 11), far, curPC + 8);
 }
 
 // B9.3.9 MRS: the execution state bits read as zero.

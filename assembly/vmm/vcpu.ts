@@ -11,7 +11,7 @@ import {
 } from "../cpu/layout";
 import {
   getR, setR, getCPSR, setCPSR, getRest, setRest, setNextPC, setFault, breakSlice, bankOf, validMode,
-  curPC, MODE_USR, MODE_FIQ, MODE_SVC, MODE_IRQ, PSR_I, PSR_F, PSR_A, PSR_T, PSR_E,
+  curPC, MODE_USR, MODE_FIQ, MODE_SVC, MODE_IRQ, MODE_ABT, PSR_I, PSR_F, PSR_A, PSR_T, PSR_E,
 } from "../cpu/state";
 import { VEC_UNDEF, VEC_SVC, VEC_PABT, VEC_DABT, VEC_IRQ, VEC_FIQ } from "../cpu/exceptions";
 import { requestStop } from "../cpu/stop";
@@ -309,16 +309,20 @@ export function vmmException(mode: u32, vector: u32, lr: u32, setA: bool, setF: 
       setVreg(IFSR, gfsr); setVreg(IFAR, far);
       const sh = sharedAt(SH_IFSR);
       if (sh != 0) { store<u32>(sh, gfsr); store<u32>(sh, far, 4); }
-    } else {
-      count(S_EXC_DABT);
-      setVreg(DFSR, gfsr); setVreg(DFAR, far);
-      const sh = sharedAt(SH_DFSR);
-      if (sh != 0) { store<u32>(sh, gfsr); store<u32>(sh, far, 4); }
-    }
-    reflect(mode, vector, lr, setA, setF);
+      reflect(mode, vector, lr, setA, setF);
+    } else reflectDabt(gfsr, far, lr);
     return;
   }
   reflect(mode, vector, lr, setA, setF); // reset
+}
+
+// Deliver the guest's own Data Abort (guest DFSR layout, fault address; lr = preferred return + 8).
+export function reflectDabt(fsr: u32, far: u32, lr: u32): void {
+  count(S_EXC_DABT);
+  setVreg(DFSR, fsr); setVreg(DFAR, far);
+  const sh = sharedAt(SH_DFSR);
+  if (sh != 0) { store<u32>(sh, fsr); store<u32>(sh, far, 4); }
+  reflect(MODE_ABT, VEC_DABT, lr, true, false);
 }
 
 // Deliver a virtual IRQ whose preferred return address is lr - 4.
