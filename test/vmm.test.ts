@@ -162,6 +162,70 @@ describe("VMM full mode: sensitive instructions trap and act on the virtual CPU"
   });
 });
 
+describe("VMM full mode: Thumb-state sensitive instructions trap too", () => {
+  it("T16 CPS/WFI and T32 MRS/MSR/CPS/MRC/MCR/SUBS PC, LR act on the virtual CPU", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe28fc001, 0xe12fff1c, // add r12, pc, #1 ; bx r12
+      0xf3efb662, // cpsie i (T16) ; mrs r0, cpsr
+      0xf3818000, // msr cpsr_c, r1      (Abort mode)
+      0xf3ff8100, // mrs r2, spsr
+      0x466b8200, // mov r3, sp
+      0x8113f3af, // cps #0x13 (T32)
+      0x4f10ee11, // mrc p15, 0, r4, c1, c0, 0   (SCTLR)
+      0x5f30ee0d, // mcr p15, 0, r5, c13, c0, 1  (CONTEXTIDR)
+      0x8f00f397, // msr spsr_cxsf, r7   (User, Thumb)
+      0x0e05f20f, // adr lr, user+1
+      0x8f00f3de, // subs pc, lr, #0     (exception return)
+      0x8600f3ef, // user: mrs r6, cpsr
+      0xe7febf30, // wfi (T16) ; b .
+    ]);
+    m.pc = CODE;
+    m.setBanked(ABT, 13, 0xabab0000);
+    m.setSpsr(ABT, 0x600001d0);
+    m.setReg(1, 0xd7); m.setReg(5, 7); m.setReg(7, 0x30);
+    const r = m.run({ maxInsns: 30 });
+    expect(r.reason).toBe("idle");                      // the trapped WFI waits for an interrupt that never comes
+    expect(m.reg(0) & 0x1ff).toBe(0x153);              // CPSIE i cleared the virtual I; MRS reads T as 0
+    expect(m.reg(2) >>> 0).toBe(0x600001d0);           // Abort's SPSR after MSR switched the virtual mode
+    expect(m.reg(3) >>> 0).toBe(0xabab0000);
+    expect(m.reg(4) >>> 0).toBe(m.getCp15("SCTLR") >>> 0);
+    expect(m.getCp15("CONTEXTIDR")).toBe(7);
+    expect(m.reg(6) & 0x1ff).toBe(0x010);              // virtual User mode (SPSR 0x30) after SUBS PC, LR
+    expect(m.cpsr & 0x3f).toBe(0x30);                  // User, Thumb
+    expect(m.realCpsr & 0x1f).toBe(USR);
+    expect(m.pc >>> 0).toBe(CODE + 0x36);
+    const s = m.vmmStats();
+    expect([s.trap_cps, s.trap_mrs, s.trap_msr, s.trap_mrc, s.trap_mcr, s.trap_eret, s.trap_wfi]).toEqual([2, 3, 2, 1, 1, 1, 1]);
+  });
+});
+
+describe("VMM full mode: Thumb SRS/RFE and VMRS", () => {
+  it("T32 SRSDB/RFEIA round-trip through the virtual banks; VMRS FPEXC from virtual User mode is the guest's UNDEFINED", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe28fc001, 0xe12fff1c, // add r12, pc, #1 ; bx r12
+      0xc013e82d, // srsdb sp!, #0x13   (an unshadowed stack page: filled and retried)
+      0xc000e9bd, // rfeia sp!          -> user, CPSR = the SVC SPSR (User, Thumb)
+      0x8600f3ef, // user: mrs r6, cpsr
+      0x5a10eef8, // vmrs r5, fpexc     (privileged register: UNDEFINED from User)
+      0xbf00e7fe,
+    ]);
+    put(m, VEC + 4, [0xe1a0900e /* mov r9, lr */, 0xeafffffe]);
+    m.setCp15({ VBAR: VEC });
+    m.pc = CODE;
+    m.setReg(13, 0x80010000); m.setReg(14, CODE + 0x11); m.setSpsr(SVC, 0x30);
+    m.run({ maxInsns: 12 });
+    expect([m.physRead32(0x8000fff8) >>> 0, m.physRead32(0x8000fffc)]).toEqual([CODE + 0x11, 0x30]);
+    expect(m.reg(6) & 0x1ff).toBe(0x010);
+    expect(m.banked(SVC, 13) >>> 0).toBe(0x80010000);   // SRS pushed 8 bytes, RFE popped them
+    expect(m.reg(9) >>> 0).toBe(CODE + 0x16);           // LR_und = the Thumb VMRS + 2
+    expect(m.cpsr & 0x1f).toBe(0x1b);
+    const s = m.vmmStats();
+    expect([s.trap_srs, s.trap_rfe, s.trap_mrs, s.trap_vfp, s.exc_undef]).toEqual([1, 1, 1, 1, 1]);
+  });
+});
+
 describe("VMM full mode: a guest cannot forge its way out of virtual User mode", () => {
   it("MSR/CPS to the mode bits and an exception return from virtual User mode leave it in User mode", () => {
     const m = machine();

@@ -26,7 +26,7 @@ import { cycles, nextEventCycle, extraCycles, addCycles, NEVER, wallMode } from 
 import { intcIrq, intcFiq } from "../dev/intc";
 import { clearExclusive } from "../isa/ldst";
 import { vmmActive } from "../vmm/vcpu";
-import { vmmSubstA32 } from "../vmm/trap";
+import { vmmSubstA32, vmmSubstT16, vmmSubstT32 } from "../vmm/trap";
 import { ptWin, ptStepEnd } from "../vmm/shadow";
 
 export const INIT_OK: u32 = 0;
@@ -140,7 +140,9 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
   if (hw1 < 0xe800) {
     let cond: u32 = 14;
     if ((hw1 & 0xf000) == 0xd000 && ((hw1 >>> 8) & 0xe) != 0xe) cond = (hw1 >>> 8) & 15;
-    const w = 0x8000_0000 | (cond << 16) | decodeT16(hw1);
+    let op = decodeT16(hw1);
+    if (vmmActive) op = vmmSubstT16(op, hw1); // VMM trap point (as decodeMiss)
+    const w = 0x8000_0000 | (cond << 16) | op;
     store<u32>(e, w);
     store<u32>(e, hw1, 4);
     thumbRaw = hw1;
@@ -162,7 +164,9 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
   const raw = (hw1 << 16) | hw2;
   let cond: u32 = 14;
   if ((raw & 0xf800_d000) == 0xf000_8000 && ((raw >>> 23) & 7) != 7) cond = (raw >>> 22) & 15;
-  const w = 0x8000_0000 | T_WIDE | (cond << 16) | decodeT32(raw);
+  let op = decodeT32(raw);
+  if (vmmActive) op = vmmSubstT32(op, raw); // VMM trap point (as decodeMiss)
+  const w = 0x8000_0000 | T_WIDE | (cond << 16) | op;
   if (!cross) { store<u32>(e, w); store<u32>(e, raw, 4); }
   thumbRaw = raw;
   return w;

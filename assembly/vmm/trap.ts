@@ -12,6 +12,11 @@ import {
   A32_STRT_i, A32_LDRT_i, A32_STRBT_i, A32_LDRBT_i, A32_STRT_r, A32_LDRT_r, A32_STRBT_r, A32_LDRBT_r,
   A32_STRHT, A32_LDRHT, A32_LDRSBT, A32_LDRSHT,
 } from "../decode/a32.gen";
+import { T16_CPS, T16_HINT, T16_VMM_TRAP } from "../decode/t16.gen";
+import {
+  T32_SRS_db, T32_SRS_ia, T32_RFE_db, T32_RFE_ia, T32_MSR, T32_CPS, T32_SUBS_PC_LR, T32_MRS, T32_MCR, T32_MRC,
+  T32_VMSR, T32_VMRS, T32_HINT, T32_VMM_TRAP, decodeT32,
+} from "../decode/t32.gen";
 import { getR, setR, getC, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
 import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
 import { gwalk, gFsr } from "./shadow";
@@ -61,8 +66,62 @@ export function vmmSubstA32(op: u32, raw: u32): u32 {
   return op;
 }
 
+// Thumb (full mode): the T16/T32 rows of the same sensitive instructions. There is no T32 LDM/STM
+// with user registers or exception return; SUBS PC, LR, #imm8 is the T32 exception return.
+export function vmmSubstT16(op: u32, raw: u32): u32 {
+  if (vmmMode != MODE_FULL) return op;
+  if (op == T16_CPS) return T16_VMM_TRAP;
+  if (op == T16_HINT && ((raw >>> 4) & 15) == 3) return T16_VMM_TRAP; // WFI
+  return op;
+}
+export function vmmSubstT32(op: u32, raw: u32): u32 {
+  if (vmmMode != MODE_FULL) return op;
+  switch (op) {
+    case T32_SRS_db: case T32_SRS_ia: case T32_RFE_db: case T32_RFE_ia: case T32_MSR: case T32_CPS:
+    case T32_SUBS_PC_LR: case T32_MRS: case T32_VMSR: case T32_VMRS:
+      return T32_VMM_TRAP;
+    case T32_MCR: case T32_MRC:
+      return ((raw >>> 8) & 15) == 15 ? T32_VMM_TRAP : op;
+    case T32_HINT:
+      return (raw & 0xff) == 3 ? T32_VMM_TRAP : op; // WFI
+  }
+  return op;
+}
+
+// A trapped Thumb instruction is emulated as the A32 instruction with the same operation and
+// operands (the fields are moved to their A32 places; the condition was checked by the IT logic).
+export function vmmTrapT16(i: u32): void {
+  let a: u32;
+  if (((i >>> 4) & 0xfff) == 0xb66 || ((i >>> 4) & 0xfff) == 0xb67) // CPS (A8.8.39 T1)
+    a = 0xf1000000 | (((i & 0x10) != 0 ? 3 : 2) << 18) | ((i & 7) << 6);
+  else a = 0xe320f003; // WFI
+  trapA32(a);
+}
+export function vmmTrapT32(i: u32): void {
+  let a: u32;
+  const op = decodeT32(i);
+  const p: u32 = op == T32_SRS_db || op == T32_RFE_db ? 1 : 0;
+  switch (op) {
+    case T32_SRS_db: case T32_SRS_ia:   // A8/B9.3.16 T1/T2: DB = P1 U0, IA = P0 U1
+      a = 0xf84d0500 | (p << 24) | ((p ^ 1) << 23) | (i & (1 << 21)) | (i & 0x1f); break;
+    case T32_RFE_db: case T32_RFE_ia:
+      a = 0xf8100a00 | (p << 24) | ((p ^ 1) << 23) | (i & (1 << 21)) | (i & 0x000f0000); break;
+    case T32_MRS: a = 0xe10f0000 | ((i & (1 << 20)) << 2) | (((i >>> 8) & 15) << 12); break;
+    case T32_MSR: a = 0xe120f000 | ((i & (1 << 20)) << 2) | (((i >>> 8) & 15) << 16) | ((i >>> 16) & 15); break;
+    case T32_CPS: a = 0xf1000000 | (((i >>> 9) & 3) << 18) | (((i >>> 8) & 1) << 17) | (((i >>> 5) & 7) << 6) | (i & 0x1f); break;
+    case T32_SUBS_PC_LR: a = 0xe25ef000 | (i & 0xff); break;
+    case T32_HINT: a = 0xe320f003; break;
+    default: a = 0xe0000000 | (i & 0x0fffffff); // MCR/MRC, VMRS/VMSR: the low 28 bits are the A32 ones
+  }
+  trapA32(a);
+}
+
 export function vmmTrap(i: u32): void {
   if (vmmMode == MODE_PARA) { hypercall(i); return; }
+  trapA32(i);
+}
+
+function trapA32(i: u32): void {
   clearRetried();
   const st = emulate(i);
   // An instruction whose memory access needed a shadow fill is retried and traps again: it is
