@@ -381,6 +381,30 @@ describe("VMM shadow page tables", () => {
     }
   });
 
+  it("T32 LDRT/STRT from a Thumb guest kernel are checked with User permissions too", () => {
+    const m = paged();
+    put(m, CODE, [
+      0xe28fc001, 0xe12fff1c, // add r12, pc, #1 ; bx r12
+      0x5e04f858, // ldrt r5, [r8, #4]     user-readable code: allowed
+      0xf841680c, // ldr r4, [r1] ; strt r3, [r1, #8]   privileged-only page: the guest's abort
+      0x27013e08, // movs r7, #1 (not reached)
+      0xbf00e7fe,
+    ]);
+    put(m, VEC + 0x10, [0xee159f10 /* mrc DFSR -> r9 */, 0xee16af10 /* mrc DFAR -> r10 */, 0xe1a0b00e /* mov r11, lr */, 0xeafffffe]);
+    m.pc = CODE;
+    m.setReg(8, CODE); m.setReg(1, 0x40000000); m.setReg(3, 0x33333333);
+    m.run({ maxInsns: 12 });
+    expect(m.reg(5) >>> 0).toBe(0xe12fff1c);
+    expect(m.reg(4) >>> 0).toBe(0x11111111);
+    expect(m.reg(9) & 0xc0f).toBe(0x80d);
+    expect(m.reg(10) >>> 0).toBe(0x40000008);
+    expect(m.reg(11) >>> 0).toBe(CODE + 0xe + 8);
+    expect(m.reg(7)).toBe(0);
+    expect(m.physRead32(0x80200008)).toBe(0);
+    const s = m.vmmStats();
+    expect([s.trap_ldst_user, s.exc_dabt]).toEqual([2, 1]);
+  });
+
   it("confines the guest: a mapping of the VMM-reserved RAM gives the guest an external abort", () => {
     const m = paged();
     m.physWrite32(0x80100000 + 0x500 * 4, 0x83000402); // VA 0x50000000 -> PA 0x83000000: top 16 MiB of 64

@@ -16,7 +16,9 @@ import { T16_CPS, T16_HINT, T16_VMM_TRAP } from "../decode/t16.gen";
 import {
   T32_SRS_db, T32_SRS_ia, T32_RFE_db, T32_RFE_ia, T32_MSR, T32_CPS, T32_SUBS_PC_LR, T32_MRS, T32_MCR, T32_MRC,
   T32_VMSR, T32_VMRS, T32_HINT, T32_VMM_TRAP, decodeT32,
+  T32_STRB, T32_STRH, T32_STR, T32_LDRB, T32_LDRSB, T32_LDRH, T32_LDRSH, T32_LDR,
 } from "../decode/t32.gen";
+import { t32Ldst } from "../isa/t32";
 import { getR, setR, getC, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
 import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
 import { gwalk, gFsr } from "./shadow";
@@ -84,6 +86,9 @@ export function vmmSubstT32(op: u32, raw: u32): u32 {
       return ((raw >>> 8) & 15) == 15 ? T32_VMM_TRAP : op;
     case T32_HINT:
       return (raw & 0xff) == 3 ? T32_VMM_TRAP : op; // WFI
+    case T32_STRB: case T32_STRH: case T32_STR: case T32_LDRB: case T32_LDRSB: case T32_LDRH: case T32_LDRSH: case T32_LDR:
+      // the unprivileged T forms (LDRT, STRT, ...): imm8 with P U W = 1 1 0, Rn != PC
+      return (raw & 0x00800f00) == 0x00000e00 && ((raw >>> 16) & 15) != 15 ? T32_VMM_TRAP : op;
   }
   return op;
 }
@@ -102,6 +107,14 @@ export function vmmTrapT32(i: u32): void {
   const op = decodeT32(i);
   const p: u32 = op == T32_SRS_db || op == T32_RFE_db ? 1 : 0;
   switch (op) {
+    case T32_STRB: trapT32Ldst(i, false, 1, false); return;
+    case T32_STRH: trapT32Ldst(i, false, 2, false); return;
+    case T32_STR: trapT32Ldst(i, false, 4, false); return;
+    case T32_LDRB: trapT32Ldst(i, true, 1, false); return;
+    case T32_LDRSB: trapT32Ldst(i, true, 1, true); return;
+    case T32_LDRH: trapT32Ldst(i, true, 2, false); return;
+    case T32_LDRSH: trapT32Ldst(i, true, 2, true); return;
+    case T32_LDR: trapT32Ldst(i, true, 4, false); return;
     case T32_SRS_db: case T32_SRS_ia:   // A8/B9.3.16 T1/T2: DB = P1 U0, IA = P0 U1
       a = 0xf84d0500 | (p << 24) | ((p ^ 1) << 23) | (i & (1 << 21)) | (i & 0x1f); break;
     case T32_RFE_db: case T32_RFE_ia:
@@ -114,6 +127,17 @@ export function vmmTrapT32(i: u32): void {
     default: a = 0xe0000000 | (i & 0x0fffffff); // MCR/MRC, VMRS/VMSR: the low 28 bits are the A32 ones
   }
   trapA32(a);
+}
+
+// T32 LDRT/STRT/...: offset addressing, Rn + imm8, no writeback (A8.8.x T1).
+function trapT32Ldst(i: u32, load: bool, size: u32, signed: bool): void {
+  clearRetried();
+  emLdstUserAt(getR((i >>> 16) & 15) + (i & 0xff), load, size, curPC + 8);
+  if (!fault) t32Ldst(i, load, size, signed);
+  if (retried) return;
+  count(S_TRAPS); count(S_TRAP_LDST_USER);
+  charge(C_TRAP);
+  charge(C_EMULATE);
 }
 
 export function vmmTrap(i: u32): void {
@@ -174,9 +198,11 @@ function emulate(i: u32): u32 {
 // allows at least what User may (the same translation; guest-User permissions are a subset of the
 // privileged ones). Sets `fault` when it delivered the abort.
 function emLdstUser(i: u32, load: bool, size: u32): void {
+  emLdstUserAt(getR((i >>> 16) & 15), load, size, curPC + 8);
+}
+function emLdstUserAt(a: u32, load: bool, size: u32, lr: u32): void {
   setFault(false);
   if (!vpriv) return; // virtual User mode: the user view already checks as User
-  const a = getR((i >>> 16) & 15);
   gwalk(a, load ? 0 : 1, false);
   let fsr = gFsr, far = a;
   if (fsr == 0 && size > 1 && ((a ^ (a + size - 1)) & 0xfffff000) != 0) {
@@ -184,7 +210,7 @@ function emLdstUser(i: u32, load: bool, size: u32): void {
     fsr = gFsr; far = a + size - 1;
   }
   if (fsr == 0) return;
-  reflectDabt(fsr | (load ? 0 : 1 << 11), far, curPC + 8);
+  reflectDabt(fsr | (load ? 0 : 1 << 11), far, lr);
 }
 
 // B9.3.9 MRS: the execution state bits read as zero.
