@@ -498,6 +498,24 @@ describe("VMM full mode: guest page-table writes are tracked", () => {
     expect(s.shadow_page_invals).toBe(4);
   });
 
+  it("the VMM's own emulated stores (a trapped SRS) into a tracked table go through the window too", () => {
+    const m = paged();
+    put(m, CODE, [
+      0xe5910000, // ldr r0, [r1]          fills VA 0x40000000; tracks the L1 frame 0x80101000
+      0xf96d0513, // srsdb sp!, #0x13      sp = 0x80101008: L1[0x400] := lr, L1[0x401] := SPSR
+      0xe5915000, // ldr r5, [r1]
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(1, 0x40000000); m.setReg(13, 0x80101008); m.setReg(14, 0x80300402); m.setSpsr(SVC, 0x600001d3);
+    m.run({ maxInsns: 4 });
+    expect([m.reg(0), m.reg(5)]).toEqual([0xa0, 0xb0]);
+    expect(m.reg(13) >>> 0).toBe(0x80101000);
+    expect(m.physRead32(0x80101004) >>> 0).toBe(0x600001d3);
+    const s = m.vmmStats();
+    expect([s.trap_srs, s.pt_write_faults, s.exc_dabt]).toEqual([1, 1, 0]);
+  });
+
   it("a store to a tracked table through the guest's own read-only mapping is the guest's permission fault", () => {
     const m = paged();
     m.physWrite32(0x80100000 + 0x600 * 4, 0x80108402); // VA 0x60000000 -> PA 0x80100000, privileged read-only
