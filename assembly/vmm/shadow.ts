@@ -138,7 +138,7 @@ export function shadowInit(): void {
   for (let i: u32 = 0; i < L2_N; i++) store<u32>(V_L2FREE + (i << 2), l2base + ((L2_N - 1 - i) << 10));
   l2Top = L2_N;
   memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES + (L2_N << 3));
-  ptWin = 0; nSnap = 0;
+  ptWin = 0; nSnap = 0; l2Hi = 0;
   curLower = -1; curUpper = -1;
   store<u32>(STATE + DACR, 0x55555555);   // every domain client: the shadow AP bits decide
   store<u32>(STATE + TTBCR, 1);
@@ -320,6 +320,7 @@ export function shadowFault(va: u32, kind: u32): i32 {
     store<u32>(l1e, l2 | 1); // coarse table, domain 0
   }
   const idx = (l2 - (load<u32>(V_RESERVED) + RES_L1_BYTES)) >>> 10;
+  if (idx >= l2Hi) l2Hi = idx + 1;
   store<u32>(resHost(RES_SRC_ADDR) + (idx << 2), gL1pa);
   store<u32>(resHost(RES_SRC_VAL) + (idx << 2), gD1);
   const tracking = vmmMode == MODE_FULL && gL1pa != 1;
@@ -369,6 +370,7 @@ const winVal = new StaticArray<u32>(PT_WIN_N);
 const winVa = new StaticArray<u32>(PT_WIN_N);
 const snapFrame = new StaticArray<u32>(PT_WIN_N);
 let nSnap: i32 = 0;
+let l2Hi: u32 = 0;                   // shadow L2 tables [0, l2Hi) have been in use (the scans stop there)
 let ptOpenIc: u64 = 0;               // ICOUNT before the windowed instruction retires
 
 @inline function resHost(off: u32): u32 { return ramHost(load<u32>(V_RESERVED) + off); }
@@ -395,7 +397,7 @@ function track(pa: u32): void {
   setTracked(pa, true);
   const frame = pa & 0xfffff000;
   let hit = false;
-  for (let idx: u32 = 0; idx < L2_N; idx++) {
+  for (let idx: u32 = 0; idx < l2Hi; idx++) {
     if (load<u32>(srcAddrAt(idx)) == 0) continue;
     const t = l2Host(idx);
     for (let k: u32 = 0; k < 1024; k += 4) {
@@ -408,7 +410,7 @@ function track(pa: u32): void {
 
 // Is a live shadow table derived from a descriptor in this frame?
 function referenced(frame: u32): bool {
-  for (let idx: u32 = 0; idx < L2_N; idx++) {
+  for (let idx: u32 = 0; idx < l2Hi; idx++) {
     const a = load<u32>(srcAddrAt(idx));
     if (a == 0) continue;
     if ((a & 0xfffff000) == frame) return true;
@@ -467,7 +469,7 @@ export function ptClose(): void {
 function descChanged(pa: u32): bool {
   let n: u32 = 0;
   const slot = ((pa >>> 2) & 0xff) << 2;
-  for (let idx: u32 = 0; idx < L2_N; idx++) {
+  for (let idx: u32 = 0; idx < l2Hi; idx++) {
     const a = load<u32>(srcAddrAt(idx));
     if (a == 0) continue;
     const t = l2Host(idx);
