@@ -155,10 +155,74 @@ describe("VMM full mode: sensitive instructions trap and act on the virtual CPU"
     expect(m.pc >>> 0).toBe(CODE + 0x104);            // RFE returned to lr; WFI completed (timer-less: idle)
     expect(m.cpsr >>> 0).toBe(0x800001d3);            // ...with CPSR = the SPSR that SRS stored
     const s = m.vmmStats();
-    // STM and SRS trap twice: their first store hits an empty shadow page, the VMM fills it and the
-    // instruction runs again (the retried attempt does not count as a retired instruction)
-    expect([s.trap_stm_user, s.trap_ldm_user, s.trap_srs, s.trap_rfe, s.trap_wfi]).toEqual([2, 1, 2, 1, 1]);
+    // STM and SRS trap twice (their first store hits an empty shadow page, the VMM fills it and the
+    // instruction runs again) but count once: the retried attempt is not another instruction
+    expect([s.trap_stm_user, s.trap_ldm_user, s.trap_srs, s.trap_rfe, s.trap_wfi]).toEqual([1, 1, 1, 1, 1]);
     expect(s.shadow_fills).toBe(3);
+  });
+});
+
+describe("VMM full mode: Thumb-state sensitive instructions trap too", () => {
+  it("T16 CPS/WFI and T32 MRS/MSR/CPS/MRC/MCR/SUBS PC, LR act on the virtual CPU", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe28fc001, 0xe12fff1c, // add r12, pc, #1 ; bx r12
+      0xf3efb662, // cpsie i (T16) ; mrs r0, cpsr
+      0xf3818000, // msr cpsr_c, r1      (Abort mode)
+      0xf3ff8100, // mrs r2, spsr
+      0x466b8200, // mov r3, sp
+      0x8113f3af, // cps #0x13 (T32)
+      0x4f10ee11, // mrc p15, 0, r4, c1, c0, 0   (SCTLR)
+      0x5f30ee0d, // mcr p15, 0, r5, c13, c0, 1  (CONTEXTIDR)
+      0x8f00f397, // msr spsr_cxsf, r7   (User, Thumb)
+      0x0e05f20f, // adr lr, user+1
+      0x8f00f3de, // subs pc, lr, #0     (exception return)
+      0x8600f3ef, // user: mrs r6, cpsr
+      0xe7febf30, // wfi (T16) ; b .
+    ]);
+    m.pc = CODE;
+    m.setBanked(ABT, 13, 0xabab0000);
+    m.setSpsr(ABT, 0x600001d0);
+    m.setReg(1, 0xd7); m.setReg(5, 7); m.setReg(7, 0x30);
+    const r = m.run({ maxInsns: 30 });
+    expect(r.reason).toBe("idle");                      // the trapped WFI waits for an interrupt that never comes
+    expect(m.reg(0) & 0x1ff).toBe(0x153);              // CPSIE i cleared the virtual I; MRS reads T as 0
+    expect(m.reg(2) >>> 0).toBe(0x600001d0);           // Abort's SPSR after MSR switched the virtual mode
+    expect(m.reg(3) >>> 0).toBe(0xabab0000);
+    expect(m.reg(4) >>> 0).toBe(m.getCp15("SCTLR") >>> 0);
+    expect(m.getCp15("CONTEXTIDR")).toBe(7);
+    expect(m.reg(6) & 0x1ff).toBe(0x010);              // virtual User mode (SPSR 0x30) after SUBS PC, LR
+    expect(m.cpsr & 0x3f).toBe(0x30);                  // User, Thumb
+    expect(m.realCpsr & 0x1f).toBe(USR);
+    expect(m.pc >>> 0).toBe(CODE + 0x36);
+    const s = m.vmmStats();
+    expect([s.trap_cps, s.trap_mrs, s.trap_msr, s.trap_mrc, s.trap_mcr, s.trap_eret, s.trap_wfi]).toEqual([2, 3, 2, 1, 1, 1, 1]);
+  });
+});
+
+describe("VMM full mode: Thumb SRS/RFE and VMRS", () => {
+  it("T32 SRSDB/RFEIA round-trip through the virtual banks; VMRS FPEXC from virtual User mode is the guest's UNDEFINED", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe28fc001, 0xe12fff1c, // add r12, pc, #1 ; bx r12
+      0xc013e82d, // srsdb sp!, #0x13   (an unshadowed stack page: filled and retried)
+      0xc000e9bd, // rfeia sp!          -> user, CPSR = the SVC SPSR (User, Thumb)
+      0x8600f3ef, // user: mrs r6, cpsr
+      0x5a10eef8, // vmrs r5, fpexc     (privileged register: UNDEFINED from User)
+      0xbf00e7fe,
+    ]);
+    put(m, VEC + 4, [0xe1a0900e /* mov r9, lr */, 0xeafffffe]);
+    m.setCp15({ VBAR: VEC });
+    m.pc = CODE;
+    m.setReg(13, 0x80010000); m.setReg(14, CODE + 0x11); m.setSpsr(SVC, 0x30);
+    m.run({ maxInsns: 12 });
+    expect([m.physRead32(0x8000fff8) >>> 0, m.physRead32(0x8000fffc)]).toEqual([CODE + 0x11, 0x30]);
+    expect(m.reg(6) & 0x1ff).toBe(0x010);
+    expect(m.banked(SVC, 13) >>> 0).toBe(0x80010000);   // SRS pushed 8 bytes, RFE popped them
+    expect(m.reg(9) >>> 0).toBe(CODE + 0x16);           // LR_und = the Thumb VMRS + 2
+    expect(m.cpsr & 0x1f).toBe(0x1b);
+    const s = m.vmmStats();
+    expect([s.trap_srs, s.trap_rfe, s.trap_mrs, s.trap_vfp, s.exc_undef]).toEqual([1, 1, 1, 1, 1]);
   });
 });
 
@@ -321,6 +385,59 @@ describe("VMM shadow page tables", () => {
     expect(m.vmmStats().exc_dabt).toBe(1);
   });
 
+  it("LDRT/STRT from the guest kernel are checked with User permissions (a privileged-only page aborts)", () => {
+    for (const store of [false, true]) {
+      const m = paged();
+      put(m, CODE, [
+        0xe4b85000, // ldrt r5, [r8]          the code section is user-readable: allowed
+        0xe4f86001, // ldrbt r6, [r8], #1     (post-indexed)
+        0xe5914000, // ldr r4, [r1]           privileged access to the privileged-only page: fine
+        store ? 0xe4a13000 /* strt r3, [r1] */ : 0xe4b10000 /* ldrt r0, [r1] */,
+        0xe3a07001, // mov r7, #1             not reached
+        0xeafffffe,
+      ]);
+      put(m, VEC + 0x10, [0xee159f10 /* mrc DFSR -> r9 */, 0xee16af10 /* mrc DFAR -> r10 */, 0xe1a0b00e /* mov r11, lr */, 0xeafffffe]);
+      m.pc = CODE;
+      m.setReg(8, CODE); m.setReg(1, 0x40000000); m.setReg(3, 0x33333333);
+      m.run({ maxInsns: 10 });
+      expect(m.reg(5) >>> 0).toBe(0xe4b85000);
+      expect(m.reg(6)).toBe(0x00);
+      expect(m.reg(8) >>> 0).toBe(CODE + 1);
+      expect(m.reg(4) >>> 0).toBe(0x11111111);
+      expect(m.reg(9) & 0xc0f).toBe(store ? 0x80d : 0x00d); // permission fault, section (+ WnR for STRT)
+      expect(m.reg(10) >>> 0).toBe(0x40000000);
+      expect(m.reg(11) >>> 0).toBe(CODE + 12 + 8);
+      expect(m.reg(7)).toBe(0);
+      expect(m.physRead32(0x80200000) >>> 0).toBe(0x11111111);
+      const s = m.vmmStats();
+      expect([s.trap_ldst_user, s.exc_dabt]).toEqual([3, 1]);
+    }
+  });
+
+  it("T32 LDRT/STRT from a Thumb guest kernel are checked with User permissions too", () => {
+    const m = paged();
+    put(m, CODE, [
+      0xe28fc001, 0xe12fff1c, // add r12, pc, #1 ; bx r12
+      0x5e04f858, // ldrt r5, [r8, #4]     user-readable code: allowed
+      0xf841680c, // ldr r4, [r1] ; strt r3, [r1, #8]   privileged-only page: the guest's abort
+      0x27013e08, // movs r7, #1 (not reached)
+      0xbf00e7fe,
+    ]);
+    put(m, VEC + 0x10, [0xee159f10 /* mrc DFSR -> r9 */, 0xee16af10 /* mrc DFAR -> r10 */, 0xe1a0b00e /* mov r11, lr */, 0xeafffffe]);
+    m.pc = CODE;
+    m.setReg(8, CODE); m.setReg(1, 0x40000000); m.setReg(3, 0x33333333);
+    m.run({ maxInsns: 12 });
+    expect(m.reg(5) >>> 0).toBe(0xe12fff1c);
+    expect(m.reg(4) >>> 0).toBe(0x11111111);
+    expect(m.reg(9) & 0xc0f).toBe(0x80d);
+    expect(m.reg(10) >>> 0).toBe(0x40000008);
+    expect(m.reg(11) >>> 0).toBe(CODE + 0xe + 8);
+    expect(m.reg(7)).toBe(0);
+    expect(m.physRead32(0x80200008)).toBe(0);
+    const s = m.vmmStats();
+    expect([s.trap_ldst_user, s.exc_dabt]).toEqual([2, 1]);
+  });
+
   it("confines the guest: a mapping of the VMM-reserved RAM gives the guest an external abort", () => {
     const m = paged();
     m.physWrite32(0x80100000 + 0x500 * 4, 0x83000402); // VA 0x50000000 -> PA 0x83000000: top 16 MiB of 64
@@ -344,6 +461,188 @@ describe("VMM shadow page tables", () => {
     const r = m.run({ maxInsns: 1000 });
     expect(r.reason).toBe("fatal");
     expect(r.message).toMatch(/exception loop/);
+  });
+});
+
+describe("VMM full mode: guest page-table writes are tracked", () => {
+  // Guest L1 at 0x80100000 (16 KiB): VA 0x80000000 and 0x80100000 identity sections (code; the table and
+  // the L2 tables at 0x8011xxxx), VA 0x40000000 -> PA 0x80200000 privileged only.
+  function paged(): Machine {
+    const m = machine();
+    const L1 = 0x80100000;
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);
+    m.physWrite32(L1 + 0x801 * 4, 0x80100c02);
+    m.physWrite32(L1 + 0x400 * 4, 0x80200402);
+    for (let k = 0; k < 4; k++) { m.physWrite32(0x80200000 + 0x1000 * k, 0xa0 + k); m.physWrite32(0x80300000 + 0x1000 * k, 0xb0 + k); }
+    m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1, VBAR: VEC });
+    return m;
+  }
+
+  it("a valid L1 descriptor replaced without TLB maintenance takes effect (the store faulted to the VMM, not the guest)", () => {
+    const m = paged();
+    put(m, CODE, [
+      0xe5910000, // ldr r0, [r1]          VA 0x40000000 -> PA 0x80200000 (fills; tracks the L1 frame)
+      0xe5823000, // str r3, [r2]          guest L1[0x400] := PA 0x80300000, no TLBIMVA
+      0xe5915000, // ldr r5, [r1]          -> PA 0x80300000
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(1, 0x40000000); m.setReg(2, 0x80101000); m.setReg(3, 0x80300402);
+    m.run({ maxInsns: 4 });
+    expect(m.reg(0)).toBe(0xa0);
+    expect(m.reg(5)).toBe(0xb0);
+    expect(m.physRead32(0x80101000) >>> 0).toBe(0x80300402);
+    const s = m.vmmStats();
+    expect(s.pt_write_faults).toBe(1);
+    expect(s.exc_dabt).toBe(0);
+    expect(s.shadow_page_invals).toBeGreaterThanOrEqual(1);
+    expect(m.vmmCosts().ptwrite).toBeGreaterThan(0);
+  });
+
+  it("STM across two tracked L2 tables and STRD replace four small-page descriptors; reads follow at once", () => {
+    const m = paged();
+    const L1 = 0x80100000;
+    m.physWrite32(L1 + 0x400 * 4, 0x80110c01);       // VA 0x400xxxxx: L2 table in the last KiB of frame 0x80110000
+    m.physWrite32(L1 + 0x401 * 4, 0x80111001);       // VA 0x401xxxxx: L2 table at frame 0x80111000
+    m.physWrite32(0x80110ffc, 0x80200012);           // VA 0x400ff000 -> 0x80200000 (small page, privileged RW)
+    m.physWrite32(0x80111000, 0x80201012);           // VA 0x40100000 -> 0x80201000
+    m.physWrite32(0x80111004, 0x80202012);           // VA 0x40101000 -> 0x80202000
+    m.physWrite32(0x80111008, 0x80203012);           // VA 0x40102000 -> 0x80203000
+    put(m, CODE, [
+      0xe5990000, 0xe59a1000, 0xe59b5000, 0xe59c8000, // ldr r0,[r9]; ldr r1,[r10]; ldr r5,[r11]; ldr r8,[r12]
+      0xe8820018, // stm r2, {r3, r4}        0x80110ffc and 0x80111000: two tracked frames
+      0xe1c260f8, // strd r6, r7, [r2, #8]   0x80111004, 0x80111008
+      0xe5990000, 0xe59a1000, 0xe59b5000, 0xe59c8000,
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(9, 0x400ff000); m.setReg(10, 0x40100000); m.setReg(11, 0x40101000); m.setReg(12, 0x40102000);
+    m.setReg(2, 0x80110ffc);
+    m.setReg(3, 0x80300012); m.setReg(4, 0x80301012); m.setReg(6, 0x80302012); m.setReg(7, 0x80303012);
+    m.run({ maxInsns: 4 });
+    expect([m.reg(0), m.reg(1), m.reg(5), m.reg(8)]).toEqual([0xa0, 0xa1, 0xa2, 0xa3]);
+    m.run({ maxInsns: 7 });
+    expect([m.reg(0), m.reg(1), m.reg(5), m.reg(8)]).toEqual([0xb0, 0xb1, 0xb2, 0xb3]);
+    expect(m.pc >>> 0).toBe(CODE + 0x28);
+    const s = m.vmmStats();
+    expect(s.pt_write_faults).toBe(3);                 // STM: one per page; STRD: one
+    expect(s.exc_dabt).toBe(0);
+    expect(s.shadow_page_invals).toBe(4);
+  });
+
+  it("the VMM's own emulated stores (a trapped SRS) into a tracked table go through the window too", () => {
+    const m = paged();
+    put(m, CODE, [
+      0xe5910000, // ldr r0, [r1]          fills VA 0x40000000; tracks the L1 frame 0x80101000
+      0xf96d0513, // srsdb sp!, #0x13      sp = 0x80101008: L1[0x400] := lr, L1[0x401] := SPSR
+      0xe5915000, // ldr r5, [r1]
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(1, 0x40000000); m.setReg(13, 0x80101008); m.setReg(14, 0x80300402); m.setSpsr(SVC, 0x600001d3);
+    m.run({ maxInsns: 4 });
+    expect([m.reg(0), m.reg(5)]).toEqual([0xa0, 0xb0]);
+    expect(m.reg(13) >>> 0).toBe(0x80101000);
+    expect(m.physRead32(0x80101004) >>> 0).toBe(0x600001d3);
+    const s = m.vmmStats();
+    expect([s.trap_srs, s.pt_write_faults, s.exc_dabt]).toEqual([1, 1, 0]);
+  });
+
+  it("a store to a tracked table through the guest's own read-only mapping is the guest's permission fault", () => {
+    const m = paged();
+    m.physWrite32(0x80100000 + 0x600 * 4, 0x80108402); // VA 0x60000000 -> PA 0x80100000, privileged read-only
+    put(m, CODE, [0xe5883000 /* str r3, [r8] */, 0xe3a0b001 /* mov r11, #1 */, 0xeafffffe]);
+    put(m, VEC + 0x10, [0xee155f10 /* mrc DFSR -> r5 */, 0xee166f10 /* mrc DFAR -> r6 */, 0xeafffffe]);
+    m.pc = CODE;
+    m.setReg(8, 0x60002000);                           // the L1 frame holding entry 0x800 (the code's): tracked
+    m.setReg(3, 0xdeadbeef);
+    m.run({ maxInsns: 6 });
+    expect(m.reg(5) & 0xc0f).toBe(0x80d);              // write, permission fault, section
+    expect(m.reg(6) >>> 0).toBe(0x60002000);
+    expect(m.reg(11)).toBe(0);
+    expect(m.physRead32(0x80102000) >>> 0).toBe(0x80000c02);
+    const s = m.vmmStats();
+    expect([s.exc_dabt, s.pt_write_faults]).toEqual([1, 0]);
+  });
+
+  it("a frame that no shadow derives from any more is untracked at its next write (a freed L2 table reused as data)", () => {
+    const m = paged();
+    const L1 = 0x80100000;
+    m.physWrite32(L1 + 0x400 * 4, 0x80110001);       // VA 0x400xxxxx: L2 table at 0x80110000
+    m.physWrite32(0x80110000, 0x80200012);
+    put(m, CODE, [
+      0xe5990000, // ldr r0, [r9]           fills through the L2 table: tracks it
+      0xe5823000, // str r3, [r2]           L1[0x400] := section 0x80300000 (pt write 1)
+      0xe5995000, // ldr r5, [r9]           refill from the section
+      0xe5884000, // str r4, [r8]           the old L2 table, now data (pt write 2: untracked)
+      0xe5884004, // str r4, [r8, #4]       an ordinary fill makes the page writable again
+      0xe5884008, // str r4, [r8, #8]
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(9, 0x40000000); m.setReg(2, 0x80101000); m.setReg(3, 0x80300402);
+    m.setReg(8, 0x80110000); m.setReg(4, 0x12345678);
+    m.run({ maxInsns: 7 });
+    expect([m.reg(0), m.reg(5)]).toEqual([0xa0, 0xb0]);
+    expect([0, 4, 8].map((o) => m.physRead32(0x80110000 + o) >>> 0)).toEqual([0x12345678, 0x12345678, 0x12345678]);
+    const s = m.vmmStats();
+    expect(s.pt_write_faults).toBe(2);
+    expect(s.exc_dabt).toBe(0);
+  });
+});
+
+describe("VMM full mode: retried instructions", () => {
+  it("a Thumb load inside an IT block that needs a shadow fill is retried with its own ITSTATE (not advanced twice)", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe36ff030, // msr spsr_cxsf, #0x30   (User, Thumb)
+      0xe28fe000, // adr lr, thumb
+      0xe1b0f00e, // movs pc, lr
+      0xbf0c4280, // thumb: cmp r0, r0 ; ite eq
+      0x23016811, // ldreq r1, [r2]        (a page not yet in the shadow: filled, then retried)
+                  // movne r3, #1          (condition fails)
+      0x2401bf1c, // itt ne ; movne r4, #1
+      0xe7fe2501, // movne r5, #1 ; b .
+    ]);
+    m.physWrite32(0x80300000, 0x5a5a5a5a);
+    m.pc = CODE;
+    m.setReg(2, 0x80300000);
+    m.run({ maxInsns: 11 });
+    expect(m.cpsr & 0x3f).toBe(0x30);                 // virtual User mode, Thumb
+    expect(m.pc >>> 0).toBe(CODE + 0x1a);
+    expect(m.reg(1) >>> 0).toBe(0x5a5a5a5a);
+    expect([m.reg(3), m.reg(4), m.reg(5)]).toEqual([0, 0, 0]);
+    expect(m.realCpsr & 0x0600fc00).toBe(0);          // the IT blocks are over
+    const s = m.vmmStats();
+    expect(s.shadow_fills).toBeGreaterThanOrEqual(2);  // the code page and the data page
+    expect(s.exc_dabt).toBe(0);
+  });
+});
+
+describe("VMM: a retried instruction is counted once", () => {
+  it("a trapped STM ^ and a hypercall whose stores need shadow fills count once in their classes", () => {
+    const m = machine();
+    put(m, CODE, [0xe8c00006 /* stm r0, {r1, r2}^ (a page not yet shadowed) */, 0xeafffffe]);
+    m.pc = CODE;
+    m.setReg(0, 0x80300000); m.setReg(1, 0x11); m.setReg(2, 0x22);
+    m.run({ maxInsns: 2 });
+    expect([m.physRead32(0x80300000), m.physRead32(0x80300004)]).toEqual([0x11, 0x22]);
+    let s = m.vmmStats();
+    expect(s.trap_stm_user).toBe(1);
+    expect(s.shadow_faults).toBe(2);                    // the code page, then the STM's page
+    expect(s.traps).toBe(1 + s.shadow_faults);
+    expect(s.vmm_cycles).toBe(2 * (120 + 250) + 120 + 40); // two hidden faults with fills, one emulation
+
+    const p = machine("para");
+    put(p, CODE, [0xe1400072 /* hvc #2 (HC_EXC_ENTER): stores the frame on the SVC stack */, 0xeafffffe]);
+    p.pc = CODE;
+    p.setReg(13, 0x80400000);                           // the frame lands on page 0x803ff000, not yet shadowed
+    p.run({ maxInsns: 2 });
+    expect(p.reg(0) >>> 0).toBe(0x80400000 - 72);
+    s = p.vmmStats();
+    expect([s.hypercalls, s.hc_exc_enter]).toEqual([1, 1]);
+    expect(s.shadow_faults).toBe(2);
   });
 });
 
@@ -571,7 +870,7 @@ describe("the tiny kernel under the VMM", () => {
       return { us: Number(/BENCH lat_syscall_null (\S+)/.exec(m.output)?.[1]), stats: m.vmmStats(), costs: m.vmmCosts() };
     };
     const def = run();
-    const zero = run({ trap: 0, emulate: 0, fill: 0, hypercall: 0, world_switch: 0, virq: 0, reflect: 0, flush: 0 });
+    const zero = run({ trap: 0, emulate: 0, fill: 0, hypercall: 0, world_switch: 0, virq: 0, reflect: 0, flush: 0, ptwrite: 0 });
     expect(def.costs.trap).toBeGreaterThan(0);
     expect(zero.stats.vmm_cycles).toBe(0);
     expect(def.stats.vmm_cycles).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import {
   IFSR, IFAR, RAM, PAGEMAP, DCACHE, UART_TX,
 } from "./layout";
 import {
-  curPC, sliceEnd, setCurPC, setNextPC, takeBranch, loopEvent, EV_BRANCH, EV_BREAK, setFault, setSliceEnd,
+  curPC, sliceEnd, setCurPC, setNextPC, takeBranch, loopEvent, EV_BRANCH, EV_BREAK, fault, setFault, setSliceEnd,
   setR, getRest, setCPSR, liveStart, liveEnd, blockIc, blockPC,
   syncFromState, setOnModeChange, privileged, getN, getZ, getC, getV, PSR_T, PSR_I, PSR_F,
 } from "./state";
@@ -27,7 +27,8 @@ import { cycles, nextEventCycle, extraCycles, addCycles, NEVER, wallMode } from 
 import { intcIrq, intcFiq } from "../dev/intc";
 import { clearExclusive } from "../isa/ldst";
 import { vmmActive } from "../vmm/vcpu";
-import { vmmSubstA32 } from "../vmm/trap";
+import { vmmSubstA32, vmmSubstT16, vmmSubstT32 } from "../vmm/trap";
+import { ptWin, ptStepEnd } from "../vmm/shadow";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;
@@ -140,7 +141,9 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
   if (hw1 < 0xe800) {
     let cond: u32 = 14;
     if ((hw1 & 0xf000) == 0xd000 && ((hw1 >>> 8) & 0xe) != 0xe) cond = (hw1 >>> 8) & 15;
-    const w = E_T32 | (cond << 16) | decodeT16(hw1);
+    let op = decodeT16(hw1);
+    if (vmmActive) op = vmmSubstT16(op, hw1); // VMM trap point (as decodeMiss)
+    const w = E_T32 | (cond << 16) | op;
     store<u32>(e, w);
     store<u32>(e, hw1, 4);
     thumbRaw = hw1;
@@ -162,7 +165,9 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
   const raw = (hw1 << 16) | hw2;
   let cond: u32 = 14;
   if ((raw & 0xf800_d000) == 0xf000_8000 && ((raw >>> 23) & 7) != 7) cond = (raw >>> 22) & 15;
-  const w = E_T32 | T_WIDE | (cond << 16) | decodeT32(raw);
+  let op = decodeT32(raw);
+  if (vmmActive) op = vmmSubstT32(op, raw); // VMM trap point (as decodeMiss)
+  const w = E_T32 | T_WIDE | (cond << 16) | op;
   if (!cross) { store<u32>(e, w); store<u32>(e, raw, 4); }
   thumbRaw = raw;
   return w;
@@ -173,9 +178,11 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
 // branch or other loop event, at the end of the page or of the budget. Entries are halfword-
 // granular, R15 reads as the address + 4, and inside an IT block the condition of each instruction
 // comes from ITSTATE (A2.5.2), which advances after every instruction of the block unless the
-// instruction itself replaced it (exception entry or return); 16-bit B<c> and T32 B<c> keep their
-// own condition in the entry. Instructions are 2 or 4 bytes, so the count cannot be derived from
-// the PC as in A32: ICOUNT is stored after every instruction and icount() reads it directly.
+// instruction itself replaced it (exception entry or return) or was retried (a VMM shadow fill:
+// `fault` set, ITSTATE untouched; the return to it restores it as for an exception return, B1.8.3).
+// 16-bit B<c> and T32 B<c> keep their own condition in the entry. Instructions are 2 or 4 bytes,
+// so the count cannot be derived from the PC as in A32: ICOUNT is stored after every instruction
+// and icount() reads it directly.
 function execLoopThumb(): void {
   let pc = curPC;
   let pageVA: u32 = 1;
@@ -206,7 +213,7 @@ function execLoopThumb(): void {
       if (cond >= 14 || condPassed(cond)) {
         if ((w & T_WIDE) != 0) execT32(w & E_OP, raw); else execT16(w & E_OP, raw);
       }
-      if (it != 0 && (getRest() & IT_MASK) == it) itAdvance();
+      if (it != 0 && !fault && (getRest() & IT_MASK) == it) itAdvance();
       if (loopEvent != 0) {
         if (loopEvent == EV_BRANCH) {
           const t = takeBranch();
@@ -306,8 +313,10 @@ export function run(budget: u32): u32 {
       const evIc = nextEventCycle > extra ? nextEventCycle - extra : 0;
       if (evIc < lim) lim = evIc > ic ? evIc : ic + 1;
     }
+    if (ptWin > 0) lim = ic + 1; // VMM hook: a guest page-table store runs alone (vmm/shadow.ts)
     setSliceEnd(lim);
     execLoop();
+    if (ptWin > 0) ptStepEnd();
   }
   setR(15, curPC); // the host sees R15 = next instruction to execute
   return load<u32>(STATE + STOP_REASON);

@@ -3,6 +3,7 @@ import { t32DpImm, t32DpReg, t32Pkh, t32AddW, t32Movw, t32Sat, t32Sat16, t32Bfx,
 import { ldm, stm } from "../isa/ldm";;
 import { vfpDataProc, vfpLdrStr, vfpLdmStm, vfpMovCoreSingle, vfpMovCoreScalar, vfpMov64, vfpVmrsVmsr } from "../isa/vfp";;
 import { hint, svc, undef, barrier, clrex, nop, mcr, mrc, coproc } from "../isa/system";;
+import { vmmTrapT32 } from "../vmm/trap";;
 
 export const T32_SRS_db: u32 = 1;
 export const T32_SRS_ia: u32 = 2;
@@ -118,72 +119,89 @@ export const T32_MISC: u32 = 111;
 export const T32_MUL: u32 = 112;
 export const T32_MULL: u32 = 113;
 export const T32_UNDEFINED: u32 = 114;
-export const T32_COUNT: u32 = 114;
+export const T32_VMM_TRAP: u32 = 115;
+export const T32_COUNT: u32 = 115;
 
 export function decodeT32(i: u32): u32 {
   switch ((i >>> 23) & 63) {
     case 0: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 1: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 2: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 3: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 4: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 5: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 6: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 7: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 8: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 9: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 10: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 11: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 12: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 13: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 14: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 15: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 16: {
@@ -194,6 +212,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff700000) == 0xe8600000) return 21;
       if ((i & 0xff700000) == 0xe8700000) return 22;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 17: {
@@ -210,6 +229,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff700000) == 0xe8600000) return 21;
       if ((i & 0xff700000) == 0xe8700000) return 22;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 18: {
@@ -218,6 +238,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff500000) == 0xe9400000) return 19;
       if ((i & 0xff500000) == 0xe9500000) return 20;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 19: {
@@ -226,6 +247,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff500000) == 0xe9400000) return 19;
       if ((i & 0xff500000) == 0xe9500000) return 20;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 20: {
@@ -237,6 +259,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xffef8000) == 0xea6f0000) return 28;
       if ((i & 0xffe08000) == 0xea600000) return 29;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 21: {
@@ -244,6 +267,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xffe08000) == 0xea800000) return 31;
       if ((i & 0xffe08010) == 0xeac00000) return 32;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 22: {
@@ -252,6 +276,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xffe08000) == 0xeb400000) return 35;
       if ((i & 0xffe08000) == 0xeb600000) return 36;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 23: {
@@ -259,12 +284,14 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xffe08000) == 0xeba00000) return 38;
       if ((i & 0xffe08000) == 0xebc00000) return 39;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 24: {
       if ((i & 0xffe00ed0) == 0xec400a10) return 40;
       if ((i & 0xfe000000) == 0xec000000) return 55;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 25: {
@@ -272,6 +299,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff900e00) == 0xec900a00) return 44;
       if ((i & 0xfe000000) == 0xec000000) return 55;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 26: {
@@ -281,6 +309,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xffb00e00) == 0xed300a00) return 46;
       if ((i & 0xfe000000) == 0xec000000) return 55;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 27: {
@@ -288,6 +317,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff300e00) == 0xed100a00) return 42;
       if ((i & 0xfe000000) == 0xec000000) return 55;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 28: {
@@ -298,6 +328,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff100010) == 0xee100010) return 53;
       if ((i & 0xff000010) == 0xee000000) return 54;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 29: {
@@ -308,14 +339,17 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff100010) == 0xee100010) return 53;
       if ((i & 0xff000010) == 0xee000000) return 54;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 30: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 31: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 32: {
@@ -331,6 +365,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 33: {
@@ -341,6 +376,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 34: {
@@ -353,6 +389,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 35: {
@@ -364,6 +401,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 36: {
@@ -374,6 +412,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 37: {
@@ -384,6 +423,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 38: {
@@ -396,6 +436,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 39: {
@@ -418,6 +459,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 40: {
@@ -433,6 +475,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 41: {
@@ -443,6 +486,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 42: {
@@ -455,6 +499,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 43: {
@@ -466,6 +511,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 44: {
@@ -476,6 +522,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 45: {
@@ -486,6 +533,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 46: {
@@ -498,6 +546,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 47: {
@@ -511,6 +560,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 48: {
@@ -522,6 +572,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff700000) == 0xf8300000) return 105;
       if ((i & 0xff700000) == 0xf8500000) return 107;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 49: {
@@ -533,6 +584,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff700000) == 0xf8300000) return 105;
       if ((i & 0xff700000) == 0xf8500000) return 107;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 50: {
@@ -540,6 +592,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff700000) == 0xf9100000) return 104;
       if ((i & 0xff700000) == 0xf9300000) return 106;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 51: {
@@ -547,60 +600,73 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff700000) == 0xf9100000) return 104;
       if ((i & 0xff700000) == 0xf9300000) return 106;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 52: {
       if ((i & 0xff80f0f0) == 0xfa00f000) return 108;
       if ((i & 0xff80f0c0) == 0xfa00f080) return 109;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 53: {
       if ((i & 0xff80f080) == 0xfa80f000) return 110;
       if ((i & 0xffc0f0c0) == 0xfa80f080) return 111;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 54: {
       if ((i & 0xff8000c0) == 0xfb000000) return 112;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 55: {
       if ((i & 0xff800000) == 0xfb800000) return 113;
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 56: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 57: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 58: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 59: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 60: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 61: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 62: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
     case 63: {
       if (true) return 114;
+      if (true) return 115;
       break;
     }
   }
@@ -724,5 +790,6 @@ export function decodeT32(i: u32): u32 {
     case 112: { t32Mul(i); return; } // MUL
     case 113: { t32MulLong(i); return; } // MULL
     case 114: { undef(i); return; } // UNDEFINED
+    case 115: { vmmTrapT32(i); return; } // VMM_TRAP
   }
 }

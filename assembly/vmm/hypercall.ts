@@ -16,7 +16,7 @@ import { now32k } from "../bus/clock";
 import { V_SHARED, V_CPSR } from "./layout";
 import {
   vpriv, vmode, vreg, setVreg, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
-  clearParked, SH_PENDING, SH_MASK, sharedAt,
+  clearParked, SH_PENDING, SH_MASK, sharedAt, retried, clearRetried,
 } from "./vcpu";
 import { vcp15Write } from "./vcp15";
 import { gwalk, gFsr, gW, shadowInvalPage } from "./shadow";
@@ -58,9 +58,16 @@ const PT_BATCH_MAX: u32 = 256;
 export function hypercall(i: u32): void {
   if (!vpriv) { takeUndef(); return; }
   const n = ((i >>> 4) & 0xfff0) | (i & 0xf);
+  clearRetried();
+  call(n);
+  // A call whose guest-memory access needed a shadow fill is retried: counted once, when it completes.
+  if (retried) return;
   count(S_HYPERCALLS);
   if (n < 32) count(S_HC_BASE + n);
   charge(C_HYPERCALL);
+}
+
+function call(n: u32): void {
   const a0 = getR(0), a1 = getR(1), a2 = getR(2);
   switch (n) {
     case HC_VERSION: ret(<i32>VERSION); return;

@@ -44,3 +44,16 @@ export const V_END: u32 = V_L2FREE + (L2_N << 2);
 // uses the first 8 KiB of its slot, an upper context the second), then L2_N shadow L2 tables of 1 KiB.
 export const RESERVED_BYTES: u32 = 16 << 20;
 export const RES_L1_BYTES: u32 = CTX_N << 14;
+// After the shadow L2 tables (full mode page-table write tracking, shadow.ts):
+//   RES_TRACKED  1 bit per 4 KiB guest frame: the frame holds a guest table a live shadow entry came from
+//   RES_SRC_ADDR per shadow L2 table: guest-physical address of the guest L1 descriptor its entries
+//                came from (0 = none, 1 = flat context)
+//   RES_SRC_VAL  per shadow L2 table: that L1 descriptor's value at the last fill (its L2 table)
+//   RES_SNAP     copies of the tracked frames open for one guest store (PT_WIN_N frames)
+export const RES_TRACKED: u32 = RES_L1_BYTES + (L2_N << 10);
+export const RES_TRACKED_BYTES: u32 = 0x4000;             // 512 MiB / 4 KiB / 8
+export const RES_SRC_ADDR: u32 = RES_TRACKED + RES_TRACKED_BYTES;
+export const RES_SRC_VAL: u32 = RES_SRC_ADDR + (L2_N << 2);
+export const PT_WIN_N: u32 = 4;
+export const RES_SNAP: u32 = RES_SRC_VAL + (L2_N << 2);
+export const RES_USED: u32 = RES_SNAP + (PT_WIN_N << 12);

@@ -3,11 +3,15 @@
 // demand: a real translation fault on an empty shadow entry walks the guest's tables (gwalk, the
 // ARM ARM B3.5 walk against the virtual TTBR0/TTBR1/TTBCR/DACR/SCTLR) and fills the entry.
 //
-// Coherence follows the ARM TLB maintenance contract (B3.10): a shadow is a software TLB of the
-// guest's translations. Entries are only created from valid guest descriptors, and the guest must
-// invalidate its TLB after changing or removing a valid descriptor, so guest TLBIALL/TLBIASID drop
-// shadow contexts and TLBIMVA drops shadow PTEs. Para guests may instead send batched page-table
-// updates (HC_PT_UPDATE), which write the guest descriptor and drop the shadow entry together.
+// Coherence, two mechanisms together (docs/vmm.md "Coherence"):
+// - the ARM TLB maintenance contract (B3.10): a shadow is a software TLB of the guest's
+//   translations, so guest TLBIALL/TLBIASID drop shadow contexts and TLBIMVA drops shadow PTEs;
+//   para guests may send batched page-table updates (HC_PT_UPDATE) instead;
+// - full mode also write-protects the guest's page tables: every fill tracks the guest frames that
+//   hold the L1 and L2 descriptors it used; shadow PTEs of tracked frames are read-only, so a guest
+//   store to one takes a permission fault that the VMM resolves itself (ptWindow: the store runs
+//   alone through a one-instruction writable window, then the frame is compared with its copy and
+//   the shadow entries derived from each changed descriptor are dropped).
 //
 // Views: the guest kernel and guest user code both run in real User mode, so each address space
 // has two shadows: the privileged view (guest-privileged permissions) and the user view (guest-User
@@ -23,13 +27,16 @@ import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
 import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets } from "../mmu/tlb";
 import { breakSlice } from "../cpu/state";
+import { icount } from "../cpu/state";
 import {
-  V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE,
+  V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE, MODE_FULL,
+  RES_TRACKED, RES_TRACKED_BYTES, RES_SRC_ADDR, RES_SRC_VAL, RES_SNAP, PT_WIN_N,
 } from "./layout";
 import {
   count, charge, S_SHADOW_FILLS, S_SHADOW_FLUSHES, S_SHADOW_REUSES, S_SHADOW_PAGE_INVALS, C_FILL, C_FLUSH,
+  S_PT_WRITE_FAULTS, C_PTWRITE,
 } from "./stats";
-import { vpriv, vreg, vmmFatal } from "./vcpu";
+import { vpriv, vreg, vmmFatal, vmmMode } from "./vcpu";
 
 // --- guest translation walk ------------------------------------------------------------------
 
@@ -38,6 +45,9 @@ export let gR: bool = false;    // permissions of the translated page for the wa
 export let gW: bool = false;
 export let gX: bool = false;
 export let gNG: bool = false;   // not-global descriptor
+export let gL1pa: u32 = 0;      // guest-physical address of the L1 descriptor used (1 = guest MMU off)
+export let gD1: u32 = 0;        // its value
+export let gL2pa: u32 = 0;      // guest-physical address of the L2 descriptor used (0 = a section)
 
 @inline function fsrOf(fs: u32, domain: u32): u32 { return (fs & 0xf) | ((fs & 0x10) << 6) | (domain << 4); }
 @inline function partition(): u32 { return load<u32>(V_RAMSIZE); }
@@ -46,7 +56,7 @@ export let gNG: bool = false;   // not-global descriptor
 // Translate va as the guest's own MMU would for an access of `kind` (0 read, 1 write, 2 execute)
 // at privilege `priv`. Table walks outside the guest's partition are external aborts on the walk.
 export function gwalk(va: u32, kind: u32, priv: bool): u32 {
-  gFsr = 0; gNG = false;
+  gFsr = 0; gNG = false; gL1pa = 1; gD1 = 0; gL2pa = 0;
   const sc = vreg(SCTLR);
   if ((sc & 1) == 0) { gR = true; gW = true; gX = true; return va; }
   const ttbcr = vreg(TTBCR);
@@ -61,6 +71,7 @@ export function gwalk(va: u32, kind: u32, priv: bool): u32 {
   }
   if (!guestRam(l1, 4)) { gFsr = fsrOf(0x0c, 0); return 0; }
   const d1 = load<u32>(ramHost(l1));
+  gL1pa = l1; gD1 = d1;
   let pa: u32, domain: u32, ap: u32, xn: u32;
   let isPage = false;
   const t1 = d1 & 3;
@@ -77,6 +88,7 @@ export function gwalk(va: u32, kind: u32, priv: bool): u32 {
     const l2 = (d1 & 0xfffffc00) | (((va >>> 12) & 0xff) << 2);
     if (!guestRam(l2, 4)) { gFsr = fsrOf(0x0e, domain); return 0; }
     const d2 = load<u32>(ramHost(l2));
+    gL2pa = l2;
     const t2 = d2 & 3;
     if (t2 == 0) { gFsr = fsrOf(0x07, domain); return 0; }
     if (t2 == 1) { pa = (d2 & 0xffff0000) | (va & 0xffff); xn = (d2 >>> 15) & 1; }
@@ -125,6 +137,8 @@ export function shadowInit(): void {
   const l2base = res + RES_L1_BYTES;
   for (let i: u32 = 0; i < L2_N; i++) store<u32>(V_L2FREE + (i << 2), l2base + ((L2_N - 1 - i) << 10));
   l2Top = L2_N;
+  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES + (L2_N << 3));
+  ptWin = 0; nSnap = 0; l2Hi = 0;
   curLower = -1; curUpper = -1;
   store<u32>(STATE + DACR, 0x55555555);   // every domain client: the shadow AP bits decide
   store<u32>(STATE + TTBCR, 1);
@@ -135,14 +149,19 @@ export function shadowInit(): void {
 function flushCtx(i: i32): void {
   const c = ctxAt(i);
   if ((load<u32>(c, 8) & F_VALID) == 0) return;
+  if (ptWin > 0) ptClose();
   const upper = (load<u32>(c, 8) & F_UPPER) != 0;
   const l1 = ramHost(ctxL1(i)) + (upper ? 0x2000 : 0);
+  const l2base = load<u32>(V_RESERVED) + RES_L1_BYTES;
   for (let k: u32 = 0; k < 2048; k++) {
     const e = load<u32>(l1 + (k << 2));
     if (e != 0) {
       store<u32>(V_L2FREE + (l2Top << 2), e & 0xfffffc00);
       l2Top++;
       store<u32>(l1 + (k << 2), 0);
+      const idx = ((e & 0xfffffc00) - l2base) >>> 10;
+      store<u32>(resHost(RES_SRC_ADDR) + (idx << 2), 0);
+      store<u32>(resHost(RES_SRC_VAL) + (idx << 2), 0);
     }
   }
   store<u32>(c, 0, 8);
@@ -230,6 +249,9 @@ function tlbFlushUser(): void { tlbFlushUserSets(); }
 // Drop every shadow (guest TLBIALL, TTBCR/TTBR1/DACR/SCTLR.M changes).
 export function shadowFlushAll(): void {
   for (let i: i32 = 0; i < <i32>CTX_N; i++) flushCtx(i);
+  // No shadow entry is left, so none derives from any guest table: stop tracking every frame
+  // (the fills that follow track again the tables still in use).
+  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES);
   curLower = -1; curUpper = -1;
   shadowSelect(false);
 }
@@ -294,18 +316,170 @@ export function shadowFault(va: u32, kind: u32): i32 {
     memory.fill(ramHost(l2), 0, 1024);
     store<u32>(l1e, l2 | 1); // coarse table, domain 0
   }
+  const idx = (l2 - (load<u32>(V_RESERVED) + RES_L1_BYTES)) >>> 10;
+  if (idx >= l2Hi) l2Hi = idx + 1;
+  store<u32>(resHost(RES_SRC_ADDR) + (idx << 2), gL1pa);
+  store<u32>(resHost(RES_SRC_VAL) + (idx << 2), gD1);
+  const tracking = vmmMode == MODE_FULL && gL1pa != 1;
+  if (tracking) {
+    track(gL1pa);
+    if (gL2pa != 0) track(gL2pa);
+  }
+  const ptPage = tracking && tracked(pa);
   let d: u32 = (pa & 0xfffff000) | 2;
   if (!gX) d |= 1;
-  d |= gW ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO
-  store<u32>(ramHost(l2 + (((va >>> 12) & 0xff) << 2)), d);
+  d |= gW && !ptPage ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO (also: a tracked guest table)
+  const pte = ramHost(l2 + (((va >>> 12) & 0xff) << 2));
+  store<u32>(pte, d);
   const c = ctxAt(ctx);
   store<u32>(c, load<u32>(c, 16) + 1, 16);
   if (gNG && va >= 0x8000_0000) store<u32>(c, load<u32>(c, 8) | F_NG, 8);
   count(S_SHADOW_FILLS);
   charge(C_FILL);
   tlbFlushPage(va);
+  if (ptPage && gW && kind == 1) ptWindow(pte, d, va, pa & 0xfffff000);
   return 1;
 }
 
 // Forget the last fill (an instruction retired in between).
 export function shadowProgress(): void { lastPC = 1; }
+
+// --- guest page-table write tracking (full mode) --------------------------------------------------
+//
+// A frame is tracked while a live shadow table was derived from a descriptor in it: RES_SRC_ADDR
+// holds, per shadow L2 table, the address of the guest L1 descriptor its entries came from, and
+// RES_SRC_VAL that descriptor (hence the guest L2 table). Shadow PTEs that map a tracked frame are
+// read-only (AP 010) whatever the guest allows; a guest store to one faults, and shadowFault opens
+// a *window*: the PTE is made writable, the frame copied, and the instruction retried alone (the
+// run loop runs one instruction while ptWin > 0). When it has retired (ptStepEnd), or when anything
+// else happens first (an exception reflected to the guest, a shadow flush), ptClose write-protects
+// the PTE again, compares the frame with its copy, and drops the shadow entries derived from each
+// changed word: a changed L1 descriptor empties the shadow L2 tables filled from it (its MiB in
+// each context), a changed L2 descriptor drops the shadow PTE of that entry in every shadow table
+// filled from its L2 table. Stores of any size or form (STRD, STM, VSTM, a trapped SRS, an
+// unaligned STR across two tracked pages) need no decoding: the CPU performs them itself.
+// Untracking: a frame that no live shadow table derives from any more stops being tracked when the
+// guest next writes it (ptClose), and every frame when all shadows are dropped (shadowFlushAll).
+
+export let ptWin: i32 = 0;           // open windows (the run loop single-steps while > 0)
+const winPte = new StaticArray<u32>(PT_WIN_N);
+const winVal = new StaticArray<u32>(PT_WIN_N);
+const winVa = new StaticArray<u32>(PT_WIN_N);
+const snapFrame = new StaticArray<u32>(PT_WIN_N);
+let nSnap: i32 = 0;
+let l2Hi: u32 = 0;                   // shadow L2 tables [0, l2Hi) have been in use (the scans stop there)
+let ptOpenIc: u64 = 0;               // ICOUNT before the windowed instruction retires
+
+@inline function resHost(off: u32): u32 { return ramHost(load<u32>(V_RESERVED) + off); }
+@inline function srcAddrAt(idx: u32): u32 { return resHost(RES_SRC_ADDR) + (idx << 2); }
+@inline function srcValAt(idx: u32): u32 { return resHost(RES_SRC_VAL) + (idx << 2); }
+@inline function l2Host(idx: u32): u32 { return resHost(RES_L1_BYTES) + (idx << 10); }
+
+export function tracked(pa: u32): bool {
+  if (!guestRam(pa & 0xfffff000, 0x1000)) return false;
+  const f = (pa - RAM_PHYS) >>> 12;
+  return ((<u32>load<u8>(resHost(RES_TRACKED) + (f >>> 3)) >>> (f & 7)) & 1) != 0;
+}
+function setTracked(pa: u32, on: bool): void {
+  const f = (pa - RAM_PHYS) >>> 12;
+  const a = resHost(RES_TRACKED) + (f >>> 3);
+  const b = <u32>load<u8>(a);
+  store<u8>(a, <u8>(on ? b | (1 << (f & 7)) : b & ~(1 << (f & 7))));
+}
+
+// Start tracking the frame holding guest-physical pa: write-protect the shadow PTEs that map it
+// already (every in-use shadow L2 table is searched; the TLB's User sets are dropped after).
+function track(pa: u32): void {
+  if (!guestRam(pa & 0xfffff000, 0x1000) || tracked(pa)) return;
+  setTracked(pa, true);
+  const frame = pa & 0xfffff000;
+  let hit = false;
+  for (let idx: u32 = 0; idx < l2Hi; idx++) {
+    if (load<u32>(srcAddrAt(idx)) == 0) continue;
+    const t = l2Host(idx);
+    for (let k: u32 = 0; k < 1024; k += 4) {
+      const e = load<u32>(t + k);
+      if ((e & 0xfffff012) == (frame | 0x12)) { store<u32>(t + k, e & ~0x10); hit = true; }
+    }
+  }
+  if (hit) { tlbFlushUser(); breakSlice(); }
+}
+
+// Is a live shadow table derived from a descriptor in this frame?
+function referenced(frame: u32): bool {
+  for (let idx: u32 = 0; idx < l2Hi; idx++) {
+    const a = load<u32>(srcAddrAt(idx));
+    if (a == 0) continue;
+    if ((a & 0xfffff000) == frame) return true;
+    const v = load<u32>(srcValAt(idx));
+    if ((v & 3) == 1 && (v & 0xfffff000) == frame) return true;
+  }
+  return false;
+}
+
+// Open a window for a guest store to the tracked frame at pte (shadow PTE value d, read-only).
+function ptWindow(pte: u32, d: u32, va: u32, frame: u32): void {
+  if (ptWin >= <i32>PT_WIN_N) ptClose(); // one instruction touches at most two pages
+  let s: i32 = 0;
+  while (s < nSnap && unchecked(snapFrame[s]) != frame) s++;
+  if (s == nSnap) {
+    memory.copy(resHost(RES_SNAP) + ((<u32>s) << 12), ramHost(frame), 0x1000);
+    unchecked(snapFrame[s] = frame);
+    nSnap++;
+  }
+  const w = d | 0x10;
+  store<u32>(pte, w);
+  unchecked(winPte[ptWin] = pte); unchecked(winVal[ptWin] = w); unchecked(winVa[ptWin] = va);
+  ptWin++;
+  ptOpenIc = icount() - 1; // the data abort's retry takes the instruction back off the count
+  count(S_PT_WRITE_FAULTS);
+  charge(C_PTWRITE);
+  tlbFlushPage(va);
+}
+
+// After a slice run with windows open (cpu/run.ts): close them once the instruction retired.
+export function ptStepEnd(): void { if (icount() > ptOpenIc) ptClose(); }
+
+// Close every window: write-protect again, drop the shadow entries derived from changed words.
+export function ptClose(): void {
+  for (let w: i32 = 0; w < ptWin; w++) {
+    const pte = unchecked(winPte[w]);
+    if (load<u32>(pte) == unchecked(winVal[w])) store<u32>(pte, unchecked(winVal[w]) & ~0x10);
+    tlbFlushPage(unchecked(winVa[w]));
+  }
+  ptWin = 0;
+  let dropped = false;
+  for (let s: i32 = 0; s < nSnap; s++) {
+    const frame = unchecked(snapFrame[s]);
+    const now = ramHost(frame), old = resHost(RES_SNAP) + ((<u32>s) << 12);
+    for (let k: u32 = 0; k < 0x1000; k += 4) {
+      if (load<u32>(now + k) != load<u32>(old + k)) { if (descChanged(frame + k)) dropped = true; }
+    }
+    if (!referenced(frame)) setTracked(frame, false);
+  }
+  nSnap = 0;
+  lastPC = 1;
+  if (dropped) { tlbFlushUser(); breakSlice(); }
+}
+
+// The guest descriptor word at guest-physical pa changed: drop what was derived from it.
+function descChanged(pa: u32): bool {
+  let n: u32 = 0;
+  const slot = ((pa >>> 2) & 0xff) << 2;
+  for (let idx: u32 = 0; idx < l2Hi; idx++) {
+    const a = load<u32>(srcAddrAt(idx));
+    if (a == 0) continue;
+    const t = l2Host(idx);
+    if (a == pa) {                       // an L1 descriptor: the whole MiB of that context
+      for (let k: u32 = 0; k < 1024; k += 4) if (load<u32>(t + k) != 0) { store<u32>(t + k, 0); n++; }
+      store<u32>(srcValAt(idx), 0);
+      continue;
+    }
+    const v = load<u32>(srcValAt(idx));
+    if ((v & 3) == 1 && (v & 0xfffffc00) == (pa & 0xfffffc00) && load<u32>(t + slot) != 0) {
+      store<u32>(t + slot, 0); n++;     // an L2 descriptor: that page wherever its table is used
+    }
+  }
+  for (let k: u32 = 0; k < n; k++) count(S_SHADOW_PAGE_INVALS);
+  return n != 0;
+}

@@ -29,12 +29,13 @@ export const S_SHADOW_FILLS: u32 = 20;
 export const S_SHADOW_FLUSHES: u32 = 21;   // shadow contexts dropped (guest TLBIALL/TLBIASID, eviction)
 export const S_SHADOW_REUSES: u32 = 22;    // address-space switches that found a populated shadow
 export const S_SHADOW_PAGE_INVALS: u32 = 23; // shadow PTEs dropped by guest TLBIMVA / PT updates
-export const S_PT_WRITE_FAULTS: u32 = 24;
+export const S_PT_WRITE_FAULTS: u32 = 24;  // guest stores to tracked guest page-table frames (full mode)
 export const S_VIRQ_INJECTED: u32 = 25;
 export const S_WORLD_SWITCHES: u32 = 26;   // guest kernel <-> guest user shadow-view switches
 export const S_HYPERCALLS: u32 = 27;
 export const S_HC_ERRORS: u32 = 28;        // hypercalls that returned an error
 export const S_VMM_CYCLES: u32 = 29;       // virtual cycles charged by the cost model
+export const S_TRAP_LDST_USER: u32 = 30;   // LDRT/STRT family from a virtual privileged mode (checked as User)
 export const S_HC_BASE: u32 = 32;          // S_HC_BASE + n: hypercall number n (n < 32)
 export const S_COUNT: u32 = 64;
 
@@ -47,7 +48,8 @@ export const C_WORLD_SWITCH: u32 = 4;// switching shadow view: TTBR swap + TLB f
 export const C_VIRQ: u32 = 5;        // injecting a virtual interrupt (exception reflection)
 export const C_REFLECT: u32 = 6;     // reflecting a guest exception into its vectors
 export const C_FLUSH: u32 = 7;       // dropping one shadow context
-export const C_COUNT: u32 = 8;
+export const C_PTWRITE: u32 = 8;     // a guest store to a tracked page table: performing it, dropping derived shadow entries
+export const C_COUNT: u32 = 9;
 
 export function costDefaults(): void {
   store<u32>(V_COSTS + (C_TRAP << 2), 120);
@@ -58,6 +60,7 @@ export function costDefaults(): void {
   store<u32>(V_COSTS + (C_VIRQ << 2), 80);
   store<u32>(V_COSTS + (C_REFLECT << 2), 60);
   store<u32>(V_COSTS + (C_FLUSH << 2), 800);
+  store<u32>(V_COSTS + (C_PTWRITE << 2), 200);
 }
 
 @inline export function count(i: u32): void {

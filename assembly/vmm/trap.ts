@@ -9,8 +9,19 @@ import {
   A32_MRS, A32_MSR_reg, A32_MSR_imm, A32_CPS, A32_SRS, A32_RFE, A32_LDM_usr, A32_STM_usr,
   A32_MCR, A32_MRC, A32_VMRS, A32_VMSR, A32_HINT, A32_UNDEFINED, A32_VMM_TRAP,
   A32_AND_rr, A32_MVN_ri, A32_AND_i, A32_MVN_i, decodeA32,
+  A32_STRT_i, A32_LDRT_i, A32_STRBT_i, A32_LDRBT_i, A32_STRT_r, A32_LDRT_r, A32_STRBT_r, A32_LDRBT_r,
+  A32_STRHT, A32_LDRHT, A32_LDRSBT, A32_LDRSHT,
 } from "../decode/a32.gen";
-import { getR, setR, getC, fault, validMode, MODE_USR, MODE_SYS } from "../cpu/state";
+import { T16_CPS, T16_HINT, T16_VMM_TRAP } from "../decode/t16.gen";
+import {
+  T32_SRS_db, T32_SRS_ia, T32_RFE_db, T32_RFE_ia, T32_MSR, T32_CPS, T32_SUBS_PC_LR, T32_MRS, T32_MCR, T32_MRC,
+  T32_VMSR, T32_VMRS, T32_HINT, T32_VMM_TRAP, decodeT32,
+  T32_STRB, T32_STRH, T32_STR, T32_LDRB, T32_LDRSB, T32_LDRH, T32_LDRSH, T32_LDR,
+} from "../decode/t32.gen";
+import { t32Ldst } from "../isa/t32";
+import { getR, setR, getC, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
+import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
+import { gwalk, gFsr } from "./shadow";
 import { STATE, NF, ZF, CF, VF, FPEXC, CPACR } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
@@ -19,13 +30,14 @@ import { expandImm, shiftImm, shiftReg } from "../isa/alu";
 import { vfpVmrsVmsr, FPSID_VALUE, MVFR0_VALUE, MVFR1_VALUE } from "../isa/vfp";
 import { MODE_FULL, MODE_PARA } from "./layout";
 import {
-  vmmMode, vpriv, vmode, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
+  vmmMode, vpriv, vmode, retried, clearRetried, reflectDabt, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
 } from "./vcpu";
 import { vcp15Read, vcp15Write, vcpUndef } from "./vcp15";
 import { hypercall } from "./hypercall";
 import {
   count, charge, S_TRAPS, S_TRAP_MRS, S_TRAP_MSR, S_TRAP_CPS, S_TRAP_SRS, S_TRAP_RFE, S_TRAP_LDM_USER,
   S_TRAP_STM_USER, S_TRAP_ERET, S_TRAP_MCR, S_TRAP_MRC, S_TRAP_VFP, S_TRAP_WFI, C_TRAP, C_EMULATE,
+  S_TRAP_LDST_USER,
 } from "./stats";
 
 // HVC #imm16 (ARMv7 Virtualization Extensions encoding, A1): UNDEFINED on Cortex-A8.
@@ -43,6 +55,10 @@ export function vmmSubstA32(op: u32, raw: u32): u32 {
       return A32_VMM_TRAP;
     case A32_MCR: case A32_MRC:
       return ((raw >>> 8) & 15) == 15 ? A32_VMM_TRAP : op;
+    case A32_STRT_i: case A32_LDRT_i: case A32_STRBT_i: case A32_LDRBT_i:
+    case A32_STRT_r: case A32_LDRT_r: case A32_STRBT_r: case A32_LDRBT_r:
+    case A32_STRHT: case A32_LDRHT: case A32_LDRSBT: case A32_LDRSHT:
+      return A32_VMM_TRAP; // unprivileged loads/stores: the guest kernel's must be checked as User
     case A32_HINT:
       return (raw & 0xff) == 3 ? A32_VMM_TRAP : op; // WFI
   }
@@ -52,30 +68,149 @@ export function vmmSubstA32(op: u32, raw: u32): u32 {
   return op;
 }
 
-export function vmmTrap(i: u32): void {
-  if (vmmMode == MODE_PARA) { hypercall(i); return; }
-  count(S_TRAPS);
+// Thumb (full mode): the T16/T32 rows of the same sensitive instructions. There is no T32 LDM/STM
+// with user registers or exception return; SUBS PC, LR, #imm8 is the T32 exception return.
+export function vmmSubstT16(op: u32, raw: u32): u32 {
+  if (vmmMode != MODE_FULL) return op;
+  if (op == T16_CPS) return T16_VMM_TRAP;
+  if (op == T16_HINT && ((raw >>> 4) & 15) == 3) return T16_VMM_TRAP; // WFI
+  return op;
+}
+export function vmmSubstT32(op: u32, raw: u32): u32 {
+  if (vmmMode != MODE_FULL) return op;
+  switch (op) {
+    case T32_SRS_db: case T32_SRS_ia: case T32_RFE_db: case T32_RFE_ia: case T32_MSR: case T32_CPS:
+    case T32_SUBS_PC_LR: case T32_MRS: case T32_VMSR: case T32_VMRS:
+      return T32_VMM_TRAP;
+    case T32_MCR: case T32_MRC:
+      return ((raw >>> 8) & 15) == 15 ? T32_VMM_TRAP : op;
+    case T32_HINT:
+      return (raw & 0xff) == 3 ? T32_VMM_TRAP : op; // WFI
+    case T32_STRB: case T32_STRH: case T32_STR: case T32_LDRB: case T32_LDRSB: case T32_LDRH: case T32_LDRSH: case T32_LDR:
+      // the unprivileged T forms (LDRT, STRT, ...): imm8 with P U W = 1 1 0, Rn != PC
+      return (raw & 0x00800f00) == 0x00000e00 && ((raw >>> 16) & 15) != 15 ? T32_VMM_TRAP : op;
+  }
+  return op;
+}
+
+// A trapped Thumb instruction is emulated as the A32 instruction with the same operation and
+// operands (the fields are moved to their A32 places; the condition was checked by the IT logic).
+export function vmmTrapT16(i: u32): void {
+  let a: u32;
+  if (((i >>> 4) & 0xfff) == 0xb66 || ((i >>> 4) & 0xfff) == 0xb67) // CPS (A8.8.39 T1)
+    a = 0xf1000000 | (((i & 0x10) != 0 ? 3 : 2) << 18) | ((i & 7) << 6);
+  else a = 0xe320f003; // WFI
+  trapA32(a);
+}
+export function vmmTrapT32(i: u32): void {
+  let a: u32;
+  const op = decodeT32(i);
+  const p: u32 = op == T32_SRS_db || op == T32_RFE_db ? 1 : 0;
+  switch (op) {
+    case T32_STRB: trapT32Ldst(i, false, 1, false); return;
+    case T32_STRH: trapT32Ldst(i, false, 2, false); return;
+    case T32_STR: trapT32Ldst(i, false, 4, false); return;
+    case T32_LDRB: trapT32Ldst(i, true, 1, false); return;
+    case T32_LDRSB: trapT32Ldst(i, true, 1, true); return;
+    case T32_LDRH: trapT32Ldst(i, true, 2, false); return;
+    case T32_LDRSH: trapT32Ldst(i, true, 2, true); return;
+    case T32_LDR: trapT32Ldst(i, true, 4, false); return;
+    case T32_SRS_db: case T32_SRS_ia:   // A8/B9.3.16 T1/T2: DB = P1 U0, IA = P0 U1
+      a = 0xf84d0500 | (p << 24) | ((p ^ 1) << 23) | (i & (1 << 21)) | (i & 0x1f); break;
+    case T32_RFE_db: case T32_RFE_ia:
+      a = 0xf8100a00 | (p << 24) | ((p ^ 1) << 23) | (i & (1 << 21)) | (i & 0x000f0000); break;
+    case T32_MRS: a = 0xe10f0000 | ((i & (1 << 20)) << 2) | (((i >>> 8) & 15) << 12); break;
+    case T32_MSR: a = 0xe120f000 | ((i & (1 << 20)) << 2) | (((i >>> 8) & 15) << 16) | ((i >>> 16) & 15); break;
+    case T32_CPS: a = 0xf1000000 | (((i >>> 9) & 3) << 18) | (((i >>> 8) & 1) << 17) | (((i >>> 5) & 7) << 6) | (i & 0x1f); break;
+    case T32_SUBS_PC_LR: a = 0xe25ef000 | (i & 0xff); break;
+    case T32_HINT: a = 0xe320f003; break;
+    default: a = 0xe0000000 | (i & 0x0fffffff); // MCR/MRC, VMRS/VMSR: the low 28 bits are the A32 ones
+  }
+  trapA32(a);
+}
+
+// T32 LDRT/STRT/...: offset addressing, Rn + imm8, no writeback (A8.8.x T1).
+function trapT32Ldst(i: u32, load: bool, size: u32, signed: bool): void {
+  clearRetried();
+  emLdstUserAt(getR((i >>> 16) & 15) + (i & 0xff), load, size, curPC + 8);
+  if (!fault) t32Ldst(i, load, size, signed);
+  if (retried) return;
+  count(S_TRAPS); count(S_TRAP_LDST_USER);
   charge(C_TRAP);
   charge(C_EMULATE);
+}
+
+export function vmmTrap(i: u32): void {
+  if (vmmMode == MODE_PARA) { hypercall(i); return; }
+  trapA32(i);
+}
+
+function trapA32(i: u32): void {
+  clearRetried();
+  const st = emulate(i);
+  // An instruction whose memory access needed a shadow fill is retried and traps again: it is
+  // counted (and charged) once, by the attempt that completes or delivers a guest exception.
+  if (retried) return;
+  count(S_TRAPS); if (st != S_TRAPS) count(st);
+  charge(C_TRAP);
+  charge(C_EMULATE);
+}
+
+// Emulate the trapped instruction; returns its counter.
+function emulate(i: u32): u32 {
   const op = decodeA32(i);
   switch (op) {
-    case A32_MRS: count(S_TRAP_MRS); emMrs(i); return;
-    case A32_MSR_reg: count(S_TRAP_MSR); emMsr(i, getR(i & 15)); return;
-    case A32_MSR_imm: count(S_TRAP_MSR); emMsr(i, expandImm(i)); return;
-    case A32_CPS: count(S_TRAP_CPS); emCps(i); return;
-    case A32_SRS: count(S_TRAP_SRS); emSrs(i); return;
-    case A32_RFE: count(S_TRAP_RFE); emRfe(i); return;
-    case A32_LDM_usr:
-      if ((i & 0x8000) != 0) count(S_TRAP_ERET); else count(S_TRAP_LDM_USER);
-      emLdmUser(i); return;
-    case A32_STM_usr: count(S_TRAP_STM_USER); emStmUser(i); return;
-    case A32_MCR: count(S_TRAP_MCR); emMcr(i); return;
-    case A32_MRC: count(S_TRAP_MRC); emMrc(i); return;
-    case A32_VMRS: case A32_VMSR: count(S_TRAP_VFP); emVfpSys(i, op == A32_VMRS); return;
-    case A32_HINT: count(S_TRAP_WFI); requestWfi(); return;
+    case A32_MRS: emMrs(i); return S_TRAP_MRS;
+    case A32_MSR_reg: emMsr(i, getR(i & 15)); return S_TRAP_MSR;
+    case A32_MSR_imm: emMsr(i, expandImm(i)); return S_TRAP_MSR;
+    case A32_CPS: emCps(i); return S_TRAP_CPS;
+    case A32_SRS: emSrs(i); return S_TRAP_SRS;
+    case A32_RFE: emRfe(i); return S_TRAP_RFE;
+    case A32_LDM_usr: emLdmUser(i); return (i & 0x8000) != 0 ? S_TRAP_ERET : S_TRAP_LDM_USER;
+    case A32_STM_usr: emStmUser(i); return S_TRAP_STM_USER;
+    case A32_MCR: emMcr(i); return S_TRAP_MCR;
+    case A32_MRC: emMrc(i); return S_TRAP_MRC;
+    case A32_VMRS: case A32_VMSR: emVfpSys(i, op == A32_VMRS); return S_TRAP_VFP;
+    case A32_HINT: requestWfi(); return S_TRAP_WFI;
+    case A32_STRT_i: emLdstUser(i, false, 4); if (!fault) ldstImm(i, false, false, true); return S_TRAP_LDST_USER;
+    case A32_LDRT_i: emLdstUser(i, true, 4); if (!fault) ldstImm(i, true, false, true); return S_TRAP_LDST_USER;
+    case A32_STRBT_i: emLdstUser(i, false, 1); if (!fault) ldstImm(i, false, true, true); return S_TRAP_LDST_USER;
+    case A32_LDRBT_i: emLdstUser(i, true, 1); if (!fault) ldstImm(i, true, true, true); return S_TRAP_LDST_USER;
+    case A32_STRT_r: emLdstUser(i, false, 4); if (!fault) ldstReg(i, false, false, true); return S_TRAP_LDST_USER;
+    case A32_LDRT_r: emLdstUser(i, true, 4); if (!fault) ldstReg(i, true, false, true); return S_TRAP_LDST_USER;
+    case A32_STRBT_r: emLdstUser(i, false, 1); if (!fault) ldstReg(i, false, true, true); return S_TRAP_LDST_USER;
+    case A32_LDRBT_r: emLdstUser(i, true, 1); if (!fault) ldstReg(i, true, true, true); return S_TRAP_LDST_USER;
+    case A32_STRHT: emLdstUser(i, false, 2); if (!fault) ldstExtra(i, 0, true); return S_TRAP_LDST_USER;
+    case A32_LDRHT: emLdstUser(i, true, 2); if (!fault) ldstExtra(i, 1, true); return S_TRAP_LDST_USER;
+    case A32_LDRSBT: emLdstUser(i, true, 1); if (!fault) ldstExtra(i, 3, true); return S_TRAP_LDST_USER;
+    case A32_LDRSHT: emLdstUser(i, true, 2); if (!fault) ldstExtra(i, 5, true); return S_TRAP_LDST_USER;
   }
-  if (isDp(op)) { count(S_TRAP_ERET); emDpPc(i); return; }
+  if (isDp(op)) { emDpPc(i); return S_TRAP_ERET; }
   takeUndef(); // not a row we substitute: cannot happen, but never run it unemulated
+  return S_TRAPS;
+}
+
+// A8.8.x LDRT/STRT, LDRBT/STRBT, LDRHT/STRHT, LDRSBT/LDRSHT: "the memory access is restricted as if
+// the processor were running in User mode" (A8.8.88 etc.). All A32 forms are post-indexed: the
+// access is at Rn. From a virtual privileged mode the guest's own tables are checked with User
+// permissions (both ends of the access); a refusal is the guest's Data Abort as its MMU would give
+// it. Then the ordinary handler performs the access through the guest kernel's shadow view, which
+// allows at least what User may (the same translation; guest-User permissions are a subset of the
+// privileged ones). Sets `fault` when it delivered the abort.
+function emLdstUser(i: u32, load: bool, size: u32): void {
+  emLdstUserAt(getR((i >>> 16) & 15), load, size, curPC + 8);
+}
+function emLdstUserAt(a: u32, load: bool, size: u32, lr: u32): void {
+  setFault(false);
+  if (!vpriv) return; // virtual User mode: the user view already checks as User
+  gwalk(a, load ? 0 : 1, false);
+  let fsr = gFsr, far = a;
+  if (fsr == 0 && size > 1 && ((a ^ (a + size - 1)) & 0xfffff000) != 0) {
+    gwalk(a + size - 1, load ? 0 : 1, false);
+    fsr = gFsr; far = a + size - 1;
+  }
+  if (fsr == 0) return;
+  reflectDabt(fsr | (load ? 0 : 1 << 11), far, lr);
 }
 
 // B9.3.9 MRS: the execution state bits read as zero.

@@ -11,7 +11,7 @@ import {
 } from "../cpu/layout";
 import {
   getR, setR, getCPSR, setCPSR, getRest, setRest, setNextPC, setFault, breakSlice, bankOf, validMode, uncountCurrent,
-  curPC, MODE_USR, MODE_FIQ, MODE_SVC, MODE_IRQ, PSR_I, PSR_F, PSR_A, PSR_T, PSR_E,
+  curPC, MODE_USR, MODE_FIQ, MODE_SVC, MODE_IRQ, MODE_ABT, PSR_I, PSR_F, PSR_A, PSR_T, PSR_E,
 } from "../cpu/state";
 import { VEC_UNDEF, VEC_SVC, VEC_PABT, VEC_DABT, VEC_IRQ, VEC_FIQ } from "../cpu/exceptions";
 import { requestStop } from "../cpu/stop";
@@ -26,7 +26,7 @@ import {
   count, charge, costDefaults, S_TRAPS, S_EXC_SVC, S_EXC_UNDEF, S_EXC_PABT, S_EXC_DABT, S_EXC_IRQ, S_EXC_FIQ,
   S_VIRQ_INJECTED, S_WORLD_SWITCHES, S_SHADOW_FAULTS, C_TRAP, C_REFLECT, C_VIRQ, C_WORLD_SWITCH, S_COUNT,
 } from "./stats";
-import { shadowInit, shadowSelect, shadowFault, gFsr } from "./shadow";
+import { shadowInit, shadowSelect, shadowFault, gFsr, ptWin, ptClose } from "./shadow";
 
 export const FATAL_VMM: u32 = 3;           // the VMM met a state it cannot resolve (see STOP_INFO)
 
@@ -35,6 +35,8 @@ export let vmmActive: bool = false;        // full or para: exceptions and inter
 export let vmode: u32 = MODE_SVC;          // virtual mode (mirrors V_CPSR[4:0])
 export let vpriv: bool = true;             // virtual mode is privileged
 export let parked: bool = false;           // para: a physical IRQ arrived while the guest masked
+export let retried: bool = false;          // the current instruction will be retried (a hidden shadow fault)
+export function clearRetried(): void { retried = false; }
 
 // Shared page (para): word offsets
 export const SH_MASK: u32 = 0;     // 1 = virtual IRQs masked (the guest writes it; the VMM on entry/return)
@@ -224,6 +226,7 @@ export function vVectorBase(): u32 {
 
 // Reflect an exception into the guest's vectors (B1.8.3 exception entry against the virtual CPU).
 export function reflect(mode: u32, vector: u32, lr: u32, setA: bool, setF: bool): void {
+  if (ptWin > 0) ptClose(); // the windowed store did not complete: close before the guest runs on
   const spsr = vGetCPSR();
   vSetMode(mode);
   vSetSPSR(spsr);
@@ -258,6 +261,7 @@ export function vExceptionReturn(addr: u32, spsr: u32): void {
 // instruction that therefore did not retire: the instruction count (the virtual clock) goes back by
 // one (the slice ends here, so the run loop re-reads it). A fetch abort comes before the count.
 function retry(executing: bool): void {
+  retried = true;
   setNextPC(curPC); setFault(true); breakSlice();
   if (executing) uncountCurrent();
 }
@@ -305,16 +309,20 @@ export function vmmException(mode: u32, vector: u32, lr: u32, setA: bool, setF: 
       setVreg(IFSR, gfsr); setVreg(IFAR, far);
       const sh = sharedAt(SH_IFSR);
       if (sh != 0) { store<u32>(sh, gfsr); store<u32>(sh, far, 4); }
-    } else {
-      count(S_EXC_DABT);
-      setVreg(DFSR, gfsr); setVreg(DFAR, far);
-      const sh = sharedAt(SH_DFSR);
-      if (sh != 0) { store<u32>(sh, gfsr); store<u32>(sh, far, 4); }
-    }
-    reflect(mode, vector, lr, setA, setF);
+      reflect(mode, vector, lr, setA, setF);
+    } else reflectDabt(gfsr, far, lr);
     return;
   }
   reflect(mode, vector, lr, setA, setF); // reset
+}
+
+// Deliver the guest's own Data Abort (guest DFSR layout, fault address; lr = preferred return + 8).
+export function reflectDabt(fsr: u32, far: u32, lr: u32): void {
+  count(S_EXC_DABT);
+  setVreg(DFSR, fsr); setVreg(DFAR, far);
+  const sh = sharedAt(SH_DFSR);
+  if (sh != 0) { store<u32>(sh, fsr); store<u32>(sh, far, 4); }
+  reflect(MODE_ABT, VEC_DABT, lr, true, false);
 }
 
 // Deliver a virtual IRQ whose preferred return address is lr - 4.

@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       .choices(VM_MODES as unknown as string[]).default("native"))
     .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
-      "world_switch=300,virq=80,reflect=60,flush=800", parseVmmCost)
+      "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost)
     .addHelpText("after", "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input;\n" +
       "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
       "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.")

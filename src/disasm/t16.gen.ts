@@ -74,4 +74,5 @@ export const T16_PATTERNS: Pattern[] = [
   { name: "B_cond", mask: 0x0000f000, value: 0x0000d000, cond: false, fmt: "t16bc", mnem: "b", fields: {"c":[11,10,9,8],"i":[7,6,5,4,3,2,1,0]} },
   { name: "B", mask: 0x0000f800, value: 0x0000e000, cond: false, fmt: "t16b", mnem: "b", fields: {"i":[10,9,8,7,6,5,4,3,2,1,0]} },
   { name: "UNDEFINED", mask: 0x00000000, value: 0x00000000, cond: false, fmt: "undef", mnem: "undefined", fields: {} },
+  { name: "VMM_TRAP", mask: 0x00000000, value: 0x00000000, cond: false, fmt: "undef", mnem: "<vmm-trap>", fields: {} },
 ];

@@ -115,4 +115,5 @@ export const T32_PATTERNS: Pattern[] = [
   { name: "MUL", mask: 0xff8000c0, value: 0xfb000000, cond: false, fmt: "t32mul", mnem: "mul", fields: {"o":[22,21,20],"n":[19,18,17,16],"a":[15,14,13,12],"d":[11,10,9,8],"p":[5,4],"m":[3,2,1,0]} },
   { name: "MULL", mask: 0xff800000, value: 0xfb800000, cond: false, fmt: "t32mull", mnem: "mull", fields: {"o":[22,21,20],"n":[19,18,17,16],"l":[15,14,13,12],"h":[11,10,9,8],"p":[7,6,5,4],"m":[3,2,1,0]} },
   { name: "UNDEFINED", mask: 0x00000000, value: 0x00000000, cond: false, fmt: "undef", mnem: "undefined", fields: {} },
+  { name: "VMM_TRAP", mask: 0x00000000, value: 0x00000000, cond: false, fmt: "undef", mnem: "<vmm-trap>", fields: {} },
 ];
