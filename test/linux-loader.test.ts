@@ -125,3 +125,27 @@ describe("loadLinux: the ARM boot protocol", () => {
     expect(() => loadLinux(m2, { kernel: zimage([], new Uint8Array(8)), dtb: new Uint8Array(64), dtbName: "d.dtb" })).toThrow(/d\.dtb: bad magic/);
   });
 });
+
+describe("vm7 run --kernel", () => {
+  it("boots a zImage with the protocol's registers: the guest checks r0, r1, the DTB magic at r2 and the mode", () => {
+    // status = byte at [r2] (0xd0, the DTB magic's first byte) + r0 + (r1 + 1) + ((cpsr & 0xff) - 0xd3)
+    const code = [
+      0xe5d25000, 0xe0855000, 0xe2811001, 0xe0855001, // ldrb r5,[r2]; add r5,r5,r0; add r1,r1,#1; add r5,r5,r1
+      0xe10f6000, 0xe20660ff, 0xe24660d3, 0xe0855006, // mrs r6,cpsr; and r6,r6,#0xff; sub r6,r6,#0xd3; add r5,r5,r6
+      0xe28f100c, 0xe5815004, 0xe3a00020, 0xef123456, // add r1,pc,#12; str r5,[r1,#4]; mov r0,#0x20; svc 0x123456
+      0xeafffffe, 0x20026, 0,                         // b .; SYS_EXIT_EXTENDED block
+    ];
+    const dir = mkdtempSync(join(tmpdir(), "vm7-zimage-"));
+    const k = join(dir, "zImage");
+    writeFileSync(k, zimage(code, new Uint8Array(16)));
+    const run = (args: string[]) => spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", ...args], { encoding: "utf8", timeout: 60_000 });
+    const r = run(["--kernel", k, "--append", "x=1", "--initrd", k]);
+    expect(r.stderr).toMatch(/guest exited with status 208/);
+    expect(r.status).toBe(208);
+    // The same file as the image argument is recognized as a zImage by its magic.
+    expect(run([k]).status).toBe(208);
+    const bad = run(["--kernel", k, "--dtb", k]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^vm7: .*zImage: bad magic 0x.* \(a \.dtb starts with 0xd00dfeed\) \(offset 0x0\)$/m);
+  });
+});
