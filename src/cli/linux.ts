@@ -39,7 +39,7 @@ export class LinuxUsageError extends Error {}
 
 interface LinuxOpts {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
-  exec?: string; ram: number; maxInsns?: number; timeout?: number; clock: "virtual" | "wall"; cpuHz: number;
+  exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean;
 }
 
@@ -69,8 +69,9 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--ram <MiB>", "guest RAM in MiB", num("--ram", 160, 1024), 512)
     .option("--max-insns <n>", "stop after n guest instructions", num("--max-insns", 1, Number.MAX_SAFE_INTEGER))
     .option("--timeout <seconds>", "stop after this much host time", num("--timeout", 0.001, 1e9))
-    .addOption(new Option("--clock <kind>", "guest time: 'virtual' follows the instruction count (repeatable), 'wall' the host clock")
-      .choices(["virtual", "wall"]).default("virtual"))
+    .addOption(new Option("--clock <kind>", "guest time: 'virtual' follows the instruction count (repeatable), 'wall' the host clock " +
+      "(default: wall for an interactive terminal, where a virtual clock would race ahead and keep a host core busy while " +
+      "the guest idles; virtual otherwise)").choices(["virtual", "wall"]))
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
     .option("--refresh", "ask apt for the current kernel and busybox now (otherwise at most once a day)", false)
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
@@ -153,8 +154,9 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   let lastOutput = performance.now();
   const dec = new TextDecoder();
   const interactive = o.exec === undefined;
+  const clock = o.clock ?? (interactive && process.stdin.isTTY ? "wall" : "virtual");
   const m = await createMachine(o.mode, {
-    ramMiB: o.ram, clock: o.clock, cpuHz: o.cpuHz, semihosting: false,
+    ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false,
     onConsole: (b) => {
       lastOutput = performance.now();
       if (interactive) { process.stdout.write(b); if (!bannerAt) transcript += dec.decode(b, { stream: true }); }
