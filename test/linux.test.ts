@@ -98,3 +98,16 @@ describe("vm7 linux: bad input", () => {
     expect(c.err).toMatch(/--exec needs vm7's own initramfs/);
   });
 });
+
+describe.skipIf(unavailable !== "")("vm7 bench --guest linux", () => {
+  it("runs bench/linux/bin/vm7bench inside Linux and prints the table", () => {
+    const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "bench", "--guest", "linux", "--quick", "--no-mips-section",
+      "dhrystone", "lat_syscall_null", "lat_proc_fork"], { encoding: "utf8", timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/quick suites of .*linux-image-6\.1\.0-\d+-armmp.*\/Image/);
+    expect(r.stdout).toMatch(/^dhrystone\s+native\s+\d+\.\d{3}\s+iter\/s\s/m);
+    expect(r.stdout).toMatch(/^lat_syscall_null\s+native\s+\d+\.\d{3}\s+us\s/m);
+    expect(r.stdout).toMatch(/^lat_proc_fork\s+native\s+\d+\.\d{3}\s+us\s/m);
+    expect(r.stdout).not.toMatch(/^lat_pipe/m);
+  }, 300_000);
+});

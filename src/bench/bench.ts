@@ -14,6 +14,7 @@ import {
   checkKernel, checkNames, type SuiteResult, type SuiteRun, type MachineSettings,
 } from "./suite.js";
 import { listWorkloads, bestOf, type BenchResult } from "./workloads.js";
+import { getKernel } from "../linux/fetch.js";
 
 export { benchImage, type BenchResult } from "./workloads.js";
 export { runSuite, parseBenchLine, BENCHMARKS, MODES } from "./suite.js";
@@ -31,6 +32,7 @@ function vm7Version(): string {
 interface BenchOpts {
   quick: boolean; json?: string; modes: string; kernel?: string; clock: "virtual" | "wall"; cpuHz: number;
   ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number;
+  guest: "tiny" | "linux";
 }
 
 const num = (what: string, min: number, max: number) => (s: string): number => {
@@ -86,6 +88,8 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
     .option("--json <file>", "also write the results as JSON to FILE")
     .option("--modes <list>", `comma-separated execution modes (have: ${MODE_NAMES.join(", ")})`, "native")
     .option("--kernel <image>", "kernel image to boot (default: fixtures/kernel/kernel.elf)")
+    .addOption(new Option("--guest <kind>", "what runs the suites: 'tiny' (the tiny kernel) or 'linux' (Debian's Linux 6.1 " +
+      "running bench/linux/bin/vm7bench from a busybox initramfs, as `vm7 linux` boots it)").choices(["tiny", "linux"]).default("tiny"))
     .addOption(new Option("--clock <kind>", "guest time source: 'virtual' (deterministic, from the instruction count) or 'wall' (host clock)")
       .choices(["virtual", "wall"]).default("virtual"))
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
@@ -154,7 +158,11 @@ function checkJsonPath(file: string): string {
 }
 
 async function suites(names: string[], o: BenchOpts): Promise<number> {
-  const kernel = resolve(o.kernel ?? defaultKernel);
+  let kernel = resolve(o.kernel ?? defaultKernel);
+  if (o.guest === "linux") {
+    if (o.kernel) throw new BenchInputError("--kernel applies to the tiny kernel; --guest linux boots Debian's kernel (see vm7 linux)");
+    try { kernel = getKernel((s) => note(`vm7 bench: ${s}`)).image; } catch (e) { throw new BenchInputError((e as Error).message); }
+  }
   const modes = o.modes.split(",").map((s) => s.trim()).filter(Boolean);
   const badModes = modes.filter((m) => !MODE_NAMES.includes(m));
   if (!modes.length || badModes.length) throw new BenchInputError(`unknown mode${badModes.length > 1 ? "s" : ""} ${badModes.map((m) => `'${m}'`).join(", ") || "''"} (valid: ${MODE_NAMES.join(", ")}; full and para need the VMM)`);
@@ -175,7 +183,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
       let lastDraw = 0;
       note(`vm7 bench: ${mode} mode: booting ${shortPath(kernel)} (${quick ? "quick" : "full"} suites, ${total} benchmark${total > 1 ? "s" : ""})`);
       runs.push(await runSuite({
-        kernel, mode, quick, names, machine, sliceInsns: o.slice, maxInsns: o.maxInsns,
+        kernel, guest: o.guest, mode, quick, names, machine, sliceInsns: o.slice, maxInsns: o.maxInsns,
         shouldStop: () => stop,
         onResult: (r, i) => {
           done.push(r);

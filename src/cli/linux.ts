@@ -3,8 +3,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Machine, hex, type MachineOptions, type RunResult } from "../machine/machine.js";
 import { ImageError } from "../loaders/elf.js";
 import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
@@ -13,15 +11,14 @@ import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
 import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
+import { boardDtbPath, guestPrograms } from "../linux/guest.js";
 import { traceLine } from "../disasm/trace.js";
 
 export const EXIT_BAD_INPUT = 2, EXIT_FATAL = 3, EXIT_LIMIT = 124, EXIT_INTERRUPTED = 130;
 /** `vm7 linux` cannot get the kernel or busybox (apt failed and nothing is cached). */
 export const EXIT_NO_PACKAGES = 69;
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-/** The committed board DTB (fixtures/linux/board.dtb, built from board.dts). */
-export function boardDtbPath(): string { return join(HERE, "..", "..", "fixtures", "linux", "board.dtb"); }
+export { boardDtbPath };
 
 export type VmMode = "native" | "full" | "para";
 
@@ -245,16 +242,4 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   }
   if (!execResult && code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
   return code;
-}
-
-/** Our static armhf benchmark programs (bench/linux/bin), installed in the initramfs as /vm7/*. */
-function guestPrograms(): Record<string, Uint8Array> {
-  const dir = join(HERE, "..", "..", "bench", "linux", "bin");
-  const out: Record<string, Uint8Array> = {};
-  if (!existsSync(dir)) return out;
-  for (const f of ["lmbench", "dhrystone"]) {
-    const p = join(dir, f);
-    if (existsSync(p)) out[`vm7/${f}`] = new Uint8Array(readFileSync(p));
-  }
-  return out;
 }
