@@ -34,6 +34,9 @@ export async function createMachine(mode: VmMode, opts: MachineOptions): Promise
 
 export class LinuxUsageError extends Error {}
 
+/** RAM the VMM reserves at the top in full and para modes. */
+export const VMM_RESERVED_BYTES = 16 << 20;
+
 interface LinuxOpts {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
@@ -162,7 +165,11 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   });
   let place: LinuxPlacement;
   try {
-    place = loadLinux(m, { kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined });
+    place = loadLinux(m, {
+      kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined,
+      // The VMM keeps the top 16 MiB of RAM for itself (its shadow tables and state).
+      guestRamBytes: o.mode === "native" ? undefined : m.ramBytes - VMM_RESERVED_BYTES,
+    });
   } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
   const tLoaded = performance.now();
   if (o.stats || o.verbose) {

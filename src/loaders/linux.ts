@@ -34,6 +34,9 @@ export interface LinuxBoot {
   cmdline?: string;
   /** Appended (after a space) to the command line. */
   append?: string;
+  /** RAM the guest may use from the start of RAM (default: all of it). Under the VMM (full/para
+   *  modes) the top 16 MiB belong to the monitor. */
+  guestRamBytes?: number;
 }
 
 export interface LinuxPlacement {
@@ -73,7 +76,7 @@ export function patchDtb(dtb: Uint8Array, o: { name?: string; cmdline?: string; 
 
 /** Puts kernel, DTB and initrd into the machine's RAM and sets up the CPU as the boot protocol says. */
 export function loadLinux(m: Machine, b: LinuxBoot): LinuxPlacement {
-  const base = m.ramBase, ramEnd = m.ramBase + m.ramBytes;
+  const base = m.ramBase, ramEnd = m.ramBase + (b.guestRamBytes ?? m.ramBytes);
   const kname = b.kernelName ?? "kernel";
   const need = (what: string, addr: number, len: number) => {
     if (addr < base || addr + len > ramEnd) {
@@ -105,7 +108,7 @@ export function loadLinux(m: Machine, b: LinuxBoot): LinuxPlacement {
     need("initrd", start, b.initrd.length);
     initrd = { start, end: start + b.initrd.length };
   }
-  const { blob, cmdline } = patchDtb(b.dtb, { name: b.dtbName, cmdline: b.cmdline, append: b.append, initrd, ram: { base, size: m.ramBytes } });
+  const { blob, cmdline } = patchDtb(b.dtb, { name: b.dtbName, cmdline: b.cmdline, append: b.append, initrd, ram: { base, size: b.guestRamBytes ?? m.ramBytes } });
   if (blob.length > LINUX_LAYOUT.dtbMax) throw new ImageError(`${b.dtbName ?? "dtb"}: ${blob.length} bytes is larger than the 1 MiB reserved for it`);
   need("dtb", dtbAddr, blob.length);
 
