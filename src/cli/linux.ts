@@ -11,7 +11,7 @@ import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
 import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
-import { boardDtbPath, guestPrograms } from "../linux/guest.js";
+import { boardDtbPath, guestPrograms, guestRamBytes } from "../linux/guest.js";
 import { traceLine } from "../disasm/trace.js";
 
 export const EXIT_BAD_INPUT = 2, EXIT_FATAL = 3, EXIT_LIMIT = 124, EXIT_INTERRUPTED = 130;
@@ -33,9 +33,6 @@ export async function createMachine(mode: VmMode, opts: MachineOptions): Promise
 }
 
 export class LinuxUsageError extends Error {}
-
-/** RAM the VMM reserves at the top in full and para modes. */
-export const VMM_RESERVED_BYTES = 16 << 20;
 
 interface LinuxOpts {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
@@ -168,7 +165,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
     place = loadLinux(m, {
       kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined,
       // The VMM keeps the top 16 MiB of RAM for itself (its shadow tables and state).
-      guestRamBytes: o.mode === "native" ? undefined : m.ramBytes - VMM_RESERVED_BYTES,
+      guestRamBytes: guestRamBytes(m),
     });
   } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
   const tLoaded = performance.now();

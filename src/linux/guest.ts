@@ -26,6 +26,15 @@ export function guestPrograms(): Record<string, Uint8Array> {
   return out;
 }
 
+/** RAM the VMM reserves at the top in full and para modes (its shadow tables and state). */
+export const VMM_RESERVED_BYTES = 16 << 20;
+
+/** RAM a Linux guest may use: all of it natively, all but the VMM's reservation under the VMM. */
+export function guestRamBytes(m: Machine): number {
+  const mode = (m as unknown as { mode?: string }).mode;
+  return mode && mode !== "native" ? m.ramBytes - VMM_RESERVED_BYTES : m.ramBytes;
+}
+
 /** Loads Debian's kernel (fast path) and an initramfs that runs `command` once booted. */
 export function loadLinuxRunning(m: Machine, command: string, log: (s: string) => void): { markers: ExecMarkers; placement: LinuxPlacement; kernelImage: string } {
   const k = getKernel(log);
@@ -35,6 +44,7 @@ export function loadLinuxRunning(m: Machine, command: string, log: (s: string) =
   const placement = loadLinux(m, {
     kernel: new Uint8Array(readFileSync(k.image)), kernelName: k.version, textOffset: k.textOffset,
     dtb: new Uint8Array(readFileSync(boardDtbPath())), dtbName: "board.dtb", initrd, append: "quiet",
+    guestRamBytes: guestRamBytes(m),
   });
   return { markers, placement, kernelImage: k.image };
 }
