@@ -204,7 +204,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
   let transcript = "";
   if (linux) {
     try {
-      markers = loadLinuxRunning(m, `/vm7/vm7bench ${args.replace(/^bench ?/, "").replace(/ ?mem=\d+/, "")}`, () => {}).markers;
+      markers = loadLinuxRunning(m, `/vm7/vm7bench ${args.replace(/^bench ?/, "").replace(/ ?mem=\d+/, "")}`, () => {},
+        o.machine.clock === "virtual" ? o.machine.cpuHz : undefined).markers;
     } catch (e) { throw new BenchInputError(`cannot set up the Linux guest: ${(e as Error).message}`); }
   } else {
     try {
