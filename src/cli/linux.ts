@@ -78,7 +78,7 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
 Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
   Ctrl-A X        quit
   Ctrl-A H        show these keys
-  Ctrl-A S        print a status line (instructions, pc, guest time) on stderr
+  Ctrl-A S        print a status line (instructions, pc, host seconds) on stderr
   Ctrl-A Ctrl-A   send a Ctrl-A to the guest
 With --exec the guest's console is not shown (see --verbose): only CMD's output is printed, taken
 from between markers the initramfs's /init prints, and vm7 exits with CMD's exit status.
