@@ -8,13 +8,21 @@ import {
 import { coreInit, coreReset, run as coreRun, requestHostStop } from "./cpu/run";
 // Exported only so that binaryen keeps these cold paths out of the run loop (see cpu/run.ts).
 export { fetchRefill as _fetchRefill, decodeMiss as _decodeMiss, thumbDecodeMiss as _thumbDecodeMiss } from "./cpu/run";
-import { busRead, busWrite, busError, clearBusError } from "./bus/bus";
+import { busRead, busWrite, busError, clearBusError, ramSize } from "./bus/bus";
 import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick } from "./bus/clock";
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
 import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
 import { dcacheFlushAll } from "./cpu/dcache";
 import { tlbFlushAll } from "./mmu/tlb";
 import { setSemihosting } from "./isa/system";
+import * as VS from "./vmm/stats";
+import {
+  vmmInit as vInit, vmmActive, vGetCPSR, vWriteCPSR, vGetBanked, vSetBanked, vGetSPSRof, vSetSPSRof, vpriv, vreg,
+  setVreg, realCpacr, inPartition, vmmResync,
+} from "./vmm/vcpu";
+import { gwalk, gFsr, gW, shadowFlushAll } from "./vmm/shadow";
+import { V_MODE } from "./vmm/layout";
+import * as HC from "./vmm/hypercall";
 
 // Memory layout constants (see cpu/layout.ts)
 export const LAYOUT_STATE: u32 = L.STATE;
@@ -65,7 +73,7 @@ export function spsrSet(mode: u32, v: u32): void { setSPSRof(mode, v); }
 export function pcGet(): u32 { return curPC; }
 export function pcSet(v: u32): void { setCurPC(v); }
 /** Re-derive internal caches after the host wrote state memory directly (snapshot restore). */
-export function stateChanged(): void { syncFromState(); tlbFlushAll(); dcacheFlushAll(); }
+export function stateChanged(): void { syncFromState(); tlbFlushAll(); dcacheFlushAll(); vmmResync(); }
 
 export function icountGet(): f64 { return <f64>icount(); }
 export function cyclesGet(): f64 { return <f64>cycles(); }
@@ -83,8 +91,28 @@ export function physWrite(pa: u32, size: u32, v: u32): void { clearBusError(); b
 export function physOk(): bool { const ok = !busError; clearBusError(); return ok; }
 
 /** Virtual byte access through the current translation, without side effects on the guest. */
-export function virtRead8(va: u32): u32 { setDebugOk(true); return debugRead8(va); }
-export function virtWrite8(va: u32, v: u32): void { setDebugOk(true); debugWrite8(va, v); }
+export function virtRead8(va: u32): u32 {
+  setDebugOk(true);
+  if (!vmmActive) return debugRead8(va);
+  const pa = vmmGuestPA(va, false);
+  if (pa == 0) { setDebugOk(false); return 0; }
+  return <u32>load<u8>(L.RAM + (pa - L.RAM_PHYS));
+}
+export function virtWrite8(va: u32, v: u32): void {
+  setDebugOk(true);
+  if (!vmmActive) { debugWrite8(va, v); return; }
+  const pa = vmmGuestPA(va, true);
+  if (pa == 0) { setDebugOk(false); return; }
+  store<u8>(L.RAM + (pa - L.RAM_PHYS), <u8>v);
+  dcacheFlushAll();
+}
+// A deprivileged guest's virtual address as the guest sees it (its own tables, its privilege),
+// confined to its RAM partition; 0 if it does not translate there.
+function vmmGuestPA(va: u32, write: bool): u32 {
+  const pa = gwalk(va, write ? 1 : 0, vpriv);
+  if (gFsr != 0 || !inPartition(pa)) return 0;
+  return pa;
+}
 export function virtOk(): bool { return debugOk; }
 
 /** Walk the translation tables as an access of `kind` (0 read, 1 write, 2 execute) at the given
@@ -129,3 +157,89 @@ export function uartRx(b: u32): bool { return uartRxPush(b); }
 export function uartRxFree(): u32 { return uartRxSpace(); }
 /** Console input would raise an interrupt (UART3 RX interrupt enabled and unmasked). */
 export function consoleInputWakes(): bool { return uartRxWakes(); }
+
+// --- VMM (assembly/vmm): modes, virtual CPU as the guest sees it, counters, cost model ----------
+export const VMM_MODE_NATIVE: u32 = 0;
+export const VMM_MODE_FULL: u32 = 1;
+export const VMM_MODE_PARA: u32 = 2;
+/** Run the guest deprivileged under the VMM (mode 1 full, 2 para), taking the current CPU state
+ *  as the guest's. Call after init, before loading. Returns 0, or 1 if RAM is too small. */
+export function vmmInit(mode: u32): u32 { return vInit(mode, ramSize); }
+export function vmmMode(): u32 { return load<u32>(V_MODE); }
+export function vmmStat(i: u32): f64 { return <f64>VS.statGet(i); }
+export function vmmCostGet(i: u32): u32 { return VS.costGet(i); }
+export function vmmCostSet(i: u32, v: u32): void { VS.costSet(i, v); }
+/** The guest's (virtual) CPSR, banked registers, SPSRs and CP15 registers (by CP15 offset). */
+export function vmmCpsrGet(): u32 { return vGetCPSR(); }
+export function vmmCpsrSet(v: u32): void { vWriteCPSR(v); }
+export function vmmBankedGet(mode: u32, n: u32): u32 { return vGetBanked(mode, n); }
+export function vmmBankedSet(mode: u32, n: u32, v: u32): void { vSetBanked(mode, n, v); }
+export function vmmSpsrGet(mode: u32): u32 { return vGetSPSRof(mode); }
+export function vmmSpsrSet(mode: u32, v: u32): void { vSetSPSRof(mode, v); }
+export function vmmCp15Get(off: u32): u32 { return vreg(off); }
+export function vmmCp15Set(off: u32, v: u32): void {
+  setVreg(off, v);
+  store<u32>(L.STATE + L.SCTLR, (load<u32>(L.STATE + L.SCTLR) & ~2) | (vreg(L.SCTLR) & 2) | 1);
+  realCpacr();
+  shadowFlushAll();
+}
+export const VMM_HC_COUNT: u32 = HC.HC_COUNT;
+export const VMM_STAT_HC_BASE: u32 = VS.S_HC_BASE;
+export const VMM_STAT_TRAPS: u32 = VS.S_TRAPS;
+export const VMM_STAT_TRAP_MRS: u32 = VS.S_TRAP_MRS;
+export const VMM_STAT_TRAP_MSR: u32 = VS.S_TRAP_MSR;
+export const VMM_STAT_TRAP_CPS: u32 = VS.S_TRAP_CPS;
+export const VMM_STAT_TRAP_SRS: u32 = VS.S_TRAP_SRS;
+export const VMM_STAT_TRAP_RFE: u32 = VS.S_TRAP_RFE;
+export const VMM_STAT_TRAP_LDM_USER: u32 = VS.S_TRAP_LDM_USER;
+export const VMM_STAT_TRAP_STM_USER: u32 = VS.S_TRAP_STM_USER;
+export const VMM_STAT_TRAP_ERET: u32 = VS.S_TRAP_ERET;
+export const VMM_STAT_TRAP_MCR: u32 = VS.S_TRAP_MCR;
+export const VMM_STAT_TRAP_MRC: u32 = VS.S_TRAP_MRC;
+export const VMM_STAT_TRAP_VFP: u32 = VS.S_TRAP_VFP;
+export const VMM_STAT_TRAP_WFI: u32 = VS.S_TRAP_WFI;
+export const VMM_STAT_EXC_SVC: u32 = VS.S_EXC_SVC;
+export const VMM_STAT_EXC_UNDEF: u32 = VS.S_EXC_UNDEF;
+export const VMM_STAT_EXC_PABT: u32 = VS.S_EXC_PABT;
+export const VMM_STAT_EXC_DABT: u32 = VS.S_EXC_DABT;
+export const VMM_STAT_EXC_IRQ: u32 = VS.S_EXC_IRQ;
+export const VMM_STAT_EXC_FIQ: u32 = VS.S_EXC_FIQ;
+export const VMM_STAT_SHADOW_FAULTS: u32 = VS.S_SHADOW_FAULTS;
+export const VMM_STAT_SHADOW_FILLS: u32 = VS.S_SHADOW_FILLS;
+export const VMM_STAT_SHADOW_FLUSHES: u32 = VS.S_SHADOW_FLUSHES;
+export const VMM_STAT_SHADOW_REUSES: u32 = VS.S_SHADOW_REUSES;
+export const VMM_STAT_SHADOW_PAGE_INVALS: u32 = VS.S_SHADOW_PAGE_INVALS;
+export const VMM_STAT_PT_WRITE_FAULTS: u32 = VS.S_PT_WRITE_FAULTS;
+export const VMM_STAT_VIRQ_INJECTED: u32 = VS.S_VIRQ_INJECTED;
+export const VMM_STAT_WORLD_SWITCHES: u32 = VS.S_WORLD_SWITCHES;
+export const VMM_STAT_HYPERCALLS: u32 = VS.S_HYPERCALLS;
+export const VMM_STAT_HC_ERRORS: u32 = VS.S_HC_ERRORS;
+export const VMM_STAT_VMM_CYCLES: u32 = VS.S_VMM_CYCLES;
+export const VMM_COST_TRAP: u32 = VS.C_TRAP;
+export const VMM_COST_EMULATE: u32 = VS.C_EMULATE;
+export const VMM_COST_FILL: u32 = VS.C_FILL;
+export const VMM_COST_HYPERCALL: u32 = VS.C_HYPERCALL;
+export const VMM_COST_WORLD_SWITCH: u32 = VS.C_WORLD_SWITCH;
+export const VMM_COST_VIRQ: u32 = VS.C_VIRQ;
+export const VMM_COST_REFLECT: u32 = VS.C_REFLECT;
+export const VMM_COST_FLUSH: u32 = VS.C_FLUSH;
+export const VMM_HC_VERSION: u32 = HC.HC_VERSION;
+export const VMM_HC_EXC_RETURN: u32 = HC.HC_EXC_RETURN;
+export const VMM_HC_EXC_ENTER: u32 = HC.HC_EXC_ENTER;
+export const VMM_HC_SET_VBAR: u32 = HC.HC_SET_VBAR;
+export const VMM_HC_SET_TTBRS: u32 = HC.HC_SET_TTBRS;
+export const VMM_HC_SET_DACR: u32 = HC.HC_SET_DACR;
+export const VMM_HC_SET_SCTLR: u32 = HC.HC_SET_SCTLR;
+export const VMM_HC_SWITCH_MM: u32 = HC.HC_SWITCH_MM;
+export const VMM_HC_TLB_FLUSH_ALL: u32 = HC.HC_TLB_FLUSH_ALL;
+export const VMM_HC_TLB_FLUSH_ASID: u32 = HC.HC_TLB_FLUSH_ASID;
+export const VMM_HC_TLB_FLUSH_PAGE: u32 = HC.HC_TLB_FLUSH_PAGE;
+export const VMM_HC_ICACHE_SYNC: u32 = HC.HC_ICACHE_SYNC;
+export const VMM_HC_SHARED_PAGE: u32 = HC.HC_SHARED_PAGE;
+export const VMM_HC_IRQ_CHECK: u32 = HC.HC_IRQ_CHECK;
+export const VMM_HC_IDLE: u32 = HC.HC_IDLE;
+export const VMM_HC_SET_MODE_SP: u32 = HC.HC_SET_MODE_SP;
+export const VMM_HC_PT_UPDATE: u32 = HC.HC_PT_UPDATE;
+export const VMM_HC_CONSOLE_WRITE: u32 = HC.HC_CONSOLE_WRITE;
+export const VMM_HC_TIME: u32 = HC.HC_TIME;
+export const VMM_HC_GET_REG: u32 = HC.HC_GET_REG;

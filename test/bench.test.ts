@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseBenchLine, BENCHMARK_NAMES } from "../src/bench/suite.js";
+import { parseBenchLine, BENCHMARK_NAMES, MODES, runSuite, modeAvailability, type ModeSpec } from "../src/bench/suite.js";
 
 const root = join(import.meta.dirname, "..");
 const UNITS: Record<string, string> = {
@@ -21,6 +21,9 @@ function vm7(args: string[]) {
   return { out: r.stdout ?? "", err: r.stderr ?? "", status: r.status };
 }
 const noTrace = (err: string) => { expect(err).not.toMatch(/\n\s+at |Error:|wasm/); };
+// The VMM modes are feature-detected: a build without the VMM runs native only.
+const fullWhy = modeAvailability("full"), paraWhy = modeAvailability("para");
+const vmm = fullWhy === undefined && paraWhy === undefined;
 
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "vm7-bench-")); });
 
@@ -37,9 +40,9 @@ describe("BENCH line parser", () => {
 });
 
 describe("vm7 bench (tiny kernel suites)", () => {
-  it("--quick --json: every benchmark in native mode, a table on stdout, a progress line per benchmark", () => {
+  it("--quick --json: every benchmark in native mode, a table on stdout, a progress line per benchmark, a chart", () => {
     const json = join(dir, "out.json");
-    const r = vm7(["bench", "--quick", "--json", json]);
+    const r = vm7(["bench", "--quick", "--modes", "native", "--json", json]);
     expect(r.status, r.err).toBe(0);
     noTrace(r.err);
     const doc = JSON.parse(readFileSync(json, "utf8"));
@@ -57,9 +60,18 @@ describe("vm7 bench (tiny kernel suites)", () => {
       expect(e.value, name).toBeGreaterThan(0);
       expect(e.unit, name).toBe(UNITS[name]);
       expect(e.host_seconds, name).toBeGreaterThan(0);
+      expect(e.host_cpu_seconds, name).toBeGreaterThanOrEqual(0);
       expect(e.guest_instructions, name).toBeGreaterThan(0);
       expect(e.guest_mips, name).toBeGreaterThan(0);
+      expect(e.ratio_to_native, name).toBe(1);
+      expect([e.traps, e.hypercalls, e.shadow_fills], name).toEqual([0, 0, 0]);
     }
+    expect(doc.runs.map((x: { mode: string; kernel: string }) => [x.mode, x.kernel])).toEqual([["native", "fixtures/kernel/kernel.elf"]]);
+    // The chart next to the JSON: one bar per benchmark, all at 1x native.
+    const svg = readFileSync(join(dir, "out.svg"), "utf8");
+    expect(svg).toMatch(/^<\?xml[^]*<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>\n$/);
+    const bars = [...svg.matchAll(/<rect class="bar" data-benchmark="(\w+)" data-mode="native" data-ratio="1"/g)].map((m) => m[1]);
+    expect(bars).toEqual(NAMES);
     // The table: a header and one row per benchmark with its mode, value and unit.
     expect(r.out).toMatch(/^benchmark\s+mode\s+value\s+unit\s+guest insns\s+host s\s+guest MIPS$/m);
     for (const name of NAMES) expect(r.out).toMatch(new RegExp(`^${name}\\s+native\\s+\\d+\\.\\d+\\s+${UNITS[name].replace("/", "\\/")}\\s+[\\d,]+\\s+\\d+\\.\\d+\\s+\\d+\\.\\d+$`, "m"));
@@ -70,7 +82,7 @@ describe("vm7 bench (tiny kernel suites)", () => {
 
   it("runs only the benchmarks named", () => {
     const json = join(dir, "some.json");
-    const r = vm7(["bench", "--quick", "--json", json, "lat_pipe", "dhrystone"]);
+    const r = vm7(["bench", "--quick", "--modes", "native", "--json", json, "lat_pipe", "dhrystone"]);
     expect(r.status, r.err).toBe(0);
     const doc = JSON.parse(readFileSync(json, "utf8"));
     expect(doc.results.map((x: { benchmark: string }) => x.benchmark)).toEqual(["dhrystone", "lat_pipe"]);
@@ -85,12 +97,61 @@ describe("vm7 bench (tiny kernel suites)", () => {
     for (const name of NAMES) expect(r.err).toContain(name);
   });
 
-  it("refuses modes that do not exist yet", () => {
+  it("refuses unknown modes with status 2 and one line listing the valid ones", () => {
+    const r = vm7(["bench", "--quick", "--modes", "native,turbo"]);
+    expect(r.status).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/unknown mode 'turbo' \(valid: native, full, para, or all\)/);
+  });
+
+  it.skipIf(vmm)(`without the VMM: --modes full fails in one line; the default runs native with a note (${fullWhy ?? "VMM present"})`, () => {
     const r = vm7(["bench", "--quick", "--modes", "native,full"]);
     expect(r.status).toBe(2);
+    expect(r.out).toBe("");
     expect(r.err.trim().split("\n")).toHaveLength(1);
-    expect(r.err).toMatch(/unknown mode 'full' \(valid: native/);
+    expect(r.err).toMatch(/^vm7 bench: mode full is not available in this build \(.+\)$/m);
+    noTrace(r.err);
+    const d = vm7(["bench", "--quick", "lat_syscall_null"]);
+    expect(d.status, d.err).toBe(0);
+    expect(d.err).toMatch(/^vm7 bench: full and para modes are not available in this build \(.+\); running native only$/m);
+    expect(d.out).toMatch(/^lat_syscall_null\s+native\s/m);
   });
+
+  it.skipIf(!vmm)(`with the VMM: --modes native,full,para gives one table, ratios, counts and a chart (${fullWhy ?? paraWhy ?? "VMM present"})`, () => {
+    const json = join(dir, "three.json");
+    const r = vm7(["bench", "--quick", "--modes", "native,full,para", "--json", json]);
+    expect(r.status, r.err).toBe(0);
+    noTrace(r.err);
+    expect(r.out).toMatch(/^benchmark\s+mode\s+value\s+unit\s+x native\s+guest insns\s+host s\s+host x\s+guest MIPS\s+traps\s+hypercalls\s+shadow fills$/m);
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.results).toHaveLength(3 * NAMES.length);
+    for (const name of NAMES) {
+      const e = (m: string) => doc.results.find((x: { benchmark: string; mode: string }) => x.benchmark === name && x.mode === m);
+      expect(e("native").ratio_to_native).toBe(1);
+      for (const m of ["full", "para"]) {
+        expect(e(m).value, `${name} ${m}`).toBeGreaterThan(0);
+        expect(e(m).ratio_to_native, `${name} ${m}`).toBeGreaterThan(0);
+        for (const k of ["traps", "hypercalls", "shadow_fills"]) expect(Number.isInteger(e(m)[k]), `${name} ${m} ${k}`).toBe(true);
+      }
+      for (const m of ["native", "full", "para"]) expect(r.out).toMatch(new RegExp(`^${name}\\s+${m}\\s`, "m"));
+    }
+    // The VMM's costs show in what the guest measures: a null system call is dearer under full
+    // virtualization (several traps per call) than under para (one hypercall in, one out).
+    const sys = (m: string) => doc.results.find((x: { benchmark: string; mode: string }) => x.benchmark === "lat_syscall_null" && x.mode === m).value;
+    expect(sys("full")).toBeGreaterThan(sys("para"));
+    expect(sys("para")).toBeGreaterThan(sys("native"));
+    // Full mode traps; para mode makes hypercalls and boots the paravirtual kernel.
+    expect(doc.results.filter((x: { mode: string }) => x.mode === "full").reduce((a: number, x: { traps: number }) => a + x.traps, 0)).toBeGreaterThan(0);
+    expect(doc.results.filter((x: { mode: string }) => x.mode === "para").reduce((a: number, x: { hypercalls: number }) => a + x.hypercalls, 0)).toBeGreaterThan(0);
+    expect(doc.runs.find((x: { mode: string }) => x.mode === "para").kernel).toMatch(/kernel-para\.elf$/);
+    expect(r.out).toMatch(/^VMM goals/m);
+    expect(doc.vmm_goals.map((g: { goal: string }) => g.goal)).toHaveLength(3);
+    expect(doc.dhrystone_overhead.full_host_s_per_insn).toBeGreaterThan(0);
+    expect(doc.dhrystone_overhead.native_host_s_per_insn).toBeGreaterThan(0);
+    const svg = readFileSync(join(dir, "three.svg"), "utf8");
+    expect(svg.match(/<rect class="bar"/g)).toHaveLength(3 * NAMES.length);
+  }, 180_000);
 
   it("fails clearly, before running anything, when the --json directory does not exist", () => {
     const json = join(dir, "no-such-dir", "out.json");
@@ -110,7 +171,7 @@ describe("vm7 bench (tiny kernel suites)", () => {
   });
 
   it("a kernel that stops before finishing: status 3, its last console lines and how it stopped", () => {
-    const r = vm7(["bench", "--quick", "--max-insns", "8000000"]);
+    const r = vm7(["bench", "--quick", "--modes", "native", "--max-insns", "8000000"]);
     expect(r.status).toBe(3);
     noTrace(r.err);
     expect(r.err).toContain("stopped before finishing the suites");
@@ -130,4 +191,38 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(r.status).toBe(0);
     for (const s of ["--quick", "--json", "--modes", "--mips", "32 kHz counter", "MB/s", "host wall", "lat_mem_rd"]) expect(r.out).toContain(s);
   });
+});
+
+// The per-benchmark VMM counts, through a stand-in VMM mode: the native machine with counters that follow
+// its instruction count. This tests the runner's bookkeeping (the spans, the sums), not the VMM.
+describe("VMM event counts per benchmark (stand-in counters)", () => {
+  it("charges each benchmark the counter changes over its span; boot + results + tail = the run's total", async () => {
+    const fake: ModeSpec = {
+      ...MODES.native, name: "fakevmm", vmm: true, description: "test stand-in", unavailable: () => undefined,
+      createMachine: (s, onConsole) => {
+        const m = MODES.native.createMachine(s, onConsole);
+        Object.assign(m, { vmmStats: () => ({ traps_total: Math.floor(m.icount / 1000), hc_a: Math.floor(m.icount / 7000), hc_b: 1, shadow_fills: Math.floor(m.icount / 50_000), world_switches: 0 }) });
+        return m;
+      },
+    };
+    MODES.fakevmm = fake;
+    try {
+      const run = await runSuite({ kernel: MODES.native.kernel, mode: "fakevmm", quick: true, names: ["lat_pipe", "dhrystone"], machine: { clock: "virtual", cpuHz: 1e9, ramMiB: 512 } });
+      expect(run.results.map((r) => r.benchmark)).toEqual(["dhrystone", "lat_pipe"]);
+      for (const r of run.results) {
+        expect(Math.abs(r.traps - r.guest_instructions / 1000), r.benchmark).toBeLessThanOrEqual(1);
+        // No hypercalls_total key: the hc_* keys are summed (hc_b never changes).
+        expect(Math.abs(r.hypercalls - r.guest_instructions / 7000), r.benchmark).toBeLessThanOrEqual(1);
+        expect(r.vmm.hc_b).toBe(0);
+        expect(r.vmm.traps_total).toBe(r.traps);
+        expect(r.shadow_fills).toBe(r.vmm.shadow_fills);
+        expect(r.traps).toBeGreaterThan(0);
+      }
+      expect(run.bootVmmStats.traps_total).toBe(Math.floor(run.bootInstructions / 1000));
+      expect(run.vmmStats.traps_total).toBe(Math.floor(run.totalInstructions / 1000));
+      const inResults = run.results.reduce((a, r) => a + r.traps, 0);
+      expect(run.bootVmmStats.traps_total + inResults).toBeLessThanOrEqual(run.vmmStats.traps_total);
+      expect(run.bootVmmStats.traps_total + inResults).toBe(Math.floor((run.totalInstructions - run.tailInstructions) / 1000));
+    } finally { delete MODES.fakevmm; }
+  }, 30_000);
 });

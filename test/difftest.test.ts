@@ -1,36 +1,85 @@
-// Differential test of A32 execution against QEMU (tools/difftest): random User-mode sequences
-// generated from the decode table run in vm7 and in qemu-arm -cpu cortex-a8; registers r0-r14,
-// N Z C V Q GE and the scratch block must agree. Skipped when qemu-arm is not installed. Uses the
-// compiled host in dist/ (npm test builds first).
+// Differential test against QEMU (tools/difftest): random User-mode sequences generated from the
+// decode tables run in vm7 and in qemu-arm -cpu cortex-a8, A32 and Thumb (T16/T32 with IT blocks),
+// both with VFP; r0-r14, N Z C V Q GE, T and ITSTATE, D0-D31, FPSCR and the scratch block must
+// agree. Skipped when qemu-arm is not installed. Uses the compiled host in dist/ (npm test builds
+// first). `npm run difftest -- --isa all --count N --seed S` runs the long version.
 import { describe, it, expect } from "vitest";
 // @ts-ignore: plain ESM tool, no type declarations
-import { difftest, qemuAvailable, reproducer } from "../tools/difftest/lib.mjs";
+import { difftest, qemuAvailable, reproducer, generateAny } from "../tools/difftest/lib.mjs";
 // @ts-ignore
-import { generate, POOL } from "../tools/difftest/gen.mjs";
+import { POOL } from "../tools/difftest/gen.mjs";
+// @ts-ignore
+import { TPOOL } from "../tools/difftest/tgen.mjs";
+// @ts-ignore
+import { matchThumb } from "../dist/disasm/thumb.js";
 
-const COUNT = 20000;
+const COUNT = 15000; // per instruction set
 const SEED = 20261123;
 // Known and documented gap, left out so this test guards everything else: vm7 does not model
 // big-endian data accesses after SETEND BE (assembly/isa/system.ts), QEMU does. `npm run difftest`
 // still generates SETEND; drop this filter once CPSR.E is honoured by loads and stores.
-const UNMODELLED = ["SETEND"];
+const UNMODELLED = ["SETEND", "t16:SETEND"];
 
-describe("A32 generator", () => {
-  it("is deterministic and reaches every pattern of its pool", () => {
-    expect(generate(SEED, 17).words).toEqual(generate(SEED, 17).words);
+describe("generators", () => {
+  it("are deterministic and reach every pattern of their pools", () => {
+    expect(generateAny(SEED, 17, { isa: "a32" }).words).toEqual(generateAny(SEED, 17, { isa: "a32" }).words);
+    expect(generateAny(SEED, 17, { isa: "t32" }).words).toEqual(generateAny(SEED, 17, { isa: "t32" }).words);
     const seen = new Set<string>();
-    for (let k = 0; k < 4000; k++) for (const u of generate(SEED, k).units) seen.add(u.name.split("+").pop()!);
-    expect(POOL.filter((n: string) => !seen.has(n))).toEqual([]);
+    const note = (name: string) => { for (const n of name.split(/[+ ]/)) seen.add(n); };
+    for (let k = 0; k < 6000; k++) {
+      for (const u of generateAny(SEED, k, { isa: "a32" }).units) note(u.name);
+      for (const u of generateAny(SEED, k, { isa: "t32" }).units) { note(u.name); if (u.members) seen.add("IT"); }
+    }
+    seen.add("t32:LDREX"); // pairs are named LDREX+STREX
+    const missing = [...POOL.filter((n: string) => !seen.has(n)), ...TPOOL.filter((n: string) => !seen.has(n) && !seen.has(n.replace(/^t32:/, "t32:LDREX+")))];
+    expect(missing).toEqual([]);
+  });
+
+  // An independent check of the IT rules (ARM ARM A8.8.54 IT): walk the halfwords of many Thumb
+  // tests, and for every IT count its members from the mask and check what may not be inside.
+  it("builds IT blocks by the ARM ARM rules", () => {
+    let blocks = 0;
+    for (let k = 0; k < 3000; k++) {
+      const t = generateAny(SEED, k, { isa: "t32" });
+      // the units' halfwords, but not the ARM islands (A32 words inside a Thumb test)
+      const h: number[] = t.units.filter((u: any) => !u.name.endsWith(">arm")).flatMap((u: any) => u.words);
+      let left = 0;
+      for (let i = 0; i < h.length;) {
+        const wide = h[i] >= 0xe800;
+        const insn = wide ? ((h[i] << 16) | h[i + 1]) >>> 0 : h[i];
+        const name = matchThumb(insn, wide)?.name;
+        if (left > 0) {
+          expect(["IT", "CBZ", "CBNZ", "SETEND", "CPS", "BKPT"].includes(name) || (!wide && name === "B_cond") || (wide && name === "B_cond")).toBe(false);
+          if (["B", "BL", "BX", "BLX_r", "BXJ"].includes(name)) expect(left).toBe(1);
+          left--;
+        } else if (!wide && name === "IT") {
+          const firstcond = (insn >>> 4) & 15, mask = insn & 15;
+          expect(mask).not.toBe(0);
+          expect(firstcond).not.toBe(15);
+          left = 4 - (mask & -mask).toString(2).length + 1; // position of the lowest set bit
+          if (firstcond === 14) expect(mask & ~(mask & -mask) & 15).toBe(0); // AL: every member "then"
+          blocks++;
+        }
+        i += wide ? 2 : 1;
+      }
+      expect(left).toBe(0); // no block runs past the end
+    }
+    expect(blocks).toBeGreaterThan(1000);
   });
 });
 
-describe.skipIf(!qemuAvailable())("A32 against qemu-arm", () => {
-  it(`${COUNT} random sequences agree (seed ${SEED})`, async () => {
-    const pool = POOL.filter((n: string) => !UNMODELLED.includes(n));
-    const res = await difftest({ count: COUNT, seed: SEED, shrinkMax: 100, pool });
-    const msg = [`${res.fails} of ${COUNT} sequences differ; after shrinking:`,
-      ...res.groups.map((g: any) => `  ${g.count}  ${g.key}`),
-      ...res.groups.slice(0, 10).map((g: any) => `\n== ${g.key}\n${reproducer(g.example)}`)].join("\n");
-    expect(res.fails, msg).toBe(0);
-  }, 300_000);
+describe.skipIf(!qemuAvailable())("against qemu-arm", () => {
+  for (const isa of ["a32", "t32"]) {
+    it(`${COUNT} random ${isa === "a32" ? "A32" : "Thumb"} sequences agree (seed ${SEED})`, async () => {
+      const pool = POOL.filter((n: string) => !UNMODELLED.includes(n));
+      const tpool = TPOOL.filter((n: string) => !UNMODELLED.includes(n));
+      const res = await difftest({ count: COUNT, seed: SEED, shrinkMax: 100, pool, tpool, isa });
+      const msg = [`${res.fails} of ${COUNT} sequences differ; after shrinking:`,
+        ...res.groups.map((g: any) => `  ${g.count}  ${g.key}`),
+        ...res.groups.slice(0, 10).map((g: any) => `\n== ${g.key}\n${reproducer(g.example)}`)].join("\n");
+      expect(res.fails, msg).toBe(0);
+      expect(res.counts[isa]).toBe(COUNT);
+      expect(res.counts[isa + "vfp"]).toBeGreaterThan(COUNT / 10);
+    }, 300_000);
+  }
 });

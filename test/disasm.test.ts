@@ -61,7 +61,8 @@ describe("A32 disassembler matches llvm-objdump", () => {
     expect(fx.corpus.length).toBeGreaterThanOrEqual(150);
     const hit = new Set(words.map((w) => matchA32(w)?.name));
     // Rows a user-mode QEMU corpus and the extra list cannot reach with a defined encoding.
-    const missing = A32_PATTERNS.map((p) => p.name).filter((n) => !hit.has(n));
+    // VMM_TRAP is never decoded: the VMM substitutes it for sensitive rows in the decode cache.
+    const missing = A32_PATTERNS.map((p) => p.name).filter((n) => !hit.has(n) && n !== "VMM_TRAP");
     expect(missing).toEqual([]);
   });
 

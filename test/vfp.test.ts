@@ -65,7 +65,12 @@ function replay(c: Case, thumb = false) {
 // register (for "vmov.f64 d8, d4" with Len = 1 it writes D8 = D4 and D5 = D4); the ARM ARM
 // (A2.7? VFP vector operations, VFPv3 short vectors) gives D8 = D4, D9 = D5, which vm7 does (checked
 // below in "short vectors follow the ARM ARM"). These cases are skipped.
+// And single-precision short vectors with FPSCR.Stride = 0b11 (stride 2): QEMU 7.2 steps the
+// registers by 4 (delta_d = vec_stride + 1 in do_vfp_3op_sp / do_vfp_2op_sp), the ARM ARM by 2
+// ({s1, s3, s5}); vm7 follows the ARM ARM ("stride 2 in single precision" below). Skipped too.
 const KNOWN_SKIP = new Set(["short-vector|vmov.f64 d8, d4", "short-vector|vneg.f64 d12, d6"]);
+const qemuStrideBug = (c: Case) => c.group === "short-vector" && !/f64/.test(c.asm) && ((Number(c.fpscr) >>> 20) & 3) === 3
+  && ((Number(c.fpscr) >>> 16) & 7) !== 0;
 
 const groups = new Map<string, Case[]>();
 for (const c of fx.cases) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
@@ -75,7 +80,7 @@ describe("VFPv3 instructions match QEMU (cortex-a8)", () => {
   for (const [group, cs] of groups) {
     describe(group, () => {
       cs.forEach((c, k) => {
-        const known = KNOWN_SKIP.has(`${c.group}|${c.asm}`) && Number(c.fpscr) & 0x70000;
+        const known = (KNOWN_SKIP.has(`${c.group}|${c.asm}`) && Number(c.fpscr) & 0x70000) || qemuStrideBug(c);
         (known ? it.skip : it)(`${c.asm} [${k}] ${c.words.join(" ")}`, () => {
           const got = replay(c);
           const want = {
@@ -93,7 +98,7 @@ describe("VFPv3 instructions match QEMU (cortex-a8)", () => {
 // decode table, and must give the same result.
 describe("VFPv3 T32 encodings give the same results", () => {
   const t32Cases = fx.cases.filter((c) => c.words.every((w) => (Number(w) >>> 28) === 0xe && ((Number(w) >>> 25) & 7) >= 6) &&
-    !KNOWN_SKIP.has(`${c.group}|${c.asm}`));
+    !KNOWN_SKIP.has(`${c.group}|${c.asm}`) && !qemuStrideBug(c));
   it("covers most cases", () => { expect(t32Cases.length).toBeGreaterThan(2800); });
   for (const [group, cs] of groups) {
     const mine = cs.filter((c) => t32Cases.includes(c));
@@ -203,6 +208,38 @@ describe("short vectors follow the ARM ARM where QEMU differs", () => {
     m.pc = addr;
     m.run({ maxInsns: 1 });
     expect([m.vfpD(8), m.vfpD(9), m.vfpD(5), m.vfpD(10)]).toEqual([5n, 6n, 6n, 11n]);
+  });
+
+  // FPSCR.Stride = 0b11 is a stride of 2 registers in either precision (a single-precision vector of
+  // length 3 from S8 is {S8, S10, S12}); QEMU 7.2 steps single precision by 4.
+  const f32 = (x: number) => { const b = Buffer.alloc(4); b.writeFloatLE(x); return b.readUInt32LE(); };
+  function vectorAdd(word: number, fpscr: number, init: Record<number, number>) {
+    const addr = DATA - 0x300;
+    m.physWrite32(addr, word);
+    m.cpsr = 0x1d3;
+    enableVfp();
+    for (let n = 0; n < 32; n++) m.setVfpS(n, init[n] ?? f32(1000 + n));
+    m.fpscr = fpscr;
+    m.pc = addr;
+    m.run({ maxInsns: 1 });
+  }
+  it("stride 2 in single precision: vadd.f32 s8, s16, s24 with Len = 3 writes S8, S10, S12", () => {
+    vectorAdd(0xee384a0c, 0x00320000, { 16: f32(1), 18: f32(2), 20: f32(3), 24: f32(10), 26: f32(20), 28: f32(30) });
+    expect([8, 10, 12].map((n) => m.vfpS(n))).toEqual([f32(11), f32(22), f32(33)]);
+    expect([9, 11, 13, 14, 15].map((n) => m.vfpS(n))).toEqual([9, 11, 13, 14, 15].map((n) => f32(1000 + n)));
+  });
+  it("stride 2 in double precision: vadd.f64 d4, d8, d12 with Len = 2 writes D4, D6", () => {
+    const addr = DATA - 0x300;
+    m.physWrite32(addr, 0xee384b0c); // vadd.f64 d4, d8, d12
+    m.cpsr = 0x1d3;
+    enableVfp();
+    const d64 = (x: number) => { const b = Buffer.alloc(8); b.writeDoubleLE(x); return b.readBigUInt64LE(); };
+    for (let n = 0; n < 32; n++) m.setVfpD(n, d64(1000 + n));
+    m.setVfpD(8, d64(1)); m.setVfpD(10, d64(2)); m.setVfpD(12, d64(10)); m.setVfpD(14, d64(20));
+    m.fpscr = 0x00310000;
+    m.pc = addr;
+    m.run({ maxInsns: 1 });
+    expect([m.vfpD(4), m.vfpD(6), m.vfpD(5), m.vfpD(7)]).toEqual([d64(11), d64(22), d64(1005), d64(1007)]);
   });
 });
 

@@ -35,7 +35,7 @@ export function cp15Reset(): void {
   setReg(NMRR, 0x44e048e0);
 }
 
-function idReg(crm: u32, op2: u32): u32 {
+export function idReg(crm: u32, op2: u32): u32 {
   if (crm == 0) {
     switch (op2) {
       case 0: return MIDR;
@@ -69,7 +69,7 @@ function idReg(crm: u32, op2: u32): u32 {
   return 0;
 }
 
-function ccsidr(): u32 {
+export function ccsidr(): u32 {
   switch (reg(CSSELR) & 0xf) {
     case 0: return 0xe00fe01a; // L1 data
     case 1: return 0x200fe01a; // L1 instruction
@@ -79,7 +79,7 @@ function ccsidr(): u32 {
 }
 
 // User-mode accessible encodings (B4.1.x): TPIDRURW, TPIDRURO (read), CP15 barriers.
-function userAllowed(k: u32, isRead: bool): bool {
+export function userAllowed(k: u32, isRead: bool): bool {
   if (k == key(13, 0, 0, 2)) return true;
   if (k == key(13, 0, 0, 3)) return isRead;
   if (k == key(7, 0, 5, 4) || k == key(7, 0, 10, 4) || k == key(7, 0, 10, 5)) return !isRead;

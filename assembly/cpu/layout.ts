@@ -4,6 +4,7 @@
 //
 //   [0, STATE)            AssemblyScript static data and the (tiny, stub-runtime) heap
 //   STATE .. +64 KiB      CPU architectural state (registers, banks, CP15, VFP, counters)
+//   VMM .. UART_TX        VMM state: vCPU, virtual CP15, counters, costs, shadow contexts (vmm/layout.ts)
 //   UART_TX .. +64 KiB    console output ring (bytes the guest wrote, drained by the host):
 //                         u32 write count (core) at +0, u32 read count (host) at +4, data at
 //                         UART_TX_DATA, UART_TX_CAP bytes, indexed by count & (UART_TX_CAP - 1)
@@ -13,6 +14,7 @@
 //   RAM                   guest RAM, ramSize bytes, guest physical RAM_PHYS upward
 
 export const STATE: u32 = 0x0010_0000;
+export const VMM: u32 = 0x0010_2000;
 export const UART_TX: u32 = 0x0011_0000;
 export const UART_TX_SIZE: u32 = 0x0001_0000;
 export const UART_TX_DATA: u32 = UART_TX + 0x100;

@@ -25,6 +25,8 @@ import { busReset, setRamSize, devicesUpdate, ramHost } from "../bus/bus";
 import { cycles, nextEventCycle, extraCycles, addCycles, NEVER, wallMode } from "../bus/clock";
 import { intcIrq, intcFiq } from "../dev/intc";
 import { clearExclusive } from "../isa/ldst";
+import { vmmActive } from "../vmm/vcpu";
+import { vmmSubstA32 } from "../vmm/trap";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;
@@ -116,7 +118,9 @@ export function decodeMiss(e: u32, pc: u32): u32 {
   const raw = load<u32>(fetchHost + (pc & 0xffc));
   let cond = raw >>> 28;
   if (cond == 15) cond = 14;
-  const w = decodeA32(raw) | (cond << 16);
+  let op = decodeA32(raw);
+  if (vmmActive) op = vmmSubstA32(op, raw); // VMM trap point: sensitive rows -> VMM_TRAP
+  const w = op | (cond << 16);
   store<u32>(e, w);
   store<u32>(e, raw, 4);
   return w;

@@ -7,6 +7,7 @@ import { ldm, stm } from "../isa/ldm";;
 import { b, bl, blxImm, bx, blxReg } from "../isa/branch";;
 import { vfpDataProc, vfpLdrStr, vfpLdmStm, vfpMovCoreSingle, vfpMovCoreScalar, vfpMov64, vfpVmrsVmsr } from "../isa/vfp";;
 import { mrs, msrReg, msrImm, hint, cps, setend, srs, rfe, svc, bkpt, undef, barrier, clrex, nop, mcr, mrc, coproc } from "../isa/system";;
+import { vmmTrap } from "../vmm/trap";;
 
 export const A32_CPS: u32 = 1;
 export const A32_SETEND: u32 = 2;
@@ -243,7 +244,8 @@ export const A32_STC: u32 = 232;
 export const A32_LDC: u32 = 233;
 export const A32_CDP: u32 = 234;
 export const A32_UNDEFINED: u32 = 235;
-export const A32_COUNT: u32 = 235;
+export const A32_VMM_TRAP: u32 = 236;
+export const A32_COUNT: u32 = 236;
 
 export function decodeA32(i: u32): u32 {
   if ((i >>> 28) == 0xf) {
@@ -272,6 +274,7 @@ export function decodeA32(i: u32): u32 {
     if ((i & 0xfff000f0) == 0xe1200070) return 60;
     if ((i & 0xfff000f0) == 0xe7f000f0) return 204;
     if (true) return 235;
+    if (true) return 236;
     return 0;
   }
   switch ((i >>> 25) & 7) {
@@ -352,6 +355,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0fe00010) == 0x01c00000 && (i >>> 28) != 0xf) return 96;
       if ((i & 0x0fe00010) == 0x01e00000 && (i >>> 28) != 0xf) return 97;
       if (true) return 235;
+      if (true) return 236;
       break;
     }
     case 1: {
@@ -376,6 +380,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0fe00000) == 0x03c00000 && (i >>> 28) != 0xf) return 116;
       if ((i & 0x0fe00000) == 0x03e00000 && (i >>> 28) != 0xf) return 117;
       if (true) return 235;
+      if (true) return 236;
       break;
     }
     case 2: {
@@ -388,6 +393,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0e500000) == 0x04400000 && (i >>> 28) != 0xf) return 128;
       if ((i & 0x0e500000) == 0x04500000 && (i >>> 28) != 0xf) return 129;
       if (true) return 235;
+      if (true) return 236;
       break;
     }
     case 3: {
@@ -475,6 +481,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0e500010) == 0x06400000 && (i >>> 28) != 0xf) return 207;
       if ((i & 0x0e500010) == 0x06500000 && (i >>> 28) != 0xf) return 208;
       if (true) return 235;
+      if (true) return 236;
       break;
     }
     case 4: {
@@ -483,12 +490,14 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0e500000) == 0x08400000 && (i >>> 28) != 0xf) return 211;
       if ((i & 0x0e500000) == 0x08500000 && (i >>> 28) != 0xf) return 212;
       if (true) return 235;
+      if (true) return 236;
       break;
     }
     case 5: {
       if ((i & 0x0f000000) == 0x0a000000 && (i >>> 28) != 0xf) return 213;
       if ((i & 0x0f000000) == 0x0b000000 && (i >>> 28) != 0xf) return 214;
       if (true) return 235;
+      if (true) return 236;
       break;
     }
     case 6: {
@@ -504,6 +513,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0e100000) == 0x0c000000 && (i >>> 28) != 0xf) return 232;
       if ((i & 0x0e100000) == 0x0c100000 && (i >>> 28) != 0xf) return 233;
       if (true) return 235;
+      if (true) return 236;
       break;
     }
     case 7: {
@@ -517,6 +527,7 @@ export function decodeA32(i: u32): u32 {
       if ((i & 0x0f100010) == 0x0e100010 && (i >>> 28) != 0xf) return 229;
       if ((i & 0x0f000010) == 0x0e000000 && (i >>> 28) != 0xf) return 234;
       if (true) return 235;
+      if (true) return 236;
       break;
     }
   }
@@ -761,5 +772,6 @@ export function decodeA32(i: u32): u32 {
     case 233: { coproc(i); return; } // LDC
     case 234: { coproc(i); return; } // CDP
     case 235: { undef(i); return; } // UNDEFINED
+    case 236: { vmmTrap(i); return; } // VMM_TRAP
   }
 }

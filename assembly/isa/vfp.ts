@@ -67,8 +67,11 @@ export function vfpCheck(): bool {
 // cccc 1110 opc1 opc2 Vd 101 sz opc3 M 0 Vm with opc1 = bits 23,21,20 (bit 22 is D).
 // Short vectors (FPSCR.Len/Stride, "VFP vector operation support" in the ARM ARM): the destination bank decides;
 // bank 0 (S0-S7, D0-D3, D16-D19) is scalar, Vm in bank 0 is a scalar operand of a vector operation.
-// The register index wraps inside its bank of 8 (single) or 4 (double) registers. As QEMU, the
-// element step is Stride+1 for single and (Stride>>1)+1 for double precision.
+// The register index wraps inside its bank of 8 (single) or 4 (double) registers. The element step
+// is the vector stride in registers of the operation's precision: FPSCR.Stride 0b00 = 1, 0b11 = 2
+// (0b01/0b10 UNPREDICTABLE), so {s1, s3, s5} for Len = 3, Stride = 2 (ARM ARM appendix "VFP vector
+// operation support"; ARM's VFP vector stride examples). QEMU 7.2 steps single precision by
+// Stride + 1 = 4 instead (do_vfp_3op_sp "delta_d = s->vec_stride + 1"), so recorded cases differ.
 export function vfpDataProc(i: u32): void {
   if (!vfpCheck()) return;
   const dbl = (i & (1 << 8)) != 0;
@@ -86,7 +89,7 @@ export function vfpDataProc(i: u32): void {
   if (len > 0) {
     if ((d & bankMask) == 0) len = 0;
     else {
-      deltaD = dbl ? (stride >>> 1) + 1 : stride + 1;
+      deltaD = (stride >>> 1) + 1;
       deltaM = (m & bankMask) == 0 ? 0 : deltaD;
     }
   }

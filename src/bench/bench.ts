@@ -10,9 +10,13 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { cpus } from "node:os";
 import {
-  BENCHMARK_NAMES, MODES, MODE_NAMES, BenchInputError, BenchRunError, runSuite,
+  BENCHMARK_NAMES, MODES, MODE_NAMES, BenchInputError, BenchRunError, runSuite, modeAvailability,
   checkKernel, checkNames, type SuiteResult, type SuiteRun, type MachineSettings,
 } from "./suite.js";
+import {
+  resultsTable, jsonEntries, rateResults, chartPathFor, table, grouped, secs, mipsText as mips, round, vmmGoals, goalsText, type OverheadSample,
+} from "./report.js";
+import { ratioChart } from "./chart.js";
 import { listWorkloads, bestOf, type BenchResult } from "./workloads.js";
 import { getKernel } from "../linux/fetch.js";
 
@@ -30,8 +34,8 @@ function vm7Version(): string {
 }
 
 interface BenchOpts {
-  quick: boolean; json?: string; modes: string; kernel?: string; clock: "virtual" | "wall"; cpuHz: number;
-  ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number;
+  quick: boolean; json?: string; modes?: string; kernel?: string; paraKernel?: string; clock: "virtual" | "wall"; cpuHz: number;
+  ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number; warmup: boolean;
   guest: "tiny" | "linux";
 }
 
@@ -54,21 +58,42 @@ function wrap(text: string, width: number, indent: string): string {
 }
 
 const UNITS_HELP = `
-What the table shows (one row per benchmark and mode):
+What the table shows (one row per benchmark and mode, the modes of a benchmark together):
   value, unit    what the guest measured, on its own 32 kHz counter (0x48320010). With --clock virtual
                  (the default) guest time is derived from the instruction count (1 instruction = 1 ns at
                  --cpu-hz 1e9), so the figures are deterministic. Units: us per operation (lat_*),
                  ns per dependent load (lat_mem_rd), MB/s with MB = 2^20 bytes (bw_mem_*), iter/s
                  (dhrystone: our own dhrystone-style loop, not Dhrystone's source).
+  x native       guest time per operation in this mode / in native mode (value ratio for us and ns,
+                 inverse value ratio for iter/s and MB/s): 1.00x = as fast as native, 2.00x = twice as
+                 slow. Shown when native and another mode ran.
   guest insns    guest instructions from the previous benchmark's result to this one's (setup and
                  calibration runs included).
   host s         host wall-clock seconds those instructions took here: what emulation cost.
+  host x         host s / native host s for the same benchmark.
   guest MIPS     guest insns / host s.
+  traps, hypercalls, shadow fills
+                 what the VMM did over the same span (its counters traps, hypercalls, shadow_fills:
+                 docs/vmm.md); '-' in native mode, which has no VMM.
   (boot), (after last), (total)  the kernel's boot up to BENCH-BEGIN, what runs after the last result
                  (remaining setup, BENCH-END, exit), and the whole run.
 
 Benchmarks: ${wrap(BENCHMARK_NAMES.join(", ") + ".", 100, "  ")}
-Modes: ${MODE_NAMES.map((m) => `${m} (${MODES[m].description})`).join("; ")}; the VMM's full and para modes come later.
+Modes:
+${MODE_NAMES.map((m) => `  ${m.padEnd(7)}${MODES[m].description}`).join("\n")}
+  The default is every mode this build can run (full and para need a build with the VMM; without it
+  native runs alone, with a note on stderr). native and full boot --kernel (default
+  fixtures/kernel/kernel.elf), para --para-kernel (default fixtures/kernel/kernel-para.elf).
+
+When full or para ran, "VMM goals" follow the table: full mode's host time per guest instruction on
+dhrystone within 5% of native (best of --repeat alternating native/full dhrystone runs after the
+table's runs; decided on this process's CPU time, which other load on the host disturbs less than
+wall time; both shown); para faster than full (guest time) on lat_syscall_*, lat_ctx_* and lat_pagefault;
+shadow tables reused (full mode's shadow_reuses). --json has them as vmm_goals. With several modes,
+each mode first gets an untimed warm-up run (--no-warmup skips it).
+
+--json FILE also writes FILE with .svg instead of .json: a bar chart of every benchmark's "x native"
+ratio per mode (log scale when the ratios span more than 8x, else linear; the axis says which).
 
 Emulator speed: --mips runs the A32 workloads in bench/workloads (e.g. a32mix) to their exit and reports
 guest MIPS (one warm-up run, then the best of --repeat). A full run (no --quick, no names) prints this
@@ -86,10 +111,11 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
     .argument("[name...]", `benchmarks to run (default: all); with --mips, workload names (default: all)`)
     .option("--quick", "short version: each measurement spans ~1 ms of guest time instead of ~50 ms", false)
     .option("--json <file>", "also write the results as JSON to FILE")
-    .option("--modes <list>", `comma-separated execution modes (have: ${MODE_NAMES.join(", ")})`, "native")
-    .option("--kernel <image>", "kernel image to boot (default: fixtures/kernel/kernel.elf)")
+    .option("--modes <list>", `comma-separated execution modes (${MODE_NAMES.join(", ")}) or 'all' (default: every mode this build can run)`)
+    .option("--kernel <image>", "kernel image native and full mode boot (default: fixtures/kernel/kernel.elf)")
+    .option("--para-kernel <image>", "kernel image para mode boots (default: fixtures/kernel/kernel-para.elf)")
     .addOption(new Option("--guest <kind>", "what runs the suites: 'tiny' (the tiny kernel) or 'linux' (Debian's Linux 6.1 " +
-      "running bench/linux/bin/vm7bench from a busybox initramfs, as `vm7 linux` boots it)").choices(["tiny", "linux"]).default("tiny"))
+      "running bench/linux/bin/vm7bench from a busybox initramfs, as `vm7 linux` boots it; native and full modes)").choices(["tiny", "linux"]).default("tiny"))
     .addOption(new Option("--clock <kind>", "guest time source: 'virtual' (deterministic, from the instruction count) or 'wall' (host clock)")
       .choices(["virtual", "wall"]).default("virtual"))
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
@@ -98,7 +124,9 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
     .option("--slice <n>", "guest instructions per run slice (granularity of the per-benchmark figures)", num("--slice", 1000, 1e9), 100_000)
     .option("--mips", "measure emulator speed only: guest MIPS of bench/workloads/*.elf", false)
     .option("--no-mips-section", "in a full run, skip the emulator speed section after the table")
-    .option("--repeat <n>", "emulator speed: timed runs per workload after one warm-up run; the best is reported", num("--repeat", 1, 100), 3)
+    .option("--no-warmup", "with several modes: skip the untimed warm-up run in each mode before the first timed one")
+    .option("--repeat <n>", "emulator speed: timed runs per workload after one warm-up run, the best reported; with native and full: " +
+      "alternating dhrystone runs per mode for the host-overhead goal", num("--repeat", 1, 100), 3)
     .addHelpText("after", UNITS_HELP)
     .action(async (names: string[], o: BenchOpts) => {
       try {
@@ -133,15 +161,8 @@ function progress(line: string): void { clearStatus(); process.stderr.write(`${l
 function note(line: string): void { if (tty()) progress(line); }
 
 // --- formatting --------------------------------------------------------------------------------------
-const grouped = (n: number) => Math.round(n).toLocaleString("en-US");
-const secs = (s: number) => s < 10 ? s.toFixed(3) : s.toFixed(2);
-const mips = (v: number) => v.toFixed(1);
 const shortPath = (p: string) => { const r = relative(process.cwd(), p); return r && !r.startsWith("..") && !isAbsolute(r) ? r : p; };
 
-function table(rows: string[][], rightAlign: boolean[]): string {
-  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => rightAlign[c] ? cell.padStart(w[c]) : cell.padEnd(w[c])).join("  ").trimEnd()).join("\n") + "\n";
-}
 
 // --- the suites --------------------------------------------------------------------------------------
 function checkJsonPath(file: string): string {
@@ -157,21 +178,76 @@ function checkJsonPath(file: string): string {
   return p;
 }
 
-async function suites(names: string[], o: BenchOpts): Promise<number> {
-  let kernel = resolve(o.kernel ?? defaultKernel);
-  if (o.guest === "linux") {
-    if (o.kernel) throw new BenchInputError("--kernel applies to the tiny kernel; --guest linux boots Debian's kernel (see vm7 linux)");
-    try { kernel = getKernel((s) => note(`vm7 bench: ${s}`)).image; } catch (e) { throw new BenchInputError((e as Error).message); }
+/**
+ * The modes to run: --modes as given (each must be available), or every available one. A mode is
+ * unavailable when this build cannot run it, or when its own default image is missing (kernel-para.elf
+ * comes with the VMM); a kernel image the user named must exist (checkKernel says so otherwise).
+ */
+function chooseModes(o: BenchOpts): { modes: string[]; note?: string } {
+  const userKernel = (m: string) => m === "para" ? o.paraKernel !== undefined : o.kernel !== undefined;
+  const why = (m: string) => MODES[m].unavailable() ?? (userKernel(m) ? undefined : modeAvailability(m));
+  if (o.modes === undefined || o.modes.trim() === "all") {
+    const missing = MODE_NAMES.filter((m) => m !== "native" && why(m) !== undefined);
+    const modes = MODE_NAMES.filter((m) => !missing.includes(m));
+    const reasons = [...new Set(missing.map((m) => why(m)!))];
+    const because = reasons.length === 1 ? reasons[0] : missing.map((m) => `${m}: ${why(m)}`).join("; ");
+    return { modes, note: missing.length ? `${missing.join(" and ")} mode${missing.length > 1 ? "s are" : " is"} not available in this build (${because}); running ${modes.join(", ")} only` : undefined };
   }
-  const modes = o.modes.split(",").map((s) => s.trim()).filter(Boolean);
+  // In the canonical order (native first: the others are compared with it).
+  const asked = new Set(o.modes.split(",").map((s) => s.trim()).filter(Boolean));
+  const modes = [...MODE_NAMES.filter((m) => asked.has(m)), ...[...asked].filter((m) => !MODE_NAMES.includes(m))];
   const badModes = modes.filter((m) => !MODE_NAMES.includes(m));
-  if (!modes.length || badModes.length) throw new BenchInputError(`unknown mode${badModes.length > 1 ? "s" : ""} ${badModes.map((m) => `'${m}'`).join(", ") || "''"} (valid: ${MODE_NAMES.join(", ")}; full and para need the VMM)`);
+  if (!modes.length || badModes.length) throw new BenchInputError(`unknown mode${badModes.length > 1 ? "s" : ""} ${badModes.map((m) => `'${m}'`).join(", ") || "''"} (valid: ${MODE_NAMES.join(", ")}, or all)`);
+  for (const m of modes) {
+    const w = why(m);
+    if (w) throw new BenchInputError(`mode ${m} is not available in this build (${w})`);
+  }
+  return { modes };
+}
+
+/**
+ * Host time per guest instruction of the dhrystone benchmark in native and full mode, the modes
+ * alternating `repeat` times and the best of each kept: on a shared host one run of each is too noisy
+ * to tell 5% apart.
+ */
+async function dhrystoneOverhead(kernelOf: (m: string) => string, machine: MachineSettings, quick: boolean, repeat: number, slice: number, guest: "tiny" | "linux"): Promise<OverheadSample> {
+  const best: Record<string, number> = { native: Infinity, full: Infinity, nativeCpu: Infinity, fullCpu: Infinity };
+  for (let k = 0; k < repeat; k++) {
+    for (const mode of ["native", "full"]) {
+      const run = await runSuite({ kernel: kernelOf(mode), guest, mode, quick, names: ["dhrystone"], machine, sliceInsns: slice });
+      const d = run.results[0];
+      if (d.guest_instructions <= 0) continue;
+      best[mode] = Math.min(best[mode], d.host_seconds / d.guest_instructions);
+      best[`${mode}Cpu`] = Math.min(best[`${mode}Cpu`], d.host_cpu_seconds / d.guest_instructions);
+    }
+  }
+  return { native: best.native, full: best.full, nativeCpu: best.nativeCpu, fullCpu: best.fullCpu, repeats: repeat };
+}
+
+/** What the warm-up runs: user compute and the kernel paths the VMM modes differ on. */
+const WARMUP = ["dhrystone", "lat_syscall_null", "lat_ctx_2p_0k", "lat_pagefault"];
+
+async function suites(names: string[], o: BenchOpts): Promise<number> {
+  let linuxImage: string | undefined;
+  if (o.guest === "linux") {
+    if (o.kernel || o.paraKernel) throw new BenchInputError("--kernel/--para-kernel apply to the tiny kernel; --guest linux boots Debian's kernel (see vm7 linux)");
+    if (o.modes?.split(",").some((m) => m.trim() === "para")) throw new BenchInputError("--guest linux: Debian's kernel is not paravirtualized, so it runs in native and full modes only");
+    try { linuxImage = getKernel((s) => note(`vm7 bench: ${s}`)).image; } catch (e) { throw new BenchInputError((e as Error).message); }
+  }
+  const kernelOf = (mode: string) => linuxImage ?? (mode === "para"
+    ? resolve(o.paraKernel ?? MODES.para.kernel)
+    : resolve(o.kernel ?? MODES[mode]?.kernel ?? defaultKernel));
   checkNames(names);
-  checkKernel(kernel);
+  const chosen = chooseModes(o);
+  const modesNote = chosen.note;
+  const modes = o.guest === "linux" ? chosen.modes.filter((m) => m !== "para") : chosen.modes;
+  for (const m of modes) checkKernel(kernelOf(m));
+  const kernel = kernelOf(modes[0]);
   const jsonPath = o.json !== undefined ? checkJsonPath(o.json) : undefined;
   const machine: MachineSettings = { clock: o.clock, cpuHz: o.cpuHz, ramMiB: o.ram };
   const total = names.length ? new Set(names).size : BENCHMARK_NAMES.length;
   const quick = o.quick;
+  if (modesNote) process.stderr.write(`vm7 bench: ${modesNote}\n`);
 
   let stop = false;
   const onSigint = () => { stop = true; };
@@ -179,16 +255,25 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   const runs: SuiteRun[] = [];
   const done: SuiteResult[] = [];
   try {
+    // V8 tiers the WebAssembly core up while it runs, and the optimised code serves every later machine:
+    // without a warm-up, the first mode would pay for it and look slower in host time than the others.
+    if (o.warmup && modes.length > 1) {
+      for (const mode of modes) {
+        note(`vm7 bench: ${mode} mode: warm-up run (untimed)`);
+        await runSuite({ kernel: kernelOf(mode), guest: o.guest, mode, quick: true, names: WARMUP, machine, sliceInsns: o.slice, shouldStop: () => stop });
+      }
+    }
     for (const mode of modes) {
       let lastDraw = 0;
-      note(`vm7 bench: ${mode} mode: booting ${shortPath(kernel)} (${quick ? "quick" : "full"} suites, ${total} benchmark${total > 1 ? "s" : ""})`);
+      note(`vm7 bench: ${mode} mode: booting ${shortPath(kernelOf(mode))} (${quick ? "quick" : "full"} suites, ${total} benchmark${total > 1 ? "s" : ""})`);
       runs.push(await runSuite({
-        kernel, guest: o.guest, mode, quick, names, machine, sliceInsns: o.slice, maxInsns: o.maxInsns,
+        kernel: kernelOf(mode), guest: o.guest, mode, quick, names, machine, sliceInsns: o.slice, maxInsns: o.maxInsns,
         shouldStop: () => stop,
         onResult: (r, i) => {
           done.push(r);
+          const ev = MODES[mode].vmm ? `, ${grouped(r.traps)} traps, ${grouped(r.hypercalls)} hypercalls, ${grouped(r.shadow_fills)} shadow fills` : "";
           progress(`vm7 bench: [${String(i + 1).padStart(String(total).length)}/${total}] ${mode} ${r.benchmark} ${r.text} ${r.unit}` +
-            `  (${grouped(r.guest_instructions)} insns, ${secs(r.host_seconds)} s, ${mips(r.guest_mips)} MIPS)`);
+            `  (${grouped(r.guest_instructions)} insns, ${secs(r.host_seconds)} s, ${mips(r.guest_mips)} MIPS${ev})`);
         },
         onTick: (insns, s, running) => {
           if (!tty() || s - lastDraw < 0.2) return;
@@ -201,9 +286,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
     // Show what did finish before saying why the rest did not.
     if (e instanceof BenchRunError && done.length) {
       clearStatus();
-      const rows = [["benchmark", "mode", "value", "unit", "guest insns", "host s", "guest MIPS"]];
-      for (const r of done) rows.push([r.benchmark, r.mode, r.text, r.unit, grouped(r.guest_instructions), secs(r.host_seconds), mips(r.guest_mips)]);
-      process.stdout.write(`vm7 bench: partial results (the run did not finish)\n\n${table(rows, [false, false, true, false, true, true, true])}`);
+      process.stdout.write(`vm7 bench: partial results (the run did not finish)\n\n${resultsTable(done, BENCHMARK_NAMES, modes)}`);
     }
     throw e;
   } finally {
@@ -212,19 +295,20 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   }
 
   const results = runs.flatMap((r) => r.results);
-  const order = (r: SuiteResult) => BENCHMARK_NAMES.indexOf(r.benchmark) * 100 + modes.indexOf(r.mode);
-  results.sort((a, b) => order(a) - order(b));
-  const rows = [["benchmark", "mode", "value", "unit", "guest insns", "host s", "guest MIPS"]];
-  for (const r of results) rows.push([r.benchmark, r.mode, r.text, r.unit, grouped(r.guest_instructions), secs(r.host_seconds), mips(r.guest_mips)]);
-  for (const run of runs) {
-    rows.push([`(boot)`, run.mode, "", "", grouped(run.bootInstructions), secs(run.bootSeconds), mips(run.bootInstructions / run.bootSeconds / 1e6)]);
-    rows.push([`(after last)`, run.mode, "", "", grouped(run.tailInstructions), secs(run.tailSeconds), mips(run.tailInstructions / run.tailSeconds / 1e6)]);
-    rows.push([`(total)`, run.mode, "", "", grouped(run.totalInstructions), secs(run.totalSeconds), mips(run.totalInstructions / run.totalSeconds / 1e6)]);
-  }
   const clockNote = o.clock === "virtual" ? `virtual clock, ${o.cpuHz.toExponential().replace("e+", "e")} instructions per guest second` : "wall clock (host time)";
-  process.stdout.write(`vm7 bench: ${quick ? "quick" : "full"} suites of ${shortPath(kernel)}; values measured by the guest (32 kHz counter, ${clockNote}); ` +
+  const kernels = [...new Set(modes.map(kernelOf))].map(shortPath).join(" and ");
+  process.stdout.write(`vm7 bench: ${quick ? "quick" : "full"} suites of ${kernels} in ${modes.join(", ")} mode; values measured by the guest (32 kHz counter, ${clockNote}); ` +
     `guest insns and host s per benchmark include its setup\n\n`);
-  process.stdout.write(table(rows, [false, false, true, false, true, true, true]));
+  process.stdout.write(resultsTable(results, BENCHMARK_NAMES, modes, runs));
+  let overhead: OverheadSample | undefined;
+  if (modes.includes("native") && modes.includes("full") && (!names.length || names.includes("dhrystone"))) {
+    note(`vm7 bench: dhrystone host overhead: best of ${o.repeat} alternating runs per mode (native, full)`);
+    overhead = await dhrystoneOverhead(kernelOf, machine, quick, o.repeat, o.slice, o.guest);
+  }
+  const goals = modes.some((m) => MODES[m].vmm) ? vmmGoals(results, runs, overhead) : [];
+  if (goals.length) {
+    process.stdout.write(`\nVMM goals (guest-measured unless said otherwise${quick ? "; quick suite: host times of a few ms are noise, run the full suite for these" : ""})\n${goalsText(goals)}`);
+  }
 
   let speed: BenchResult[] = [];
   if (!quick && !names.length && o.mipsSection) {
@@ -246,28 +330,44 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
       cpu_hz: o.cpuHz,
       suite: quick ? "quick" : "full",
       modes,
+      kernels: Object.fromEntries(modes.map((m) => [m, shortPath(kernelOf(m))])),
       date: new Date().toISOString(),
       host: { node: process.version, platform: process.platform, arch: process.arch, cpu: cpus()[0]?.model ?? "unknown" },
-      results: results.map((r) => ({
-        benchmark: r.benchmark, mode: r.mode, value: r.value, unit: r.unit,
-        guest_instructions: r.guest_instructions, host_seconds: round(r.host_seconds, 6), guest_mips: round(r.guest_mips, 3),
-        iterations: r.iterations, guest_ticks_32k: r.guest_ticks_32k, details: r.extra,
-      })),
+      results: jsonEntries(results, BENCHMARK_NAMES, modes),
       runs: runs.map((r) => ({
-        mode: r.mode, begin: r.begin, boot_instructions: r.bootInstructions, boot_seconds: round(r.bootSeconds, 6),
+        mode: r.mode, kernel: shortPath(r.kernel), kernel_sha256: createHash("sha256").update(readFileSync(r.kernel)).digest("hex"), begin: r.begin, boot_instructions: r.bootInstructions, boot_seconds: round(r.bootSeconds, 6),
         after_last_instructions: r.tailInstructions, after_last_seconds: round(r.tailSeconds, 6),
         total_instructions: r.totalInstructions, total_seconds: round(r.totalSeconds, 6),
+        ...(MODES[r.mode].vmm ? { vmm_stats: r.vmmStats } : {}),
       })),
+      ...(goals.length ? { vmm_goals: goals } : {}),
+      ...(overhead ? {
+        dhrystone_overhead: {
+          native_host_s_per_insn: overhead.native, full_host_s_per_insn: overhead.full,
+          native_host_cpu_s_per_insn: overhead.nativeCpu, full_host_cpu_s_per_insn: overhead.fullCpu, repeats: overhead.repeats,
+        },
+      } : {}),
       ...(speed.length ? { emulator_speed: speed.map((s) => ({ workload: s.name, guest_instructions: s.insns, host_seconds: round(s.seconds, 6), guest_mips: round(s.mips, 3), output: s.output.split("\n").pop() })) } : {}),
     };
     try { writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + "\n"); }
     catch (e) { throw new BenchInputError(`--json ${o.json}: cannot write: ${(e as Error).message}`); }
     note(`vm7 bench: wrote ${o.json}`);
+    const svgPath = chartPathFor(jsonPath);
+    if (!modes.includes("native")) {
+      progress(`vm7 bench: no chart (${shortPath(svgPath)}): it shows ratios to native mode, and native did not run`);
+    } else {
+      const bars = rateResults(results, BENCHMARK_NAMES, modes).map((r) => ({ benchmark: r.benchmark, mode: r.mode, ratio: r.ratio }));
+      const svg = ratioChart(bars, BENCHMARK_NAMES, modes, {
+        subtitle: `vm7 ${vm7Version()} bench, ${quick ? "quick" : "full"} suites, ${o.clock} clock; ${modes.join(", ")}; iter/s and MB/s inverted so that higher is slower`,
+      });
+      try { writeFileSync(svgPath, svg); }
+      catch (e) { throw new BenchInputError(`--json ${o.json}: cannot write the chart ${svgPath}: ${(e as Error).message}`); }
+      note(`vm7 bench: wrote ${shortPath(svgPath)}`);
+    }
   }
   return 0;
 }
 
-const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
 
 // --- emulator speed ----------------------------------------------------------------------------------
 function mipsTable(rs: BenchResult[]): string {

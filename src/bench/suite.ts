@@ -4,13 +4,17 @@
 // host wall time between the previous benchmark's line and its own (so a benchmark's setup and its
 // calibration runs are charged to it), measured by running the machine in short slices.
 //
-// The mode dimension: a run is (benchmark x mode). Only `native` exists today (the kernel owns the
-// emulated board); the VMM modes (`full`, `para`) will add entries to MODES, each saying how to build the
-// machine and which kernel image it boots, and may add counters to each result.
-import { readFileSync, existsSync, statSync } from "node:fs";
+// The mode dimension: a run is (benchmark x mode). `native`: the kernel owns the emulated board. `full`:
+// the same unmodified kernel.elf runs deprivileged under the VMM (trap-and-emulate, shadow page tables).
+// `para`: the paravirtual build (kernel-para.elf) runs under the VMM and calls it through hypercalls.
+// The VMM modes exist only in builds whose Machine accepts `mode` and has `vmmStats()`; they are
+// feature-detected (src/machine/modes.ts), never assumed. Each result carries the VMM's event counts for its span.
+import { readFileSync, statSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Machine, hex, type RunResult } from "../machine/machine.js";
 import { loadLinuxRunning } from "../linux/guest.js";
 import { parseExecOutput, type ExecMarkers } from "../linux/initramfs.js";
+import { modeSupport, createMachineIn, vmmStatsOf, guestRamOf, machineRamFor } from "../machine/modes.js";
 
 export interface BenchmarkInfo { name: string; unit: string; what: string }
 
@@ -39,19 +43,79 @@ export interface MachineSettings { clock: "virtual" | "wall"; cpuHz: number; ram
 export interface ModeSpec {
   name: string;
   description: string;
+  /** The kernel image this mode boots by default (fixtures/kernel/...). */
+  kernel: string;
+  /** Runs under the VMM (has event counts). */
+  vmm: boolean;
   /** The machine this mode runs the kernel in. */
   createMachine(s: MachineSettings, onConsole: (b: Uint8Array) => void): Machine;
+  /** Why this build cannot run the mode (undefined: it can). */
+  unavailable(): string | undefined;
 }
 
-/** The execution modes `vm7 bench --modes` accepts. */
+const kernelPath = (file: string) => fileURLToPath(new URL(`../../fixtures/kernel/${file}`, import.meta.url));
+
+function machineFor(mode: string, s: MachineSettings, onConsole: (b: Uint8Array) => void): Machine {
+  return createMachineIn(mode, { ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel" });
+}
+
+/** The execution modes `vm7 bench --modes` knows (whether this build can run them: modeAvailability). */
 export const MODES: Record<string, ModeSpec> = {
   native: {
-    name: "native",
+    name: "native", kernel: kernelPath("kernel.elf"), vmm: false,
     description: "the guest kernel owns the emulated board, no VMM",
-    createMachine: (s, onConsole) => Machine.createSync({ ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel" }),
+    createMachine: (s, onConsole) => machineFor("native", s, onConsole),
+    unavailable: () => undefined,
+  },
+  full: {
+    name: "full", kernel: kernelPath("kernel.elf"), vmm: true,
+    description: "the same kernel deprivileged under the VMM: trap-and-emulate, shadow page tables",
+    createMachine: (s, onConsole) => machineFor("full", s, onConsole),
+    unavailable: () => modeSupport("full"),
+  },
+  para: {
+    name: "para", kernel: kernelPath("kernel-para.elf"), vmm: true,
+    description: "the kernel's paravirtual build (kernel-para.elf) under the VMM, hypercalls",
+    createMachine: (s, onConsole) => machineFor("para", s, onConsole),
+    unavailable: () => modeSupport("para"),
   },
 };
+/** The modes in the order they run and are shown (native first: the others are compared with it). */
 export const MODE_NAMES: readonly string[] = Object.keys(MODES);
+
+/** undefined when `mode` can run in this build with `kernel` (default: the mode's own image), else why not. */
+export function modeAvailability(mode: string, kernel?: string): string | undefined {
+  const spec = MODES[mode];
+  if (!spec) return `no such mode (valid: ${MODE_NAMES.join(", ")})`;
+  const why = spec.unavailable();
+  if (why) return why;
+  const k = kernel ?? spec.kernel;
+  if (!existsSync(k)) return `its kernel image ${k} is missing`;
+  return undefined;
+}
+
+/** The VMM's counters of a machine (empty for a machine without the VMM). */
+export const readVmmStats = vmmStatsOf;
+
+/**
+ * The three headline counts from a stats record: the totals (traps_total or traps, hypercalls_total or
+ * hypercalls), else the sum of the per-class keys (traps_* / trap_* / exc_*; hc_* except hc_errors).
+ */
+export function eventCounts(s: Record<string, number>): { traps: number; hypercalls: number; shadow_fills: number } {
+  const sum = (keep: (k: string) => boolean) => Object.entries(s).filter(([k]) => keep(k)).reduce((a, [, v]) => a + v, 0);
+  return {
+    traps: s.traps_total ?? s.traps ?? sum((k) => /^(traps?|exc)_/.test(k)),
+    hypercalls: s.hypercalls_total ?? s.hypercalls ?? sum((k) => k.startsWith("hc_") && k !== "hc_errors"),
+    shadow_fills: s.shadow_fills ?? 0,
+  };
+}
+
+/** after - before, key by key (keys only in `after` count from 0). */
+export function statsDelta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const d: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) d[k] = v - (before[k] ?? 0);
+  return d;
+}
 
 /** Where the host writes the kernel's boot arguments (fixtures/kernel/README.md). */
 export const BOOTARGS_ADDR = 0x80007f00;
@@ -66,11 +130,20 @@ export interface SuiteResult {
   text: string;
   guest_instructions: number;
   host_seconds: number;
+  /** Host CPU seconds (user + system, this process) over the same span: less disturbed than wall time
+   *  by other load on the host. */
+  host_cpu_seconds: number;
   guest_mips: number;
   iterations: number;
   guest_ticks_32k: number;
   /** The line's other key=value fields (kind=, overhead_us=, ...). */
   extra: Record<string, string>;
+  /** VMM events over the same span as guest_instructions (0 in native mode). */
+  traps: number;
+  hypercalls: number;
+  shadow_fills: number;
+  /** Every VMM counter's change over that span (empty in native mode). */
+  vmm: Record<string, number>;
 }
 
 export interface ParsedBenchLine { name: string; value: number; text: string; unit: string; iterations: number; ticks: number; extra: Record<string, string> }
@@ -117,6 +190,12 @@ export interface SuiteOptions {
 
 export interface SuiteRun {
   mode: string;
+  /** The kernel image booted. */
+  kernel: string;
+  /** The VMM's counters at the end of the run (empty in native mode). */
+  vmmStats: Record<string, number>;
+  /** The VMM's counters at BENCH-BEGIN (the boot's share). */
+  bootVmmStats: Record<string, number>;
   results: SuiteResult[];
   /** The BENCH-BEGIN line's fields (mode=quick|full, clock=..., min_ticks=...). */
   begin: Record<string, string>;
@@ -151,9 +230,14 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
   checkNames(o.names);
   const spec = MODES[o.mode];
   if (!spec) throw new BenchInputError(`unknown mode '${o.mode}' (valid: ${MODE_NAMES.join(", ")})`);
+  const unavailable = spec.unavailable();
+  if (unavailable) throw new BenchInputError(`mode ${o.mode} is not available in this build (${unavailable})`);
   const wanted = o.names.length ? BENCHMARK_NAMES.filter((n) => o.names.includes(n)) : [...BENCHMARK_NAMES];
+  // The VMM modes keep the top of RAM for the VMM: the kernel is told what it has (mem=).
+  const guestMiB = spec.vmm ? guestRamOf("full", o.machine.ramMiB) : o.machine.ramMiB;
+  if (guestMiB < 16) throw new BenchInputError(`${o.mode} mode needs --ram ${machineRamFor("full", 16)} or more (the VMM keeps the top of RAM; the kernel needs 16 MiB)`);
   const args = ["bench", ...(o.quick ? ["quick"] : []), ...(o.names.length ? wanted : []),
-    ...(o.machine.ramMiB < 128 ? [`mem=${o.machine.ramMiB}`] : [])].join(" ");
+    ...(guestMiB < 128 ? [`mem=${guestMiB}`] : [])].join(" ");
   if (args.length > BOOTARGS_MAX) throw new BenchInputError(`boot arguments too long (${args.length} > ${BOOTARGS_MAX} bytes)`);
 
   const results: SuiteResult[] = [];
@@ -163,6 +247,9 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
   let ended = false;
   let m: Machine | undefined;
   let t0 = 0, tPrev = 0, iPrev = 0, bootInstructions = 0, bootSeconds = 0;
+  let sPrev: Record<string, number> = {}, bootVmmStats: Record<string, number> = {};
+  const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  let cPrev = 0;
   const dec = new TextDecoder();
 
   const onLine = (line: string) => {
@@ -172,18 +259,22 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
     if (line.startsWith("BENCH-BEGIN")) {
       begin = Object.fromEntries(line.split(" ").slice(1).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
       bootInstructions = icount; bootSeconds = (now - t0) / 1000;
-      tPrev = now; iPrev = icount;
+      tPrev = now; iPrev = icount; cPrev = cpuNow();
+      bootVmmStats = sPrev = readVmmStats(m!);
       return;
     }
     if (line.startsWith("BENCH-END")) { ended = true; return; }
     const p = parseBenchLine(line);
     if (!p) return;
     const insns = icount - iPrev, seconds = (now - tPrev) / 1000;
-    tPrev = now; iPrev = icount;
+    const stats = readVmmStats(m!), vmm = statsDelta(stats, sPrev), cpu = cpuNow();
+    const cpuSeconds = cpu - cPrev;
+    tPrev = now; iPrev = icount; sPrev = stats; cPrev = cpu;
     const r: SuiteResult = {
       benchmark: p.name, mode: spec.name, value: p.value, unit: p.unit, text: p.text,
-      guest_instructions: insns, host_seconds: seconds, guest_mips: seconds > 0 ? insns / seconds / 1e6 : 0,
+      guest_instructions: insns, host_seconds: seconds, host_cpu_seconds: cpuSeconds, guest_mips: seconds > 0 ? insns / seconds / 1e6 : 0,
       iterations: p.iterations, guest_ticks_32k: p.ticks, extra: p.extra,
+      ...eventCounts(vmm), vmm: spec.vmm ? vmm : {},
     };
     results.push(r);
     o.onResult?.(r, results.length - 1);
@@ -252,7 +343,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
   const missing = wanted.filter((n) => !results.some((x) => x.benchmark === n));
   if (missing.length) fail(`no result for ${missing.join(", ")}`, how);
   return {
-    mode: spec.name, results, begin: begin!, bootInstructions, bootSeconds,
+    mode: spec.name, kernel: o.kernel, vmmStats: readVmmStats(m), bootVmmStats, results, begin: begin!, bootInstructions, bootSeconds,
     tailInstructions: m.icount - iPrev, tailSeconds: (t0 + totalSeconds * 1000 - tPrev) / 1000,
     totalInstructions: m.icount, totalSeconds,
   };

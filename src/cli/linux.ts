@@ -12,6 +12,7 @@ import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
 import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
 import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../linux/guest.js";
+import { modeSupport, createMachineIn } from "../machine/modes.js";
 import { traceLine } from "../disasm/trace.js";
 
 export const EXIT_BAD_INPUT = 2, EXIT_FATAL = 3, EXIT_LIMIT = 124, EXIT_INTERRUPTED = 130;
@@ -24,12 +25,9 @@ export type VmMode = "native" | "full" | "para";
 
 /** Creates the machine; modes other than native need a build whose Machine has the VMM. */
 export async function createMachine(mode: VmMode, opts: MachineOptions): Promise<Machine> {
-  if (mode === "native") return Machine.create(opts);
-  const m = await Machine.create({ ...opts, mode } as MachineOptions);
-  if ((m as unknown as { mode?: string }).mode !== mode) {
-    throw new LinuxUsageError(`--mode ${mode}: this vm7 build has no VMM (Machine.create ignores 'mode'); only --mode native works`);
-  }
-  return m;
+  const why = modeSupport(mode);
+  if (why) throw new LinuxUsageError(`--mode ${mode}: this vm7 build cannot run it (${why}); only --mode native works`);
+  return createMachineIn(mode, opts);
 }
 
 export class LinuxUsageError extends Error {}

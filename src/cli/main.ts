@@ -3,13 +3,14 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import { Machine, hex, type RunResult } from "../machine/machine.js";
+import { Machine, hex, VM_MODES, type RunResult, type VmMode } from "../machine/machine.js";
 import { isElf, ImageError } from "../loaders/elf.js";
 import { traceLine } from "../disasm/trace.js";
 import { benchCommand } from "../bench/bench.js";
 import { ConsoleBridge } from "./console.js";
 import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
 import { loadLinux } from "../loaders/linux.js";
+import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
 
 export const EXIT_BAD_INPUT = 2;
@@ -34,6 +35,27 @@ interface RunOpts {
   clock: "virtual" | "wall"; cpuHz: number; cmdline?: string; semihosting: boolean;
   semihostingRoot?: string; trace: boolean; dumpRegs: boolean;
   kernel?: string; dtb?: string; initrd?: string; append?: string;
+  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>;
+}
+
+/** --vmm-cost trap=120,fill=250: cycles charged per VMM event (names as Machine.vmmCosts()). */
+export function parseVmmCost(s: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of s.split(",").map((p) => p.trim()).filter((p) => p)) {
+    const m = /^([a-z_]+)=(\d+)$/.exec(part);
+    if (!m) throw new InvalidArgumentError(`--vmm-cost wants name=cycles pairs separated by commas (e.g. trap=120,fill=250), got '${part}'`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/** The VMM counters as printed by --stats: one 'name value' per line, non-zero ones first. */
+export function formatVmmStats(m: Machine): string {
+  const st = m.vmmStats();
+  const keys = Object.keys(st);
+  const lines = [`vm7: vmm stats (${m.mode} mode):`];
+  for (const k of keys) if (st[k] !== 0 || !k.startsWith("hc_")) lines.push(`  ${k.padEnd(20)} ${st[k]}`);
+  return lines.join("\n") + "\n";
 }
 
 class UsageError extends Error {}
@@ -70,6 +92,12 @@ export async function main(argv: string[]): Promise<number> {
     .option("--append <args>", "with --kernel: appended to the DTB's /chosen/bootargs")
     .option("--trace", "print every executed instruction (address, encoding, disassembly) on stderr", false)
     .option("--dump-regs", "print the registers on stderr when the run ends", false)
+    .addOption(new Option("--mode <mode>", "native: the guest owns the CPU; full: the unmodified guest runs deprivileged under the " +
+      "VMM (trap-and-emulate, shadow page tables); para: a paravirtual guest calls the VMM by hypercalls (docs/vmm.md)")
+      .choices(VM_MODES as unknown as string[]).default("native"))
+    .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) on stderr at exit", false)
+    .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
+      "world_switch=300,virq=80,reflect=60,flush=800", parseVmmCost)
     .addHelpText("after", "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input;\n" +
       "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
       "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.")
@@ -113,7 +141,7 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
   try {
     m = await Machine.create({
       ramMiB: o.ram, clock: o.clock, cpuHz: o.cpuHz, semihosting: o.semihosting,
-      semihostingRoot: o.semihostingRoot, cmdline: o.cmdline ?? basename(image),
+      semihostingRoot: o.semihostingRoot, cmdline: o.cmdline ?? basename(image), mode: o.mode, vmmCost: o.vmmCost,
       onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); },
     });
   } catch (e) { throw new UsageError((e as Error).message); }
@@ -123,7 +151,7 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
       const dtbPath = o.dtb ?? boardDtbPath();
       loadLinux(m, {
         kernel: bytes, kernelName: image, dtb: readImage(dtbPath), dtbName: dtbPath,
-        initrd: o.initrd !== undefined ? readImage(o.initrd) : undefined, append: o.append,
+        initrd: o.initrd !== undefined ? readImage(o.initrd) : undefined, append: o.append, guestRamBytes: guestRamBytes(m),
       });
     } else if (isElf(bytes)) {
       if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr applies to raw binaries, and this is an ELF`);
@@ -190,6 +218,7 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
   }
   process.stderr.write(`vm7: ${line}\n`);
   if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
+  if (o.stats) process.stderr.write(formatVmmStats(m));
   return code;
 }
 

@@ -236,4 +236,5 @@ export const A32_PATTERNS: Pattern[] = [
   { name: "LDC", mask: 0x0e100000, value: 0x0c100000, cond: true, fmt: "ldc", mnem: "ldc", fields: {"c":[31,30,29,28],"P":[24],"U":[23],"D":[22],"W":[21],"n":[19,18,17,16],"d":[15,14,13,12],"p":[11,10,9,8],"i":[7,6,5,4,3,2,1,0]} },
   { name: "CDP", mask: 0x0f000010, value: 0x0e000000, cond: true, fmt: "cdp", mnem: "cdp", fields: {"c":[31,30,29,28],"o":[23,22,21,20],"n":[19,18,17,16],"d":[15,14,13,12],"p":[11,10,9,8],"q":[7,6,5],"m":[3,2,1,0]} },
   { name: "UNDEFINED", mask: 0x00000000, value: 0x00000000, cond: false, fmt: "undef", mnem: "<unknown>", fields: {} },
+  { name: "VMM_TRAP", mask: 0x00000000, value: 0x00000000, cond: false, fmt: "undef", mnem: "<vmm-trap>", fields: {} },
 ];

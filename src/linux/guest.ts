@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import type { Machine } from "../machine/machine.js";
 import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
+import { VMM_RESERVED_MIB } from "../machine/modes.js";
 import { getKernel, getBusybox } from "./fetch.js";
 import { buildInitramfs, execMarkers, type ExecMarkers } from "./initramfs.js";
 
@@ -27,7 +28,7 @@ export function guestPrograms(): Record<string, Uint8Array> {
 }
 
 /** RAM the VMM reserves at the top in full and para modes (its shadow tables and state). */
-export const VMM_RESERVED_BYTES = 16 << 20;
+export const VMM_RESERVED_BYTES = VMM_RESERVED_MIB << 20;
 
 /** RAM a Linux guest may use: all of it natively, all but the VMM's reservation under the VMM. */
 export function guestRamBytes(m: Machine): number {

@@ -40,6 +40,19 @@ export interface CoreExports {
   uartRx(b: number): number;
   uartRxFree(): number;
   consoleInputWakes(): number;
+  vmmInit(mode: number): number;
+  vmmMode(): number;
+  vmmStat(i: number): number;
+  vmmCostGet(i: number): number;
+  vmmCostSet(i: number, v: number): void;
+  vmmCpsrGet(): number;
+  vmmCpsrSet(v: number): void;
+  vmmBankedGet(mode: number, n: number): number;
+  vmmBankedSet(mode: number, n: number, v: number): void;
+  vmmSpsrGet(mode: number): number;
+  vmmSpsrSet(mode: number, v: number): void;
+  vmmCp15Get(off: number): number;
+  vmmCp15Set(off: number, v: number): void;
 }
 
 /** Constants exported by the core (layout offsets, stop reasons, CP15 register offsets). */
@@ -71,6 +84,17 @@ export interface CoreConstants {
   FATAL_BAD_MODE: number;
   /** CP15 register name -> offset from LAYOUT_STATE (every export named CP15_*). */
   cp15: Record<string, number>;
+  /** VMM counter name (snake_case) -> index for vmmStat (every export named VMM_STAT_*). */
+  vmmStats: Record<string, number>;
+  /** VMM cost name (snake_case) -> index for vmmCostGet/Set (every export named VMM_COST_*). */
+  vmmCosts: Record<string, number>;
+  /** Hypercall name (snake_case) -> number (every export named VMM_HC_*). */
+  vmmHypercalls: Record<string, number>;
+  VMM_STAT_HC_BASE: number;
+  VMM_MODE_NATIVE: number;
+  VMM_MODE_FULL: number;
+  VMM_MODE_PARA: number;
+  VMM_HC_COUNT: number;
 }
 
 export interface Core {
@@ -95,11 +119,14 @@ export function loadCore(): Core {
   const ex = inst.exports as Record<string, unknown>;
   // asconfig.json sets exportStart: the module's globals are initialised by calling _start.
   (ex._start as () => void)();
-  const k: Record<string, unknown> = { cp15: {} as Record<string, number> };
+  const k: Record<string, unknown> = { cp15: {} as Record<string, number>, vmmStats: {}, vmmCosts: {}, vmmHypercalls: {} };
   for (const [name, v] of Object.entries(ex)) {
     if (!(v instanceof WebAssembly.Global)) continue;
     const val = (v.value as number) >>> 0;
     if (name.startsWith("CP15_")) (k.cp15 as Record<string, number>)[name.slice(5)] = val;
+    else if (name.startsWith("VMM_STAT_") && name !== "VMM_STAT_HC_BASE") (k.vmmStats as Record<string, number>)[name.slice(9).toLowerCase()] = val;
+    else if (name.startsWith("VMM_HC_") && name !== "VMM_HC_COUNT") (k.vmmHypercalls as Record<string, number>)[name.slice(7).toLowerCase()] = val;
+    else if (name.startsWith("VMM_COST_")) (k.vmmCosts as Record<string, number>)[name.slice(9).toLowerCase()] = val;
     else k[name] = val;
   }
   return { x: ex as unknown as CoreExports, k: k as unknown as CoreConstants };

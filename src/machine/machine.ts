@@ -8,7 +8,16 @@ import { parseElf, type LoadImage } from "../loaders/elf.js";
 export const MODE = { usr: 0x10, fiq: 0x11, irq: 0x12, svc: 0x13, abt: 0x17, und: 0x1b, sys: 0x1f } as const;
 const MODE_NAMES: Record<number, string> = { 0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x17: "abt", 0x1b: "und", 0x1f: "sys" };
 
+/** How the guest runs: natively (it owns the emulated CPU), or deprivileged under the VMM with
+ *  trap-and-emulate ("full") or hypercalls ("para"); docs/vmm.md. */
+export type VmMode = "native" | "full" | "para";
+export const VM_MODES: readonly VmMode[] = ["native", "full", "para"];
+
 export interface MachineOptions {
+  /** Execution mode (default "native"). full/para reserve the top 16 MiB of RAM for the VMM. */
+  mode?: VmMode;
+  /** VMM cost model overrides, cycles per event (names as in vmmCosts(): trap, emulate, fill, ...). */
+  vmmCost?: Record<string, number>;
   /** Guest RAM in MiB at 0x80000000 (default 512, the board's size; 1..1024). */
   ramMiB?: number;
   /** "virtual" (default): guest time follows the instruction count, runs are repeatable.
@@ -75,6 +84,8 @@ export class Machine {
   private inputEnded = false;
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
+  readonly mode: VmMode;
+  private readonly vmm: boolean;
 
   private constructor(core: Core, opts: MachineOptions) {
     this.x = core.x;
@@ -85,6 +96,15 @@ export class Machine {
     this.ramBase = this.k.LAYOUT_RAM_PHYS;
     const rc = this.x.init(this.ramBytes >>> 0) >>> 0;
     if (rc !== 0) throw new Error(`cannot set up ${mib} MiB of guest RAM (core init error ${rc})`);
+    this.mode = opts.mode ?? "native";
+    if (!VM_MODES.includes(this.mode)) throw new Error(`mode '${String(opts.mode)}': must be one of ${VM_MODES.join(", ")}`);
+    this.vmm = this.mode !== "native";
+    if (this.vmm) {
+      if (this.x.vmmInit(this.mode === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA) !== 0) {
+        throw new Error(`${this.mode} mode needs at least 32 MiB of RAM (the VMM reserves the top 16 MiB), got ${mib} MiB`);
+      }
+    }
+    if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();
     this.onConsole = opts.onConsole ?? ((b) => { this.output += dec.decode(b, { stream: true }); });
     this.wall = opts.clock === "wall";
@@ -117,30 +137,68 @@ export class Machine {
   get pc(): number { return this.x.pcGet() >>> 0; }
   set pc(v: number) { this.x.pcSet(v >>> 0); }
   /** Writing the CPSR switches modes and banks exactly like an exception return would. */
-  get cpsr(): number { return this.x.cpsrGet() >>> 0; }
-  set cpsr(v: number) { this.x.cpsrSet(v >>> 0); }
+  /** In full/para mode these are the guest's virtual CPSR, banks and SPSRs (the real CPU stays in
+   *  User mode: see realCpsr). */
+  get cpsr(): number { return (this.vmm ? this.x.vmmCpsrGet() : this.x.cpsrGet()) >>> 0; }
+  set cpsr(v: number) { if (this.vmm) this.x.vmmCpsrSet(v >>> 0); else this.x.cpsrSet(v >>> 0); }
+  /** The real CPU's CPSR (differs from cpsr only in full/para mode). */
+  get realCpsr(): number { return this.x.cpsrGet() >>> 0; }
   /** A register as mode `mode` sees it (R8-R14 are banked). */
-  banked(mode: number, n: number): number { return this.x.bankedGet(mode, n) >>> 0; }
-  setBanked(mode: number, n: number, v: number): void { this.x.bankedSet(mode, n, v >>> 0); }
-  spsr(mode: number): number { return this.x.spsrGet(mode) >>> 0; }
-  setSpsr(mode: number, v: number): void { this.x.spsrSet(mode, v >>> 0); }
+  banked(mode: number, n: number): number { return (this.vmm ? this.x.vmmBankedGet(mode, n) : this.x.bankedGet(mode, n)) >>> 0; }
+  setBanked(mode: number, n: number, v: number): void {
+    if (this.vmm) this.x.vmmBankedSet(mode, n, v >>> 0); else this.x.bankedSet(mode, n, v >>> 0);
+  }
+  spsr(mode: number): number { return (this.vmm ? this.x.vmmSpsrGet(mode) : this.x.spsrGet(mode)) >>> 0; }
+  setSpsr(mode: number, v: number): void { if (this.vmm) this.x.vmmSpsrSet(mode, v >>> 0); else this.x.spsrSet(mode, v >>> 0); }
   /** Retired instructions since power-on. */
   get icount(): number { return this.x.icountGet(); }
 
   cp15Names(): string[] { return Object.keys(this.k.cp15); }
+  /** A CP15 register as the guest sees it (the VMM's virtual CP15 in full/para mode). */
   getCp15(name: string): number {
+    const off = this.cp15Off(name);
+    return this.vmm ? this.x.vmmCp15Get(off) >>> 0 : this.view().getUint32(this.k.LAYOUT_STATE + off, true);
+  }
+  /** A CP15 register of the real CPU (in full/para mode: the shadow TTBRs, the VMM's DACR...). */
+  realCp15(name: string): number { return this.view().getUint32(this.k.LAYOUT_STATE + this.cp15Off(name), true); }
+  private cp15Off(name: string): number {
     const off = this.k.cp15[name];
     if (off === undefined) throw new Error(`unknown CP15 register ${name} (known: ${this.cp15Names().join(", ")})`);
-    return this.view().getUint32(this.k.LAYOUT_STATE + off, true);
+    return off;
   }
   /** Write CP15 registers by name, as the host (no side effects but dropping cached translations). */
   setCp15(regs: Record<string, number>): void {
     for (const [name, v] of Object.entries(regs)) {
-      const off = this.k.cp15[name];
-      if (off === undefined) throw new Error(`unknown CP15 register ${name}`);
-      this.view().setUint32(this.k.LAYOUT_STATE + off, v >>> 0, true);
+      const off = this.cp15Off(name);
+      if (this.vmm) this.x.vmmCp15Set(off, v >>> 0);
+      else this.view().setUint32(this.k.LAYOUT_STATE + off, v >>> 0, true);
     }
-    this.x.stateChanged();
+    if (!this.vmm) this.x.stateChanged();
+  }
+
+  // --- VMM counters and cost model -------------------------------------------------------------
+  /** VMM event counters (all zero in native mode): traps by class (trap_*, exc_*), hypercalls
+   *  (total and hc_<name> per number), shadow_fills, shadow_flushes, shadow_reuses,
+   *  pt_write_faults, virq_injected, world_switches, vmm_cycles, ... (docs/vmm.md). */
+  vmmStats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, i] of Object.entries(this.k.vmmStats)) out[name] = this.x.vmmStat(i);
+    for (const [name, n] of Object.entries(this.k.vmmHypercalls)) out[`hc_${name}`] = this.x.vmmStat(this.k.VMM_STAT_HC_BASE + n);
+    return out;
+  }
+  /** The cost model: virtual cycles charged per VMM event. */
+  vmmCosts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, i] of Object.entries(this.k.vmmCosts)) out[name] = this.x.vmmCostGet(i) >>> 0;
+    return out;
+  }
+  setVmmCosts(costs: Record<string, number>): void {
+    for (const [name, v] of Object.entries(costs)) {
+      const i = this.k.vmmCosts[name];
+      if (i === undefined) throw new Error(`unknown VMM cost '${name}' (known: ${Object.keys(this.k.vmmCosts).join(", ")})`);
+      if (!Number.isInteger(v) || v < 0 || v > 1e6) throw new Error(`VMM cost ${name}=${v}: must be a whole number of cycles from 0 to 1000000`);
+      this.x.vmmCostSet(i, v);
+    }
   }
 
   // --- VFP registers (D0-D31, FPSCR, FPEXC at fixed offsets of the state block) ----------------
@@ -334,7 +392,9 @@ export class Machine {
           const info = this.view().getUint32(k.LAYOUT_STATE + k.OFF_STOP_INFO, true);
           const why = info === k.FATAL_EXC_LOOP
             ? "exception loop: the exception vector itself faults (no handler can run)"
-            : `unrecoverable CPU state (code ${info})`;
+            : (info & 0xff) === 3
+              ? "the VMM could not resolve a fault on its shadow page tables (a VMM bug: please report it)"
+              : `unrecoverable CPU state (code ${info})`;
           return done("fatal", `guest stopped: ${why} at pc 0x${hex(this.pc)}`);
         }
         default:
@@ -355,6 +415,7 @@ export class Machine {
       `  spsr=${(c & 0x1f) === 0x10 || (c & 0x1f) === 0x1f ? "-" : hex(this.spsr(c & 0x1f))}`);
     const cp = ["SCTLR", "TTBR0", "DACR", "DFSR", "DFAR", "IFSR", "IFAR", "VBAR"].map((n) => `${n.toLowerCase()}=${hex(this.getCp15(n))}`);
     lines.push(cp.slice(0, 4).join(" "), cp.slice(4).join(" "));
+    if (this.vmm) lines.push(`vmm: ${this.mode} mode, real cpsr=${hex(this.realCpsr)} ttbr0=${hex(this.realCp15("TTBR0"))} ttbr1=${hex(this.realCp15("TTBR1"))}`);
     lines.push(`instructions=${this.icount}`);
     return lines.join("\n");
   }

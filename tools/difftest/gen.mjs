@@ -12,6 +12,8 @@
 import { A32_PATTERNS } from "../../dist/disasm/a32.gen.js";
 import { matchA32 } from "../../dist/disasm/a32.js";
 import { SEQ, SCRATCH, APSR_MASK, MAX_WORDS } from "./layout.mjs";
+import { VFP_POOL, vfpUnit, randVfpRegs, randFpscr } from "./vfp.mjs";
+import { thumbIsland } from "./tgen.mjs";
 
 const BY_NAME = new Map(A32_PATTERNS.map((p) => [p.name, p]));
 const AL = 14;
@@ -115,12 +117,11 @@ const OTHER = ["SWP", "LDREX", "LDREXB", "LDREXH", "LDREXD", "STREX", "STREXB", 
 const PC_WRITERS = ["ADD_i>pc", "MOV_ri>pc", "ADD_ri>pc", "LDR_i>pc", "LDM>pc"];
 // PC-relative loads of the test's own instruction words (identical in both emulators; the word
 // after the sequence differs, so it is never read): pseudo-names "<pattern>[pc]".
-const LITERALS = ["LDR_i[pc]", "LDRB_i[pc]", "LDRH[pc]", "LDRSB[pc]", "LDRSH[pc]", "LDRD[pc]"];
+const LITERALS = ["LDR_i[pc]", "LDRB_i[pc]", "LDRH[pc]", "LDRSB[pc]", "LDRSH[pc]", "LDRD[pc]", "VLDR[pc]"];
 // Encodings the generator never produces: privileged or User-mode UNPREDICTABLE (CPS SRS RFE, the
 // ^ forms of LDM/STM), Thumb-switching (BLX_imm), traps the harness cannot survive (BKPT SVC), coprocessor
 // transfers other than the TPIDRURW pair (MCR alone, MCRR MRRC LDC STC CDP), PLDW (no Multiprocessing
-// Extensions on Cortex-A8), and the VFP rows (V*): the harness neither seeds nor compares the VFP
-// registers and FPSCR yet; VFP is proven by test/vfp.test.ts (QEMU-recorded cases) instead.
+// Extensions on Cortex-A8). The VFP rows (V*) have their own generator (vfp.mjs).
 const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "STM_usr", "LDM_usr",
   "MCR", "MCRR", "MRRC", "LDC", "STC", "CDP", "COPROC", "PLDW_imm", "PLDW_reg"]);
 /** Single instructions without memory access or control flow: every other row of the table
@@ -129,9 +130,14 @@ const EXCLUDED = new Set(["CPS", "SRS", "RFE", "BLX_imm", "BKPT", "SVC", "STM_us
 const SIMPLE = A32_PATTERNS.map((p) => p.name)
   .filter((n) => !EXCLUDED.has(n) && !LDST.includes(n) && !EXTRA.includes(n) && !OTHER.includes(n) && !/^(LD|ST)/.test(n)
     && !/^(MCRR|MRRC|LDC|STC|CDP|MCR|MRC)2?$/.test(n) // the unconditional coprocessor rows too
-    && !/^V[A-Z]/.test(n)); // VFP rows (see EXCLUDED)
+    && !/^V[A-Z]/.test(n)); // VFP rows: vfp.mjs
 /** Pattern names the generator produces (a test picks among them uniformly). */
-export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS];
+// Interworking into Thumb and back: BLX (immediate) or ADR + BX to Thumb code right after, which
+// returns with ADR.W + BX (pseudo-names "<pattern>>thumb").
+const INTERWORK = ["BLX_imm>thumb", "BX>thumb"];
+export const POOL = [...SIMPLE, ...LDST, ...EXTRA, ...OTHER, ...PC_WRITERS, ...LITERALS, ...VFP_POOL, ...INTERWORK];
+// A "VFP test" (3 in 8) draws from the VFP rows and a few core instructions that feed or use them.
+const VFP_MIX = [...VFP_POOL, "VFP_DP", "VFP_DP", "VFP_DP", "VFP_DP", "VLDR", "VSTR", "VMRS", "B", "ADD_ri", "MOV_i", "MRS", "LDR_i", "STR_i"];
 const IS_SIMPLE = new Set(SIMPLE), IS_LDST = new Set(LDST), IS_EXTRA = new Set(EXTRA), IS_DP = new Set(DP_OPS);
 for (const n of [...LDST, ...EXTRA, ...OTHER]) if (!BY_NAME.has(n)) throw new Error(`generator: no pattern ${n} in the table`);
 
@@ -394,18 +400,21 @@ function unitPcWriter(r, name) {
 }
 function unitLiteral(r, name) {
   const base = name.slice(0, -4), cond = randCond(r);
-  const size = base === "LDRD" ? 8 : base.startsWith("LDRB") || base === "LDRSB" ? 1 : base === "LDR_i" ? 4 : 2;
+  const dbl = base === "VLDR" ? r.int(2) : 0;
+  const size = base === "LDRD" || dbl ? 8 : base.startsWith("LDRB") || base === "LDRSB" ? 1 : base === "LDR_i" || base === "VLDR" ? 4 : 2;
+  const vd = r.int(16), vD = r.int(2);
   // byte offset in the target word; the access stays inside the word (the one after may be the end)
   const delta = size >= 4 ? 0 : r.chance(0.75) ? size * r.int(4 / size) : r.int(5 - size);
   const t = base === "LDRD" ? evenReg(r) : randReg(r);
   const unit = {
-    name, words: base === "LDRD" ? [null, 0xe320f000] : [null], anyTarget: true, // LDRD: a NOP after it keeps [own, own+4] inside
+    name, words: size === 8 ? [null, 0xe320f000] : [null], anyTarget: true, // LDRD: a NOP after it keeps [own, own+4] inside
     branch: (at, target) => {
       const off = target + delta - at - 8, U = off >= 0 ? 1 : 0, a = Math.abs(off);
-      const w = base.endsWith("_i")
-        ? encode(base, { P: 1, U, W: 0, n: 15, t, i: a }, cond)
-        : encode(base, { P: 1, U, I: 1, W: 0, n: 15, t, j: a >>> 4, i: a & 15 }, cond);
-      return base === "LDRD" ? [w, 0xe320f000] : w;
+      const w = base === "VLDR" ? encode("VLDR", { U, D: vD, n: 15, d: vd, s: dbl, i: a >>> 2 }, cond)
+        : base.endsWith("_i")
+          ? encode(base, { P: 1, U, W: 0, n: 15, t, i: a }, cond)
+          : encode(base, { P: 1, U, I: 1, W: 0, n: 15, t, j: a >>> 4, i: a & 15 }, cond);
+      return size === 8 ? [w, 0xe320f000] : w;
     },
   };
   return unit;
@@ -416,14 +425,50 @@ const popcount = (v) => { let c = 0; for (; v; v &= v - 1) c++; return c; };
 // UNDEFs is IMPLEMENTATION DEFINED), and always the last unit: both sides must take the UNDEF
 // there (SIGILL in qemu, caught by the harness) with the same registers.
 function unitUndef(r, name) {
-  if (name === "UDF") return { name, words: [encode("UDF", { i: r.u32() & 0xffff })], last: true };
+  // 0xe7f001f0 (UDF #0x1f0... i = 0x1f0) is the Linux ARM breakpoint: qemu-arm's user mode raises SIGTRAP for it
+  if (name === "UDF") { let i = r.u32() & 0xffff; if (i === 0x1f0) i = 0; return { name, words: [encode("UDF", { i })], last: true }; }
   for (;;) {
     const w = ((r.u32() & 0x0fffffff) | 0xe0000000) >>> 0;
+    // not HLT (cond 0001 0000 .... .... 0111 ...., ARMv8): qemu-arm takes HLT #0xf000 for a semihosting call
+    if ((w & 0x0ff000f0) === 0x01000070) continue;
     if (matchA32(w)?.name === "UNDEFINED") return { name, words: [w], last: true };
   }
 }
 
+const A32_VFP_OPS = {
+  reg: (r) => r.int(15), base: (r) => r.int(15), setAddr, scratchBase: baseAddr,
+  misalign: (r, need) => misalign(r, need), movImm: setAddr, a32Of: (w) => w,
+};
+
+/** A random single A32 instruction without memory access or control flow (for Thumb tests' ARM islands). */
+export function simpleA32(r) {
+  for (;;) {
+    const name = r.pick(SIMPLE);
+    if (name === "SETEND" || /^(MSR|HINT|UDF|UNDEFINED)/.test(name)) continue;
+    const w = encode(name, simpleFields(r, name), randCond(r));
+    if (w !== null) return { name, w };
+  }
+}
+
+function unitInterwork(r, name) {
+  const isl = thumbIsland(r); // { halfwords(at), names }; at = its first halfword, word-aligned
+  const pairs = (h) => { const w = []; for (let k = 0; k < h.length; k += 2) w.push((h[k] | (h[k + 1] << 16)) >>> 0); return w; };
+  if (name === "BLX_imm>thumb") { // blx <next word> (imm24 = -1, H = 0: target = PC + 8 - 4)
+    const blx = encode("BLX_imm", { H: 0, i: 0xffffff });
+    return { name, words: [blx, ...pairs(isl.halfwords(0))], fixup: (at) => [blx, ...pairs(isl.halfwords(at + 4))], island: isl.names };
+  }
+  const x = r.int(15);
+  const head = [encode("ADD_i", { S: 0, n: 15, d: x, r: 0, i: 1 }), encode("BX", { m: x })];
+  return { name, words: [...head, ...pairs(isl.halfwords(0))], fixup: (at) => [...head, ...pairs(isl.halfwords(at + 8))], island: isl.names };
+}
+
 function makeUnit(r, name, state) {
+  if (INTERWORK.includes(name)) return unitInterwork(r, name);
+  if (VFP_POOL.includes(name)) {
+    const u = vfpUnit(r, name, encode, randCond(r), A32_VFP_OPS, state);
+    if (!u || u.words.includes(null) || u.setup?.includes(null)) return null;
+    return { name, words: [...(u.setup ?? []), ...u.words], last: u.last };
+  }
   if (IS_SIMPLE.has(name)) {
     const w = encode(name, simpleFields(r, name), randCond(r));
     return w === null ? null : { name, words: [w] };
@@ -455,6 +500,7 @@ export function layout(units) {
   starts.push(at);
   const words = [];
   units.forEach((u, k) => {
+    if (u.fixup) u.words = u.fixup(starts[k]);
     if (u.branch) {
       let tgt = Math.min(Math.max(u.target, k + 1), units.length);
       if (u.anyTarget) {
@@ -472,10 +518,13 @@ export function layout(units) {
 /** Test `index` of the run seeded `seed`: { units, regs[15], apsr, seed (scratch), words }. */
 export function generate(seed, index, opts = {}) {
   const r = rngFor(seed, index);
-  const pool = opts.pool ?? POOL;
+  const vfpTest = r.chance(0.375);
+  let pool = opts.pool ?? POOL;
+  if (vfpTest) { const mix = VFP_MIX.filter((n) => pool.includes(n)); if (mix.some((n) => VFP_POOL.includes(n))) pool = mix; }
+  const fpscr = randFpscr(r), d = randVfpRegs(r);
   const nUnits = 1 + r.int(opts.maxUnits ?? 8);
   const units = [];
-  const state = { ldrexSeen: false };
+  const state = { ldrexSeen: false, fpscr, vlen: (fpscr >>> 16) & 7 };
   while (units.length < nUnits) {
     const name = r.pick(pool);
     const u = makeUnit(r, name, state);
@@ -488,7 +537,7 @@ export function generate(seed, index, opts = {}) {
   const regs = Array.from({ length: 15 }, () => randValue(r));
   const apsr = (r.u32() & APSR_MASK) >>> 0;
   const scratchSeed = (r.u32() | 1) >>> 0;
-  const test = { seed, index, units, regs, apsr, scratchSeed };
+  const test = { seed, index, isa: "a32", thumb: false, units, regs, apsr, scratchSeed, fpscr, d };
   finish(test);
   return test;
 }
@@ -499,6 +548,7 @@ export function finish(test) {
   if (words.length > MAX_WORDS) throw new Error(`test ${test.index}: ${words.length} words > ${MAX_WORDS}`);
   if (words.some((w) => w === null || w === undefined)) throw new Error(`test ${test.index}: an instruction failed to encode`);
   test.words = words;
+  test.nbytes = 4 * words.length;
   return test;
 }
 

@@ -3,14 +3,18 @@
 // sequence is shrunk (drop one unit at a time while it still differs) and reported with a
 // reproducer. Used by run.mjs (npm run difftest) and test/difftest.test.ts.
 import { disasmA32 } from "../../dist/disasm/a32.js";
-import { generate, dropUnit } from "./gen.mjs";
+import { spawnSync } from "node:child_process";
+import { generate, dropUnit, rngFor } from "./gen.mjs";
+import { generateThumb, dropThumbUnit } from "./tgen.mjs";
 import { runQemu, qemuAvailable } from "./qemu.mjs";
 import { Vm7Runner, hex } from "./vm7.mjs";
 import { SEQ, SCRATCH } from "./layout.mjs";
 
 export { qemuAvailable };
 
-const FLAGS = [["N", 31], ["Z", 30], ["C", 29], ["V", 28], ["Q", 27], ["GE3", 19], ["GE2", 18], ["GE1", 17], ["GE0", 16]];
+const FLAGS = [["N", 31], ["Z", 30], ["C", 29], ["V", 28], ["Q", 27], ["GE3", 19], ["GE2", 18], ["GE1", 17], ["GE0", 16], ["T", 5]];
+const itstate = (cpsr) => (((cpsr >>> 10) & 0x3f) << 2) | ((cpsr >>> 25) & 3); // A2.5.2
+const hex64 = (lo, hi) => "0x" + (hi >>> 0).toString(16).padStart(8, "0") + (lo >>> 0).toString(16).padStart(8, "0");
 const rname = (k) => (k === 13 ? "sp" : k === 14 ? "lr" : `r${k}`);
 
 /** What differs between the reference (qemu) and vm7 results: a list of short strings. */
@@ -22,6 +26,11 @@ export function compare(q, v) {
     const a = (q.apsr >>> b) & 1, c = (v.apsr >>> b) & 1;
     if (a !== c) d.push(`${f}: qemu ${a} vm7 ${c}`);
   }
+  if (itstate(q.apsr) !== itstate(v.apsr)) d.push(`ITSTATE: qemu 0x${itstate(q.apsr).toString(16)} vm7 0x${itstate(v.apsr).toString(16)}`);
+  if (q.fpscr !== v.fpscr) d.push(`FPSCR: qemu ${hex(q.fpscr)} vm7 ${hex(v.fpscr)}`);
+  for (let k = 0; k < 32; k++) {
+    if (q.d[2 * k] !== v.d[2 * k] || q.d[2 * k + 1] !== v.d[2 * k + 1]) d.push(`d${k}: qemu ${hex64(q.d[2 * k], q.d[2 * k + 1])} vm7 ${hex64(v.d[2 * k], v.d[2 * k + 1])}`);
+  }
   const offs = new Set([...q.mem.keys(), ...v.mem.keys()]);
   for (const o of [...offs].sort((x, y) => x - y)) {
     const a = q.mem.get(o), c = v.mem.get(o);
@@ -29,6 +38,16 @@ export function compare(q, v) {
   }
   return d;
 }
+
+/** Test `index` of seed `seed` for isa "a32", "t32" or "all" (each test A32 or Thumb at random). */
+export function generateAny(seed, index, opts = {}) {
+  const isa = opts.isa ?? "all";
+  const thumb = isa === "t32" || (isa === "all" && rngFor(seed ^ 0x2545f491, index).chance(0.5));
+  return thumb ? generateThumb(seed, index, opts) : generate(seed, index, opts);
+}
+const drop = (test, k) => (test.thumb ? dropThumbUnit(test, k) : dropUnit(test, k));
+/** Does a test use the VFP (a V* unit)? */
+export const usesVfp = (t) => t.units.some((u) => /(^|[: ])V[A-Z]/.test(u.name) || u.members?.some((m) => /:V[A-Z]/.test(m.name)));
 
 /** Run tests in both emulators (qemu in the background while vm7 runs); [{ test, q, v, diffs }]. */
 export async function runBoth(tests, vm, jobs) {
@@ -45,7 +64,7 @@ export async function shrinkAll(fails, vm, maxRounds = 12) {
   for (let round = 0; round < maxRounds; round++) {
     const cands = [];
     cur.forEach((f, i) => {
-      if (f.test.units.length > 1) for (let k = 0; k < f.test.units.length; k++) cands.push({ i, test: dropUnit(f.test, k) });
+      if (f.test.units.length > 1) for (let k = 0; k < f.test.units.length; k++) cands.push({ i, test: drop(f.test, k) });
     });
     if (cands.length === 0) break;
     const res = await runBoth(cands.map((c) => c.test), vm);
@@ -70,25 +89,63 @@ export function describeRegs(regs) {
 }
 const describeApsr = (a) => FLAGS.map(([f, b]) => ((a >>> b) & 1 ? f : "-".repeat(f.length))).join("") + ` (${hex(a)})`;
 
+// Thumb disassembly for reproducers: arm-none-eabi-objdump over the halfwords (vm7's own Thumb
+// disassembler names rows only); address -> { text, size }.
+function objdumpThumb(hws) {
+  const out = new Map();
+  const buf = Buffer.from(new Uint16Array(hws).buffer);
+  const file = `/tmp/vm7-difftest-${process.pid}.bin`;
+  try {
+    spawnSync("sh", ["-c", `cat > ${file}`], { input: buf });
+    const r = spawnSync("arm-none-eabi-objdump", ["-D", "-b", "binary", "-marm", "-Mforce-thumb", `--adjust-vma=${SEQ}`, file], { encoding: "utf8" });
+    for (const line of (r.stdout ?? "").split("\n")) {
+      const m = /^\s*([0-9a-f]+):\s+((?:[0-9a-f]{4} ?)+)\s+(.*)$/.exec(line);
+      if (m) out.set(parseInt(m[1], 16), { text: m[3].replace(/\s+/g, " ").trim(), size: m[2].trim().split(" ").length * 2 });
+    }
+  } catch { /* no objdump: addresses only */ }
+  return out;
+}
+
+const describeD = (d) => {
+  const s = [];
+  for (let k = 0; k < 32; k++) s.push(`d${k}=${hex64(d[2 * k], d[2 * k + 1])}`);
+  return s.map((x, k) => (k % 4 === 0 ? "\n    " : " ") + x).join("");
+};
+
 /** A human-readable reproducer for one result. */
 export function reproducer(r) {
   const t = r.test;
   const lines = [];
   lines.push(`sequence (seed ${t.seed}, test ${t.index}${t.shrunk ? ", shrunk" : ""}); units: ${t.units.map((u) => u.name).join(", ")}`);
   let at = SEQ;
-  for (const u of t.units) {
-    u.words.forEach((w, j) => {
-      lines.push(`  ${hex(at).slice(2)}: ${hex(w).slice(2)}  ${disasmA32(w, at).padEnd(44)}${j === u.words.length - 1 ? ` ; ${u.name}` : ""}`);
-      at += 4;
-    });
+  if (t.thumb) {
+    const dis = objdumpThumb(t.words);
+    for (const u of t.units) {
+      const end = at + 2 * u.words.length;
+      while (at < end) {
+        const d = dis.get(at) ?? { text: "?", size: 2 };
+        const hw = t.words.slice((at - SEQ) / 2, (at - SEQ) / 2 + d.size / 2).map((h) => h.toString(16).padStart(4, "0")).join(" ");
+        at += d.size;
+        lines.push(`  ${hex(at - d.size).slice(2)}: ${hw.padEnd(10)} ${d.text.padEnd(40)}${at >= end ? ` ; ${u.name}` : ""}`);
+      }
+    }
+  } else {
+    for (const u of t.units) {
+      u.words.forEach((w, j) => {
+        lines.push(`  ${hex(at).slice(2)}: ${hex(w).slice(2)}  ${disasmA32(w, at).padEnd(44)}${j === u.words.length - 1 ? ` ; ${u.name}` : ""}`);
+        at += 4;
+      });
+    }
   }
   lines.push(`  ${hex(at).slice(2)}: (end)`);
-  lines.push(`inputs: User mode, APSR ${describeApsr(t.apsr)}, scratch at ${hex(SCRATCH)} seed ${hex(t.scratchSeed)}`);
+  lines.push(`inputs: User mode, ${t.thumb ? "Thumb" : "ARM"}, APSR ${describeApsr(t.apsr)}, scratch at ${hex(SCRATCH)} seed ${hex(t.scratchSeed)}`);
   lines.push(`    ${describeRegs(t.regs)}`);
+  lines.push(`    FPSCR ${hex(t.fpscr)}; ${describeD(t.d)}`);
   for (const [who, x] of [["qemu", r.q], ["vm7 ", r.v]]) {
-    if (x.status !== "ok") { lines.push(`${who}: ${x.status}`); continue; }
-    lines.push(`${who}: APSR ${describeApsr(x.apsr)}, ${x.mem.size} scratch word(s) written`);
+    if (x.status !== "ok") lines.push(`${who}: ${x.status}, CPSR ${describeApsr(x.apsr)} ITSTATE 0x${itstate(x.apsr).toString(16)}`);
+    else lines.push(`${who}: CPSR ${describeApsr(x.apsr)} ITSTATE 0x${itstate(x.apsr).toString(16)}, ${x.mem.size} scratch word(s) written`);
     lines.push(`    ${describeRegs(x.regs)}`);
+    lines.push(`    FPSCR ${hex(x.fpscr)}`);
   }
   lines.push(`differs: ${r.diffs.join("; ")}`);
   return lines.join("\n");
@@ -98,17 +155,22 @@ export function reproducer(r) {
  * Run `count` tests from `seed` in batches; shrink (the first `shrinkMax`) failures and group
  * them by the pattern names of the shrunk sequence. Returns { count, fails, groups: [{ key, count, example }], seconds }.
  */
-export async function difftest({ count, seed, batch = 5000, shrink = true, shrinkMax = Infinity, pool, jobs = 2, onProgress } = {}) {
+export async function difftest({ count, seed, batch = 5000, shrink = true, shrinkMax = Infinity, pool, tpool, isa = "all", jobs = 2, onProgress } = {}) {
   const vm = new Vm7Runner();
   const t0 = performance.now();
   const fails = [];
+  const counts = { a32: 0, t32: 0, a32vfp: 0, t32vfp: 0 };
   for (let start = 0; start < count; start += batch) {
     const n = Math.min(batch, count - start);
-    const tests = Array.from({ length: n }, (_, k) => generate(seed, start + k, { pool }));
+    const tests = Array.from({ length: n }, (_, k) => generateAny(seed, start + k, { pool, tpool, isa }));
+    for (const t of tests) { counts[t.isa]++; if (usesVfp(t)) counts[t.isa + "vfp"]++; }
     for (const r of await runBoth(tests, vm, jobs)) if (r.diffs.length) fails.push(r);
     onProgress?.(start + n, fails.length);
   }
   const runSeconds = (performance.now() - t0) / 1000;
+  // failures whose test has a SETEND (the known big-endian gap) and those without, before shrinking
+  const hasSetend = (r) => r.test.units.some((u) => /SETEND/.test(u.name) || u.members?.some((m) => /SETEND/.test(m.name)));
+  const failsSetend = fails.filter(hasSetend).length;
   const shrunk = shrink ? await shrinkAll(fails.slice(0, shrinkMax), vm) : fails;
   const unshrunk = shrink ? fails.length - shrunk.length : 0;
   // Group by the units left after shrinking. A remainder that contains the units of a shorter
@@ -126,7 +188,7 @@ export async function difftest({ count, seed, batch = 5000, shrink = true, shrin
     groups.set(key, g);
   });
   return {
-    count, fails: fails.length, unshrunk, runSeconds, seconds: (performance.now() - t0) / 1000,
+    count, counts, fails: fails.length, failsSetend, unshrunk, runSeconds, seconds: (performance.now() - t0) / 1000,
     groups: [...groups.values()].sort((a, b) => b.count - a.count),
   };
 }

@@ -4,7 +4,7 @@
 // after it in a new process.
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { RECORD_WORDS, APSR_MASK } from "./layout.mjs";
+import { RECORD_WORDS, CPSR_MASK, IN_D, IN_CODE, OUT_D, OUT_ND } from "./layout.mjs";
 
 export const HARNESS = fileURLToPath(new URL("./harness/harness.elf", import.meta.url));
 export const QEMU = process.env.QEMU_ARM ?? "qemu-arm";
@@ -14,13 +14,24 @@ export function qemuAvailable() {
   return r.status === 0;
 }
 
+/** The code bytes of a test as little-endian words (Thumb: halfwords in order, zero-padded). */
+export function codeWords(t) {
+  if (!t.thumb) return t.words;
+  const h = new Uint16Array(t.words.length + 1);
+  h.set(t.words);
+  return Array.from(new Uint32Array(h.buffer, 0, h.length >>> 1));
+}
+
 function encodeBatch(tests) {
   const buf = new Uint32Array(tests.length * RECORD_WORDS);
   tests.forEach((t, k) => {
     const o = k * RECORD_WORDS;
-    buf[o] = k; buf[o + 1] = t.words.length; buf[o + 2] = t.apsr; buf[o + 3] = t.scratchSeed;
+    const code = codeWords(t);
+    buf[o] = k; buf[o + 1] = t.nbytes; buf[o + 2] = t.apsr; buf[o + 3] = t.scratchSeed;
     for (let j = 0; j < 15; j++) buf[o + 4 + j] = t.regs[j];
-    for (let j = 0; j < t.words.length; j++) buf[o + 19 + j] = t.words[j];
+    buf[o + 19] = t.fpscr; buf[o + 20] = t.thumb ? 1 : 0;
+    for (let j = 0; j < 64; j++) buf[o + IN_D + j] = t.d[j];
+    for (let j = 0; j < code.length; j++) buf[o + IN_CODE + j] = code[j];
   });
   return Buffer.from(buf.buffer);
 }
@@ -54,7 +65,7 @@ function faultStatus(signo, pc) {
   return `signal ${signo} at ${at}`;
 }
 
-/** Results in test order: { status, regs, apsr, mem: Map(offset -> word) }. `jobs` harness
+/** Results in test order: { status, regs, apsr (CPSR_MASK bits), fpscr, d[64] (D0-D31 lo, hi), mem: Map(offset -> word) }. `jobs` harness
  *  processes share the batch. */
 export async function runQemu(tests, jobs = 2) {
   if (jobs > 1 && tests.length >= 64) {
@@ -73,19 +84,22 @@ export async function runQemu(tests, jobs = 2) {
     const w = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
     let o = 0;
     const before = results.length;
-    while (o + 20 <= w.length) {
-      const nd = w[o + 19];
-      if (o + 20 + 2 * nd > w.length) break;
+    while (o + OUT_ND + 1 <= w.length) {
+      const nd = w[o + OUT_ND];
+      if (o + OUT_ND + 1 + 2 * nd > w.length) break;
       if (w[o] !== results.length - before) throw new Error(`qemu harness: result ${w[o]} out of order`);
       const mem = new Map();
-      for (let k = 0; k < nd; k++) mem.set(w[o + 20 + 2 * k], w[o + 21 + 2 * k]);
-      results.push({ status: faultStatus(w[o + 1], w[o + 2]), regs: Array.from(w.subarray(o + 3, o + 18)), apsr: (w[o + 18] & APSR_MASK) >>> 0, mem });
-      o += 20 + 2 * nd;
+      for (let k = 0; k < nd; k++) mem.set(w[o + OUT_ND + 1 + 2 * k], w[o + OUT_ND + 2 + 2 * k]);
+      results.push({
+        status: faultStatus(w[o + 1], w[o + 2]), regs: Array.from(w.subarray(o + 3, o + 18)), apsr: (w[o + 18] & CPSR_MASK) >>> 0,
+        fpscr: w[o + 19], d: Array.from(w.subarray(o + OUT_D, o + OUT_D + 64)), mem,
+      });
+      o += OUT_ND + 1 + 2 * nd;
     }
     if (results.length < tests.length && (p.status !== 0 || p.signal)) {
       const why = p.timedOut ? "timed out (the sequence never reached its end)" : p.signal ? `signal ${p.signal}` : `exit ${p.status}`;
       const msg = p.stderr.trim().split("\n")[0];
-      results.push({ status: `qemu died: ${why}${msg ? ` (${msg})` : ""}`, regs: [], apsr: 0, mem: new Map() });
+      results.push({ status: `qemu died: ${why}${msg ? ` (${msg})` : ""}`, regs: [], apsr: 0, fpscr: 0, d: [], mem: new Map() });
     } else if (results.length < tests.length && results.length === before) {
       throw new Error(`qemu harness produced no results (exit ${p.status}): ${p.stderr}`);
     }

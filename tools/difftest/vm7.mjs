@@ -1,47 +1,62 @@
 // The vm7 side: one Machine reused for every test. The sequence runs in User mode with the MMU off
-// from SEQ-4, where a CLREX opens the exclusive monitor as the harness's does; the word after the
-// sequence is `b .`, so the run stops there however many instructions the branches skipped.
+// and the VFP enabled as an OS would (CPACR cp10/cp11 full access, FPEXC.EN) from SEQ-4, where a
+// CLREX opens the exclusive monitor as the harness's does (a Thumb test starts at SEQ: its CLREX
+// is the 32-bit one at SEQ-4). The word after the sequence is `b .`, so the run stops there
+// however many instructions the branches skipped.
 import { Machine } from "../../dist/machine/machine.js";
-import { SEQ, SCRATCH, SCRATCH_BYTES, VECTORS, APSR_MASK, scratchFill } from "./layout.mjs";
+import { SEQ, SCRATCH, SCRATCH_BYTES, VECTORS, CPSR_MASK, T_BIT, scratchFill } from "./layout.mjs";
+import { codeWords } from "./qemu.mjs";
 
 const CLREX = 0xf57ff01f, B_SELF = 0xeafffffe, USR = 0x10;
+const T32_CLREX = 0x8f2ff3bf, T16_B_SELF = 0xe7fe; // f3bf 8f2f as two halfwords, little-endian
+const FPEXC_EN = 0x40000000;
 const MODES = { 0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x17: "abt", 0x1b: "und", 0x1f: "sys" };
 const words = (a) => new Uint8Array(Uint32Array.from(a).buffer);
 
 export class Vm7Runner {
   constructor() {
     this.m = Machine.createSync({ ramMiB: 16, semihosting: false });
-    this.m.setCp15({ VBAR: VECTORS });
+    this.m.setCp15({ VBAR: VECTORS, CPACR: 0x00f00000 });
+    this.m.fpexc = FPEXC_EN;
     this.m.writeRam(VECTORS, words(new Array(8).fill(B_SELF)));
   }
 
-  /** Run one test; returns { status, regs[15], apsr, mem: Map(offset -> word) }. */
+  /** Run one test; returns { status, regs[15], apsr (CPSR_MASK bits), fpscr, d[64], mem: Map(offset -> word) }. */
   run(test) {
     const m = this.m;
     const fill = scratchFill(test.scratchSeed);
-    m.writeRam(SEQ - 4, words([CLREX, ...test.words, B_SELF]));
+    if (test.thumb) {
+      const code = codeWords({ thumb: true, words: [...test.words, T16_B_SELF, T16_B_SELF] });
+      m.writeRam(SEQ - 4, words([T32_CLREX, ...code]));
+    } else m.writeRam(SEQ - 4, words([CLREX, ...test.words, B_SELF]));
     m.writeRam(SCRATCH, new Uint8Array(fill.buffer));
-    m.cpsr = (USR | (test.apsr & APSR_MASK)) >>> 0;
+    m.cpsr = (USR | (test.apsr & CPSR_MASK) | (test.thumb ? T_BIT : 0)) >>> 0;
     for (let k = 0; k < 15; k++) m.setReg(k, test.regs[k]);
+    for (let k = 0; k < 32; k++) m.setVfpD(k, (BigInt(test.d[2 * k + 1]) << 32n) | BigInt(test.d[2 * k]));
+    m.fpscr = test.fpscr;
     m.pc = SEQ - 4;
-    const end = SEQ + 4 * test.words.length;
-    const rr = m.run({ maxInsns: test.words.length + 4 });
+    const end = SEQ + test.nbytes;
+    const rr = m.run({ maxInsns: 2 * test.words.length + 8 }); // A32 tests may hold Thumb islands (two T16 per word)
     const mode = m.cpsr & 0x1f;
     let status = "ok", apsr = m.cpsr;
     if (mode !== USR) {
-      // each vector is `b .`, so the pc says which exception was taken
+      // each vector is `b .`, so the pc says which exception was taken; the preferred return
+      // addresses (B1.8.3): UNDEF lr-4 (A32) / lr-2 (Thumb), prefetch abort lr-4, data abort lr-8
       const lr = m.banked(mode, 14), vec = m.pc - VECTORS;
       apsr = m.spsr(mode);
-      if (vec === 0x04) status = `undefined instruction at ${hex(lr - 4)}`;
+      const t = (apsr & T_BIT) !== 0;
+      if (vec === 0x04) status = `undefined instruction at ${hex(lr - (t ? 2 : 4))}`;
       else if (vec === 0x0c) status = `abort at ${hex(lr - 4)}`;
       else if (vec === 0x10) status = `abort at ${hex(lr - 8)}`;
       else status = `exception: ${MODES[mode] ?? mode} mode, pc ${hex(m.pc)}, lr ${hex(lr)}`;
     } else if (m.pc !== end) status = `stopped at pc ${hex(m.pc)}, not the end ${hex(end)} (${rr.message})`;
     const regs = Array.from({ length: 15 }, (_, k) => m.banked(USR, k));
+    const d = [];
+    for (let k = 0; k < 32; k++) { const v = m.vfpD(k); d.push(Number(v & 0xffffffffn), Number(v >> 32n)); }
     const after = new Uint32Array(m.readRam(SCRATCH, SCRATCH_BYTES).buffer);
     const mem = new Map();
     for (let k = 0; k < after.length; k++) if (after[k] !== fill[k]) mem.set(4 * k, after[k]);
-    return { status, regs, apsr: (apsr & APSR_MASK) >>> 0, mem };
+    return { status, regs, apsr: (apsr & CPSR_MASK) >>> 0, fpscr: m.fpscr >>> 0, d, mem };
   }
 }
 

@@ -1,0 +1,210 @@
+// Para-virtual hypercalls (docs/hypercalls.md): HVC #imm16 from the guest's virtual privileged
+// mode; number = imm16, arguments r0-r3, result r0 (negative = error). HVC is UNDEFINED on
+// Cortex-A8, so only a para machine's decode cache maps it here; from virtual User mode it is
+// reflected as the UNDEFINED instruction it is. A malformed or unknown call returns an error.
+import { getR, setR, fault, validMode, MODE_USR, MODE_SVC, getRest, setRest, breakSlice, PSR_I } from "../cpu/state";
+import {
+  STATE, SCTLR, DFSR, DFAR, IFSR, IFAR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, VBAR,
+} from "../cpu/layout";
+import { takeUndef } from "../cpu/exceptions";
+import { requestWfi } from "../cpu/wfi";
+import { dcacheFlushAll } from "../cpu/dcache";
+import { read32, write32 } from "../mmu/mmu";
+import { ramHost } from "../bus/bus";
+import { uartWrite } from "../dev/uart";
+import { now32k } from "../bus/clock";
+import { V_SHARED, V_CPSR } from "./layout";
+import {
+  vpriv, vmode, vreg, setVreg, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
+  clearParked, SH_PENDING, SH_MASK, sharedAt,
+} from "./vcpu";
+import { vcp15Write } from "./vcp15";
+import { gwalk, gFsr, gW, shadowInvalPage } from "./shadow";
+import { count, charge, S_HYPERCALLS, S_HC_ERRORS, S_HC_BASE, C_HYPERCALL } from "./stats";
+
+export const HC_VERSION: u32 = 0;
+export const HC_EXC_RETURN: u32 = 1;
+export const HC_EXC_ENTER: u32 = 2;
+export const HC_SET_VBAR: u32 = 3;
+export const HC_SET_TTBRS: u32 = 4;
+export const HC_SET_DACR: u32 = 5;
+export const HC_SET_SCTLR: u32 = 6;
+export const HC_SWITCH_MM: u32 = 7;
+export const HC_TLB_FLUSH_ALL: u32 = 8;
+export const HC_TLB_FLUSH_ASID: u32 = 9;
+export const HC_TLB_FLUSH_PAGE: u32 = 10;
+export const HC_ICACHE_SYNC: u32 = 11;
+export const HC_SHARED_PAGE: u32 = 12;
+export const HC_IRQ_CHECK: u32 = 13;
+export const HC_IDLE: u32 = 14;
+export const HC_SET_MODE_SP: u32 = 15;
+export const HC_PT_UPDATE: u32 = 16;
+export const HC_CONSOLE_WRITE: u32 = 17;
+export const HC_TIME: u32 = 18;
+export const HC_GET_REG: u32 = 19;
+export const HC_COUNT: u32 = 20;
+
+export const HV_ENOSYS: i32 = -1;   // unknown hypercall number
+export const HV_EINVAL: i32 = -2;   // bad argument
+export const HV_EFAULT: i32 = -3;   // bad guest address
+export const HV_EPERM: i32 = -4;    // not permitted (e.g. shared page outside the partition)
+
+export const VERSION: u32 = 0x00010000;
+const FRAME_WORDS: u32 = 18;        // r0-r12, sp_usr, lr_usr, lr_svc, pc, cpsr (the kernel's frame)
+const PT_BATCH_MAX: u32 = 256;
+
+@inline function ret(v: i32): void { setR(0, <u32>v); if (v < 0) count(S_HC_ERRORS); }
+
+export function hypercall(i: u32): void {
+  if (!vpriv) { takeUndef(); return; }
+  const n = ((i >>> 4) & 0xfff0) | (i & 0xf);
+  count(S_HYPERCALLS);
+  if (n < 32) count(S_HC_BASE + n);
+  charge(C_HYPERCALL);
+  const a0 = getR(0), a1 = getR(1), a2 = getR(2);
+  switch (n) {
+    case HC_VERSION: ret(<i32>VERSION); return;
+    case HC_EXC_RETURN: excReturn(); return;
+    case HC_EXC_ENTER: excEnter(); return;
+    case HC_SET_VBAR: vcp15Write(12, 0, 0, 0, a0); ret(0); return;
+    case HC_SET_TTBRS:
+      if ((a2 & ~0x37) != 0) { ret(HV_EINVAL); return; }
+      vcp15Write(2, 0, 0, 2, a2); vcp15Write(2, 0, 0, 1, a1); vcp15Write(2, 0, 0, 0, a0);
+      ret(0); return;
+    case HC_SET_DACR: vcp15Write(3, 0, 0, 0, a0); ret(0); return;
+    case HC_SET_SCTLR: { const old = vreg(SCTLR); vcp15Write(1, 0, 0, 0, a0); ret(<i32>old); return; }
+    case HC_SWITCH_MM:
+      if (a1 > 0xff) { ret(HV_EINVAL); return; }
+      setVreg(CONTEXTIDR, a1);     // both together: one shadow selection
+      vcp15Write(2, 0, 0, 0, a0);
+      ret(0); return;
+    case HC_TLB_FLUSH_ALL: vcp15Write(8, 0, 7, 0, 0); ret(0); return;
+    case HC_TLB_FLUSH_ASID:
+      if (a0 > 0xff) { ret(HV_EINVAL); return; }
+      vcp15Write(8, 0, 7, 2, a0); ret(0); return;
+    case HC_TLB_FLUSH_PAGE: vcp15Write(8, 0, 7, 1, (a0 & 0xfffff000) | (a1 & 0xff)); ret(0); return;
+    case HC_ICACHE_SYNC: dcacheFlushAll(); breakSlice(); ret(0); return;
+    case HC_SHARED_PAGE:
+      if ((a0 & 0xfff) != 0) { ret(HV_EINVAL); return; }
+      if (a0 != 0 && !inPartition(a0)) { ret(HV_EPERM); return; }
+      store<u32>(V_SHARED, a0);
+      if (a0 != 0) {
+        memory.fill(ramHost(a0), 0, 24);
+        store<u32>(ramHost(a0) + SH_MASK, (load<u32>(V_CPSR) & PSR_I) != 0 ? 1 : 0); // the current virtual I
+        clearParked();
+        setRest(getRest() & ~PSR_I); // from now on interrupts reach the VMM, which parks them while masked
+        breakSlice();
+      }
+      ret(0); return;
+    case HC_IRQ_CHECK: {
+      clearParked();
+      const p = sharedAt(SH_PENDING);
+      if (p != 0) store<u32>(p, 0);
+      setRest(getRest() & ~PSR_I);  // a still-pending interrupt is taken (or parked) at once
+      breakSlice();
+      ret(0); return;
+    }
+    case HC_IDLE: requestWfi(); ret(0); return;
+    case HC_SET_MODE_SP:
+      if (!validMode(a0) || a0 == MODE_USR) { ret(HV_EINVAL); return; }
+      vSetBanked(a0, 13, a1); ret(0); return;
+    case HC_PT_UPDATE: ptUpdate(a0, a1); return;
+    case HC_CONSOLE_WRITE: consoleWrite(a0, a1); return;
+    case HC_TIME: setR(0, <u32>now32k()); setR(1, 0); return;
+    case HC_GET_REG: getReg(a0); return;
+  }
+  ret(HV_ENOSYS);
+}
+
+// HC_EXC_ENTER: from the exception mode the VMM reflected into, push {lr, spsr} on the SVC stack
+// (SRSDB sp!, #SVC), enter SVC mode and store the kernel's frame (r0-r12, User sp/lr, lr_svc)
+// below them; r0 = frame address. All stores happen before any register changes, so a shadow
+// fault part-way simply retries the call.
+function excEnter(): void {
+  const sp = vGetBanked(MODE_SVC, 13);
+  const f = sp - (FRAME_WORDS << 2);
+  const lrSvc = vmode == MODE_SVC ? getR(14) : vGetBanked(MODE_SVC, 14);
+  for (let r: u32 = 0; r < 13; r++) { write32(f + (r << 2), getR(r)); if (fault) return; }
+  write32(f + 52, vGetBanked(MODE_USR, 13)); if (fault) return;
+  write32(f + 56, vGetBanked(MODE_USR, 14)); if (fault) return;
+  write32(f + 60, lrSvc); if (fault) return;
+  write32(f + 64, getR(14)); if (fault) return;
+  write32(f + 68, vGetSPSR()); if (fault) return;
+  vSetMode(MODE_SVC);
+  setR(13, f);
+  setR(0, f);
+}
+
+// HC_EXC_RETURN: pop the frame at the SVC sp and return from the exception (CPSR <- frame.cpsr).
+const SCR: u32 = STATE + 0x980; // scratch words in the CPU state block, after trap.ts's
+function excReturn(): void {
+  if (vmode != MODE_SVC) { ret(HV_EPERM); return; }
+  const f = getR(13);
+  if ((f & 3) != 0) { ret(HV_EFAULT); return; }
+  for (let k: u32 = 0; k < FRAME_WORDS; k++) {
+    const v = read32(f + (k << 2));
+    if (fault) return;
+    store<u32>(SCR + (k << 2), v);
+  }
+  vSetBanked(MODE_USR, 13, load<u32>(SCR + 52));
+  vSetBanked(MODE_USR, 14, load<u32>(SCR + 56));
+  for (let r: u32 = 0; r < 13; r++) setR(r, load<u32>(SCR + (r << 2)));
+  setR(14, load<u32>(SCR + 60));
+  setR(13, f + (FRAME_WORDS << 2));
+  vExceptionReturn(load<u32>(SCR + 64), load<u32>(SCR + 68));
+}
+
+// HC_PT_UPDATE(list, n): n entries of {descriptor VA, new value, mapped VA | ASID}; each write
+// must hit guest RAM the guest kernel may write. Returns the number applied, or an error.
+function ptUpdate(list: u32, n: u32): void {
+  if (n > PT_BATCH_MAX || (list & 3) != 0) { ret(HV_EINVAL); return; }
+  for (let k: u32 = 0; k < n; k++) {
+    const e = list + k * 12;
+    const dva = gpa(e, false), vva = gpa(e + 4, false), mva = gpa(e + 8, false);
+    if (dva == 0 || vva == 0 || mva == 0) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }
+    const d = load<u32>(ramHost(dva));
+    if ((d & 3) != 0) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }
+    const pa = gpa(d, true);
+    if (pa == 0) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }
+    store<u32>(ramHost(pa), load<u32>(ramHost(vva)));
+    shadowInvalPage(load<u32>(ramHost(mva)) & 0xfffff000);
+  }
+  ret(<i32>n);
+}
+
+// Guest-physical address of a word at guest-virtual va (aligned, in the partition), 0 if none.
+function gpa(va: u32, write: bool): u32 {
+  if ((va & 3) != 0) return 0;
+  const pa = gwalk(va, write ? 1 : 0, true);
+  if (gFsr != 0 || !inPartition(pa) || (write && !gW)) return 0;
+  return pa;
+}
+
+function consoleWrite(va: u32, len: u32): void {
+  if (len > 4096) { ret(HV_EINVAL); return; }
+  for (let k: u32 = 0; k < len; k++) {
+    const pa = gwalk(va + k, 0, true);
+    if (gFsr != 0 || !inPartition(pa)) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }
+    uartWrite(0, 1, <u32>load<u8>(ramHost(pa)));
+  }
+  ret(<i32>len);
+}
+
+function getReg(id: u32): void {
+  let v: u32;
+  switch (id) {
+    case 0: v = vreg(SCTLR); break;
+    case 1: v = vreg(DFSR); break;
+    case 2: v = vreg(DFAR); break;
+    case 3: v = vreg(IFSR); break;
+    case 4: v = vreg(IFAR); break;
+    case 5: v = vreg(TTBR0); break;
+    case 6: v = vreg(TTBR1); break;
+    case 7: v = vreg(TTBCR); break;
+    case 8: v = vreg(DACR); break;
+    case 9: v = vreg(CONTEXTIDR); break;
+    case 10: v = vreg(VBAR); break;
+    default: setR(0, 0); setR(1, <u32>HV_EINVAL); count(S_HC_ERRORS); return;
+  }
+  setR(0, v); setR(1, 0);
+}

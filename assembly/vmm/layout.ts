@@ -1,0 +1,46 @@
+// Fixed layout of the VMM's state in WASM memory (from cpu/layout.ts VMM, up to UART_TX): the
+// virtual CPU the deprivileged guest sees, its virtual CP15, the counters, the cost model and the
+// shadow page-table contexts. Offsets are described once here; the host reads counters through
+// index.ts exports, never by its own offsets.
+import { VMM, CP15 } from "../cpu/layout";
+
+export const MODE_NATIVE: u32 = 0;
+export const MODE_FULL: u32 = 1;
+export const MODE_PARA: u32 = 2;
+
+export const V_MODE: u32 = VMM + 0x000;      // MODE_* of this machine
+export const V_CPSR: u32 = VMM + 0x004;      // virtual CPSR bits the real CPU does not hold: M[4:0], F, I, A
+export const V_RAMSIZE: u32 = VMM + 0x008;   // bytes of RAM in the guest's partition (from RAM_PHYS)
+export const V_SHARED: u32 = VMM + 0x00c;    // para: guest-physical address of the shared page, 0 = none
+export const V_RESERVED: u32 = VMM + 0x010;  // physical base of the VMM-reserved RAM (shadow tables)
+// Banked R13, R14, SPSR of each virtual mode, 16 bytes per bank, in cpu/state.ts bankOf() order:
+// 0 usr/sys, 1 fiq, 2 irq, 3 svc, 4 abt, 5 und. The bank of the current virtual mode is stale: its
+// R13/R14 live in the real registers.
+export const V_BANKS: u32 = VMM + 0x020;
+export const V_FIQ_R8: u32 = VMM + 0x0a0;    // R8-R12 of virtual FIQ mode while another mode runs
+export const V_USR_R8: u32 = VMM + 0x0c0;    // R8-R12 of the other modes while virtual FIQ mode runs
+// (FPEXC needs no virtual copy: the VMM never uses the VFP, so the real FPEXC is the guest's.)
+// Virtual CP15: same layout as the real block (cpu/layout.ts CP15 .. CP15_END)
+export const V_CP15: u32 = VMM + 0x100;
+@inline export function vcp(off: u32): u32 { return V_CP15 + (off - CP15); }
+
+// Counters: u64 each, indexes in stats.ts
+export const V_STATS: u32 = VMM + 0x200;
+export const V_STATS_N: u32 = 64;
+// Cost model: cycles charged per event, u32 each, indexes in stats.ts
+export const V_COSTS: u32 = VMM + 0x400;
+export const V_COSTS_N: u32 = 16;
+
+// Shadow contexts: CTX_N records of CTX_BYTES (shadow.ts)
+export const V_CTX: u32 = VMM + 0x500;
+export const CTX_N: u32 = 48;
+export const CTX_BYTES: u32 = 32;
+// Free stack of shadow L2 tables (physical addresses), L2_N entries
+export const V_L2FREE: u32 = VMM + 0x1000;
+export const L2_N: u32 = 8192;
+export const V_END: u32 = V_L2FREE + (L2_N << 2);
+
+// VMM-reserved RAM at the top of physical RAM: CTX_N shadow L1 tables of 16 KiB (a lower context
+// uses the first 8 KiB of its slot, an upper context the second), then L2_N shadow L2 tables of 1 KiB.
+export const RESERVED_BYTES: u32 = 16 << 20;
+export const RES_L1_BYTES: u32 = CTX_N << 14;

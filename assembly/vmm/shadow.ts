@@ -1,0 +1,314 @@
+// Shadow page tables. The real MMU (mmu/mmu.ts) walks ARM short-descriptor tables that the VMM
+// builds in its reserved RAM from the guest's own tables, one 4 KiB small page at a time, on
+// demand: a real translation fault on an empty shadow entry walks the guest's tables (gwalk, the
+// ARM ARM B3.5 walk against the virtual TTBR0/TTBR1/TTBCR/DACR/SCTLR) and fills the entry.
+//
+// Coherence follows the ARM TLB maintenance contract (B3.10): a shadow is a software TLB of the
+// guest's translations. Entries are only created from valid guest descriptors, and the guest must
+// invalidate its TLB after changing or removing a valid descriptor, so guest TLBIALL/TLBIASID drop
+// shadow contexts and TLBIMVA drops shadow PTEs. Para guests may instead send batched page-table
+// updates (HC_PT_UPDATE), which write the guest descriptor and drop the shadow entry together.
+//
+// Views: the guest kernel and guest user code both run in real User mode, so each address space
+// has two shadows: the privileged view (guest-privileged permissions) and the user view (guest-User
+// permissions; guest-kernel-only pages are absent). The view follows the virtual mode.
+// Contexts: the lower half (VA < 2 GiB, real TTBR0) is keyed by (guest TTBR0, ASID, view) and
+// reused across guest address-space switches; the upper half (real TTBR1; real TTBCR.N = 1) by
+// (guest TTBR1, view), shared by all processes. With the guest MMU off, a flat context maps the
+// partition 1:1. Confinement: every fill checks that the guest-physical page lies in the guest's
+// RAM partition or is one of the pass-through device pages; anything else is reflected as an
+// external abort, so no guest mapping can reach the VMM-reserved RAM.
+import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS } from "../cpu/layout";
+import { curPC } from "../cpu/state";
+import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
+import { tlbFlushAll, tlbFlushPage, setBase, SET_USER, TLB_SET_BYTES } from "../mmu/tlb";
+import { breakSlice } from "../cpu/state";
+import {
+  V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE,
+} from "./layout";
+import {
+  count, charge, S_SHADOW_FILLS, S_SHADOW_FLUSHES, S_SHADOW_REUSES, S_SHADOW_PAGE_INVALS, C_FILL, C_FLUSH,
+} from "./stats";
+import { vpriv, vreg, vmmFatal } from "./vcpu";
+
+// --- guest translation walk ------------------------------------------------------------------
+
+export let gFsr: u32 = 0;       // guest fault status of the last gwalk (DFSR layout), 0 = translated
+export let gR: bool = false;    // permissions of the translated page for the walked privilege
+export let gW: bool = false;
+export let gX: bool = false;
+export let gNG: bool = false;   // not-global descriptor
+
+@inline function fsrOf(fs: u32, domain: u32): u32 { return (fs & 0xf) | ((fs & 0x10) << 6) | (domain << 4); }
+@inline function partition(): u32 { return load<u32>(V_RAMSIZE); }
+@inline function guestRam(pa: u32, len: u32): bool { return pa - RAM_PHYS <= partition() - len; }
+
+// Translate va as the guest's own MMU would for an access of `kind` (0 read, 1 write, 2 execute)
+// at privilege `priv`. Table walks outside the guest's partition are external aborts on the walk.
+export function gwalk(va: u32, kind: u32, priv: bool): u32 {
+  gFsr = 0; gNG = false;
+  const sc = vreg(SCTLR);
+  if ((sc & 1) == 0) { gR = true; gW = true; gX = true; return va; }
+  const ttbcr = vreg(TTBCR);
+  const n = ttbcr & 7;
+  let l1: u32;
+  if (n == 0 || (va >>> (32 - n)) == 0) {
+    if ((ttbcr & 0x10) != 0) { gFsr = fsrOf(0x05, 0); return 0; }
+    l1 = (vreg(TTBR0) & (0xffffffff << (14 - n))) | (((va << n) >>> (n + 20)) << 2);
+  } else {
+    if ((ttbcr & 0x20) != 0) { gFsr = fsrOf(0x05, 0); return 0; }
+    l1 = (vreg(TTBR1) & 0xffffc000) | ((va >>> 20) << 2);
+  }
+  if (!guestRam(l1, 4)) { gFsr = fsrOf(0x0c, 0); return 0; }
+  const d1 = load<u32>(ramHost(l1));
+  let pa: u32, domain: u32, ap: u32, xn: u32;
+  let isPage = false;
+  const t1 = d1 & 3;
+  if (t1 == 0 || t1 == 3) { gFsr = fsrOf(0x05, (d1 >>> 5) & 0xf); return 0; }
+  if (t1 == 2) {
+    if ((d1 & (1 << 18)) != 0) { pa = (d1 & 0xff000000) | (va & 0x00ffffff); domain = 0; }
+    else { pa = (d1 & 0xfff00000) | (va & 0x000fffff); domain = (d1 >>> 5) & 0xf; }
+    ap = ((d1 >>> 10) & 3) | ((d1 >>> 13) & 4);
+    xn = (d1 >>> 4) & 1;
+    gNG = (d1 & (1 << 17)) != 0;
+  } else {
+    isPage = true;
+    domain = (d1 >>> 5) & 0xf;
+    const l2 = (d1 & 0xfffffc00) | (((va >>> 12) & 0xff) << 2);
+    if (!guestRam(l2, 4)) { gFsr = fsrOf(0x0e, domain); return 0; }
+    const d2 = load<u32>(ramHost(l2));
+    const t2 = d2 & 3;
+    if (t2 == 0) { gFsr = fsrOf(0x07, domain); return 0; }
+    if (t2 == 1) { pa = (d2 & 0xffff0000) | (va & 0xffff); xn = (d2 >>> 15) & 1; }
+    else { pa = (d2 & 0xfffff000) | (va & 0xfff); xn = d2 & 1; }
+    ap = ((d2 >>> 4) & 3) | ((d2 >>> 7) & 4);
+    gNG = (d2 & (1 << 11)) != 0;
+  }
+  const dac = (vreg(DACR) >>> (domain << 1)) & 3;
+  if (dac == 3) { gR = true; gW = true; gX = true; return pa; }   // manager: no checks (B3.7.3)
+  if (dac != 1) { gFsr = fsrOf(isPage ? 0x0b : 0x09, domain); return 0; }
+  // AP[2:0] with SCTLR.AFE = 0 (B3.7.1, table B3-8)
+  if (priv) { gW = ap == 1 || ap == 2 || ap == 3; gR = ap != 0 && ap != 4; }
+  else { gW = ap == 3; gR = ap == 2 || ap == 3 || ap == 6 || ap == 7; }
+  gX = gR && xn == 0;
+  const ok = kind == 1 ? gW : kind == 2 ? gX : gR;
+  if (!ok) { gFsr = fsrOf(isPage ? 0x0f : 0x0d, domain); return 0; }
+  return pa;
+}
+
+// Device pages the guest may map directly (board.md): INTC, GPTIMER1/2, 32k counter, UART3.
+export function passThrough(pa: u32): bool {
+  const p = pa & 0xfffff000;
+  return p == INTC_BASE || p == GPTIMER1_BASE || p == GPTIMER2_BASE || p == COUNTER32K_BASE || p == UART3_BASE;
+}
+
+// --- contexts --------------------------------------------------------------------------------
+
+const F_VALID: u32 = 1;
+const F_UPPER: u32 = 2;
+const F_USER: u32 = 4;
+const F_NG: u32 = 8;       // an upper context holding not-global entries
+const KEY_FLAT: u32 = 0xffffffff;
+
+let stamp: u32 = 0;
+let curLower: i32 = -1;
+let curUpper: i32 = -1;
+let l2Top: u32 = 0;        // entries on the free stack
+
+@inline function ctxAt(i: i32): u32 { return V_CTX + (<u32>i) * CTX_BYTES; }
+@inline function ctxL1(i: i32): u32 { return load<u32>(V_RESERVED) + ((<u32>i) << 14); }
+
+export function shadowInit(): void {
+  memory.fill(V_CTX, 0, CTX_N * CTX_BYTES);
+  const res = load<u32>(V_RESERVED);
+  memory.fill(ramHost(res), 0, RES_L1_BYTES);
+  const l2base = res + RES_L1_BYTES;
+  for (let i: u32 = 0; i < L2_N; i++) store<u32>(V_L2FREE + (i << 2), l2base + ((L2_N - 1 - i) << 10));
+  l2Top = L2_N;
+  curLower = -1; curUpper = -1;
+  store<u32>(STATE + DACR, 0x55555555);   // every domain client: the shadow AP bits decide
+  store<u32>(STATE + TTBCR, 1);
+  store<u32>(STATE + SCTLR, load<u32>(STATE + SCTLR) | 1);
+  shadowSelect(false);
+}
+
+function flushCtx(i: i32): void {
+  const c = ctxAt(i);
+  if ((load<u32>(c, 8) & F_VALID) == 0) return;
+  const upper = (load<u32>(c, 8) & F_UPPER) != 0;
+  const l1 = ramHost(ctxL1(i)) + (upper ? 0x2000 : 0);
+  for (let k: u32 = 0; k < 2048; k++) {
+    const e = load<u32>(l1 + (k << 2));
+    if (e != 0) {
+      store<u32>(V_L2FREE + (l2Top << 2), e & 0xfffffc00);
+      l2Top++;
+      store<u32>(l1 + (k << 2), 0);
+    }
+  }
+  store<u32>(c, 0, 8);
+  lastPC = 1;
+  if (load<u32>(c, 16) != 0) { count(S_SHADOW_FLUSHES); charge(C_FLUSH); }
+}
+
+function keyLower(): u32 { return (vreg(SCTLR) & 1) == 0 ? KEY_FLAT : vreg(TTBR0) & 0xffffff80; }
+function keyLower1(): u32 { return (vreg(SCTLR) & 1) == 0 ? 0 : vreg(CONTEXTIDR) & 0xff; }
+function keyUpper(): u32 {
+  if ((vreg(SCTLR) & 1) == 0) return KEY_FLAT;
+  return (vreg(TTBCR) & 7) == 0 ? vreg(TTBR0) & 0xffffff80 : vreg(TTBR1) & 0xffffff80;
+}
+function keyUpper1(): u32 {
+  if ((vreg(SCTLR) & 1) == 0) return 0;
+  return (vreg(TTBCR) & 7) == 0 ? (vreg(CONTEXTIDR) & 0xff) | 0x100 : 0x200;
+}
+
+// Find or make the context for (k0, k1, flags); `other` is the context the caller keeps (never evicted).
+function findCtx(k0: u32, k1: u32, flags: u32, other: i32): i32 {
+  let free: i32 = -1, lru: i32 = -1, lruStamp: u32 = 0xffffffff;
+  for (let i: i32 = 0; i < <i32>CTX_N; i++) {
+    const c = ctxAt(i);
+    const f = load<u32>(c, 8);
+    if ((f & F_VALID) == 0) { if (free < 0) free = i; continue; }
+    if (load<u32>(c) == k0 && load<u32>(c, 4) == k1 && (f & (F_UPPER | F_USER)) == (flags & (F_UPPER | F_USER))) {
+      store<u32>(c, ++stamp, 12);
+      return i;
+    }
+    if (i != other && i != curLower && i != curUpper && load<u32>(c, 12) < lruStamp) { lru = i; lruStamp = load<u32>(c, 12); }
+  }
+  let i = free;
+  if (i < 0) { i = lru; flushCtx(i); }
+  const c = ctxAt(i);
+  store<u32>(c, k0); store<u32>(c, k1, 4); store<u32>(c, flags | F_VALID, 8);
+  store<u32>(c, ++stamp, 12); store<u32>(c, 0, 16);
+  return i;
+}
+
+// An address-space switch back to a lower-half shadow that still holds entries (in either view:
+// the guest kernel rarely touches user addresses, so the user view is the one that fills).
+function reusable(k0: u32, k1: u32): bool {
+  for (let i: i32 = 0; i < <i32>CTX_N; i++) {
+    const c = ctxAt(i);
+    const f = load<u32>(c, 8);
+    if ((f & (F_VALID | F_UPPER)) == F_VALID && load<u32>(c) == k0 && load<u32>(c, 4) == k1 && load<u32>(c, 16) != 0) return true;
+  }
+  return false;
+}
+
+// Point the real TTBR0/TTBR1 at the shadows of the guest's current address space and view.
+// asSwitch: called for a guest address-space switch (counts reuses).
+// The contexts each view used last: a view switch back finds them without a search.
+const lastLo: StaticArray<i32> = [-1, -1];
+const lastUp: StaticArray<i32> = [-1, -1];
+
+@inline function matches(i: i32, k0: u32, k1: u32, flags: u32): bool {
+  if (i < 0) return false;
+  const c = ctxAt(i);
+  return (load<u32>(c, 8) & (F_VALID | F_UPPER | F_USER)) == (flags | F_VALID) && load<u32>(c) == k0 && load<u32>(c, 4) == k1;
+}
+
+export function shadowSelect(asSwitch: bool): void {
+  const view = vpriv ? 0 : F_USER;
+  const vi = vpriv ? 0 : 1;
+  const k0 = keyLower(), k1 = keyLower1(), u0 = keyUpper(), u1 = keyUpper1();
+  let lo = unchecked(lastLo[vi]), up = unchecked(lastUp[vi]);
+  if (!matches(lo, k0, k1, view)) lo = findCtx(k0, k1, view, curUpper); else store<u32>(ctxAt(lo), ++stamp, 12);
+  if (asSwitch && reusable(k0, k1)) count(S_SHADOW_REUSES);
+  if (!matches(up, u0, u1, view | F_UPPER)) up = findCtx(u0, u1, view | F_UPPER, lo); else store<u32>(ctxAt(up), ++stamp, 12);
+  unchecked(lastLo[vi] = lo); unchecked(lastUp[vi] = up);
+  if (lo == curLower && up == curUpper) return;
+  curLower = lo; curUpper = up;
+  lastPC = 1;
+  store<u32>(STATE + TTBR0, ctxL1(lo));
+  store<u32>(STATE + TTBR1, ctxL1(up));
+  tlbFlushUser();
+  breakSlice();
+}
+
+// The real CPU runs only in User mode under the VMM, so only the User sets of the software TLB ever
+// hold entries: a shadow switch needs to drop just those (half the work of tlbFlushAll).
+function tlbFlushUser(): void {
+  const end = setBase(SET_USER) + 3 * TLB_SET_BYTES;
+  for (let e = setBase(SET_USER); e < end; e += 8) store<u32>(e, 1);
+}
+
+// Drop every shadow (guest TLBIALL, TTBCR/TTBR1/DACR/SCTLR.M changes).
+export function shadowFlushAll(): void {
+  for (let i: i32 = 0; i < <i32>CTX_N; i++) flushCtx(i);
+  curLower = -1; curUpper = -1;
+  shadowSelect(false);
+}
+
+// Guest TLBIASID: lower contexts of that ASID, and upper ones holding not-global entries.
+export function shadowFlushAsid(asid: u32): void {
+  for (let i: i32 = 0; i < <i32>CTX_N; i++) {
+    const c = ctxAt(i);
+    const f = load<u32>(c, 8);
+    if ((f & F_VALID) == 0) continue;
+    if ((f & F_UPPER) != 0 ? (f & F_NG) != 0 : load<u32>(c) != KEY_FLAT && load<u32>(c, 4) == asid) {
+      if (i == curLower || i == curUpper) {
+        // keep the slot (it is the live one), just empty it
+        const k0 = load<u32>(c), k1 = load<u32>(c, 4);
+        flushCtx(i);
+        store<u32>(c, k0); store<u32>(c, k1, 4); store<u32>(c, f & ~F_NG, 8); store<u32>(c, 0, 16);
+      } else flushCtx(i);
+    }
+  }
+  tlbFlushAll();
+  breakSlice();
+}
+
+// Drop the shadow PTE of one page in every context that could hold it (guest TLBIMVA, PT updates).
+export function shadowInvalPage(va: u32): void {
+  const upper = va >= 0x8000_0000;
+  for (let i: i32 = 0; i < <i32>CTX_N; i++) {
+    const c = ctxAt(i);
+    const f = load<u32>(c, 8);
+    if ((f & F_VALID) == 0 || ((f & F_UPPER) != 0) != upper) continue;
+    const l1e = load<u32>(ramHost(ctxL1(i) + ((va >>> 20) << 2)));
+    if (l1e == 0) continue;
+    const pte = ramHost((l1e & 0xfffffc00) + (((va >>> 12) & 0xff) << 2));
+    if (load<u32>(pte) != 0) { store<u32>(pte, 0); count(S_SHADOW_PAGE_INVALS); }
+  }
+  lastPC = 1;
+  tlbFlushPage(va);
+  breakSlice();
+}
+
+// --- faults ----------------------------------------------------------------------------------
+
+let lastPC: u32 = 1;
+let lastVA: u32 = 0;
+
+// A real abort on the shadow tables at va for an access of `kind`. Returns 1 when the shadow was
+// filled (retry the instruction), 0 when the guest itself faults (gFsr holds its status), -1 when
+// the VMM stopped the machine.
+export function shadowFault(va: u32, kind: u32): i32 {
+  const pa = gwalk(va, kind, vpriv);
+  if (gFsr != 0) { lastPC = 1; return 0; }
+  if (!(guestRam(pa & 0xfffff000, 0x1000) || passThrough(pa))) { gFsr = 0x08; lastPC = 1; return 0; }
+  if (lastPC == curPC && lastVA == va) { vmmFatal(1); return -1; } // a fill that did not help: VMM bug
+  lastPC = curPC; lastVA = va;
+  const ctx = va >= 0x8000_0000 ? curUpper : curLower;
+  const l1e = ramHost(ctxL1(ctx) + ((va >>> 20) << 2));
+  let l2 = load<u32>(l1e) & 0xfffffc00;
+  if (l2 == 0) {
+    if (l2Top == 0) { shadowFlushAll(); return 1; } // out of shadow tables: start again
+    l2Top--;
+    l2 = load<u32>(V_L2FREE + (l2Top << 2));
+    memory.fill(ramHost(l2), 0, 1024);
+    store<u32>(l1e, l2 | 1); // coarse table, domain 0
+  }
+  let d: u32 = (pa & 0xfffff000) | 2;
+  if (!gX) d |= 1;
+  d |= gW ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO
+  store<u32>(ramHost(l2 + (((va >>> 12) & 0xff) << 2)), d);
+  const c = ctxAt(ctx);
+  store<u32>(c, load<u32>(c, 16) + 1, 16);
+  if (gNG && va >= 0x8000_0000) store<u32>(c, load<u32>(c, 8) | F_NG, 8);
+  count(S_SHADOW_FILLS);
+  charge(C_FILL);
+  tlbFlushPage(va);
+  return 1;
+}
+
+// Forget the last fill (an instruction retired in between).
+export function shadowProgress(): void { lastPC = 1; }

@@ -1,0 +1,78 @@
+// VMM counters and the cost model. Every VMM event bumps a u64 counter at V_STATS and charges
+// virtual cycles (bus/clock.ts addCycles), so that guest-measured time includes the VMM's work.
+// The defaults and their reasoning are in docs/vmm.md; the host may change them (index.ts).
+import { V_STATS, V_COSTS } from "./layout";
+import { addCycles } from "../bus/clock";
+
+// Counter indexes (index.ts exports each as VMM_STAT_<NAME>; the host lower-cases the name).
+export const S_TRAPS: u32 = 0;             // every guest entry into the VMM except hypercalls
+export const S_TRAP_MRS: u32 = 1;
+export const S_TRAP_MSR: u32 = 2;
+export const S_TRAP_CPS: u32 = 3;
+export const S_TRAP_SRS: u32 = 4;
+export const S_TRAP_RFE: u32 = 5;
+export const S_TRAP_LDM_USER: u32 = 6;     // LDM (user registers)
+export const S_TRAP_STM_USER: u32 = 7;     // STM (user registers)
+export const S_TRAP_ERET: u32 = 8;         // LDM ^ with PC, data-processing S with Rd = PC
+export const S_TRAP_MCR: u32 = 9;
+export const S_TRAP_MRC: u32 = 10;
+export const S_TRAP_VFP: u32 = 11;         // VMRS/VMSR of FPSID, FPEXC, MVFRx
+export const S_TRAP_WFI: u32 = 12;
+export const S_EXC_SVC: u32 = 13;          // guest exceptions reflected into the guest's vectors
+export const S_EXC_UNDEF: u32 = 14;
+export const S_EXC_PABT: u32 = 15;
+export const S_EXC_DABT: u32 = 16;
+export const S_EXC_IRQ: u32 = 17;
+export const S_EXC_FIQ: u32 = 18;
+export const S_SHADOW_FAULTS: u32 = 19;    // real aborts on the shadow tables (hidden from the guest)
+export const S_SHADOW_FILLS: u32 = 20;
+export const S_SHADOW_FLUSHES: u32 = 21;   // shadow contexts dropped (guest TLBIALL/TLBIASID, eviction)
+export const S_SHADOW_REUSES: u32 = 22;    // address-space switches that found a populated shadow
+export const S_SHADOW_PAGE_INVALS: u32 = 23; // shadow PTEs dropped by guest TLBIMVA / PT updates
+export const S_PT_WRITE_FAULTS: u32 = 24;
+export const S_VIRQ_INJECTED: u32 = 25;
+export const S_WORLD_SWITCHES: u32 = 26;   // guest kernel <-> guest user shadow-view switches
+export const S_HYPERCALLS: u32 = 27;
+export const S_HC_ERRORS: u32 = 28;        // hypercalls that returned an error
+export const S_VMM_CYCLES: u32 = 29;       // virtual cycles charged by the cost model
+export const S_HC_BASE: u32 = 32;          // S_HC_BASE + n: hypercall number n (n < 32)
+export const S_COUNT: u32 = 64;
+
+// Cost indexes
+export const C_TRAP: u32 = 0;        // entering and leaving the VMM (exception entry + return, state save)
+export const C_EMULATE: u32 = 1;     // decoding and emulating one sensitive instruction
+export const C_FILL: u32 = 2;        // one shadow fill (guest table walk + shadow PTE write)
+export const C_HYPERCALL: u32 = 3;   // entering the VMM by HVC and dispatching (no decode)
+export const C_WORLD_SWITCH: u32 = 4;// switching shadow view: TTBR swap + TLB flush
+export const C_VIRQ: u32 = 5;        // injecting a virtual interrupt (exception reflection)
+export const C_REFLECT: u32 = 6;     // reflecting a guest exception into its vectors
+export const C_FLUSH: u32 = 7;       // dropping one shadow context
+export const C_COUNT: u32 = 8;
+
+export function costDefaults(): void {
+  store<u32>(V_COSTS + (C_TRAP << 2), 120);
+  store<u32>(V_COSTS + (C_EMULATE << 2), 40);
+  store<u32>(V_COSTS + (C_FILL << 2), 250);
+  store<u32>(V_COSTS + (C_HYPERCALL << 2), 100);
+  store<u32>(V_COSTS + (C_WORLD_SWITCH << 2), 300);
+  store<u32>(V_COSTS + (C_VIRQ << 2), 80);
+  store<u32>(V_COSTS + (C_REFLECT << 2), 60);
+  store<u32>(V_COSTS + (C_FLUSH << 2), 800);
+}
+
+@inline export function count(i: u32): void {
+  const a = V_STATS + (i << 3);
+  store<u64>(a, load<u64>(a) + 1);
+}
+export function statGet(i: u32): u64 { return i < S_COUNT ? load<u64>(V_STATS + (i << 3)) : 0; }
+export function costGet(i: u32): u32 { return i < C_COUNT ? load<u32>(V_COSTS + (i << 2)) : 0; }
+export function costSet(i: u32, v: u32): void { if (i < C_COUNT) store<u32>(V_COSTS + (i << 2), v); }
+
+// Charge the cost of event kind c in virtual cycles.
+export function charge(c: u32): void {
+  const n = <u64>load<u32>(V_COSTS + (c << 2));
+  if (n == 0) return;
+  addCycles(n);
+  const a = V_STATS + (S_VMM_CYCLES << 3);
+  store<u64>(a, load<u64>(a) + n);
+}

@@ -1,0 +1,275 @@
+// Trap-and-emulate of the sensitive A32 instructions (full mode). When a guest runs deprivileged,
+// the decode-cache fill (cpu/run.ts decodeMiss) replaces the rows listed in vmmSubstA32 by the
+// VMM_TRAP row, whose handler is vmmTrap: the ISA handlers themselves never test for the VMM.
+// On a real ARMv7 CPU several of these do not trap from User mode (MRS, CPS and MSR to the control
+// bits are silently User-mode operations, LDM/STM ^ and SUBS PC,LR are UNPREDICTABLE); our CPU
+// makes them trap in full mode, as a VMM on ARMv7 without the Virtualization Extensions would need
+// (docs/vmm.md). Each emulation follows the instruction's ARM ARM page against the virtual CPU.
+import {
+  A32_MRS, A32_MSR_reg, A32_MSR_imm, A32_CPS, A32_SRS, A32_RFE, A32_LDM_usr, A32_STM_usr,
+  A32_MCR, A32_MRC, A32_VMRS, A32_VMSR, A32_HINT, A32_UNDEFINED, A32_VMM_TRAP,
+  A32_AND_rr, A32_MVN_ri, A32_AND_i, A32_MVN_i, decodeA32,
+} from "../decode/a32.gen";
+import { getR, setR, getC, fault, validMode, MODE_USR, MODE_SYS } from "../cpu/state";
+import { STATE, NF, ZF, CF, VF, FPEXC, CPACR } from "../cpu/layout";
+import { takeUndef } from "../cpu/exceptions";
+import { requestWfi } from "../cpu/wfi";
+import { read32, write32, checkAligned } from "../mmu/mmu";
+import { expandImm, shiftImm, shiftReg } from "../isa/alu";
+import { vfpVmrsVmsr, FPSID_VALUE, MVFR0_VALUE, MVFR1_VALUE } from "../isa/vfp";
+import { MODE_FULL, MODE_PARA } from "./layout";
+import {
+  vmmMode, vpriv, vmode, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
+} from "./vcpu";
+import { vcp15Read, vcp15Write, vcpUndef } from "./vcp15";
+import { hypercall } from "./hypercall";
+import {
+  count, charge, S_TRAPS, S_TRAP_MRS, S_TRAP_MSR, S_TRAP_CPS, S_TRAP_SRS, S_TRAP_RFE, S_TRAP_LDM_USER,
+  S_TRAP_STM_USER, S_TRAP_ERET, S_TRAP_MCR, S_TRAP_MRC, S_TRAP_VFP, S_TRAP_WFI, C_TRAP, C_EMULATE,
+} from "./stats";
+
+// HVC #imm16 (ARMv7 Virtualization Extensions encoding, A1): UNDEFINED on Cortex-A8.
+@inline export function isHvc(raw: u32): bool { return (raw & 0x0ff000f0) == 0x01400070; }
+
+@inline function isDp(op: u32): bool { return (op >= A32_AND_rr && op <= A32_MVN_ri) || (op >= A32_AND_i && op <= A32_MVN_i); }
+
+// Decode-time substitution: the row the decode cache should hold for `raw` decoded as `op`.
+export function vmmSubstA32(op: u32, raw: u32): u32 {
+  if (vmmMode == MODE_PARA) return op == A32_UNDEFINED && isHvc(raw) ? A32_VMM_TRAP : op;
+  if (vmmMode != MODE_FULL) return op;
+  switch (op) {
+    case A32_MRS: case A32_MSR_reg: case A32_MSR_imm: case A32_CPS: case A32_SRS: case A32_RFE:
+    case A32_LDM_usr: case A32_STM_usr: case A32_VMRS: case A32_VMSR:
+      return A32_VMM_TRAP;
+    case A32_MCR: case A32_MRC:
+      return ((raw >>> 8) & 15) == 15 ? A32_VMM_TRAP : op;
+    case A32_HINT:
+      return (raw & 0xff) == 3 ? A32_VMM_TRAP : op; // WFI
+  }
+  // Data-processing with S = 1 and Rd = PC (SUBS PC, LR / MOVS PC, ...): exception return.
+  // TST/TEQ/CMP/CMN (opcode 10xx) write no register.
+  if (isDp(op) && (raw & (1 << 20)) != 0 && ((raw >>> 12) & 15) == 15 && ((raw >>> 23) & 3) != 2) return A32_VMM_TRAP;
+  return op;
+}
+
+export function vmmTrap(i: u32): void {
+  if (vmmMode == MODE_PARA) { hypercall(i); return; }
+  count(S_TRAPS);
+  charge(C_TRAP);
+  charge(C_EMULATE);
+  const op = decodeA32(i);
+  switch (op) {
+    case A32_MRS: count(S_TRAP_MRS); emMrs(i); return;
+    case A32_MSR_reg: count(S_TRAP_MSR); emMsr(i, getR(i & 15)); return;
+    case A32_MSR_imm: count(S_TRAP_MSR); emMsr(i, expandImm(i)); return;
+    case A32_CPS: count(S_TRAP_CPS); emCps(i); return;
+    case A32_SRS: count(S_TRAP_SRS); emSrs(i); return;
+    case A32_RFE: count(S_TRAP_RFE); emRfe(i); return;
+    case A32_LDM_usr:
+      if ((i & 0x8000) != 0) count(S_TRAP_ERET); else count(S_TRAP_LDM_USER);
+      emLdmUser(i); return;
+    case A32_STM_usr: count(S_TRAP_STM_USER); emStmUser(i); return;
+    case A32_MCR: count(S_TRAP_MCR); emMcr(i); return;
+    case A32_MRC: count(S_TRAP_MRC); emMrc(i); return;
+    case A32_VMRS: case A32_VMSR: count(S_TRAP_VFP); emVfpSys(i, op == A32_VMRS); return;
+    case A32_HINT: count(S_TRAP_WFI); requestWfi(); return;
+  }
+  if (isDp(op)) { count(S_TRAP_ERET); emDpPc(i); return; }
+  takeUndef(); // not a row we substitute: cannot happen, but never run it unemulated
+}
+
+// B9.3.9 MRS: the execution state bits read as zero.
+function emMrs(i: u32): void {
+  const d = (i >>> 12) & 15;
+  setR(d, (i & (1 << 22)) != 0 ? vGetSPSR() : vGetCPSR() & 0xf8ff03df);
+}
+
+// B9.3.11/12 MSR (immediate/register, system level): CPSRWriteByInstr / SPSRWriteByInstr.
+function emMsr(i: u32, v: u32): void {
+  const mask = (i >>> 16) & 15;
+  if ((i & (1 << 22)) != 0) {
+    if (vmode == MODE_USR || vmode == MODE_SYS) return; // UNPREDICTABLE: ignored, as natively
+    let m: u32 = 0;
+    if ((mask & 8) != 0) m |= 0xff000000;
+    if ((mask & 4) != 0) m |= 0x00ff0000;
+    if ((mask & 2) != 0) m |= 0x0000ff00;
+    if ((mask & 1) != 0) m |= 0x000000ff;
+    m &= ~0x00f00000;
+    vSetSPSR((vGetSPSR() & ~m) | (v & m));
+    return;
+  }
+  let take: u32 = 0;
+  if ((mask & 8) != 0) take |= 0xf8000000;
+  if ((mask & 4) != 0) take |= 0x000f0000;
+  if ((mask & 2) != 0) { take |= 1 << 9; if (vpriv) take |= 1 << 8; }
+  if ((mask & 1) != 0 && vpriv) take |= 0xdf;
+  const old = vGetCPSR();
+  let nv = (old & ~take) | (v & take);
+  if (!validMode(nv & 0x1f)) nv = (nv & ~0x1f) | (old & 0x1f);
+  vWriteCPSR(nv);
+}
+
+// B9.3.2 CPS: a NOP in (virtual) User mode.
+function emCps(i: u32): void {
+  if (!vpriv) return;
+  const imod = (i >>> 18) & 3;
+  let v = vGetCPSR();
+  const bits = i & 0x1c0;
+  if (imod == 2) v &= ~bits; else if (imod == 3) v |= bits;
+  if ((i & (1 << 17)) != 0 && validMode(i & 0x1f)) v = (v & ~0x1f) | (i & 0x1f);
+  vWriteCPSR(v);
+}
+
+// B9.3.16 SRS: store LR and SPSR of the current mode on the stack of mode m.
+function emSrs(i: u32): void {
+  if (vmode == MODE_USR || vmode == MODE_SYS) { takeUndef(); return; }
+  const mode = i & 0x1f;
+  if (!validMode(mode)) { takeUndef(); return; }
+  const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
+  const sp = vGetBanked(mode, 13);
+  let addr = u != 0 ? sp : sp - 8;
+  if (p == u) addr += 4;
+  if (!checkAligned(addr, 3, true)) return;
+  write32(addr, getR(14));
+  if (fault) return;
+  write32(addr + 4, vGetSPSR());
+  if (fault) return;
+  if ((i & (1 << 21)) != 0) vSetBanked(mode, 13, u != 0 ? sp + 8 : sp - 8);
+}
+
+// B9.3.13 RFE: UNDEFINED-like in User mode (as natively).
+function emRfe(i: u32): void {
+  if (vmode == MODE_USR) { takeUndef(); return; }
+  const n = (i >>> 16) & 15;
+  const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
+  const base = getR(n);
+  let addr = u != 0 ? base : base - 8;
+  if (p == u) addr += 4;
+  if (!checkAligned(addr, 3, false)) return;
+  const pc = read32(addr);
+  if (fault) return;
+  const psr = read32(addr + 4);
+  if (fault) return;
+  if ((i & (1 << 21)) != 0) setR(n, u != 0 ? base + 8 : base - 8);
+  vExceptionReturn(pc, psr);
+}
+
+@inline function startAddr(i: u32, base: u32, cnt: u32): u32 {
+  const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
+  if (u != 0) return p != 0 ? base + 4 : base;
+  return p != 0 ? base - (cnt << 2) : base - (cnt << 2) + 4;
+}
+
+const SCR: u32 = STATE + 0x900; // scratch words (the CPU's own scratch area is at 0x800)
+
+// B9.3.5 LDM (user registers) and B9.3.7 LDM (exception return).
+function emLdmUser(i: u32): void {
+  const n = (i >>> 16) & 15;
+  const list = i & 0xffff;
+  const cnt = <u32>popcnt<u32>(list);
+  const base = getR(n);
+  let addr = startAddr(i, base, cnt);
+  if (!checkAligned(addr, 3, false)) return;
+  let k: u32 = 0;
+  for (let r: u32 = 0; r < 16; r++) {
+    if ((list & (1 << r)) == 0) continue;
+    const v = read32(addr);
+    if (fault) return;
+    store<u32>(SCR + (k << 2), v);
+    addr += 4; k++;
+  }
+  const eret = (list & 0x8000) != 0;
+  if ((i & (1 << 21)) != 0) setR(n, (i & (1 << 23)) != 0 ? base + (cnt << 2) : base - (cnt << 2));
+  k = 0;
+  for (let r: u32 = 0; r < 15; r++) {
+    if ((list & (1 << r)) == 0) continue;
+    const v = load<u32>(SCR + (k << 2));
+    if (eret) setR(r, v); else vSetBanked(MODE_USR, r, v);
+    k++;
+  }
+  if (eret) vExceptionReturn(load<u32>(SCR + (k << 2)), vGetSPSR());
+}
+
+// B9.3.6 STM (user registers).
+function emStmUser(i: u32): void {
+  const n = (i >>> 16) & 15;
+  const list = i & 0xffff;
+  const cnt = <u32>popcnt<u32>(list);
+  const base = getR(n);
+  let addr = startAddr(i, base, cnt);
+  if (!checkAligned(addr, 3, true)) return;
+  for (let r: u32 = 0; r < 16; r++) {
+    if ((list & (1 << r)) == 0) continue;
+    write32(addr, vGetBanked(MODE_USR, r));
+    if (fault) return;
+    addr += 4;
+  }
+  if ((i & (1 << 21)) != 0) setR(n, (i & (1 << 23)) != 0 ? base + (cnt << 2) : base - (cnt << 2));
+}
+
+// B9.3.20 SUBS PC, LR and related: the data-processing result is the return address, CPSR <- SPSR.
+function emDpPc(i: u32): void {
+  const opc = (i >>> 21) & 15;
+  const a = getR((i >>> 16) & 15);
+  let b: u32;
+  if ((i & (1 << 25)) != 0) b = expandImm(i);
+  else if ((i & (1 << 4)) == 0) b = shiftImm(getR(i & 15), (i >>> 5) & 3, (i >>> 7) & 31);
+  else b = shiftReg(getR(i & 15), (i >>> 5) & 3, getR((i >>> 8) & 15) & 0xff);
+  let r: u32;
+  const c = getC();
+  switch (opc) {
+    case 0: r = a & b; break;
+    case 1: r = a ^ b; break;
+    case 2: r = a - b; break;
+    case 3: r = b - a; break;
+    case 4: r = a + b; break;
+    case 5: r = a + b + c; break;
+    case 6: r = a - b - (c ^ 1); break;
+    case 7: r = b - a - (c ^ 1); break;
+    case 12: r = a | b; break;
+    case 13: r = b; break;
+    case 14: r = a & ~b; break;
+    default: r = ~b; break;
+  }
+  vExceptionReturn(r, vGetSPSR());
+}
+
+// B9.3.x MCR/MRC to CP15 against the virtual CP15.
+function emMcr(i: u32): void {
+  const crn = (i >>> 16) & 15, op1 = (i >>> 21) & 7, crm = i & 15, op2 = (i >>> 5) & 7;
+  vcp15Write(crn, op1, crm, op2, getR((i >>> 12) & 15));
+  if (vcpUndef) takeUndef();
+}
+function emMrc(i: u32): void {
+  const crn = (i >>> 16) & 15, op1 = (i >>> 21) & 7, crm = i & 15, op2 = (i >>> 5) & 7;
+  const t = (i >>> 12) & 15;
+  const v = vcp15Read(crn, op1, crm, op2);
+  if (vcpUndef) { takeUndef(); return; }
+  if (t == 15) {
+    store<u32>(STATE + NF, v >>> 31); store<u32>(STATE + ZF, (v >>> 30) & 1);
+    store<u32>(STATE + CF, (v >>> 29) & 1); store<u32>(STATE + VF, (v >>> 28) & 1);
+  } else setR(t, v);
+}
+
+// VMRS/VMSR (B4.1 FPSID, FPEXC, MVFRx): the system registers need the virtual privilege; FPSCR
+// is an ordinary User-mode register and runs natively.
+function emVfpSys(i: u32, isRead: bool): void {
+  const reg = (i >>> 16) & 15;
+  if (reg == 1) { vfpVmrsVmsr(i); return; }
+  if (!vpriv || (load<u32>(STATE + CPACR) & 0x00f00000) != 0x00f00000) { takeUndef(); return; }
+  const t = (i >>> 12) & 15;
+  if (isRead) {
+    let v: u32;
+    switch (reg) {
+      case 0: v = FPSID_VALUE; break;
+      case 6: v = MVFR1_VALUE; break;
+      case 7: v = MVFR0_VALUE; break;
+      case 8: v = load<u32>(STATE + FPEXC); break;
+      default: takeUndef(); return;
+    }
+    if (t != 15) setR(t, v); else takeUndef();
+    return;
+  }
+  if (reg == 8) store<u32>(STATE + FPEXC, getR(t) & (1 << 30));
+  else if (reg != 0) takeUndef();
+}

@@ -1,0 +1,331 @@
+// The virtual CPU of a deprivileged guest (full and para modes). The real CPU always runs in User
+// mode; the guest's mode and A/I/F masks live in V_CPSR, the banked R13/R14/SPSR of the modes that
+// are not current in V_BANKS, and everything else of the CPSR (flags, GE, IT, E, T) stays in the
+// real CPSR. The real I and F bits follow the virtual ones (full mode), so a physical interrupt only
+// reaches the VMM when the guest could take it; in para mode the guest masks through the shared
+// page and the VMM parks interrupts that arrive while it is masked.
+// Exception entry and return follow ARM ARM B1.8 (entry: B1.8.3; return: B1.8.10 and the
+// CPSRWriteByInstr/exception-return pseudocode of B9.3).
+import {
+  STATE, ICOUNT, SCTLR, VBAR, STOP_FATAL, RAM_PHYS, DFSR, DFAR, IFSR, IFAR, BANKS, CPACR,
+} from "../cpu/layout";
+import {
+  getR, setR, getCPSR, setCPSR, getRest, setRest, setNextPC, setFault, breakSlice, bankOf, validMode,
+  curPC, MODE_USR, MODE_FIQ, MODE_SVC, MODE_IRQ, PSR_I, PSR_F, PSR_A, PSR_T, PSR_E,
+} from "../cpu/state";
+import { VEC_UNDEF, VEC_SVC, VEC_PABT, VEC_DABT, VEC_IRQ, VEC_FIQ } from "../cpu/exceptions";
+import { requestStop } from "../cpu/stop";
+import { dcacheFlushAll } from "../cpu/dcache";
+import { intcIrq } from "../dev/intc";
+import { ramHost } from "../bus/bus";
+import {
+  V_MODE, V_CPSR, V_RAMSIZE, V_SHARED, V_BANKS, V_FIQ_R8, V_USR_R8, V_CP15, V_STATS, vcp,
+  MODE_NATIVE, MODE_PARA, RESERVED_BYTES, V_RESERVED,
+} from "./layout";
+import {
+  count, charge, costDefaults, S_TRAPS, S_EXC_SVC, S_EXC_UNDEF, S_EXC_PABT, S_EXC_DABT, S_EXC_IRQ, S_EXC_FIQ,
+  S_VIRQ_INJECTED, S_WORLD_SWITCHES, S_SHADOW_FAULTS, C_TRAP, C_REFLECT, C_VIRQ, C_WORLD_SWITCH, S_COUNT,
+} from "./stats";
+import { shadowInit, shadowSelect, shadowFault, gFsr } from "./shadow";
+
+export const FATAL_VMM: u32 = 3;           // the VMM met a state it cannot resolve (see STOP_INFO)
+
+export let vmmMode: u32 = MODE_NATIVE;
+export let vmmActive: bool = false;        // full or para: exceptions and interrupts go to the VMM
+export let vmode: u32 = MODE_SVC;          // virtual mode (mirrors V_CPSR[4:0])
+export let vpriv: bool = true;             // virtual mode is privileged
+export let parked: bool = false;           // para: a physical IRQ arrived while the guest masked
+
+// Shared page (para): word offsets
+export const SH_MASK: u32 = 0;     // 1 = virtual IRQs masked (the guest writes it; the VMM on entry/return)
+export const SH_PENDING: u32 = 4;  // 1 = an interrupt is pending: unmasking should be followed by HC_IRQ_CHECK
+export const SH_DFSR: u32 = 8;     // fault registers of the last reflected abort
+export const SH_DFAR: u32 = 12;
+export const SH_IFSR: u32 = 16;
+export const SH_IFAR: u32 = 20;
+
+@inline export function vreg(off: u32): u32 { return load<u32>(vcp(off)); }
+@inline export function setVreg(off: u32, v: u32): void { store<u32>(vcp(off), v); }
+@inline export function partitionBytes(): u32 { return load<u32>(V_RAMSIZE); }
+@inline export function inPartition(pa: u32): bool { return pa - RAM_PHYS < partitionBytes(); }
+
+// Host address of a shared-page word, or 0 when no shared page is registered.
+@inline export function sharedAt(off: u32): u32 {
+  const pa = load<u32>(V_SHARED);
+  return pa == 0 ? 0 : ramHost(pa) + off;
+}
+export function clearParked(): void { parked = false; }
+
+// Switch this machine into `mode` (MODE_FULL or MODE_PARA) with `ramBytes` of physical RAM, taking
+// the current (reset) CPU state as the guest's. Returns 0, or 1 if RAM is too small to reserve.
+export function vmmInit(mode: u32, ramBytes: u32): u32 {
+  memory.fill(V_MODE, 0, 0x100);
+  memory.fill(V_STATS, 0, S_COUNT << 3);
+  costDefaults();
+  vmmMode = mode;
+  store<u32>(V_MODE, mode);
+  vmmActive = mode != MODE_NATIVE;
+  if (!vmmActive) return 0;
+  if (ramBytes < 2 * RESERVED_BYTES) return 1;
+  store<u32>(V_RAMSIZE, ramBytes - RESERVED_BYTES);
+  store<u32>(V_RESERVED, RAM_PHYS + ramBytes - RESERVED_BYTES);
+  memory.copy(V_CP15, STATE + SCTLR, 0x100);
+  vmmTakeState();
+  shadowInit();
+  dcacheFlushAll(); // the decode cache must now substitute the sensitive rows
+  return 0;
+}
+
+// Re-derive the VMM's globals from its state block (after the host restored memory, e.g. a snapshot).
+export function vmmResync(): void {
+  vmmMode = load<u32>(V_MODE);
+  vmmActive = vmmMode != MODE_NATIVE;
+  if (!vmmActive) return;
+  vmode = load<u32>(V_CPSR) & 0x1f;
+  vpriv = vmode != MODE_USR;
+  parked = false;
+  shadowInit();
+}
+
+// Take the real CPU's current architectural state as the guest's virtual state and drop the real
+// CPU to User mode (used at init, and when the host sets the CPSR of a guest).
+export function vmmTakeState(): void {
+  const cpsr = getCPSR();
+  const r13 = getR(13), r14 = getR(14);
+  // the other modes' banks become virtual banks
+  memory.copy(V_BANKS, STATE + BANKS, 0x70);
+  vmode = cpsr & 0x1f;
+  vpriv = vmode != MODE_USR;
+  store<u32>(V_CPSR, cpsr & 0x1df);
+  setCPSR((cpsr & ~0x1f) | MODE_USR);
+  setR(13, r13); setR(14, r14);
+  parked = false;
+}
+
+// --- virtual CPSR --------------------------------------------------------------------------------
+
+// The I bit as the guest sees it: the shared page's mask when one is registered (para).
+export function vIMasked(): bool {
+  const sh = sharedAt(SH_MASK);
+  if (sh != 0) return load<u32>(sh) != 0;
+  return (load<u32>(V_CPSR) & PSR_I) != 0;
+}
+
+export function vGetCPSR(): u32 {
+  let v = (getCPSR() & ~0x1df) | (load<u32>(V_CPSR) & 0x1df);
+  const sh = sharedAt(SH_MASK);
+  if (sh != 0) v = load<u32>(sh) != 0 ? v | PSR_I : v & ~PSR_I;
+  return v;
+}
+
+// Real I/F/A bits for a virtual mask state: full mode mirrors them; in para mode with a shared
+// page the real I stays clear (so interrupts reach the VMM) unless one is parked.
+function realMasks(v: u32): u32 {
+  let m = v & (PSR_A | PSR_I | PSR_F);
+  if (sharedAt(0) != 0) { m &= ~PSR_I; if (parked) m |= PSR_I; }
+  return m;
+}
+
+// Write the whole virtual CPSR (exception return, MSR with the control byte in a privileged mode).
+export function vWriteCPSR(v: u32): void {
+  let m = v & 0x1f;
+  if (!validMode(m)) m = vmode;
+  vSetMode(m);
+  store<u32>(V_CPSR, (v & 0x1c0) | m);
+  const sh = sharedAt(SH_MASK);
+  if (sh != 0) {
+    store<u32>(sh, (v & PSR_I) != 0 ? 1 : 0);
+    if ((v & PSR_I) == 0 && parked) parked = false; // unmasked by return: let the interrupt in
+  }
+  setCPSR((v & ~0x1df) | realMasks(v) | MODE_USR);
+}
+
+// Update only the mask bits (CPS, MSR c byte): keeps mode handling in one place.
+export function vSetMasks(aif: u32): void {
+  vWriteCPSR((vGetCPSR() & ~(PSR_A | PSR_I | PSR_F)) | (aif & (PSR_A | PSR_I | PSR_F)));
+}
+
+// --- banked registers ----------------------------------------------------------------------------
+
+@inline function vbank(b: i32): u32 { return V_BANKS + (<u32>b << 4); }
+
+export function vSetMode(m: u32): void {
+  const from = vmode;
+  if (from == m) return;
+  const fb = bankOf(from), tb = bankOf(m);
+  if (fb != tb) {
+    store<u32>(vbank(fb), getR(13));
+    store<u32>(vbank(fb), getR(14), 4);
+    setR(13, load<u32>(vbank(tb)));
+    setR(14, load<u32>(vbank(tb), 4));
+  }
+  if ((from == MODE_FIQ) != (m == MODE_FIQ)) {
+    const save = from == MODE_FIQ ? V_FIQ_R8 : V_USR_R8;
+    const restore = from == MODE_FIQ ? V_USR_R8 : V_FIQ_R8;
+    for (let i: u32 = 0; i < 5; i++) {
+      store<u32>(save + (i << 2), getR(8 + i));
+      setR(8 + i, load<u32>(restore + (i << 2)));
+    }
+  }
+  vmode = m;
+  const p = m != MODE_USR;
+  if (p != vpriv) {
+    vpriv = p;
+    count(S_WORLD_SWITCHES);
+    charge(C_WORLD_SWITCH);
+    shadowSelect(false);
+    realCpacr();
+  }
+}
+
+// R8-R14 as virtual mode `mode` sees them.
+export function vGetBanked(mode: u32, n: u32): u32 {
+  const cur = bankOf(vmode), b = bankOf(mode);
+  if (n >= 13) return b == cur ? getR(n) : load<u32>(vbank(b) + ((n - 13) << 2));
+  if (n >= 8) {
+    const curFiq = vmode == MODE_FIQ, wantFiq = mode == MODE_FIQ;
+    if (curFiq == wantFiq) return getR(n);
+    return load<u32>((wantFiq ? V_FIQ_R8 : V_USR_R8) + ((n - 8) << 2));
+  }
+  return getR(n);
+}
+export function vSetBanked(mode: u32, n: u32, v: u32): void {
+  const cur = bankOf(vmode), b = bankOf(mode);
+  if (n >= 13) { if (b == cur) setR(n, v); else store<u32>(vbank(b) + ((n - 13) << 2), v); return; }
+  if (n >= 8) {
+    const curFiq = vmode == MODE_FIQ, wantFiq = mode == MODE_FIQ;
+    if (curFiq == wantFiq) setR(n, v); else store<u32>((wantFiq ? V_FIQ_R8 : V_USR_R8) + ((n - 8) << 2), v);
+    return;
+  }
+  setR(n, v);
+}
+export function vGetSPSR(): u32 {
+  const b = bankOf(vmode);
+  return b <= 0 ? vGetCPSR() : load<u32>(vbank(b), 8);
+}
+export function vSetSPSR(v: u32): void { const b = bankOf(vmode); if (b > 0) store<u32>(vbank(b), v, 8); }
+export function vGetSPSRof(mode: u32): u32 { const b = bankOf(mode); return b <= 0 ? 0 : load<u32>(vbank(b), 8); }
+export function vSetSPSRof(mode: u32, v: u32): void { const b = bankOf(mode); if (b > 0) store<u32>(vbank(b), v, 8); }
+
+// The real CPACR grants User-mode VFP access where the guest granted its privileged mode access
+// (cp10/cp11 = 01 or 11): the deprivileged guest kernel must reach the VFP it enabled.
+export function realCpacr(): void {
+  let c = vreg(CPACR) & 0x00f00000;
+  const lo = c & 0x00500000;
+  c |= lo << 1;
+  store<u32>(STATE + CPACR, c);
+}
+
+// --- exceptions ----------------------------------------------------------------------------------
+
+export function vVectorBase(): u32 {
+  return (vreg(SCTLR) & (1 << 13)) != 0 ? 0xffff0000 : vreg(VBAR) & 0xffffffe0;
+}
+
+// Reflect an exception into the guest's vectors (B1.8.3 exception entry against the virtual CPU).
+export function reflect(mode: u32, vector: u32, lr: u32, setA: bool, setF: bool): void {
+  const spsr = vGetCPSR();
+  vSetMode(mode);
+  vSetSPSR(spsr);
+  setR(14, lr);
+  let vc = (spsr & 0x1c0) | PSR_I | mode;
+  if (setA) vc |= PSR_A;
+  if (setF) vc |= PSR_F;
+  store<u32>(V_CPSR, vc);
+  const sh = sharedAt(SH_MASK);
+  if (sh != 0) store<u32>(sh, 1);
+  const sc = vreg(SCTLR);
+  let rest = (getRest() & ~(0x0600fc00 | PSR_T | PSR_E | (1 << 24) | 0x1df)) | MODE_USR | realMasks(vc);
+  if ((sc & (1 << 30)) != 0) rest |= PSR_T;
+  if ((sc & (1 << 25)) != 0) rest |= PSR_E;
+  setRest(rest);
+  setNextPC(vVectorBase() + vector);
+  setFault(true);
+  breakSlice();
+  charge(C_REFLECT);
+}
+
+// Exception return against the virtual CPU: CPSR <- spsr, branch to addr (B9.3.x exception return).
+// From virtual User mode it is UNPREDICTABLE; like the real CPU we just branch.
+export function vExceptionReturn(addr: u32, spsr: u32): void {
+  if (vmode != MODE_USR) vWriteCPSR(spsr);
+  const t = (getRest() & PSR_T) != 0;
+  setNextPC(t ? addr & ~1 : addr & ~3);
+  breakSlice();
+}
+
+// Retry the current instruction after a hidden shadow fault. A data access aborted inside an
+// instruction that therefore did not retire: the instruction count (the virtual clock) goes back by
+// one (the slice ends here, so the run loop re-reads it). A fetch abort comes before the count.
+function retry(executing: bool): void {
+  setNextPC(curPC); setFault(true); breakSlice();
+  if (executing) store<u64>(STATE + ICOUNT, load<u64>(STATE + ICOUNT) - 1);
+}
+
+// Hook from cpu/exceptions.ts: every exception the real CPU takes while a guest runs
+// deprivileged comes here instead of changing the real mode.
+export function vmmException(mode: u32, vector: u32, lr: u32, setA: bool, setF: bool): void {
+  count(S_TRAPS);
+  charge(C_TRAP);
+  if (vector == VEC_IRQ) {
+    if (vIMasked()) { // para: the guest masked through the shared page; park until it checks
+      parked = true;
+      const p = sharedAt(SH_PENDING);
+      if (p != 0) store<u32>(p, 1);
+      setRest(getRest() | PSR_I);
+      setNextPC(lr - 4);
+      setFault(true);
+      breakSlice();
+      return;
+    }
+    count(S_EXC_IRQ); count(S_VIRQ_INJECTED); charge(C_VIRQ);
+    injectIrq(lr);
+    return;
+  }
+  if (vector == VEC_FIQ) { count(S_EXC_FIQ); reflect(mode, vector, lr, setA, setF); return; }
+  if (vector == VEC_SVC) { count(S_EXC_SVC); reflect(mode, vector, lr, setA, setF); return; }
+  if (vector == VEC_UNDEF) { count(S_EXC_UNDEF); reflect(mode, vector, lr, setA, setF); return; }
+  if (vector == VEC_DABT || vector == VEC_PABT) {
+    const fetch = vector == VEC_PABT;
+    const fsr = load<u32>(STATE + (fetch ? IFSR : DFSR));
+    const far = load<u32>(STATE + (fetch ? IFAR : DFAR));
+    const fs = (fsr & 0xf) | ((fsr >>> 6) & 0x10);
+    let gfsr = fsr;
+    // Translation, domain and permission faults come from the shadow tables: resolve or reflect.
+    if (fs == 0x05 || fs == 0x07 || fs == 0x09 || fs == 0x0b || fs == 0x0d || fs == 0x0f) {
+      count(S_SHADOW_FAULTS);
+      const kind: u32 = fetch ? 2 : ((fsr & (1 << 11)) != 0 ? 1 : 0);
+      const r = shadowFault(far, kind);
+      if (r > 0) { retry(!fetch); return; }
+      if (r < 0) { retry(false); return; } // the machine is stopping (vmmFatal)
+      gfsr = gFsr | (fetch ? 0 : fsr & (1 << 11));
+    }
+    if (fetch) {
+      count(S_EXC_PABT);
+      setVreg(IFSR, gfsr); setVreg(IFAR, far);
+      const sh = sharedAt(SH_IFSR);
+      if (sh != 0) { store<u32>(sh, gfsr); store<u32>(sh, far, 4); }
+    } else {
+      count(S_EXC_DABT);
+      setVreg(DFSR, gfsr); setVreg(DFAR, far);
+      const sh = sharedAt(SH_DFSR);
+      if (sh != 0) { store<u32>(sh, gfsr); store<u32>(sh, far, 4); }
+    }
+    reflect(mode, vector, lr, setA, setF);
+    return;
+  }
+  reflect(mode, vector, lr, setA, setF); // reset
+}
+
+// Deliver a virtual IRQ whose preferred return address is lr - 4.
+export function injectIrq(lr: u32): void {
+  parked = false;
+  const p = sharedAt(SH_PENDING);
+  if (p != 0) store<u32>(p, 0);
+  reflect(MODE_IRQ, VEC_IRQ, lr, true, false);
+}
+
+export function vmmFatal(why: u32): void { requestStop(STOP_FATAL, FATAL_VMM | (why << 8)); }
+
+// A pending physical interrupt the guest can take now (para irq check).
+export function irqDeliverable(): bool { return intcIrq() && !vIMasked(); }

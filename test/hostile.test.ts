@@ -1,0 +1,267 @@
+// Hostile guest kernels (fixtures/hostile): each tries something a guest must not get away with, and
+// must end in a fault the guest itself handles, or in a clean VM stop (guest exit, instruction budget,
+// timeout, idle, exception loop) with a register dump; never a host exception, a WASM trap or a hang.
+// Each runs in native mode and, when this build has the VMM, in full mode (feature-detected: without
+// it the full-mode cases are skipped and their names say why). After each, the same process must still
+// run a fresh Machine.
+import { describe, it, expect } from "vitest";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { hex, type Machine, type RunResult } from "../src/machine/machine.js";
+import { modeSupport, createMachineIn, machineRamFor } from "../src/machine/modes.js";
+
+const root = join(import.meta.dirname, "..");
+const image = (name: string) => join(root, "fixtures/hostile", `${name}.elf`);
+// The kernels probe the memory just past 16 MiB: "memory the guest was not given". In the VMM modes
+// the machine has 16 MiB more, the VMM's own (docs/vmm.md, memory partition): the probes hit it.
+const GUEST_MIB = 16;
+
+interface Run { out: string; r: RunResult; m: Machine }
+function runKernel(name: string, mode: string, maxInsns = 5_000_000): Run {
+  const m = createMachineIn(mode, { ramMiB: machineRamFor(mode, GUEST_MIB) });
+  m.loadElf(new Uint8Array(readFileSync(image(name))), image(name));
+  const r = m.run({ maxInsns });
+  return { out: m.output.replace(/\r/g, ""), r, m };
+}
+
+/** The host is unharmed: a fresh machine in the same process runs the demo kernel to its normal end. */
+function expectHostHealthy(mode: string): void {
+  const m = createMachineIn(mode, {});
+  m.loadElf(new Uint8Array(readFileSync(join(root, "fixtures/hello/hello.elf"))), "hello.elf");
+  const r = m.run({ maxInsns: 1_000_000 });
+  expect(r.reason, r.message).toBe("exit");
+  expect(r.exitCode).toBe(0);
+  expect(m.output).toContain("Hello from vm7!");
+}
+
+/** The lines after the line `head`, up to (not including) the next one starting with `prefix` or "hostile:". */
+function block(out: string, head: string, prefix: string): string[] {
+  const lines = out.split("\n");
+  const i = lines.findIndex((l) => l === head);
+  expect(i, `no line '${head}' in:\n${out}`).toBeGreaterThanOrEqual(0);
+  const rest = lines.slice(i + 1);
+  const j = rest.findIndex((l) => l.startsWith(prefix) || l.startsWith("hostile:"));
+  return j < 0 ? rest : rest.slice(0, j);
+}
+const h8 = (v: number) => `0x${hex(v)}`;
+const dabt = (dfsr: number, dfar: number, from = "svc") => new RegExp(`^  -> data abort: DFSR=${h8(dfsr)} DFAR=${h8(dfar)} at 0x[0-9a-f]{8} \\(from ${from} mode\\)$`);
+const pabt = (ifsr: number, ifar: number, from = "svc") => new RegExp(`^  -> prefetch abort: IFSR=${h8(ifsr)} IFAR=${h8(ifar)} \\(from ${from} mode\\)$`);
+const undef = (from = "usr") => new RegExp(`^  -> undefined instruction 0x[0-9a-f]{8} at 0x[0-9a-f]{8} \\(from ${from} mode\\)$`);
+
+// Fault status values (ARM ARM B3.13.3, short-descriptor FSR encodings): FS[3:0] in bits 3:0, WnR in bit 11.
+const WNR = 0x800;
+const FS_EXT = 0x08, FS_EXT_WALK_L1 = 0x0c, FS_TRANS_SEC = 0x05, FS_TRANS_PAGE = 0x07, FS_PERM_SEC = 0x0d;
+
+function expectExit(x: Run, status: number): void {
+  expect(x.r.reason, `${x.r.message}\n${x.out}`).toBe("exit");
+  expect(x.r.exitCode, x.out).toBe(status);
+  expect(x.out).toContain(`hostile: exit status ${h8(status)}`);
+  expect(x.out).not.toContain("no recovery point");
+}
+
+const CASES: Record<string, (x: Run) => void> = {
+  // (a) a page table over memory the guest was not given: every access a precise external abort.
+  foreign: (x) => {
+    expectExit(x, 0);
+    for (const va of [0x90000000, 0x900ffffc, 0x90100000, 0x901ffffc, 0x90200000, 0x90300000, 0x90400000, 0x904ffffc]) {
+      expect(block(x.out, `foreign: write to ${h8(va)}`, "foreign:"), h8(va)).toEqual([expect.stringMatching(dabt(WNR | FS_EXT, va))]);
+      expect(block(x.out, `foreign: read from ${h8(va)}`, "foreign:"), h8(va)).toEqual([expect.stringMatching(dabt(FS_EXT, va))]);
+    }
+    // The LDM faults at the first word past RAM, and its base register is unchanged.
+    expect(block(x.out, "foreign: ldm across the end of RAM, from 0x80fffff8", "foreign:")).toEqual([expect.stringMatching(dabt(FS_EXT, 0x81000000))]);
+    expect(x.out).toContain("foreign: base register after the ldm 0x80fffff8");
+    expect(x.out).not.toMatch(/accepted|returned|completed/);
+  },
+  // (b) translation tables outside RAM: external aborts on the first-level walk, then an exception loop.
+  ttbr: (x) => {
+    expect(block(x.out, "ttbr: load from 0x00001000", "ttbr:")).toEqual([expect.stringMatching(dabt(FS_EXT_WALK_L1, 0x1000))]);
+    expect(block(x.out, "ttbr: branch to 0x00002000", "ttbr:")).toEqual([expect.stringMatching(pabt(FS_EXT_WALK_L1, 0x2000))]);
+    expect(block(x.out, "ttbr: TTBR0=0x81000000, store to 0x00100000", "ttbr:")).toEqual([expect.stringMatching(dabt(WNR | FS_EXT_WALK_L1, 0x100000))]);
+    expect(block(x.out, "ttbr: TTBR0=0x9fffc000, load from 0x7ff00000", "ttbr:")).toEqual([expect.stringMatching(dabt(FS_EXT_WALK_L1, 0x7ff00000))]);
+    expect(x.out).toContain("ttbr: accesses that did not abort: 0x00000000");
+    expect(x.out).toContain("every fetch, the vectors too, walks outside RAM");
+    expect(x.out).not.toContain("still running");
+    expect(x.r.reason, x.r.message).toBe("fatal");
+    expect(x.r.message).toMatch(/exception loop/);
+    expect(x.m.getCp15("TTBR0")).toBe(0x4000);
+  },
+  // (c) User-mode code forging its way to privilege: it never leaves User mode nor unmasks interrupts.
+  forge: (x) => {
+    expectExit(x, 0);
+    const attempts = x.out.split("\n").filter((l) => /^forge: /.test(l) && !/^forge: (User-mode|MMU on|attempts)/.test(l));
+    expect(attempts).toHaveLength(12);
+    for (const a of attempts) {
+      const b = block(x.out, a, "forge:");
+      const cpsr = b.find((l) => l.startsWith("   cpsr now "));
+      expect(cpsr, a).toBeDefined();
+      // User mode, IRQ and FIQ still masked.
+      expect(parseInt(cpsr!.slice(12), 16) & 0xdf, `${a}: ${cpsr}`).toBe(0xd0);
+      const exc = b.filter((l) => l.startsWith("  -> "));
+      if (/UNPREDICTABLE/.test(a)) {
+        // Anything a User-mode instruction may do: nothing, or an undefined-instruction trap.
+        expect(exc.length, a).toBeLessThanOrEqual(1);
+        for (const e of exc) expect(e, a).toMatch(undef());
+      } else if (/^forge: (msr cpsr_c|cps|cpsie)/.test(a)) {
+        expect(exc, a).toEqual([]); // B1.3.3 / B9.3.2: ignored in User mode, no exception
+      } else if (/^forge: (mcr|mrc) /.test(a)) {
+        expect(exc, a).toEqual([expect.stringMatching(undef())]); // B4.1: CP15 from User is undefined
+      } else if (a === "forge: write the vector table") {
+        expect(exc, a).toEqual([expect.stringMatching(new RegExp(`^  -> data abort: DFSR=${h8(WNR | FS_PERM_SEC)} DFAR=0x8000[0-9a-f]{4} at 0x801[0-9a-f]{5} \\(from usr mode\\)$`))]);
+      } else if (a === "forge: read the kernel's private data") {
+        expect(exc, a).toEqual([expect.stringMatching(new RegExp(`^  -> data abort: DFSR=${h8(FS_PERM_SEC)} DFAR=0x80200000 at 0x801[0-9a-f]{5} \\(from usr mode\\)$`))]);
+        expect(b.join("\n")).not.toContain("5ec2e7ed");
+      } else throw new Error(`unexpected attempt line '${a}'`);
+    }
+    expect(x.out).toContain("forge: attempts that left User mode or unmasked interrupts: 0x00000000");
+  },
+  // (d) a spin with interrupts masked: only the host's instruction budget ends it.
+  spin: (x) => {
+    const m = /spinning at 0x([0-9a-f]{8}) forever/.exec(x.out);
+    expect(m, x.out).not.toBeNull();
+    const loop = parseInt(m![1], 16);
+    expect(x.r.reason, x.r.message).toBe("budget");
+    expect([loop, loop + 4]).toContain(x.m.pc);
+    expect(x.m.cpsr & 0xdf).toBe(0xd3); // SVC, IRQ and FIQ masked: the pending timer interrupt never taken
+    expect(x.out).not.toContain("->");
+  },
+  idle: (x) => {
+    expect(x.out).toMatch(/idle: every interrupt masked, no timer running; WFI at 0x[0-9a-f]{8} forever/);
+    expect(x.r.reason, x.r.message).toBe("idle");
+    expect(x.r.message).toMatch(/no interrupt source that can wake it/);
+  },
+  // (e) branches to device registers, nothing, past RAM: prefetch aborts (external, IFSR 0x08).
+  devexec: (x) => {
+    expectExit(x, 0);
+    for (const t of [0x49020000, 0x48200001, 0x00000000, 0x81000000]) {
+      expect(block(x.out, `devexec: blx ${h8(t)}`, "devexec:"), h8(t)).toEqual([expect.stringMatching(pabt(FS_EXT, t & ~1))]);
+    }
+  },
+  ldmcross: (x) => {
+    expectExit(x, 0);
+    expect(block(x.out, "ldmcross: ldmia r9!, {r0-r3} with r9 = 0x90000ff8", "ldmcross:")).toEqual([expect.stringMatching(dabt(FS_TRANS_PAGE, 0x90001000))]);
+    expect(block(x.out, "ldmcross: stmia r9!, {r4-r7} with r9 = 0x90000ff8", "ldmcross:")).toEqual([expect.stringMatching(dabt(WNR | FS_TRANS_PAGE, 0x90001000))]);
+    // Base restored although writeback was asked for (B1.9.6).
+    expect(x.out.match(/^ldmcross: r9 after: 0x90000ff8$/gm)).toHaveLength(2);
+    expect(block(x.out, "ldmcross: ldmdb r9, {r0-r3} with r9 = 0x90000008 (starts below the page)", "ldmcross:")).toEqual([expect.stringMatching(dabt(FS_TRANS_SEC, 0x8ffffff8))]);
+    // The words of the aborted STM below the fault may or may not have been written (B1.9.6).
+    expect(x.out).toMatch(/^ldmcross: the page still reads: 0x(11111111|44444444)$/m);
+  },
+  selfmod: (x) => {
+    expectExit(x, 0);
+    expect(x.out).toContain("selfmod: sum 0x0001e72c (expected 0x0001e72c)");
+  },
+  // Mappings taken away stay away: page-table writes through an alias, TLB maintenance, table switches.
+  stale: (x) => {
+    expectExit(x, 0);
+    expect(block(x.out, "stale: 1. VA -> page A", "stale: 2")).toEqual(["stale: read 0xaaaaaaaa"]);
+    expect(block(x.out, "stale: 2. entry -> page B through the alias, TLBIMVA", "stale: 3")).toEqual(["stale: read 0xbbbbbbbb"]);
+    expect(block(x.out, "stale: 3. entry cleared through the alias, TLBIMVA", "stale:")).toEqual([expect.stringMatching(dabt(FS_TRANS_SEC, 0x90000000))]);
+    expect(block(x.out, "stale: 4. entry -> 0x81000000 (not this guest's) through the alias, TLBIALL", "stale:")).toEqual([expect.stringMatching(dabt(FS_EXT, 0x90000000))]);
+    expect(block(x.out, "stale: 5. TTBR0 -> second table (VA -> A)", "stale: first")).toEqual(["stale: read 0xaaaaaaaa"]);
+    expect(block(x.out, "stale: first table's entry -> page B while not in use; TTBR0 -> first table, TLBIALL", "stale: TTBR0")).toEqual(["stale: read 0xbbbbbbbb"]);
+    expect(block(x.out, "stale: TTBR0 -> second table again, TLBIALL", "hostile:")).toEqual(["stale: read 0xaaaaaaaa"]);
+    expect(x.out).not.toContain("the read succeeded");
+  },
+  vecloop: (x) => {
+    expect(x.out).toContain("vecloop: VBAR = 0x40000000 (nothing there), then an undefined instruction");
+    expect(x.out).not.toContain("still running");
+    expect(x.r.reason, x.r.message).toBe("fatal");
+    expect(x.r.message).toMatch(/exception loop/);
+    expect(x.m.getCp15("VBAR")).toBe(0x40000000);
+  },
+};
+
+// The CLI: the stops come with the register dump on stderr.
+function vm7(args: string[], timeout = 30_000) {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), ...args], { encoding: "utf8", timeout });
+  return { out: r.stdout ?? "", err: r.stderr ?? "", status: r.status, signal: r.signal, seconds: (Date.now() - t0) / 1000 };
+}
+const cliModeFlag = /--mode\b/.test(vm7(["run", "--help"]).out);
+const noHostError = (err: string) => { expect(err).not.toMatch(/\n\s+at |RuntimeError|unreachable|WebAssembly|Error:/); };
+const DUMP = /^ r0=[0-9a-f]{8} [^]*^cpsr=[0-9a-f]{8} [^]*^instructions=\d+$/m;
+
+function cliCases(mode: string) {
+  const modeArgs = mode === "native" ? [] : ["--mode", mode];
+  const RAM_MIB = machineRamFor(mode, GUEST_MIB);
+  it("spin: --max-insns stops it with status 124 and the register dump shows the loop", () => {
+    const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), "--max-insns", "2000000", "--dump-regs", image("spin")]);
+    expect(r.status, r.err).toBe(124);
+    noHostError(r.err);
+    const loop = parseInt(/spinning at 0x([0-9a-f]{8})/.exec(r.out)![1], 16);
+    expect(r.err).toMatch(/^vm7: stopped: --max-insns 2000000 reached at pc 0x[0-9a-f]{8}$/m);
+    expect(r.err).toMatch(DUMP);
+    expect(r.err).toMatch(/^cpsr=[0-9a-f]{8} .... svc arm I F/m);
+    const pc = parseInt(/r15=([0-9a-f]{8})/.exec(r.err)![1], 16);
+    expect([loop, loop + 4]).toContain(pc);
+  });
+  it("spin: --timeout stops it in wall time (no instruction limit)", () => {
+    const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), "--timeout", "1", "--dump-regs", image("spin")], 60_000);
+    expect(r.status, r.err).toBe(124);
+    noHostError(r.err);
+    expect(r.err).toMatch(/^vm7: stopped: --timeout 1s reached at pc 0x[0-9a-f]{8} after \d+ instructions$/m);
+    expect(r.err).toMatch(DUMP);
+    expect(r.seconds).toBeLessThan(30);
+  }, 60_000);
+  it("idle: WFI with nothing to wake it stops with status 3 and the dump", () => {
+    const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), image("idle")]);
+    expect(r.status, r.err).toBe(3);
+    noHostError(r.err);
+    expect(r.err).toMatch(/^vm7: stopped: guest is idle: WFI at 0x[0-9a-f]{8} with no interrupt source that can wake it$/m);
+    expect(r.err).toMatch(DUMP);
+  });
+  it("ttbr and vecloop: the exception loop stops with status 3 and the dump", () => {
+    for (const k of ["ttbr", "vecloop"]) {
+      const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), image(k)]);
+      expect(r.status, `${k}: ${r.err}`).toBe(3);
+      noHostError(r.err);
+      expect(r.err, k).toMatch(/^vm7: stopped: guest stopped: exception loop/m);
+      expect(r.err, k).toMatch(DUMP);
+    }
+  });
+  it("the kernels that handle their faults exit with status 0 and nothing on stderr but the exit line", () => {
+    for (const k of ["foreign", "forge", "devexec", "ldmcross", "selfmod", "stale"]) {
+      const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), image(k)]);
+      expect(r.status, `${k}: ${r.err}`).toBe(0);
+      expect(r.err.trim(), k).toMatch(/^vm7: guest exited with status 0 after \d+ instructions$/);
+    }
+  });
+}
+
+for (const mode of ["native", "full"]) {
+  const why = modeSupport(mode);
+  describe.skipIf(why !== undefined)(`hostile kernels, ${mode} mode${why ? ` (skipped: this build cannot run ${mode} mode: ${why})` : ""}`, () => {
+    for (const [name, check] of Object.entries(CASES)) {
+      it(`${name}: contained, and a fresh machine still works afterwards`, () => {
+        let x: Run | undefined;
+        expect(() => { x = runKernel(name, mode); }).not.toThrow();
+        check(x!);
+        expectHostHealthy(mode);
+        if (mode !== "native") expectHostHealthy("native");
+      });
+    }
+    describe.skipIf(mode !== "native" && !cliModeFlag)(`through the CLI${mode !== "native" && !cliModeFlag ? " (skipped: vm7 run has no --mode)" : ""}`, () => {
+      cliCases(mode);
+    });
+  });
+}
+
+const have = (cmd: string) => spawnSync(cmd, ["--version"]).status === 0;
+const qemuWhy = !have("qemu-system-arm") ? "no qemu-system-arm" : !have("arm-none-eabi-gcc") ? "no arm-none-eabi-gcc" : undefined;
+
+describe("against QEMU (a reference we did not write)", () => {
+  it.skipIf(qemuWhy !== undefined)(`forge, ldmcross, selfmod and stale print the same on qemu-system-arm realview-pb-a8 as on vm7${qemuWhy ? ` (skipped: ${qemuWhy})` : ""}`, () => {
+    const r = spawnSync("bash", [join(root, "fixtures/hostile/check-qemu.sh")], { encoding: "utf8", timeout: 240_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    for (const k of ["forge", "ldmcross", "selfmod", "stale"]) expect(r.stdout).toMatch(new RegExp(`^check-qemu: ${k}: same output \\(\\d+ lines\\)`, "m"));
+  }, 240_000);
+});
+
+describe("the hostile kernels are the committed images of their sources", () => {
+  it("every kernel the tests run is listed in build.sh", () => {
+    const script = readFileSync(join(root, "fixtures/hostile/build.sh"), "utf8");
+    const listed = /^KERNELS="([^"]+)"/m.exec(script)![1].split(" ");
+    expect(listed.sort()).toEqual(Object.keys(CASES).sort());
+  });
+});

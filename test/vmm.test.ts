@@ -1,0 +1,564 @@
+// The VMM (assembly/vmm): each trap class emulated against the virtual CPU (small hand-assembled
+// programs in full mode, encodings from arm-none-eabi-as), exceptions reflected into the guest's
+// vectors, shadow page tables kept coherent with the guest's TLB maintenance and confined to the
+// guest's partition, hypercalls and their errors (para mode), and the tiny kernel's self-test
+// printing the same output natively, in full mode and (its paravirtual build) in para mode.
+import { describe, it, expect } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { Machine, type VmMode } from "../src/machine/machine.js";
+
+const root = join(import.meta.dirname, "..");
+const CODE = 0x80008000;
+const VEC = 0x80009000;
+const USR = 0x10, SVC = 0x13, ABT = 0x17;
+const put = (m: Machine, addr: number, ws: number[]) => ws.forEach((w, k) => m.physWrite32(addr + 4 * k, w >>> 0));
+
+function machine(mode: VmMode = "full"): Machine {
+  return Machine.createSync({ ramMiB: 64, mode });
+}
+
+describe("VMM full mode: sensitive instructions trap and act on the virtual CPU", () => {
+  it("MRS/MSR/CPS read and write the virtual CPSR and banks; the real CPU stays in User mode", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe10f0000, // mrs r0, cpsr
+      0xf1080080, // cpsie i
+      0xe10f1000, // mrs r1, cpsr
+      0xe321f0d7, // msr cpsr_c, #0xd7 (Abort mode, I F)
+      0xe10f2000, // mrs r2, cpsr
+      0xe1a0300d, // mov r3, sp
+      0xe14f4000, // mrs r4, spsr
+      0xf1020013, // cps #0x13
+      0xe1a0500d, // mov r5, sp
+      0xeafffffe, // b .
+    ]);
+    m.pc = CODE;
+    expect(m.cpsr & 0x1f).toBe(SVC);
+    m.setBanked(ABT, 13, 0xabab0000);
+    m.setSpsr(ABT, 0x600001d0);
+    m.setReg(13, 0x5c5c0000);
+    m.run({ maxInsns: 9 });
+    expect(m.reg(0) & 0x1ff).toBe(0x1d3);            // virtual SVC, I and F masked (reset state)
+    expect(m.reg(1) & 0x1ff).toBe(0x153);            // cpsie i cleared the virtual I bit
+    expect(m.reg(2) & 0x1ff).toBe(0x1d7);            // MSR switched the virtual mode to Abort
+    expect(m.reg(3) >>> 0).toBe(0xabab0000);         // ...and the VMM swapped in Abort's banked sp
+    expect(m.reg(4) >>> 0).toBe(0x600001d0);         // Abort's SPSR
+    expect(m.reg(5) >>> 0).toBe(0x5c5c0000);         // back in SVC with SVC's sp
+    expect(m.cpsr & 0x1f).toBe(SVC);
+    expect(m.realCpsr & 0x1f).toBe(USR);             // the real CPU never left User mode
+    expect(m.realCpsr & 0xc0).toBe(0xc0);            // real I/F follow the virtual ones
+    const s = m.vmmStats();
+    expect(s.trap_mrs).toBe(4);
+    expect(s.trap_msr).toBe(1);
+    expect(s.trap_cps).toBe(2);
+    expect(s.traps - s.shadow_faults).toBe(7);       // plus the hidden fault that filled the code page
+  });
+
+  it("MCR to SCTLR and TTBR0 changes the virtual CP15, not the real one", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xee110f10, // mrc p15, 0, r0, c1, c0, 0  (SCTLR)
+      0xe3800a02, // orr r0, r0, #0x2000      (V: high vectors)
+      0xee010f10, // mcr p15, 0, r0, c1, c0, 0
+      0xee021f10, // mcr p15, 0, r1, c2, c0, 0  (TTBR0)
+      0xee122f10, // mrc p15, 0, r2, c2, c0, 0
+      0xee0d1f70, // mcr p15, 0, r1, c13, c0, 3 (TPIDRURO)
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(1, 0x80104000);
+    const realSctlr = m.realCp15("SCTLR");
+    m.run({ maxInsns: 7 });
+    expect(m.getCp15("SCTLR") & 0x2000).toBe(0x2000);
+    expect(m.realCp15("SCTLR")).toBe(realSctlr);     // the real SCTLR keeps V clear (and M set: shadows)
+    expect(m.realCp15("SCTLR") & 1).toBe(1);
+    expect(m.getCp15("TTBR0") >>> 0).toBe(0x80104000);
+    expect(m.reg(2) >>> 0).toBe(0x80104000);
+    expect(m.realCp15("TTBR0") >>> 0).toBeGreaterThanOrEqual(0x83000000); // a shadow table in the VMM's RAM
+    expect(m.getCp15("TPIDRURO") >>> 0).toBe(0x80104000);
+    expect(m.realCp15("TPIDRURO")).toBe(0);
+    const s = m.vmmStats();
+    expect([s.trap_mrc, s.trap_mcr]).toEqual([2, 3]);
+  });
+
+  it("an exception return (MOVS PC, LR) drops to virtual User mode; SVC from there is reflected to the guest's vector with the right LR and SPSR", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xee0c0f10, // mcr p15, 0, r0, c12, c0, 0 (VBAR = r0)
+      0xe36ff010, // msr spsr_cxsf, #0x10
+      0xe28fe000, // adr lr, user
+      0xe1b0f00e, // movs pc, lr
+      0xe3a04001, // user: mov r4, #1
+      0xef000005, // svc #5
+      0xeafffffe,
+    ]);
+    put(m, VEC + 8, [0xe14f5000 /* mrs r5, spsr */, 0xe1a0600e /* mov r6, lr */, 0xe10f7000 /* mrs r7, cpsr */, 0xeafffffe]);
+    m.pc = CODE;
+    m.setReg(0, VEC);
+    m.run({ maxInsns: 10 });
+    expect(m.reg(4)).toBe(1);
+    expect(m.reg(5) & 0x1ff).toBe(USR);              // SPSR_svc = the User-mode CPSR (I, F clear)
+    expect(m.reg(6) >>> 0).toBe(CODE + 24);          // LR_svc = the instruction after the SVC
+    expect(m.reg(7) & 0x1ff).toBe(0x093);            // virtual SVC mode, I set by the exception entry
+    expect(m.pc >>> 0).toBe(VEC + 20);
+    expect(m.realCpsr & 0x1f).toBe(USR);
+    const s = m.vmmStats();
+    expect(s.trap_eret).toBe(1);
+    expect(s.exc_svc).toBe(1);
+    expect(s.world_switches).toBe(2);                // kernel -> user -> kernel shadow views
+  });
+
+  it("VMRS/VMSR of FPEXC and FPSID trap; the guest kernel enables the VFP for itself (CPACR + FPEXC.EN)", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xee013f50, // mcr p15, 0, r3, c1, c0, 2 (CPACR: cp10/cp11 full access)
+      0xeee80a10, // vmsr fpexc, r0 (EN)
+      0xeef81a10, // vmrs r1, fpexc
+      0xeef02a10, // vmrs r2, fpsid
+      0xee000a10, // vmov s0, r0 (a VFP instruction, now enabled)
+      0xee104a10, // vmov r4, s0
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(0, 0x40000000); m.setReg(3, 0x00f00000);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(1) >>> 0).toBe(0x40000000);
+    expect(m.reg(2) >>> 0).toBe(0x410330c0);
+    expect(m.reg(4) >>> 0).toBe(0x40000000);
+    expect(m.getCp15("CPACR") >>> 0).toBe(0x00f00000);
+    const s = m.vmmStats();
+    expect([s.trap_vfp, s.trap_mcr, s.exc_undef]).toEqual([3, 1, 0]);
+  });
+
+  it("WFI and the user-bank LDM/STM forms trap; SRS/RFE round-trip through the virtual banks", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe8cd6000, // stmia sp, {sp, lr}^   (User sp/lr)
+      0xe8dd0300, // ldmia sp, {r8, r9}^   (into the User bank: r8, r9 are not banked: plain)
+      0xf96d0513, // srsdb sp!, #0x13
+      0xf8bd0a00, // rfeia sp!
+    ]);
+    m.setBanked(USR, 13, 0x11110000);
+    m.setBanked(USR, 14, 0x22220000);
+    m.setReg(13, 0x80200000);
+    m.setReg(14, CODE + 0x100);
+    m.setSpsr(SVC, 0x800001d3);
+    put(m, CODE + 0x100, [0xe320f003 /* wfi */, 0xeafffffe]);
+    m.pc = CODE;
+    m.run({ maxInsns: 5 });
+    expect(m.physRead32(0x80200000) >>> 0).toBe(0x11110000);
+    expect(m.physRead32(0x80200004) >>> 0).toBe(0x22220000);
+    expect(m.reg(8) >>> 0).toBe(0x11110000);
+    expect(m.reg(13) >>> 0).toBe(0x80200000);         // SRS pushed 8 bytes, RFE popped them
+    expect(m.pc >>> 0).toBe(CODE + 0x104);            // RFE returned to lr; WFI completed (timer-less: idle)
+    expect(m.cpsr >>> 0).toBe(0x800001d3);            // ...with CPSR = the SPSR that SRS stored
+    const s = m.vmmStats();
+    // STM and SRS trap twice: their first store hits an empty shadow page, the VMM fills it and the
+    // instruction runs again (the retried attempt does not count as a retired instruction)
+    expect([s.trap_stm_user, s.trap_ldm_user, s.trap_srs, s.trap_rfe, s.trap_wfi]).toEqual([2, 1, 2, 1, 1]);
+    expect(s.shadow_fills).toBe(3);
+  });
+});
+
+describe("VMM full mode: a guest cannot forge its way out of virtual User mode", () => {
+  it("MSR/CPS to the mode bits and an exception return from virtual User mode leave it in User mode", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xe321f013, // msr cpsr_c, #0x13
+      0xf1020013, // cps #0x13
+      0xe10f0000, // mrs r0, cpsr
+      0xe591e000, // ldr lr, [r1]
+      0xe1b0f00e, // movs pc, lr   (UNPREDICTABLE in User mode: a plain branch, no CPSR <- SPSR)
+      0xe3a02001, // mov r2, #1
+      0xeafffffe,
+    ]);
+    m.physWrite32(0x80200000, CODE + 20);
+    m.cpsr = USR;
+    m.pc = CODE;
+    m.setReg(1, 0x80200000);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(0) & 0x1f).toBe(USR);
+    expect(m.reg(2)).toBe(1);
+    expect(m.cpsr & 0x1f).toBe(USR);
+    expect(m.realCpsr & 0x1f).toBe(USR);
+    const s = m.vmmStats();
+    expect([s.trap_msr, s.trap_cps, s.trap_mrs, s.trap_eret]).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe("VMM shadow page tables", () => {
+  // Guest L1 at 0x80100000: VA 0x80000000 and 0x80100000 identity (code, the table itself), VA 0x40000000 ->
+  // PA 0x80200000 privileged only.
+  function paged(): Machine {
+    const m = machine();
+    const L1 = 0x80100000;
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);
+    m.physWrite32(L1 + 0x801 * 4, 0x80100c02);
+    m.physWrite32(L1 + 0x400 * 4, 0x80200402);
+    m.physWrite32(0x80200000, 0x11111111);
+    m.physWrite32(0x80300000, 0x22222222);
+    m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1, VBAR: VEC });
+    return m;
+  }
+
+  it("fills on demand, and a guest page-table write followed by TLBIMVA replaces the shadow entry", () => {
+    const m = paged();
+    put(m, CODE, [
+      0xe5910000, // ldr r0, [r1]          VA 0x40000000 -> A
+      0xe5823000, // str r3, [r2]          guest L1[0x400] := PA 0x80300000
+      0xee084f37, // mcr p15,0,r4,c8,c7,1  TLBIMVA 0x40000000
+      0xe5915000, // ldr r5, [r1]          -> B
+      0xe5823004, // str r3, [r2, #4]      guest L1[0x401] (invalid -> valid: no TLBI needed)
+      0xe5976000, // ldr r6, [r7]          VA 0x40100000 -> B
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(1, 0x40000000); m.setReg(2, 0x80101000); m.setReg(3, 0x80300402);
+    m.setReg(4, 0x40000000); m.setReg(7, 0x40100000);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(0) >>> 0).toBe(0x11111111);
+    expect(m.reg(5) >>> 0).toBe(0x22222222);
+    expect(m.reg(6) >>> 0).toBe(0x22222222);
+    const s = m.vmmStats();
+    expect(s.shadow_fills).toBeGreaterThanOrEqual(4);  // code page, data, L1 page write, re-fill, new MiB
+    expect(s.shadow_page_invals).toBe(1);
+    expect(s.exc_dabt).toBe(0);                        // every abort was the VMM's own, none reached the guest
+  });
+
+  it("reuses an address space's shadow when the guest switches back to it (TTBR0 + ASID): no refill", () => {
+    const m = machine();
+    const A = 0x80100000, B = 0x80104000;
+    for (const L1 of [A, B]) {
+      for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+      m.physWrite32(L1 + 0x800 * 4, 0x80000c02);            // code, identity
+    }
+    m.physWrite32(A + 0x001 * 4, 0x80200402);                // VA 0x00100000 -> 0x80200000 in A
+    m.physWrite32(B + 0x001 * 4, 0x80300402);                // ... -> 0x80300000 in B
+    m.physWrite32(0x80200000, 0xaaaa0000);
+    m.physWrite32(0x80300000, 0xbbbb0000);
+    m.setCp15({ TTBR0: A, CONTEXTIDR: 1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1 });
+    put(m, CODE, [
+      0xe5945000, // ldr r5, [r4]            (A, ASID 1)
+      0xee021f10, // mcr TTBR0 := B
+      0xee0d2f30, // mcr CONTEXTIDR := 2
+      0xe5946000, // ldr r6, [r4]            (B, ASID 2)
+      0xee020f10, // mcr TTBR0 := A
+      0xee0d3f30, // mcr CONTEXTIDR := 1
+      0xe5947000, // ldr r7, [r4]            (A again)
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(0, A); m.setReg(1, B); m.setReg(2, 2); m.setReg(3, 1); m.setReg(4, 0x00100000);
+    m.run({ maxInsns: 6 });
+    const before = m.vmmStats();
+    expect(before.shadow_reuses).toBe(1);                    // the switch back to (A, 1) found its shadow
+    m.run({ maxInsns: 2 });
+    const after = m.vmmStats();
+    expect([m.reg(5) >>> 0, m.reg(6) >>> 0, m.reg(7) >>> 0]).toEqual([0xaaaa0000, 0xbbbb0000, 0xaaaa0000]);
+    expect(after.shadow_fills).toBe(before.shadow_fills);    // neither the code nor the data page refilled
+    expect(after.shadow_faults).toBe(before.shadow_faults);
+  });
+
+  it("reflects exceptions to high vectors (virtual SCTLR.V) through a mapping in the upper half", () => {
+    const m = paged();
+    m.physWrite32(0x80100000 + 0xfff * 4, 0x80200402);          // VA 0xFFF00000 -> PA 0x80200000
+    put(m, 0x802f0008, [0xe1a0600e /* mov r6, lr */, 0xeafffffe]); // VA 0xFFFF0008: the SVC vector
+    put(m, CODE, [0xef000000 /* svc #0 */, 0xeafffffe]);
+    m.setCp15({ SCTLR: m.getCp15("SCTLR") | (1 << 13) });
+    m.pc = CODE;
+    m.run({ maxInsns: 3 });
+    expect(m.reg(6) >>> 0).toBe(CODE + 4);
+    expect(m.pc >>> 0).toBe(0xffff000c);
+    expect(m.vmmStats().exc_svc).toBe(1);
+  });
+
+  it("keeps guest-kernel pages out of reach of guest User code (user view), reflecting a permission fault", () => {
+    const m = paged();
+    put(m, CODE, [0xe36ff010 /* msr spsr_cxsf, #0x10 */, 0xe28fe000 /* adr lr, user */, 0xe1b0f00e /* movs pc, lr */, 0xe5910000 /* user: ldr r0, [r1] */, 0xeafffffe]);
+    put(m, VEC + 0x10, [0xee155f10 /* mrc DFSR -> r5 */, 0xee166f10 /* mrc DFAR -> r6 */, 0xeafffffe]);
+    // the code section must be user-accessible for this: AP=11 already; data at 0x40000000 is AP=01
+    m.pc = CODE;
+    m.setReg(1, 0x40000000);
+    m.run({ maxInsns: 10 });
+    expect(m.reg(5) & 0x40f).toBe(0x00d);              // permission fault, section (as native would give)
+    expect(m.reg(6) >>> 0).toBe(0x40000000);
+    expect(m.vmmStats().exc_dabt).toBe(1);
+  });
+
+  it("confines the guest: a mapping of the VMM-reserved RAM gives the guest an external abort", () => {
+    const m = paged();
+    m.physWrite32(0x80100000 + 0x500 * 4, 0x83000402); // VA 0x50000000 -> PA 0x83000000: top 16 MiB of 64
+    put(m, CODE, [0xe5910000 /* ldr r0, [r1] */, 0xe3a09001 /* mov r9, #1 */, 0xeafffffe]);
+    put(m, VEC + 0x10, [0xee155f10, 0xee166f10, 0xe1a0700e /* mov r7, lr */, 0xeafffffe]);
+    m.pc = CODE;
+    m.setReg(1, 0x50000000);
+    m.run({ maxInsns: 10 });
+    expect(m.reg(5) & 0x40f).toBe(0x008);              // external abort
+    expect(m.reg(6) >>> 0).toBe(0x50000000);
+    expect(m.reg(7) >>> 0).toBe(CODE + 8);
+    expect(m.reg(9)).toBe(0);
+    expect(m.cpsr & 0x1f).toBe(ABT);
+  });
+
+  it("a guest TTBR pointing outside RAM ends in a clean stop, not a host error", () => {
+    const m = paged();
+    m.setCp15({ TTBR0: 0x10000000 });
+    put(m, CODE, [0xe1a00000, 0xeafffffe]);
+    m.pc = CODE;
+    const r = m.run({ maxInsns: 1000 });
+    expect(r.reason).toBe("fatal");
+    expect(r.message).toMatch(/exception loop/);
+  });
+});
+
+describe("VMM para mode: hypercalls", () => {
+  it("answers HC_VERSION, returns -ENOSYS for unknown numbers, and reflects HVC from virtual User mode as UNDEFINED", () => {
+    const m = machine("para");
+    put(m, CODE, [
+      0xe1401273, // hvc #0x123 (unknown)
+      0xe1a04000, // mov r4, r0
+      0xe1400070, // hvc #0 (HC_VERSION)
+      0xe1a05000, // mov r5, r0
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.run({ maxInsns: 5 });
+    expect(m.reg(4) | 0).toBe(-1);
+    expect(m.reg(5) >>> 0).toBe(0x00010000);
+    let s = m.vmmStats();
+    expect([s.hypercalls, s.hc_errors, s.hc_version]).toEqual([2, 1, 1]);
+
+    const u = machine("para");
+    put(u, CODE, [0xe1400070 /* hvc #0 */, 0xeafffffe]);
+    put(u, VEC + 4, [0xe1a0800e /* mov r8, lr */, 0xeafffffe]);
+    u.setCp15({ VBAR: VEC });
+    u.cpsr = USR;
+    u.pc = CODE;
+    u.run({ maxInsns: 4 });
+    expect(u.reg(8) >>> 0).toBe(CODE + 4);
+    expect(u.cpsr & 0x1f).toBe(0x1b);
+    s = u.vmmStats();
+    expect([s.hypercalls, s.exc_undef]).toEqual([0, 1]);
+  });
+
+  it("rejects bad arguments with errors: shared page outside the partition, bad batch address, bad ASID", () => {
+    const m = machine("para");
+    put(m, CODE, [
+      0xe140007c, // hvc #12 (HC_SHARED_PAGE r0)
+      0xe1a04000, // mov r4, r0
+      0xe1a00001, // mov r0, r1
+      0xe3a01001, // mov r1, #1
+      0xe1400170, // hvc #16 (HC_PT_UPDATE r0 = list, r1 = 1)
+      0xe1a05000, // mov r5, r0
+      0xe3a00c01, // mov r0, #0x100
+      0xe1400079, // hvc #9 (HC_TLB_FLUSH_ASID 0x100)
+      0xe1a06000, // mov r6, r0
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(0, 0x83000000);   // VMM-reserved RAM
+    m.setReg(1, 0x9f000000);   // no RAM there (MMU off: physical)
+    m.run({ maxInsns: 10 });
+    expect(m.reg(4) | 0).toBe(-4);
+    expect(m.reg(5) | 0).toBe(-3);
+    expect(m.reg(6) | 0).toBe(-2);
+    expect(m.vmmStats().hc_errors).toBe(3);
+
+    // A batch entry whose descriptor address is the VMM's own RAM (a shadow table) is refused.
+    const h = machine("para");
+    const shadowL1 = h.realCp15("TTBR0") >>> 0;
+    const before = h.physRead32(shadowL1);
+    put(h, 0x80200000, [shadowL1, 0xdeadbeef, 0]);
+    put(h, CODE, [0xe3a01001 /* mov r1, #1 */, 0xe1400170 /* hvc #16 */, 0xeafffffe]);
+    h.pc = CODE;
+    h.setReg(0, 0x80200000);
+    h.run({ maxInsns: 3 });
+    expect(h.reg(0) | 0).toBe(-3);
+    expect(h.physRead32(shadowL1)).toBe(before);
+  });
+});
+
+describe("VMM para mode: interrupt masking through the shared page", () => {
+  it("parks a timer IRQ that arrives while masked, and delivers it at HC_IRQ_CHECK after an unmask by plain store", () => {
+    const m = machine("para");
+    const SH = 0x80006000;
+    put(m, CODE, [
+      0xe1a00004, // mov r0, r4
+      0xe140007c, // hvc #12 (HC_SHARED_PAGE): mask := current virtual I (1)
+      0xe140007e, // hvc #14 (HC_IDLE): wakes on the masked timer IRQ, which the VMM parks
+      0xe5945004, // ldr r5, [r4, #4]  pending
+      0xe3a06000, // mov r6, #0
+      0xe5846000, // str r6, [r4]      unmask: a store, no trap
+      0xe140007d, // hvc #13 (HC_IRQ_CHECK): the interrupt is taken here
+      0xe3a07001, // mov r7, #1
+      0xeafffffe,
+    ]);
+    put(m, VEC + 0x18, [0xe1a0800e /* mov r8, lr */, 0xeafffffe]);
+    m.setCp15({ VBAR: VEC });
+    m.physWrite32(0x482000a8, 1 << 5);       // INTC MIR_CLEAR1: unmask IRQ 37 (GPTIMER1)
+    m.physWrite32(0x48318028, 0xfffffff0);   // GPTIMER1 TCRR: overflow in 16 ticks
+    m.physWrite32(0x4831801c, 2);            // TIER: overflow interrupt
+    m.physWrite32(0x48318024, 1);            // TCLR: start
+    m.pc = CODE;
+    m.setReg(4, SH);
+    m.run({ maxInsns: 9 });
+    expect(m.reg(5)).toBe(1);
+    expect(m.reg(7)).toBe(0);                 // the IRQ came before the instruction after HC_IRQ_CHECK
+    expect(m.reg(8) >>> 0).toBe(CODE + 28 + 4);
+    expect(m.cpsr & 0x1f).toBe(0x12);
+    expect(m.spsr(0x12) & 0x80).toBe(0);      // taken with the virtual I clear
+    expect(m.physRead32(SH)).toBe(1);         // masked again by the exception entry
+    const s = m.vmmStats();
+    expect([s.hc_irq_check, s.exc_irq, s.virq_injected, s.hc_idle]).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe("VMM para mode: batched page-table updates", () => {
+  it("HC_PT_UPDATE writes the guest descriptor and drops the shadow entry in one call", () => {
+    const m = machine("para");
+    const L1 = 0x80100000;
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);
+    m.physWrite32(L1 + 0x801 * 4, 0x80100c02);
+    m.physWrite32(L1 + 0x802 * 4, 0x80200c02);
+    m.physWrite32(L1 + 0x400 * 4, 0x80200402);
+    m.physWrite32(0x80200000, 0x11111111);
+    m.physWrite32(0x80300000, 0x22222222);
+    put(m, 0x80200100, [0x80101000, 0x80300402, 0x40000000]); // L1[0x400] := PA 0x80300000, page 0x40000000
+    m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1 });
+    put(m, CODE, [
+      0xe5945000, // ldr r5, [r4]
+      0xe1a00002, // mov r0, r2
+      0xe3a01001, // mov r1, #1
+      0xe1400170, // hvc #16 (HC_PT_UPDATE)
+      0xe1a06000, // mov r6, r0
+      0xe5947000, // ldr r7, [r4]
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(2, 0x80200100); m.setReg(4, 0x40000000);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(5) >>> 0).toBe(0x11111111);
+    expect(m.reg(6)).toBe(1);
+    expect(m.reg(7) >>> 0).toBe(0x22222222);
+    expect(m.physRead32(L1 + 0x400 * 4) >>> 0).toBe(0x80300402);
+    const s = m.vmmStats();
+    expect([s.hc_pt_update, s.shadow_page_invals, s.hc_errors]).toEqual([1, 1, 0]);
+  });
+});
+
+describe("VMM robustness", () => {
+  it("survives random garbage rich in sensitive instructions and hypercalls, with random tables: every run ends cleanly", () => {
+    let seed = 777;
+    const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed; };
+    // Templates of the trapped rows with random operand fields (cond AL).
+    const sensitive = [
+      () => 0xee000f10 | (rnd() & 0x00ef00ef),           // MCR p15 (random CRn/op1/CRm/op2/Rt)
+      () => 0xee100f10 | (rnd() & 0x00ef00ef),           // MRC p15
+      () => 0xe10f0000 | (rnd() & 0x0040f000),           // MRS
+      () => 0xe120f000 | (rnd() & 0x004f000f),           // MSR (register)
+      () => 0xe320f000 | (rnd() & 0x004f0fff),           // MSR (immediate) / hints
+      () => 0xf1000000 | (rnd() & 0x000e01df),           // CPS
+      () => 0xf84d0500 | (rnd() & 0x01a0001f),           // SRS
+      () => 0xf8100a00 | (rnd() & 0x01af0000),           // RFE
+      () => 0xe8400000 | (rnd() & 0x01bfffff),           // LDM/STM ^
+      () => 0xe05ff000 | (rnd() & 0x01e00fff),           // data-processing S to PC
+      () => 0xe1400070 | (rnd() & 0x000fff0f),           // HVC
+    ];
+    for (let trial = 0; trial < 40; trial++) {
+      const m = Machine.createSync({ ramMiB: 32, mode: trial & 1 ? "para" : "full" });
+      const ram = new Uint8Array(1 << 20);
+      const dv = new DataView(ram.buffer);
+      for (let i = 0; i < ram.length; i += 4) dv.setUint32(i, rnd() % 3 !== 0 ? sensitive[rnd() % sensitive.length]() >>> 0 : rnd(), true);
+      m.writeRam(0x80000000, ram);
+      m.setCp15({ VBAR: 0x80000000 + (rnd() & 0xfffe0) });
+      if (trial % 3 !== 0) {
+        // MMU on: an L1 table of garbage, but with the garbage MiB mapped (random AP, domain 0) so the
+        // guest runs far enough to reach its tables, the VMM's fills and its own aborts.
+        const L1 = 0x80100000;
+        for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, rnd() % 4 === 0 ? rnd() : 0);
+        m.physWrite32(L1 + 0x800 * 4, 0x80000002 | ((rnd() % 3 + 1) << 10));
+        m.setCp15({ TTBR0: L1, TTBR1: L1, TTBCR: rnd() % 3, DACR: 0x55555555 | (rnd() & 0xaaaaaaa8), SCTLR: m.getCp15("SCTLR") | 1 });
+      }
+      m.pc = 0x80000000 + (rnd() & 0xffffc);
+      m.cpsr = [0x10, 0x13, 0x1f, 0x1b][(trial >> 1) & 3] | 0xc0;
+      let r;
+      expect(() => { r = m.run({ maxInsns: 20_000 }); }).not.toThrow();
+      expect(["budget", "fatal", "idle", "exit", "bkpt", "input"]).toContain(r!.reason);
+      expect(m.realCpsr & 0x1f).toBe(0x10);     // the real CPU never left User mode
+      expect(m.dumpRegs()).toMatch(/vmm: (full|para) mode/);
+    }
+  }, 60_000);
+});
+
+describe("the tiny kernel under the VMM", () => {
+  const kernel = join(root, "fixtures/kernel/kernel.elf");
+  const para = join(root, "fixtures/kernel/kernel-para.elf");
+  function selftest(mode: VmMode, image: string) {
+    const m = Machine.createSync({ mode, cmdline: "kernel" });
+    m.loadElf(new Uint8Array(readFileSync(image)), image);
+    const r = m.run({ maxInsns: 3e8 });
+    return { r, out: m.output, stats: m.vmmStats() };
+  }
+
+  it("prints the same self-test output natively, in full mode and (its para build) in para mode", () => {
+    const n = selftest("native", kernel);
+    const f = selftest("full", kernel);
+    const p = selftest("para", para);
+    expect(n.r.exitCode).toBe(0);
+    expect(n.out).toMatch(/kernel selftest: \d+ passed, 0 failed/);
+    expect(f.out).toBe(n.out);
+    expect(p.out).toBe(n.out);
+    expect([f.r.reason, f.r.exitCode, p.r.reason, p.r.exitCode]).toEqual(["exit", 0, "exit", 0]);
+    expect(Object.values(n.stats).every((v) => v === 0)).toBe(true);
+    // full: the kernel's privileged instructions trapped; its shadows were reused across switches
+    expect(f.stats.trap_srs).toBeGreaterThan(1000);
+    expect(f.stats.trap_mcr).toBeGreaterThan(100);
+    expect(f.stats.shadow_fills).toBeGreaterThan(1000);
+    expect(f.stats.shadow_reuses).toBeGreaterThan(0);
+    expect(f.stats.virq_injected).toBeGreaterThan(0);
+    expect(f.stats.hypercalls).toBe(0);
+    // para: no sensitive instruction trapped, hypercalls instead
+    for (const k of ["trap_mrs", "trap_msr", "trap_cps", "trap_srs", "trap_rfe", "trap_mcr", "trap_mrc"]) expect(p.stats[k], k).toBe(0);
+    expect(p.stats.hc_exc_enter).toBeGreaterThan(1000);
+    expect(p.stats.hc_switch_mm).toBeGreaterThan(0);
+    expect(p.stats.shadow_reuses).toBeGreaterThan(0);
+    expect(p.stats.hc_errors).toBe(0);
+  }, 60_000);
+
+  it("charges the VMM's work to virtual time through the cost model (configurable)", () => {
+    const run = (cost?: Record<string, number>) => {
+      const m = Machine.createSync({ mode: "full", cmdline: "kernel", vmmCost: cost });
+      m.loadElf(new Uint8Array(readFileSync(kernel)), kernel);
+      m.writeRam(0x80007f00, new TextEncoder().encode("BOOTbench quick lat_syscall_null\0"));
+      m.run({ maxInsns: 3e8 });
+      return { us: Number(/BENCH lat_syscall_null (\S+)/.exec(m.output)?.[1]), stats: m.vmmStats(), costs: m.vmmCosts() };
+    };
+    const def = run();
+    const zero = run({ trap: 0, emulate: 0, fill: 0, hypercall: 0, world_switch: 0, virq: 0, reflect: 0, flush: 0 });
+    expect(def.costs.trap).toBeGreaterThan(0);
+    expect(zero.stats.vmm_cycles).toBe(0);
+    expect(def.stats.vmm_cycles).toBeGreaterThan(0);
+    expect(def.us).toBeGreaterThan(zero.us * 2);
+    expect(() => Machine.createSync({ mode: "full", vmmCost: { bogus: 1 } })).toThrow(/unknown VMM cost 'bogus'/);
+  }, 60_000);
+
+  it("vm7 run --mode full --stats prints the counters on stderr", () => {
+    const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", "--mode", "full", "--stats", "--vmm-cost", "trap=100", kernel],
+      { encoding: "utf8", timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/kernel selftest: \d+ passed, 0 failed/);
+    expect(r.stderr).toMatch(/vmm stats \(full mode\)/);
+    expect(r.stderr).toMatch(/^\s+shadow_reuses\s+[1-9]\d*$/m);
+    expect(r.stderr).toMatch(/^\s+trap_srs\s+[1-9]\d*$/m);
+    const bad = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", "--mode", "full", "--ram", "16", kernel], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/full mode needs at least 32 MiB/);
+    const cost = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", "--mode", "full", "--vmm-cost", "bogus=1", kernel], { encoding: "utf8" });
+    expect(cost.status).toBe(2);
+    expect(cost.stderr).toMatch(/unknown VMM cost 'bogus' \(known: trap, emulate, fill/);
+  }, 60_000);
+});
