@@ -101,7 +101,7 @@ describe("vm7 linux: bad input", () => {
 
 describe.skipIf(unavailable !== "")("vm7 bench --guest linux", () => {
   it("runs bench/linux/bin/vm7bench inside Linux and prints the table", () => {
-    const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "bench", "--guest", "linux", "--quick", "--no-mips-section",
+    const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "bench", "--guest", "linux", "--modes", "native", "--quick", "--no-mips-section",
       "dhrystone", "lat_syscall_null", "lat_proc_fork"], { encoding: "utf8", timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/quick suites of .*linux-image-6\.1\.0-\d+-armmp.*\/Image/);
