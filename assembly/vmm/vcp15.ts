@@ -126,8 +126,10 @@ export function vcp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void
     case 0xc001: return;
     case 0xd000: return;
     case 0xd001: if (vreg(CONTEXTIDR) != v) { setVreg(CONTEXTIDR, v); shadowSelect(true); } return;
-    case 0xd002: setVreg(TPIDRURW, v); return;
-    case 0xd003: setVreg(TPIDRURO, v); return;
+    // The thread ID registers user code reads directly (B4.1.150-151): the guest's User-mode code runs
+    // on the real CPU without trapping, so the real registers must hold the guest's values too.
+    case 0xd002: setVreg(TPIDRURW, v); store<u32>(STATE + TPIDRURW, v); return;
+    case 0xd003: setVreg(TPIDRURO, v); store<u32>(STATE + TPIDRURO, v); return;
     case 0xd004: setVreg(TPIDRPRW, v); return;
     case 0x9102: setVreg(L2AUXCR, v); return;
   }

@@ -18,6 +18,7 @@ import {
 } from "./report.js";
 import { ratioChart } from "./chart.js";
 import { listWorkloads, bestOf, type BenchResult } from "./workloads.js";
+import { getKernel } from "../linux/fetch.js";
 
 export { benchImage, type BenchResult } from "./workloads.js";
 export { runSuite, parseBenchLine, BENCHMARKS, MODES } from "./suite.js";
@@ -35,6 +36,7 @@ function vm7Version(): string {
 interface BenchOpts {
   quick: boolean; json?: string; modes?: string; kernel?: string; paraKernel?: string; clock: "virtual" | "wall"; cpuHz: number;
   ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number; warmup: boolean;
+  guest: "tiny" | "linux";
 }
 
 const num = (what: string, min: number, max: number) => (s: string): number => {
@@ -112,6 +114,8 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
     .option("--modes <list>", `comma-separated execution modes (${MODE_NAMES.join(", ")}) or 'all' (default: every mode this build can run)`)
     .option("--kernel <image>", "kernel image native and full mode boot (default: fixtures/kernel/kernel.elf)")
     .option("--para-kernel <image>", "kernel image para mode boots (default: fixtures/kernel/kernel-para.elf)")
+    .addOption(new Option("--guest <kind>", "what runs the suites: 'tiny' (the tiny kernel) or 'linux' (Debian's Linux 6.1 " +
+      "running bench/linux/bin/vm7bench from a busybox initramfs, as `vm7 linux` boots it; native and full modes)").choices(["tiny", "linux"]).default("tiny"))
     .addOption(new Option("--clock <kind>", "guest time source: 'virtual' (deterministic, from the instruction count) or 'wall' (host clock)")
       .choices(["virtual", "wall"]).default("virtual"))
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
@@ -206,11 +210,11 @@ function chooseModes(o: BenchOpts): { modes: string[]; note?: string } {
  * alternating `repeat` times and the best of each kept: on a shared host one run of each is too noisy
  * to tell 5% apart.
  */
-async function dhrystoneOverhead(kernelOf: (m: string) => string, machine: MachineSettings, quick: boolean, repeat: number, slice: number): Promise<OverheadSample> {
+async function dhrystoneOverhead(kernelOf: (m: string) => string, machine: MachineSettings, quick: boolean, repeat: number, slice: number, guest: "tiny" | "linux"): Promise<OverheadSample> {
   const best: Record<string, number> = { native: Infinity, full: Infinity, nativeCpu: Infinity, fullCpu: Infinity };
   for (let k = 0; k < repeat; k++) {
     for (const mode of ["native", "full"]) {
-      const run = await runSuite({ kernel: kernelOf(mode), mode, quick, names: ["dhrystone"], machine, sliceInsns: slice });
+      const run = await runSuite({ kernel: kernelOf(mode), guest, mode, quick, names: ["dhrystone"], machine, sliceInsns: slice });
       const d = run.results[0];
       if (d.guest_instructions <= 0) continue;
       best[mode] = Math.min(best[mode], d.host_seconds / d.guest_instructions);
@@ -224,11 +228,19 @@ async function dhrystoneOverhead(kernelOf: (m: string) => string, machine: Machi
 const WARMUP = ["dhrystone", "lat_syscall_null", "lat_ctx_2p_0k", "lat_pagefault"];
 
 async function suites(names: string[], o: BenchOpts): Promise<number> {
-  const kernelOf = (mode: string) => mode === "para"
+  let linuxImage: string | undefined;
+  if (o.guest === "linux") {
+    if (o.kernel || o.paraKernel) throw new BenchInputError("--kernel/--para-kernel apply to the tiny kernel; --guest linux boots Debian's kernel (see vm7 linux)");
+    if (o.modes?.split(",").some((m) => m.trim() === "para")) throw new BenchInputError("--guest linux: Debian's kernel is not paravirtualized, so it runs in native and full modes only");
+    try { linuxImage = getKernel((s) => note(`vm7 bench: ${s}`)).image; } catch (e) { throw new BenchInputError((e as Error).message); }
+  }
+  const kernelOf = (mode: string) => linuxImage ?? (mode === "para"
     ? resolve(o.paraKernel ?? MODES.para.kernel)
-    : resolve(o.kernel ?? MODES[mode]?.kernel ?? defaultKernel);
+    : resolve(o.kernel ?? MODES[mode]?.kernel ?? defaultKernel));
   checkNames(names);
-  const { modes, note: modesNote } = chooseModes(o);
+  const chosen = chooseModes(o);
+  const modesNote = chosen.note;
+  const modes = o.guest === "linux" ? chosen.modes.filter((m) => m !== "para") : chosen.modes;
   for (const m of modes) checkKernel(kernelOf(m));
   const kernel = kernelOf(modes[0]);
   const jsonPath = o.json !== undefined ? checkJsonPath(o.json) : undefined;
@@ -248,14 +260,14 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
     if (o.warmup && modes.length > 1) {
       for (const mode of modes) {
         note(`vm7 bench: ${mode} mode: warm-up run (untimed)`);
-        await runSuite({ kernel: kernelOf(mode), mode, quick: true, names: WARMUP, machine, sliceInsns: o.slice, shouldStop: () => stop });
+        await runSuite({ kernel: kernelOf(mode), guest: o.guest, mode, quick: true, names: WARMUP, machine, sliceInsns: o.slice, shouldStop: () => stop });
       }
     }
     for (const mode of modes) {
       let lastDraw = 0;
       note(`vm7 bench: ${mode} mode: booting ${shortPath(kernelOf(mode))} (${quick ? "quick" : "full"} suites, ${total} benchmark${total > 1 ? "s" : ""})`);
       runs.push(await runSuite({
-        kernel: kernelOf(mode), mode, quick, names, machine, sliceInsns: o.slice, maxInsns: o.maxInsns,
+        kernel: kernelOf(mode), guest: o.guest, mode, quick, names, machine, sliceInsns: o.slice, maxInsns: o.maxInsns,
         shouldStop: () => stop,
         onResult: (r, i) => {
           done.push(r);
@@ -291,7 +303,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   let overhead: OverheadSample | undefined;
   if (modes.includes("native") && modes.includes("full") && (!names.length || names.includes("dhrystone"))) {
     note(`vm7 bench: dhrystone host overhead: best of ${o.repeat} alternating runs per mode (native, full)`);
-    overhead = await dhrystoneOverhead(kernelOf, machine, quick, o.repeat, o.slice);
+    overhead = await dhrystoneOverhead(kernelOf, machine, quick, o.repeat, o.slice, o.guest);
   }
   const goals = modes.some((m) => MODES[m].vmm) ? vmmGoals(results, runs, overhead) : [];
   if (goals.length) {

@@ -12,6 +12,8 @@
 import { readFileSync, statSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Machine, hex, type RunResult } from "../machine/machine.js";
+import { loadLinuxRunning } from "../linux/guest.js";
+import { parseExecOutput, type ExecMarkers } from "../linux/initramfs.js";
 import { modeSupport, createMachineIn, vmmStatsOf, guestRamOf, machineRamFor } from "../machine/modes.js";
 
 export interface BenchmarkInfo { name: string; unit: string; what: string }
@@ -166,6 +168,9 @@ export class BenchRunError extends Error {
 
 export interface SuiteOptions {
   kernel: string;
+  /** "tiny" (default): the tiny kernel at `kernel`; "linux": Debian's Linux 6.1 running /vm7/vm7bench
+   *  (bench/linux) from a busybox initramfs, `kernel` ignored. */
+  guest?: "tiny" | "linux";
   mode: string;
   quick: boolean;
   /** Benchmarks to run (empty: all). */
@@ -275,7 +280,9 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
     o.onResult?.(r, results.length - 1);
   };
   const onConsole = (b: Uint8Array) => {
-    partial += dec.decode(b, { stream: true });
+    const text = dec.decode(b, { stream: true });
+    if (o.guest === "linux") transcript += text;
+    partial += text;
     let i;
     while ((i = partial.indexOf("\n")) >= 0) { onLine(partial.slice(0, i).replace(/\r$/, "")); partial = partial.slice(i + 1); }
   };
@@ -283,10 +290,20 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
   try {
     m = spec.createMachine(o.machine, onConsole);
   } catch (e) { throw new BenchInputError((e as Error).message); }
-  try {
-    m.loadElf(new Uint8Array(readFileSync(o.kernel)), o.kernel);
-  } catch (e) { throw new BenchInputError(`${o.kernel}: ${(e as Error).message}`); }
-  m.writeRam(BOOTARGS_ADDR, new TextEncoder().encode(`BOOT${args}\0`));
+  const linux = o.guest === "linux";
+  let markers: ExecMarkers | undefined;
+  let transcript = "";
+  if (linux) {
+    try {
+      markers = loadLinuxRunning(m, `/vm7/vm7bench ${args.replace(/^bench ?/, "").replace(/ ?mem=\d+/, "")}`, () => {},
+        o.machine.clock === "virtual" ? o.machine.cpuHz : undefined).markers;
+    } catch (e) { throw new BenchInputError(`cannot set up the Linux guest: ${(e as Error).message}`); }
+  } else {
+    try {
+      m.loadElf(new Uint8Array(readFileSync(o.kernel)), o.kernel);
+    } catch (e) { throw new BenchInputError(`${o.kernel}: ${(e as Error).message}`); }
+    m.writeRam(BOOTARGS_ADDR, new TextEncoder().encode(`BOOT${args}\0`));
+  }
 
   const slice = o.sliceInsns ?? 100_000;
   const max = o.maxInsns ?? Infinity;
@@ -296,6 +313,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
   };
   t0 = performance.now(); tPrev = t0;
   let r: RunResult;
+  let linuxStatus: number | undefined;
   for (;;) {
     const left = max - m.icount;
     if (left <= 0) fail(`instruction limit ${max} reached`, `still running at pc 0x${hex(m.pc)} after ${m.icount} instructions`);
@@ -305,12 +323,18 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
     const running = !begin ? "booting" : ended ? "finishing" : wanted.find((n) => !results.some((x) => x.benchmark === n)) ?? "finishing";
     o.onTick?.(m.icount, (performance.now() - t0) / 1000, running);
     if (o.shouldStop?.()) fail("interrupted", `interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`, 130);
+    if (markers && transcript.includes(markers.end)) {
+      // Linux: vm7bench has ended; /init prints its exit status in the end marker.
+      const x = parseExecOutput(transcript, markers);
+      if (x) { linuxStatus = x.status; break; }
+    }
     if (r.reason === "budget") { await yieldToHost(); continue; }
     if (r.reason === "wait") { await sleep(Math.min(r.waitMs ?? 10, 50)); continue; }
     break;
   }
   if (partial) onLine(partial);
   const totalSeconds = (performance.now() - t0) / 1000;
+  if (linuxStatus !== undefined) r = { reason: "exit", insns: 0, exitCode: linuxStatus, message: `vm7bench exited with status ${linuxStatus}` };
   const how = r.reason === "exit" ? `guest exited with status ${r.exitCode} after ${m.icount} instructions` : `${r.message} (after ${m.icount} instructions)`;
   if (r.reason !== "exit") fail(r.message, how);
   if (r.exitCode !== 0) fail(`it exited with status ${r.exitCode}`, how);

@@ -7,6 +7,11 @@ import { Machine, hex, VM_MODES, type RunResult, type VmMode } from "../machine/
 import { isElf, ImageError } from "../loaders/elf.js";
 import { traceLine } from "../disasm/trace.js";
 import { benchCommand } from "../bench/bench.js";
+import { ConsoleBridge } from "./console.js";
+import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
+import { loadLinux } from "../loaders/linux.js";
+import { guestRamBytes } from "../linux/guest.js";
+import { isZImage } from "../loaders/zimage.js";
 
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_FATAL = 3;
@@ -29,6 +34,7 @@ interface RunOpts {
   loadAddr?: number; entry?: number; ram: number; maxInsns?: number; timeout?: number;
   clock: "virtual" | "wall"; cpuHz: number; cmdline?: string; semihosting: boolean;
   semihostingRoot?: string; trace: boolean; dumpRegs: boolean;
+  kernel?: string; dtb?: string; initrd?: string; append?: string;
   mode: VmMode; stats: boolean; vmmCost?: Record<string, number>;
 }
 
@@ -67,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   program.command("run")
     .description("boot an image: an ARM ELF (PT_LOAD segments at their physical addresses, entry from the header)\n" +
       "or a raw binary. It starts in SVC mode, ARM state, MMU off, IRQ/FIQ masked.")
-    .argument("<image>", "ELF or raw binary to run")
+    .argument("[image]", "ELF or raw binary to run (or a zImage, as with --kernel)")
     .option("--load-addr <addr>", "run IMAGE as a raw binary loaded at this address (e.g. 0x80008000)", addr)
     .option("--entry <addr>", "start here instead of the ELF entry / raw load address", addr)
     .option("--ram <MiB>", "guest RAM size in MiB at 0x80000000", parseNumber("--ram", { min: 1, max: 1024 }), 512)
@@ -79,6 +85,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("--cmdline <string>", "command line given to semihosting programs (SYS_GET_CMDLINE), argv[0] first (default: the image's file name)")
     .option("--no-semihosting", "treat SVC 0x123456 / SVC 0xAB / BKPT 0xAB as ordinary instructions")
     .option("--semihosting-root <dir>", "let semihosting programs open host files, confined to this directory (default: no host file access)")
+    .option("--kernel <zImage>", "boot an ARM Linux zImage (Documentation/arm/booting.rst): zImage at 0x82000000, DTB at 0x88000000, " +
+      "initrd at 0x88100000, r0=0 r1=~0 r2=DTB")
+    .option("--dtb <file>", "with --kernel: the device tree (default: the board's, fixtures/linux/board.dtb)")
+    .option("--initrd <file>", "with --kernel: an initramfs (its bounds go into /chosen)")
+    .option("--append <args>", "with --kernel: appended to the DTB's /chosen/bootargs")
     .option("--trace", "print every executed instruction (address, encoding, disassembly) on stderr", false)
     .option("--dump-regs", "print the registers on stderr when the run ends", false)
     .addOption(new Option("--mode <mode>", "native: the guest owns the CPU; full: the unmodified guest runs deprivileged under the " +
@@ -90,8 +101,9 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText("after", "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input;\n" +
       "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
       "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.")
-    .action(async (image: string, o: RunOpts) => { status = await runCommand(image, o); });
+    .action(async (image: string | undefined, o: RunOpts) => { status = await runCommand(image, o); });
 
+  linuxCommand(program, (s) => { status = s; });
   benchCommand(program, (s) => { status = s; });
 
   try {
@@ -100,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
     if (err.code?.startsWith("commander.")) return EXIT_BAD_INPUT;
-    if (e instanceof ImageError || e instanceof UsageError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
+    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
     throw e;
   }
   return status;
@@ -114,8 +126,13 @@ function readImage(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-async function runCommand(image: string, o: RunOpts): Promise<number> {
+async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<number> {
+  if (imageArg !== undefined && o.kernel !== undefined) throw new UsageError(`give either an image or --kernel, not both`);
+  const image = imageArg ?? o.kernel;
+  if (image === undefined) throw new UsageError("vm7 run: no image given (an ELF, a raw binary with --load-addr, or --kernel zImage)");
   const bytes = readImage(image);
+  const linux = o.kernel !== undefined || isZImage(bytes);
+  if (!linux && (o.dtb || o.initrd || o.append)) throw new UsageError("--dtb, --initrd and --append apply to Linux kernels (--kernel zImage)");
   const stdout = (b: Uint8Array) => { process.stdout.write(b); };
   if (o.semihostingRoot !== undefined) {
     try { if (!statSync(o.semihostingRoot).isDirectory()) throw new Error(); } catch { throw new UsageError(`--semihosting-root ${o.semihostingRoot}: not a directory`); }
@@ -129,7 +146,14 @@ async function runCommand(image: string, o: RunOpts): Promise<number> {
     });
   } catch (e) { throw new UsageError((e as Error).message); }
   try {
-    if (isElf(bytes)) {
+    if (linux) {
+      if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr does not apply to a zImage (it is placed at 0x82000000)`);
+      const dtbPath = o.dtb ?? boardDtbPath();
+      loadLinux(m, {
+        kernel: bytes, kernelName: image, dtb: readImage(dtbPath), dtbName: dtbPath,
+        initrd: o.initrd !== undefined ? readImage(o.initrd) : undefined, append: o.append, guestRamBytes: guestRamBytes(m),
+      });
+    } else if (isElf(bytes)) {
       if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr applies to raw binaries, and this is an ELF`);
       m.loadElf(bytes, image);
     } else {
@@ -201,51 +225,3 @@ async function runCommand(image: string, o: RunOpts): Promise<number> {
 function yieldToHost(): Promise<void> { return new Promise((res) => setImmediate(res)); }
 function sleep(ms: number): Promise<void> { return new Promise((res) => setTimeout(res, ms)); }
 
-/** Host terminal <-> UART3. In a TTY the terminal is raw and Ctrl-A X quits; a pipe is read to its end. */
-class ConsoleBridge {
-  open = true;
-  onQuit: () => void = () => {};
-  private waiters: Array<() => void> = [];
-  private ctrlA = false;
-  private readonly tty = process.stdin.isTTY === true;
-  private readonly onData = (buf: Buffer) => this.data(buf);
-  private readonly onEnd = () => { this.open = false; this.m.endInput(); this.wake(); };
-  constructor(private readonly m: Machine) {}
-
-  start(): void {
-    if (this.tty) process.stdin.setRawMode(true);
-    process.stdin.on("data", this.onData);
-    process.stdin.on("end", this.onEnd);
-    process.stdin.on("error", this.onEnd);
-  }
-  stop(): void {
-    process.stdin.off("data", this.onData);
-    process.stdin.off("end", this.onEnd);
-    process.stdin.off("error", this.onEnd);
-    if (this.tty) process.stdin.setRawMode(false);
-    process.stdin.pause();
-    process.stdin.unref?.();
-  }
-  private data(buf: Buffer): void {
-    const keep: number[] = [];
-    for (const c of buf) {
-      if (this.tty && this.ctrlA) {
-        this.ctrlA = false;
-        if (c === 0x78 || c === 0x58) { this.onQuit(); this.wake(); return; } // Ctrl-A X
-        if (c !== 0x01) keep.push(0x01);
-        keep.push(c);
-      } else if (this.tty && c === 0x01) this.ctrlA = true;
-      else keep.push(c);
-    }
-    this.m.input(Uint8Array.from(keep));
-    this.wake();
-  }
-  private wake(): void { const w = this.waiters; this.waiters = []; w.forEach((f) => f()); }
-  waitForInput(ms: number): Promise<void> {
-    return new Promise((res) => {
-      const t = setTimeout(() => { this.waiters = this.waiters.filter((f) => f !== done); res(); }, ms);
-      const done = () => { clearTimeout(t); res(); };
-      this.waiters.push(done);
-    });
-  }
-}

@@ -1,0 +1,2 @@
+/* /vm7/true: exits 0 (what lat_proc_exec executes). */
+int main(void) { return 0; }

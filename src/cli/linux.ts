@@ -1,0 +1,250 @@
+// `vm7 linux`: boots Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs
+// on the board, interactively on the terminal or running one command (--exec).
+import { Command, InvalidArgumentError, Option } from "commander";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { Machine, hex, type MachineOptions, type RunResult } from "../machine/machine.js";
+import { ImageError } from "../loaders/elf.js";
+import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
+import { extractImage, detectTextOffset, isZImage } from "../loaders/zimage.js";
+import { LINUX_LAYOUT } from "../loaders/linux.js";
+import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
+import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
+import { ConsoleBridge } from "./console.js";
+import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../linux/guest.js";
+import { modeSupport, createMachineIn } from "../machine/modes.js";
+import { traceLine } from "../disasm/trace.js";
+
+export const EXIT_BAD_INPUT = 2, EXIT_FATAL = 3, EXIT_LIMIT = 124, EXIT_INTERRUPTED = 130;
+/** `vm7 linux` cannot get the kernel or busybox (apt failed and nothing is cached). */
+export const EXIT_NO_PACKAGES = 69;
+
+export { boardDtbPath };
+
+export type VmMode = "native" | "full" | "para";
+
+/** Creates the machine; modes other than native need a build whose Machine has the VMM. */
+export async function createMachine(mode: VmMode, opts: MachineOptions): Promise<Machine> {
+  const why = modeSupport(mode);
+  if (why) throw new LinuxUsageError(`--mode ${mode}: this vm7 build cannot run it (${why}); only --mode native works`);
+  return createMachineIn(mode, opts);
+}
+
+export class LinuxUsageError extends Error {}
+
+interface LinuxOpts {
+  kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
+  exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
+  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean;
+}
+
+function num(what: string, min: number, max: number) {
+  return (s: string) => {
+    const t = s.trim().replace(/_/g, "");
+    const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : Number(t);
+    if (!Number.isFinite(v) || v < min || v > max) throw new InvalidArgumentError(`${what} must be a number from ${min} to ${max}, got '${s}'`);
+    return v;
+  };
+}
+
+export function linuxCommand(program: Command, setStatus: (s: number) => void): void {
+  program.command("linux")
+    .description("boot Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs.\n" +
+      "The kernel and busybox-static:armhf come from apt (cached in " + cacheDir() + ").\n" +
+      "By default the raw Image, unpacked once on the host, is entered at RAM + TEXT_OFFSET (the fast path);\n" +
+      "--zimage boots the unmodified zImage, which decompresses itself on the guest.")
+    .option("--kernel <file>", "boot this zImage instead of Debian's")
+    .option("--initrd <file>", "use this initramfs (cpio, optionally compressed) instead of the busybox one")
+    .option("--dtb <file>", "use this device tree blob instead of the board's (fixtures/linux/board.dtb)")
+    .option("--append <args>", "append to the kernel command line (the DTB's /chosen/bootargs)")
+    .addOption(new Option("--mode <mode>", "execution mode: native (the CPU runs the guest directly), full " +
+      "(full virtualization under the VMM) or para (paravirtualized)").choices(["native", "full", "para"]).default("native"))
+    .option("--zimage", "boot the zImage itself (decompression on the guest) instead of the host-extracted Image", false)
+    .option("--exec <cmd>", "boot, run CMD in the guest shell, print its output and exit with its status")
+    .option("--ram <MiB>", "guest RAM in MiB", num("--ram", 160, 1024), 512)
+    .option("--max-insns <n>", "stop after n guest instructions", num("--max-insns", 1, Number.MAX_SAFE_INTEGER))
+    .option("--timeout <seconds>", "stop after this much host time", num("--timeout", 0.001, 1e9))
+    .addOption(new Option("--clock <kind>", "guest time: 'virtual' follows the instruction count (repeatable), 'wall' the host clock " +
+      "(default: wall for an interactive terminal, where a virtual clock would race ahead and keep a host core busy while " +
+      "the guest idles; virtual otherwise)").choices(["virtual", "wall"]))
+    .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
+    .option("--refresh", "ask apt for the current kernel and busybox now (otherwise at most once a day)", false)
+    .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
+    .option("--stats", "print boot-to-shell time and instruction counts on stderr", false)
+    .option("--trace", "print every executed instruction on stderr (very slow)", false)
+    .addHelpText("after", `
+Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
+  Ctrl-A X        quit
+  Ctrl-A H        show these keys
+  Ctrl-A S        print a status line (instructions, pc, host seconds) on stderr
+  Ctrl-A Ctrl-A   send a Ctrl-A to the guest
+With --exec the guest's console is not shown (see --verbose): only CMD's output is printed, taken
+from between markers the initramfs's /init prints, and vm7 exits with CMD's exit status.
+
+Exit status: CMD's (with --exec); 2 bad input; 3 the guest stopped in a state it cannot leave;
+69 the packages could not be fetched (apt failed and nothing is cached); 124 --max-insns/--timeout;
+130 interrupted.`)
+    .action(async (o: LinuxOpts) => { setStatus(await linuxRun(o)); });
+}
+
+function readInput(path: string, what: string): Uint8Array {
+  let st;
+  try { st = statSync(path); } catch { throw new LinuxUsageError(`${what} ${path}: no such file`); }
+  if (!st.isFile()) throw new LinuxUsageError(`${what} ${path}: not a regular file`);
+  if (st.size === 0) throw new LinuxUsageError(`${what} ${path}: empty file`);
+  return new Uint8Array(readFileSync(path));
+}
+
+const log = (s: string) => process.stderr.write(`vm7: ${s}\n`);
+
+async function linuxRun(o: LinuxOpts): Promise<number> {
+  const interactiveMode = o.exec === undefined;
+  if (o.exec !== undefined && o.initrd) throw new LinuxUsageError("--exec needs vm7's own initramfs: it cannot be combined with --initrd");
+  const t0 = performance.now();
+  // Kernel.
+  let kernel: Uint8Array, textOffset: number | undefined, kernelName: string;
+  try {
+    if (o.kernel) {
+      const z = readInput(o.kernel, "--kernel");
+      kernelName = o.kernel;
+      if (!isZImage(z)) throw new ImageError(`${o.kernel}: not an ARM zImage (no magic 0x016f2818 at offset 0x24)`);
+      if (o.zimage) kernel = z;
+      else {
+        kernel = extractImage(z, o.kernel).image;
+        textOffset = detectTextOffset(z) ?? LINUX_LAYOUT.defaultTextOffset;
+      }
+    } else {
+      const k = getKernel(log, o.refresh);
+      kernelName = k.version;
+      if (o.zimage) kernel = new Uint8Array(readFileSync(k.zimage));
+      else { kernel = new Uint8Array(readFileSync(k.image)); textOffset = k.textOffset; }
+    }
+  } catch (e) {
+    if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
+    throw e;
+  }
+  // Initramfs.
+  let initrd: Uint8Array;
+  let markers: ExecMarkers | undefined;
+  if (o.initrd) initrd = readInput(o.initrd, "--initrd");
+  else {
+    let bb: string;
+    try { bb = getBusybox(log, o.refresh); } catch (e) {
+      if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
+      throw e;
+    }
+    if (o.exec !== undefined) markers = execMarkers(randomBytes(6).toString("hex"));
+    initrd = buildInitramfs({
+      busybox: new Uint8Array(readFileSync(bb)),
+      exec: markers && o.exec !== undefined ? { command: o.exec, markers } : undefined,
+      files: guestPrograms(),
+    });
+  }
+  const dtbPath = o.dtb ?? boardDtbPath();
+  if (!o.dtb && !existsSync(dtbPath)) throw new LinuxUsageError(`the board DTB ${dtbPath} is missing (run 'bash fixtures/linux/build.sh')`);
+  const dtb = readInput(dtbPath, "--dtb");
+  const clock = o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
+  // With a virtual clock the delay-loop calibration's answer is known: skip it (lpjFor).
+  const lpj = clock === "virtual" && !/\blpj=/.test(o.append ?? "") ? `lpj=${lpjFor(o.cpuHz)}` : "";
+  // In --exec mode the kernel's own messages only slow the console down: keep them off it.
+  const append = [o.exec !== undefined && !o.verbose ? "quiet" : "", lpj, o.append ?? ""].filter((s) => s).join(" ");
+
+  let transcript = "";
+  let lastOutput = performance.now();
+  const dec = new TextDecoder();
+  const interactive = o.exec === undefined;
+  const m = await createMachine(o.mode, {
+    ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false,
+    onConsole: (b) => {
+      lastOutput = performance.now();
+      if (interactive) { process.stdout.write(b); if (!bannerAt) transcript += dec.decode(b, { stream: true }); }
+      else { transcript += dec.decode(b, { stream: true }); if (o.verbose) process.stderr.write(b); }
+    },
+  });
+  let place: LinuxPlacement;
+  try {
+    place = loadLinux(m, {
+      kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined,
+      // The VMM keeps the top 16 MiB of RAM for itself (its shadow tables and state).
+      guestRamBytes: guestRamBytes(m),
+    });
+  } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
+  const tLoaded = performance.now();
+  if (o.stats || o.verbose) {
+    log(`${kernelName}: ${o.zimage ? "zImage" : "Image"} at 0x${hex(place.kernelAddr)}, DTB at 0x${hex(place.dtbAddr)}` +
+      (place.initrd ? `, initrd 0x${hex(place.initrd.start)}-0x${hex(place.initrd.end)}` : "") + `, mode ${o.mode}; command line: ${place.cmdline}`);
+  }
+
+  let bannerAt: { ms: number; insns: number } | undefined;
+  let beginAt: { ms: number; insns: number } | undefined;
+  let stopReason: "timeout" | "interrupted" | undefined;
+  let execResult: { output: string; status: number } | undefined;
+  const timer = o.timeout !== undefined ? setTimeout(() => { stopReason = "timeout"; }, o.timeout * 1000) : undefined;
+  const onSigint = () => { stopReason = "interrupted"; };
+  process.on("SIGINT", onSigint);
+  const bridge = interactive ? new ConsoleBridge(m) : undefined;
+  if (bridge) {
+    bridge.onQuit = () => { stopReason = "interrupted"; };
+    bridge.commands = {
+      h: () => process.stderr.write("\r\nvm7: Ctrl-A X quit, Ctrl-A S status, Ctrl-A H help, Ctrl-A Ctrl-A send Ctrl-A\r\n"),
+      s: () => process.stderr.write(`\r\nvm7: ${m.icount} instructions, pc 0x${hex(m.pc)}, ${((performance.now() - tLoaded) / 1000).toFixed(1)} s host time\r\n`),
+    };
+    bridge.start();
+  }
+  let result: RunResult | undefined;
+  let line = "";
+  let code = 0;
+  const budgetEnd = o.maxInsns ?? Infinity;
+  try {
+    for (;;) {
+      if (stopReason) break;
+      const left = budgetEnd - m.icount;
+      if (left <= 0) { line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
+      // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
+      // (a Linux guest never idles for good: its timers keep virtual time going).
+      if (bridge && !bridge.open && performance.now() - lastOutput > 2000) { line = "stdin ended and the console has been quiet for 2 s"; break; }
+      let r: RunResult;
+      if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
+      else r = m.run({ maxInsns: Math.min(left, 1 << 20) }); // 1M slices: --stats counts are exact to 1M instructions
+      const now = { ms: performance.now() - tLoaded, insns: m.icount };
+      if (!bannerAt && transcript.includes(BANNER)) { bannerAt = now; transcript = interactive ? "" : transcript; }
+      if (markers) {
+        if (!beginAt && transcript.includes(markers.begin)) beginAt = now;
+        if (beginAt) {
+          execResult = parseExecOutput(transcript, markers);
+          if (execResult) break;
+        }
+      }
+      if (r.reason === "budget") { await new Promise((res) => setImmediate(res)); continue; }
+      if (r.reason === "wait") { await new Promise((res) => setTimeout(res, Math.min(r.waitMs ?? 10, 50))); continue; }
+      if ((r.reason === "idle" || r.reason === "input") && bridge?.open) { await bridge.waitForInput(100); continue; }
+      result = r;
+      break;
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    process.off("SIGINT", onSigint);
+    bridge?.stop();
+  }
+  const tEnd = performance.now() - tLoaded;
+  if (execResult) {
+    process.stdout.write(execResult.output);
+    code = execResult.status;
+  } else if (stopReason === "timeout") { line = `stopped: --timeout ${o.timeout}s reached at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_LIMIT; }
+  else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_INTERRUPTED; }
+  else if (result) { line = `stopped: ${result.message}`; code = EXIT_FATAL; }
+  if (!execResult && !interactive && line) {
+    // Show the end of what the guest printed: the reason is usually there (a panic, an oops).
+    const tail = transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");
+    process.stderr.write(`vm7: the command did not finish; last console output:\n${tail}\n`);
+  }
+  if (line) log(line);
+  if (o.stats) {
+    const f = (x?: { ms: number; insns: number }) => x ? `${(x.ms / 1000).toFixed(2)} s, ${x.insns} instructions` : "not reached";
+    log(`stats: setup (fetch, initramfs, load) ${((tLoaded - t0) / 1000).toFixed(2)} s; boot to /init banner: ${f(bannerAt)}; ` +
+      (markers ? `to command start: ${f(beginAt)}; ` : "") + `end: ${f({ ms: tEnd, insns: m.icount })} ` +
+      `(${(m.icount / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
+  }
+  if (!execResult && code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
+  return code;
+}

@@ -1,0 +1,113 @@
+// Boots Debian's unmodified armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with Debian's static
+// busybox through `vm7 linux --exec`, and checks what the guest reports about the machine: kernel
+// version, the Cortex-A8, ticks on GPTIMER1's interrupt (INTC line 37), UART3 as ttyS2.
+//
+// The packages come from apt (cached in ~/.cache/vm7); where apt cannot fetch them the tests are
+// skipped with the reason. The zImage path (decompression on the guest, ~2e9 more instructions,
+// ~20 s of host CPU) is left out with VM7_LINUX_ZIMAGE=0.
+import { describe, it, expect } from "vitest";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { getKernel, getBusybox } from "../src/linux/fetch.js";
+
+const root = join(import.meta.dirname, "..");
+const CMD = "uname -a; cat /proc/cpuinfo; cat /proc/interrupts; ls /; echo";
+
+let unavailable = "";
+try {
+  const log = (s: string) => process.stderr.write(`linux.test: ${s}\n`);
+  getKernel(log);
+  getBusybox(log);
+} catch (e) {
+  unavailable = (e as Error).message;
+  process.stderr.write(`linux.test: SKIPPED: cannot get linux-image-6.1.0-*-armmp:armhf / busybox-static:armhf: ${unavailable}\n`);
+}
+
+function vm7linux(args: string[], timeoutS = 240) {
+  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "linux", ...args], { encoding: "utf8", timeout: timeoutS * 1000 });
+  return { out: r.stdout, err: r.stderr, status: r.status };
+}
+
+function checkMachine(out: string) {
+  // uname -a
+  expect(out).toMatch(/^Linux vm7 6\.1\.0-\d+-armmp #1 SMP Debian 6\.1\.\d+-\d+ .* armv7l GNU\/Linux$/m);
+  // /proc/cpuinfo: ARM Ltd (0x41), ARMv7, part 0xc08 = Cortex-A8, r3p2 (MIDR 0x413FC082), VFPv3, no NEON.
+  expect(out).toMatch(/^model name\s*: ARMv7 Processor rev 2 \(v7l\)$/m);
+  expect(out).toMatch(/^CPU implementer\s*: 0x41$/m);
+  expect(out).toMatch(/^CPU architecture\s*: 7$/m);
+  expect(out).toMatch(/^CPU variant\s*: 0x3$/m);
+  expect(out).toMatch(/^CPU part\s*: 0xc08$/m);
+  expect(out).toMatch(/^CPU revision\s*: 2$/m);
+  expect(out).toMatch(/^Features\s*:.*\bvfpv3\b/m);
+  expect(out).toMatch(/^Hardware\s*: Generic DT based system$/m);
+  // /proc/interrupts: the clock-event device on INTC line 37 (GPTIMER1) has ticked, ttyS2 on line 74.
+  const tick = /^\s*\d+:\s+(\d+)\s+INTC\s+37\s+\S+\s+clockevent$/m.exec(out);
+  expect(tick, "no GPTIMER1 (INTC 37) clockevent line in /proc/interrupts").not.toBeNull();
+  expect(Number(tick![1])).toBeGreaterThan(10);
+  expect(out).toMatch(/^\s*\d+:\s+\d+\s+INTC\s+74\s+\S+\s+ttyS2$/m);
+  // ls /
+  for (const d of ["bin", "dev", "init", "proc", "sys", "tmp"]) expect(out).toMatch(new RegExp(`(^|\\s)${d}(\\s|$)`, "m"));
+}
+
+describe.skipIf(unavailable !== "")("Debian Linux 6.1 on vm7, native", () => {
+  it("fast path (host-extracted Image at 0x80208000): uname, cpuinfo, interrupts, ls", () => {
+    const r = vm7linux(["--exec", CMD, "--max-insns", "3e9", "--stats"]);
+    expect(r.err).toMatch(/Image at 0x80208000/);
+    expect(r.status, r.err).toBe(0);
+    checkMachine(r.out);
+    // Nothing but the command's output on stdout: no kernel log, no markers, no banner.
+    expect(r.out).not.toMatch(/@@vm7-exec|Booting Linux|\[\s*\d+\.\d+\]|Linux is up/);
+  }, 300_000);
+
+  it("UART3 is the 16550A ttyS2 at 0x49020000; the command's exit status is vm7's", () => {
+    const r = vm7linux(["--exec", "cat /proc/tty/driver/serial; ls /dev/ttyS2; exit 7", "--max-insns", "3e9"]);
+    expect(r.status, r.err).toBe(7);
+    expect(r.out).toMatch(/^2: uart:16550A mmio:0x49020000 irq:\d+ /m);
+    expect(r.out).toMatch(/^\/dev\/ttyS2$/m);
+  }, 300_000);
+
+  it.skipIf(process.env.VM7_LINUX_ZIMAGE === "0")("zImage path (the unmodified zImage decompresses itself on the guest; VM7_LINUX_ZIMAGE=0 skips)", () => {
+    const r = vm7linux(["--zimage", "--exec", CMD, "--max-insns", "8e9", "--stats"], 600);
+    expect(r.err).toMatch(/zImage at 0x82000000/);
+    expect(r.status, r.err).toBe(0);
+    checkMachine(r.out);
+  }, 700_000);
+
+  it("--mode full: the same checks under the full-virtualization VMM (or one line saying this build has none)", () => {
+    const r = vm7linux(["--mode", "full", "--exec", CMD, "--max-insns", "3e9"]);
+    if (r.status === 2) {
+      expect(r.err.trim().split("\n").filter((l) => l.startsWith("vm7:")).pop()).toMatch(/--mode full: this vm7 build cannot run it/);
+      expect(r.err).not.toMatch(/\n\s+at /);
+      return;
+    }
+    expect(r.status, r.err).toBe(0);
+    checkMachine(r.out);
+  }, 300_000);
+});
+
+describe("vm7 linux: bad input", () => {
+  it("names the missing or wrong file in one line", () => {
+    const r = vm7linux(["--kernel", "/nonexistent/zImage", "--initrd", "/nonexistent/initrd"]);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(/^vm7: --kernel \/nonexistent\/zImage: no such file$/m);
+    const b = vm7linux(["--kernel", join(root, "fixtures/linux/board.dtb"), "--initrd", join(root, "fixtures/linux/board.dtb")]);
+    expect(b.status).toBe(2);
+    expect(b.err).toMatch(/board\.dtb: not an ARM zImage \(no magic 0x016f2818 at offset 0x24\)/);
+    const c = vm7linux(["--exec", "true", "--initrd", "/x"]);
+    expect(c.status).toBe(2);
+    expect(c.err).toMatch(/--exec needs vm7's own initramfs/);
+  });
+});
+
+describe.skipIf(unavailable !== "")("vm7 bench --guest linux", () => {
+  it("runs bench/linux/bin/vm7bench inside Linux and prints the table", () => {
+    const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "bench", "--guest", "linux", "--modes", "native", "--quick", "--no-mips-section",
+      "dhrystone", "lat_syscall_null", "lat_proc_fork"], { encoding: "utf8", timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/quick suites of .*linux-image-6\.1\.0-\d+-armmp.*\/Image/);
+    expect(r.stdout).toMatch(/^dhrystone\s+native\s+\d+\.\d{3}\s+iter\/s\s/m);
+    expect(r.stdout).toMatch(/^lat_syscall_null\s+native\s+\d+\.\d{3}\s+us\s/m);
+    expect(r.stdout).toMatch(/^lat_proc_fork\s+native\s+\d+\.\d{3}\s+us\s/m);
+    expect(r.stdout).not.toMatch(/^lat_pipe/m);
+  }, 300_000);
+});
