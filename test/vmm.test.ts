@@ -254,19 +254,24 @@ describe("VMM full mode: a guest cannot forge its way out of virtual User mode",
   });
 });
 
+// A full-mode machine with the MMU on. Guest L1 at 0x80100000 (16 KiB): VA 0x80000000 and 0x80100000
+// identity sections (code; the table itself), VA 0x40000000 -> PA 0x80200000 privileged only.
+function pagedMachine(): Machine {
+  const m = machine();
+  const L1 = 0x80100000;
+  for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+  m.physWrite32(L1 + 0x800 * 4, 0x80000c02);
+  m.physWrite32(L1 + 0x801 * 4, 0x80100c02);
+  m.physWrite32(L1 + 0x400 * 4, 0x80200402);
+  m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1, VBAR: VEC });
+  return m;
+}
+
 describe("VMM shadow page tables", () => {
-  // Guest L1 at 0x80100000: VA 0x80000000 and 0x80100000 identity (code, the table itself), VA 0x40000000 ->
-  // PA 0x80200000 privileged only.
   function paged(): Machine {
-    const m = machine();
-    const L1 = 0x80100000;
-    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
-    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);
-    m.physWrite32(L1 + 0x801 * 4, 0x80100c02);
-    m.physWrite32(L1 + 0x400 * 4, 0x80200402);
+    const m = pagedMachine();
     m.physWrite32(0x80200000, 0x11111111);
     m.physWrite32(0x80300000, 0x22222222);
-    m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1, VBAR: VEC });
     return m;
   }
 
@@ -467,17 +472,10 @@ describe("VMM shadow page tables", () => {
 });
 
 describe("VMM full mode: guest page-table writes are tracked", () => {
-  // Guest L1 at 0x80100000 (16 KiB): VA 0x80000000 and 0x80100000 identity sections (code; the table and
-  // the L2 tables at 0x8011xxxx), VA 0x40000000 -> PA 0x80200000 privileged only.
+  // The L2 tables of these tests live at 0x8011xxxx, inside the identity section of the L1 table.
   function paged(): Machine {
-    const m = machine();
-    const L1 = 0x80100000;
-    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
-    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);
-    m.physWrite32(L1 + 0x801 * 4, 0x80100c02);
-    m.physWrite32(L1 + 0x400 * 4, 0x80200402);
+    const m = pagedMachine();
     for (let k = 0; k < 4; k++) { m.physWrite32(0x80200000 + 0x1000 * k, 0xa0 + k); m.physWrite32(0x80300000 + 0x1000 * k, 0xb0 + k); }
-    m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1, VBAR: VEC });
     return m;
   }
 
