@@ -179,6 +179,8 @@ export function vmmSpsrSet(mode: u32, v: u32): void { vSetSPSRof(mode, v); }
 export function vmmCp15Get(off: u32): u32 { return vreg(off); }
 export function vmmCp15Set(off: u32, v: u32): void {
   setVreg(off, v);
+  // User code reads the thread ID registers without trapping: the real ones hold the guest's values.
+  if (off == L.TPIDRURW || off == L.TPIDRURO) store<u32>(L.STATE + off, v);
   store<u32>(L.STATE + L.SCTLR, (load<u32>(L.STATE + L.SCTLR) & ~2) | (vreg(L.SCTLR) & 2) | 1);
   realCpacr();
   shadowFlushAll();

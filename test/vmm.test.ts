@@ -85,6 +85,27 @@ describe("VMM full mode: sensitive instructions trap and act on the virtual CPU"
     expect([s.trap_mrc, s.trap_mcr]).toEqual([2, 3]);
   });
 
+  it("reads of TPIDRURO/TPIDRURW run untrapped (User mode may read them), writes and TPIDRPRW trap", () => {
+    const m = machine();
+    put(m, CODE, [
+      0xee0d1f70, // mcr p15, 0, r1, c13, c0, 3 (TPIDRURO := r1)   traps
+      0xee0d5f50, // mcr p15, 0, r5, c13, c0, 2 (TPIDRURW := r5)   traps
+      0xee1d2f70, // mrc p15, 0, r2, c13, c0, 3 (TPIDRURO)         runs on the real CPU
+      0xee1d3f50, // mrc p15, 0, r3, c13, c0, 2 (TPIDRURW)         runs on the real CPU
+      0xee1d4f90, // mrc p15, 0, r4, c13, c0, 4 (TPIDRPRW)         privileged only: traps
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setCp15({ TPIDRPRW: 0x7e57 });
+    m.setReg(1, 0xc1d00000); m.setReg(5, 0x7150000);
+    m.run({ maxInsns: 6 });
+    expect(m.reg(2) >>> 0).toBe(0xc1d00000);
+    expect(m.reg(3) >>> 0).toBe(0x7150000);
+    expect(m.reg(4) >>> 0).toBe(0x7e57);
+    const s = m.vmmStats();
+    expect([s.trap_mcr, s.trap_mrc]).toEqual([2, 1]);
+  });
+
   it("an exception return (MOVS PC, LR) drops to virtual User mode; SVC from there is reflected to the guest's vector with the right LR and SPSR", () => {
     const m = machine();
     put(m, CODE, [
@@ -297,6 +318,55 @@ describe("VMM shadow page tables", () => {
     expect(s.shadow_fills).toBeGreaterThanOrEqual(4);  // code page, data, L1 page write, re-fill, new MiB
     expect(s.shadow_page_invals).toBe(1);
     expect(s.exc_dabt).toBe(0);                        // every abort was the VMM's own, none reached the guest
+  });
+
+  it("keeps the shadows across DACR changes between Client and No access: a No access domain faults in the guest, Client again needs no refill", () => {
+    const m = paged();
+    m.physWrite32(0x80100000 + 0x400 * 4, 0x80200422);  // VA 0x40000000 in domain 1
+    put(m, CODE, [
+      0xe5910000, // ldr r0, [r1]           fill (domain 1 Client)
+      0xee032f10, // mcr DACR := r2         domain 1 No access
+      0xe5915000, // ldr r5, [r1]           Domain fault -> the guest's Data Abort; retried after it
+      0xeafffffe,
+    ]);
+    put(m, VEC + 0x10, [
+      0xee158f10, // mrc r8, DFSR
+      0xee033f10, // mcr DACR := r3         domain 1 Client again
+      0xe25ef008, // subs pc, lr, #8        retry the ldr
+    ]);
+    m.pc = CODE;
+    m.setReg(1, 0x40000000); m.setReg(2, 0x55555551); m.setReg(3, 0x55555555);
+    m.run({ maxInsns: 8 });
+    expect(m.pc >>> 0).toBe(CODE + 12);
+    expect(m.reg(0) >>> 0).toBe(0x11111111);
+    expect(m.reg(5) >>> 0).toBe(0x11111111);
+    expect(m.reg(8) & 0x1fff).toBe(0x019);             // section Domain fault, domain 1 (B3.13.3)
+    const s = m.vmmStats();
+    expect(s.exc_dabt).toBe(1);
+    expect(s.shadow_flushes).toBe(0);
+    expect(s.shadow_fills).toBe(3);                    // code page, data page, vector page: nothing twice
+  });
+
+  it("drops the shadows when a domain enters or leaves Manager: a read-only page is writable only while Manager", () => {
+    const m = paged();
+    m.physWrite32(0x80100000 + 0x400 * 4, 0x80208422);  // VA 0x40000000: domain 1, APX=1 AP=01 (privileged read-only)
+    put(m, CODE, [
+      0xe5910000, // ldr r0, [r1]           fill read-only (Client)
+      0xee032f10, // mcr DACR := r2         domain 1 Manager: no permission checks (B3.7.3)
+      0xe5814000, // str r4, [r1]
+      0xee033f10, // mcr DACR := r3         Client again
+      0xe5814004, // str r4, [r1, #4]       Permission fault -> the guest's Data Abort
+      0xeafffffe,
+    ]);
+    put(m, VEC + 0x10, [0xee158f10 /* mrc r8, DFSR */, 0xeafffffe]);
+    m.pc = CODE;
+    m.setReg(1, 0x40000000); m.setReg(2, 0x5555555d); m.setReg(3, 0x55555555); m.setReg(4, 0xc0ffee00);
+    m.run({ maxInsns: 9 });
+    expect(m.pc >>> 0).toBe(VEC + 0x14);
+    expect(m.physRead32(0x80200000) >>> 0).toBe(0xc0ffee00);
+    expect(m.physRead32(0x80200004) >>> 0).toBe(0);
+    expect(m.reg(8) & 0x1fff).toBe(0x81d);             // write, section Permission fault, domain 1
+    expect(m.vmmStats().shadow_flushes).toBeGreaterThanOrEqual(2);
   });
 
   it("reuses an address space's shadow when the guest switches back to it (TTBR0 + ASID): no refill", () => {

@@ -48,6 +48,7 @@ export let gNG: bool = false;   // not-global descriptor
 export let gL1pa: u32 = 0;      // guest-physical address of the L1 descriptor used (1 = guest MMU off)
 export let gD1: u32 = 0;        // its value
 export let gL2pa: u32 = 0;      // guest-physical address of the L2 descriptor used (0 = a section)
+export let gDom: u32 = 0;       // domain of the translation (0 with the guest MMU off, B3.7.3)
 
 @inline function fsrOf(fs: u32, domain: u32): u32 { return (fs & 0xf) | ((fs & 0x10) << 6) | (domain << 4); }
 @inline function partition(): u32 { return load<u32>(V_RAMSIZE); }
@@ -56,7 +57,7 @@ export let gL2pa: u32 = 0;      // guest-physical address of the L2 descriptor u
 // Translate va as the guest's own MMU would for an access of `kind` (0 read, 1 write, 2 execute)
 // at privilege `priv`. Table walks outside the guest's partition are external aborts on the walk.
 export function gwalk(va: u32, kind: u32, priv: bool): u32 {
-  gFsr = 0; gNG = false; gL1pa = 1; gD1 = 0; gL2pa = 0;
+  gFsr = 0; gNG = false; gL1pa = 1; gD1 = 0; gL2pa = 0; gDom = 0;
   const sc = vreg(SCTLR);
   if ((sc & 1) == 0) { gR = true; gW = true; gX = true; return va; }
   const ttbcr = vreg(TTBCR);
@@ -96,6 +97,7 @@ export function gwalk(va: u32, kind: u32, priv: bool): u32 {
     ap = ((d2 >>> 4) & 3) | ((d2 >>> 7) & 4);
     gNG = (d2 & (1 << 11)) != 0;
   }
+  gDom = domain;
   const dac = (vreg(DACR) >>> (domain << 1)) & 3;
   if (dac == 3) { gR = true; gW = true; gX = true; return pa; }   // manager: no checks (B3.7.3)
   if (dac != 1) { gFsr = fsrOf(isPage ? 0x0b : 0x09, domain); return 0; }
@@ -140,7 +142,7 @@ export function shadowInit(): void {
   memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES + (L2_N << 3));
   ptWin = 0; nSnap = 0; l2Hi = 0;
   curLower = -1; curUpper = -1;
-  store<u32>(STATE + DACR, 0x55555555);   // every domain client: the shadow AP bits decide
+  realDacr();
   store<u32>(STATE + TTBCR, 1);
   store<u32>(STATE + SCTLR, load<u32>(STATE + SCTLR) | 1);
   shadowSelect(false);
@@ -246,8 +248,32 @@ export function shadowSelect(asSwitch: bool): void {
 // hold entries: a shadow switch needs to drop just those (half the work of tlbFlushAll).
 function tlbFlushUser(): void { tlbFlushUserSets(); }
 
-// Drop every shadow (guest TLBIALL, TTBCR/TTBR1/DACR/SCTLR.M changes).
+// Domains (B3.7.3). A shadow L1 entry carries the domain of the guest L1 descriptor its shadow L2
+// table was filled from (one guest descriptor per MiB and context), and the real DACR mirrors the
+// guest's: a guest Client domain is a real Client one (the shadow AP bits, filled from the guest's
+// AP, decide), a No access one (or the reserved 0b10) a real No access one, so its accesses take
+// real Domain faults, which shadowFault reflects. A guest Manager domain is real Client too, its
+// pages filled with full access: a change into or out of Manager drops every shadow (shadowDacr).
+// So a guest that only toggles domains between Client and No access (Linux's software PAN around
+// every user access) keeps its shadows; the real software TLB, which caches permission checks, is
+// dropped. With the guest MMU off the flat context's domain 0 is Client.
+function mirrorDacr(): u32 { return (vreg(SCTLR) & 1) == 0 ? 0x55555555 : vreg(DACR) & 0x55555555; }
+function realDacr(): void { store<u32>(STATE + DACR, mirrorDacr()); }
+@inline function managers(d: u32): u32 { return d & (d >>> 1) & 0x55555555; }
+
+// A guest DACR write (old -> nv).
+export function shadowDacr(old: u32, nv: u32): void {
+  if (managers(old) != managers(nv)) { shadowFlushAll(); return; }
+  const real = mirrorDacr();
+  if (load<u32>(STATE + DACR) == real) return;
+  store<u32>(STATE + DACR, real);
+  tlbFlushUser();
+  breakSlice();
+}
+
+// Drop every shadow (guest TLBIALL, TTBCR/TTBR1/SCTLR.M changes, DACR Manager changes).
 export function shadowFlushAll(): void {
+  realDacr();
   for (let i: i32 = 0; i < <i32>CTX_N; i++) flushCtx(i);
   // No shadow entry is left, so none derives from any guest table: stop tracking every frame
   // (the fills that follow track again the tables still in use).
@@ -314,8 +340,8 @@ export function shadowFault(va: u32, kind: u32): i32 {
     l2Top--;
     l2 = load<u32>(V_L2FREE + (l2Top << 2));
     memory.fill(ramHost(l2), 0, 1024);
-    store<u32>(l1e, l2 | 1); // coarse table, domain 0
   }
+  store<u32>(l1e, l2 | 1 | (gDom << 5)); // coarse table in the guest descriptor's domain
   const idx = (l2 - (load<u32>(V_RESERVED) + RES_L1_BYTES)) >>> 10;
   if (idx >= l2Hi) l2Hi = idx + 1;
   store<u32>(resHost(RES_SRC_ADDR) + (idx << 2), gL1pa);

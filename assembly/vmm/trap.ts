@@ -45,6 +45,12 @@ import {
 
 @inline function isDp(op: u32): bool { return (op >= A32_AND_rr && op <= A32_MVN_ri) || (op >= A32_AND_i && op <= A32_MVN_i); }
 
+// MRC p15, 0, Rt, c13, c0, {2,3}: reads of TPIDRURW/TPIDRURO, which User mode may read on real
+// hardware too (B4.1.150-151). The VMM keeps the real registers equal to the guest's (every write
+// traps, vcp15.ts), so these run untrapped (Linux reads `current` from TPIDRURO this way). The low
+// 28 bits are the same in A32 and T32.
+@inline function userTid(raw: u32): bool { return (raw & 0x00ff0fdf) == 0x001d0f50; }
+
 // Decode-time substitution: the row the decode cache should hold for `raw` decoded as `op`.
 export function vmmSubstA32(op: u32, raw: u32): u32 {
   if (vmmMode == MODE_PARA) return op == A32_UNDEFINED && isHvc(raw) ? A32_VMM_TRAP : op;
@@ -54,7 +60,7 @@ export function vmmSubstA32(op: u32, raw: u32): u32 {
     case A32_LDM_usr: case A32_STM_usr: case A32_VMRS: case A32_VMSR:
       return A32_VMM_TRAP;
     case A32_MCR: case A32_MRC:
-      return ((raw >>> 8) & 15) == 15 ? A32_VMM_TRAP : op;
+      return ((raw >>> 8) & 15) == 15 && !userTid(raw) ? A32_VMM_TRAP : op;
     case A32_STRT_i: case A32_LDRT_i: case A32_STRBT_i: case A32_LDRBT_i:
     case A32_STRT_r: case A32_LDRT_r: case A32_STRBT_r: case A32_LDRBT_r:
     case A32_STRHT: case A32_LDRHT: case A32_LDRSBT: case A32_LDRSHT:
@@ -83,7 +89,7 @@ export function vmmSubstT32(op: u32, raw: u32): u32 {
     case T32_SUBS_PC_LR: case T32_MRS: case T32_VMSR: case T32_VMRS:
       return T32_VMM_TRAP;
     case T32_MCR: case T32_MRC:
-      return ((raw >>> 8) & 15) == 15 ? T32_VMM_TRAP : op;
+      return ((raw >>> 8) & 15) == 15 && !userTid(raw) ? T32_VMM_TRAP : op;
     case T32_HINT:
       return (raw & 0xff) == 3 ? T32_VMM_TRAP : op; // WFI
     case T32_STRB: case T32_STRH: case T32_STR: case T32_LDRB: case T32_LDRSB: case T32_LDRH: case T32_LDRSH: case T32_LDR:

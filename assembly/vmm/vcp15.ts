@@ -12,7 +12,7 @@ import { requestWfi } from "../cpu/wfi";
 import { dcacheFlushAll, dcacheFlushPage } from "../cpu/dcache";
 import { intcIrq, intcFiq } from "../dev/intc";
 import { vpriv, vreg, setVreg, realCpacr } from "./vcpu";
-import { shadowSelect, shadowFlushAll, shadowFlushAsid, shadowInvalPage, gwalk, gFsr } from "./shadow";
+import { shadowSelect, shadowFlushAll, shadowFlushAsid, shadowInvalPage, shadowDacr, gwalk, gFsr } from "./shadow";
 
 export let vcpUndef: bool = false;
 
@@ -93,7 +93,7 @@ export function vcp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void
     case 0x2000: setVreg(TTBR0, v); shadowSelect(true); return;
     case 0x2001: if (vreg(TTBR1) != v) { setVreg(TTBR1, v); shadowFlushAll(); } return;
     case 0x2002: if (vreg(TTBCR) != (v & 0x37)) { setVreg(TTBCR, v & 0x37); shadowFlushAll(); } return;
-    case 0x3000: if (vreg(DACR) != v) { setVreg(DACR, v); shadowFlushAll(); } return;
+    case 0x3000: if (vreg(DACR) != v) { const old = vreg(DACR); setVreg(DACR, v); shadowDacr(old, v); } return;
     case 0x5000: setVreg(DFSR, v & 0x1cff); return;
     case 0x5001: setVreg(IFSR, v & 0x140f); return;
     case 0x5010: setVreg(ADFSR, v); return;

@@ -11,6 +11,7 @@ import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
 import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
+import { formatVmmStats } from "./vmmstats.js";
 import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../linux/guest.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
 import { traceLine } from "../disasm/trace.js";
@@ -70,7 +71,7 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
     .option("--refresh", "ask apt for the current kernel and busybox now (otherwise at most once a day)", false)
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
-    .option("--stats", "print boot-to-shell time and instruction counts on stderr", false)
+    .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
     .addHelpText("after", `
 Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
@@ -244,6 +245,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
     log(`stats: setup (fetch, initramfs, load) ${((tLoaded - t0) / 1000).toFixed(2)} s; boot to /init banner: ${f(bannerAt)}; ` +
       (markers ? `to command start: ${f(beginAt)}; ` : "") + `end: ${f({ ms: tEnd, insns: m.icount })} ` +
       `(${(m.icount / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
+    if (m.mode !== "native") process.stderr.write(formatVmmStats(m));
   }
   if (!execResult && code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
   return code;

@@ -8,6 +8,7 @@ import { isElf, ImageError } from "../loaders/elf.js";
 import { traceLine } from "../disasm/trace.js";
 import { benchCommand } from "../bench/bench.js";
 import { ConsoleBridge } from "./console.js";
+import { formatVmmStats } from "./vmmstats.js";
 import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
 import { loadLinux } from "../loaders/linux.js";
 import { guestRamBytes } from "../linux/guest.js";
@@ -47,15 +48,6 @@ export function parseVmmCost(s: string): Record<string, number> {
     out[m[1]] = Number(m[2]);
   }
   return out;
-}
-
-/** The VMM counters as printed by --stats: one 'name value' per line, non-zero ones first. */
-export function formatVmmStats(m: Machine): string {
-  const st = m.vmmStats();
-  const keys = Object.keys(st);
-  const lines = [`vm7: vmm stats (${m.mode} mode):`];
-  for (const k of keys) if (st[k] !== 0 || !k.startsWith("hc_")) lines.push(`  ${k.padEnd(20)} ${st[k]}`);
-  return lines.join("\n") + "\n";
 }
 
 class UsageError extends Error {}
