@@ -180,10 +180,14 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(r.out).toMatch(/partial results[^]*^dhrystone\s+native/m);
   });
 
-  it("--mips measures guest MIPS of the A32 workloads (emulator speed)", () => {
-    const r = vm7(["bench", "--mips", "--repeat", "1", "a32mix"]);
+  it("--mips measures guest MIPS of the A32 and Thumb-2 workloads (emulator speed); both builds compute the same checksum", () => {
+    const r = vm7(["bench", "--mips", "--repeat", "1", "a32mix", "t32mix"]);
     expect(r.status, r.err).toBe(0);
-    expect(r.out).toMatch(/^a32mix\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+\s+a32mix: checksum [0-9a-f]{8}$/m);
+    const a = /^a32mix\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+\s+a32mix: checksum ([0-9a-f]{8})$/m.exec(r.out);
+    const t = /^t32mix\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+\s+t32mix: checksum ([0-9a-f]{8})$/m.exec(r.out);
+    expect(a, r.out).not.toBeNull();
+    expect(t, r.out).not.toBeNull();
+    expect(t![1]).toBe(a![1]);
   }, 30_000);
 
   it("--help explains units, clock, modes and --mips", () => {

@@ -76,7 +76,11 @@ int main(void) {
 			sum += (uint32_t)my_strcmp(s1, s2) + (uint32_t)i;
 		}
 	}
+#ifdef __thumb__
+	puts_uart("t32mix: checksum ");	/* the same program built as Thumb-2 (build.sh) */
+#else
 	puts_uart("a32mix: checksum ");
+#endif
 	puthex(sum);
 	puts_uart("\r\n");
 	return 0;
