@@ -369,6 +369,54 @@ describe("VMM shadow page tables", () => {
     expect(m.vmmStats().shadow_flushes).toBeGreaterThanOrEqual(2);
   });
 
+  it("with TTBCR.N = 0, a new address space copies another's shadow table for a MiB with the same guest L1 descriptor; TLBIASID drops only that ASID's", () => {
+    const m = machine();
+    const A = 0x80100000, B = 0x80104000;
+    for (const L1 of [A, B]) {
+      for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+      m.physWrite32(L1 + 0x800 * 4, 0x80000c02);            // code, identity (the upper half: N = 0 puts it in TTBR0's table)
+      m.physWrite32(L1 + 0x900 * 4, 0x80220c02);            // VA 0x90000000 -> 0x80200000, not global, the same in A and B
+    }
+    m.physWrite32(A + 0x901 * 4, 0x80200c02);                // VA 0x90100000 -> 0x80200000 in A
+    m.physWrite32(B + 0x901 * 4, 0x80300c02);                // ... -> 0x80300000 in B
+    for (let k = 0; k < 3; k++) m.physWrite32(0x80200000 + 0x1000 * k, 0xa0 + k);
+    m.physWrite32(0x80300000, 0xb0);
+    m.setCp15({ TTBR0: A, TTBCR: 0, CONTEXTIDR: 1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1 });
+    const loads = [
+      0xe5945000, // ldr r5, [r4]            0x90000000
+      0xe5996000, // ldr r6, [r9]            0x90001000
+      0xe59b7000, // ldr r7, [r11]           0x90002000
+      0xe59a8000, // ldr r8, [r10]           0x90100000
+    ];
+    put(m, CODE, [
+      ...loads,   // (A, ASID 1)
+      0xee021f10, // mcr TTBR0 := B
+      0xee0d2f30, // mcr CONTEXTIDR := 2
+      ...loads,   // (B, ASID 2)
+      0xee020f10, // mcr TTBR0 := A
+      0xee0d3f30, // mcr CONTEXTIDR := 1
+      0xee082f57, // mcr TLBIASID 2
+      0xe5945000, // ldr r5, [r4]            (A, ASID 1) again
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(0, A); m.setReg(1, B); m.setReg(2, 2); m.setReg(3, 1);
+    m.setReg(4, 0x90000000); m.setReg(9, 0x90001000); m.setReg(11, 0x90002000); m.setReg(10, 0x90100000);
+    m.run({ maxInsns: 10 });
+    expect([m.reg(5), m.reg(6), m.reg(7), m.reg(8)]).toEqual([0xa0, 0xa1, 0xa2, 0xb0]); // B's own 0x90100000
+    let s = m.vmmStats();
+    // A: code + 4 data pages; (B, 1): code; (B, 2): code, the first page of 0x900 (its other pages
+    // came with the copied table), and 0x901, whose descriptor differs: no copy, B's own mapping.
+    expect(s.shadow_table_copies).toBe(3);
+    expect(s.shadow_fills).toBe(9);
+    const fills = s.shadow_fills, flushes = s.shadow_flushes;
+    m.run({ maxInsns: 4 });
+    expect(m.reg(5)).toBe(0xa0);
+    s = m.vmmStats();
+    expect(s.shadow_fills - fills).toBe(1);                  // the code page of the passing (A, 2); (A, 1) kept its entries
+    expect(s.shadow_flushes - flushes).toBe(2);              // (B, 2) and (A, 2)
+  });
+
   it("reuses an address space's shadow when the guest switches back to it (TTBR0 + ASID): no refill", () => {
     const m = machine();
     const A = 0x80100000, B = 0x80104000;

@@ -34,7 +34,7 @@ import {
 } from "./layout";
 import {
   count, charge, S_SHADOW_FILLS, S_SHADOW_FLUSHES, S_SHADOW_REUSES, S_SHADOW_PAGE_INVALS, C_FILL, C_FLUSH,
-  S_PT_WRITE_FAULTS, C_PTWRITE,
+  S_PT_WRITE_FAULTS, C_PTWRITE, S_SHADOW_TABLE_COPIES,
 } from "./stats";
 import { vpriv, vreg, vmmFatal, vmmMode } from "./vcpu";
 
@@ -282,16 +282,18 @@ export function shadowFlushAll(): void {
   shadowSelect(false);
 }
 
-// Guest TLBIASID: lower contexts of that ASID, and upper ones holding not-global entries.
+// Guest TLBIASID: contexts of that ASID (lower ones; upper ones too when the guest's TTBCR.N = 0
+// makes them per address space), and the shared upper ones holding not-global entries.
 export function shadowFlushAsid(asid: u32): void {
   for (let i: i32 = 0; i < <i32>CTX_N; i++) {
     const c = ctxAt(i);
     const f = load<u32>(c, 8);
     if ((f & F_VALID) == 0) continue;
-    if ((f & F_UPPER) != 0 ? (f & F_NG) != 0 : load<u32>(c) != KEY_FLAT && load<u32>(c, 4) == asid) {
+    const k0 = load<u32>(c), k1 = load<u32>(c, 4);
+    const perAsid = (f & F_UPPER) == 0 || (k1 & 0x100) != 0;   // keyLower1 / keyUpper1 with N = 0
+    if (perAsid ? k0 != KEY_FLAT && (k1 & 0xff) == asid : (f & F_NG) != 0) {
       if (i == curLower || i == curUpper) {
         // keep the slot (it is the live one), just empty it
-        const k0 = load<u32>(c), k1 = load<u32>(c, 4);
         flushCtx(i);
         store<u32>(c, k0); store<u32>(c, k1, 4); store<u32>(c, f & ~F_NG, 8); store<u32>(c, 0, 16);
       } else flushCtx(i);
@@ -335,11 +337,17 @@ export function shadowFault(va: u32, kind: u32): i32 {
   const ctx = va >= 0x8000_0000 ? curUpper : curLower;
   const l1e = ramHost(ctxL1(ctx) + ((va >>> 20) << 2));
   let l2 = load<u32>(l1e) & 0xfffffc00;
+  const c = ctxAt(ctx);
   if (l2 == 0) {
     if (l2Top == 0) { shadowFlushAll(); return 1; } // out of shadow tables: start again
     l2Top--;
     l2 = load<u32>(V_L2FREE + (l2Top << 2));
-    memory.fill(ramHost(l2), 0, 1024);
+    const donor = vmmMode == MODE_FULL && gL1pa != 1 && ptWin == 0 ? donorTable(ctx, va) : 0;
+    if (donor != 0) {
+      memory.copy(ramHost(l2), ramHost(donor & 0xfffffc00), 1024);
+      if ((donor & F_NG) != 0) store<u32>(c, load<u32>(c, 8) | F_NG, 8);
+      count(S_SHADOW_TABLE_COPIES);
+    } else memory.fill(ramHost(l2), 0, 1024);
   }
   store<u32>(l1e, l2 | 1 | (gDom << 5)); // coarse table in the guest descriptor's domain
   const idx = (l2 - (load<u32>(V_RESERVED) + RES_L1_BYTES)) >>> 10;
@@ -357,7 +365,6 @@ export function shadowFault(va: u32, kind: u32): i32 {
   d |= gW && !ptPage ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO (also: a tracked guest table)
   const pte = ramHost(l2 + (((va >>> 12) & 0xff) << 2));
   store<u32>(pte, d);
-  const c = ctxAt(ctx);
   store<u32>(c, load<u32>(c, 16) + 1, 16);
   if (gNG && va >= 0x8000_0000) store<u32>(c, load<u32>(c, 8) | F_NG, 8);
   count(S_SHADOW_FILLS);
@@ -365,6 +372,28 @@ export function shadowFault(va: u32, kind: u32): i32 {
   tlbFlushPage(va);
   if (ptPage && gW && kind == 1) ptWindow(pte, d, va, pa & 0xfffff000);
   return 1;
+}
+
+// Full mode: a shadow L2 table of another context of the same half and view, filled from a guest
+// L1 descriptor equal to the one just walked for va (gD1), or 0. Its entries are what a walk in
+// this context would give: the same section, or the same guest L2 table, whose descriptors are
+// write-tracked, so every live shadow entry derived from them is current (a changed descriptor
+// drops them). A new process under a guest that splits no address space between TTBR0 and TTBR1
+// (TTBCR.N = 0: Linux) then gets the kernel's shadow one MiB per fill instead of one page per fill.
+// Returns the table's address, with F_NG set when the donor context holds not-global entries.
+function donorTable(ctx: i32, va: u32): u32 {
+  const want = load<u32>(ctxAt(ctx), 8) & (F_UPPER | F_USER);
+  const l2base = load<u32>(V_RESERVED) + RES_L1_BYTES;
+  for (let i: i32 = 0; i < <i32>CTX_N; i++) {
+    if (i == ctx) continue;
+    const f = load<u32>(ctxAt(i), 8);
+    if ((f & F_VALID) == 0 || (f & (F_UPPER | F_USER)) != want) continue;
+    const t = load<u32>(ramHost(ctxL1(i) + ((va >>> 20) << 2))) & 0xfffffc00;
+    if (t == 0) continue;
+    const idx = (t - l2base) >>> 10;
+    if (load<u32>(srcAddrAt(idx)) > 1 && load<u32>(srcValAt(idx)) == gD1) return t | (f & F_NG);
+  }
+  return 0;
 }
 
 // Forget the last fill (an instruction retired in between).

@@ -36,6 +36,7 @@ export const S_HYPERCALLS: u32 = 27;
 export const S_HC_ERRORS: u32 = 28;        // hypercalls that returned an error
 export const S_VMM_CYCLES: u32 = 29;       // virtual cycles charged by the cost model
 export const S_TRAP_LDST_USER: u32 = 30;   // LDRT/STRT family from a virtual privileged mode (checked as User)
+export const S_SHADOW_TABLE_COPIES: u32 = 31; // new shadow L2 tables copied from another context's (full mode)
 export const S_HC_BASE: u32 = 32;          // S_HC_BASE + n: hypercall number n (n < 32)
 export const S_COUNT: u32 = 64;
 
