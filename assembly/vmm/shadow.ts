@@ -364,10 +364,13 @@ export function shadowFault(va: u32, kind: u32): i32 {
   if (!gX) d |= 1;
   d |= gW && !ptPage ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO (also: a tracked guest table)
   const pte = ramHost(l2 + (((va >>> 12) & 0xff) << 2));
+  // A store to a tracked guest table whose read-only shadow PTE is already there is not a fill
+  // (pt_write_faults counts it), though its walk is charged like one.
+  const refill = load<u32>(pte) == d;
   store<u32>(pte, d);
   store<u32>(c, load<u32>(c, 16) + 1, 16);
   if (gNG && va >= 0x8000_0000) store<u32>(c, load<u32>(c, 8) | F_NG, 8);
-  count(S_SHADOW_FILLS);
+  if (!refill) count(S_SHADOW_FILLS);
   charge(C_FILL);
   tlbFlushPage(va);
   if (ptPage && gW && kind == 1) ptWindow(pte, d, va, pa & 0xfffff000);
