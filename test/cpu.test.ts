@@ -106,3 +106,45 @@ describe("execution engine", () => {
     }
   });
 });
+
+describe("big-endian data (SETEND BE, CPSR.E; ARM ARM A2.4.3, A8.8.138)", () => {
+  it("byte-reverses loads and stores of each size, swaps VFP doubleword halves, and ends at exception entry (SCTLR.EE = 0)", () => {
+    const m = Machine.createSync({ ramMiB: 16 });
+    const DATA = 0x80010000, VEC = 0x80009000;
+    put(m, CODE, [
+      0xf1010200, // setend be
+      0xe5801000, // str r1, [r0]           memory: 11 22 33 44
+      0xe5d02000, // ldrb r2, [r0]          0x11
+      0xe1d030b0, // ldrh r3, [r0]          0x1122
+      0xe5904000, // ldr r4, [r0]           0x11223344
+      0xe1c010b8, // strh r1, [r0, #8]      memory: 33 44
+      0xec451b10, // vmov d0, r1, r5        d0 = 0x55667788_11223344
+      0xed800b04, // vstr d0, [r0, #16]     high word first: 55 66 77 88 11 22 33 44
+      0xed901b04, // vldr d1, [r0, #16]
+      0xec576b11, // vmov r6, r7, d1
+      0xe8900300, // ldm r0, {r8, r9}       r8 = 0x11223344
+      0xef000000, // svc #0                 exception entry: E from SCTLR.EE (0)
+    ]);
+    put(m, VEC + 8, [
+      0xe10fa000, // mrs r10, cpsr
+      0xe590b000, // ldr r11, [r0]          little-endian again: 0x44332211
+      0xeafffffe,
+    ]);
+    m.setCp15({ CPACR: 0x00f00000, VBAR: VEC });
+    m.fpexc = 0x40000000;
+    m.pc = CODE;
+    m.setReg(0, DATA); m.setReg(1, 0x11223344); m.setReg(5, 0x55667788);
+    m.run({ maxInsns: 14 });
+    expect(m.pc >>> 0).toBe(VEC + 8 + 8);
+    expect([...Array(4)].map((_, k) => m.physRead(DATA + k, 1))).toEqual([0x11, 0x22, 0x33, 0x44]);
+    expect(m.reg(2)).toBe(0x11);
+    expect(m.reg(3)).toBe(0x1122);
+    expect(m.reg(4) >>> 0).toBe(0x11223344);
+    expect([m.physRead(DATA + 8, 1), m.physRead(DATA + 9, 1)]).toEqual([0x33, 0x44]);
+    expect([...Array(8)].map((_, k) => m.physRead(DATA + 16 + k, 1))).toEqual([0x55, 0x66, 0x77, 0x88, 0x11, 0x22, 0x33, 0x44]);
+    expect([m.reg(6) >>> 0, m.reg(7) >>> 0]).toEqual([0x11223344, 0x55667788]); // the round trip keeps d's halves
+    expect(m.reg(8) >>> 0).toBe(0x11223344);
+    expect(m.reg(10) & 0x200).toBe(0);                 // CPSR.E cleared by the exception entry
+    expect(m.reg(11) >>> 0).toBe(0x44332211);
+  });
+});

@@ -9,7 +9,7 @@ import {
 import {
   curPC, sliceEnd, setCurPC, setNextPC, takeBranch, loopEvent, EV_BRANCH, EV_BREAK, fault, setFault, setSliceEnd,
   setR, getRest, setCPSR, liveStart, liveEnd, blockIc, blockPC,
-  syncFromState, setOnModeChange, privileged, getN, getZ, getC, getV, PSR_T, PSR_I, PSR_F,
+  syncFromState, setOnModeChange, privileged, getN, getZ, getC, getV, PSR_T, PSR_I, PSR_F, PSR_E,
 } from "./state";
 import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./exceptions";
 import { requestStop, stopPending, clearStop } from "./stop";
@@ -21,7 +21,7 @@ import { decodeT16, execT16 } from "../decode/t16.gen";
 import { decodeT32, execT32 } from "../decode/t32.gen";
 import { itAdvance, IT_MASK } from "./psr";
 import { translateFetch, xlFsr } from "../mmu/mmu";
-import { tlbSelect, tlbFlushAll } from "../mmu/tlb";
+import { tlbSelect, tlbFlushAll, bigData } from "../mmu/tlb";
 import { busReset, setRamSize, devicesUpdate, ramHost } from "../bus/bus";
 import { cycles, nextEventCycle, extraCycles, addCycles, NEVER, wallMode } from "../bus/clock";
 import { intcIrq, intcFiq } from "../dev/intc";
@@ -35,7 +35,9 @@ export const INIT_BAD_SIZE: u32 = 1;
 export const INIT_NO_MEMORY: u32 = 2;
 export const INIT_LAYOUT: u32 = 3;
 
-function modeChanged(): void { tlbSelect(privileged); }
+// The TLB sets follow the privilege and the data endianness (CPSR.E). Every change of E (SETEND,
+// MSR, exception entry from SCTLR.EE, exception return) breaks the slice: run() re-checks it there.
+function modeChanged(): void { tlbSelect(privileged, (getRest() & PSR_E) != 0); }
 
 export function coreInit(ramBytes: u32): u32 {
   if (ramBytes == 0 || (ramBytes & 0xfffff) != 0 || ramBytes > 0x4000_0000) return INIT_BAD_SIZE;
@@ -291,6 +293,7 @@ export function run(budget: u32): u32 {
   const end = load<u64>(STATE + ICOUNT) + <u64>budget;
   while (!stopPending) {
     setFault(false);
+    if (((getRest() & PSR_E) != 0) != bigData) modeChanged();
     if (wallMode || cycles() >= nextEventCycle) devicesUpdate();
     // Interrupts are taken between instructions; FIQ has priority (B1.8.6)
     const rest = getRest();

@@ -56,7 +56,8 @@ export function cps(i: u32): void {
   if (mask != 0) cpsrWriteByInstr(v, mask, false);
 }
 
-// A8.8.138 SETEND: big-endian data accesses are not modelled; the E bit is kept for MRS.
+// A8.8.138 SETEND: CPSR.E selects the endianness of data accesses (mmu.ts readSlow/writeSlow);
+// the write breaks the slice (setCPSR), where the run loop switches the TLB sets.
 export function setend(i: u32): void {
   cpsrWriteByInstr((i & (1 << 9)) != 0 ? getCPSR() | (1 << 9) : getCPSR() & ~(1 << 9), 2, false);
 }

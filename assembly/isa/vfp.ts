@@ -5,7 +5,7 @@
 // CPACR.cp10 = 00 (or 01 in User mode, or the reserved 10) or FPEXC.EN = 0 every VFP instruction is
 // UNDEFINED, except VMRS/VMSR of FPSID, FPEXC and MVFR0/1, which only need privilege: Linux's lazy
 // context switch depends on this. Arithmetic is in vfp-float.ts.
-import { getR, setR, privileged, fault, STATE_SCRATCH } from "../cpu/state";
+import { getR, setR, getRest, privileged, fault, STATE_SCRATCH, PSR_E } from "../cpu/state";
 import { STATE, CPACR, VFP_D, FPSCR, FPEXC, NF, ZF, CF, VF } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { read32, write32, checkAligned } from "../mmu/mmu";
@@ -216,21 +216,26 @@ export function vfpLdrStr(i: u32): void {
   const off = (i & 0xff) << 2;
   const addr = (i & (1 << 23)) != 0 ? base + off : base - off;
   if (!checkAligned(addr, 3, !isLoad)) return;
+  // A doubleword is two word accesses; with big-endian data the first word is the high half
+  // (A8.8.333 VLDR, A8.8.413 VSTR: "if BigEndian() then word1:word2 else word2:word1").
+  const be = bigEndian();
   if (isLoad) {
-    const lo = read32(addr);
+    const w1 = read32(addr);
     if (fault) return;
     if (dbl) {
-      const hi = read32(addr + 4);
+      const w2 = read32(addr + 4);
       if (fault) return;
-      setD(d, (<u64>hi << 32) | <u64>lo);
-    } else setS(d, lo);
+      setD(d, be ? (<u64>w1 << 32) | <u64>w2 : (<u64>w2 << 32) | <u64>w1);
+    } else setS(d, w1);
   } else if (dbl) {
     const v = getD(d);
-    write32(addr, <u32>v);
+    write32(addr, be ? <u32>(v >> 32) : <u32>v);
     if (fault) return;
-    write32(addr + 4, <u32>(v >> 32));
+    write32(addr + 4, be ? <u32>v : <u32>(v >> 32));
   } else write32(addr, getS(d));
 }
+
+@inline function bigEndian(): bool { return (getRest() & PSR_E) != 0; }
 
 // VLDM / VSTM (VPOP/VPUSH are their SP forms): cccc 110P UDWL nnnn dddd 101s iiii iiii
 // with P U W = 010, 011 (increment after) or 101 (decrement before). imm8 counts words; odd imm8
@@ -251,6 +256,9 @@ export function vfpLdmStm(i: u32): void {
   let addr = up ? base : base - (imm8 << 2);
   if (n == 15) addr = up ? base & ~3 : (base & ~3) - (imm8 << 2);
   if (!checkAligned(addr, 3, !isLoad)) return;
+  // Word k of memory is word k of the registers (D registers: low word first), except that with
+  // big-endian data each doubleword's two words trade places (A8.8.332 VLDM, A8.8.412 VSTM).
+  const flip: u32 = dbl && bigEndian() ? 1 : 0;
   if (isLoad) {
     for (let k: u32 = 0; k < words; k++) {
       const v = read32(addr + (k << 2));
@@ -258,11 +266,11 @@ export function vfpLdmStm(i: u32): void {
       store<u32>(STATE_SCRATCH + (k << 2), v);
     }
     for (let k: u32 = 0; k < words; k++) {
-      store<u32>(STATE + VFP_D + ((dbl ? d << 1 : d) << 2) + (k << 2), load<u32>(STATE_SCRATCH + (k << 2)));
+      store<u32>(STATE + VFP_D + ((dbl ? d << 1 : d) << 2) + ((k ^ flip) << 2), load<u32>(STATE_SCRATCH + (k << 2)));
     }
   } else {
     for (let k: u32 = 0; k < words; k++) {
-      write32(addr + (k << 2), load<u32>(STATE + VFP_D + ((dbl ? d << 1 : d) << 2) + (k << 2)));
+      write32(addr + (k << 2), load<u32>(STATE + VFP_D + ((dbl ? d << 1 : d) << 2) + ((k ^ flip) << 2)));
       if (fault) return;
     }
   }

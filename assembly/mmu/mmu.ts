@@ -7,7 +7,7 @@ import { fault, privileged } from "../cpu/state";
 import { busRead, busWrite, busError, clearBusError, isRam, ramHost } from "../bus/bus";
 import {
   tlbR, tlbW, tlbX, tlbCW, tlbIndex, tlbInsert, setBase, SET_READ, SET_WRITE, SET_FETCH, SET_USER, SET_CODEW,
-  SET_CODEW_USER,
+  SET_CODEW_USER, bigData,
 } from "./tlb";
 import { takeDataAbort } from "../cpu/exceptions";
 import { codeWritten } from "../cpu/dcache";
@@ -160,7 +160,22 @@ function accessPage(va: u32, size: u32, write: bool, v: u32, user: bool): u32 {
   return r;
 }
 
+// Big-endian data (CPSR.E = 1, A2.4.3): the bytes of each access in reverse order. The TLB fast
+// paths are off meanwhile (tlb.ts SET_NONE), so readSlow and writeSlow see every access.
+@inline function swapBytes(v: u32, size: u32): u32 {
+  return size == 4 ? bswap<u32>(v) : size == 2 ? <u32>bswap<u16>(<u16>v) : v;
+}
+
 export function readSlow(va: u32, size: u32, user: bool): u32 {
+  const v = readLE(va, size, user);
+  return bigData ? swapBytes(v, size) : v;
+}
+
+export function writeSlow(va: u32, size: u32, v: u32, user: bool): void {
+  writeLE(va, size, bigData ? swapBytes(v, size) : v, user);
+}
+
+function readLE(va: u32, size: u32, user: bool): u32 {
   const mis = va & (size - 1);
   if (mis != 0) {
     if ((sctlr() & 2) != 0) { dataAbort(va, fsrOf(FS_ALIGN, 0), false); return 0; }
@@ -177,7 +192,7 @@ export function readSlow(va: u32, size: u32, user: bool): u32 {
   return accessPage(va, size, false, 0, user);
 }
 
-export function writeSlow(va: u32, size: u32, v: u32, user: bool): void {
+function writeLE(va: u32, size: u32, v: u32, user: bool): void {
   const mis = va & (size - 1);
   if (mis == 0) {
     // A page with decoded code: translation cached in the code-page write set (see tlb.ts)

@@ -11,16 +11,19 @@ export const TLB_N: u32 = 1 << TLB_BITS;
 export const TLB_SET_BYTES: u32 = TLB_N << 3;
 
 // Sets: 0 priv read, 1 priv write, 2 priv fetch, 3 user read, 4 user write, 5 user fetch,
-// 6 priv code-page write, 7 user code-page write. A page holding decoded instructions never gets a
-// write entry (stores to it must drop the decoded entries); the code-page write sets let those
-// stores skip the table walk and then call codeWritten.
+// 6 priv code-page write, 7 user code-page write, 8 never filled. A page holding decoded
+// instructions never gets a write entry (stores to it must drop the decoded entries); the
+// code-page write sets let those stores skip the table walk and then call codeWritten. With
+// CPSR.E = 1 (big-endian data, A2.4.3 / B1.3.3) the data sets in use are the empty set 8, so every
+// load and store takes the slow path, which reverses the bytes (mmu.ts readSlow/writeSlow).
 export const SET_READ: u32 = 0;
 export const SET_WRITE: u32 = 1;
 export const SET_FETCH: u32 = 2;
 export const SET_USER: u32 = 3;
 export const SET_CODEW: u32 = 6;
 export const SET_CODEW_USER: u32 = 7;
-const SETS: u32 = 8;
+const SET_NONE: u32 = 8;
+const SETS: u32 = 9;
 
 // Base addresses of the current privilege level's sets (updated on a mode change).
 export let tlbR: u32 = TLB;
@@ -28,10 +31,14 @@ export let tlbW: u32 = TLB + TLB_SET_BYTES;
 export let tlbX: u32 = TLB + 2 * TLB_SET_BYTES;
 export let tlbCW: u32 = TLB + SET_CODEW * TLB_SET_BYTES;
 
-export function tlbSelect(privileged: bool): void {
+// Data accesses are big-endian (CPSR.E = 1): the read and write sets in use are SET_NONE.
+export let bigData: bool = false;
+
+export function tlbSelect(privileged: bool, big: bool): void {
   const base = TLB + (privileged ? 0 : SET_USER * TLB_SET_BYTES);
-  tlbR = base;
-  tlbW = base + TLB_SET_BYTES;
+  bigData = big;
+  tlbR = big ? setBase(SET_NONE) : base;
+  tlbW = big ? setBase(SET_NONE) : base + TLB_SET_BYTES;
   tlbX = base + 2 * TLB_SET_BYTES;
   tlbCW = TLB + (privileged ? SET_CODEW : SET_CODEW_USER) * TLB_SET_BYTES;
 }
