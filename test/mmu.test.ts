@@ -123,3 +123,51 @@ describe("MMU translation (VMSAv7 short descriptors)", () => {
     expect(xl(0x00100000, READ)).toEqual({ fault: 0x0e });
   });
 });
+
+describe("DACR writes and the software TLB (B3.7.3, B3.10)", () => {
+  // Code: identity section at 0x80000000 in domain 0; data: VA 0x40000000 -> 0x80200000 in domain 1
+  // (AP full access), VA 0x40100000 -> 0x80300000 in domain 1 with AP 000 (no access unless Manager).
+  const CODE = 0x80008000, VEC = 0x80009000;
+  function machine(handler: number[]): Machine {
+    const m = Machine.createSync({ ramMiB: 16 });
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + i * 4, 0);
+    m.physWrite32(L1 + 0x800 * 4, section(0x80000000));
+    m.physWrite32(L1 + 0x400 * 4, section(0x80200000, { domain: 1 }));
+    m.physWrite32(L1 + 0x401 * 4, section(0x80300000, { domain: 1, ap: 0 }));
+    m.physWrite32(0x80200000, 0x11111111);
+    m.physWrite32(0x80300000, 0x33333333);
+    handler.forEach((w, k) => m.physWrite32(VEC + 0x10 + 4 * k, w));
+    m.setCp15({ TTBR0: L1, DACR: 0x55555555, VBAR: VEC, SCTLR: m.getCp15("SCTLR") | 1 });
+    m.pc = CODE;
+    return m;
+  }
+
+  it("a domain taken to No access faults at once, though its translation was cached; Client again works", () => {
+    const m = machine([
+      0xee158f10, // mrc r8, DFSR
+      0xee033f10, // mcr DACR := r3 (Client)
+      0xe25ef008, // subs pc, lr, #8 (retry)
+    ]);
+    [0xe5915000 /* ldr r5, [r1] */, 0xee032f10 /* mcr DACR := r2 */, 0xe5916000 /* ldr r6, [r1] */, 0xeafffffe]
+      .forEach((w, k) => m.physWrite32(CODE + 4 * k, w));
+    m.setReg(1, 0x40000000); m.setReg(2, 0x55555551); m.setReg(3, 0x55555555);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(8) & 0x1fff).toBe(0x019);     // section Domain fault, domain 1
+    expect(m.reg(5) >>> 0).toBe(0x11111111);
+    expect(m.reg(6) >>> 0).toBe(0x11111111);
+    expect(m.pc >>> 0).toBe(CODE + 12);
+  });
+
+  it("a domain taken from Manager to Client loses the access Manager gave a no-access page", () => {
+    const m = machine([0xee158f10 /* mrc r8, DFSR */, 0xeafffffe]);
+    [0xee034f10 /* mcr DACR := r4 (domain 1 Manager) */, 0xe5979000 /* ldr r9, [r7] */,
+      0xee033f10 /* mcr DACR := r3 (Client) */, 0xe597a000 /* ldr r10, [r7] */, 0xeafffffe]
+      .forEach((w, k) => m.physWrite32(CODE + 4 * k, w));
+    m.setReg(7, 0x40100000); m.setReg(3, 0x55555555); m.setReg(4, 0x5555555d); m.setReg(10, 0xdead);
+    m.run({ maxInsns: 6 });
+    expect(m.reg(9) >>> 0).toBe(0x33333333);
+    expect(m.reg(8) & 0x1fff).toBe(0x01d);     // section Permission fault, domain 1
+    expect(m.reg(10)).toBe(0xdead);
+    expect(m.pc >>> 0).toBe(VEC + 0x14);
+  });
+});

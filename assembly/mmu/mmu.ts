@@ -32,6 +32,7 @@ export const FS_PERM_PAGE: u32 = 0x0f;
 // status in DFSR/IFSR layout (FS[4] at bit 10, domain in bits 7:4).
 export let xlFsr: u32 = 0;
 export let xlBlockMask: u32 = 0xfffff000;
+export let xlDomBit: u32 = 0;   // 1 << domain of the last successful translation (0 with the MMU off)
 
 @inline function sctlr(): u32 { return load<u32>(STATE + SCTLR); }
 @inline function fsrOf(fs: u32, domain: u32): u32 { return (fs & 0xf) | ((fs & 0x10) << 6) | (domain << 4); }
@@ -48,7 +49,7 @@ export let xlBlockMask: u32 = 0xfffff000;
 export function translate(va: u32, kind: u32, priv: bool): u32 {
   xlFsr = 0;
   const sc = sctlr();
-  if ((sc & 1) == 0) { xlBlockMask = 0xfffff000; return va; } // MMU off: flat mapping, no checks
+  if ((sc & 1) == 0) { xlBlockMask = 0xfffff000; xlDomBit = 0; return va; } // MMU off: flat mapping, no checks
 
   // Select TTBR0 or TTBR1 by TTBCR.N (B3.5.4)
   const ttbcr = load<u32>(STATE + TTBCR);
@@ -102,6 +103,7 @@ export function translate(va: u32, kind: u32, priv: bool): u32 {
 
   // Domain check (B3.7.3): 00 no access, 01 client (check AP), 11 manager (no check)
   const dac = (load<u32>(STATE + DACR) >>> (domain << 1)) & 3;
+  xlDomBit = 1 << domain;
   if (dac == 3) return pa;
   if (dac != 1) { xlFsr = fsrOf(isPage ? FS_DOMAIN_PAGE : FS_DOMAIN_SEC, domain); return 0; }
 
@@ -145,12 +147,12 @@ function accessPage(va: u32, size: u32, write: bool, v: u32, user: bool): u32 {
       const ppn = (pa - RAM_PHYS) >>> 12;
       if (load<u32>(PAGEMAP + (ppn << 2)) != 0) {
         codeWritten(pa, size);
-        tlbInsert(priv ? SET_CODEW : SET_CODEW_USER, va, h - va, xlBlockMask);
-      } else tlbInsert(set, va, h - va, xlBlockMask);
+        tlbInsert(priv ? SET_CODEW : SET_CODEW_USER, va, h - va, xlBlockMask, xlDomBit);
+      } else tlbInsert(set, va, h - va, xlBlockMask, xlDomBit);
       if (size == 4) store<u32>(h, v); else if (size == 2) store<u16>(h, <u16>v); else store<u8>(h, <u8>v);
       return 0;
     }
-    tlbInsert(set, va, h - va, xlBlockMask);
+    tlbInsert(set, va, h - va, xlBlockMask, xlDomBit);
     return size == 4 ? load<u32>(h) : size == 2 ? <u32>load<u16>(h) : <u32>load<u8>(h);
   }
   clearBusError();
@@ -282,7 +284,7 @@ export function translateFetch(va: u32): u32 {
   const pa = translate(va, ACC_EXEC, privileged);
   if (xlFsr != 0) return 0;
   if (!isRam(pa)) { xlFsr = fsrOf(FS_EXTERNAL, 0); return 0; }
-  tlbInsert(privileged ? SET_FETCH : SET_USER + SET_FETCH, va, pa - va, xlBlockMask);
+  tlbInsert(privileged ? SET_FETCH : SET_USER + SET_FETCH, va, pa - va, xlBlockMask, xlDomBit);
   return pa;
 }
 

@@ -55,7 +55,12 @@ let bigMask: u32 = 0;
 let bigBase: u32 = 0;
 let bigValid: bool = false;
 
-export function tlbInsert(set: u32, va: u32, addend: u32, blockMask: u32): void {
+// Domains (bit d = domain d, B3.7.3) of the translations entered since the last full flush: a
+// DACR write that takes access away from none of them needs no flush (cpu/cp15.ts).
+export let tlbDomains: u32 = 0;
+
+export function tlbInsert(set: u32, va: u32, addend: u32, blockMask: u32, domBit: u32): void {
+  tlbDomains |= domBit;
   const e = setBase(set) + tlbIndex(va);
   store<u32>(e, va & 0xfffff000);
   store<u32>(e, addend, 4);
@@ -74,7 +79,7 @@ function fillInvalid(base: u32, sets: u32): void {
   for (let e = base; e < end; e += 8) store<u32>(e, INVALID);
 }
 
-export function tlbFlushAll(): void { fillInvalid(TLB, SETS); bigValid = false; }
+export function tlbFlushAll(): void { fillInvalid(TLB, SETS); bigValid = false; tlbDomains = 0; }
 
 // Drop the User sets only (read, write, fetch and code-page write): enough when nothing ran
 // privileged since the last full flush (the VMM's shadow switches; the real CPU stays in User mode).
