@@ -25,7 +25,8 @@
 import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS } from "../cpu/layout";
 import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
-import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets } from "../mmu/tlb";
+import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDomains } from "../mmu/tlb";
+import { dacrLost } from "../cpu/cp15";
 import { breakSlice } from "../cpu/state";
 import { icount } from "../cpu/state";
 import {
@@ -256,7 +257,8 @@ function tlbFlushUser(): void { tlbFlushUserSets(); }
 // pages filled with full access: a change into or out of Manager drops every shadow (shadowDacr).
 // So a guest that only toggles domains between Client and No access (Linux's software PAN around
 // every user access) keeps its shadows; the real software TLB, which caches permission checks, is
-// dropped. With the guest MMU off the flat context's domain 0 is Client.
+// dropped when a domain it holds entries of loses access. With the guest MMU off the flat
+// context's domain 0 is Client.
 function mirrorDacr(): u32 { return (vreg(SCTLR) & 1) == 0 ? 0x55555555 : vreg(DACR) & 0x55555555; }
 function realDacr(): void { store<u32>(STATE + DACR, mirrorDacr()); }
 @inline function managers(d: u32): u32 { return d & (d >>> 1) & 0x55555555; }
@@ -264,10 +266,10 @@ function realDacr(): void { store<u32>(STATE + DACR, mirrorDacr()); }
 // A guest DACR write (old -> nv).
 export function shadowDacr(old: u32, nv: u32): void {
   if (managers(old) != managers(nv)) { shadowFlushAll(); return; }
-  const real = mirrorDacr();
-  if (load<u32>(STATE + DACR) == real) return;
+  const real = mirrorDacr(), was = load<u32>(STATE + DACR);
+  if (was == real) return;
   store<u32>(STATE + DACR, real);
-  tlbFlushUser();
+  if ((dacrLost(was, real) & tlbDomains) != 0) tlbFlushUser(); // as cpu/cp15.ts does natively
   breakSlice();
 }
 
