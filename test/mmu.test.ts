@@ -170,4 +170,58 @@ describe("DACR writes and the software TLB (B3.7.3, B3.10)", () => {
     expect(m.reg(10)).toBe(0xdead);
     expect(m.pc >>> 0).toBe(VEC + 0x14);
   });
+
+  it("User mode's cached translations obey a DACR the kernel lowered before returning to User mode", () => {
+    // The privileged DACR write leaves the User TLB sets alone; the switch back to User mode must
+    // drop their domain-1 entries (mmu/tlb.ts: User sets checked when User mode is entered).
+    const m = machine([0xee158f10 /* mrc r8, DFSR */, 0xeafffffe]);
+    m.physWrite32(L1 + 0x800 * 4, section(0x80000000, { ap: 3 }));             // code: User may run it
+    m.physWrite32(VEC + 8, 0xee032f10);                                          // SVC: mcr DACR := r2 (domain 1 No access)
+    m.physWrite32(VEC + 12, 0xe1b0f00e);                                         //      movs pc, lr
+    [0xe5915000 /* ldr r5, [r1] */, 0xef000000 /* svc #0 */, 0xe5916000 /* ldr r6, [r1] */, 0xeafffffe]
+      .forEach((w, k) => m.physWrite32(CODE + 4 * k, w));
+    m.cpsr = 0x10;                                                               // User mode
+    m.setReg(1, 0x40000000); m.setReg(2, 0x55555551); m.setReg(6, 0xdead);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(5) >>> 0).toBe(0x11111111);
+    expect(m.reg(6)).toBe(0xdead);
+    expect(m.reg(8) & 0x1fff).toBe(0x019);     // section Domain fault, domain 1, taken in User mode
+    expect(m.pc >>> 0).toBe(VEC + 0x14);
+  });
+
+  it("STRT at PL1 is checked against the current DACR, not User mode's cached translation", () => {
+    const m = machine([0xee158f10 /* mrc r8, DFSR */, 0xeafffffe]);
+    m.physWrite32(L1 + 0x800 * 4, section(0x80000000, { ap: 3 }));
+    m.physWrite32(VEC + 8, 0xee032f10);                                          // SVC: mcr DACR := r2 (domain 1 No access)
+    m.physWrite32(VEC + 12, 0xe4a14000);                                         //      strt r4, [r1]
+    [0xe5814000 /* str r4, [r1] (User) */, 0xef000000 /* svc #0 */, 0xeafffffe].forEach((w, k) => m.physWrite32(CODE + 4 * k, w));
+    m.cpsr = 0x10;
+    m.setReg(1, 0x40000000); m.setReg(2, 0x55555551); m.setReg(4, 0x44444444);
+    m.run({ maxInsns: 3 });                    // str (User), svc, mcr DACR
+    expect(m.physRead32(0x80200000) >>> 0).toBe(0x44444444);
+    m.physWrite32(0x80200000, 0x11111111);     // the User-mode store happened; reset to see the STRT's
+    m.setReg(4, 0x55555555);
+    m.run({ maxInsns: 3 });
+    expect(m.physRead32(0x80200000) >>> 0).toBe(0x11111111);
+    expect(m.reg(8) & 0x1fff).toBe(0x819);     // write, section Domain fault, domain 1
+  });
+
+  it("LDRT at PL1 leaves no User-mode translation behind that a lowered DACR would not allow", () => {
+    const m = machine([0xee158f10 /* mrc r8, DFSR */, 0xeafffffe]);
+    m.physWrite32(L1 + 0x800 * 4, section(0x80000000, { ap: 3 }));
+    [
+      0xee032f10, // mcr DACR := r2          domain 1 Client
+      0xe4b16000, // ldrt r6, [r1]           checked as User: allowed
+      0xee033f10, // mcr DACR := r3          domain 1 No access
+      0xf1020010, // cps #0x10               User mode
+      0xe5917000, // ldr r7, [r1]            Domain fault
+      0xeafffffe,
+    ].forEach((w, k) => m.physWrite32(CODE + 4 * k, w));
+    m.setCp15({ DACR: 0x55555551 });
+    m.setReg(1, 0x40000000); m.setReg(2, 0x55555555); m.setReg(3, 0x55555551); m.setReg(7, 0xdead);
+    m.run({ maxInsns: 7 });
+    expect(m.reg(6) >>> 0).toBe(0x11111111);
+    expect(m.reg(7)).toBe(0xdead);
+    expect(m.reg(8) & 0x1fff).toBe(0x019);
+  });
 });

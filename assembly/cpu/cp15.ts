@@ -8,7 +8,7 @@ import {
   CONTEXTIDR, TPIDRURW, TPIDRURO, TPIDRPRW, VBAR, CSSELR, PAR, ADFSR, AIFSR, L2AUXCR, PMUSERENR, PMCR,
 } from "./layout";
 import { privileged, breakSlice } from "./state";
-import { tlbFlushAll, tlbFlushPage, tlbDomains } from "../mmu/tlb";
+import { tlbFlushAll, tlbFlushPage, tlbDacrChanged } from "../mmu/tlb";
 import { translate, xlFsr, ACC_READ, ACC_WRITE } from "../mmu/mmu";
 import { dcacheFlushAll, dcacheFlushPage } from "./dcache";
 import { intcIrq, intcFiq } from "../dev/intc";
@@ -134,17 +134,6 @@ export function cp15Read(crn: u32, op1: u32, crm: u32, op2: u32): u32 {
 }
 
 
-// Domains (bit d) whose access a DACR change from `old` to `nv` reduces (B3.7.3: 00 No access,
-// 01 Client, 11 Manager; the reserved 10 acts as No access).
-export function dacrLost(old: u32, nv: u32): u32 {
-  let lost: u32 = 0;
-  for (let d: u32 = 0; d < 16; d++) {
-    const o = (old >>> (d << 1)) & 3, n = (nv >>> (d << 1)) & 3;
-    if ((o == 3 && n != 3) || (o == 1 && n != 1 && n != 3)) lost |= 1 << d;
-  }
-  return lost;
-}
-
 export function cp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void {
   cpUndef = false;
   const k = key(crn, op1, crm, op2);
@@ -159,12 +148,9 @@ export function cp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void 
     case 0x2001: setReg(TTBR1, v); tlbFlushAll(); breakSlice(); return;
     case 0x2002: setReg(TTBCR, v & 0x37); tlbFlushAll(); breakSlice(); return;
     case 0x3000: {
-      // The TLB holds only translations that were allowed; it must go only if a domain it holds
-      // entries of lost access (Client or Manager to No access, Manager to Client). Linux's
-      // software PAN toggles the user domain at every kernel entry and exit: half the flushes.
-      const lost = dacrLost(reg(DACR), v);
+      const old = reg(DACR);
       setReg(DACR, v);
-      if ((lost & tlbDomains) != 0) tlbFlushAll();
+      tlbDacrChanged(old, v, privileged); // drops only what lost access (mmu/tlb.ts)
       breakSlice();
       return;
     }

@@ -142,17 +142,20 @@ function accessPage(va: u32, size: u32, write: bool, v: u32, user: bool): u32 {
   if (xlFsr != 0) { dataAbort(va, xlFsr, write); return 0; }
   if (isRam(pa)) { // RAM is a whole number of pages, so the access stays inside it
     const set = (priv ? 0 : SET_USER) + (write ? SET_WRITE : SET_READ);
+    // LDRT/STRT at PL1 are not entered: the User sets hold only what User mode itself
+    // translated, under the DACR it ran with (tlb.ts, DACR changes).
+    const enter = !(user && privileged);
     const h = ramHost(pa);
     if (write) {
       const ppn = (pa - RAM_PHYS) >>> 12;
       if (load<u32>(PAGEMAP + (ppn << 2)) != 0) {
         codeWritten(pa, size);
-        tlbInsert(priv ? SET_CODEW : SET_CODEW_USER, va, h - va, xlBlockMask, xlDomBit);
-      } else tlbInsert(set, va, h - va, xlBlockMask, xlDomBit);
+        if (enter) tlbInsert(priv ? SET_CODEW : SET_CODEW_USER, va, h - va, xlBlockMask, xlDomBit);
+      } else if (enter) tlbInsert(set, va, h - va, xlBlockMask, xlDomBit);
       if (size == 4) store<u32>(h, v); else if (size == 2) store<u16>(h, <u16>v); else store<u8>(h, <u8>v);
       return 0;
     }
-    tlbInsert(set, va, h - va, xlBlockMask, xlDomBit);
+    if (enter) tlbInsert(set, va, h - va, xlBlockMask, xlDomBit);
     return size == 4 ? load<u32>(h) : size == 2 ? <u32>load<u16>(h) : <u32>load<u8>(h);
   }
   clearBusError();
@@ -196,7 +199,7 @@ function readLE(va: u32, size: u32, user: bool): u32 {
 
 function writeLE(va: u32, size: u32, v: u32, user: bool): void {
   const mis = va & (size - 1);
-  if (mis == 0) {
+  if (mis == 0 && !(user && privileged)) {
     // A page with decoded code: translation cached in the code-page write set (see tlb.ts)
     const e = (user ? setBase(SET_CODEW_USER) : tlbCW) + tlbIndex(va);
     if (load<u32>(e) == (va & 0xfffff000)) {

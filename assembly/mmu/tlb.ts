@@ -4,7 +4,7 @@
 // physical address (the decoded-instruction cache is indexed physically).
 // Only RAM pages are ever entered; MMIO always takes the slow path. Entries are a cache: any flush
 // is safe, so every TLB maintenance operation flushes at least what the ARM ARM says it must.
-import { TLB } from "../cpu/layout";
+import { TLB, STATE, DACR } from "../cpu/layout";
 
 export const TLB_BITS: u32 = 10;
 export const TLB_N: u32 = 1 << TLB_BITS;
@@ -35,6 +35,13 @@ export let tlbCW: u32 = TLB + SET_CODEW * TLB_SET_BYTES;
 export let bigData: bool = false;
 
 export function tlbSelect(privileged: bool, big: bool): void {
+  if (!privileged) {
+    const d = load<u32>(STATE + DACR);
+    if (d != userDacr) {
+      if ((dacrLost(userDacr, d) & domUser) != 0) tlbFlushUserSets();
+      userDacr = d;
+    }
+  }
   const base = TLB + (privileged ? 0 : SET_USER * TLB_SET_BYTES);
   bigData = big;
   tlbR = big ? setBase(SET_NONE) : base;
@@ -55,12 +62,43 @@ let bigMask: u32 = 0;
 let bigBase: u32 = 0;
 let bigValid: bool = false;
 
-// Domains (bit d = domain d, B3.7.3) of the translations entered since the last full flush: a
-// DACR write that takes access away from none of them needs no flush (cpu/cp15.ts).
-export let tlbDomains: u32 = 0;
+// DACR changes (B3.7.3). The TLB holds only translations that were allowed, so a DACR write
+// matters only for the domains it takes access away from (dacrLost), and only for sets holding
+// entries of those domains: domPriv / domUser (bit d = domain d) say which domains the privileged
+// and the User sets hold entries of since they were last flushed. A DACR write can only happen at
+// PL1, where the User sets are not looked up: those are checked when the CPU next enters User mode
+// (tlbSelect), against userDacr, the DACR their entries were made under (User-set entries are
+// made in User mode only: mmu.ts does not enter LDRT/STRT translations made at PL1). Linux's
+// software PAN takes the user domain away at every kernel entry and gives it back before the
+// return: the privileged sets hold user-domain entries only after a user copy, and the User sets
+// find the user domain back when they are next used, so a null system call flushes nothing.
+let domPriv: u32 = 0;
+let domUser: u32 = 0;
+let userDacr: u32 = 0;
+
+// Domains (bit d) whose access a DACR change from `old` to `nv` reduces (B3.7.3: 00 No access,
+// 01 Client, 11 Manager; the reserved 10 acts as No access).
+export function dacrLost(old: u32, nv: u32): u32 {
+  let lost: u32 = 0;
+  for (let d: u32 = 0; d < 16; d++) {
+    const o = (old >>> (d << 1)) & 3, n = (nv >>> (d << 1)) & 3;
+    if ((o == 3 && n != 3) || (o == 1 && n != 1 && n != 3)) lost |= 1 << d;
+  }
+  return lost;
+}
+
+// The DACR changed from `old` to `nv` while the CPU was privileged (`priv`) or, under the VMM,
+// in User mode (the real DACR mirrors the guest's: vmm/shadow.ts).
+export function tlbDacrChanged(old: u32, nv: u32, priv: bool): void {
+  const lost = dacrLost(old, nv);
+  if ((lost & domPriv) != 0) { fillInvalid(TLB, 3); fillInvalid(setBase(SET_CODEW), 1); domPriv = 0; }
+  if (priv) return;
+  if ((lost & domUser) != 0) tlbFlushUserSets();
+  userDacr = nv;
+}
 
 export function tlbInsert(set: u32, va: u32, addend: u32, blockMask: u32, domBit: u32): void {
-  tlbDomains |= domBit;
+  if (set >= SET_USER && set != SET_CODEW) domUser |= domBit; else domPriv |= domBit;
   const e = setBase(set) + tlbIndex(va);
   store<u32>(e, va & 0xfffff000);
   store<u32>(e, addend, 4);
@@ -79,13 +117,14 @@ function fillInvalid(base: u32, sets: u32): void {
   for (let e = base; e < end; e += 8) store<u32>(e, INVALID);
 }
 
-export function tlbFlushAll(): void { fillInvalid(TLB, SETS); bigValid = false; tlbDomains = 0; }
+export function tlbFlushAll(): void { fillInvalid(TLB, SETS); bigValid = false; domPriv = 0; domUser = 0; }
 
 // Drop the User sets only (read, write, fetch and code-page write): enough when nothing ran
 // privileged since the last full flush (the VMM's shadow switches; the real CPU stays in User mode).
 export function tlbFlushUserSets(): void {
   fillInvalid(setBase(SET_USER), 3);
   fillInvalid(setBase(SET_CODEW_USER), 1);
+  domUser = 0;
 }
 
 // Drop write entries (both privilege levels): done when a page becomes a code page, so that

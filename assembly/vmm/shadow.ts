@@ -25,8 +25,7 @@
 import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS } from "../cpu/layout";
 import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
-import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDomains } from "../mmu/tlb";
-import { dacrLost } from "../cpu/cp15";
+import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDacrChanged } from "../mmu/tlb";
 import { breakSlice } from "../cpu/state";
 import { icount } from "../cpu/state";
 import {
@@ -269,7 +268,7 @@ export function shadowDacr(old: u32, nv: u32): void {
   const real = mirrorDacr(), was = load<u32>(STATE + DACR);
   if (was == real) return;
   store<u32>(STATE + DACR, real);
-  if ((dacrLost(was, real) & tlbDomains) != 0) tlbFlushUser(); // as cpu/cp15.ts does natively
+  tlbDacrChanged(was, real, false); // the real CPU is in User mode: its User sets, as natively
   breakSlice();
 }
 
