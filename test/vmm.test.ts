@@ -599,25 +599,45 @@ describe("VMM full mode: guest page-table writes are tracked", () => {
     return m;
   }
 
-  it("a valid L1 descriptor replaced without TLB maintenance takes effect (the store faulted to the VMM, not the guest)", () => {
+  it("a valid L1 descriptor replaced without TLB maintenance takes effect at the guest's next VMM entry (the store faulted to the VMM, not the guest)", () => {
     const m = paged();
     put(m, CODE, [
       0xe5910000, // ldr r0, [r1]          VA 0x40000000 -> PA 0x80200000 (fills; tracks the L1 frame)
-      0xe5823000, // str r3, [r2]          guest L1[0x400] := PA 0x80300000, no TLBIMVA
-      0xe5915000, // ldr r5, [r1]          -> PA 0x80300000
+      0xe5823000, // str r3, [r2]          guest L1[0x400] := PA 0x80300000, no TLBIMVA: opens a write window
+      0xe5915000, // ldr r5, [r1]          window still open: the old translation (a TLB may hold it too)
+      0xe10f6000, // mrs r6, cpsr          a trap: the VMM closes the window, drops what the store changed
+      0xe5917000, // ldr r7, [r1]          -> PA 0x80300000
       0xeafffffe,
     ]);
     m.pc = CODE;
     m.setReg(1, 0x40000000); m.setReg(2, 0x80101000); m.setReg(3, 0x80300402);
-    m.run({ maxInsns: 4 });
-    expect(m.reg(0)).toBe(0xa0);
-    expect(m.reg(5)).toBe(0xb0);
+    m.run({ maxInsns: 6 });
+    expect([m.reg(0), m.reg(5), m.reg(7)]).toEqual([0xa0, 0xa0, 0xb0]);
     expect(m.physRead32(0x80101000) >>> 0).toBe(0x80300402);
     const s = m.vmmStats();
     expect(s.pt_write_faults).toBe(1);
     expect(s.exc_dabt).toBe(0);
     expect(s.shadow_page_invals).toBeGreaterThanOrEqual(1);
     expect(m.vmmCosts().ptwrite).toBeGreaterThan(0);
+  });
+
+  it("a write window closes by itself after a bounded run of instructions, without any trap", () => {
+    const m = paged();
+    const NOP = 0xe1a00000;
+    put(m, CODE, [
+      0xe5910000, // ldr r0, [r1]
+      0xe5823000, // str r3, [r2]          guest L1[0x400] := PA 0x80300000
+      ...Array(40).fill(NOP),
+      0xe5915000, // ldr r5, [r1]          -> PA 0x80300000
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(1, 0x40000000); m.setReg(2, 0x80101000); m.setReg(3, 0x80300402);
+    m.run({ maxInsns: 43 });
+    expect([m.reg(0), m.reg(5)]).toEqual([0xa0, 0xb0]);
+    const s = m.vmmStats();
+    expect(s.pt_write_faults).toBe(1);
+    expect(s.traps - s.shadow_faults).toBe(0);        // no trap closed it
   });
 
   it("STM across two tracked L2 tables and STRD replace four small-page descriptors; reads follow at once", () => {
@@ -631,8 +651,9 @@ describe("VMM full mode: guest page-table writes are tracked", () => {
     m.physWrite32(0x80111008, 0x80203012);           // VA 0x40102000 -> 0x80203000
     put(m, CODE, [
       0xe5990000, 0xe59a1000, 0xe59b5000, 0xe59c8000, // ldr r0,[r9]; ldr r1,[r10]; ldr r5,[r11]; ldr r8,[r12]
-      0xe8820018, // stm r2, {r3, r4}        0x80110ffc and 0x80111000: two tracked frames
-      0xe1c260f8, // strd r6, r7, [r2, #8]   0x80111004, 0x80111008
+      0xe8820018, // stm r2, {r3, r4}        0x80110ffc and 0x80111000: two tracked frames, two windows
+      0xe1c260f8, // strd r6, r7, [r2, #8]   0x80111004, 0x80111008: through the open window, no fault
+      0xe10fe000, // mrs lr, cpsr            a trap closes the windows
       0xe5990000, 0xe59a1000, 0xe59b5000, 0xe59c8000,
       0xeafffffe,
     ]);
@@ -642,11 +663,11 @@ describe("VMM full mode: guest page-table writes are tracked", () => {
     m.setReg(3, 0x80300012); m.setReg(4, 0x80301012); m.setReg(6, 0x80302012); m.setReg(7, 0x80303012);
     m.run({ maxInsns: 4 });
     expect([m.reg(0), m.reg(1), m.reg(5), m.reg(8)]).toEqual([0xa0, 0xa1, 0xa2, 0xa3]);
-    m.run({ maxInsns: 7 });
+    m.run({ maxInsns: 8 });
     expect([m.reg(0), m.reg(1), m.reg(5), m.reg(8)]).toEqual([0xb0, 0xb1, 0xb2, 0xb3]);
-    expect(m.pc >>> 0).toBe(CODE + 0x28);
+    expect(m.pc >>> 0).toBe(CODE + 0x2c);
     const s = m.vmmStats();
-    expect(s.pt_write_faults).toBe(3);                 // STM: one per page; STRD: one
+    expect(s.pt_write_faults).toBe(2);                 // STM: one per page; the STRD found its window open
     expect(s.exc_dabt).toBe(0);
     expect(s.shadow_page_invals).toBe(4);
   });
@@ -656,12 +677,13 @@ describe("VMM full mode: guest page-table writes are tracked", () => {
     put(m, CODE, [
       0xe5910000, // ldr r0, [r1]          fills VA 0x40000000; tracks the L1 frame 0x80101000
       0xf96d0513, // srsdb sp!, #0x13      sp = 0x80101008: L1[0x400] := lr, L1[0x401] := SPSR
+      0xe10f6000, // mrs r6, cpsr          the next trap closes the window
       0xe5915000, // ldr r5, [r1]
       0xeafffffe,
     ]);
     m.pc = CODE;
     m.setReg(1, 0x40000000); m.setReg(13, 0x80101008); m.setReg(14, 0x80300402); m.setSpsr(SVC, 0x600001d3);
-    m.run({ maxInsns: 4 });
+    m.run({ maxInsns: 5 });
     expect([m.reg(0), m.reg(5)]).toEqual([0xa0, 0xb0]);
     expect(m.reg(13) >>> 0).toBe(0x80101000);
     expect(m.physRead32(0x80101004) >>> 0).toBe(0x600001d3);
@@ -694,16 +716,18 @@ describe("VMM full mode: guest page-table writes are tracked", () => {
     put(m, CODE, [
       0xe5990000, // ldr r0, [r9]           fills through the L2 table: tracks it
       0xe5823000, // str r3, [r2]           L1[0x400] := section 0x80300000 (pt write 1)
+      0xe10f6000, // mrs r6, cpsr           a trap closes the window
       0xe5995000, // ldr r5, [r9]           refill from the section
-      0xe5884000, // str r4, [r8]           the old L2 table, now data (pt write 2: untracked)
-      0xe5884004, // str r4, [r8, #4]       an ordinary fill makes the page writable again
-      0xe5884008, // str r4, [r8, #8]
+      0xe5884000, // str r4, [r8]           the old L2 table, now data (pt write 2: untracked when its window closes)
+      0xe5884004, // str r4, [r8, #4]       through the open window
+      0xe10f6000, // mrs r6, cpsr           closes it
+      0xe5884008, // str r4, [r8, #8]       an ordinary fill makes the page writable again
       0xeafffffe,
     ]);
     m.pc = CODE;
     m.setReg(9, 0x40000000); m.setReg(2, 0x80101000); m.setReg(3, 0x80300402);
     m.setReg(8, 0x80110000); m.setReg(4, 0x12345678);
-    m.run({ maxInsns: 7 });
+    m.run({ maxInsns: 9 });
     expect([m.reg(0), m.reg(5)]).toEqual([0xa0, 0xb0]);
     expect([0, 4, 8].map((o) => m.physRead32(0x80110000 + o) >>> 0)).toEqual([0x12345678, 0x12345678, 0x12345678]);
     const s = m.vmmStats();

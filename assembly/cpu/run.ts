@@ -28,7 +28,7 @@ import { intcIrq, intcFiq } from "../dev/intc";
 import { clearExclusive } from "../isa/ldst";
 import { vmmActive } from "../vmm/vcpu";
 import { vmmSubstA32, vmmSubstT16, vmmSubstT32 } from "../vmm/trap";
-import { ptWin, ptStepEnd } from "../vmm/shadow";
+import { ptWin, ptStepEnd, ptWindowEnd } from "../vmm/shadow";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;
@@ -316,7 +316,10 @@ export function run(budget: u32): u32 {
       const evIc = nextEventCycle > extra ? nextEventCycle - extra : 0;
       if (evIc < lim) lim = evIc > ic ? evIc : ic + 1;
     }
-    if (ptWin > 0) lim = ic + 1; // VMM hook: a guest page-table store runs alone (vmm/shadow.ts)
+    if (ptWin > 0) { // VMM hook: stop where the page-table write windows close (vmm/shadow.ts)
+      const w = ptWindowEnd();
+      if (w < lim) lim = w > ic ? w : ic + 1;
+    }
     setSliceEnd(lim);
     execLoop();
     if (ptWin > 0) ptStepEnd();

@@ -9,9 +9,9 @@
 //   para guests may send batched page-table updates (HC_PT_UPDATE) instead;
 // - full mode also write-protects the guest's page tables: every fill tracks the guest frames that
 //   hold the L1 and L2 descriptors it used; shadow PTEs of tracked frames are read-only, so a guest
-//   store to one takes a permission fault that the VMM resolves itself (ptWindow: the store runs
-//   alone through a one-instruction writable window, then the frame is compared with its copy and
-//   the shadow entries derived from each changed descriptor are dropped).
+//   store to one takes a permission fault that the VMM resolves itself (ptWindow: the frame is
+//   copied and made writable for a short window; when the window closes, the frame is compared
+//   with its copy and the shadow entries derived from each changed descriptor are dropped).
 //
 // Views: the guest kernel and guest user code both run in real User mode, so each address space
 // has two shadows: the privileged view (guest-privileged permissions) and the user view (guest-User
@@ -409,9 +409,10 @@ export function shadowProgress(): void { lastPC = 1; }
 // holds, per shadow L2 table, the address of the guest L1 descriptor its entries came from, and
 // RES_SRC_VAL that descriptor (hence the guest L2 table). Shadow PTEs that map a tracked frame are
 // read-only (AP 010) whatever the guest allows; a guest store to one faults, and shadowFault opens
-// a *window*: the PTE is made writable, the frame copied, and the instruction retried alone (the
-// run loop runs one instruction while ptWin > 0). When it has retired (ptStepEnd), or when anything
-// else happens first (an exception reflected to the guest, a shadow flush), ptClose write-protects
+// a *window*: the PTE is made writable, the frame copied, and the instruction retried. The window
+// stays open for PT_WIN_INSNS instructions (the run loop stops there: ptWindowEnd, ptStepEnd), or
+// until the guest next enters the VMM (a trap: ptTrapEntry; an exception reflected to the guest;
+// a shadow flush), whichever comes first; then ptClose write-protects
 // the PTE again, compares the frame with its copy, and drops the shadow entries derived from each
 // changed word: a changed L1 descriptor empties the shadow L2 tables filled from it (its MiB in
 // each context), a changed L2 descriptor drops the shadow PTE of that entry in every shadow table
@@ -420,7 +421,7 @@ export function shadowProgress(): void { lastPC = 1; }
 // Untracking: a frame that no live shadow table derives from any more stops being tracked when the
 // guest next writes it (ptClose), and every frame when all shadows are dropped (shadowFlushAll).
 
-export let ptWin: i32 = 0;           // open windows (the run loop single-steps while > 0)
+export let ptWin: i32 = 0;           // open windows (the run loop stops at ptWindowEnd while > 0)
 const winPte = new StaticArray<u32>(PT_WIN_N);
 const winVal = new StaticArray<u32>(PT_WIN_N);
 const winVa = new StaticArray<u32>(PT_WIN_N);
@@ -478,7 +479,7 @@ function referenced(frame: u32): bool {
 
 // Open a window for a guest store to the tracked frame at pte (shadow PTE value d, read-only).
 function ptWindow(pte: u32, d: u32, va: u32, frame: u32): void {
-  if (ptWin >= <i32>PT_WIN_N) ptClose(); // one instruction touches at most two pages
+  if (ptWin >= <i32>PT_WIN_N) ptClose(); // a fifth page: close the four open windows first
   let s: i32 = 0;
   while (s < nSnap && unchecked(snapFrame[s]) != frame) s++;
   if (s == nSnap) {
@@ -496,8 +497,23 @@ function ptWindow(pte: u32, d: u32, va: u32, frame: u32): void {
   tlbFlushPage(va);
 }
 
-// After a slice run with windows open (cpu/run.ts): close them once the instruction retired.
-export function ptStepEnd(): void { if (icount() > ptOpenIc) ptClose(); }
+// A window stays open for the store that opened it and up to PT_WIN_INSNS - 1 instructions after
+// it, so that a run of stores to one table (Linux writes each PTE twice, its own copy and the
+// hardware one, and write-protects a whole table at fork) costs one fault, not one per store. It
+// closes earlier at the guest's next entry into the VMM (ptTrapEntry: a trapped instruction, TLB
+// maintenance included; reflect: an exception or interrupt), so the shadows follow the guest's
+// tables no later than its own TLB maintenance makes the change architecturally visible (B3.10).
+const PT_WIN_INSNS: u64 = 32;
+
+// The instruction count at which the run loop must stop to close the windows (cpu/run.ts).
+export function ptWindowEnd(): u64 { return ptOpenIc + PT_WIN_INSNS; }
+
+// After a slice run with windows open (cpu/run.ts): close them once their instructions retired.
+export function ptStepEnd(): void { if (icount() >= ptOpenIc + PT_WIN_INSNS) ptClose(); }
+
+// A trapped instruction is about to be emulated: close the windows unless it is the store that
+// opened them, retried (a trapped SRS or STM ^ into a tracked table).
+export function ptTrapEntry(): void { if (icount() > ptOpenIc + 1) ptClose(); }
 
 // Close every window: write-protect again, drop the shadow entries derived from changed words.
 export function ptClose(): void {

@@ -21,7 +21,7 @@ import {
 import { t32Ldst } from "../isa/t32";
 import { getR, setR, getC, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
 import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
-import { gwalk, gFsr } from "./shadow";
+import { gwalk, gFsr, ptWin, ptTrapEntry } from "./shadow";
 import { STATE, NF, ZF, CF, VF, FPEXC, CPACR } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
@@ -137,6 +137,7 @@ export function vmmTrapT32(i: u32): void {
 
 // T32 LDRT/STRT/...: offset addressing, Rn + imm8, no writeback (A8.8.x T1).
 function trapT32Ldst(i: u32, load: bool, size: u32, signed: bool): void {
+  if (ptWin > 0) ptTrapEntry();
   clearRetried();
   emLdstUserAt(getR((i >>> 16) & 15) + (i & 0xff), load, size, curPC + 8);
   if (!fault) t32Ldst(i, load, size, signed);
@@ -152,6 +153,7 @@ export function vmmTrap(i: u32): void {
 }
 
 function trapA32(i: u32): void {
+  if (ptWin > 0) ptTrapEntry();
   clearRetried();
   const st = emulate(i);
   // An instruction whose memory access needed a shadow fill is retried and traps again: it is
