@@ -82,18 +82,28 @@ export function srs(i: u32): void {
 // B9.3.13 RFE: load PC and CPSR from memory at Rn (UNPREDICTABLE in User mode).
 export function rfe(i: u32): void {
   if (curMode == MODE_USR) { takeUndef(); return; }
+  if (rfeLoad(i)) exceptionReturn(rfePC, rfePSR);
+}
+
+// RFE's memory part, shared with the VMM's emulation (vmm/trap.ts): the two words at Rn per the
+// addressing mode into rfePC/rfePSR, and Rn written back; false after an alignment or data abort
+// (nothing written back).
+export let rfePC: u32 = 0;
+export let rfePSR: u32 = 0;
+export function rfeLoad(i: u32): bool {
   const n = (i >>> 16) & 15;
   const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
   const base = getR(n);
   let addr = u != 0 ? base : base - 8;
   if (p == u) addr += 4;
-  if (!checkAligned(addr, 3, false)) return;
+  if (!checkAligned(addr, 3, false)) return false;
   const pc = read32(addr);
-  if (fault) return;
+  if (fault) return false;
   const psr = read32(addr + 4);
-  if (fault) return;
+  if (fault) return false;
   if ((i & (1 << 21)) != 0) setR(n, u != 0 ? base + 8 : base - 8);
-  exceptionReturn(pc, psr);
+  rfePC = pc; rfePSR = psr;
+  return true;
 }
 
 // A8.8.228 SVC. ARM semihosting uses SVC 0x123456 (ARM) and SVC 0xAB (Thumb): the host services it.

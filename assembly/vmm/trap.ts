@@ -19,6 +19,7 @@ import {
   T32_STRB, T32_STRH, T32_STR, T32_LDRB, T32_LDRSB, T32_LDRH, T32_LDRSH, T32_LDR,
 } from "../decode/t32.gen";
 import { t32Ldst } from "../isa/t32";
+import { rfeLoad, rfePC, rfePSR } from "../isa/system";
 import { getR, setR, getC, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
 import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
 import { gwalk, gFsr, ptWin, ptTrapEntry } from "./shadow";
@@ -283,18 +284,7 @@ function emSrs(i: u32): void {
 // B9.3.13 RFE: UNDEFINED-like in User mode (as natively).
 function emRfe(i: u32): void {
   if (vmode == MODE_USR) { takeUndef(); return; }
-  const n = (i >>> 16) & 15;
-  const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
-  const base = getR(n);
-  let addr = u != 0 ? base : base - 8;
-  if (p == u) addr += 4;
-  if (!checkAligned(addr, 3, false)) return;
-  const pc = read32(addr);
-  if (fault) return;
-  const psr = read32(addr + 4);
-  if (fault) return;
-  if ((i & (1 << 21)) != 0) setR(n, u != 0 ? base + 8 : base - 8);
-  vExceptionReturn(pc, psr);
+  if (rfeLoad(i)) vExceptionReturn(rfePC, rfePSR);
 }
 
 @inline function startAddr(i: u32, base: u32, cnt: u32): u32 {
