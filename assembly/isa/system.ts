@@ -67,17 +67,24 @@ export function srs(i: u32): void {
   if (curMode == MODE_USR || curMode == MODE_SYS) { takeUndef(); return; } // UNPREDICTABLE
   const mode = i & 0x1f;
   if (!validMode(mode)) { takeUndef(); return; }
-  const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
   const sp = getBankedR(mode, 13);
+  if (srsStore(i, sp, getSPSR()) && (i & (1 << 21)) != 0) setBankedR(mode, 13, srsWriteback(i, sp));
+}
+
+// SRS's memory part, shared with the VMM's emulation (vmm/trap.ts): LR and `spsr` stored on the
+// stack `sp` of the target mode per the addressing mode; false after an alignment or data abort.
+export function srsStore(i: u32, sp: u32, spsr: u32): bool {
+  const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
   let addr = u != 0 ? sp : sp - 8;
   if (p == u) addr += 4;
-  if (!checkAligned(addr, 3, true)) return;
+  if (!checkAligned(addr, 3, true)) return false;
   write32(addr, getR(14));
-  if (fault) return;
-  write32(addr + 4, getSPSR());
-  if (fault) return;
-  if ((i & (1 << 21)) != 0) setBankedR(mode, 13, u != 0 ? sp + 8 : sp - 8);
+  if (fault) return false;
+  write32(addr + 4, spsr);
+  return !fault;
 }
+// The target mode's SP after SRS with writeback (W).
+@inline export function srsWriteback(i: u32, sp: u32): u32 { return (i & (1 << 23)) != 0 ? sp + 8 : sp - 8; }
 
 // B9.3.13 RFE: load PC and CPSR from memory at Rn (UNPREDICTABLE in User mode).
 export function rfe(i: u32): void {

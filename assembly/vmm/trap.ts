@@ -19,7 +19,7 @@ import {
   T32_STRB, T32_STRH, T32_STR, T32_LDRB, T32_LDRSB, T32_LDRH, T32_LDRSH, T32_LDR,
 } from "../decode/t32.gen";
 import { t32Ldst } from "../isa/t32";
-import { rfeLoad, rfePC, rfePSR } from "../isa/system";
+import { rfeLoad, rfePC, rfePSR, srsStore, srsWriteback } from "../isa/system";
 import { getR, setR, getC, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
 import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
 import { gwalk, gFsr, ptWin, ptTrapEntry } from "./shadow";
@@ -269,16 +269,8 @@ function emSrs(i: u32): void {
   if (vmode == MODE_USR || vmode == MODE_SYS) { takeUndef(); return; }
   const mode = i & 0x1f;
   if (!validMode(mode)) { takeUndef(); return; }
-  const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
   const sp = vGetBanked(mode, 13);
-  let addr = u != 0 ? sp : sp - 8;
-  if (p == u) addr += 4;
-  if (!checkAligned(addr, 3, true)) return;
-  write32(addr, getR(14));
-  if (fault) return;
-  write32(addr + 4, vGetSPSR());
-  if (fault) return;
-  if ((i & (1 << 21)) != 0) vSetBanked(mode, 13, u != 0 ? sp + 8 : sp - 8);
+  if (srsStore(i, sp, vGetSPSR()) && (i & (1 << 21)) != 0) vSetBanked(mode, 13, srsWriteback(i, sp));
 }
 
 // B9.3.13 RFE: UNDEFINED-like in User mode (as natively).
