@@ -40,7 +40,7 @@ export function rngFor(seed, index) {
 }
 
 // ---- encoding helpers ---------------------------------------------------------------------------
-function setField(word, bits, v) {
+export function setField(word, bits, v) {
   // bits: positions, most significant first
   let w = word;
   for (let k = 0; k < bits.length; k++) {

@@ -24,7 +24,7 @@ import { T16_PATTERNS } from "../../dist/disasm/t16.gen.js";
 import { T32_PATTERNS } from "../../dist/disasm/t32.gen.js";
 import { matchThumb } from "../../dist/disasm/thumb.js";
 import { SEQ, SCRATCH, APSR_MASK, MAX_WORDS } from "./layout.mjs";
-import { rngFor, randValue, simpleA32, encode as encodeA32 } from "./gen.mjs";
+import { rngFor, randValue, simpleA32, encode as encodeA32, setField } from "./gen.mjs";
 import { VFP_POOL, vfpUnit, randVfpRegs, randFpscr } from "./vfp.mjs";
 
 const T16 = new Map(T16_PATTERNS.map((p) => [p.name, p]));
@@ -33,14 +33,6 @@ const AL = 14;
 const NOP16 = 0xbf00;
 const al4 = (a) => (a & ~3) >>> 0; // Align(a, 4) as an unsigned address
 
-function setField(word, bits, v) {
-  let w = word;
-  for (let k = 0; k < bits.length; k++) {
-    const b = bits[k], bit = (v >>> (bits.length - 1 - k)) & 1;
-    w = bit ? (w | (1 << b)) : (w & ~(1 << b));
-  }
-  return w >>> 0;
-}
 /** A 16-bit row with fields f: [halfword], or null when it decodes as another row. */
 export function enc16(name, f) {
   const p = T16.get(name);
