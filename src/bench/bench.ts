@@ -86,10 +86,10 @@ ${MODE_NAMES.map((m) => `  ${m.padEnd(7)}${MODES[m].description}`).join("\n")}
   fixtures/kernel/kernel.elf), para --para-kernel (default fixtures/kernel/kernel-para.elf).
 
 When full or para ran, "VMM goals" follow the table: full mode's host time per guest instruction on
-dhrystone within 5% of native (best of --repeat dhrystone runs per mode, in the order native full,
-full native, ... so neither mode always runs second, after the
-table's runs; decided on this process's CPU time, which other load on the host disturbs less than
-wall time; both shown); para faster than full (guest time) on lat_syscall_*, lat_ctx_* and lat_pagefault;
+dhrystone within 5% of native (best of --repeat dhrystone runs per mode after the table's runs, in
+the order native full, full native, ... so that neither mode always runs second; decided on this
+process's CPU time, which other load on the host disturbs less than wall time; both shown); para
+faster than full (guest time) on lat_syscall_*, lat_ctx_* and lat_pagefault;
 shadow tables reused (full mode's shadow_reuses). --json has them as vmm_goals. With several modes,
 each mode first gets an untimed warm-up run (--no-warmup skips it).
 
