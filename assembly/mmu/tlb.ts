@@ -53,7 +53,13 @@ export function tlbSelect(privileged: bool, big: bool): void {
 @inline export function setBase(set: u32): u32 { return TLB + set * TLB_SET_BYTES; }
 @inline export function tlbIndex(va: u32): u32 { return ((va >>> 12) & (TLB_N - 1)) << 3; }
 
-const INVALID: u32 = 1; // never equals a page-aligned tag
+// An empty entry's tag. The fast paths compare the tag with va & 0xfffff003 (0xfffff001 for
+// halfwords), which folds the alignment test in, so an empty tag must differ from every such
+// value, not just from page-aligned ones: with bits 1:0 set it would equal a misaligned address
+// in page 0 (va 1, 2, 3), whose access would then use the entry's stale addend as a host address
+// (a guest store to address 1 wrote outside guest RAM: fuzz seed 1, loader elf). Bit 2 is never
+// set in a masked address.
+const INVALID: u32 = 4;
 
 // Region covered by entries that came from blocks larger than 4 KiB (sections, supersections,
 // large pages), as one base/mask pair widened to cover them all (the approach QEMU takes): a
