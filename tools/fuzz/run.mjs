@@ -131,7 +131,7 @@ const results = [];
 const report = (r) => {
   results.push(r);
   const j = r.job;
-  const top = Object.entries(r.outcomes).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k.replace(/^fatal: guest stopped: /, "fatal: ").slice(0, 48)} ${v}`).join("; ");
+  const top = Object.entries(r.outcomes).sort((a, b) => b[1] - a[1]).slice(0, j.stage === "cli" ? 12 : 4).map(([k, v]) => `${k.replace(/^fatal: guest stopped: /, "fatal: ").slice(0, 48)} ${v}`).join("; ");
   console.log(`  ${name(j).padEnd(16)} ${j.stage === "core" ? `${r.cases} cases, ${(r.insns / 1e6).toFixed(1)} M instructions` : `${r.inputs} inputs${r.insns ? `, ${(r.insns / 1e6).toFixed(1)} M instructions` : ""}`}` +
     ` in ${r.seconds.toFixed(1)} s; ${r.failures.length} failures  [${top}]`);
 };
