@@ -45,7 +45,7 @@ export type StopReason =
   | "wait"        // wall clock: WFI until the next timer event (waitMs says how long)
   | "input"       // the guest waits for console input that has not arrived
   | "bkpt"        // debug breakpoint
-  | "host";       // stop() was called
+  | "host";       // stop() was called (during this run, or before it)
 
 export interface RunResult {
   reason: StopReason;
@@ -82,6 +82,7 @@ export class Machine {
   private semihostPending = false;
   private inputQueue: number[] = [];
   private inputEnded = false;
+  private stopRequested = false;
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
   readonly mode: VmMode;
@@ -325,7 +326,13 @@ export class Machine {
   }
 
   // --- running ---------------------------------------------------------------------------------
-  stop(): void { this.x.stop(); }
+  /**
+   * Ends the current run with reason "host" at its next slice boundary: from a callback that runs
+   * during run() (onConsole, semihosting output), or from a timer, an I/O callback or another task
+   * while runAsync() is going (it yields between slices). Called with no run going, the next run()
+   * or runAsync() returns "host" at once, before executing anything. The machine can run on after.
+   */
+  stop(): void { this.stopRequested = true; }
 
   private guestCentiseconds(): number {
     if (this.wall) return Math.floor((performance.now() - this.wallStart) / 10);
@@ -356,6 +363,10 @@ export class Machine {
       return { reason, insns: this.icount - start, message, ...extra };
     };
     for (;;) {
+      if (this.stopRequested) {
+        this.stopRequested = false;
+        return done("host", `stopped by the host at pc 0x${hex(this.pc)}`);
+      }
       if (this.semihostPending) {
         const r = this.semi.call();
         if (r.kind === "wait") return done("input", "waiting for console input (semihosting read)");
@@ -376,7 +387,7 @@ export class Machine {
           this.semihostPending = true;
           continue;
         case k.STOP_HOST:
-          return done("host", "stopped by the host");
+          return done("host", `stopped by the host at pc 0x${hex(this.pc)}`);
         case k.STOP_BKPT:
           return done("bkpt", `breakpoint at 0x${hex(this.pc)}`);
         case k.STOP_IDLE:
@@ -400,6 +411,24 @@ export class Machine {
         default:
           return done("fatal", `core returned unknown stop reason ${stop}`);
       }
+    }
+  }
+
+  /**
+   * run() in slices of `sliceInsns` (default 1M) that yields to the event loop between them, so that
+   * timers, I/O and other tasks go on while the guest runs, and any of them can stop() it. The result
+   * is run()'s, with `insns` counting the whole call.
+   */
+  async runAsync(opts: RunOptions = {}): Promise<RunResult> {
+    const max = opts.maxInsns ?? Infinity;
+    const slice = Math.max(1, Math.min(opts.sliceInsns ?? 1 << 20, 0x7fffffff));
+    let insns = 0;
+    for (;;) {
+      const r = this.run({ maxInsns: Math.min(max - insns, slice), sliceInsns: slice });
+      insns += r.insns;
+      if (r.reason !== "budget") return { ...r, insns };
+      if (insns >= max) return { ...r, insns, message: `stopped after ${insns} instructions (--max-insns)` };
+      await new Promise((res) => setImmediate(res));
     }
   }
 
