@@ -323,21 +323,34 @@ export function shadowInvalPage(va: u32): void {
 
 // --- faults ----------------------------------------------------------------------------------
 
+// The last fault resolved by a fill: its PC, address and access kind. The same fault again after a
+// fill that changed nothing means the fill cannot help (a VMM bug): see shadowFault.
 let lastPC: u32 = 1;
 let lastVA: u32 = 0;
+let lastKind: u32 = 0;
 
 // A real abort on the shadow tables at va for an access of `kind`. Returns 1 when the shadow was
 // filled (retry the instruction), 0 when the guest itself faults (gFsr holds its status), -1 when
 // the VMM stopped the machine.
+//
+// One instruction may fault more than once at the same PC and address, each time for a reason the
+// fill before did not cover: SWP/SWPB (a read, then a write, of a write-tracked frame that the read
+// filled read-only), a store to the instruction's own word (its fetch, then its write), a write to a
+// frame that became tracked since its last fill. Each such fault changes the shadow (a new table,
+// a new descriptor, or a write window). Only the same access faulting again where the fill would
+// write exactly what is already there is a fill that cannot help: the VMM stops the machine then
+// rather than loop.
 export function shadowFault(va: u32, kind: u32): i32 {
   const pa = gwalk(va, kind, vpriv);
   if (gFsr != 0) { lastPC = 1; return 0; }
   if (!(guestRam(pa & 0xfffff000, 0x1000) || passThrough(pa))) { gFsr = 0x08; lastPC = 1; return 0; }
-  if (lastPC == curPC && lastVA == va) { vmmFatal(1); return -1; } // a fill that did not help: VMM bug
-  lastPC = curPC; lastVA = va;
+  const again = lastPC == curPC && lastVA == va && lastKind == kind;
+  lastPC = curPC; lastVA = va; lastKind = kind;
   const ctx = va >= 0x8000_0000 ? curUpper : curLower;
   const l1e = ramHost(ctxL1(ctx) + ((va >>> 20) << 2));
-  let l2 = load<u32>(l1e) & 0xfffffc00;
+  const oldL1 = load<u32>(l1e);
+  let l2 = oldL1 & 0xfffffc00;
+  const oldPte = l2 == 0 ? 0 : load<u32>(ramHost(l2 + (((va >>> 12) & 0xff) << 2)));
   const c = ctxAt(ctx);
   if (l2 == 0) {
     if (l2Top == 0) { shadowFlushAll(); return 1; } // out of shadow tables: start again
@@ -365,6 +378,8 @@ export function shadowFault(va: u32, kind: u32): i32 {
   if (!gX) d |= 1;
   d |= gW && !ptPage ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO (also: a tracked guest table)
   const pte = ramHost(l2 + (((va >>> 12) & 0xff) << 2));
+  const window = ptPage && gW && kind == 1;
+  if (again && oldL1 == load<u32>(l1e) && oldPte == d && !window) { vmmFatal(1); return -1; } // a fill that cannot help: VMM bug
   // A store to a tracked guest table whose read-only shadow PTE is already there is not a fill
   // (pt_write_faults counts it), though its walk is charged like one.
   const refill = load<u32>(pte) == d;
@@ -374,7 +389,7 @@ export function shadowFault(va: u32, kind: u32): i32 {
   if (!refill) count(S_SHADOW_FILLS);
   charge(C_FILL);
   tlbFlushPage(va);
-  if (ptPage && gW && kind == 1) ptWindow(pte, d, va, pa & 0xfffff000);
+  if (window) ptWindow(pte, d, va, pa & 0xfffff000);
   return 1;
 }
 
@@ -399,9 +414,6 @@ function donorTable(ctx: i32, va: u32): u32 {
   }
   return 0;
 }
-
-// Forget the last fill (an instruction retired in between).
-export function shadowProgress(): void { lastPC = 1; }
 
 // --- guest page-table write tracking (full mode) --------------------------------------------------
 //
