@@ -139,7 +139,8 @@ export function shadowInit(): void {
   const l2base = res + RES_L1_BYTES;
   for (let i: u32 = 0; i < L2_N; i++) store<u32>(V_L2FREE + (i << 2), l2base + ((L2_N - 1 - i) << 10));
   l2Top = L2_N;
-  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES + (L2_N << 3));
+  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES);
+  memory.fill(resHost(RES_SRC_ADDR), 0, L2_N << 3); // RES_SRC_ADDR and RES_SRC_VAL
   ptWin = 0; nSnap = 0; l2Hi = 0;
   curLower = -1; curUpper = -1;
   realDacr();
@@ -158,6 +159,7 @@ function flushCtx(i: i32): void {
   for (let k: u32 = 0; k < 2048; k++) {
     const e = load<u32>(l1 + (k << 2));
     if (e != 0) {
+      if (l2Top >= L2_N) { vmmFatal(2); return; } // a table freed twice: never lose track of the stack's bounds
       store<u32>(V_L2FREE + (l2Top << 2), e & 0xfffffc00);
       l2Top++;
       store<u32>(l1 + (k << 2), 0);
@@ -278,7 +280,7 @@ export function shadowFlushAll(): void {
   for (let i: i32 = 0; i < <i32>CTX_N; i++) flushCtx(i);
   // No shadow entry is left, so none derives from any guest table: stop tracking every frame
   // (the fills that follow track again the tables still in use).
-  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES);
+  memory.fill(resHost(RES_TRACKED), 0, trackedBytes());
   curLower = -1; curUpper = -1;
   shadowSelect(false);
 }
@@ -447,13 +449,22 @@ let ptOpenIc: u64 = 0;               // ICOUNT before the windowed instruction r
 @inline function srcValAt(idx: u32): u32 { return resHost(RES_SRC_VAL) + (idx << 2); }
 @inline function l2Host(idx: u32): u32 { return resHost(RES_L1_BYTES) + (idx << 10); }
 
-export function tracked(pa: u32): bool {
-  if (!guestRam(pa & 0xfffff000, 0x1000)) return false;
+// The bitmap holds one bit per frame of the guest's partition (RES_TRACKED_BYTES has room for the
+// largest RAM; vmmInit refuses a partition it cannot cover). A frame outside the partition is never
+// tracked: every index is checked against the partition and the bitmap's room.
+export function trackedBytes(): u32 { return ((partition() >>> 12) + 7) >>> 3; }
+@inline function frameOf(pa: u32): u32 {
   const f = (pa - RAM_PHYS) >>> 12;
+  return guestRam(pa & 0xfffff000, 0x1000) && (f >>> 3) < RES_TRACKED_BYTES ? f : 0xffffffff;
+}
+export function tracked(pa: u32): bool {
+  const f = frameOf(pa);
+  if (f == 0xffffffff) return false;
   return ((<u32>load<u8>(resHost(RES_TRACKED) + (f >>> 3)) >>> (f & 7)) & 1) != 0;
 }
 function setTracked(pa: u32, on: bool): void {
-  const f = (pa - RAM_PHYS) >>> 12;
+  const f = frameOf(pa);
+  if (f == 0xffffffff) return;
   const a = resHost(RES_TRACKED) + (f >>> 3);
   const b = <u32>load<u8>(a);
   store<u8>(a, <u8>(on ? b | (1 << (f & 7)) : b & ~(1 << (f & 7))));
