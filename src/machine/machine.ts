@@ -101,9 +101,9 @@ export class Machine {
     if (!VM_MODES.includes(this.mode)) throw new Error(`mode '${String(opts.mode)}': must be one of ${VM_MODES.join(", ")}`);
     this.vmm = this.mode !== "native";
     if (this.vmm) {
-      if (this.x.vmmInit(this.mode === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA) !== 0) {
-        throw new Error(`${this.mode} mode needs at least 32 MiB of RAM (the VMM reserves the top 16 MiB), got ${mib} MiB`);
-      }
+      const rc = this.x.vmmInit(this.mode === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA) >>> 0;
+      if (rc === 1) throw new Error(`${this.mode} mode needs at least 32 MiB of RAM (the VMM reserves the top 16 MiB), got ${mib} MiB`);
+      if (rc !== 0) throw new Error(`${this.mode} mode cannot cover ${mib} MiB of RAM (core VMM init error ${rc})`);
     }
     if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();
@@ -403,9 +403,11 @@ export class Machine {
           const info = this.view().getUint32(k.LAYOUT_STATE + k.OFF_STOP_INFO, true);
           const why = info === k.FATAL_EXC_LOOP
             ? "exception loop: the exception vector itself faults (no handler can run)"
-            : (info & 0xff) === 3
+            : info === 0x103
               ? "the VMM could not resolve a fault on its shadow page tables (a VMM bug: please report it)"
-              : `unrecoverable CPU state (code ${info})`;
+              : (info & 0xff) === 3
+                ? `the VMM's shadow-table bookkeeping is inconsistent (code ${info >>> 8}: a VMM bug, please report it)`
+                : `unrecoverable CPU state (code ${info})`;
           return done("fatal", `guest stopped: ${why} at pc 0x${hex(this.pc)}`);
         }
         default:
