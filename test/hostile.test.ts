@@ -203,6 +203,53 @@ const CASES: Record<string, (x: Run) => void> = {
     else expect(after).toEqual(faulted);
     expect(x.out).toContain("semiwr: descriptor back, TLBIALL: read 0xaaaaaaaa");
   },
+  // Thumb-state forms of the sensitive instructions, kernel and User mode: full mode prints exactly
+  // what native mode prints (every emulation gives the privileged meaning; User mode gains nothing).
+  thumbsens: (x) => {
+    expectExit(x, 0);
+    const lines = (head: string) => block(x.out, `thumbsens: ${head}`, "thumbsens:");
+    expect(lines("svc: t32 mrs r0, cpsr; mrs r1, spsr after msr spsr_fsxc, 0x800001d2")).toEqual(["   r0=0x600001d3 r1=0x800001d2 r2=0x00000000 r3=0x00000000"]);
+    expect(lines("svc: t32 msr cpsr_c to irq mode, sp = 0x12345678, back; r0 = svc sp unchanged, r1 = irq sp seen again")).toEqual(["   r0=0x00000001 r1=0x12345678 r2=0x00000000 r3=0x00000000"]);
+    expect(lines("svc: t32 rfeia sp! into system mode, thumb: r0 = cpsr there, r1 = 1 if it landed")).toEqual(["   r0=0x000001df r1=0x00000001 r2=0x00000000 r3=0x00000000"]);
+    expect(lines("svc: t32 subs pc, lr, #4 with spsr = irq mode, thumb: r0 = cpsr there, r1 = 1 if it landed")).toEqual(["   r0=0x000001d2 r1=0x00000001 r2=0x00000000 r3=0x00000000"]);
+    expect(lines("svc: t16 wfi and t32 wfi.w with a masked interrupt pending: r0 = 2 if both returned")).toEqual(["   r0=0x00000002 r1=0x00000000 r2=0x00000000 r3=0x00000000"]);
+    expect(lines("svc: t32 ldrt from the kernel-only page")).toEqual([expect.stringMatching(dabt(FS_PERM_SEC, 0x80200000))]);
+    expect(lines("svc: t32 strt to the kernel-only page")).toEqual([expect.stringMatching(dabt(WNR | FS_PERM_SEC, 0x80200000))]);
+    expect(x.out).toContain("thumbsens: the kernel-only word is still 0x5ec2e7ed");
+    const user = x.out.split("\n").filter((l) => l.startsWith("thumbsens: usr: ") && !l.includes("attempts that"));
+    expect(user).toHaveLength(11);
+    for (const a of user) {
+      const cpsr = block(x.out, a, "thumbsens:").find((l) => l.startsWith("   cpsr now "));
+      expect(parseInt(cpsr!.slice(12), 16) & 0xdf, a).toBe(0xd0);
+    }
+    if (x.mode !== "native") expect(x.out).toBe(runKernel("thumbsens", "native").out);
+  },
+  // Domains to and from Manager: permissions, XN and User access follow each DACR write at once.
+  manager: (x) => {
+    expectExit(x, 0);
+    const lines = (head: string) => block(x.out, `manager: ${head}`, "manager:");
+    const read = (v: number) => `  read ${h8(v)}`;
+    expect(lines("1. domain 1 Client, AP 000: read")).toEqual([expect.stringMatching(dabt(FS_PERM_SEC | (1 << 4), 0x90000000))]);
+    expect(lines("1. domain 1 Manager: read")).toEqual([read(0xaaaaaaaa)]);
+    expect(lines("1. domain 1 Manager: write")).toEqual(["  wrote"]);
+    expect(lines("1. domain 1 Client again: read")).toEqual([expect.stringMatching(dabt(FS_PERM_SEC | (1 << 4), 0x90000000))]);
+    expect(lines("1. domain 1 Client again: write")).toEqual([expect.stringMatching(dabt(WNR | FS_PERM_SEC | (1 << 4), 0x90000004))]);
+    expect(lines("2. domain 2 Manager: write")).toEqual(["  wrote"]);
+    expect(lines("2. domain 2 Client again: write")).toEqual([expect.stringMatching(dabt(WNR | FS_PERM_SEC | (2 << 4), 0x90100004))]);
+    expect(lines("3. domain 4 No access: read")).toEqual([expect.stringMatching(dabt(0x09 | (4 << 4), 0x90300000))]);
+    expect(lines("3. domain 4 Manager: read")).toEqual([read(0xaaaaaaaa)]);
+    expect(lines("3. domain 4 No access again: read")).toEqual([expect.stringMatching(dabt(0x09 | (4 << 4), 0x90300000))]);
+    expect(lines("3. domain 4 Client: read")).toEqual([read(0xaaaaaaaa)]);
+    expect(lines("4. domain 3 Client, XN: blx")).toEqual([expect.stringMatching(pabt(FS_PERM_SEC | (3 << 4), 0x90200100))]);
+    expect(lines("4. domain 3 Manager, XN: blx")).toEqual(["  ran, returned 0x0000002a"]);
+    expect(lines("4. domain 3 Client again, XN: blx")).toEqual([expect.stringMatching(pabt(FS_PERM_SEC | (3 << 4), 0x90200100))]);
+    const remap = lines("domain 0 Manager; VA4's entry -> page B by a plain store, a VMM entry, 64 instructions");
+    expect(remap).toEqual([x.mode === "native" ? expect.stringMatching(/^  read 0x(aaaaaaaa|bbbbbbbb)$/) : read(0xbbbbbbbb)]);
+    expect(lines("domain 0 Client again, TLBIALL: read")).toEqual([read(0xbbbbbbbb)]);
+    expect(lines("usr: read VA1 (domain 1 Manager, AP 000)")).toEqual([read(0xaaaaaaaa)]);
+    expect(lines("usr: write VA1")).toEqual(["  wrote"]);
+    expect(lines("usr: read the kernel-only word (domain 0 Client)")).toEqual([expect.stringMatching(dabt(FS_PERM_SEC, 0x80200000, "usr"))]);
+  },
   vecloop: (x) => {
     expect(x.out).toContain("vecloop: VBAR = 0x40000000 (nothing there), then an undefined instruction");
     expect(x.out).not.toContain("still running");
@@ -261,7 +308,7 @@ function cliCases(mode: string) {
     }
   });
   it("the kernels that handle their faults exit with status 0 and nothing on stderr but the exit line", () => {
-    for (const k of ["foreign", "forge", "devexec", "ldmcross", "selfmod", "stale", "swp", "highpt", "semiwr"]) {
+    for (const k of ["foreign", "forge", "devexec", "ldmcross", "selfmod", "stale", "swp", "highpt", "semiwr", "thumbsens", "manager"]) {
       const r = vm7(["run", ...modeArgs, "--ram", String(machineRamFor(mode, guestMib(k))), image(k)]);
       expect(r.status, `${k}: ${r.err}`).toBe(0);
       expect(r.err.trim(), k).toMatch(/^vm7: guest exited with status 0 after \d+ instructions$/);
