@@ -250,6 +250,19 @@ const CASES: Record<string, (x: Run) => void> = {
     expect(lines("usr: write VA1")).toEqual(["  wrote"]);
     expect(lines("usr: read the kernel-only word (domain 0 Client)")).toEqual([expect.stringMatching(dabt(FS_PERM_SEC, 0x80200000, "usr"))]);
   },
+  // TTBCR.N = 0 address spaces sharing an L2 table that changes under them: every read defined (new
+  // ASIDs or the required TLB maintenance), the same in full mode, where the shadow tables of new
+  // address spaces are copied from the others (the copies must never carry what has changed).
+  n0copy: (x) => {
+    expectExit(x, 0);
+    const reads = x.out.split("\n").filter((l) => /^n0copy: \d\. /.test(l));
+    expect(reads).toHaveLength(17);
+    if (x.mode !== "native") {
+      expect(x.out).toBe(runKernel("n0copy", "native").out);
+      expect(x.m.vmmStats().shadow_table_copies, "the copy path ran").toBeGreaterThan(0);
+      expect(x.m.vmmStats().pt_write_faults, "the stores were tracked").toBeGreaterThan(0);
+    }
+  },
   vecloop: (x) => {
     expect(x.out).toContain("vecloop: VBAR = 0x40000000 (nothing there), then an undefined instruction");
     expect(x.out).not.toContain("still running");
@@ -308,7 +321,7 @@ function cliCases(mode: string) {
     }
   });
   it("the kernels that handle their faults exit with status 0 and nothing on stderr but the exit line", () => {
-    for (const k of ["foreign", "forge", "devexec", "ldmcross", "selfmod", "stale", "swp", "highpt", "semiwr", "thumbsens", "manager"]) {
+    for (const k of ["foreign", "forge", "devexec", "ldmcross", "selfmod", "stale", "swp", "highpt", "semiwr", "thumbsens", "manager", "n0copy"]) {
       const r = vm7(["run", ...modeArgs, "--ram", String(machineRamFor(mode, guestMib(k))), image(k)]);
       expect(r.status, `${k}: ${r.err}`).toBe(0);
       expect(r.err.trim(), k).toMatch(/^vm7: guest exited with status 0 after \d+ instructions$/);
@@ -370,10 +383,10 @@ const have = (cmd: string) => spawnSync(cmd, ["--version"]).status === 0;
 const qemuWhy = !have("qemu-system-arm") ? "no qemu-system-arm" : !have("arm-none-eabi-gcc") ? "no arm-none-eabi-gcc" : undefined;
 
 describe("against QEMU (a reference we did not write)", () => {
-  it.skipIf(qemuWhy !== undefined)(`forge, ldmcross, selfmod, stale and swp print the same on qemu-system-arm realview-pb-a8 as on vm7${qemuWhy ? ` (skipped: ${qemuWhy})` : ""}`, () => {
+  it.skipIf(qemuWhy !== undefined)(`forge, ldmcross, selfmod, stale, swp, n0copy and manager print the same on qemu-system-arm realview-pb-a8 as on vm7${qemuWhy ? ` (skipped: ${qemuWhy})` : ""}`, () => {
     const r = spawnSync("bash", [join(root, "fixtures/hostile/check-qemu.sh")], { encoding: "utf8", timeout: 240_000 });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    for (const k of ["forge", "ldmcross", "selfmod", "stale", "swp"]) expect(r.stdout).toMatch(new RegExp(`^check-qemu: ${k}: same output \\(\\d+ lines\\)`, "m"));
+    for (const k of ["forge", "ldmcross", "selfmod", "stale", "swp", "n0copy", "manager"]) expect(r.stdout).toMatch(new RegExp(`^check-qemu: ${k}: same output \\(\\d+ lines\\)`, "m"));
   }, 240_000);
 });
 
