@@ -37,6 +37,7 @@ export interface CoreExports {
   mmuTranslate(va: number, kind: number, priv: number): number;
   mmuFaultStatus(): number;
   codeChanged(): void;
+  ramWritten(pa: number, len: number): void;
   uartRx(b: number): number;
   uartRxFree(): number;
   consoleInputWakes(): number;

@@ -244,7 +244,7 @@ export class Machine {
   writeRam(pa: number, bytes: Uint8Array): void {
     if (!this.isRam(pa, bytes.length)) throw new Error(`0x${hex(pa)}+${bytes.length}: outside RAM 0x${hex(this.ramBase)}-0x${hex(this.ramBase + this.ramBytes - 1)}`);
     new Uint8Array(this.x.memory.buffer, this.k.LAYOUT_RAM + (pa - this.ramBase), bytes.length).set(bytes);
-    this.x.codeChanged();
+    this.x.ramWritten(pa >>> 0, bytes.length >>> 0);
   }
   readRam(pa: number, len: number): Uint8Array {
     if (!this.isRam(pa, len)) throw new Error(`0x${hex(pa)}+${len}: outside RAM`);
