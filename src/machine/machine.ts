@@ -3,6 +3,7 @@
 // tests use exactly this.
 import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
 import { Semihosting, type SemihostingOptions } from "./semihosting.js";
+import { hostFiles } from "./host.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
 
 export const MODE = { usr: 0x10, fiq: 0x11, irq: 0x12, svc: 0x13, abt: 0x17, und: 0x1b, sys: 0x1f } as const;
@@ -114,7 +115,7 @@ export class Machine {
     this.x.setClock(this.wall ? 1 : 0, hz);
     this.x.setSemihostingEnabled(opts.semihosting === false ? 0 : 1);
     const semiOpts: SemihostingOptions = {
-      root: opts.semihostingRoot,
+      files: opts.semihostingRoot ? hostFiles(opts.semihostingRoot) : undefined,
       cmdline: opts.cmdline ?? "vm7",
       out: this.onConsole,
       err: opts.onConsoleErr ?? this.onConsole,
