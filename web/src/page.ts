@@ -20,7 +20,9 @@ function clearError(): void { const e = $("error"); e.textContent = ""; e.hidden
 const setStatus = (s: string) => { $("status").textContent = s; };
 
 // --- the terminal ---------------------------------------------------------------------------------------
-const term = new Terminal({ convertEol: false, cursorBlink: true, fontSize: 13, scrollback: 5000, theme: { background: "#000000" } });
+// convertEol: a guest that ends lines with a bare LF (the tiny kernel) reads as it does on a host terminal,
+// whose tty turns LF into CR LF; Linux's CR LF is unchanged by it.
+const term = new Terminal({ convertEol: true, cursorBlink: true, fontSize: 13, scrollback: 5000, theme: { background: "#000000" } });
 const fit = new FitAddon();
 term.loadAddon(fit);
 term.open($("terminal"));
@@ -176,9 +178,13 @@ function setRunning(s: typeof state): void {
 }
 
 let lastStart: (() => Promise<void>) | undefined;
+let clockChosen = params.has("clock");
 async function start(): Promise<void> {
   clearError();
   if (!core) { showError("the emulator core is not loaded yet"); return; }
+  // As `vm7 linux`: an interactive shell gets the wall clock (it idles instead of racing virtual time
+  // ahead), everything else the virtual clock, unless the user chose.
+  if (!clockChosen) $<HTMLSelectElement>("clock").value = bootChoice() === "linux" && !$<HTMLInputElement>("exec").value.trim() ? "wall" : "virtual";
   const clock = $<HTMLSelectElement>("clock").value as Clock, cpuHz = 1e9;
   const mode = $<HTMLSelectElement>("mode").value as Mode;
   let made;
@@ -365,11 +371,8 @@ async function main(): Promise<void> {
   }
   if (params.get("exec")) $<HTMLInputElement>("exec").value = params.get("exec")!;
   if (params.get("clock") === "wall" || params.get("clock") === "virtual") $<HTMLSelectElement>("clock").value = params.get("clock")!;
-  for (const r of document.querySelectorAll<HTMLInputElement>('input[name="boot"]')) r.addEventListener("change", () => {
-    // An interactive Linux shell idles most of the time: with the wall clock it waits instead of racing ahead (as `vm7 linux` in a terminal).
-    if (r.value === "linux" && !params.get("clock")) $<HTMLSelectElement>("clock").value = "wall";
-    void refreshModes();
-  });
+  for (const r of document.querySelectorAll<HTMLInputElement>('input[name="boot"]')) r.addEventListener("change", () => void refreshModes());
+  $("clock").addEventListener("change", () => { clockChosen = true; });
   $("start").addEventListener("click", () => void start());
   $("reset").addEventListener("click", () => { if (lastStart) { workerFresh = false; void lastStart(); } });
   $("pause").addEventListener("click", () => {
