@@ -181,6 +181,7 @@ let lastStart: (() => Promise<void>) | undefined;
 let clockChosen = params.has("clock");
 async function start(): Promise<void> {
   clearError();
+  $("stopped").hidden = true; $("exec-result").hidden = true;
   if (!core) { showError("the emulator core is not loaded yet"); return; }
   // As `vm7 linux`: an interactive shell gets the wall clock (it idles instead of racing virtual time
   // ahead), everything else the virtual clock, unless the user chose.
@@ -192,7 +193,6 @@ async function start(): Promise<void> {
   const machine: MachineChoice = { mode, clock, cpuHz, ramMiB: 512, engine: $<HTMLSelectElement>("engine").value };
   const w = runWorker();
   term.reset(); transcript = ""; consoleText.textContent = ""; textDecoder = new TextDecoder();
-  $("stopped").hidden = true; $("exec-result").hidden = true;
   exec = made.markers ? { markers: made.markers, done: false } : undefined;
   last = undefined; samples = []; runMode = mode;
   renderFigures(0, 0, {}); renderChart();
@@ -262,7 +262,7 @@ function renderFigures(icount: number, seconds: number, vmm: Record<string, numb
     ["guest MIPS", now === undefined ? "-" : now.toFixed(1)],
     ["average MIPS", seconds > 0 ? (icount / seconds / 1e6).toFixed(1) : "-"],
     ["instructions", grouped(icount)],
-    ["host seconds", seconds.toFixed(2)],
+    ["host seconds", seconds.toFixed(3)],
   ];
   if (runMode !== "native") {
     for (const k of ["traps", "hypercalls", "shadow_fills", "shadow_reuses", "shadow_flushes", "world_switches"]) rows.push([k.replace(/_/g, " "), grouped(vmm[k] ?? 0)]);
