@@ -172,7 +172,7 @@ export const yieldToHost: () => Promise<void> = immediate
     ch.port1.onmessage = () => waiting.shift()?.();
     return () => new Promise<void>((res) => { waiting.push(res); ch.port2.postMessage(0); });
   })();
-const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+export const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 /** Boot the kernel and run the suites; resolves when it prints BENCH-END and exits 0. */
 export async function runSuiteOn(o: SuiteRunOptions): Promise<SuiteRun> {

@@ -65,18 +65,18 @@ interface WebOpts { port: number; linux: boolean }
 
 export function webCommand(program: Command, setStatus: (s: number) => void): void {
   program.command("web")
-    .description("serve vm7's web page on 127.0.0.1 and print its URL: the emulator in the browser (a Web Worker),\n" +
-      "a terminal on UART3, hello, the tiny kernel, your own images, and Debian's Linux, fetched and cached\n" +
-      "as `vm7 linux` does; live VMM figures; the benchmark suites in native, full and para mode.\n" +
-      "The page is built by `npm run web` (web/dist: a static site any server can serve, without Linux).")
+    .description("serve vm7's web page on 127.0.0.1 and print its URL: the emulator in a Web Worker, a terminal on " +
+      "UART3, hello, the tiny kernel, your own images and Debian's Linux (fetched and cached as `vm7 linux` does), live " +
+      "VMM figures, the benchmark suites in three modes. `npm run web` builds the page (web/dist: a static site any " +
+      "server can serve, without Linux).")
     .option("--port <n>", "TCP port (0: any free one)", (s: string) => {
       const v = Number(s);
       if (!/^\d+$/.test(s.trim()) || v > 65535) throw new InvalidArgumentError(`--port must be a number from 0 to 65535, got '${s}'`);
       return v;
     }, 8780)
     .option("--no-linux", "do not fetch Debian's Linux (the page offers hello, the tiny kernel and your files)")
-    .addHelpText("after", "\nURL parameters start a run without clicks: ?boot=hello|kernel|linux&mode=native|full|para&exec=CMD\n" +
-      "(&clock=virtual|wall, &engine=NAME, &bench=quick|full); docs/web.md has the rest.\n" +
+    .addHelpText("after", "\nURL parameters start a run without clicks:\n  ?boot=hello|kernel|linux&mode=native|full|para&exec=CMD\n" +
+      "  (&clock=virtual|wall, &engine=NAME, &bench=quick|full); docs/web.md has the rest.\n" +
       "Ctrl-C stops the server.")
     .action(async (o: WebOpts) => { setStatus(await serve(o)); });
 }

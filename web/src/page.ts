@@ -2,11 +2,12 @@
 // and chart. The emulator itself runs in a Web Worker (worker.ts); this side only draws and forwards.
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
-import { resultsTable, rateResults } from "../../src/bench/report.js";
+import { resultsTable, rateResults, grouped } from "../../src/bench/report.js";
 import { ratioChart, el, text } from "../../src/bench/chart.js";
 import { BENCHMARK_NAMES, type SuiteResult, type SuiteRun } from "../../src/bench/runner.js";
 import { isElf } from "../../src/loaders/elf.js";
 import { isZImage } from "../../src/loaders/zimage.js";
+import { isFdt } from "../../src/loaders/fdt.js";
 import { buildInitramfs, execMarkers, parseExecOutput, type ExecMarkers } from "../../src/linux/initramfs.js";
 import { linuxAppend } from "../../src/linux/boot.js";
 import type { Boot, Clock, FromWorker, MachineChoice, Mode, ToWorker } from "./protocol.js";
@@ -92,12 +93,11 @@ async function fetchBytes(path: string, what: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-const FDT_MAGIC = [0xd0, 0x0d, 0xfe, 0xed];
 type Kind = "elf" | "zimage" | "dtb" | "initrd";
 function kindOf(b: Uint8Array): Kind {
   if (isElf(b)) return "elf";
   if (isZImage(b)) return "zimage";
-  if (FDT_MAGIC.every((v, i) => b[i] === v)) return "dtb";
+  if (isFdt(b)) return "dtb";
   return "initrd";
 }
 
@@ -243,7 +243,6 @@ function onRunMessage(msg: FromWorker): void {
 }
 
 // --- live figures ---------------------------------------------------------------------------------------
-const grouped = (n: number) => Math.round(n).toLocaleString("en-US");
 function figuresIn(icount: number, seconds: number, vmm: Record<string, number>): void {
   const events = (vmm.traps ?? 0) + (vmm.hypercalls ?? 0);
   if (last && seconds > last.seconds) {

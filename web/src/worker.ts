@@ -6,12 +6,11 @@ import { Machine, type MachineOptions, type RunResult } from "../../src/machine/
 import { setCoreModule } from "../../src/machine/core.js";
 import { modeSupport, createMachineIn } from "../../src/machine/modes.js";
 import { loadLinux } from "../../src/loaders/linux.js";
-import { runSuiteOn, loadTinyKernel, yieldToHost, BENCHMARK_NAMES } from "../../src/bench/runner.js";
+import { runSuiteOn, loadTinyKernel, yieldToHost, sleep, BENCHMARK_NAMES } from "../../src/bench/runner.js";
 import { guestRamBytes } from "../../src/linux/boot.js";
 import type { ToWorker, FromWorker, Mode, Boot, MachineChoice } from "./protocol.js";
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
-const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 /** The execution engines the Machine API offers, feature-detected as modes.ts detects modes: an engine is
  *  offered when a Machine created with `engine: name` says it runs that engine (the interpreter always). */
