@@ -3,7 +3,7 @@
 // the reason where there is no Chromium (VM7_CHROMIUM names another binary) or no built page.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { buildElf, words } from "./helpers/elf.js";
@@ -86,7 +86,7 @@ describe.skipIf(unavailable !== "")("vm7 in the browser (headless Chromium)", ()
     }, 90_000);
   }
 
-  it("Debian's Linux boots to the shell and answers uname -r typed into the terminal", async (ctx) => {
+  it("Debian's Linux boots to the shell and answers uname -r typed into the terminal, and a pasted line", async (ctx) => {
     if (!linuxVersion) ctx.skip();
     const { page, errors } = await open("?boot=linux");
     await page.waitForFunction(() => /vm7:[^\n]*# $/.test(document.getElementById("console-text")!.textContent ?? ""), null, { timeout: 120_000 });
@@ -96,6 +96,13 @@ describe.skipIf(unavailable !== "")("vm7 in the browser (headless Chromium)", ()
     // The release is the one the page says it booted (linux-image-<release>_<version>).
     const release = /\n(6\.1\.0-\d+-armmp)\n/.exec(await transcript(page))![1];
     expect(linuxVersion).toContain(`linux-image-${release}_`);
+    // A paste reaches the guest like typing (the shell computes 6*7, so the echo of the line is not the answer).
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.setData("text/plain", "echo pasted-$((6*7))\n");
+      document.querySelector(".xterm-helper-textarea")!.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    await page.waitForFunction(() => /\npasted-42\n/.test(document.getElementById("console-text")!.textContent ?? ""), null, { timeout: 30_000 });
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
@@ -113,7 +120,7 @@ describe.skipIf(unavailable !== "")("vm7 in the browser (headless Chromium)", ()
     await page.close();
   }, 150_000);
 
-  it("says in the page what failed: a file that is no image, a broken ELF, a guest that stops, no WebAssembly", async () => {
+  it("says in the page what failed (a file that is no image, a broken ELF, a guest that stops, no WebAssembly); a dropped file boots", async () => {
     const { page, errors } = await open("");
     await page.waitForFunction(() => document.getElementById("status")!.textContent === "ready");
     await page.setInputFiles("#file-input", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not an image\n") });
@@ -129,6 +136,16 @@ describe.skipIf(unavailable !== "")("vm7 in the browser (headless Chromium)", ()
     await page.click("#start");
     await expect.poll(() => page.textContent("#error")).toMatch(/^the guest stopped: stopped: guest stopped: exception loop/);
     expect(await page.textContent("#regs")).toMatch(/r15=/);
+    // A file dropped on the page boots like a picked one.
+    const hello = await page.evaluateHandle((bytes) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], "dropped.elf"));
+      return dt;
+    }, Array.from(readFileSync(join(root, "fixtures", "hello", "hello.elf"))));
+    await page.dispatchEvent("#drop", "drop", { dataTransfer: hello });
+    await page.click("#start");
+    expect(await stoppedLine(page)).toBe("guest exited with status 0 after 2904 instructions");
+    expect(await page.isHidden("#error")).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
     const noWasm = await open("?boot=hello", () => { delete (globalThis as { WebAssembly?: unknown }).WebAssembly; });
