@@ -7,6 +7,7 @@
 import { hex, type Machine, type RunResult } from "../machine/machine.js";
 import { guestRamOf, machineRamFor, vmmStatsOf } from "../machine/modes.js";
 import { parseExecOutput, type ExecMarkers } from "../linux/initramfs.js";
+import { yieldToHost } from "../machine/yield.js";
 
 export interface BenchmarkInfo { name: string; unit: string; what: string }
 
@@ -162,16 +163,6 @@ export function loadTinyKernel(m: Machine, elf: Uint8Array, name: string, args: 
   m.writeRam(BOOTARGS_ADDR, new TextEncoder().encode(`BOOT${args}\0`));
 }
 
-/** Lets other tasks run: setImmediate on Node; elsewhere a MessageChannel message, which unlike
- *  setTimeout(0) is not held back 4 ms when it comes in a loop. */
-const immediate = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
-export const yieldToHost: () => Promise<void> = immediate
-  ? () => new Promise<void>((res) => immediate(res))
-  : (() => {
-    const ch = new MessageChannel(), waiting: Array<() => void> = [];
-    ch.port1.onmessage = () => waiting.shift()?.();
-    return () => new Promise<void>((res) => { waiting.push(res); ch.port2.postMessage(0); });
-  })();
 export const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 /** Boot the kernel and run the suites; resolves when it prints BENCH-END and exits 0. */

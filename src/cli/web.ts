@@ -2,13 +2,13 @@
 // beside it: the kernel's raw Image, busybox and our guest programs, fetched and cached as `vm7 linux`
 // does, under /linux/ (the page builds the initramfs itself, as vm7 linux does). Prints the URL.
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getKernel, getBusybox } from "../linux/fetch.js";
 import { guestPrograms } from "../linux/guest.js";
+import { EXIT_BAD_INPUT, parseNumber } from "./common.js";
 
 /** The built page. */
 export const webRoot = fileURLToPath(new URL("../../web/dist/", import.meta.url));
@@ -69,11 +69,7 @@ export function webCommand(program: Command, setStatus: (s: number) => void): vo
       "UART3, hello, the tiny kernel, your own images and Debian's Linux (fetched and cached as `vm7 linux` does), live " +
       "VMM figures, the benchmark suites in three modes. `npm run web` builds the page (web/dist: a static site any " +
       "server can serve, without Linux).")
-    .option("--port <n>", "TCP port (0: any free one)", (s: string) => {
-      const v = Number(s);
-      if (!/^\d+$/.test(s.trim()) || v > 65535) throw new InvalidArgumentError(`--port must be a number from 0 to 65535, got '${s}'`);
-      return v;
-    }, 8780)
+    .option("--port <n>", "TCP port (0: any free one)", parseNumber("--port", { max: 65535 }), 8780)
     .option("--no-linux", "do not fetch Debian's Linux (the page offers hello, the tiny kernel and your files)")
     .addHelpText("after", "\nURL parameters start a run without clicks:\n  ?boot=hello|kernel|linux&mode=native|full|para&exec=CMD\n" +
       "  (&clock=virtual|wall, &engine=NAME, &bench=quick|full); docs/web.md has the rest.\n" +
@@ -85,7 +81,7 @@ async function serve(o: WebOpts): Promise<number> {
   const log = (s: string) => process.stderr.write(`vm7: ${s}\n`);
   if (!existsSync(join(webRoot, "index.html"))) {
     log(`the web page is not built (${webRoot} has no index.html): run 'npm run web' first`);
-    return 2;
+    return EXIT_BAD_INPUT;
   }
   let linux: LinuxFiles = { error: "vm7 web --no-linux" };
   if (o.linux) {
@@ -96,7 +92,7 @@ async function serve(o: WebOpts): Promise<number> {
   const server = createServer(webHandler(webRoot, linux));
   await new Promise<void>((res, rej) => { server.once("error", rej); server.listen(o.port, "127.0.0.1", () => res()); })
     .catch((e: NodeJS.ErrnoException) => { log(`web: cannot listen on 127.0.0.1:${o.port}: ${e.code === "EADDRINUSE" ? "the port is in use (try --port 0)" : e.message}`); });
-  if (!server.listening) return 2;
+  if (!server.listening) return EXIT_BAD_INPUT;
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : o.port;
   process.stdout.write(`http://127.0.0.1:${port}/\n`);

@@ -4,6 +4,7 @@
 import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
 import { Semihosting, type SemihostingOptions } from "./semihosting.js";
 import { hostFiles } from "./host.js";
+import { yieldToHost } from "./yield.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
 
 export const MODE = { usr: 0x10, fiq: 0x11, irq: 0x12, svc: 0x13, abt: 0x17, und: 0x1b, sys: 0x1f } as const;
@@ -431,7 +432,7 @@ export class Machine {
       insns += r.insns;
       if (r.reason !== "budget") return { ...r, insns };
       if (insns >= max) return { ...r, insns, message: `stopped after ${insns} instructions (--max-insns)` };
-      await new Promise((res) => setImmediate(res));
+      await yieldToHost();
     }
   }
 

@@ -6,7 +6,8 @@ import { Machine, type MachineOptions, type RunResult } from "../../src/machine/
 import { setCoreModule } from "../../src/machine/core.js";
 import { modeSupport, createMachineIn } from "../../src/machine/modes.js";
 import { loadLinux } from "../../src/loaders/linux.js";
-import { runSuiteOn, loadTinyKernel, yieldToHost, sleep, BENCHMARK_NAMES } from "../../src/bench/runner.js";
+import { runSuiteOn, loadTinyKernel, sleep, BENCHMARK_NAMES } from "../../src/bench/runner.js";
+import { yieldToHost } from "../../src/machine/yield.js";
 import { guestRamBytes } from "../../src/linux/boot.js";
 import type { ToWorker, FromWorker, Mode, Boot, MachineChoice } from "./protocol.js";
 
