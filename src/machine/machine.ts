@@ -3,6 +3,8 @@
 // tests use exactly this.
 import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
 import { Semihosting, type SemihostingOptions } from "./semihosting.js";
+import { hostFiles } from "./host.js";
+import { yieldToHost } from "./yield.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
 
 export const MODE = { usr: 0x10, fiq: 0x11, irq: 0x12, svc: 0x13, abt: 0x17, und: 0x1b, sys: 0x1f } as const;
@@ -115,7 +117,7 @@ export class Machine {
     this.x.setClock(this.wall ? 1 : 0, hz);
     this.x.setSemihostingEnabled(opts.semihosting === false ? 0 : 1);
     const semiOpts: SemihostingOptions = {
-      root: opts.semihostingRoot,
+      files: opts.semihostingRoot ? hostFiles(opts.semihostingRoot) : undefined,
       cmdline: opts.cmdline ?? "vm7",
       out: this.onConsole,
       err: opts.onConsoleErr ?? this.onConsole,
@@ -430,7 +432,7 @@ export class Machine {
       insns += r.insns;
       if (r.reason !== "budget") return { ...r, insns };
       if (insns >= max) return { ...r, insns, message: `stopped after ${insns} instructions (--max-insns)` };
-      await new Promise((res) => setImmediate(res));
+      await yieldToHost();
     }
   }
 
