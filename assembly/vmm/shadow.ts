@@ -22,14 +22,15 @@
 // partition 1:1. Confinement: every fill checks that the guest-physical page lies in the guest's
 // RAM partition or is one of the pass-through device pages; anything else is reflected as an
 // external abort, so no guest mapping can reach the VMM-reserved RAM.
-import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS } from "../cpu/layout";
+import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS, CP15 } from "../cpu/layout";
+import { walk, walkFsr, walkDomain, walkAp, walkXn, walkNG, walkL1pa, walkD1, walkL2pa, walkDomainFsr, walkPermFsr, apRead, apWrite } from "../mmu/mmu";
 import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
 import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDacrChanged } from "../mmu/tlb";
 import { breakSlice } from "../cpu/state";
 import { icount } from "../cpu/state";
 import {
-  V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE, MODE_FULL,
+  V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE, MODE_FULL, V_CP15,
   RES_TRACKED, RES_TRACKED_BYTES, RES_SRC_ADDR, RES_SRC_VAL, RES_SNAP, PT_WIN_N,
 } from "./layout";
 import {
@@ -50,63 +51,30 @@ export let gD1: u32 = 0;        // its value
 export let gL2pa: u32 = 0;      // guest-physical address of the L2 descriptor used (0 = a section)
 export let gDom: u32 = 0;       // domain of the translation (0 with the guest MMU off, B3.7.3)
 
-@inline function fsrOf(fs: u32, domain: u32): u32 { return (fs & 0xf) | ((fs & 0x10) << 6) | (domain << 4); }
 @inline function partition(): u32 { return load<u32>(V_RAMSIZE); }
 @inline function guestRam(pa: u32, len: u32): bool { return pa - RAM_PHYS <= partition() - len; }
 
 // Translate va as the guest's own MMU would for an access of `kind` (0 read, 1 write, 2 execute)
-// at privilege `priv`. Table walks outside the guest's partition are external aborts on the walk.
+// at privilege `priv`: the MMU's own walk (mmu/mmu.ts walk) over the guest's virtual CP15 registers,
+// reading tables only inside the guest's partition (anywhere else: an external abort on the walk),
+// then the guest's domains and access permissions, all three kinds at once (gR, gW, gX).
 export function gwalk(va: u32, kind: u32, priv: bool): u32 {
   gFsr = 0; gNG = false; gL1pa = 1; gD1 = 0; gL2pa = 0; gDom = 0;
   const sc = vreg(SCTLR);
   if ((sc & 1) == 0) { gR = true; gW = true; gX = true; return va; }
-  const ttbcr = vreg(TTBCR);
-  const n = ttbcr & 7;
-  let l1: u32;
-  if (n == 0 || (va >>> (32 - n)) == 0) {
-    if ((ttbcr & 0x10) != 0) { gFsr = fsrOf(0x05, 0); return 0; }
-    l1 = (vreg(TTBR0) & (0xffffffff << (14 - n))) | (((va << n) >>> (n + 20)) << 2);
-  } else {
-    if ((ttbcr & 0x20) != 0) { gFsr = fsrOf(0x05, 0); return 0; }
-    l1 = (vreg(TTBR1) & 0xffffc000) | ((va >>> 20) << 2);
-  }
-  if (!guestRam(l1, 4)) { gFsr = fsrOf(0x0c, 0); return 0; }
-  const d1 = load<u32>(ramHost(l1));
-  gL1pa = l1; gD1 = d1;
-  let pa: u32, domain: u32, ap: u32, xn: u32;
-  let isPage = false;
-  const t1 = d1 & 3;
-  if (t1 == 0 || t1 == 3) { gFsr = fsrOf(0x05, (d1 >>> 5) & 0xf); return 0; }
-  if (t1 == 2) {
-    if ((d1 & (1 << 18)) != 0) { pa = (d1 & 0xff000000) | (va & 0x00ffffff); domain = 0; }
-    else { pa = (d1 & 0xfff00000) | (va & 0x000fffff); domain = (d1 >>> 5) & 0xf; }
-    ap = ((d1 >>> 10) & 3) | ((d1 >>> 13) & 4);
-    xn = (d1 >>> 4) & 1;
-    gNG = (d1 & (1 << 17)) != 0;
-  } else {
-    isPage = true;
-    domain = (d1 >>> 5) & 0xf;
-    const l2 = (d1 & 0xfffffc00) | (((va >>> 12) & 0xff) << 2);
-    if (!guestRam(l2, 4)) { gFsr = fsrOf(0x0e, domain); return 0; }
-    const d2 = load<u32>(ramHost(l2));
-    gL2pa = l2;
-    const t2 = d2 & 3;
-    if (t2 == 0) { gFsr = fsrOf(0x07, domain); return 0; }
-    if (t2 == 1) { pa = (d2 & 0xffff0000) | (va & 0xffff); xn = (d2 >>> 15) & 1; }
-    else { pa = (d2 & 0xfffff000) | (va & 0xfff); xn = d2 & 1; }
-    ap = ((d2 >>> 4) & 3) | ((d2 >>> 7) & 4);
-    gNG = (d2 & (1 << 11)) != 0;
-  }
+  const pa = walk(va, V_CP15 - CP15, partition());
+  if (walkFsr != 0) { gFsr = walkFsr; return 0; }
+  gL1pa = walkL1pa; gD1 = walkD1; gL2pa = walkL2pa; gNG = walkNG;
+  const domain = walkDomain;
   gDom = domain;
   const dac = (vreg(DACR) >>> (domain << 1)) & 3;
   if (dac == 3) { gR = true; gW = true; gX = true; return pa; }   // manager: no checks (B3.7.3)
-  if (dac != 1) { gFsr = fsrOf(isPage ? 0x0b : 0x09, domain); return 0; }
-  // AP[2:0] with SCTLR.AFE = 0 (B3.7.1, table B3-8)
-  if (priv) { gW = ap == 1 || ap == 2 || ap == 3; gR = ap != 0 && ap != 4; }
-  else { gW = ap == 3; gR = ap == 2 || ap == 3 || ap == 6 || ap == 7; }
-  gX = gR && xn == 0;
+  if (dac != 1) { gFsr = walkDomainFsr(); return 0; }
+  const ap = walkAp;
+  gW = apWrite(ap, priv); gR = apRead(ap, priv);
+  gX = gR && walkXn == 0;
   const ok = kind == 1 ? gW : kind == 2 ? gX : gR;
-  if (!ok) { gFsr = fsrOf(isPage ? 0x0f : 0x0d, domain); return 0; }
+  if (!ok) { gFsr = walkPermFsr(); return 0; }
   return pa;
 }
 
@@ -139,7 +107,8 @@ export function shadowInit(): void {
   const l2base = res + RES_L1_BYTES;
   for (let i: u32 = 0; i < L2_N; i++) store<u32>(V_L2FREE + (i << 2), l2base + ((L2_N - 1 - i) << 10));
   l2Top = L2_N;
-  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES + (L2_N << 3));
+  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES);
+  memory.fill(resHost(RES_SRC_ADDR), 0, L2_N << 3); // RES_SRC_ADDR and RES_SRC_VAL
   ptWin = 0; nSnap = 0; l2Hi = 0;
   curLower = -1; curUpper = -1;
   realDacr();
@@ -158,6 +127,7 @@ function flushCtx(i: i32): void {
   for (let k: u32 = 0; k < 2048; k++) {
     const e = load<u32>(l1 + (k << 2));
     if (e != 0) {
+      if (l2Top >= L2_N) { vmmFatal(2); return; } // a table freed twice: never lose track of the stack's bounds
       store<u32>(V_L2FREE + (l2Top << 2), e & 0xfffffc00);
       l2Top++;
       store<u32>(l1 + (k << 2), 0);
@@ -278,7 +248,7 @@ export function shadowFlushAll(): void {
   for (let i: i32 = 0; i < <i32>CTX_N; i++) flushCtx(i);
   // No shadow entry is left, so none derives from any guest table: stop tracking every frame
   // (the fills that follow track again the tables still in use).
-  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES);
+  memory.fill(resHost(RES_TRACKED), 0, trackedBytes());
   curLower = -1; curUpper = -1;
   shadowSelect(false);
 }
@@ -323,21 +293,34 @@ export function shadowInvalPage(va: u32): void {
 
 // --- faults ----------------------------------------------------------------------------------
 
+// The last fault resolved by a fill: its PC, address and access kind. The same fault again after a
+// fill that changed nothing means the fill cannot help (a VMM bug): see shadowFault.
 let lastPC: u32 = 1;
 let lastVA: u32 = 0;
+let lastKind: u32 = 0;
 
 // A real abort on the shadow tables at va for an access of `kind`. Returns 1 when the shadow was
 // filled (retry the instruction), 0 when the guest itself faults (gFsr holds its status), -1 when
 // the VMM stopped the machine.
+//
+// One instruction may fault more than once at the same PC and address, each time for a reason the
+// fill before did not cover: SWP/SWPB (a read, then a write, of a write-tracked frame that the read
+// filled read-only), a store to the instruction's own word (its fetch, then its write), a write to a
+// frame that became tracked since its last fill. Each such fault changes the shadow (a new table,
+// a new descriptor, or a write window). Only the same access faulting again where the fill would
+// write exactly what is already there is a fill that cannot help: the VMM stops the machine then
+// rather than loop.
 export function shadowFault(va: u32, kind: u32): i32 {
   const pa = gwalk(va, kind, vpriv);
   if (gFsr != 0) { lastPC = 1; return 0; }
   if (!(guestRam(pa & 0xfffff000, 0x1000) || passThrough(pa))) { gFsr = 0x08; lastPC = 1; return 0; }
-  if (lastPC == curPC && lastVA == va) { vmmFatal(1); return -1; } // a fill that did not help: VMM bug
-  lastPC = curPC; lastVA = va;
+  const again = lastPC == curPC && lastVA == va && lastKind == kind;
+  lastPC = curPC; lastVA = va; lastKind = kind;
   const ctx = va >= 0x8000_0000 ? curUpper : curLower;
   const l1e = ramHost(ctxL1(ctx) + ((va >>> 20) << 2));
-  let l2 = load<u32>(l1e) & 0xfffffc00;
+  const oldL1 = load<u32>(l1e);
+  let l2 = oldL1 & 0xfffffc00;
+  const oldPte = l2 == 0 ? 0 : load<u32>(ramHost(l2 + (((va >>> 12) & 0xff) << 2)));
   const c = ctxAt(ctx);
   if (l2 == 0) {
     if (l2Top == 0) { shadowFlushAll(); return 1; } // out of shadow tables: start again
@@ -365,6 +348,8 @@ export function shadowFault(va: u32, kind: u32): i32 {
   if (!gX) d |= 1;
   d |= gW && !ptPage ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO (also: a tracked guest table)
   const pte = ramHost(l2 + (((va >>> 12) & 0xff) << 2));
+  const window = ptPage && gW && kind == 1;
+  if (again && oldL1 == load<u32>(l1e) && oldPte == d && !window) { vmmFatal(1); return -1; } // a fill that cannot help: VMM bug
   // A store to a tracked guest table whose read-only shadow PTE is already there is not a fill
   // (pt_write_faults counts it), though its walk is charged like one.
   const refill = load<u32>(pte) == d;
@@ -374,7 +359,7 @@ export function shadowFault(va: u32, kind: u32): i32 {
   if (!refill) count(S_SHADOW_FILLS);
   charge(C_FILL);
   tlbFlushPage(va);
-  if (ptPage && gW && kind == 1) ptWindow(pte, d, va, pa & 0xfffff000);
+  if (window) ptWindow(pte, d, va, pa & 0xfffff000);
   return 1;
 }
 
@@ -399,9 +384,6 @@ function donorTable(ctx: i32, va: u32): u32 {
   }
   return 0;
 }
-
-// Forget the last fill (an instruction retired in between).
-export function shadowProgress(): void { lastPC = 1; }
 
 // --- guest page-table write tracking (full mode) --------------------------------------------------
 //
@@ -435,13 +417,22 @@ let ptOpenIc: u64 = 0;               // ICOUNT before the windowed instruction r
 @inline function srcValAt(idx: u32): u32 { return resHost(RES_SRC_VAL) + (idx << 2); }
 @inline function l2Host(idx: u32): u32 { return resHost(RES_L1_BYTES) + (idx << 10); }
 
-export function tracked(pa: u32): bool {
-  if (!guestRam(pa & 0xfffff000, 0x1000)) return false;
+// The bitmap holds one bit per frame of the guest's partition (RES_TRACKED_BYTES has room for the
+// largest RAM; vmmInit refuses a partition it cannot cover). A frame outside the partition is never
+// tracked: every index is checked against the partition and the bitmap's room.
+export function trackedBytes(): u32 { return ((partition() >>> 12) + 7) >>> 3; }
+@inline function frameOf(pa: u32): u32 {
   const f = (pa - RAM_PHYS) >>> 12;
+  return guestRam(pa & 0xfffff000, 0x1000) && (f >>> 3) < RES_TRACKED_BYTES ? f : 0xffffffff;
+}
+export function tracked(pa: u32): bool {
+  const f = frameOf(pa);
+  if (f == 0xffffffff) return false;
   return ((<u32>load<u8>(resHost(RES_TRACKED) + (f >>> 3)) >>> (f & 7)) & 1) != 0;
 }
 function setTracked(pa: u32, on: bool): void {
-  const f = (pa - RAM_PHYS) >>> 12;
+  const f = frameOf(pa);
+  if (f == 0xffffffff) return;
   const a = resHost(RES_TRACKED) + (f >>> 3);
   const b = <u32>load<u8>(a);
   store<u8>(a, <u8>(on ? b | (1 << (f & 7)) : b & ~(1 << (f & 7))));
@@ -559,6 +550,34 @@ function descChanged(pa: u32): bool {
   return n != 0;
 }
 
+// --- host writes into guest RAM -------------------------------------------------------------------
+//
+// The host writes guest RAM too: semihosting results (SYS_READ, SYS_GET_CMDLINE, ...), the debugger,
+// Machine.physWrite and the loaders. In full mode such a write is tracked like a guest store: a
+// changed word of a tracked frame drops the shadow entries derived from it (as ptClose does when a
+// window closes), so no shadow entry outlives the guest's table whoever wrote it.
+
+// One byte at guest-physical pa, inside the guest's partition.
+export function shadowHostWrite8(pa: u32, v: u32): void {
+  const word = pa & ~3;
+  const old = load<u32>(ramHost(word));
+  store<u8>(ramHost(pa), <u8>v);
+  if (vmmMode == MODE_FULL && tracked(pa) && load<u32>(ramHost(word)) != old && descChanged(word)) {
+    tlbFlushUser();
+    breakSlice();
+  }
+}
+
+// The host has copied bytes into [pa, pa + len) of guest RAM (a loader: the old words are gone): if
+// a tracked frame lies in the range, every shadow is dropped.
+export function shadowHostWrote(pa: u32, len: u32): void {
+  if (vmmMode != MODE_FULL || len == 0) return;
+  const first = (pa - RAM_PHYS) >>> 12, last = (pa - RAM_PHYS + len - 1) >>> 12;
+  for (let f = first; f <= last && f < (partition() >>> 12); f++) {
+    if (tracked(RAM_PHYS + (f << 12))) { shadowFlushAll(); return; }
+  }
+}
+
 // --- gauges (the host's leak checks: `npm run soak`, the fuzzer) -------------------------------
 // What the shadow paging holds right now, as opposed to the event counters of stats.ts. With no
 // leak, G_L2_IN_USE (taken off the free stack) equals G_L2_LINKED (reachable from a valid
@@ -577,7 +596,7 @@ export function shadowGauge(g: u32): u32 {
   if (g == G_TRACKED) {
     let n: u32 = 0;
     const t = resHost(RES_TRACKED);
-    for (let k: u32 = 0; k < RES_TRACKED_BYTES; k += 4) n += <u32>popcnt(load<u32>(t + k));
+    for (let k: u32 = 0, end = trackedBytes(); k < end; k++) n += <u32>popcnt(<u32>load<u8>(t + k));
     return n;
   }
   let n: u32 = 0;
