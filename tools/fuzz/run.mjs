@@ -10,7 +10,8 @@ import { fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Machine } from "../../dist/machine/machine.js";
-import { modeSupport, EXEC_MODES } from "../../dist/machine/modes.js";
+import { modeSupport } from "../../dist/machine/modes.js";
+import { VM_MODES as EXEC_MODES } from "../../dist/machine/machine.js";
 import { linuxCached } from "./cli.mjs";
 
 const HELP = `usage: npm run fuzz -- [options]
