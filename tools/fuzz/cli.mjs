@@ -5,7 +5,7 @@
 // The oracle: exit status 0-255 and one the CLI documents for what happened (the guest's own, 2 bad
 // input, 3 stopped, 124 the limit), the end said in one `vm7:` line, no stack trace, no signal.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rngFor } from "../difftest/gen.mjs";
@@ -14,7 +14,6 @@ import { getBusybox } from "../../dist/linux/fetch.js";
 import { buildInitramfs } from "../../dist/linux/initramfs.js";
 import { guestPrograms } from "../../dist/linux/guest.js";
 import { cacheDir } from "../../dist/linux/fetch.js";
-import { readdirSync } from "node:fs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const VM7 = join(ROOT, "bin/vm7.js");

@@ -27,7 +27,6 @@ const GUEST_MIB = 48;
 export const DEVICES = [0x48200000, 0x48318000, 0x48320000, 0x49020000, 0x49032000];
 const DEV_HOLES = [0x48000000, 0x48328000, 0x49000000, 0x49040000, 0x50000000, 0x40200000, 0x00000000, 0xfffff000];
 const MODES = [0x10, 0x11, 0x12, 0x13, 0x17, 0x1b, 0x1f];
-const PRIV_MODES = [0x11, 0x12, 0x13, 0x17, 0x1b, 0x1f];
 const STOP_REASONS = new Set(["exit", "budget", "fatal", "idle", "wait", "input", "bkpt", "host"]);
 
 // ---- encoders (ARM ARM A8; A32 with cond, T32 as the two halfwords hi:lo in one number) ----------
@@ -126,7 +125,8 @@ function sysUnit(r, thumb, mode) {
   const w = (x) => out.push(thumb ? { w32: x >>> 0 } : x >>> 0);
   const h = (x) => out.push({ h16: x & 0xffff });
   const addr = (n, v) => { if (thumb) { w(t32.movw(n, v & 0xffff)); w(t32.movt(n, v)); } else { w(a32.movw(n, v & 0xffff)); w(a32.movt(n, v)); } };
-  const k = r.int(thumb ? 15 : 19);
+  // para guests call the VMM by hypercall (ARM state only): more of them there
+  const k = !thumb && mode === "para" && r.chance(0.15) ? 15 : r.int(thumb ? 15 : 19);
   switch (k) {
     case 0: { // MRS / MSR
       const spsr = r.chance(0.3);

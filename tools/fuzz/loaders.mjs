@@ -6,7 +6,7 @@
 // or rejects it with an error whose message is one line (ImageError, or an Error the CLI shows
 // as `vm7: <message>`); a TypeError, RangeError or any other exception, a multi-line message, or
 // a hang (caught by run.mjs's watchdog) is a failure.
-import { readFileSync, existsSync, mkdirSync, writeFileSync, readdirSync, rmSync } from "node:fs";
+import { readFileSync, mkdirSync, writeFileSync, readdirSync, rmSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -311,4 +311,3 @@ export async function runLoaderInput(L, ctx, seed, index) {
 }
 
 function hash(s) { let h = 2166136261; for (const c of s) h = Math.imul(h ^ c.charCodeAt(0), 16777619); return h >>> 0; }
-export { existsSync };

@@ -45,7 +45,7 @@ const minutes = opt("--minutes", undefined) !== undefined ? num("--minutes", 0) 
 const ALL_LOADERS = ["elf", "raw", "zimage", "dtb", "initrd", "cmdline"];
 
 /** The engines this build's Machine offers: `interp`, plus any `Machine.create({ engine })` accepts. */
-export function supportedEngines() {
+function supportedEngines() {
   const declared = Machine.ENGINES ?? Machine.engines;
   if (Array.isArray(declared) && declared.length) return [...declared];
   const out = ["interp"];
