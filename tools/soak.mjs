@@ -8,13 +8,11 @@
 // page-table frames). It checks: every probe answered, host RSS after the first sample within 5% of
 // that sample, the gauges consistent (l2_in_use = l2_linked, within their limits). Exit status 0
 // when all held, 1 otherwise, 69 when the Linux packages cannot be fetched. Needs `npm run build`.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { createMachineIn, modeSupport } from "../dist/machine/modes.js";
-import { loadLinux } from "../dist/loaders/linux.js";
-import { getKernel, getBusybox, FetchError } from "../dist/linux/fetch.js";
-import { buildInitramfs, execMarkers, BANNER } from "../dist/linux/initramfs.js";
-import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../dist/linux/guest.js";
+import { FetchError } from "../dist/linux/fetch.js";
+import { loadLinuxRunning } from "../dist/linux/guest.js";
 
 const USAGE = `usage: npm run soak -- [--minutes N | --seconds S] [--mode full|native|para] [--sample-seconds S]
                       [--probe-timeout S] [--json FILE]
@@ -71,26 +69,18 @@ echo "soak-probe-eof"
 `;
 
 const log = (s) => process.stderr.write(`soak: ${s}\n`);
-let kernel, busybox;
-try { kernel = getKernel(log); busybox = getBusybox(log); } catch (e) {
-  if (e instanceof FetchError) { log(e.message); process.exit(69); }
-  throw e;
-}
-const markers = execMarkers(randomBytes(6).toString("hex"));
-const initrd = buildInitramfs({
-  busybox: new Uint8Array(readFileSync(busybox)),
-  exec: { command: "sh /vm7/soak-load.sh </dev/null >/dev/null 2>&1 &\nexec sh /vm7/soak-probe.sh", markers },
-  files: { ...guestPrograms(), "vm7/soak-load.sh": new TextEncoder().encode(LOAD), "vm7/soak-probe.sh": new TextEncoder().encode(PROBE) },
-});
 const cpuHz = 1e9;
 let transcript = "";
 const dec = new TextDecoder();
 const m = createMachineIn(mode, { ramMiB: 512, clock: "virtual", cpuHz, semihosting: false, onConsole: (b) => { transcript += dec.decode(b, { stream: true }); } });
-loadLinux(m, {
-  kernel: new Uint8Array(readFileSync(kernel.image)), kernelName: kernel.version, textOffset: kernel.textOffset,
-  dtb: new Uint8Array(readFileSync(boardDtbPath())), dtbName: "board.dtb", initrd, append: `quiet lpj=${lpjFor(cpuHz)}`,
-  guestRamBytes: guestRamBytes(m),
-});
+let markers, kernel;
+try {
+  ({ markers, kernelVersion: kernel } = loadLinuxRunning(m, "sh /vm7/soak-load.sh </dev/null >/dev/null 2>&1 &\nexec sh /vm7/soak-probe.sh", log, cpuHz,
+    { "vm7/soak-load.sh": new TextEncoder().encode(LOAD), "vm7/soak-probe.sh": new TextEncoder().encode(PROBE) }));
+} catch (e) {
+  if (e instanceof FetchError) { log(e.message); process.exit(69); }
+  throw e;
+}
 
 const SLICE = 1 << 20;
 const yieldHost = () => new Promise((res) => setImmediate(res));
@@ -115,7 +105,7 @@ if (!await runUntil(() => transcript.includes(markers.begin), 300_000)) {
   process.exit(1);
 }
 const bootS = (performance.now() - tBoot) / 1000;
-log(`${kernel.version} booted in ${mode} mode in ${bootS.toFixed(1)} s (${m.icount} instructions); load for ${durationS} s, a sample every ${sampleS} s`);
+log(`${kernel} booted in ${mode} mode in ${bootS.toFixed(1)} s (${m.icount} instructions); load for ${durationS} s, a sample every ${sampleS} s`);
 
 const samples = [];
 const problems = [];
@@ -161,7 +151,7 @@ async function sample() {
   transcript = transcript.slice(-4096);
 }
 
-console.log(`soak: ${kernel.version}, ${mode} mode, ${durationS} s of load, samples every ${sampleS} s (t = host seconds after boot)`);
+console.log(`soak: ${kernel}, ${mode} mode, ${durationS} s of load, samples every ${sampleS} s (t = host seconds after boot)`);
 await sample(); // t = 0: right after boot, before the load has run long
 for (let next = sampleS; next <= durationS + 1e-9; next += sampleS) {
   const until = t0 + next * 1000;
@@ -183,5 +173,5 @@ console.log(`soak: ${samples.length} samples, ${probeNo} probes, ${samples.filte
   (mode === "native" ? "" : `; vmm: ${st.traps} traps, ${st.shadow_fills} fills, ${st.shadow_flushes} flushes, ${st.pt_write_faults} pt writes`));
 for (const p of problems) console.log(`soak: FAIL: ${p}`);
 console.log(problems.length === 0 ? "soak: PASS" : `soak: ${problems.length} problem(s)`);
-if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ kernel: kernel.version, mode, durationS, sampleS, bootS, samples, problems, stats: st }, null, 1));
+if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ kernel, mode, durationS, sampleS, bootS, samples, problems, stats: st }, null, 1));
 process.exit(problems.length === 0 ? 0 : 1);
