@@ -116,7 +116,11 @@ function useBank(b: u32): void {
 
 // Bank b emptied (its context kept).
 function clearBank(b: u32): void {
-  if (unchecked(bUsed[b])) { fillInvalid(bankAt(b), SETS); memory.fill(bigMap(b), 0, BIGMAP_BYTES); }
+  if (unchecked(bUsed[b])) {
+    fillInvalid(bankAt(b), SETS);
+    memory.fill(bigMap(b), 0, BIGMAP_BYTES);
+    memory.fill(idxMap(b), 0, IDXMAP_BYTES);
+  }
   unchecked(bUsed[b] = false);
   unchecked(bSuper[b] = false);
   unchecked(bDomPriv[b] = 0); unchecked(bDomUser[b] = 0);
@@ -162,6 +166,11 @@ const bSuper: StaticArray<bool> = [false, false, false, false, false, false, fal
   const a = bigMap(cur) + (mib >>> 3);
   store<u8>(a, <u32>load<u8>(a) | (<u32>1 << (mib & 7)));
 }
+// And a bitmap of the indices (va >> 12 & 1023) each bank has made entries at since it was emptied,
+// so a TLBIMVA looks into the sets of the banks that may hold the page only.
+const IDXMAP: u32 = BIGMAP + BANKS * BIGMAP_BYTES;
+const IDXMAP_BYTES: u32 = TLB_N >>> 3;
+@inline function idxMap(b: u32): u32 { return IDXMAP + b * IDXMAP_BYTES; }
 @inline function bigMarked(b: u32, mib: u32): bool { return (load<u8>(bigMap(b) + (mib >>> 3)) & (1 << (mib & 7))) != 0; }
 
 // DACR changes (B3.7.3). The TLB holds only translations that were allowed, so a DACR write
@@ -181,12 +190,16 @@ let userDacr: u32 = 0;
 // Domains (bit d) whose access a DACR change from `old` to `nv` reduces (B3.7.3: 00 No access,
 // 01 Client, 11 Manager; the reserved 10 acts as No access).
 export function dacrLost(old: u32, nv: u32): u32 {
-  let lost: u32 = 0;
-  for (let d: u32 = 0; d < 16; d++) {
-    const o = (old >>> (d << 1)) & 3, n = (nv >>> (d << 1)) & 3;
-    if ((o == 3 && n != 3) || (o == 1 && n != 1 && n != 3)) lost |= 1 << d;
-  }
-  return lost;
+  // Per 2-bit field: o = old, n = new. Lost when o is Manager (11) and n is not, or o is Client (01)
+  // and n is neither Client nor Manager (n[0] = 0). Computed on all fields at once in bit 2d.
+  const o0 = old & 0x55555555, o1 = (old >>> 1) & 0x55555555;
+  const n0 = nv & 0x55555555, n1 = (nv >>> 1) & 0x55555555;
+  let x = o0 & ((o1 & ~(n0 & n1)) | (~o1 & ~n0)) & 0x55555555;
+  // gather bit 2d into bit d
+  x = (x | (x >>> 1)) & 0x33333333;
+  x = (x | (x >>> 2)) & 0x0f0f0f0f;
+  x = (x | (x >>> 4)) & 0x00ff00ff;
+  return (x | (x >>> 8)) & 0x0000ffff;
 }
 
 // The DACR changed from `old` to `nv` while the CPU was privileged (`priv`) or, under the VMM,
@@ -207,6 +220,8 @@ export function tlbInsert(set: u32, va: u32, addend: u32, blockMask: u32, domBit
     const m = TLB_WRITTEN + (ppn >>> 3);
     store<u8>(m, <u32>load<u8>(m) | (<u32>1 << (ppn & 7)));
   }
+  const i = (va >>> 12) & (TLB_N - 1), m = idxMap(cur) + (i >>> 3);
+  store<u8>(m, <u32>load<u8>(m) | (<u32>1 << (i & 7)));
   const e = setBase(set) + tlbIndex(va);
   store<u32>(e, va & 0xfffff000);
   store<u32>(e, addend, 4);
@@ -231,6 +246,7 @@ function flushPrivSets(): void { fillInvalid(bankBase, 3); fillInvalid(setBase(S
 export function tlbInit(): void {
   fillInvalid(TLB, 1 + BANKS * SETS);
   memory.fill(BIGMAP, 0, BANKS * BIGMAP_BYTES);
+  memory.fill(IDXMAP, 0, BANKS * IDXMAP_BYTES);
   memory.fill(TLB_WRITTEN, 0, TLB_WRITTEN_BYTES);
   for (let b: u32 = 0; b < BANKS; b++) { unchecked(bUsed[b] = false); unchecked(bSuper[b] = false); }
 }
@@ -277,6 +293,8 @@ export function tlbFlushPage(va: u32): void {
       flushMib(b, mib);
       continue;
     }
+    const i = (va >>> 12) & (TLB_N - 1);
+    if ((load<u8>(idxMap(b) + (i >>> 3)) & (1 << (i & 7))) == 0) continue;
     for (let s: u32 = 0; s < SETS; s++) {
       const e = bankAt(b) + s * TLB_SET_BYTES + idx;
       if (load<u32>(e) == tag) store<u32>(e, INVALID);
@@ -284,14 +302,21 @@ export function tlbFlushPage(va: u32): void {
   }
 }
 
-// Every entry of bank b whose page lies in MiB `mib` (256 consecutive indices of each set).
+// Every entry of bank b whose page lies in MiB `mib` (256 consecutive indices of each set; only the
+// indices the bank has made entries at).
 function flushMib(b: u32, mib: u32): void {
-  const first = tlbIndex(mib << 20);
-  for (let s: u32 = 0; s < SETS; s++) {
-    const set = bankAt(b) + s * TLB_SET_BYTES;
-    for (let i: u32 = 0; i < 256 << 3; i += 8) {
-      const e = set + first + i;
-      if ((load<u32>(e) >>> 20) == mib && (load<u32>(e) & INVALID) == 0) store<u32>(e, INVALID);
+  const first = (mib << 8) & (TLB_N - 1);            // the MiB's 256 indices start here
+  const map = idxMap(b) + (first >>> 3);
+  for (let k: u32 = 0; k < 32; k++) {                  // 8 indices per byte of the index map
+    const bits = <u32>load<u8>(map + k);
+    if (bits == 0) continue;
+    for (let j: u32 = 0; j < 8; j++) {
+      if ((bits & (1 << j)) == 0) continue;
+      const off = (first + (k << 3) + j) << 3;
+      for (let s: u32 = 0; s < SETS; s++) {
+        const e = bankAt(b) + s * TLB_SET_BYTES + off;
+        if ((load<u32>(e) >>> 20) == mib && (load<u32>(e) & INVALID) == 0) store<u32>(e, INVALID);
+      }
     }
   }
 }
