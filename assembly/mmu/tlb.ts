@@ -1,10 +1,11 @@
 // Software TLBs: one direct-mapped table per (privilege, access kind), 1024 entries of
-// { tag = virtual page, addend }, in one bank per address space (ASID, below). For data the addend turns a virtual address into a host (WASM)
-// address: the fast path is one compare and one add. For instruction fetch the addend gives the
+// { tag = virtual page, addend }, in one bank per translation context (ASID and tables, below). For
+// data the addend turns a virtual address into a host (WASM) address: the fast path is one compare
+// and one add. For instruction fetch the addend gives the
 // physical address (the decoded-instruction cache is indexed physically).
 // Only RAM pages are ever entered; MMIO always takes the slow path. Entries are a cache: any flush
 // is safe, so every TLB maintenance operation flushes at least what the ARM ARM says it must.
-import { TLB, STATE, DACR, CONTEXTIDR, TTBR0, TTBR1, TTBCR, RAM, TLB_WRITTEN, TLB_WRITTEN_BYTES } from "../cpu/layout";
+import { TLB, STATE, DACR, CONTEXTIDR, TTBR0, TTBR1, TTBCR, RAM, PAGEMAP, TLB_WRITTEN, TLB_WRITTEN_BYTES } from "../cpu/layout";
 
 export const TLB_BITS: u32 = 10;
 export const TLB_N: u32 = 1 << TLB_BITS;
@@ -162,16 +163,21 @@ const BIGMAP: u32 = BANK0 + BANKS * BANK_BYTES;
 const BIGMAP_BYTES: u32 = 4096 >>> 3;
 const bSuper: StaticArray<bool> = [false, false, false, false, false, false, false, false, false, false, false, false];
 @inline function bigMap(b: u32): u32 { return BIGMAP + b * BIGMAP_BYTES; }
-@inline function markBig(mib: u32): void {
-  const a = bigMap(cur) + (mib >>> 3);
-  store<u8>(a, <u32>load<u8>(a) | (<u32>1 << (mib & 7)));
-}
+@inline function markBig(mib: u32): void { setBit(bigMap(cur), mib); }
 // And a bitmap of the indices (va >> 12 & 1023) each bank has made entries at since it was emptied,
 // so a TLBIMVA looks into the sets of the banks that may hold the page only.
 const IDXMAP: u32 = BIGMAP + BANKS * BIGMAP_BYTES;
 const IDXMAP_BYTES: u32 = TLB_N >>> 3;
 @inline function idxMap(b: u32): u32 { return IDXMAP + b * IDXMAP_BYTES; }
-@inline function bigMarked(b: u32, mib: u32): bool { return (load<u8>(bigMap(b) + (mib >>> 3)) & (1 << (mib & 7))) != 0; }
+@inline function bigMarked(b: u32, mib: u32): bool { return testBit(bigMap(b), mib); }
+
+// Bit i of a bitmap at address map (the three maps above and TLB_WRITTEN).
+@inline function setBit(map: u32, i: u32): void { const a = map + (i >>> 3); store<u8>(a, <u32>load<u8>(a) | (<u32>1 << (i & 7))); }
+@inline function testBit(map: u32, i: u32): bool { return (<u32>load<u8>(map + (i >>> 3)) & (<u32>1 << (i & 7))) != 0; }
+
+// Everything above fits below PAGEMAP (a compile-time check, as in vmm/layout.ts).
+// @ts-ignore: AssemblyScript builtin
+if (IDXMAP + BANKS * IDXMAP_BYTES > PAGEMAP) ERROR("mmu/tlb.ts: the TLB banks and their maps overrun PAGEMAP");
 
 // DACR changes (B3.7.3). The TLB holds only translations that were allowed, so a DACR write
 // matters only for the domains it takes access away from (dacrLost), and only for sets holding
@@ -216,12 +222,9 @@ export function tlbInsert(set: u32, va: u32, addend: u32, blockMask: u32, domBit
   if (set >= SET_USER && set != SET_CODEW) domUser |= domBit; else domPriv |= domBit;
   unchecked(bUsed[cur] = true);
   if (set == SET_WRITE || set == SET_USER + SET_WRITE) {
-    const ppn = (va + addend - RAM) >>> 12;
-    const m = TLB_WRITTEN + (ppn >>> 3);
-    store<u8>(m, <u32>load<u8>(m) | (<u32>1 << (ppn & 7)));
+    setBit(TLB_WRITTEN, (va + addend - RAM) >>> 12);
   }
-  const i = (va >>> 12) & (TLB_N - 1), m = idxMap(cur) + (i >>> 3);
-  store<u8>(m, <u32>load<u8>(m) | (<u32>1 << (i & 7)));
+  setBit(idxMap(cur), (va >>> 12) & (TLB_N - 1));
   const e = setBase(set) + tlbIndex(va);
   store<u32>(e, va & 0xfffff000);
   store<u32>(e, addend, 4);
@@ -273,7 +276,7 @@ export function tlbFlushUserSets(): void {
 // cache coherent. TLB_WRITTEN marks the pages write entries were made for since the write sets were
 // last emptied: a page without a mark has none, and nothing is dropped.
 export function tlbFlushWrites(ppn: u32): void {
-  if ((load<u8>(TLB_WRITTEN + (ppn >>> 3)) & (1 << (ppn & 7))) == 0) return;
+  if (!testBit(TLB_WRITTEN, ppn)) return;
   for (let b: u32 = 0; b < BANKS; b++) {
     if (!unchecked(bUsed[b])) continue;
     fillInvalid(bankAt(b) + SET_WRITE * TLB_SET_BYTES, 1);
@@ -293,8 +296,7 @@ export function tlbFlushPage(va: u32): void {
       flushMib(b, mib);
       continue;
     }
-    const i = (va >>> 12) & (TLB_N - 1);
-    if ((load<u8>(idxMap(b) + (i >>> 3)) & (1 << (i & 7))) == 0) continue;
+    if (!testBit(idxMap(b), (va >>> 12) & (TLB_N - 1))) continue;
     for (let s: u32 = 0; s < SETS; s++) {
       const e = bankAt(b) + s * TLB_SET_BYTES + idx;
       if (load<u32>(e) == tag) store<u32>(e, INVALID);
