@@ -70,6 +70,9 @@ export type Translation = { pa: number } | { fault: number };
 export class Machine {
   readonly ramBytes: number;
   readonly ramBase: number;
+  /** The RAM the guest owns from ramBase up: ramBytes natively; in full and para mode all but the
+   *  top 16 MiB, which the VMM keeps (docs/vmm.md, Memory partition). */
+  readonly guestRamBytes: number;
   /** Console bytes, when no onConsole sink was given. */
   output = "";
   private readonly x: CoreExports;
@@ -104,6 +107,7 @@ export class Machine {
         throw new Error(`${this.mode} mode needs at least 32 MiB of RAM (the VMM reserves the top 16 MiB), got ${mib} MiB`);
       }
     }
+    this.guestRamBytes = this.x.guestRamBytes() >>> 0;
     if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();
     this.onConsole = opts.onConsole ?? ((b) => { this.output += dec.decode(b, { stream: true }); });
@@ -122,7 +126,7 @@ export class Machine {
       inputEnded: () => this.inputEnded,
       clockCs: () => this.guestCentiseconds(),
       timeS: () => this.wall ? Math.floor(Date.now() / 1000) : Math.floor(this.guestCentiseconds() / 100),
-      memInfo: () => ({ ramBase: this.ramBase, ramEnd: this.ramBase + this.ramBytes, imageEnd: this.imageEnd }),
+      memInfo: () => ({ ramBase: this.ramBase, ramEnd: this.ramBase + this.guestRamBytes, imageEnd: this.imageEnd }),
     };
     this.semi = new Semihosting(this, semiOpts);
   }
@@ -236,9 +240,9 @@ export class Machine {
   physRead8(pa: number): number { return this.physRead(pa, 1); }
   physWrite8(pa: number, v: number): void { this.physWrite(pa, 1, v); }
 
-  isRam(pa: number, len = 1): boolean {
-    return pa >= this.ramBase && len <= this.ramBytes && pa - this.ramBase <= this.ramBytes - len;
-  }
+  isRam(pa: number, len = 1): boolean { return within(pa, len, this.ramBase, this.ramBytes); }
+  /** Whether [pa, pa + len) lies in the RAM the guest owns (see guestRamBytes). */
+  isGuestRam(pa: number, len = 1): boolean { return within(pa, len, this.ramBase, this.guestRamBytes); }
   /** Copy bytes into guest RAM (loader path); the range must lie inside RAM. */
   writeRam(pa: number, bytes: Uint8Array): void {
     if (!this.isRam(pa, bytes.length)) throw new Error(`0x${hex(pa)}+${bytes.length}: outside RAM 0x${hex(this.ramBase)}-0x${hex(this.ramBase + this.ramBytes - 1)}`);
@@ -286,12 +290,13 @@ export class Machine {
     return img;
   }
   private loadImage(img: LoadImage, name: string): void {
-    const ramEnd = this.ramBase + this.ramBytes;
+    const ramEnd = this.ramBase + this.guestRamBytes;
     for (const s of img.segments) {
       if (s.memsz === 0) continue;
-      if (!this.isRam(s.paddr, s.memsz)) {
-        throw new Error(`${name}: segment ${s.index} at 0x${hex(s.paddr)}-0x${hex(s.paddr + s.memsz - 1)} lies outside RAM ` +
-          `(0x${hex(this.ramBase)}-0x${hex(ramEnd - 1)}${devicesNote(s.paddr, s.memsz)})`);
+      if (!this.isGuestRam(s.paddr, s.memsz)) {
+        const vmmNote = this.isRam(s.paddr, s.memsz) ? `; the top ${(this.ramBytes - this.guestRamBytes) >> 20} MiB are the VMM's in ${this.mode} mode` : "";
+        throw new Error(`${name}: segment ${s.index} at 0x${hex(s.paddr)}-0x${hex(s.paddr + s.memsz - 1)} lies outside ` +
+          `${this.vmm ? "the guest's " : ""}RAM (0x${hex(this.ramBase)}-0x${hex(ramEnd - 1)}${vmmNote}${devicesNote(s.paddr, s.memsz)})`);
       }
     }
     for (const s of img.segments) {
@@ -390,17 +395,34 @@ export class Machine {
         }
         case k.STOP_FATAL: {
           const info = this.view().getUint32(k.LAYOUT_STATE + k.OFF_STOP_INFO, true);
+          const pc = `pc 0x${hex(this.pc)}`;
           const why = info === k.FATAL_EXC_LOOP
-            ? "exception loop: the exception vector itself faults (no handler can run)"
-            : (info & 0xff) === 3
-              ? "the VMM could not resolve a fault on its shadow page tables (a VMM bug: please report it)"
-              : `unrecoverable CPU state (code ${info})`;
-          return done("fatal", `guest stopped: ${why} at pc 0x${hex(this.pc)}`);
+            ? `exception loop: the exception vector itself faults (no handler can run) at ${pc}${this.hypercallNote()}`
+            : info === k.FATAL_PARA_CP15
+              ? `para mode: the guest's kernel accessed CP15 itself (MCR/MRC p15 at ${pc}) where a paravirtual guest makes a ` +
+                "hypercall (docs/hypercalls.md): it is not a para guest; run it with --mode native or --mode full"
+              : (info & 0xff) === k.FATAL_VMM
+                ? `the VMM could not resolve a fault on its shadow page tables at ${pc} (a VMM bug: please report it)`
+                : `unrecoverable CPU state (code ${info}) at ${pc}`;
+          return done("fatal", `guest stopped: ${why}`);
         }
         default:
           return done("fatal", `core returned unknown stop reason ${stop}`);
       }
     }
+  }
+
+  /** For an exception loop that began with an UNDEFINED HVC (a hypercall, which only para mode
+   *  claims): a note saying so, else "". The Undefined mode's LR and SPSR still hold that exception. */
+  private hypercallNote(): string {
+    if (this.mode === "para" || (this.spsr(MODE.und) & 0x20) !== 0) return "";
+    const at = (this.banked(MODE.und, 14) - 4) >>> 0;
+    const w = this.readVirt(at, 4);
+    if (!w) return "";
+    const raw = (w[0] | (w[1] << 8) | (w[2] << 16) | (w[3] << 24)) >>> 0;
+    if (((raw & 0xfff000f0) >>> 0) !== 0xe1400070) return "";
+    return `; it began with HVC #${((raw >>> 4) & 0xfff0) | (raw & 0xf)} at 0x${hex(at)}, a hypercall, UNDEFINED outside para mode: ` +
+      "a paravirtual kernel runs with --mode para";
   }
 
   /** The registers as a human reads them (for --dump-regs and fatal stops). */
@@ -419,6 +441,11 @@ export class Machine {
     lines.push(`instructions=${this.icount}`);
     return lines.join("\n");
   }
+}
+
+/** [pa, pa + len) inside [base, base + size). */
+function within(pa: number, len: number, base: number, size: number): boolean {
+  return pa >= base && len <= size && pa - base <= size - len;
 }
 
 export function hex(v: number): string { return (v >>> 0).toString(16).padStart(8, "0"); }
