@@ -36,7 +36,7 @@ export class LinuxUsageError extends Error {}
 interface LinuxOpts {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
-  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean;
+  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; fetchOnly: boolean;
 }
 
 function num(what: string, min: number, max: number) {
@@ -70,6 +70,7 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
       "the guest idles; virtual otherwise)").choices(["virtual", "wall"]))
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
     .option("--refresh", "ask apt for the current kernel and busybox now (otherwise at most once a day)", false)
+    .option("--fetch-only", "only get the kernel and busybox (or find them in the cache), print where they are, and exit", false)
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
@@ -98,7 +99,21 @@ function readInput(path: string, what: string): Uint8Array {
 
 const log = (s: string) => process.stderr.write(`vm7: ${s}\n`);
 
+/** --fetch-only: the packages' files, one "name path" line each on stdout (for scripts and tests). */
+function fetchOnly(o: LinuxOpts): number {
+  try {
+    const k = getKernel(log, o.refresh);
+    const bb = getBusybox(log, o.refresh);
+    process.stdout.write(`kernel ${k.version}\nzimage ${k.zimage}\nimage ${k.image}\ntext-offset 0x${k.textOffset.toString(16)}\nbusybox ${bb}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
+    throw e;
+  }
+}
+
 async function linuxRun(o: LinuxOpts): Promise<number> {
+  if (o.fetchOnly) return fetchOnly(o);
   const interactiveMode = o.exec === undefined;
   if (o.exec !== undefined && o.initrd) throw new LinuxUsageError("--exec needs vm7's own initramfs: it cannot be combined with --initrd");
   const t0 = performance.now();
