@@ -15,6 +15,7 @@ import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
 import { dcacheFlushAll } from "./cpu/dcache";
 import { tlbFlushAll } from "./mmu/tlb";
 import { setSemihosting } from "./isa/system";
+import { prmSetResetStatus, GLOBAL_SW_RST } from "./dev/prm";
 import * as VS from "./vmm/stats";
 import {
   vmmInit as vInit, vmmActive, vGetCPSR, vWriteCPSR, vGetBanked, vSetBanked, vGetSPSRof, vSetSPSRof, vpriv, vreg,
@@ -50,6 +51,8 @@ export const STOP_FATAL: u32 = L.STOP_FATAL;
 export const STOP_IDLE: u32 = L.STOP_IDLE;
 export const STOP_HOST: u32 = L.STOP_HOST;
 export const STOP_WFI_WALL: u32 = L.STOP_WFI_WALL;
+export const STOP_POWEROFF: u32 = L.STOP_POWEROFF;
+export const STOP_RESET: u32 = L.STOP_RESET;
 export const FATAL_EXC_LOOP: u32 = L.FATAL_EXC_LOOP;
 export const FATAL_BAD_MODE: u32 = L.FATAL_BAD_MODE;
 export const FATAL_VMM: u32 = FATAL_VMM_CODE;
@@ -59,6 +62,8 @@ export const FATAL_PARA_CP15: u32 = FATAL_PARA_CP15_CODE;
 export function init(ramBytes: u32): u32 { return coreInit(ramBytes); }
 /** Power-on reset of CPU and devices (RAM contents kept). */
 export function reset(): void { coreReset(); }
+/** This boot follows a software reset of the machine (PRM_RSTST reads GLOBAL_SW_RST, not GLOBAL_COLD_RST). */
+export function setSoftwareResetBoot(): void { prmSetResetStatus(GLOBAL_SW_RST); }
 /** Run at most `budget` instructions; returns a STOP_* reason (also stored at OFF_STOP_REASON). */
 export function run(budget: u32): u32 { return coreRun(budget); }
 /** Ask a running core to stop at the next block boundary (used from hooks). */

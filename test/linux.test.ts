@@ -1,6 +1,9 @@
 // Boots Debian's unmodified armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with Debian's static
-// busybox through `vm7 linux --exec`, and checks what the guest reports about the machine: kernel
-// version, the Cortex-A8, ticks on GPTIMER1's interrupt (INTC line 37), UART3 as ttyS2.
+// busybox through `vm7 linux --exec` and `vm7 run --kernel`, and checks what the guest reports
+// about the machine: kernel version, the Cortex-A8, ticks on GPTIMER1's interrupt (INTC line 37),
+// UART3 as ttyS2; and that it powers the board off and reboots it (syscon-poweroff and
+// syscon-reboot over the power-off latch and PRM_RSTCTRL): every --exec run ends with /init's
+// `poweroff -f`.
 //
 // The packages come from apt, cached in $VM7_CACHE (default ~/.cache/vm7): `vm7 linux --fetch-only`
 // gets them once per run in a child process, before the first boot, with a line per step on
@@ -10,8 +13,11 @@
 // (decompression on the guest, ~2e9 more instructions, ~14 s of host CPU each) are left out with
 // VM7_LINUX_ZIMAGE=0.
 import { describe, it, expect, beforeAll } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { vm7, ROOT as root } from "./helpers/run.js";
+import { buildInitramfs, execMarkers } from "../src/linux/initramfs.js";
 
 const CMD = "uname -a; cat /proc/cpuinfo; cat /proc/interrupts; ls /; echo";
 
@@ -69,17 +75,23 @@ function checkMachine(out: string) {
   for (const d of ["bin", "dev", "init", "proc", "sys", "tmp"]) expect(out).toMatch(new RegExp(`(^|\\s)${d}(\\s|$)`, "m"));
 }
 
+// --stats says how the run ended: every --exec run ends with /init's `poweroff -f` after the end marker.
+const POWERED_OFF = /^vm7: stats: .* end \(powered off\): /m;
+
 describe("Debian Linux 6.1 on vm7, native and under the VMM", () => {
   needPackages();
 
-  it("fast path (host-extracted Image at 0x80208000): uname, cpuinfo, interrupts, ls", async (ctx) => {
+  it("fast path (host-extracted Image at 0x80208000): uname, cpuinfo, interrupts, ls; /init powers the board off", async (ctx) => {
     skipWithout(ctx);
     const r = await vm7linux(["--exec", CMD, "--max-insns", "3e9", "--stats"]);
     expect(r.err).toMatch(/Image at 0x80208000/);
     expect(r.status, r.err).toBe(0);
     checkMachine(r.out);
+    expect(r.err).toMatch(POWERED_OFF);
     // Nothing but the command's output on stdout: no kernel log, no markers, no banner.
     expect(r.out).not.toMatch(/@@vm7-exec|Booting Linux|\[\s*\d+\.\d+\]|Linux is up/);
+    // ... and on stderr only vm7's own lines (the power-off that ended the run is /init's, not news).
+    expect(r.err.trim().split("\n").filter((l) => !l.startsWith("vm7: ") && !/^\s+\w+\s+\d+$/.test(l))).toEqual([]);
   }, 300_000);
 
   it("UART3 is the 16550A ttyS2 at 0x49020000; the command's exit status is vm7's", async (ctx) => {
@@ -97,6 +109,7 @@ describe("Debian Linux 6.1 on vm7, native and under the VMM", () => {
     expect(r.err).toMatch(/zImage at 0x82000000/);
     expect(r.status, r.err).toBe(0);
     checkMachine(r.out);
+    expect(r.err).toMatch(POWERED_OFF);
   }, 700_000);
 
   it("--mode full: the same checks under the full-virtualization VMM (or one line saying this build has none)", async (ctx) => {
@@ -109,6 +122,8 @@ describe("Debian Linux 6.1 on vm7, native and under the VMM", () => {
     }
     expect(r.status, r.err).toBe(0);
     checkMachine(r.out);
+    // The power-off latch is passed through to the guest like the other devices.
+    expect(r.err).toMatch(POWERED_OFF);
     // --stats prints the VMM's counters. Linux's address-space switches find their shadows again,
     // and its DACR writes (software PAN, ~10k per boot) do not drop them: that took 14,852 context
     // flushes and gave 0 reuses before the real DACR mirrored the guest's (docs/vmm.md, Domains).
@@ -125,7 +140,59 @@ describe("Debian Linux 6.1 on vm7, native and under the VMM", () => {
     expect(r.err).toMatch(/zImage at 0x82000000/);
     expect(r.status, r.err).toBe(0);
     checkMachine(r.out);
+    expect(r.err).toMatch(POWERED_OFF);
   }, 700_000);
+});
+
+// A command that reboots the board on its first boot and powers it off on the next: PRM_RSTST says
+// which boot it is (GLOBAL_COLD_RST after power-on, GLOBAL_SW_RST after the reset), read with
+// busybox's devmem. `reboot -f` and `poweroff -f` call the kernel directly; plain `reboot` and
+// `halt` signal init, and vm7's /init reboots or powers off for them.
+const REBOOT_ONCE = 'r=$(devmem 0x48307258); echo "PRM_RSTST=$r"; if [ "$r" = 0x00000001 ]; then reboot -f; fi; poweroff -f';
+const REBOOT_ONCE_BY_INIT = 'r=$(devmem 0x48307258); echo "PRM_RSTST=$r"; if [ "$r" = 0x00000001 ]; then reboot; else halt; fi';
+
+describe("Linux powers the board off and reboots it (syscon-poweroff, syscon-reboot)", () => {
+  needPackages();
+  let dir = "";
+  /** An initramfs of vm7's whose /init runs `command` (for `vm7 run --kernel`). */
+  const initrd = (name: string, command: string) => {
+    dir ||= mkdtempSync(join(tmpdir(), "vm7-linux-"));
+    const p = join(dir, name);
+    writeFileSync(p, buildInitramfs({ busybox: new Uint8Array(readFileSync(pkgs!.busybox)), exec: { command, markers: execMarkers("test") } }));
+    return p;
+  };
+  const runKernel = (args: string[], initrdPath: string) => vm7(["run", "--kernel", pkgs!.image, "--text-offset", pkgs!.textOffset,
+    "--initrd", initrdPath, "--append", "quiet", "--max-insns", "6e9", ...args], { timeoutMs: 300_000 });
+
+  it("vm7 linux --exec: `reboot` boots the same kernel and initramfs again; `halt` then powers off and ends vm7 with status 0", async (ctx) => {
+    skipWithout(ctx);
+    const r = await vm7linux(["--exec", REBOOT_ONCE_BY_INIT, "--max-insns", "6e9"]);
+    expect(r.out).toBe("PRM_RSTST=0x00000002\n");   // the second boot's output: the first one's went with its reset
+    expect(r.err).toMatch(/^vm7: the guest reset the board: rebooting \(boot 2\)\nvm7: the guest powered the board off after \d+ instructions\n$/);
+    expect(r.status).toBe(0);
+  }, 300_000);
+
+  it("vm7 run --kernel Image --initrd, --mode full: `reboot -f`, then `poweroff -f` under the VMM", async (ctx) => {
+    const p = skipWithout(ctx);
+    const r = await runKernel(["--mode", "full"], initrd("reboot-once.cpio", REBOOT_ONCE));
+    if (r.status === 2 && /this vm7 build|--mode/.test(r.stderr)) return;
+    // The console in full: each boot's banner and begin marker, its output, the kernel's last words.
+    const boots = r.stdout.split("vm7: Linux is up").length - 1;
+    expect(boots, r.stdout).toBe(2);
+    expect(r.stdout).toMatch(/PRM_RSTST=0x00000001\r?\n[^]*reboot: Restarting system[^]*PRM_RSTST=0x00000002\r?\n[^]*reboot: Power down/);
+    expect(r.stderr).toMatch(/^vm7: the guest reset the board after \d+ instructions: rebooting\nvm7: the guest powered the board off after \d+ instructions\n$/);
+    expect(r.status).toBe(0);
+    expect(p.textOffset).toBe("0x208000");
+  }, 300_000);
+
+  it("vm7 run --kernel Image --initrd --no-reboot: the guest's reboot ends vm7 with status 0", async (ctx) => {
+    skipWithout(ctx);
+    const r = await runKernel(["--no-reboot"], initrd("reboot.cpio", "echo rebooting; reboot -f"));
+    expect(r.stdout).toMatch(/^rebooting\r?$/m);
+    expect(r.stdout.split("vm7: Linux is up").length - 1).toBe(1);
+    expect(r.stderr).toMatch(/^vm7: the guest reset the board after \d+ instructions; not rebooting it \(--no-reboot\)\n$/);
+    expect(r.status).toBe(0);
+  }, 300_000);
 });
 
 describe("vm7 linux: bad input", () => {

@@ -9,10 +9,10 @@ import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
 import { extractImage, detectTextOffset, isZImage } from "../loaders/zimage.js";
 import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
-import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
+import { buildInitramfs, execMarkers, parseExecOutput, partialExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
 import { formatVmmStats } from "./vmmstats.js";
-import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../linux/guest.js";
+import { boardDtbPath, guestPrograms, lpjFor } from "../linux/guest.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
 import { traceLine } from "../disasm/trace.js";
 
@@ -36,8 +36,15 @@ export class LinuxUsageError extends Error {}
 interface LinuxOpts {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
-  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; fetchOnly: boolean;
+  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
 }
+
+/**
+ * --exec: instructions the guest may run after the command's end marker before it must have
+ * powered the board off (/init's `poweroff -f` takes ~1e6); a DTB without the power-off node
+ * leaves the kernel halted, and the run then ends here with the command's status all the same.
+ */
+const EXEC_POWEROFF_GRACE = 200_000_000;
 
 function num(what: string, min: number, max: number) {
   return (s: string) => {
@@ -71,6 +78,7 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
     .option("--refresh", "ask apt for the current kernel and busybox now (otherwise at most once a day)", false)
     .option("--fetch-only", "only get the kernel and busybox (or find them in the cache), print where they are, and exit", false)
+    .option("--no-reboot", "when the guest resets the board (reboot), end the run with status 0 instead of booting again")
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
@@ -83,7 +91,13 @@ Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape
 With --exec the guest's console is not shown (see --verbose): only CMD's output is printed, taken
 from between markers the initramfs's /init prints, and vm7 exits with CMD's exit status.
 
-Exit status: CMD's (with --exec); 2 bad input; 3 the guest stopped in a state it cannot leave;
+Power: the board has a reset (PRM_RSTCTRL) and a power-off latch that Linux drives with its built-in
+syscon-reboot and syscon-poweroff drivers. 'poweroff -f' in the guest ends the run with status 0;
+'reboot -f' boots the machine again with the same kernel and initramfs (or ends the run with
+--no-reboot). With --exec, /init powers the board off after CMD.
+
+Exit status: CMD's (with --exec; 0 when the guest powers off or resets with --no-reboot before
+CMD finishes); 2 bad input; 3 the guest stopped in a state it cannot leave;
 69 the packages could not be fetched (apt failed and nothing is cached); 124 --max-insns/--timeout;
 130 interrupted.`)
     .action(async (o: LinuxOpts) => { setStatus(await linuxRun(o)); });
@@ -169,22 +183,22 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   let lastOutput = performance.now();
   const dec = new TextDecoder();
   const interactive = o.exec === undefined;
-  const m = await createMachine(o.mode, {
-    ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false,
-    onConsole: (b) => {
-      lastOutput = performance.now();
-      if (interactive) { process.stdout.write(b); if (!bannerAt) transcript += dec.decode(b, { stream: true }); }
-      else { transcript += dec.decode(b, { stream: true }); if (o.verbose) process.stderr.write(b); }
-    },
-  });
-  let place: LinuxPlacement;
-  try {
-    place = loadLinux(m, {
-      kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined,
-      // The VMM keeps the top 16 MiB of RAM for itself (its shadow tables and state).
-      guestRamBytes: guestRamBytes(m),
+  // A machine booted with these images: the first one, and a fresh one each time the guest resets
+  // the board (PRM_RSTCTRL), as a real board reboots into the same kernel and initramfs.
+  const boot = async (rebooted: boolean): Promise<{ m: Machine; place: LinuxPlacement }> => {
+    const m = await createMachine(o.mode, {
+      ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, rebooted,
+      onConsole: (b) => {
+        lastOutput = performance.now();
+        if (interactive) { process.stdout.write(b); if (!bannerAt) transcript += dec.decode(b, { stream: true }); }
+        else { transcript += dec.decode(b, { stream: true }); if (o.verbose) process.stderr.write(b); }
+      },
     });
-  } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
+    try {
+      return { m, place: loadLinux(m, { kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined }) };
+    } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
+  };
+  let { m, place } = await boot(false);
   const tLoaded = performance.now();
   if (o.stats || o.verbose) {
     log(`${kernelName}: ${o.zimage ? "zImage" : "Image"} at 0x${hex(place.kernelAddr)}, DTB at 0x${hex(place.dtbAddr)}` +
@@ -195,6 +209,10 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   let beginAt: { ms: number; insns: number } | undefined;
   let stopReason: "timeout" | "interrupted" | undefined;
   let execResult: { output: string; status: number } | undefined;
+  let endAt = 0; // instructions (of all boots) when --exec's end marker arrived
+  let boots = 1;
+  let prior = 0; // instructions of the boots before this one
+  const used = () => prior + m.icount;
   const timer = o.timeout !== undefined ? setTimeout(() => { stopReason = "timeout"; }, o.timeout * 1000) : undefined;
   const onSigint = () => { stopReason = "interrupted"; };
   process.on("SIGINT", onSigint);
@@ -203,7 +221,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
     bridge.onQuit = () => { stopReason = "interrupted"; };
     bridge.commands = {
       h: () => process.stderr.write("\r\nvm7: Ctrl-A X quit, Ctrl-A S status, Ctrl-A H help, Ctrl-A Ctrl-A send Ctrl-A\r\n"),
-      s: () => process.stderr.write(`\r\nvm7: ${m.icount} instructions, pc 0x${hex(m.pc)}, ${((performance.now() - tLoaded) / 1000).toFixed(1)} s host time\r\n`),
+      s: () => process.stderr.write(`\r\nvm7: ${used()} instructions, pc 0x${hex(m.pc)}, ${((performance.now() - tLoaded) / 1000).toFixed(1)} s host time\r\n`),
     };
     bridge.start();
   }
@@ -214,26 +232,38 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   try {
     for (;;) {
       if (stopReason) break;
-      const left = budgetEnd - m.icount;
+      const left = budgetEnd - used();
       if (left <= 0) { line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
       // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
       // (a Linux guest never idles for good: its timers keep virtual time going).
       if (bridge && !bridge.open && performance.now() - lastOutput > 2000) { line = "stdin ended and the console has been quiet for 2 s"; break; }
+      // --exec: /init powers the board off after the end marker; a guest that cannot (a --dtb
+      // without the power-off node) is stopped once the marker has been out for a while.
+      if (execResult && used() - endAt > EXEC_POWEROFF_GRACE) break;
       let r: RunResult;
       if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
       else r = m.run({ maxInsns: Math.min(left, 1 << 20) }); // 1M slices: --stats counts are exact to 1M instructions
-      const now = { ms: performance.now() - tLoaded, insns: m.icount };
+      const now = { ms: performance.now() - tLoaded, insns: used() };
       if (!bannerAt && transcript.includes(BANNER)) { bannerAt = now; transcript = interactive ? "" : transcript; }
-      if (markers) {
+      if (markers && !execResult) {
         if (!beginAt && transcript.includes(markers.begin)) beginAt = now;
         if (beginAt) {
           execResult = parseExecOutput(transcript, markers);
-          if (execResult) break;
+          if (execResult) endAt = used();
         }
       }
       if (r.reason === "budget") { await new Promise((res) => setImmediate(res)); continue; }
       if (r.reason === "wait") { await new Promise((res) => setTimeout(res, Math.min(r.waitMs ?? 10, 50))); continue; }
       if ((r.reason === "idle" || r.reason === "input") && bridge?.open) { await bridge.waitForInput(100); continue; }
+      if (r.reason === "reset" && o.reboot) {
+        // A fresh machine with the same images; --exec runs its command again, as /init does.
+        log(`the guest reset the board: rebooting (boot ${++boots})`);
+        prior += m.icount;
+        ({ m, place } = await boot(true));
+        if (bridge) bridge.machine = m;
+        transcript = ""; bannerAt = undefined; beginAt = undefined; execResult = undefined;
+        continue;
+      }
       result = r;
       break;
     }
@@ -246,10 +276,16 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   if (execResult) {
     process.stdout.write(execResult.output);
     code = execResult.status;
-  } else if (stopReason === "timeout") { line = `stopped: --timeout ${o.timeout}s reached at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_LIMIT; }
-  else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_INTERRUPTED; }
-  else if (result) { line = `stopped: ${result.message}`; code = EXIT_FATAL; }
-  if (!execResult && !interactive && line) {
+  } else if (stopReason === "timeout") { line = `stopped: --timeout ${o.timeout}s reached at pc 0x${hex(m.pc)} after ${used()} instructions`; code = EXIT_LIMIT; }
+  else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${used()} instructions`; code = EXIT_INTERRUPTED; }
+  else if (result?.reason === "poweroff" || result?.reason === "reset") {
+    // The command (or the shell's user) powered the board off or reset it with --no-reboot: what
+    // it printed so far is its output, and the run ended as the guest wanted (status 0, as QEMU).
+    if (markers && beginAt) process.stdout.write(partialExecOutput(transcript, markers));
+    line = result.reason === "poweroff" ? `the guest powered the board off after ${used()} instructions`
+      : `the guest reset the board after ${used()} instructions; not rebooting it (--no-reboot)`;
+  } else if (result) { line = `stopped: ${result.message}`; code = EXIT_FATAL; }
+  if (!execResult && !interactive && code !== 0) {
     // Show the end of what the guest printed: the reason is usually there (a panic, an oops).
     const tail = transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");
     process.stderr.write(`vm7: the command did not finish; last console output:\n${tail}\n`);
@@ -257,9 +293,10 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   if (line) log(line);
   if (o.stats) {
     const f = (x?: { ms: number; insns: number }) => x ? `${(x.ms / 1000).toFixed(2)} s, ${x.insns} instructions` : "not reached";
+    const how = result?.reason === "poweroff" ? "powered off" : result?.reason === "reset" ? "reset" : execResult ? "stopped after the end marker" : "stopped";
     log(`stats: setup (fetch, initramfs, load) ${((tLoaded - t0) / 1000).toFixed(2)} s; boot to /init banner: ${f(bannerAt)}; ` +
-      (markers ? `to command start: ${f(beginAt)}; ` : "") + `end: ${f({ ms: tEnd, insns: m.icount })} ` +
-      `(${(m.icount / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
+      (markers ? `to command start: ${f(beginAt)}; ` : "") + `end (${how}${boots > 1 ? `, boot ${boots}` : ""}): ${f({ ms: tEnd, insns: used() })} ` +
+      `(${(used() / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
     if (m.mode !== "native") process.stderr.write(formatVmmStats(m));
   }
   if (!execResult && code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");

@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import type { Machine } from "../machine/machine.js";
 import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
-import { VMM_RESERVED_MIB } from "../machine/modes.js";
 import { getKernel, getBusybox } from "./fetch.js";
 import { buildInitramfs, execMarkers, type ExecMarkers } from "./initramfs.js";
 
@@ -27,15 +26,6 @@ export function guestPrograms(): Record<string, Uint8Array> {
   return out;
 }
 
-/** RAM the VMM reserves at the top in full and para modes (its shadow tables and state). */
-export const VMM_RESERVED_BYTES = VMM_RESERVED_MIB << 20;
-
-/** RAM a Linux guest may use: all of it natively, all but the VMM's reservation under the VMM. */
-export function guestRamBytes(m: Machine): number {
-  const mode = (m as unknown as { mode?: string }).mode;
-  return mode && mode !== "native" ? m.ramBytes - VMM_RESERVED_BYTES : m.ramBytes;
-}
-
 /**
  * `lpj=` for a virtual clock: the delay loop (__loop_delay: SUBS + BHI) is two instructions per
  * iteration and one instruction is one cycle, so loops per jiffy = cpuHz / HZ / 2 (HZ = 250 in
@@ -53,7 +43,6 @@ export function loadLinuxRunning(m: Machine, command: string, log: (s: string) =
   const placement = loadLinux(m, {
     kernel: new Uint8Array(readFileSync(k.image)), kernelName: k.version, textOffset: k.textOffset,
     dtb: new Uint8Array(readFileSync(boardDtbPath())), dtbName: "board.dtb", initrd, append: virtualCpuHz ? `quiet lpj=${lpjFor(virtualCpuHz)}` : "quiet",
-    guestRamBytes: guestRamBytes(m),
   });
   return { markers, placement, kernelImage: k.image };
 }

@@ -8,6 +8,7 @@ export interface CoreExports {
   memory: WebAssembly.Memory;
   init(ramBytes: number): number;
   reset(): void;
+  setSoftwareResetBoot(): void;
   run(budget: number): number;
   stop(): void;
   regGet(n: number): number;
@@ -81,6 +82,8 @@ export interface CoreConstants {
   STOP_IDLE: number;
   STOP_HOST: number;
   STOP_WFI_WALL: number;
+  STOP_POWEROFF: number;
+  STOP_RESET: number;
   FATAL_EXC_LOOP: number;
   FATAL_BAD_MODE: number;
   FATAL_VMM: number;

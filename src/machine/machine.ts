@@ -35,6 +35,9 @@ export interface MachineOptions {
   onConsole?: (bytes: Uint8Array) => void;
   /** Receives semihosting stderr bytes. Default: same as onConsole. */
   onConsoleErr?: (bytes: Uint8Array) => void;
+  /** This machine is the fresh boot that follows a guest's reset of the previous one (a run that
+   *  ended with reason "reset"): the PRM's reset status says so (PRM_RSTST.GLOBAL_SW_RST). */
+  rebooted?: boolean;
 }
 
 export type StopReason =
@@ -45,7 +48,9 @@ export type StopReason =
   | "wait"        // wall clock: WFI until the next timer event (waitMs says how long)
   | "input"       // the guest waits for console input that has not arrived
   | "bkpt"        // debug breakpoint
-  | "host";       // stop() was called
+  | "host"        // stop() was called
+  | "poweroff"    // the guest switched the board off (the power-off latch); the machine stays off
+  | "reset";      // the guest reset the board (PRM_RSTCTRL): boot a fresh machine to reboot it
 
 export interface RunResult {
   reason: StopReason;
@@ -85,6 +90,8 @@ export class Machine {
   private semihostPending = false;
   private inputQueue: number[] = [];
   private inputEnded = false;
+  /** Set once the guest powered the board off or reset it: the machine runs no more. */
+  private ended?: RunResult;
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
   readonly mode: VmMode;
@@ -117,6 +124,7 @@ export class Machine {
     this.cpuHz = hz;
     this.x.setClock(this.wall ? 1 : 0, hz);
     this.x.setSemihostingEnabled(opts.semihosting === false ? 0 : 1);
+    if (opts.rebooted) this.x.setSoftwareResetBoot();
     const semiOpts: SemihostingOptions = {
       root: opts.semihostingRoot,
       cmdline: opts.cmdline ?? "vm7",
@@ -360,6 +368,7 @@ export class Machine {
       this.drainConsole();
       return { reason, insns: this.icount - start, message, ...extra };
     };
+    if (this.ended) return { ...this.ended, insns: 0 };
     for (;;) {
       if (this.semihostPending) {
         const r = this.semi.call();
@@ -384,6 +393,10 @@ export class Machine {
           return done("host", "stopped by the host");
         case k.STOP_BKPT:
           return done("bkpt", `breakpoint at 0x${hex(this.pc)}`);
+        case k.STOP_POWEROFF:
+          return this.ended = done("poweroff", "the guest powered the board off");
+        case k.STOP_RESET:
+          return this.ended = done("reset", "the guest reset the board (PRM_RSTCTRL)");
         case k.STOP_IDLE:
           return done("idle", this.x.consoleInputWakes() !== 0
             ? `guest is idle: WFI at 0x${hex(this.pc)} waiting for console input (UART3 receive interrupt enabled)`
@@ -453,7 +466,7 @@ export function hex(v: number): string { return (v >>> 0).toString(16).padStart(
 function devicesNote(pa: number, len: number): string {
   const devs: Array<[string, number, number]> = [
     ["INTC", 0x48200000, 0x1000], ["GPTIMER1", 0x48318000, 0x1000], ["32k counter", 0x48320000, 0x1000],
-    ["UART3", 0x49020000, 0x400], ["GPTIMER2", 0x49032000, 0x1000],
+    ["UART3", 0x49020000, 0x400], ["GPTIMER2", 0x49032000, 0x1000], ["PRM", 0x48307200, 0x100], ["power-off latch", 0x3f000000, 4],
   ];
   const hit = devs.find(([, b, l]) => pa < b + l && b < pa + len);
   return hit ? `; it overlaps the ${hit[0]} registers at 0x${hex(hit[1])}` : "";
