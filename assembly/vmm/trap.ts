@@ -23,7 +23,8 @@ import { t16CpsA32 } from "../isa/thumb";
 import { rfeLoad, rfePC, rfePSR, srsStore, srsWriteback } from "../isa/system";
 import { getR, setR, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
 import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
-import { gwalk, gFsr, ptWin, ptTrapEntry } from "./shadow";
+import { gwalk, gFsr, ptTrapEntry, ptWindowEnd, ptStepEnd } from "./shadow";
+import { ptWin, setTraps } from "../cpu/traps";
 import { STATE, NF, ZF, CF, VF, FPEXC, CPACR } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
@@ -34,7 +35,7 @@ import { dpResultA32 } from "../isa/dp";
 import { vfpVmrsVmsr, FPSID_VALUE, MVFR0_VALUE, MVFR1_VALUE } from "../isa/vfp";
 import { MODE_FULL, MODE_PARA } from "./layout";
 import {
-  vmmMode, vpriv, vmode, retried, clearRetried, reflectDabt, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
+  vmmException, vmmMode, vpriv, vmode, retried, clearRetried, reflectDabt, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
 } from "./vcpu";
 import { vcp15Read, vcp15Write, vcpUndef } from "./vcp15";
 import { hypercall } from "./hypercall";
@@ -43,6 +44,11 @@ import {
   S_TRAP_STM_USER, S_TRAP_ERET, S_TRAP_MCR, S_TRAP_MRC, S_TRAP_VFP, S_TRAP_WFI, C_TRAP, C_EMULATE,
   S_TRAP_LDST_USER,
 } from "./stats";
+
+// The VMM's handlers at the CPU's trap points (cpu/traps.ts), installed when a guest starts (vcpu.ts).
+export function attachTraps(): void {
+  setTraps(vmmException, vmmSubstA32, vmmSubstT16, vmmSubstT32, vmmTrap, vmmTrapT16, vmmTrapT32, ptWindowEnd, ptStepEnd);
+}
 
 // HVC #imm16 (ARMv7 Virtualization Extensions encoding, A1): UNDEFINED on Cortex-A8.
 @inline export function isHvc(raw: u32): bool { return (raw & 0x0ff000f0) == 0x01400070; }
