@@ -22,6 +22,7 @@
 // partition 1:1. Confinement: every fill checks that the guest-physical page lies in the guest's
 // RAM partition or is one of the pass-through device pages; anything else is reflected as an
 // external abort, so no guest mapping can reach the VMM-reserved RAM.
+import { ptWin } from "../cpu/traps"; // open windows (the run loop stops at ptWindowEnd while > 0)
 import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS, CP15 } from "../cpu/layout";
 import { walk, walkFsr, walkDomain, walkAp, walkXn, walkNG, walkL1pa, walkD1, walkL2pa, walkDomainFsr, walkPermFsr, apRead, apWrite } from "../mmu/mmu";
 import { curPC } from "../cpu/state";
@@ -408,7 +409,6 @@ function donorTable(ctx: i32, va: u32): u32 {
 // Untracking: a frame that no live shadow table derives from any more stops being tracked when the
 // guest next writes it (ptClose), and every frame when all shadows are dropped (shadowFlushAll).
 
-export let ptWin: i32 = 0;           // open windows (the run loop stops at ptWindowEnd while > 0)
 const winPte = new StaticArray<u32>(PT_WIN_N);
 const winVal = new StaticArray<u32>(PT_WIN_N);
 const winVa = new StaticArray<u32>(PT_WIN_N);
