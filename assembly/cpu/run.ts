@@ -29,6 +29,7 @@ import { clearExclusive } from "../isa/ldst";
 import { vmmActive } from "../vmm/vcpu";
 import { vmmSubstA32, vmmSubstT16, vmmSubstT32 } from "../vmm/trap";
 import { ptWin, ptStepEnd, ptWindowEnd } from "../vmm/shadow";
+import { dbgStepped, dbgRun, dbgInit } from "../debug/dbg";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;
@@ -51,6 +52,7 @@ export function coreInit(ramBytes: u32): u32 {
   memory.fill(UART_TX, 0, 16);
   memory.fill(PAGEMAP, 0, DCACHE - PAGEMAP);
   dcacheInit(ramBytes);
+  dbgInit();
   coreReset();
   return INIT_OK;
 }
@@ -321,7 +323,7 @@ export function run(budget: u32): u32 {
       if (w < lim) lim = w > ic ? w : ic + 1;
     }
     setSliceEnd(lim);
-    execLoop();
+    if (dbgStepped) dbgRun(execLoop); else execLoop(); // breakpoints, steps: one instruction at a time
     if (ptWin > 0) ptStepEnd();
   }
   setR(15, curPC); // the host sees R15 = next instruction to execute

@@ -5,6 +5,7 @@
 // Only RAM pages are ever entered; MMIO always takes the slow path. Entries are a cache: any flush
 // is safe, so every TLB maintenance operation flushes at least what the ARM ARM says it must.
 import { TLB, STATE, DACR } from "../cpu/layout";
+import { dbgWatchOn, dbgNoTlb, dbgTlbPA } from "../debug/dbg";
 
 export const TLB_BITS: u32 = 10;
 export const TLB_N: u32 = 1 << TLB_BITS;
@@ -24,6 +25,7 @@ export const SET_CODEW: u32 = 6;
 export const SET_CODEW_USER: u32 = 7;
 const SET_NONE: u32 = 8;
 const SETS: u32 = 9;
+export const TLB_BYTES: u32 = SETS * TLB_SET_BYTES; // what a snapshot copies from TLB
 
 // Base addresses of the current privilege level's sets (updated on a mode change).
 export let tlbR: u32 = TLB;
@@ -97,7 +99,19 @@ export function tlbDacrChanged(old: u32, nv: u32, priv: bool): void {
   userDacr = nv;
 }
 
+// Snapshots (snapshot.ts): the bookkeeping beside the entries (which the host copies) at p (24 bytes).
+export function tlbSave(p: u32): void {
+  store<u32>(p, bigMask); store<u32>(p, bigBase, 4); store<u32>(p, bigValid ? 1 : 0, 8);
+  store<u32>(p, domPriv, 12); store<u32>(p, domUser, 16); store<u32>(p, userDacr, 20);
+}
+export function tlbLoad(p: u32): void {
+  bigMask = load<u32>(p); bigBase = load<u32>(p, 4); bigValid = load<u32>(p, 8) != 0;
+  domPriv = load<u32>(p, 12); domUser = load<u32>(p, 16); userDacr = load<u32>(p, 20);
+}
+
 export function tlbInsert(set: u32, va: u32, addend: u32, blockMask: u32, domBit: u32): void {
+  // Watched data pages stay out, so that every access to them reaches the debugger (debug/dbg.ts).
+  if (dbgWatchOn && set != SET_FETCH && set != SET_USER + SET_FETCH && dbgNoTlb(va, dbgTlbPA(va, addend))) return;
   if (set >= SET_USER && set != SET_CODEW) domUser |= domBit; else domPriv |= domBit;
   const e = setBase(set) + tlbIndex(va);
   store<u32>(e, va & 0xfffff000);
