@@ -192,6 +192,10 @@ export function vmmBankedSet(mode: u32, n: u32, v: u32): void { vSetBanked(mode,
 export function vmmSpsrGet(mode: u32): u32 { return vGetSPSRof(mode); }
 export function vmmSpsrSet(mode: u32, v: u32): void { vSetSPSRof(mode, v); }
 export function vmmCp15Get(off: u32): u32 { return vreg(off); }
+/** The guest's own translation of va (its tables, the VMM's walk), for debuggers: the guest-physical
+ *  address, and vmmGuestFault() its DFSR-format status (0 = translated). */
+export function vmmGuestTranslate(va: u32, kind: u32, priv: bool): u32 { return gwalk(va, kind, priv); }
+export function vmmGuestFault(): u32 { return gFsr; }
 export function vmmCp15Set(off: u32, v: u32): void {
   setVreg(off, v);
   // User code reads the thread ID registers without trapping: the real ones hold the guest's values.
@@ -301,4 +305,4 @@ export const DBG_EV_READ: u32 = D.EV_READ;
 export const DBG_EV_WRITE: u32 = D.EV_WRITE;
 export const DBG_EV_EXC: u32 = D.EV_EXC;
 export const DBG_EV_TRAP: u32 = D.EV_TRAP;
-export function dbgUpdate(): void { D.dbgUpdate(); }
+export function dbgUpdate(watchChanged: bool): void { D.dbgUpdate(watchChanged); }

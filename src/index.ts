@@ -7,3 +7,4 @@ export type { MachineOptions, RunOptions, RunResult, StopReason, Translation } f
 export { parseElf, isElf, ImageError } from "./loaders/elf.js";
 export type { LoadImage, Segment } from "./loaders/elf.js";
 export { disasmA32 } from "./disasm/a32.js";
+export type { HookHandle, HookRange, MemAccess, ExceptionEvent, ExceptionKind, TrapEvent, DebugStop } from "./debug/debugger.js";

@@ -80,10 +80,10 @@ let codeHi: u32 = 0;
 
 @inline function ctl(off: u32): u32 { return load<u32>(DBG + off); }
 
-export function dbgInit(): void { memory.fill(DBG, 0, DBG_BYTES); dbgUpdate(); }
+export function dbgInit(): void { memory.fill(DBG, 0, DBG_BYTES); dbgUpdate(true); }
 
-// The host changed the tables or DBG_CTRL.
-export function dbgUpdate(): void {
+// The host changed the tables or DBG_CTRL (watchChanged: the watch table).
+export function dbgUpdate(watchChanged: bool): void {
   const c = ctl(DBG_CTRL);
   let n = ctl(DBG_CODE_N);
   if (n > DBG_CODE_MAX) { n = DBG_CODE_MAX; store<u32>(DBG + DBG_CODE_N, n); }
@@ -99,7 +99,8 @@ export function dbgUpdate(): void {
   dbgWatchOn = w != 0;
   dbgExcOn = (c & DBGF_EXC) != 0;
   dbgTrapOn = (c & DBGF_TRAP) != 0;
-  tlbFlushAll(); // pages now watched must leave the TLB; pages no longer watched may enter it again
+  // Pages now watched must leave the TLB (pages no longer watched may enter it again).
+  if (watchChanged) tlbFlushAll();
   breakSlice();
 }
 

@@ -13,6 +13,7 @@ import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
 import { loadLinux } from "../loaders/linux.js";
 import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
+import { addGdbOptions, startGdb, gdbLoop, gdbEndLine, type GdbOpts } from "./gdb.js";
 
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_FATAL = 3;
@@ -38,6 +39,7 @@ interface RunOpts {
   kernel?: string; dtb?: string; initrd?: string; append?: string;
   mode: VmMode; stats: boolean; vmmCost?: Record<string, number>;
 }
+type RunCliOpts = RunOpts & GdbOpts;
 
 /** --vmm-cost trap=120,fill=250: cycles charged per VMM event (names as Machine.vmmCosts()). */
 export function parseVmmCost(s: string): Record<string, number> {
@@ -62,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .showHelpAfterError("(run 'vm7 --help' for usage)");
 
-  program.command("run")
+  const run = program.command("run")
     .description("boot an image: an ARM ELF (PT_LOAD segments at their physical addresses, entry from the header)\n" +
       "or a raw binary. It starts in SVC mode, ARM state, MMU off, IRQ/FIQ masked.")
     .argument("[image]", "ELF or raw binary to run (or a zImage, as with --kernel)")
@@ -93,7 +95,8 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText("after", "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input;\n" +
       "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
       "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.")
-    .action(async (image: string | undefined, o: RunOpts) => { status = await runCommand(image, o); });
+    .action(async (image: string | undefined, o: RunCliOpts) => { status = await runCommand(image, o); });
+  addGdbOptions(run);
 
   linuxCommand(program, (s) => { status = s; });
   benchCommand(program, (s) => { status = s; });
@@ -118,7 +121,7 @@ function readImage(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<number> {
+async function runCommand(imageArg: string | undefined, o: RunCliOpts): Promise<number> {
   if (imageArg !== undefined && o.kernel !== undefined) throw new UsageError(`give either an image or --kernel, not both`);
   const image = imageArg ?? o.kernel;
   if (image === undefined) throw new UsageError("vm7 run: no image given (an ELF, a raw binary with --load-addr, or --kernel zImage)");
@@ -159,6 +162,9 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
     throw new UsageError((e as Error).message);
   }
   if (o.entry !== undefined) m.pc = o.entry;
+  if (o.gdbWait && !o.gdb) throw new UsageError("--gdb-wait needs --gdb PORT");
+  let stub;
+  try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
 
   const console_ = new ConsoleBridge(m);
   let stopReason: "timeout" | "interrupted" | undefined;
@@ -173,8 +179,14 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
   let line = "";
   const budgetEnd = o.maxInsns ?? Infinity;
   try {
+    if (stub) {
+      const g = await gdbLoop(m, stub, { stopRequested: () => stopReason !== undefined, console: console_, maxInsns: o.maxInsns, wait: o.gdbWait });
+      result = g.result;
+      if (g.limit) { line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; }
+      if (g.killed) { line = gdbEndLine(m, g)!; code = EXIT_INTERRUPTED; }
+    }
     for (;;) {
-      if (stopReason) break;
+      if (stub || stopReason) break;
       const left = budgetEnd - m.icount;
       if (left <= 0) { result = undefined; line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
       let r: RunResult;

@@ -4,6 +4,9 @@
 import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
 import { Semihosting, type SemihostingOptions } from "./semihosting.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
+import {
+  Debugger, type DebugStop, type HookHandle, type HookRange, type MemAccess, type ExceptionEvent, type TrapEvent,
+} from "../debug/debugger.js";
 
 export const MODE = { usr: 0x10, fiq: 0x11, irq: 0x12, svc: 0x13, abt: 0x17, und: 0x1b, sys: 0x1f } as const;
 const MODE_NAMES: Record<number, string> = { 0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x17: "abt", 0x1b: "und", 0x1f: "sys" };
@@ -45,7 +48,10 @@ export type StopReason =
   | "wait"        // wall clock: WFI until the next timer event (waitMs says how long)
   | "input"       // the guest waits for console input that has not arrived
   | "bkpt"        // debug breakpoint
-  | "host";       // stop() was called
+  | "host"        // stop() was called
+  | "breakpoint"  // a debugger breakpoint (addBreakpoint): the instruction at pc did not run (debug says more)
+  | "watchpoint"  // a debugger watchpoint: the instruction at pc was about to access the watched memory
+  | "step";       // run({ step: true }) completed its instruction
 
 export interface RunResult {
   reason: StopReason;
@@ -56,6 +62,8 @@ export interface RunResult {
   message: string;
   /** For "wait": host milliseconds until the next timer event. */
   waitMs?: number;
+  /** For "breakpoint", "watchpoint" and "step": where and why. */
+  debug?: DebugStop;
 }
 
 export interface RunOptions {
@@ -63,6 +71,8 @@ export interface RunOptions {
   maxInsns?: number;
   /** Instructions per call into the core (default 1M): see baselines.md, V8 tiers up between calls. */
   sliceInsns?: number;
+  /** Run one instruction (or until an exception moves the PC) and stop with reason "step". */
+  step?: boolean;
 }
 
 export type Translation = { pa: number } | { fault: number };
@@ -86,6 +96,8 @@ export class Machine {
   imageEnd = 0;
   readonly mode: VmMode;
   private readonly vmm: boolean;
+  private readonly dbg: Debugger;
+  private hostStop = false;
 
   private constructor(core: Core, opts: MachineOptions) {
     this.x = core.x;
@@ -125,6 +137,7 @@ export class Machine {
       memInfo: () => ({ ramBase: this.ramBase, ramEnd: this.ramBase + this.ramBytes, imageEnd: this.imageEnd }),
     };
     this.semi = new Semihosting(this, semiOpts);
+    this.dbg = new Debugger(this, this.x, this.k);
   }
 
   static async create(opts: MachineOptions = {}): Promise<Machine> { return Machine.createSync(opts); }
@@ -324,8 +337,35 @@ export class Machine {
     }
   }
 
+  // --- debugging: breakpoints, watchpoints and hooks (src/debug/debugger.ts) ---------------------
+  /** The debugger's tables: GDB-style breakpoints and watchpoints (src/debug/gdbstub.ts uses them). */
+  get debugger(): Debugger { return this.dbg; }
+  /** The core's exports and constants, for vm7's own snapshot and debug modules (src/debug). */
+  get core(): { x: CoreExports; k: CoreConstants } { return { x: this.x, k: this.k }; }
+  /** Call `fn(address, size)` before each instruction whose address lies in `range` (every
+   *  instruction without one) runs. Instructions run one at a time while any code hook is set. */
+  hookCode(range: HookRange | undefined, fn: (address: number, size: number, m: Machine) => void): HookHandle {
+    return this.dbg.hookCode(range, fn);
+  }
+  /** Call `fn` for each guest access of `kind` (one or several of read, write, fetch) to `range`
+   *  (virtual addresses through the guest's translation, or physical ones with { physical: true }),
+   *  after the accessing instruction completes. Watched pages bypass the software TLB. */
+  hookMem(kind: "read" | "write" | "fetch" | Array<"read" | "write" | "fetch">, range: HookRange | undefined,
+    fn: (access: MemAccess, m: Machine) => void, opts: { physical?: boolean } = {}): HookHandle {
+    return this.dbg.hookMem(Array.isArray(kind) ? kind : [kind], range, fn, opts.physical === true);
+  }
+  /** Call `fn` for every exception the guest takes (in full/para mode: every one the VMM reflects
+   *  into the guest), after its entry. */
+  hookInterrupt(fn: (e: ExceptionEvent, m: Machine) => void): HookHandle { return this.dbg.hookInterrupt(fn); }
+  /** Call `fn` for every VMM event (full/para mode): trapped instructions, hypercalls, shadow fills,
+   *  reflected exceptions, ..., named as the counters of vmmStats(). */
+  hookTrap(fn: (e: TrapEvent, m: Machine) => void): HookHandle { return this.dbg.hookTrap(fn); }
+  /** Remove a hook (the same as handle.remove()). */
+  removeHook(h: HookHandle): void { this.dbg.removeHook(h.id); }
+
   // --- running ---------------------------------------------------------------------------------
-  stop(): void { this.x.stop(); }
+  /** Stop the current run at the next instruction boundary (also from a hook's callback). */
+  stop(): void { this.hostStop = true; this.x.stop(); }
 
   private guestCentiseconds(): number {
     if (this.wall) return Math.floor((performance.now() - this.wallStart) / 10);
@@ -351,8 +391,13 @@ export class Machine {
     const slice = Math.max(1, Math.min(opts.sliceInsns ?? 1 << 20, 0x7fffffff));
     const start = this.icount;
     if (this.wall && this.wallStart === 0) this.wallStart = performance.now();
+    const dbg = this.dbg.active || opts.step === true;
+    if (dbg) this.dbg.beginRun(opts.step === true);
+    this.hostStop = false;
     const done = (reason: StopReason, message: string, extra: Partial<RunResult> = {}): RunResult => {
       this.drainConsole();
+      if (dbg) this.dbg.endRun();
+      this.hostStop = false;
       return { reason, insns: this.icount - start, message, ...extra };
     };
     for (;;) {
@@ -369,6 +414,12 @@ export class Machine {
       const stop = this.x.run(Math.min(left, slice)) >>> 0;
       this.drainConsole();
       const k = this.k;
+      if (dbg) {
+        const d = this.dbg.afterCore(stop);
+        if (d) return done(d.kind, debugMessage(d), { debug: d });
+        if (this.hostStop) return done("host", "stopped by the host");
+        if (stop === k.STOP_DEBUG) continue;
+      }
       switch (stop) {
         case k.STOP_BUDGET: case k.STOP_UART_FULL: case k.STOP_NONE:
           continue;
@@ -419,6 +470,11 @@ export class Machine {
     lines.push(`instructions=${this.icount}`);
     return lines.join("\n");
   }
+}
+
+function debugMessage(d: DebugStop): string {
+  if (d.kind === "watchpoint") return `watchpoint: ${d.access} of ${d.size} bytes at 0x${hex(d.address ?? 0)} by the instruction at 0x${hex(d.pc)}`;
+  return d.kind === "step" ? `stepped to 0x${hex(d.pc)}` : `breakpoint at 0x${hex(d.pc)}`;
 }
 
 export function hex(v: number): string { return (v >>> 0).toString(16).padStart(8, "0"); }
