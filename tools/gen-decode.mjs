@@ -79,21 +79,42 @@ function genAS(t, tbl) {
   const uncond = t.prefix !== "A32" ? [] :
     pats.filter((p) => ((p.mask >>> 28) & 0xf) === 0xf && ((p.value >>> 28) & 0xf) === 0xf);
   const generic = (p) => !p.condField && (((p.mask >>> 28) & 0xf) !== 0xf || ((p.value >>> 28) & 0xf) !== 0xf);
+  // Within a context (the unconditional block, or one bucket of the switch) some bits are known. A row
+  // that contradicts them, or that an earlier row of the context matches whenever it would match, can
+  // never be reached and is left out; after a row that matches everything in its context (a catch-all),
+  // nothing more is emitted.
+  const rows = (ctx, candidates, indent) => {
+    const kept = [];
+    for (const p of candidates) {
+      if ((((p.value ^ ctx.value) & p.mask & ctx.mask) >>> 0) !== 0) continue; // contradicts the known bits
+      const pm = (p.mask | ctx.mask) >>> 0, pv = (p.value | ctx.value) >>> 0;
+      if (kept.some((q) => ((q.mask & ~pm) >>> 0) === 0 && (((pv ^ q.value) & q.mask) >>> 0) === 0)) continue;
+      kept.push(p);
+      // The A32 cond check is known true in the switch (cond = 1111 returned before it).
+      const rest = (p.mask & ~ctx.mask) >>> 0;
+      if (rest === 0) { out.push(`${indent}return ${k1(pats, p)};`); return true; }
+      out.push(`${indent}if (${matchExpr({ ...p, condField: p.condField && !ctx.condKnown })}) return ${k1(pats, p)};`);
+    }
+    return false;
+  };
   if (t.prefix === "A32") {
     out.push("  if ((i >>> 28) == 0xf) {");
-    for (const p of pats) if (uncond.includes(p) || generic(p)) out.push(`    if (${matchExpr(p)}) return ${k1(pats, p)};`);
-    out.push("    return 0;", "  }");
+    const all = rows({ mask: 0xf0000000, value: 0xf0000000, condKnown: false }, pats.filter((p) => uncond.includes(p) || generic(p)), "    ");
+    if (!all) out.push("    return 0;");
+    out.push("  }");
   }
   out.push(`  switch ((i >>> ${lo}) & ${(1 << nb) - 1}) {`);
+  const bmask = (((1 << nb) - 1) << lo) >>> 0;
   for (let b = 0; b < 1 << nb; b++) {
     out.push(`    case ${b}: {`);
-    for (const p of pats) {
-      if (uncond.includes(p)) continue;
+    const cands = pats.filter((p) => {
+      if (uncond.includes(p)) return false;
       const bm = (p.mask >>> lo) & ((1 << nb) - 1), bv = (p.value >>> lo) & ((1 << nb) - 1);
-      if ((b & bm) !== bv) continue;
-      out.push(`      if (${matchExpr(p)}) return ${k1(pats, p)};`);
-    }
-    out.push("      break;", "    }");
+      return (b & bm) === bv;
+    });
+    const all = rows({ mask: bmask, value: (b << lo) >>> 0, condKnown: t.prefix === "A32" }, cands, "      ");
+    if (!all) out.push("      break;");
+    out.push("    }");
   }
   out.push("  }", "  return 0;", "}", "");
   out.push(`// Execute op (from decode${t.prefix}) on instruction word i.`);

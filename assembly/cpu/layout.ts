@@ -28,6 +28,7 @@ export const PAGEMAP: u32 = 0x0020_0000;
 export const DCACHE: u32 = 0x0040_0000;
 export const RAM: u32 = 0x0440_0000;
 export const RAM_PHYS: u32 = 0x8000_0000;
+export const RAM_MAX: u32 = 0x4000_0000;     // the most RAM a machine may have (1 GiB: the CLI's --ram 1024)
 
 // --- CPU state, offsets from STATE -----------------------------------------------------------
 export const R_BASE: u32 = 0x000;     // R0..R15 of the current mode (R15 = next instruction when stopped)

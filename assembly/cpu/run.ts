@@ -4,7 +4,7 @@
 // what the inner loop assumed (mode, masks, translation, code) calls breakSlice().
 import {
   STATE, ICOUNT, STOP_BUDGET, STOP_IDLE, STOP_HOST, STOP_WFI_WALL, STOP_REASON, STATE_SIZE,
-  IFSR, IFAR, RAM, PAGEMAP, DCACHE, UART_TX,
+  IFSR, IFAR, RAM, RAM_MAX, PAGEMAP, DCACHE, UART_TX,
 } from "./layout";
 import {
   curPC, sliceEnd, setCurPC, setNextPC, takeBranch, loopEvent, EV_BRANCH, EV_BREAK, fault, setFault, setSliceEnd,
@@ -41,7 +41,7 @@ export const INIT_LAYOUT: u32 = 3;
 function modeChanged(): void { tlbSelect(privileged, (getRest() & PSR_E) != 0); }
 
 export function coreInit(ramBytes: u32): u32 {
-  if (ramBytes == 0 || (ramBytes & 0xfffff) != 0 || ramBytes > 0x4000_0000) return INIT_BAD_SIZE;
+  if (ramBytes == 0 || (ramBytes & 0xfffff) != 0 || ramBytes > RAM_MAX) return INIT_BAD_SIZE;
   if (__heap_base > STATE) return INIT_LAYOUT;
   const need = (RAM + ramBytes) >>> 16;
   const have = <u32>memory.size();

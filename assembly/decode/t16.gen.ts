@@ -82,55 +82,32 @@ export const T16_COUNT: u32 = 74;
 export function decodeT16(i: u32): u32 {
   switch ((i >>> 11) & 31) {
     case 0: {
-      if ((i & 0x0000f800) == 0x00000000) return 5;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 5;
     }
     case 1: {
-      if ((i & 0x0000f800) == 0x00000800) return 6;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 6;
     }
     case 2: {
-      if ((i & 0x0000f800) == 0x00001000) return 7;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 7;
     }
     case 3: {
       if ((i & 0x0000fe00) == 0x00001800) return 1;
       if ((i & 0x0000fe00) == 0x00001a00) return 2;
       if ((i & 0x0000fe00) == 0x00001c00) return 3;
       if ((i & 0x0000fe00) == 0x00001e00) return 4;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 73;
     }
     case 4: {
-      if ((i & 0x0000f800) == 0x00002000) return 8;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 8;
     }
     case 5: {
-      if ((i & 0x0000f800) == 0x00002800) return 9;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 9;
     }
     case 6: {
-      if ((i & 0x0000f800) == 0x00003000) return 10;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 10;
     }
     case 7: {
-      if ((i & 0x0000f800) == 0x00003800) return 11;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 11;
     }
     case 8: {
       if ((i & 0x0000ffc0) == 0x00004000) return 12;
@@ -154,93 +131,54 @@ export function decodeT16(i: u32): u32 {
       if ((i & 0x0000ff00) == 0x00004600) return 30;
       if ((i & 0x0000ff87) == 0x00004700) return 31;
       if ((i & 0x0000ff87) == 0x00004780) return 32;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 73;
     }
     case 9: {
-      if ((i & 0x0000f800) == 0x00004800) return 33;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 33;
     }
     case 10: {
       if ((i & 0x0000fe00) == 0x00005000) return 34;
       if ((i & 0x0000fe00) == 0x00005200) return 35;
       if ((i & 0x0000fe00) == 0x00005400) return 36;
       if ((i & 0x0000fe00) == 0x00005600) return 37;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 73;
     }
     case 11: {
       if ((i & 0x0000fe00) == 0x00005800) return 38;
       if ((i & 0x0000fe00) == 0x00005a00) return 39;
       if ((i & 0x0000fe00) == 0x00005c00) return 40;
       if ((i & 0x0000fe00) == 0x00005e00) return 41;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 73;
     }
     case 12: {
-      if ((i & 0x0000f800) == 0x00006000) return 42;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 42;
     }
     case 13: {
-      if ((i & 0x0000f800) == 0x00006800) return 43;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 43;
     }
     case 14: {
-      if ((i & 0x0000f800) == 0x00007000) return 44;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 44;
     }
     case 15: {
-      if ((i & 0x0000f800) == 0x00007800) return 45;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 45;
     }
     case 16: {
-      if ((i & 0x0000f800) == 0x00008000) return 46;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 46;
     }
     case 17: {
-      if ((i & 0x0000f800) == 0x00008800) return 47;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 47;
     }
     case 18: {
-      if ((i & 0x0000f800) == 0x00009000) return 48;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 48;
     }
     case 19: {
-      if ((i & 0x0000f800) == 0x00009800) return 49;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 49;
     }
     case 20: {
-      if ((i & 0x0000f800) == 0x0000a000) return 50;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 50;
     }
     case 21: {
-      if ((i & 0x0000f800) == 0x0000a800) return 51;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 51;
     }
     case 22: {
       if ((i & 0x0000ff80) == 0x0000b000) return 52;
@@ -250,9 +188,7 @@ export function decodeT16(i: u32): u32 {
       if ((i & 0x0000fe00) == 0x0000b400) return 57;
       if ((i & 0x0000fff7) == 0x0000b650) return 58;
       if ((i & 0x0000ffe8) == 0x0000b660) return 59;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 73;
     }
     case 23: {
       if ((i & 0x0000fd00) == 0x0000b900) return 55;
@@ -263,56 +199,33 @@ export function decodeT16(i: u32): u32 {
       if ((i & 0x0000ff00) == 0x0000be00) return 64;
       if ((i & 0x0000ff0f) == 0x0000bf00) return 65;
       if ((i & 0x0000ff00) == 0x0000bf00) return 66;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 73;
     }
     case 24: {
-      if ((i & 0x0000f800) == 0x0000c000) return 67;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 67;
     }
     case 25: {
-      if ((i & 0x0000f800) == 0x0000c800) return 68;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 68;
     }
     case 26: {
-      if ((i & 0x0000f000) == 0x0000d000) return 71;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 71;
     }
     case 27: {
       if ((i & 0x0000ff00) == 0x0000de00) return 69;
       if ((i & 0x0000ff00) == 0x0000df00) return 70;
-      if ((i & 0x0000f000) == 0x0000d000) return 71;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 71;
     }
     case 28: {
-      if ((i & 0x0000f800) == 0x0000e000) return 72;
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 72;
     }
     case 29: {
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 73;
     }
     case 30: {
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 73;
     }
     case 31: {
-      if (true) return 73;
-      if (true) return 74;
-      break;
+      return 73;
     }
   }
   return 0;

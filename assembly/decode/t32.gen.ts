@@ -125,84 +125,52 @@ export const T32_COUNT: u32 = 115;
 export function decodeT32(i: u32): u32 {
   switch ((i >>> 23) & 63) {
     case 0: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 1: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 2: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 3: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 4: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 5: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 6: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 7: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 8: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 9: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 10: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 11: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 12: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 13: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 14: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 15: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 16: {
       if ((i & 0xffdfffe0) == 0xe80dc000) return 1;
@@ -211,9 +179,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xfff00f00) == 0xe8500f00) return 10;
       if ((i & 0xff700000) == 0xe8600000) return 21;
       if ((i & 0xff700000) == 0xe8700000) return 22;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 17: {
       if ((i & 0xffd00000) == 0xe8800000) return 5;
@@ -228,27 +194,21 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xfff000ff) == 0xe8d0007f) return 18;
       if ((i & 0xff700000) == 0xe8600000) return 21;
       if ((i & 0xff700000) == 0xe8700000) return 22;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 18: {
       if ((i & 0xffd00000) == 0xe9000000) return 7;
       if ((i & 0xffd00000) == 0xe9100000) return 8;
       if ((i & 0xff500000) == 0xe9400000) return 19;
       if ((i & 0xff500000) == 0xe9500000) return 20;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 19: {
       if ((i & 0xffdfffe0) == 0xe98dc000) return 2;
       if ((i & 0xffd0ffff) == 0xe990c000) return 4;
       if ((i & 0xff500000) == 0xe9400000) return 19;
       if ((i & 0xff500000) == 0xe9500000) return 20;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 20: {
       if ((i & 0xfff08f00) == 0xea100f00) return 23;
@@ -258,49 +218,37 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xffe08000) == 0xea400000) return 27;
       if ((i & 0xffef8000) == 0xea6f0000) return 28;
       if ((i & 0xffe08000) == 0xea600000) return 29;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 21: {
       if ((i & 0xfff08f00) == 0xea900f00) return 30;
       if ((i & 0xffe08000) == 0xea800000) return 31;
       if ((i & 0xffe08010) == 0xeac00000) return 32;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 22: {
       if ((i & 0xfff08f00) == 0xeb100f00) return 33;
       if ((i & 0xffe08000) == 0xeb000000) return 34;
       if ((i & 0xffe08000) == 0xeb400000) return 35;
       if ((i & 0xffe08000) == 0xeb600000) return 36;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 23: {
       if ((i & 0xfff08f00) == 0xebb00f00) return 37;
       if ((i & 0xffe08000) == 0xeba00000) return 38;
       if ((i & 0xffe08000) == 0xebc00000) return 39;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 24: {
       if ((i & 0xffe00ed0) == 0xec400a10) return 40;
       if ((i & 0xfe000000) == 0xec000000) return 55;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 25: {
       if ((i & 0xff900e00) == 0xec800a00) return 43;
       if ((i & 0xff900e00) == 0xec900a00) return 44;
       if ((i & 0xfe000000) == 0xec000000) return 55;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 26: {
       if ((i & 0xff300e00) == 0xed000a00) return 41;
@@ -308,17 +256,13 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xffb00e00) == 0xed200a00) return 45;
       if ((i & 0xffb00e00) == 0xed300a00) return 46;
       if ((i & 0xfe000000) == 0xec000000) return 55;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 27: {
       if ((i & 0xff300e00) == 0xed000a00) return 41;
       if ((i & 0xff300e00) == 0xed100a00) return 42;
       if ((i & 0xfe000000) == 0xec000000) return 55;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 28: {
       if ((i & 0xffe00f7f) == 0xee000a10) return 49;
@@ -327,9 +271,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff100010) == 0xee000010) return 52;
       if ((i & 0xff100010) == 0xee100010) return 53;
       if ((i & 0xff000010) == 0xee000000) return 54;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 29: {
       if ((i & 0xfff00fff) == 0xeee00a10) return 47;
@@ -338,19 +280,13 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff100010) == 0xee000010) return 52;
       if ((i & 0xff100010) == 0xee100010) return 53;
       if ((i & 0xff000010) == 0xee000000) return 54;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 30: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 31: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 32: {
       if ((i & 0xfbf08f00) == 0xf0100f00) return 56;
@@ -364,9 +300,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 33: {
       if ((i & 0xfbf08f00) == 0xf0900f00) return 63;
@@ -375,9 +309,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 34: {
       if ((i & 0xfbf08f00) == 0xf1100f00) return 65;
@@ -388,9 +320,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 35: {
       if ((i & 0xfbf08f00) == 0xf1b00f00) return 69;
@@ -400,9 +330,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 36: {
       if ((i & 0xfbf08000) == 0xf2000000) return 72;
@@ -411,9 +339,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 37: {
       if ((i & 0xfbf08000) == 0xf2a00000) return 74;
@@ -422,9 +348,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 38: {
       if ((i & 0xfbf0f0d0) == 0xf3200000) return 76;
@@ -435,9 +359,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 39: {
       if ((i & 0xfbf0f0d0) == 0xf3a00000) return 80;
@@ -454,13 +376,10 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xffffdf00) == 0xf3de8f00) return 91;
       if ((i & 0xffefd000) == 0xf3ef8000) return 92;
       if ((i & 0xfb80d000) == 0xf3808000) return 94;
-      if ((i & 0xf800d000) == 0xf0008000) return 95;
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 40: {
       if ((i & 0xfbf08f00) == 0xf0100f00) return 56;
@@ -474,9 +393,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 41: {
       if ((i & 0xfbf08f00) == 0xf0900f00) return 63;
@@ -485,9 +402,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 42: {
       if ((i & 0xfbf08f00) == 0xf1100f00) return 65;
@@ -498,9 +413,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 43: {
       if ((i & 0xfbf08f00) == 0xf1b00f00) return 69;
@@ -510,9 +423,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 44: {
       if ((i & 0xfbf08000) == 0xf2000000) return 72;
@@ -521,9 +432,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 45: {
       if ((i & 0xfbf08000) == 0xf2a00000) return 74;
@@ -532,9 +441,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 46: {
       if ((i & 0xfbf0f0d0) == 0xf3200000) return 76;
@@ -545,9 +452,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 47: {
       if ((i & 0xfbf0f0d0) == 0xf3a00000) return 80;
@@ -555,13 +460,10 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xfbf08000) == 0xf3c00000) return 82;
       if ((i & 0xfff0f000) == 0xf7f0a000) return 93;
       if ((i & 0xfb80d000) == 0xf3808000) return 94;
-      if ((i & 0xf800d000) == 0xf0008000) return 95;
       if ((i & 0xf800d000) == 0xf0009000) return 96;
       if ((i & 0xf800d000) == 0xf000c000) return 97;
       if ((i & 0xf800d000) == 0xf000d000) return 98;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 48: {
       if ((i & 0xfe50f000) == 0xf810f000) return 99;
@@ -571,9 +473,7 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff700000) == 0xf8100000) return 103;
       if ((i & 0xff700000) == 0xf8300000) return 105;
       if ((i & 0xff700000) == 0xf8500000) return 107;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 49: {
       if ((i & 0xfe50f000) == 0xf810f000) return 99;
@@ -583,91 +483,61 @@ export function decodeT32(i: u32): u32 {
       if ((i & 0xff700000) == 0xf8100000) return 103;
       if ((i & 0xff700000) == 0xf8300000) return 105;
       if ((i & 0xff700000) == 0xf8500000) return 107;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 50: {
       if ((i & 0xfe50f000) == 0xf810f000) return 99;
       if ((i & 0xff700000) == 0xf9100000) return 104;
       if ((i & 0xff700000) == 0xf9300000) return 106;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 51: {
       if ((i & 0xfe50f000) == 0xf810f000) return 99;
       if ((i & 0xff700000) == 0xf9100000) return 104;
       if ((i & 0xff700000) == 0xf9300000) return 106;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 52: {
       if ((i & 0xff80f0f0) == 0xfa00f000) return 108;
       if ((i & 0xff80f0c0) == 0xfa00f080) return 109;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 53: {
       if ((i & 0xff80f080) == 0xfa80f000) return 110;
       if ((i & 0xffc0f0c0) == 0xfa80f080) return 111;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 54: {
       if ((i & 0xff8000c0) == 0xfb000000) return 112;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 55: {
       if ((i & 0xff800000) == 0xfb800000) return 113;
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 56: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 57: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 58: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 59: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 60: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 61: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 62: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
     case 63: {
-      if (true) return 114;
-      if (true) return 115;
-      break;
+      return 114;
     }
   }
   return 0;

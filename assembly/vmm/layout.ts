@@ -2,7 +2,7 @@
 // virtual CPU the deprivileged guest sees, its virtual CP15, the counters, the cost model and the
 // shadow page-table contexts. Offsets are described once here; the host reads counters through
 // index.ts exports, never by its own offsets.
-import { VMM, CP15 } from "../cpu/layout";
+import { VMM, CP15, RAM_MAX } from "../cpu/layout";
 
 export const MODE_NATIVE: u32 = 0;
 export const MODE_FULL: u32 = 1;
@@ -51,9 +51,16 @@ export const RES_L1_BYTES: u32 = CTX_N << 14;
 //   RES_SRC_VAL  per shadow L2 table: that L1 descriptor's value at the last fill (its L2 table)
 //   RES_SNAP     copies of the tracked frames open for one guest store (PT_WIN_N frames)
 export const RES_TRACKED: u32 = RES_L1_BYTES + (L2_N << 10);
-export const RES_TRACKED_BYTES: u32 = 0x4000;             // 512 MiB / 4 KiB / 8
+// The bitmap has room for every frame of the largest RAM a machine may have (RAM_MAX: 32 KiB for
+// 1 GiB); a VMM machine uses the first trackedBytes(partition) of it (shadow.ts), and vmmInit
+// refuses a RAM size whose partition would not fit.
+export const RES_TRACKED_BYTES: u32 = RAM_MAX >>> 15;     // RAM_MAX / 4 KiB per frame / 8 frames per byte
 export const RES_SRC_ADDR: u32 = RES_TRACKED + RES_TRACKED_BYTES;
 export const RES_SRC_VAL: u32 = RES_SRC_ADDR + (L2_N << 2);
 export const PT_WIN_N: u32 = 4;
 export const RES_SNAP: u32 = RES_SRC_VAL + (L2_N << 2);
 export const RES_USED: u32 = RES_SNAP + (PT_WIN_N << 12);
+// Every structure above fits the reserved RAM (a compile-time check: the branch is compiled, and
+// the error raised, only when the condition holds).
+// @ts-ignore: AssemblyScript builtin
+if (RES_USED > RESERVED_BYTES) ERROR("vmm/layout.ts: the VMM-reserved RAM layout exceeds RESERVED_BYTES");

@@ -139,7 +139,8 @@ export function shadowInit(): void {
   const l2base = res + RES_L1_BYTES;
   for (let i: u32 = 0; i < L2_N; i++) store<u32>(V_L2FREE + (i << 2), l2base + ((L2_N - 1 - i) << 10));
   l2Top = L2_N;
-  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES + (L2_N << 3));
+  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES);
+  memory.fill(resHost(RES_SRC_ADDR), 0, L2_N << 3); // RES_SRC_ADDR and RES_SRC_VAL
   ptWin = 0; nSnap = 0; l2Hi = 0;
   curLower = -1; curUpper = -1;
   realDacr();
@@ -158,6 +159,7 @@ function flushCtx(i: i32): void {
   for (let k: u32 = 0; k < 2048; k++) {
     const e = load<u32>(l1 + (k << 2));
     if (e != 0) {
+      if (l2Top >= L2_N) { vmmFatal(2); return; } // a table freed twice: never lose track of the stack's bounds
       store<u32>(V_L2FREE + (l2Top << 2), e & 0xfffffc00);
       l2Top++;
       store<u32>(l1 + (k << 2), 0);
@@ -278,7 +280,7 @@ export function shadowFlushAll(): void {
   for (let i: i32 = 0; i < <i32>CTX_N; i++) flushCtx(i);
   // No shadow entry is left, so none derives from any guest table: stop tracking every frame
   // (the fills that follow track again the tables still in use).
-  memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES);
+  memory.fill(resHost(RES_TRACKED), 0, trackedBytes());
   curLower = -1; curUpper = -1;
   shadowSelect(false);
 }
@@ -323,21 +325,34 @@ export function shadowInvalPage(va: u32): void {
 
 // --- faults ----------------------------------------------------------------------------------
 
+// The last fault resolved by a fill: its PC, address and access kind. The same fault again after a
+// fill that changed nothing means the fill cannot help (a VMM bug): see shadowFault.
 let lastPC: u32 = 1;
 let lastVA: u32 = 0;
+let lastKind: u32 = 0;
 
 // A real abort on the shadow tables at va for an access of `kind`. Returns 1 when the shadow was
 // filled (retry the instruction), 0 when the guest itself faults (gFsr holds its status), -1 when
 // the VMM stopped the machine.
+//
+// One instruction may fault more than once at the same PC and address, each time for a reason the
+// fill before did not cover: SWP/SWPB (a read, then a write, of a write-tracked frame that the read
+// filled read-only), a store to the instruction's own word (its fetch, then its write), a write to a
+// frame that became tracked since its last fill. Each such fault changes the shadow (a new table,
+// a new descriptor, or a write window). Only the same access faulting again where the fill would
+// write exactly what is already there is a fill that cannot help: the VMM stops the machine then
+// rather than loop.
 export function shadowFault(va: u32, kind: u32): i32 {
   const pa = gwalk(va, kind, vpriv);
   if (gFsr != 0) { lastPC = 1; return 0; }
   if (!(guestRam(pa & 0xfffff000, 0x1000) || passThrough(pa))) { gFsr = 0x08; lastPC = 1; return 0; }
-  if (lastPC == curPC && lastVA == va) { vmmFatal(1); return -1; } // a fill that did not help: VMM bug
-  lastPC = curPC; lastVA = va;
+  const again = lastPC == curPC && lastVA == va && lastKind == kind;
+  lastPC = curPC; lastVA = va; lastKind = kind;
   const ctx = va >= 0x8000_0000 ? curUpper : curLower;
   const l1e = ramHost(ctxL1(ctx) + ((va >>> 20) << 2));
-  let l2 = load<u32>(l1e) & 0xfffffc00;
+  const oldL1 = load<u32>(l1e);
+  let l2 = oldL1 & 0xfffffc00;
+  const oldPte = l2 == 0 ? 0 : load<u32>(ramHost(l2 + (((va >>> 12) & 0xff) << 2)));
   const c = ctxAt(ctx);
   if (l2 == 0) {
     if (l2Top == 0) { shadowFlushAll(); return 1; } // out of shadow tables: start again
@@ -365,6 +380,8 @@ export function shadowFault(va: u32, kind: u32): i32 {
   if (!gX) d |= 1;
   d |= gW && !ptPage ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO (also: a tracked guest table)
   const pte = ramHost(l2 + (((va >>> 12) & 0xff) << 2));
+  const window = ptPage && gW && kind == 1;
+  if (again && oldL1 == load<u32>(l1e) && oldPte == d && !window) { vmmFatal(1); return -1; } // a fill that cannot help: VMM bug
   // A store to a tracked guest table whose read-only shadow PTE is already there is not a fill
   // (pt_write_faults counts it), though its walk is charged like one.
   const refill = load<u32>(pte) == d;
@@ -374,7 +391,7 @@ export function shadowFault(va: u32, kind: u32): i32 {
   if (!refill) count(S_SHADOW_FILLS);
   charge(C_FILL);
   tlbFlushPage(va);
-  if (ptPage && gW && kind == 1) ptWindow(pte, d, va, pa & 0xfffff000);
+  if (window) ptWindow(pte, d, va, pa & 0xfffff000);
   return 1;
 }
 
@@ -407,7 +424,7 @@ export function shadowSave(p: u32): void {
   store<i32>(p, unchecked(lastLo[0]), 16); store<i32>(p, unchecked(lastLo[1]), 20);
   store<i32>(p, unchecked(lastUp[0]), 24); store<i32>(p, unchecked(lastUp[1]), 28);
   store<u32>(p, lastPC, 32); store<u32>(p, lastVA, 36); store<i32>(p, ptWin, 40); store<i32>(p, nSnap, 44);
-  store<u32>(p, l2Hi, 48); store<u64>(p, ptOpenIc, 56);
+  store<u32>(p, l2Hi, 48); store<u32>(p, lastKind, 52); store<u64>(p, ptOpenIc, 56);
   for (let i: i32 = 0; i < <i32>PT_WIN_N; i++) {
     const q = p + 64 + (<u32>i << 4);
     store<u32>(q, unchecked(winPte[i])); store<u32>(q, unchecked(winVal[i]), 4);
@@ -419,16 +436,13 @@ export function shadowLoad(p: u32): void {
   unchecked(lastLo[0] = load<i32>(p, 16)); unchecked(lastLo[1] = load<i32>(p, 20));
   unchecked(lastUp[0] = load<i32>(p, 24)); unchecked(lastUp[1] = load<i32>(p, 28));
   lastPC = load<u32>(p, 32); lastVA = load<u32>(p, 36); ptWin = load<i32>(p, 40); nSnap = load<i32>(p, 44);
-  l2Hi = load<u32>(p, 48); ptOpenIc = load<u64>(p, 56);
+  l2Hi = load<u32>(p, 48); lastKind = load<u32>(p, 52); ptOpenIc = load<u64>(p, 56);
   for (let i: i32 = 0; i < <i32>PT_WIN_N; i++) {
     const q = p + 64 + (<u32>i << 4);
     unchecked(winPte[i] = load<u32>(q)); unchecked(winVal[i] = load<u32>(q, 4));
     unchecked(winVa[i] = load<u32>(q, 8)); unchecked(snapFrame[i] = load<u32>(q, 12));
   }
 }
-
-// Forget the last fill (an instruction retired in between).
-export function shadowProgress(): void { lastPC = 1; }
 
 // --- guest page-table write tracking (full mode) --------------------------------------------------
 //
@@ -462,13 +476,22 @@ let ptOpenIc: u64 = 0;               // ICOUNT before the windowed instruction r
 @inline function srcValAt(idx: u32): u32 { return resHost(RES_SRC_VAL) + (idx << 2); }
 @inline function l2Host(idx: u32): u32 { return resHost(RES_L1_BYTES) + (idx << 10); }
 
-export function tracked(pa: u32): bool {
-  if (!guestRam(pa & 0xfffff000, 0x1000)) return false;
+// The bitmap holds one bit per frame of the guest's partition (RES_TRACKED_BYTES has room for the
+// largest RAM; vmmInit refuses a partition it cannot cover). A frame outside the partition is never
+// tracked: every index is checked against the partition and the bitmap's room.
+export function trackedBytes(): u32 { return ((partition() >>> 12) + 7) >>> 3; }
+@inline function frameOf(pa: u32): u32 {
   const f = (pa - RAM_PHYS) >>> 12;
+  return guestRam(pa & 0xfffff000, 0x1000) && (f >>> 3) < RES_TRACKED_BYTES ? f : 0xffffffff;
+}
+export function tracked(pa: u32): bool {
+  const f = frameOf(pa);
+  if (f == 0xffffffff) return false;
   return ((<u32>load<u8>(resHost(RES_TRACKED) + (f >>> 3)) >>> (f & 7)) & 1) != 0;
 }
 function setTracked(pa: u32, on: bool): void {
-  const f = (pa - RAM_PHYS) >>> 12;
+  const f = frameOf(pa);
+  if (f == 0xffffffff) return;
   const a = resHost(RES_TRACKED) + (f >>> 3);
   const b = <u32>load<u8>(a);
   store<u8>(a, <u8>(on ? b | (1 << (f & 7)) : b & ~(1 << (f & 7))));

@@ -7,7 +7,7 @@
 // Exception entry and return follow ARM ARM B1.8 (entry: B1.8.3; return: B1.8.10 and the
 // CPSRWriteByInstr/exception-return pseudocode of B9.3).
 import {
-  STATE, SCTLR, VBAR, STOP_FATAL, RAM_PHYS, DFSR, DFAR, IFSR, IFAR, BANKS, CPACR,
+  STATE, SCTLR, VBAR, STOP_FATAL, RAM_PHYS, RAM_MAX, DFSR, DFAR, IFSR, IFAR, BANKS, CPACR,
 } from "../cpu/layout";
 import {
   getR, setR, getCPSR, setCPSR, getRest, setRest, setNextPC, setFault, breakSlice, bankOf, validMode, uncountCurrent,
@@ -61,8 +61,13 @@ export const SH_IFAR: u32 = 20;
 export function clearParked(): void { parked = false; }
 
 // Switch this machine into `mode` (MODE_FULL or MODE_PARA) with `ramBytes` of physical RAM, taking
-// the current (reset) CPU state as the guest's. Returns 0, or 1 if RAM is too small to reserve.
+// the current (reset) CPU state as the guest's. Returns 0, 1 if RAM is too small to reserve, 2 if it
+// is larger than the VMM's structures can cover (RAM_MAX: the page-table tracking bitmap).
 export function vmmInit(mode: u32, ramBytes: u32): u32 {
+  if (mode != MODE_NATIVE) {
+    if (ramBytes < 2 * RESERVED_BYTES) return 1;
+    if (ramBytes > RAM_MAX) return 2;
+  }
   memory.fill(V_MODE, 0, 0x100);
   memory.fill(V_STATS, 0, S_COUNT << 3);
   costDefaults();
@@ -70,7 +75,6 @@ export function vmmInit(mode: u32, ramBytes: u32): u32 {
   store<u32>(V_MODE, mode);
   vmmActive = mode != MODE_NATIVE;
   if (!vmmActive) return 0;
-  if (ramBytes < 2 * RESERVED_BYTES) return 1;
   store<u32>(V_RAMSIZE, ramBytes - RESERVED_BYTES);
   store<u32>(V_RESERVED, RAM_PHYS + ramBytes - RESERVED_BYTES);
   memory.copy(V_CP15, STATE + SCTLR, 0x100);
@@ -200,9 +204,11 @@ export function vSetMode(m: u32): void {
   }
 }
 
-// R8-R14 as virtual mode `mode` sees them.
+// R8-R14 as virtual mode `mode` sees them. A mode that has no bank (not a mode of this CPU: only
+// the host API can ask) reads 0 and ignores writes, so no index leaves V_BANKS.
 export function vGetBanked(mode: u32, n: u32): u32 {
   const cur = bankOf(vmode), b = bankOf(mode);
+  if (b < 0) return 0;
   if (n >= 13) return b == cur ? getR(n) : load<u32>(vbank(b) + ((n - 13) << 2));
   if (n >= 8) {
     const curFiq = vmode == MODE_FIQ, wantFiq = mode == MODE_FIQ;
@@ -213,6 +219,7 @@ export function vGetBanked(mode: u32, n: u32): u32 {
 }
 export function vSetBanked(mode: u32, n: u32, v: u32): void {
   const cur = bankOf(vmode), b = bankOf(mode);
+  if (b < 0) return;
   if (n >= 13) { if (b == cur) setR(n, v); else store<u32>(vbank(b) + ((n - 13) << 2), v); return; }
   if (n >= 8) {
     const curFiq = vmode == MODE_FIQ, wantFiq = mode == MODE_FIQ;

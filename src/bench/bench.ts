@@ -3,7 +3,8 @@
 // on this host. `--mips` instead (and a full run in addition) measures the emulator's raw speed on the
 // A32 workloads in bench/workloads.
 import type { Command } from "commander";
-import { Option, InvalidArgumentError } from "commander";
+import { Option } from "commander";
+import { EXIT_BAD_INPUT, parseNumber } from "../cli/common.js";
 import { readFileSync, statSync, accessSync, writeFileSync, constants as fsc } from "node:fs";
 import { dirname, resolve, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,8 +24,6 @@ import { getKernel } from "../linux/fetch.js";
 export { benchImage, type BenchResult } from "./workloads.js";
 export { runSuite, parseBenchLine, BENCHMARKS, MODES } from "./suite.js";
 
-const EXIT_BAD_INPUT = 2;
-const EXIT_FATAL = 3;
 
 export const defaultKernel = fileURLToPath(new URL("../../fixtures/kernel/kernel.elf", import.meta.url));
 
@@ -38,15 +37,6 @@ interface BenchOpts {
   ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number; warmup: boolean;
   guest: "tiny" | "linux";
 }
-
-const num = (what: string, min: number, max: number) => (s: string): number => {
-  const t = s.trim().replace(/_/g, "");
-  const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : Number(t);
-  if (!/^(0x[0-9a-f]+|\d+(\.\d+)?(e\d+)?)$/i.test(t) || !Number.isFinite(v) || v < min || v > max) {
-    throw new InvalidArgumentError(`${what} must be a number from ${min} to ${max}, got '${s}'`);
-  }
-  return v;
-};
 
 function wrap(text: string, width: number, indent: string): string {
   const out: string[] = [];
@@ -119,15 +109,15 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
       "running bench/linux/bin/vm7bench from a busybox initramfs, as `vm7 linux` boots it; native and full modes)").choices(["tiny", "linux"]).default("tiny"))
     .addOption(new Option("--clock <kind>", "guest time source: 'virtual' (deterministic, from the instruction count) or 'wall' (host clock)")
       .choices(["virtual", "wall"]).default("virtual"))
-    .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
-    .option("--ram <MiB>", "guest RAM in MiB (the kernel needs 16 or more)", num("--ram", 16, 1024), 512)
-    .option("--max-insns <n>", "give up (exit status 3) after this many guest instructions per mode", num("--max-insns", 1, Number.MAX_SAFE_INTEGER))
-    .option("--slice <n>", "guest instructions per run slice (granularity of the per-benchmark figures)", num("--slice", 1000, 1e9), 100_000)
+    .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", parseNumber("--cpu-hz", { min: 1e3, max: 1e12 }), 1e9)
+    .option("--ram <MiB>", "guest RAM in MiB (the kernel needs 16 or more)", parseNumber("--ram", { min: 16, max: 1024 }), 512)
+    .option("--max-insns <n>", "give up (exit status 3) after this many guest instructions per mode", parseNumber("--max-insns", { min: 1 }))
+    .option("--slice <n>", "guest instructions per run slice (granularity of the per-benchmark figures)", parseNumber("--slice", { min: 1000, max: 1e9 }), 100_000)
     .option("--mips", "measure emulator speed only: guest MIPS of bench/workloads/*.elf", false)
     .option("--no-mips-section", "in a full run, skip the emulator speed section after the table")
     .option("--no-warmup", "with several modes: skip the untimed warm-up run in each mode before the first timed one")
     .option("--repeat <n>", "emulator speed: timed runs per workload after one warm-up run, the best reported; with native and full: " +
-      "alternating dhrystone runs per mode for the host-overhead goal", num("--repeat", 1, 100), 3)
+      "alternating dhrystone runs per mode for the host-overhead goal", parseNumber("--repeat", { min: 1, max: 100 }), 3)
     .addHelpText("after", UNITS_HELP)
     .action(async (names: string[], o: BenchOpts) => {
       try {

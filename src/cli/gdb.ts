@@ -8,6 +8,7 @@ import { Machine, hex, type RunResult } from "../machine/machine.js";
 import { GdbStub, parseListen, type Resume, type StopInfo } from "../debug/gdbstub.js";
 import { monitorCommand } from "../debug/monitor.js";
 import type { ConsoleBridge } from "./console.js";
+import { EXIT_INTERRUPTED, EXIT_LIMIT } from "./common.js";
 
 export interface GdbOpts { gdb?: string; gdbWait: boolean }
 
@@ -41,11 +42,14 @@ export interface GdbLoopControl {
   console?: ConsoleBridge;
   maxInsns?: number;
   wait: boolean;
-  /** Called after every chunk (the Linux command watches the console transcript). */
-  afterChunk?: () => boolean;
+  /** As runGuest's (src/cli/common.ts): a line ending the run before a chunk; true after one ends it. */
+  before?: () => string | undefined;
+  after?: () => boolean;
 }
 
-export interface GdbLoopEnd { result?: RunResult; killed?: boolean; limit?: boolean; done?: boolean }
+/** How the loop ended: the guest's own stop (result), or a line and status of vm7's (code, line),
+ *  or neither when vm7 itself was asked to stop (stopRequested). */
+export interface GdbLoopEnd { result?: RunResult; code?: number; line?: string }
 
 /** Run `m` under the stub until the guest ends, the client kills it, or vm7 stops. */
 export async function gdbLoop(m: Machine, stub: GdbStub, c: GdbLoopControl): Promise<GdbLoopEnd> {
@@ -61,7 +65,9 @@ export async function gdbLoop(m: Machine, stub: GdbStub, c: GdbLoopControl): Pro
     for (;;) {
       if (c.stopRequested()) return {};
       if (stub.detached) { stub.detached = false; }
-      if (resume.kind === "kill") { log("gdb: killed by the client"); return { killed: true }; }
+      if (resume.kind === "kill") {
+        return { code: EXIT_INTERRUPTED, line: `stopped: killed by the gdb client at pc 0x${hex(m.pc)} after ${m.icount} instructions` };
+      }
       if (resume.kind === "reverse-step" || resume.kind === "reverse-continue") {
         resume = await stub.stopped({ signal: 5, message: "vm7: reverse execution is not available in this session\n" });
         continue;
@@ -75,9 +81,11 @@ export async function gdbLoop(m: Machine, stub: GdbStub, c: GdbLoopControl): Pro
         if (c.stopRequested()) return {};
         if (stub.wantStop) { stop = { signal: 2 }; break; }
         const left = budgetEnd - m.icount;
-        if (left <= 0) { end = { limit: true }; break; }
+        if (left <= 0) { end = { code: EXIT_LIMIT, line: `stopped: --max-insns ${c.maxInsns} reached at pc 0x${hex(m.pc)}` }; break; }
+        const why = stub.connected ? undefined : c.before?.(); // (quiet-console ends mean nothing while a client holds it)
+        if (why !== undefined) { end = { code: 0, line: why }; break; }
         const r = m.run({ maxInsns: Math.min(left, step ? Infinity : 1 << 20), step });
-        if (c.afterChunk?.()) { end = { done: true }; break; }
+        if (c.after?.()) { end = { code: 0, line: "" }; break; }
         if (r.reason === "breakpoint") { stop = { signal: 5, reason: "swbreak" }; break; }
         if (r.reason === "watchpoint") {
           const w = r.debug?.watch;
@@ -109,9 +117,3 @@ export async function gdbLoop(m: Machine, stub: GdbStub, c: GdbLoopControl): Pro
 
 function yieldToHost(): Promise<void> { return new Promise((res) => setImmediate(res)); }
 function sleep(ms: number): Promise<void> { return new Promise((res) => setTimeout(res, ms)); }
-
-/** One line for a stop the client did not see (the loop's return without a guest result). */
-export function gdbEndLine(m: Machine, e: GdbLoopEnd): string | undefined {
-  if (e.killed) return `stopped: killed by the gdb client at pc 0x${hex(m.pc)} after ${m.icount} instructions`;
-  return undefined;
-}

@@ -1,9 +1,10 @@
 // `vm7 linux`: boots Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs
 // on the board, interactively on the terminal or running one command (--exec).
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { Machine, hex, type MachineOptions, type RunResult } from "../machine/machine.js";
+import { Machine, hex, type MachineOptions } from "../machine/machine.js";
+import { EXIT_FATAL, EXIT_NO_PACKAGES, parseNumber, runGuest, VM_MODES, type VmMode } from "./common.js";
 import { ImageError } from "../loaders/elf.js";
 import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
 import { extractImage, detectTextOffset, isZImage } from "../loaders/zimage.js";
@@ -11,18 +12,13 @@ import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
 import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
+import { addGdbOptions, startGdb } from "./gdb.js";
 import { formatVmmStats } from "./vmmstats.js";
 import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../linux/guest.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
-import { traceLine } from "../disasm/trace.js";
 
-export const EXIT_BAD_INPUT = 2, EXIT_FATAL = 3, EXIT_LIMIT = 124, EXIT_INTERRUPTED = 130;
-/** `vm7 linux` cannot get the kernel or busybox (apt failed and nothing is cached). */
-export const EXIT_NO_PACKAGES = 69;
-
+export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
 export { boardDtbPath };
-
-export type VmMode = "native" | "full" | "para";
 
 /** Creates the machine; modes other than native need a build whose Machine has the VMM. */
 export async function createMachine(mode: VmMode, opts: MachineOptions): Promise<Machine> {
@@ -37,19 +33,11 @@ interface LinuxOpts {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean;
-}
-
-function num(what: string, min: number, max: number) {
-  return (s: string) => {
-    const t = s.trim().replace(/_/g, "");
-    const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : Number(t);
-    if (!Number.isFinite(v) || v < min || v > max) throw new InvalidArgumentError(`${what} must be a number from ${min} to ${max}, got '${s}'`);
-    return v;
-  };
+  gdb?: string; gdbWait: boolean;
 }
 
 export function linuxCommand(program: Command, setStatus: (s: number) => void): void {
-  program.command("linux")
+  const cmd = program.command("linux")
     .description("boot Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs.\n" +
       "The kernel and busybox-static:armhf come from apt (cached in " + cacheDir() + ").\n" +
       "By default the raw Image, unpacked once on the host, is entered at RAM + TEXT_OFFSET (the fast path);\n" +
@@ -59,16 +47,16 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--dtb <file>", "use this device tree blob instead of the board's (fixtures/linux/board.dtb)")
     .option("--append <args>", "append to the kernel command line (the DTB's /chosen/bootargs)")
     .addOption(new Option("--mode <mode>", "execution mode: native (the CPU runs the guest directly), full " +
-      "(full virtualization under the VMM) or para (paravirtualized)").choices(["native", "full", "para"]).default("native"))
+      "(full virtualization under the VMM) or para (paravirtualized)").choices(VM_MODES as unknown as string[]).default("native"))
     .option("--zimage", "boot the zImage itself (decompression on the guest) instead of the host-extracted Image", false)
     .option("--exec <cmd>", "boot, run CMD in the guest shell, print its output and exit with its status")
-    .option("--ram <MiB>", "guest RAM in MiB", num("--ram", 160, 1024), 512)
-    .option("--max-insns <n>", "stop after n guest instructions", num("--max-insns", 1, Number.MAX_SAFE_INTEGER))
-    .option("--timeout <seconds>", "stop after this much host time", num("--timeout", 0.001, 1e9))
+    .option("--ram <MiB>", "guest RAM in MiB", parseNumber("--ram", { min: 160, max: 1024 }), 512)
+    .option("--max-insns <n>", "stop after n guest instructions", parseNumber("--max-insns", { min: 1 }))
+    .option("--timeout <seconds>", "stop after this much host time", parseNumber("--timeout", { min: 0.001, max: 1e9 }))
     .addOption(new Option("--clock <kind>", "guest time: 'virtual' follows the instruction count (repeatable), 'wall' the host clock " +
       "(default: wall for an interactive terminal, where a virtual clock would race ahead and keep a host core busy while " +
       "the guest idles; virtual otherwise)").choices(["virtual", "wall"]))
-    .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", num("--cpu-hz", 1e3, 1e12), 1e9)
+    .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", parseNumber("--cpu-hz", { min: 1e3, max: 1e12 }), 1e9)
     .option("--refresh", "ask apt for the current kernel and busybox now (otherwise at most once a day)", false)
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
@@ -86,6 +74,7 @@ Exit status: CMD's (with --exec); 2 bad input; 3 the guest stopped in a state it
 69 the packages could not be fetched (apt failed and nothing is cached); 124 --max-insns/--timeout;
 130 interrupted.`)
     .action(async (o: LinuxOpts) => { setStatus(await linuxRun(o)); });
+  addGdbOptions(cmd);
 }
 
 function readInput(path: string, what: string): Uint8Array {
@@ -178,62 +167,40 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
 
   let bannerAt: { ms: number; insns: number } | undefined;
   let beginAt: { ms: number; insns: number } | undefined;
-  let stopReason: "timeout" | "interrupted" | undefined;
   let execResult: { output: string; status: number } | undefined;
-  const timer = o.timeout !== undefined ? setTimeout(() => { stopReason = "timeout"; }, o.timeout * 1000) : undefined;
-  const onSigint = () => { stopReason = "interrupted"; };
-  process.on("SIGINT", onSigint);
   const bridge = interactive ? new ConsoleBridge(m) : undefined;
   if (bridge) {
-    bridge.onQuit = () => { stopReason = "interrupted"; };
     bridge.commands = {
       h: () => process.stderr.write("\r\nvm7: Ctrl-A X quit, Ctrl-A S status, Ctrl-A H help, Ctrl-A Ctrl-A send Ctrl-A\r\n"),
       s: () => process.stderr.write(`\r\nvm7: ${m.icount} instructions, pc 0x${hex(m.pc)}, ${((performance.now() - tLoaded) / 1000).toFixed(1)} s host time\r\n`),
     };
-    bridge.start();
   }
-  let result: RunResult | undefined;
-  let line = "";
-  let code = 0;
-  const budgetEnd = o.maxInsns ?? Infinity;
-  try {
-    for (;;) {
-      if (stopReason) break;
-      const left = budgetEnd - m.icount;
-      if (left <= 0) { line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
-      // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
-      // (a Linux guest never idles for good: its timers keep virtual time going).
-      if (bridge && !bridge.open && performance.now() - lastOutput > 2000) { line = "stdin ended and the console has been quiet for 2 s"; break; }
-      let r: RunResult;
-      if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
-      else r = m.run({ maxInsns: Math.min(left, 1 << 20) }); // 1M slices: --stats counts are exact to 1M instructions
+  if (o.gdbWait && !o.gdb) throw new LinuxUsageError("--gdb-wait needs --gdb PORT");
+  let stub;
+  try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new LinuxUsageError((e as Error).message); }
+  const end = await runGuest(m, {
+    maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, console: bridge, gdb: stub, gdbWait: o.gdbWait,
+    sliceInsns: 1 << 20, // 1M slices: --stats counts are exact to 1M instructions
+    // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
+    // (a Linux guest never idles for good: its timers keep virtual time going).
+    before: () => bridge && !bridge.open && performance.now() - lastOutput > 2000 ? "stdin ended and the console has been quiet for 2 s" : undefined,
+    after: () => {
       const now = { ms: performance.now() - tLoaded, insns: m.icount };
       if (!bannerAt && transcript.includes(BANNER)) { bannerAt = now; transcript = interactive ? "" : transcript; }
       if (markers) {
         if (!beginAt && transcript.includes(markers.begin)) beginAt = now;
-        if (beginAt) {
-          execResult = parseExecOutput(transcript, markers);
-          if (execResult) break;
-        }
+        if (beginAt) execResult = parseExecOutput(transcript, markers);
       }
-      if (r.reason === "budget") { await new Promise((res) => setImmediate(res)); continue; }
-      if (r.reason === "wait") { await new Promise((res) => setTimeout(res, Math.min(r.waitMs ?? 10, 50))); continue; }
-      if ((r.reason === "idle" || r.reason === "input") && bridge?.open) { await bridge.waitForInput(100); continue; }
-      result = r;
-      break;
-    }
-  } finally {
-    if (timer) clearTimeout(timer);
-    process.off("SIGINT", onSigint);
-    bridge?.stop();
-  }
+      return execResult !== undefined;
+    },
+  });
   const tEnd = performance.now() - tLoaded;
+  const line = end.line;
+  let code = end.code;
   if (execResult) {
     process.stdout.write(execResult.output);
     code = execResult.status;
-  } else if (stopReason === "timeout") { line = `stopped: --timeout ${o.timeout}s reached at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_LIMIT; }
-  else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_INTERRUPTED; }
-  else if (result) { line = `stopped: ${result.message}`; code = EXIT_FATAL; }
+  }
   if (!execResult && !interactive && line) {
     // Show the end of what the guest printed: the reason is usually there (a panic, an oops).
     const tail = transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");

@@ -3,9 +3,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import { Machine, hex, VM_MODES, type RunResult, type VmMode } from "../machine/machine.js";
+import { Machine, hex } from "../machine/machine.js";
+import { EXIT_BAD_INPUT, EXIT_FATAL, parseNumber, runGuest, VM_MODES, type VmMode } from "./common.js";
 import { isElf, ImageError } from "../loaders/elf.js";
-import { traceLine } from "../disasm/trace.js";
 import { benchCommand } from "../bench/bench.js";
 import { ConsoleBridge } from "./console.js";
 import { formatVmmStats } from "./vmmstats.js";
@@ -13,23 +13,12 @@ import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
 import { loadLinux } from "../loaders/linux.js";
 import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
-import { addGdbOptions, startGdb, gdbLoop, gdbEndLine, type GdbOpts } from "./gdb.js";
+import { addGdbOptions, startGdb, type GdbOpts } from "./gdb.js";
 
-export const EXIT_BAD_INPUT = 2;
-export const EXIT_FATAL = 3;
-export const EXIT_LIMIT = 124;
-export const EXIT_INTERRUPTED = 130;
+export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, parseNumber } from "./common.js";
 
 const DEFAULT_LOAD = 0x80008000; // the usual kernel load address on this board, suggested in errors
 
-export function parseNumber(what: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}) {
-  return (s: string): number => {
-    const t = s.trim().replace(/_/g, "");
-    const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+(\.\d+)?(e\d+)?$/i.test(t) ? Number(t) : NaN;
-    if (!Number.isFinite(v) || v < min || v > max) throw new InvalidArgumentError(`${what} must be a number from ${min} to ${max} (decimal or 0x hex), got '${s}'`);
-    return v;
-  };
-}
 const addr = parseNumber("an address", { max: 0xffffffff });
 
 interface RunOpts {
@@ -166,66 +155,10 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts): Promise<
   let stub;
   try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
 
-  const console_ = new ConsoleBridge(m);
-  let stopReason: "timeout" | "interrupted" | undefined;
-  const timer = o.timeout !== undefined ? setTimeout(() => { stopReason = "timeout"; }, o.timeout * 1000) : undefined;
-  const onSigint = () => { stopReason = "interrupted"; };
-  process.on("SIGINT", onSigint);
-  console_.onQuit = () => { stopReason = "interrupted"; };
-  console_.start();
-
-  let result: RunResult | undefined;
-  let code = 0;
-  let line = "";
-  const budgetEnd = o.maxInsns ?? Infinity;
-  try {
-    if (stub) {
-      const g = await gdbLoop(m, stub, { stopRequested: () => stopReason !== undefined, console: console_, maxInsns: o.maxInsns, wait: o.gdbWait });
-      result = g.result;
-      if (g.limit) { line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; }
-      if (g.killed) { line = gdbEndLine(m, g)!; code = EXIT_INTERRUPTED; }
-    }
-    for (;;) {
-      if (stub || stopReason) break;
-      const left = budgetEnd - m.icount;
-      if (left <= 0) { result = undefined; line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
-      let r: RunResult;
-      if (o.trace) {
-        process.stderr.write(traceLine(m) + "\n");
-        r = m.run({ maxInsns: 1, sliceInsns: 1 });
-      } else {
-        r = m.run({ maxInsns: Math.min(left, 8 << 20) });
-      }
-      if (r.reason === "budget") { await yieldToHost(); continue; }
-      if (r.reason === "wait") { await sleep(Math.min(r.waitMs ?? 10, 50)); continue; }
-      if (r.reason === "input" || (r.reason === "idle" && console_.open)) {
-        if (r.reason === "input" && !console_.open) { m.endInput(); continue; }
-        await console_.waitForInput(100);
-        continue;
-      }
-      result = r;
-      break;
-    }
-  } finally {
-    if (timer) clearTimeout(timer);
-    process.off("SIGINT", onSigint);
-    console_.stop();
-  }
-  if (stopReason === "timeout") { line = `stopped: --timeout ${o.timeout}s reached at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_LIMIT; }
-  else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_INTERRUPTED; }
-  else if (result) {
-    switch (result.reason) {
-      case "exit": line = `guest exited with status ${result.exitCode} after ${m.icount} instructions`; code = result.exitCode ?? 0; break;
-      case "idle": line = `stopped: ${result.message}`; code = EXIT_FATAL; break;
-      default: line = `stopped: ${result.message}`; code = EXIT_FATAL; break;
-    }
-  }
+  const { code, line } = await runGuest(m, { maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(m), gdb: stub, gdbWait: o.gdbWait });
   process.stderr.write(`vm7: ${line}\n`);
   if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
   if (o.stats) process.stderr.write(formatVmmStats(m));
   return code;
 }
-
-function yieldToHost(): Promise<void> { return new Promise((res) => setImmediate(res)); }
-function sleep(ms: number): Promise<void> { return new Promise((res) => setTimeout(res, ms)); }
 

@@ -48,7 +48,7 @@ export type StopReason =
   | "wait"        // wall clock: WFI until the next timer event (waitMs says how long)
   | "input"       // the guest waits for console input that has not arrived
   | "bkpt"        // debug breakpoint
-  | "host"        // stop() was called
+  | "host"        // stop() was called (during this run, or before it)
   | "breakpoint"  // a debugger breakpoint (addBreakpoint): the instruction at pc did not run (debug says more)
   | "watchpoint"  // a debugger watchpoint: the instruction at pc was about to access the watched memory
   | "step";       // run({ step: true }) completed its instruction
@@ -92,12 +92,12 @@ export class Machine {
   private semihostPending = false;
   private inputQueue: number[] = [];
   private inputEnded = false;
+  private stopRequested = false;
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
   readonly mode: VmMode;
   private readonly vmm: boolean;
   private readonly dbg: Debugger;
-  private hostStop = false;
 
   private constructor(core: Core, opts: MachineOptions) {
     this.x = core.x;
@@ -112,9 +112,9 @@ export class Machine {
     if (!VM_MODES.includes(this.mode)) throw new Error(`mode '${String(opts.mode)}': must be one of ${VM_MODES.join(", ")}`);
     this.vmm = this.mode !== "native";
     if (this.vmm) {
-      if (this.x.vmmInit(this.mode === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA) !== 0) {
-        throw new Error(`${this.mode} mode needs at least 32 MiB of RAM (the VMM reserves the top 16 MiB), got ${mib} MiB`);
-      }
+      const rc = this.x.vmmInit(this.mode === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA) >>> 0;
+      if (rc === 1) throw new Error(`${this.mode} mode needs at least 32 MiB of RAM (the VMM reserves the top 16 MiB), got ${mib} MiB`);
+      if (rc !== 0) throw new Error(`${this.mode} mode cannot cover ${mib} MiB of RAM (core VMM init error ${rc})`);
     }
     if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();
@@ -364,8 +364,13 @@ export class Machine {
   removeHook(h: HookHandle): void { this.dbg.removeHook(h.id); }
 
   // --- running ---------------------------------------------------------------------------------
-  /** Stop the current run at the next instruction boundary (also from a hook's callback). */
-  stop(): void { this.hostStop = true; this.x.stop(); }
+  /**
+   * Ends the current run with reason "host" at its next slice boundary: from a callback that runs
+   * during run() (onConsole, semihosting output), or from a timer, an I/O callback or another task
+   * while runAsync() is going (it yields between slices). Called with no run going, the next run()
+   * or runAsync() returns "host" at once, before executing anything. The machine can run on after.
+   */
+  stop(): void { this.stopRequested = true; }
 
   private guestCentiseconds(): number {
     if (this.wall) return Math.floor((performance.now() - this.wallStart) / 10);
@@ -393,14 +398,16 @@ export class Machine {
     if (this.wall && this.wallStart === 0) this.wallStart = performance.now();
     const dbg = this.dbg.active || opts.step === true;
     if (dbg) this.dbg.beginRun(opts.step === true);
-    this.hostStop = false;
     const done = (reason: StopReason, message: string, extra: Partial<RunResult> = {}): RunResult => {
       this.drainConsole();
       if (dbg) this.dbg.endRun();
-      this.hostStop = false;
       return { reason, insns: this.icount - start, message, ...extra };
     };
     for (;;) {
+      if (this.stopRequested) {
+        this.stopRequested = false;
+        return done("host", `stopped by the host at pc 0x${hex(this.pc)}`);
+      }
       if (this.semihostPending) {
         const r = this.semi.call();
         if (r.kind === "wait") return done("input", "waiting for console input (semihosting read)");
@@ -417,8 +424,7 @@ export class Machine {
       if (dbg) {
         const d = this.dbg.afterCore(stop);
         if (d) return done(d.kind, debugMessage(d), { debug: d });
-        if (this.hostStop) return done("host", "stopped by the host");
-        if (stop === k.STOP_DEBUG) continue;
+        if (stop === k.STOP_DEBUG) continue; // hooks' events only (a hook's stop() ends the run above)
       }
       switch (stop) {
         case k.STOP_BUDGET: case k.STOP_UART_FULL: case k.STOP_NONE:
@@ -427,7 +433,7 @@ export class Machine {
           this.semihostPending = true;
           continue;
         case k.STOP_HOST:
-          return done("host", "stopped by the host");
+          return done("host", `stopped by the host at pc 0x${hex(this.pc)}`);
         case k.STOP_BKPT:
           return done("bkpt", `breakpoint at 0x${hex(this.pc)}`);
         case k.STOP_IDLE:
@@ -443,14 +449,34 @@ export class Machine {
           const info = this.view().getUint32(k.LAYOUT_STATE + k.OFF_STOP_INFO, true);
           const why = info === k.FATAL_EXC_LOOP
             ? "exception loop: the exception vector itself faults (no handler can run)"
-            : (info & 0xff) === 3
+            : info === 0x103
               ? "the VMM could not resolve a fault on its shadow page tables (a VMM bug: please report it)"
-              : `unrecoverable CPU state (code ${info})`;
+              : (info & 0xff) === 3
+                ? `the VMM's shadow-table bookkeeping is inconsistent (code ${info >>> 8}: a VMM bug, please report it)`
+                : `unrecoverable CPU state (code ${info})`;
           return done("fatal", `guest stopped: ${why} at pc 0x${hex(this.pc)}`);
         }
         default:
           return done("fatal", `core returned unknown stop reason ${stop}`);
       }
+    }
+  }
+
+  /**
+   * run() in slices of `sliceInsns` (default 1M) that yields to the event loop between them, so that
+   * timers, I/O and other tasks go on while the guest runs, and any of them can stop() it. The result
+   * is run()'s, with `insns` counting the whole call.
+   */
+  async runAsync(opts: RunOptions = {}): Promise<RunResult> {
+    const max = opts.maxInsns ?? Infinity;
+    const slice = Math.max(1, Math.min(opts.sliceInsns ?? 1 << 20, 0x7fffffff));
+    let insns = 0;
+    for (;;) {
+      const r = this.run({ maxInsns: Math.min(max - insns, slice), sliceInsns: slice });
+      insns += r.insns;
+      if (r.reason !== "budget") return { ...r, insns };
+      if (insns >= max) return { ...r, insns, message: `stopped after ${insns} instructions (--max-insns)` };
+      await new Promise((res) => setImmediate(res));
     }
   }
 

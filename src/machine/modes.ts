@@ -2,10 +2,7 @@
 // exists; `full` (the unmodified kernel deprivileged under the VMM) and `para` (a paravirtual kernel
 // calling the VMM) exist in builds whose Machine accepts a `mode` option and has `vmmStats()` (the
 // VMM's API contract). Code that wants a VMM mode asks modeSupport() first instead of assuming one.
-import { Machine, type MachineOptions } from "./machine.js";
-
-export type ExecMode = "native" | "full" | "para";
-export const EXEC_MODES: readonly ExecMode[] = ["native", "full", "para"];
+import { Machine, VM_MODES, type MachineOptions } from "./machine.js";
 
 /** What the VMM keeps for itself at the top of RAM in full and para mode (docs/vmm.md, "Memory
  *  partition"): a machine of R MiB gives the guest R - 16. */
@@ -35,7 +32,7 @@ const checked = new Map<string, string | undefined>();
 /** undefined when this build can run `mode`, else why not (checked once, by creating a small machine). */
 export function modeSupport(mode: string): string | undefined {
   if (mode === "native") return undefined;
-  if (!(EXEC_MODES as readonly string[]).includes(mode)) return `no such mode (valid: ${EXEC_MODES.join(", ")})`;
+  if (!(VM_MODES as readonly string[]).includes(mode)) return `no such mode (valid: ${VM_MODES.join(", ")})`;
   const why = vmmSupport();
   if (why) return why;
   if (!checked.has(mode)) {

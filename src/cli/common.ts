@@ -1,0 +1,119 @@
+// What the `vm7` subcommands share: exit statuses, the number parser for option values, the mode type,
+// and the loop that runs a guest on the terminal (slices, --max-insns, --timeout, SIGINT, console).
+import { InvalidArgumentError } from "commander";
+import { hex, type Machine, type RunResult } from "../machine/machine.js";
+import { traceLine } from "../disasm/trace.js";
+import type { ConsoleBridge } from "./console.js";
+import type { GdbStub } from "../debug/gdbstub.js";
+import { gdbLoop } from "./gdb.js";
+
+export { VM_MODES, type VmMode } from "../machine/machine.js";
+
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_FATAL = 3;
+/** `vm7 linux` cannot get the kernel or busybox (apt failed and nothing is cached). */
+export const EXIT_NO_PACKAGES = 69;
+export const EXIT_LIMIT = 124;
+export const EXIT_INTERRUPTED = 130;
+
+/** A commander parser for a number option: decimal (with _ separators, a fraction, an exponent) or 0x hex, in [min, max]. */
+export function parseNumber(what: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}) {
+  return (s: string): number => {
+    const t = s.trim().replace(/_/g, "");
+    const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+(\.\d+)?(e\d+)?$/i.test(t) ? Number(t) : NaN;
+    if (!Number.isFinite(v) || v < min || v > max) throw new InvalidArgumentError(`${what} must be a number from ${min} to ${max} (decimal or 0x hex), got '${s}'`);
+    return v;
+  };
+}
+
+export interface GuestRunOptions {
+  /** Stop (status 124) once the machine has retired this many instructions. */
+  maxInsns?: number;
+  /** Stop (status 124) after this many host seconds. */
+  timeout?: number;
+  /** Print every instruction on stderr before executing it (one instruction per slice). */
+  trace?: boolean;
+  /** Instructions per Machine.run() call; the event loop runs between calls. */
+  sliceInsns: number;
+  /** The terminal as the guest's console: started and stopped here, Ctrl-A X interrupts. */
+  console?: ConsoleBridge;
+  /** Before each slice: a line to end the run with (status 0), or undefined to go on. */
+  before?: () => string | undefined;
+  /** After each slice: true ends the run (status 0, no line). */
+  after?: () => boolean;
+  /** A GDB client decides when the machine runs (--gdb, src/cli/gdb.ts); gdbWait: stopped at the start. */
+  gdb?: GdbStub;
+  gdbWait?: boolean;
+}
+
+export interface GuestRunEnd {
+  /** The exit status vm7 should end with. */
+  code: number;
+  /** How the run ended, in one line ("" when `after` ended it). */
+  line: string;
+  /** The guest's own stop, when it ended the run. */
+  result?: RunResult;
+}
+
+/**
+ * Runs the machine until the guest exits or stops, or --max-insns, --timeout, SIGINT or Ctrl-A X
+ * ends the run: in slices, yielding to the event loop between them (timers, signals and console
+ * input are handled there), sleeping while the guest waits for a timer or for console input.
+ */
+export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRunEnd> {
+  let stopReason: "timeout" | "interrupted" | undefined;
+  const timer = o.timeout !== undefined ? setTimeout(() => { stopReason = "timeout"; }, o.timeout * 1000) : undefined;
+  const onSigint = () => { stopReason = "interrupted"; };
+  process.on("SIGINT", onSigint);
+  const bridge = o.console;
+  if (bridge) {
+    bridge.onQuit = () => { stopReason = "interrupted"; };
+    bridge.start();
+  }
+  let result: RunResult | undefined;
+  let code = 0;
+  let line = "";
+  const budgetEnd = o.maxInsns ?? Infinity;
+  try {
+    if (o.gdb) {
+      const g = await gdbLoop(m, o.gdb, {
+        stopRequested: () => stopReason !== undefined, console: bridge, maxInsns: o.maxInsns, wait: o.gdbWait === true,
+        before: o.before, after: o.after,
+      });
+      result = g.result;
+      if (g.line !== undefined) { line = g.line; code = g.code ?? 0; }
+    }
+    for (;;) {
+      if (o.gdb || stopReason) break;
+      const left = budgetEnd - m.icount;
+      if (left <= 0) { line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
+      const why = o.before?.();
+      if (why !== undefined) { line = why; break; }
+      let r: RunResult;
+      if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
+      else r = m.run({ maxInsns: Math.min(left, o.sliceInsns) });
+      if (o.after?.()) break;
+      if (r.reason === "budget") { await new Promise((res) => setImmediate(res)); continue; }
+      if (r.reason === "wait") { await new Promise((res) => setTimeout(res, Math.min(r.waitMs ?? 10, 50))); continue; }
+      if (r.reason === "input" || (r.reason === "idle" && bridge?.open)) {
+        // A semihosting read with no console (or one whose input has ended) sees end of file.
+        if (r.reason === "input" && !bridge?.open) { m.endInput(); continue; }
+        await bridge!.waitForInput(100);
+        continue;
+      }
+      result = r;
+      break;
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    process.off("SIGINT", onSigint);
+    bridge?.stop();
+  }
+  if (stopReason === "timeout") { line = `stopped: --timeout ${o.timeout}s reached at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_LIMIT; }
+  else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_INTERRUPTED; }
+  else if (result) {
+    if (result.reason === "exit") { line = `guest exited with status ${result.exitCode} after ${m.icount} instructions`; code = result.exitCode ?? 0; }
+    else { line = `stopped: ${result.message}`; code = EXIT_FATAL; }
+  }
+  return { code, line, result };
+}
