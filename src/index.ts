@@ -4,7 +4,7 @@
 //   m.loadElf(bytes); const r = m.run({ maxInsns: 1e6 }); console.log(r.message, m.reg(0));
 export { Machine, MODE, hex } from "./machine/machine.js";
 export type { MachineOptions, RunOptions, RunResult, StopReason, Translation } from "./machine/machine.js";
-export { parseElf, isElf, ImageError } from "./loaders/elf.js";
-export type { LoadImage, Segment } from "./loaders/elf.js";
+export { parseElf, isElf, elfSymbols, ImageError } from "./loaders/elf.js";
+export type { LoadImage, Segment, ElfSymbol } from "./loaders/elf.js";
 export { disasmA32 } from "./disasm/a32.js";
 export type { HookHandle, HookRange, MemAccess, ExceptionEvent, ExceptionKind, TrapEvent, DebugStop } from "./debug/debugger.js";

@@ -297,10 +297,13 @@ export function run(budget: u32): u32 {
     setFault(false);
     if (((getRest() & PSR_E) != 0) != bigData) modeChanged();
     if (wallMode || cycles() >= nextEventCycle) devicesUpdate();
-    // Interrupts are taken between instructions; FIQ has priority (B1.8.6)
+    // Interrupts are taken between instructions; FIQ has priority (B1.8.6). After one is taken the
+    // boundary is checked again: an entry that leaves another interrupt takeable (the VMM's para
+    // mode clears the real I bit while the line is still high, and then parks it) is handled here
+    // at once, not wherever the next slice happens to start.
     const rest = getRest();
-    if (intcFiq() && (rest & PSR_F) == 0) { clearWfi(); takeFIQ(curPC); setCurPC(takeBranch()); setFault(false); }
-    else if (intcIrq() && (rest & PSR_I) == 0) { clearWfi(); takeIRQ(curPC); setCurPC(takeBranch()); setFault(false); }
+    if (intcFiq() && (rest & PSR_F) == 0) { clearWfi(); takeFIQ(curPC); setCurPC(takeBranch()); setFault(false); continue; }
+    if (intcIrq() && (rest & PSR_I) == 0) { clearWfi(); takeIRQ(curPC); setCurPC(takeBranch()); setFault(false); continue; }
     if (wfiPending) {
       if (intcIrq() || intcFiq()) { clearWfi(); continue; } // wakes even when masked
       if (nextEventCycle == NEVER) { requestStop(STOP_IDLE, 0); break; }

@@ -199,9 +199,7 @@ export class Debugger {
     const v = new DataView(this.x.memory.buffer);
     const b = this.base, k = this.k;
     const ic = this.m.icount, pc = this.m.pc;
-    const at = this.stopAt && this.stopAt.ic === ic && this.stopAt.pc === pc ? this.stopAt : { ic: -1, pc: 1 };
-    v.setBigUint64(b + k.DBG_SKIP_IC, BigInt.asUintN(64, BigInt(at.ic)), true);
-    v.setUint32(b + k.DBG_SKIP_PC, at.pc >>> 0, true);
+    this.skip(this.stopAt && this.stopAt.ic === ic && this.stopAt.pc === pc ? this.stopAt : undefined);
     if (step) {
       v.setBigUint64(b + k.DBG_STEP_IC, BigInt(ic), true);
       v.setUint32(b + k.DBG_STEP_PC, pc >>> 0, true);
@@ -209,6 +207,16 @@ export class Debugger {
     if (step !== this.stepping) { this.stepping = step; this.sync(false); }
   }
   endRun(): void { if (this.stepping) { this.stepping = false; this.sync(false); } }
+
+  /** Stopped at `at` (instruction count and PC): the instruction there neither matches a code range
+   *  nor stops at a watchpoint when it runs next; undefined: nothing is skipped. */
+  private stoppedAt(at: { ic: number; pc: number }): void { this.stopAt = at; this.skip(at); }
+  private skip(at: { ic: number; pc: number } | undefined): void {
+    const v = new DataView(this.x.memory.buffer);
+    const b = this.base, k = this.k;
+    v.setBigUint64(b + k.DBG_SKIP_IC, BigInt.asUintN(64, BigInt(at ? at.ic : -1)), true);
+    v.setUint32(b + k.DBG_SKIP_PC, at ? at.pc >>> 0 : 1, true);
+  }
 
   /** After a call into the core that returned `stop`: dispatch the hooks' events; a stop the
    *  debugger owns (breakpoint, watchpoint, step) is returned, anything else is undefined (the run
@@ -221,11 +229,11 @@ export class Debugger {
     if (stop !== k.STOP_DEBUG) return undefined;
     const info = v.getUint32(k.LAYOUT_STATE + k.OFF_STOP_INFO, true);
     const pc = this.m.pc, ic = this.m.icount;
-    if (info === k.DBG_STOP_STEP) { this.stopAt = { ic, pc }; return { kind: "step", pc }; }
+    if (info === k.DBG_STOP_STEP) { this.stoppedAt({ ic, pc }); return { kind: "step", pc }; }
     if (info === k.DBG_STOP_WATCH) {
       const idx = v.getUint32(b + k.DBG_HIT_INDEX, true);
       const e = this.watch[idx];
-      this.stopAt = { ic, pc };
+      this.stoppedAt({ ic, pc });
       return {
         kind: "watchpoint", pc, address: v.getUint32(b + k.DBG_HIT_ADDR, true), size: v.getUint32(b + k.DBG_HIT_SIZE, true),
         access: v.getUint32(b + k.DBG_HIT_WRITE, true) ? "write" : "read", watch: e?.gdb,
@@ -240,7 +248,7 @@ export class Debugger {
         else if (e.hook?.fetch) e.hook.fetch({ kind: "fetch", address: pc, size, value: this.fetchValue(pc, size), physical: 0, pc, icount: ic }, this.m);
         else e.hook?.fn(pc, size, this.m);
       }
-      this.stopAt = { ic, pc };
+      this.stoppedAt({ ic, pc });
       if (bp) return { kind: "breakpoint", pc };
     }
     return undefined;
