@@ -6,13 +6,13 @@
 // derived (the mode globals, the TLB set selection) or a cache (decoded instructions) and is
 // re-derived or dropped here.
 import { STATE, SAVED_CPU, SAVED_CLOCK, SAVED_TLB, SAVED_VMM, SAVED, SAVED_END } from "./cpu/layout";
-import { syncFromState, setCurPC, getR } from "./cpu/state";
+import { syncFromState, setCurPC, getR, getRest, privileged, PSR_E } from "./cpu/state";
 import { excSave, excLoad } from "./cpu/exceptions";
 import { wfiPending, setWfi } from "./cpu/wfi";
 import { clearStop } from "./cpu/stop";
 import { dcacheFlushAll } from "./cpu/dcache";
 import { clockSave, clockLoad } from "./bus/clock";
-import { tlbSave, tlbLoad } from "./mmu/tlb";
+import { tlbSave, tlbLoad, tlbSelectSets } from "./mmu/tlb";
 import { semihosting, setSemihosting } from "./isa/system";
 import { vmmSave, vmmLoad } from "./vmm/vcpu";
 
@@ -35,7 +35,8 @@ export function snapLoad(): void {
   tlbLoad(STATE + SAVED_TLB);
   vmmLoad(STATE + SAVED_VMM);
   clearStop();
-  syncFromState(); // mode, privilege and the TLB sets they select (after tlbLoad: User-set DACR check)
+  syncFromState(false); // mode and privilege; the TLB sets they select, without the DACR check's effects
+  tlbSelectSets(privileged, (getRest() & PSR_E) != 0);
   setCurPC(getR(15));
   dcacheFlushAll();
 }

@@ -44,6 +44,11 @@ export function tlbSelect(privileged: bool, big: bool): void {
       userDacr = d;
     }
   }
+  tlbSelectSets(privileged, big);
+}
+
+// Only the set selection (a snapshot restore: the entries and bookkeeping are restored as they were).
+export function tlbSelectSets(privileged: bool, big: bool): void {
   const base = TLB + (privileged ? 0 : SET_USER * TLB_SET_BYTES);
   bigData = big;
   tlbR = big ? setBase(SET_NONE) : base;

@@ -41,6 +41,8 @@ export interface GuestRunOptions {
   before?: () => string | undefined;
   /** After each slice: true ends the run (status 0, no line). */
   after?: () => boolean;
+  /** Call `fn` once, when the machine has retired exactly `icount` instructions (--snapshot-at). */
+  at?: { icount: number; fn: () => void };
   /** A GDB client decides when the machine runs (--gdb, src/cli/gdb.ts); gdbWait: stopped at the start. */
   gdb?: GdbStub;
   gdbWait?: boolean;
@@ -83,15 +85,21 @@ export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRun
       result = g.result;
       if (g.line !== undefined) { line = g.line; code = g.code ?? 0; }
     }
+    let at = o.at;
     for (;;) {
       if (o.gdb || stopReason) break;
+      if (at && m.icount >= at.icount) { at.fn(); at = undefined; }
       const left = budgetEnd - m.icount;
       if (left <= 0) { line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
+      // Slices end at multiples of sliceInsns, wherever the run started (a restored snapshot): an
+      // `after` that ends the run sees the same boundaries, so the run ends at the same count.
+      const aligned = o.sliceInsns - (m.icount % o.sliceInsns);
+      const slice = at ? Math.min(aligned, at.icount - m.icount) : aligned;
       const why = o.before?.();
       if (why !== undefined) { line = why; break; }
       let r: RunResult;
       if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
-      else r = m.run({ maxInsns: Math.min(left, o.sliceInsns) });
+      else r = m.run({ maxInsns: Math.min(left, slice) });
       if (o.after?.()) break;
       if (r.reason === "budget") { await new Promise((res) => setImmediate(res)); continue; }
       if (r.reason === "wait") { await new Promise((res) => setTimeout(res, Math.min(r.waitMs ?? 10, 50))); continue; }

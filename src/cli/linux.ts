@@ -13,6 +13,7 @@ import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
 import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
 import { addGdbOptions, startGdb } from "./gdb.js";
+import { addSnapshotOptions, saveSnapshotFile, restoreSnapshotFile, printStateHash, type SnapshotOpts } from "./snapshot.js";
 import { formatVmmStats } from "./vmmstats.js";
 import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../linux/guest.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
@@ -29,12 +30,12 @@ export async function createMachine(mode: VmMode, opts: MachineOptions): Promise
 
 export class LinuxUsageError extends Error {}
 
-interface LinuxOpts {
+type LinuxOpts = {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean;
   gdb?: string; gdbWait: boolean;
-}
+} & SnapshotOpts;
 
 export function linuxCommand(program: Command, setStatus: (s: number) => void): void {
   const cmd = program.command("linux")
@@ -73,8 +74,9 @@ from between markers the initramfs's /init prints, and vm7 exits with CMD's exit
 Exit status: CMD's (with --exec); 2 bad input; 3 the guest stopped in a state it cannot leave;
 69 the packages could not be fetched (apt failed and nothing is cached); 124 --max-insns/--timeout;
 130 interrupted.`)
-    .action(async (o: LinuxOpts) => { setStatus(await linuxRun(o)); });
+    .action(async (o: LinuxOpts, command: Command) => { setStatus(await linuxRun(o, command)); });
   addGdbOptions(cmd);
+  addSnapshotOptions(cmd);
 }
 
 function readInput(path: string, what: string): Uint8Array {
@@ -87,7 +89,11 @@ function readInput(path: string, what: string): Uint8Array {
 
 const log = (s: string) => process.stderr.write(`vm7: ${s}\n`);
 
-async function linuxRun(o: LinuxOpts): Promise<number> {
+interface LinuxSnapshotApp { command: "linux"; markers?: ExecMarkers; interactive: boolean; transcript: string; bannerSeen: boolean }
+
+/** Fetch the kernel and busybox, build the initramfs, create the machine and load it all. A
+ *  number is an exit status (the packages cannot be had). */
+async function bootLinux(o: LinuxOpts, onConsole: (b: Uint8Array) => void): Promise<{ m: Machine; markers?: ExecMarkers } | number> {
   const interactiveMode = o.exec === undefined;
   if (o.exec !== undefined && o.initrd) throw new LinuxUsageError("--exec needs vm7's own initramfs: it cannot be combined with --initrd");
   const t0 = performance.now();
@@ -123,7 +129,8 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
       throw e;
     }
-    if (o.exec !== undefined) markers = execMarkers(randomBytes(6).toString("hex"));
+    // VM7_EXEC_NONCE fixes the markers' nonce: two runs of one command boot the same initramfs.
+    if (o.exec !== undefined) markers = execMarkers(process.env.VM7_EXEC_NONCE ?? randomBytes(6).toString("hex"));
     initrd = buildInitramfs({
       busybox: new Uint8Array(readFileSync(bb)),
       exec: markers && o.exec !== undefined ? { command: o.exec, markers } : undefined,
@@ -139,18 +146,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   // In --exec mode the kernel's own messages only slow the console down: keep them off it.
   const append = [o.exec !== undefined && !o.verbose ? "quiet" : "", lpj, o.append ?? ""].filter((s) => s).join(" ");
 
-  let transcript = "";
-  let lastOutput = performance.now();
-  const dec = new TextDecoder();
-  const interactive = o.exec === undefined;
-  const m = await createMachine(o.mode, {
-    ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false,
-    onConsole: (b) => {
-      lastOutput = performance.now();
-      if (interactive) { process.stdout.write(b); if (!bannerAt) transcript += dec.decode(b, { stream: true }); }
-      else { transcript += dec.decode(b, { stream: true }); if (o.verbose) process.stderr.write(b); }
-    },
-  });
+  const m = await createMachine(o.mode, { ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, onConsole });
   let place: LinuxPlacement;
   try {
     place = loadLinux(m, {
@@ -159,11 +155,47 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       guestRamBytes: guestRamBytes(m),
     });
   } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
-  const tLoaded = performance.now();
   if (o.stats || o.verbose) {
     log(`${kernelName}: ${o.zimage ? "zImage" : "Image"} at 0x${hex(place.kernelAddr)}, DTB at 0x${hex(place.dtbAddr)}` +
       (place.initrd ? `, initrd 0x${hex(place.initrd.start)}-0x${hex(place.initrd.end)}` : "") + `, mode ${o.mode}; command line: ${place.cmdline}`);
   }
+
+  return { m, markers };
+}
+
+// Options that say how to build the machine and what it boots, which a snapshot already fixes.
+const BOOT_OPTIONS = ["kernel", "initrd", "dtb", "append", "mode", "zimage", "exec", "ram", "clock", "cpuHz", "refresh"];
+
+async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
+  const t0 = performance.now();
+  // What the console shows and keeps (the transcript: for the banner and --exec's markers).
+  const c = { transcript: "", interactive: o.exec === undefined, verbose: o.verbose, lastOutput: performance.now(), bannerSeen: false };
+  const dec = new TextDecoder();
+  const onConsole = (b: Uint8Array) => {
+    c.lastOutput = performance.now();
+    if (c.interactive) { process.stdout.write(b); if (!c.bannerSeen) c.transcript += dec.decode(b, { stream: true }); }
+    else { c.transcript += dec.decode(b, { stream: true }); if (c.verbose) process.stderr.write(b); }
+  };
+  let m: Machine;
+  let markers: ExecMarkers | undefined;
+  if (o.restore !== undefined) {
+    const given = BOOT_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
+    if (given.length) throw new LinuxUsageError(`--restore: the machine and what it boots come from the snapshot; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (x) => "-" + x.toLowerCase())).join(", ")} cannot be given with it`);
+    const r = restoreSnapshotFile(o.restore, { onConsole });
+    const app = r.header.app as Partial<LinuxSnapshotApp>;
+    if (app.command !== "linux") throw new LinuxUsageError(`--restore ${o.restore}: saved by 'vm7 ${String(app.command ?? "?")}', not by 'vm7 linux' (restore it with vm7 ${String(app.command ?? "run")} --restore)`);
+    m = r.m;
+    markers = app.markers;
+    c.interactive = app.interactive ?? true;
+    c.transcript = app.transcript ?? "";
+    c.bannerSeen = app.bannerSeen ?? false;
+  } else {
+    const b = await bootLinux(o, onConsole);
+    if (typeof b === "number") return b;
+    ({ m, markers } = b);
+  }
+  const interactive = c.interactive;
+  const tLoaded = performance.now();
 
   let bannerAt: { ms: number; insns: number } | undefined;
   let beginAt: { ms: number; insns: number } | undefined;
@@ -176,6 +208,17 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
     };
   }
   if (o.gdbWait && !o.gdb) throw new LinuxUsageError("--gdb-wait needs --gdb PORT");
+  if (o.snapshotAt && o.gdb) throw new LinuxUsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
+  const snap = o.snapshotAt;
+  let saved = false;
+  const at = snap ? {
+    icount: snap.icount,
+    fn: () => {
+      const app: LinuxSnapshotApp = { command: "linux", markers, interactive, transcript: c.transcript, bannerSeen: c.bannerSeen };
+      saveSnapshotFile(m, snap.file, app as unknown as Record<string, unknown>);
+      saved = true;
+    },
+  } : undefined;
   let stub;
   try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new LinuxUsageError((e as Error).message); }
   const end = await runGuest(m, {
@@ -183,17 +226,20 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
     sliceInsns: 1 << 20, // 1M slices: --stats counts are exact to 1M instructions
     // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
     // (a Linux guest never idles for good: its timers keep virtual time going).
-    before: () => bridge && !bridge.open && performance.now() - lastOutput > 2000 ? "stdin ended and the console has been quiet for 2 s" : undefined,
+    before: () => bridge && !bridge.open && performance.now() - c.lastOutput > 2000 ? "stdin ended and the console has been quiet for 2 s" : undefined,
     after: () => {
       const now = { ms: performance.now() - tLoaded, insns: m.icount };
-      if (!bannerAt && transcript.includes(BANNER)) { bannerAt = now; transcript = interactive ? "" : transcript; }
+      if (!c.bannerSeen && c.transcript.includes(BANNER)) { bannerAt = now; c.bannerSeen = true; if (interactive) c.transcript = ""; }
       if (markers) {
-        if (!beginAt && transcript.includes(markers.begin)) beginAt = now;
-        if (beginAt) execResult = parseExecOutput(transcript, markers);
+        if (!beginAt && c.transcript.includes(markers.begin)) beginAt = now;
+        if (beginAt) execResult = parseExecOutput(c.transcript, markers);
       }
       return execResult !== undefined;
     },
+    at,
   });
+  if (snap && !saved) log(`no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}`);
+  if (o.stateHash) printStateHash(m);
   const tEnd = performance.now() - tLoaded;
   const line = end.line;
   let code = end.code;
@@ -203,7 +249,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   }
   if (!execResult && !interactive && line) {
     // Show the end of what the guest printed: the reason is usually there (a panic, an oops).
-    const tail = transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");
+    const tail = c.transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");
     process.stderr.write(`vm7: the command did not finish; last console output:\n${tail}\n`);
   }
   if (line) log(line);

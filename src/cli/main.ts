@@ -14,6 +14,8 @@ import { loadLinux } from "../loaders/linux.js";
 import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
 import { addGdbOptions, startGdb, type GdbOpts } from "./gdb.js";
+import { addSnapshotOptions, joinSnapshotAt, saveSnapshotFile, restoreSnapshotFile, printStateHash, type SnapshotOpts } from "./snapshot.js";
+import { SnapshotError } from "../debug/snapshot.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, parseNumber } from "./common.js";
 
@@ -28,7 +30,7 @@ interface RunOpts {
   kernel?: string; dtb?: string; initrd?: string; append?: string;
   mode: VmMode; stats: boolean; vmmCost?: Record<string, number>;
 }
-type RunCliOpts = RunOpts & GdbOpts;
+type RunCliOpts = RunOpts & GdbOpts & SnapshotOpts;
 
 /** --vmm-cost trap=120,fill=250: cycles charged per VMM event (names as Machine.vmmCosts()). */
 export function parseVmmCost(s: string): Record<string, number> {
@@ -84,19 +86,20 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText("after", "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input;\n" +
       "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
       "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.")
-    .action(async (image: string | undefined, o: RunCliOpts) => { status = await runCommand(image, o); });
+    .action(async (image: string | undefined, o: RunCliOpts, cmd: Command) => { status = await runCommand(image, o, cmd); });
   addGdbOptions(run);
+  addSnapshotOptions(run);
 
   linuxCommand(program, (s) => { status = s; });
   benchCommand(program, (s) => { status = s; });
 
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(joinSnapshotAt(argv), { from: "user" });
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
     if (err.code?.startsWith("commander.")) return EXIT_BAD_INPUT;
-    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
+    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError || e instanceof SnapshotError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
     throw e;
   }
   return status;
@@ -110,14 +113,42 @@ function readImage(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-async function runCommand(imageArg: string | undefined, o: RunCliOpts): Promise<number> {
+// Options that say how to build the machine, which a snapshot already fixes.
+const MACHINE_OPTIONS = ["loadAddr", "entry", "ram", "clock", "cpuHz", "cmdline", "semihosting", "kernel", "dtb", "initrd", "append", "mode", "vmmCost"];
+
+async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Command): Promise<number> {
+  let m: Machine;
+  const stdout = (b: Uint8Array) => { process.stdout.write(b); };
+  if (o.restore !== undefined) {
+    if (imageArg !== undefined) throw new UsageError(`give either an image or --restore, not both`);
+    const given = MACHINE_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
+    if (given.length) throw new UsageError(`--restore: the machine comes from the snapshot; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot be given with it`);
+    m = restoreSnapshotFile(o.restore, { semihostingRoot: o.semihostingRoot, onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); } }).m;
+  } else m = await loadForRun(imageArg, o, stdout);
+  if (o.gdbWait && !o.gdb) throw new UsageError("--gdb-wait needs --gdb PORT");
+  if (o.snapshotAt && o.gdb) throw new UsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
+  let stub;
+  try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
+  const snap = o.snapshotAt;
+  let saved = false;
+  const at = snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(m, snap.file, { command: "run" }); saved = true; } } : undefined;
+
+  const { code, line } = await runGuest(m, { maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(m), gdb: stub, gdbWait: o.gdbWait, at });
+  process.stderr.write(`vm7: ${line}\n`);
+  if (snap && !saved) process.stderr.write(`vm7: no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}\n`);
+  if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
+  if (o.stats) process.stderr.write(formatVmmStats(m));
+  if (o.stateHash) printStateHash(m);
+  return code;
+}
+
+async function loadForRun(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Uint8Array) => void): Promise<Machine> {
   if (imageArg !== undefined && o.kernel !== undefined) throw new UsageError(`give either an image or --kernel, not both`);
   const image = imageArg ?? o.kernel;
   if (image === undefined) throw new UsageError("vm7 run: no image given (an ELF, a raw binary with --load-addr, or --kernel zImage)");
   const bytes = readImage(image);
   const linux = o.kernel !== undefined || isZImage(bytes);
   if (!linux && (o.dtb || o.initrd || o.append)) throw new UsageError("--dtb, --initrd and --append apply to Linux kernels (--kernel zImage)");
-  const stdout = (b: Uint8Array) => { process.stdout.write(b); };
   if (o.semihostingRoot !== undefined) {
     try { if (!statSync(o.semihostingRoot).isDirectory()) throw new Error(); } catch { throw new UsageError(`--semihosting-root ${o.semihostingRoot}: not a directory`); }
   }
@@ -151,14 +182,6 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts): Promise<
     throw new UsageError((e as Error).message);
   }
   if (o.entry !== undefined) m.pc = o.entry;
-  if (o.gdbWait && !o.gdb) throw new UsageError("--gdb-wait needs --gdb PORT");
-  let stub;
-  try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
-
-  const { code, line } = await runGuest(m, { maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(m), gdb: stub, gdbWait: o.gdbWait });
-  process.stderr.write(`vm7: ${line}\n`);
-  if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
-  if (o.stats) process.stderr.write(formatVmmStats(m));
-  return code;
+  return m;
 }
 

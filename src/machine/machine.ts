@@ -2,7 +2,7 @@
 // for a budget of instructions, read and write registers and memory, stop it. The CLI and the
 // tests use exactly this.
 import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
-import { Semihosting, type SemihostingOptions } from "./semihosting.js";
+import { Semihosting, type SemihostingOptions, type SemihostingState } from "./semihosting.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
 import {
   Debugger, type DebugStop, type HookHandle, type HookRange, type MemAccess, type ExceptionEvent, type TrapEvent,
@@ -77,6 +77,15 @@ export interface RunOptions {
 
 export type Translation = { pa: number } | { fault: number };
 
+/** The host side of a machine's state that a snapshot carries (src/debug/snapshot.ts). */
+export interface HostState {
+  imageEnd: number;
+  semihostPending: boolean;
+  semihosting: SemihostingState;
+  /** Wall-clock mode: the guest's 32 kHz time when saved (it continues from there). */
+  wall32k?: number;
+}
+
 export class Machine {
   readonly ramBytes: number;
   readonly ramBase: number;
@@ -96,6 +105,8 @@ export class Machine {
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
   readonly mode: VmMode;
+  /** The options this machine was created with (without the callbacks): a snapshot's configuration. */
+  readonly config: { mode: VmMode; ramMiB: number; clock: "virtual" | "wall"; cpuHz: number; semihosting: boolean; cmdline: string };
   private readonly vmm: boolean;
   private readonly dbg: Debugger;
 
@@ -124,6 +135,7 @@ export class Machine {
     if (!(hz >= 1e3 && hz <= 1e12)) throw new Error(`cpu clock ${hz} Hz: must be between 1e3 and 1e12`);
     this.cpuHz = hz;
     this.x.setClock(this.wall ? 1 : 0, hz);
+    this.config = { mode: this.mode, ramMiB: mib, clock: this.wall ? "wall" : "virtual", cpuHz: hz, semihosting: opts.semihosting !== false, cmdline: opts.cmdline ?? "vm7" };
     this.x.setSemihostingEnabled(opts.semihosting === false ? 0 : 1);
     const semiOpts: SemihostingOptions = {
       root: opts.semihostingRoot,
@@ -362,6 +374,22 @@ export class Machine {
   hookTrap(fn: (e: TrapEvent, m: Machine) => void): HookHandle { return this.dbg.hookTrap(fn); }
   /** Remove a hook (the same as handle.remove()). */
   removeHook(h: HookHandle): void { this.dbg.removeHook(h.id); }
+
+  // --- snapshots (src/debug/snapshot.ts) ---------------------------------------------------------
+  /** The host side of the state, for a snapshot. */
+  hostState(): HostState {
+    return {
+      imageEnd: this.imageEnd, semihostPending: this.semihostPending, semihosting: this.semi.saveState(),
+      wall32k: this.wall && this.wallStart !== 0 ? this.x.time32kGet() : undefined,
+    };
+  }
+  setHostState(h: HostState): void {
+    this.imageEnd = h.imageEnd;
+    this.semihostPending = h.semihostPending;
+    this.semi.loadState(h.semihosting);
+    if (this.wall && h.wall32k !== undefined) this.wallStart = performance.now() - h.wall32k / 32.768;
+    this.drainConsole();
+  }
 
   // --- running ---------------------------------------------------------------------------------
   /**
