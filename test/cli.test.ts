@@ -2,7 +2,8 @@
 // console on stdout, and one clear line (never a stack trace) for every kind of bad input.
 import { describe, it, expect, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildElf, words, exitCode } from "./helpers/elf.js";
@@ -11,8 +12,8 @@ const root = join(import.meta.dirname, "..");
 const BASE = 0x80008000;
 let dir = "";
 
-function vm7(args: string[], input = "") {
-  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), ...args], { encoding: "utf8", timeout: 60_000, input });
+function vm7(args: string[], input = "", opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), ...args], { encoding: "utf8", timeout: 60_000, input, ...opts });
   return { out: r.stdout, err: r.stderr, status: r.status };
 }
 function file(name: string, bytes: Uint8Array | string): string {
@@ -201,4 +202,65 @@ describe("vm7 --help", () => {
       expect(r.out).toContain(opt);
     }
   });
+
+  // The terminal's width, wrapping between words only: each line but a paragraph's last is full
+  // enough that the next line's first word would not have fitted; descriptions that would get a
+  // column narrower than 40 go below their option instead.
+  for (const cols of [60, 80, 120]) {
+    it(`wraps at COLUMNS=${cols}, between words, never leaving a word alone on a line that had room`, () => {
+      for (const args of [["--help"], ["run", "--help"], ["linux", "--help"], ["bench", "--help"]]) {
+        const r = vm7(args, "", { env: { ...process.env, COLUMNS: String(cols) } });
+        expect(r.status).toBe(0);
+        const lines = r.out.replace(/\n$/, "").split("\n");
+        for (const l of lines) expect(l.length, `${args.join(" ")}: '${l}'`).toBeLessThanOrEqual(cols);
+        for (let i = 0; i + 1 < lines.length; i++) {
+          const [a, b] = [lines[i], lines[i + 1]];
+          const ind = (l: string) => l.length - l.trimStart().length;
+          // b continues a's text when it is indented to a's text column (a paragraph or a description column).
+          const col = /^(\s*\S.*?\s{2,})\S/.exec(a)?.[1].length ?? ind(a);
+          if (!a.trim() || !b.trim() || ind(b) !== col || /[:.]$/.test(a) || /^\s*[A-Z][A-Za-z ]*:( |$)/.test(b)) continue;
+          const first = b.trim().split(" ")[0];
+          expect(a.length + 1 + first.length, `${args.join(" ")} at ${cols}: '${first}' would have fitted on\n${a}`).toBeGreaterThan(cols);
+        }
+      }
+      const top = vm7(["--help"], "", { env: { ...process.env, COLUMNS: String(cols) } }).out;
+      expect(top).not.toMatch(/^INTC,$/m);
+      const run = vm7(["run", "--help"], "", { env: { ...process.env, COLUMNS: String(cols) } }).out;
+      if (cols === 60) expect(run).toMatch(/^  --semihosting-root <dir>\n {8}let semihosting programs/m);
+      else expect(run).toMatch(/^  --semihosting-root <dir>  let semihosting programs/m);
+    }, 30_000);
+  }
+});
+
+describe("vm7 --version and the images that come with vm7", () => {
+  it("--version and -V print the package version and the core's build identity", () => {
+    const sha = createHash("sha256").update(readFileSync(join(root, "build/vm7-core.wasm"))).digest("hex").slice(0, 12);
+    const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
+    for (const flag of ["--version", "-V"]) {
+      const r = vm7([flag]);
+      expect(r.status).toBe(0);
+      expect(r.out).toBe(`vm7 ${version}\ncore: ${join(root, "build/vm7-core.wasm")}, sha256 ${sha}, ${Math.round(statSync(join(root, "build/vm7-core.wasm")).size / 1024)} KiB; node ${process.version}\n`);
+    }
+  });
+
+  it("vm7 run --list: one line per image; vm7 run NAME runs it from any directory; a file of that name wins", () => {
+    const l = vm7(["run", "--list"]);
+    expect(l.status).toBe(0);
+    const rows = l.out.trim().split("\n").map((s) => s.split(/\s+/));
+    expect(rows.map((r) => r[0])).toEqual(["hello", "kernel", "kernel-para", "a32mix", "t32mix"]);
+    expect(rows[0][1]).toBe("fixtures/hello/hello.elf");
+    const cwd = mkdtempSync(join(tmpdir(), "vm7-cwd-"));
+    const h = vm7(["run", "hello"], "", { cwd });
+    expect(h.status).toBe(0);
+    expect(h.out).toMatch(/^Hello from vm7!/);
+    const k = vm7(["run", "kernel-para", "--mode", "para", "--max-insns", "2e6"], "", { cwd });
+    expect(k.err).toMatch(/^vm7: (guest exited with status 0|stopped: --max-insns)/m);
+    writeFileSync(join(cwd, "hello"), "not an image");
+    const w = vm7(["run", "hello"], "", { cwd });
+    expect(w.status).toBe(2);
+    expect(w.err).toMatch(/^vm7: hello: not an ELF file/);
+    const u = vm7(["run", "nosuch"], "", { cwd });
+    expect(u.status).toBe(2);
+    expect(u.err).toBe("vm7: nosuch: no such file, and no image of that name comes with vm7 (hello, kernel, kernel-para, a32mix, t32mix: see vm7 run --list)\n");
+  }, 30_000);
 });

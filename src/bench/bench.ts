@@ -5,6 +5,8 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { EXIT_BAD_INPUT, parseNumber } from "../cli/common.js";
+import { helpWidth, reflow } from "../cli/help.js";
+import { version as vm7Version } from "../images.js";
 import { readFileSync, statSync, accessSync, writeFileSync, constants as fsc } from "node:fs";
 import { dirname, resolve, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,24 +29,10 @@ export { runSuite, parseBenchLine, BENCHMARKS, MODES } from "./suite.js";
 
 export const defaultKernel = fileURLToPath(new URL("../../fixtures/kernel/kernel.elf", import.meta.url));
 
-function vm7Version(): string {
-  try { return JSON.parse(readFileSync(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")).version ?? "unknown"; }
-  catch { return "unknown"; }
-}
-
 interface BenchOpts {
   quick: boolean; json?: string; modes?: string; kernel?: string; paraKernel?: string; clock: "virtual" | "wall"; cpuHz: number;
   ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number; warmup: boolean;
   guest: "tiny" | "linux";
-}
-
-function wrap(text: string, width: number, indent: string): string {
-  const out: string[] = [];
-  let line = "";
-  for (const w of text.split(" ")) {
-    if (line && line.length + 1 + w.length > width) { out.push(line); line = indent + w; } else line = line ? `${line} ${w}` : w;
-  }
-  return [...out, line].join("\n");
 }
 
 const UNITS_HELP = `
@@ -68,9 +56,9 @@ What the table shows (one row per benchmark and mode, the modes of a benchmark t
   (boot), (after last), (total)  the kernel's boot up to BENCH-BEGIN, what runs after the last result
                  (remaining setup, BENCH-END, exit), and the whole run.
 
-Benchmarks: ${wrap(BENCHMARK_NAMES.join(", ") + ".", 100, "  ")}
+Benchmarks: ${BENCHMARK_NAMES.join(", ")}.
 Modes:
-${MODE_NAMES.map((m) => `  ${m.padEnd(7)}${MODES[m].description}`).join("\n")}
+${MODE_NAMES.map((m) => `  ${m.padEnd(8)}${MODES[m].description}`).join("\n")}
   The default is every mode this build can run (full and para need a build with the VMM; without it
   native runs alone, with a note on stderr). native and full boot --kernel (default
   fixtures/kernel/kernel.elf), para --para-kernel (default fixtures/kernel/kernel-para.elf).
@@ -96,8 +84,8 @@ Exit status: 0 done; 2 bad input (unknown benchmark or mode, missing kernel imag
 
 export function benchCommand(program: Command, setStatus: (s: number) => void): void {
   program.command("bench")
-    .description("boot the tiny kernel (fixtures/kernel) and run its dhrystone-style and lmbench-style suites;\n" +
-      "prints one table: each benchmark as the guest measured it, with the guest instructions and host\n" +
+    .description("boot the tiny kernel (fixtures/kernel) and run its dhrystone-style and lmbench-style suites; " +
+      "prints one table: each benchmark as the guest measured it, with the guest instructions and host " +
       "wall time it took. --mips measures guest MIPS on the A32 workloads in bench/workloads instead.")
     .argument("[name...]", `benchmarks to run (default: all); with --mips, workload names (default: all)`)
     .option("--quick", "short version: each measurement spans ~1 ms of guest time instead of ~50 ms", false)
@@ -118,7 +106,7 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
     .option("--no-warmup", "with several modes: skip the untimed warm-up run in each mode before the first timed one")
     .option("--repeat <n>", "emulator speed: timed runs per workload after one warm-up run, the best reported; with native and full: " +
       "alternating dhrystone runs per mode for the host-overhead goal", parseNumber("--repeat", { min: 1, max: 100 }), 3)
-    .addHelpText("after", UNITS_HELP)
+    .addHelpText("after", () => reflow(UNITS_HELP, helpWidth()))
     .action(async (names: string[], o: BenchOpts) => {
       try {
         setStatus(o.mips ? mipsOnly(names, o) : await suites(names, o));

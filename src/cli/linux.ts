@@ -7,15 +7,18 @@ import { Machine, hex, type MachineOptions } from "../machine/machine.js";
 import { EXIT_FATAL, EXIT_NO_PACKAGES, parseNumber, runGuest, VM_MODES, type VmMode } from "./common.js";
 import { ImageError } from "../loaders/elf.js";
 import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
-import { extractImage, detectTextOffset, isZImage } from "../loaders/zimage.js";
+import { detectTextOffset, isZImage } from "../loaders/zimage.js";
+import { extractImage } from "../loaders/zimage-unpack.js";
 import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
 import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
 import { addGdbOptions, startGdb } from "./gdb.js";
 import { addSnapshotOptions, saveSnapshotFile, restoreSnapshotFile, printStateHash, type SnapshotOpts } from "./snapshot.js";
+import { helpWidth, reflow } from "./help.js";
 import { formatVmmStats } from "./vmmstats.js";
-import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../linux/guest.js";
+import { boardDtbPath, guestPrograms, guestRamBytes } from "../linux/guest.js";
+import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
@@ -39,9 +42,9 @@ type LinuxOpts = {
 
 export function linuxCommand(program: Command, setStatus: (s: number) => void): void {
   const cmd = program.command("linux")
-    .description("boot Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs.\n" +
-      "The kernel and busybox-static:armhf come from apt (cached in " + cacheDir() + ").\n" +
-      "By default the raw Image, unpacked once on the host, is entered at RAM + TEXT_OFFSET (the fast path);\n" +
+    .description("boot Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs. " +
+      "The kernel and busybox-static:armhf come from apt (cached in " + cacheDir() + "). " +
+      "By default the raw Image, unpacked once on the host, is entered at RAM + TEXT_OFFSET (the fast path); " +
       "--zimage boots the unmodified zImage, which decompresses itself on the guest.")
     .option("--kernel <file>", "boot this zImage instead of Debian's")
     .option("--initrd <file>", "use this initramfs (cpio, optionally compressed) instead of the busybox one")
@@ -62,7 +65,7 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
-    .addHelpText("after", `
+    .addHelpText("after", () => reflow(`
 Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
   Ctrl-A X        quit
   Ctrl-A H        show these keys
@@ -73,7 +76,7 @@ from between markers the initramfs's /init prints, and vm7 exits with CMD's exit
 
 Exit status: CMD's (with --exec); 2 bad input; 3 the guest stopped in a state it cannot leave;
 69 the packages could not be fetched (apt failed and nothing is cached); 124 --max-insns/--timeout;
-130 interrupted.`)
+130 interrupted.`, helpWidth()))
     .action(async (o: LinuxOpts, command: Command) => { setStatus(await linuxRun(o, command)); });
   addGdbOptions(cmd);
   addSnapshotOptions(cmd);
@@ -141,10 +144,7 @@ async function bootLinux(o: LinuxOpts, onConsole: (b: Uint8Array) => void): Prom
   if (!o.dtb && !existsSync(dtbPath)) throw new LinuxUsageError(`the board DTB ${dtbPath} is missing (run 'bash fixtures/linux/build.sh')`);
   const dtb = readInput(dtbPath, "--dtb");
   const clock = o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
-  // With a virtual clock the delay-loop calibration's answer is known: skip it (lpjFor).
-  const lpj = clock === "virtual" && !/\blpj=/.test(o.append ?? "") ? `lpj=${lpjFor(o.cpuHz)}` : "";
-  // In --exec mode the kernel's own messages only slow the console down: keep them off it.
-  const append = [o.exec !== undefined && !o.verbose ? "quiet" : "", lpj, o.append ?? ""].filter((s) => s).join(" ");
+  const append = linuxAppend({ exec: o.exec !== undefined, verbose: o.verbose, clock, cpuHz: o.cpuHz, append: o.append });
 
   const m = await createMachine(o.mode, { ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, onConsole });
   let place: LinuxPlacement;

@@ -1,7 +1,7 @@
 // The `vm7` command line. Guest console output goes to stdout, vm7's own messages to stderr, and
 // how a run ended is always said on stderr in one line.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { Machine, hex } from "../machine/machine.js";
 import { EXIT_BAD_INPUT, EXIT_FATAL, parseNumber, runGuest, VM_MODES, type VmMode } from "./common.js";
@@ -10,12 +10,15 @@ import { benchCommand } from "../bench/bench.js";
 import { ConsoleBridge } from "./console.js";
 import { formatVmmStats } from "./vmmstats.js";
 import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
+import { webCommand } from "./web.js";
 import { loadLinux } from "../loaders/linux.js";
 import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
 import { addGdbOptions, startGdb, type GdbOpts } from "./gdb.js";
 import { addSnapshotOptions, joinSnapshotAt, saveSnapshotFile, restoreSnapshotFile, printStateHash, type SnapshotOpts } from "./snapshot.js";
 import { SnapshotError } from "../debug/snapshot.js";
+import { bundledImages, coreIdentity, version } from "../images.js";
+import { configureHelp, helpAfter } from "./help.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, parseNumber } from "./common.js";
 
@@ -26,7 +29,7 @@ const addr = parseNumber("an address", { max: 0xffffffff });
 interface RunOpts {
   loadAddr?: number; entry?: number; ram: number; maxInsns?: number; timeout?: number;
   clock: "virtual" | "wall"; cpuHz: number; cmdline?: string; semihosting: boolean;
-  semihostingRoot?: string; trace: boolean; dumpRegs: boolean;
+  semihostingRoot?: string; trace: boolean; dumpRegs: boolean; list?: boolean;
   kernel?: string; dtb?: string; initrd?: string; append?: string;
   mode: VmMode; stats: boolean; vmmCost?: Record<string, number>;
 }
@@ -45,20 +48,31 @@ export function parseVmmCost(s: string): Record<string, number> {
 
 class UsageError extends Error {}
 
+/** `vm7 --version`: the package version, then the core this process loads and its SHA-256 (its build identity). */
+function versionText(): string {
+  const c = coreIdentity();
+  return `vm7 ${version()}\n` + (c
+    ? `core: ${c.path}, sha256 ${c.sha256}, ${Math.round(c.bytes / 1024)} KiB; node ${process.version}`
+    : `core: not built (run 'npm run build')`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   let status = 0;
-  const program = new Command("vm7")
-    .description("vm7: an ARMv7-A (Cortex-A8) system emulator and VMM on WebAssembly,\n" +
-      "emulating a BeagleBoard-xM-like board (TI DM3730: 512 MiB RAM at 0x80000000, INTC,\n" +
+  const program = configureHelp(new Command("vm7"))
+    .description("vm7: an ARMv7-A (Cortex-A8) system emulator and VMM on WebAssembly, " +
+      "emulating a BeagleBoard-xM-like board (TI DM3730: 512 MiB RAM at 0x80000000, INTC, " +
       "GPTIMER1/2, 32 kHz counter, 16550 UART3 at 0x49020000).")
+    .version(versionText(), "-V, --version", "print vm7's version and the identity of its WebAssembly core")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .showHelpAfterError("(run 'vm7 --help' for usage)");
 
-  const run = program.command("run")
-    .description("boot an image: an ARM ELF (PT_LOAD segments at their physical addresses, entry from the header)\n" +
+  const runCmd = program.command("run")
+    .description("boot an image: an ARM ELF (PT_LOAD segments at their physical addresses, entry from the header) " +
       "or a raw binary. It starts in SVC mode, ARM state, MMU off, IRQ/FIQ masked.")
-    .argument("[image]", "ELF or raw binary to run (or a zImage, as with --kernel)")
+    .argument("[image]", "ELF or raw binary to run (or a zImage, as with --kernel), or the name of an image that comes " +
+      "with vm7 (see --list): hello, kernel, kernel-para, ...; a file of that name in the working directory wins")
+    .option("--list", "list the images that come with vm7, one per line, and exit")
     .option("--load-addr <addr>", "run IMAGE as a raw binary loaded at this address (e.g. 0x80008000)", addr)
     .option("--entry <addr>", "start here instead of the ELF entry / raw load address", addr)
     .option("--ram <MiB>", "guest RAM size in MiB at 0x80000000", parseNumber("--ram", { min: 1, max: 1024 }), 512)
@@ -82,16 +96,17 @@ export async function main(argv: string[]): Promise<number> {
       .choices(VM_MODES as unknown as string[]).default("native"))
     .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
-      "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost)
-    .addHelpText("after", "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input;\n" +
-      "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
-      "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.")
-    .action(async (image: string | undefined, o: RunCliOpts, cmd: Command) => { status = await runCommand(image, o, cmd); });
-  addGdbOptions(run);
-  addSnapshotOptions(run);
+      "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost);
+  helpAfter(runCmd, "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input; " +
+    "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
+    "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.");
+  runCmd.action(async (image: string | undefined, o: RunCliOpts, cmd: Command) => { status = await runCommand(image, o, cmd); });
+  addGdbOptions(runCmd);
+  addSnapshotOptions(runCmd);
 
   linuxCommand(program, (s) => { status = s; });
   benchCommand(program, (s) => { status = s; });
+  webCommand(program, (s) => { status = s; });
 
   try {
     await program.parseAsync(joinSnapshotAt(argv), { from: "user" });
@@ -113,10 +128,28 @@ function readImage(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
+/** `vm7 run --list`: name, file, what it is; one line each. */
+function listImages(): number {
+  const all = bundledImages();
+  const w = Math.max(...all.map((i) => i.name.length)) + 2;
+  const fw = Math.max(...all.map((i) => i.file.length)) + 2;
+  for (const i of all) process.stdout.write(`${i.name.padEnd(w)}${i.file.padEnd(fw)}${i.what}\n`);
+  return 0;
+}
+
+/** An image argument: a file, else the name of an image that comes with vm7. */
+function imagePath(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const hit = bundledImages().find((i) => i.name === arg);
+  if (hit) return hit.path;
+  throw new UsageError(`${arg}: no such file, and no image of that name comes with vm7 (${bundledImages().map((i) => i.name).join(", ")}: see vm7 run --list)`);
+}
+
 // Options that say how to build the machine, which a snapshot already fixes.
 const MACHINE_OPTIONS = ["loadAddr", "entry", "ram", "clock", "cpuHz", "cmdline", "semihosting", "kernel", "dtb", "initrd", "append", "mode", "vmmCost"];
 
 async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Command): Promise<number> {
+  if (o.list) return listImages();
   let m: Machine;
   const stdout = (b: Uint8Array) => { process.stdout.write(b); };
   if (o.restore !== undefined) {
@@ -144,8 +177,9 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
 
 async function loadForRun(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Uint8Array) => void): Promise<Machine> {
   if (imageArg !== undefined && o.kernel !== undefined) throw new UsageError(`give either an image or --kernel, not both`);
-  const image = imageArg ?? o.kernel;
-  if (image === undefined) throw new UsageError("vm7 run: no image given (an ELF, a raw binary with --load-addr, or --kernel zImage)");
+  const given = imageArg ?? o.kernel;
+  if (given === undefined) throw new UsageError("vm7 run: no image given (an ELF, a raw binary with --load-addr, a name from vm7 run --list, or --kernel zImage)");
+  const image = imagePath(given);
   const bytes = readImage(image);
   const linux = o.kernel !== undefined || isZImage(bytes);
   if (!linux && (o.dtb || o.initrd || o.append)) throw new UsageError("--dtb, --initrd and --append apply to Linux kernels (--kernel zImage)");
