@@ -6,7 +6,7 @@
 // derived (the mode globals, the TLB set selection) or a cache (decoded instructions) and is
 // re-derived or dropped here.
 import { STATE, SAVED_CPU, SAVED_CLOCK, SAVED_TLB, SAVED_VMM, SAVED, SAVED_END } from "./cpu/layout";
-import { syncFromState, setCurPC, getR, getRest, privileged, PSR_E } from "./cpu/state";
+import { syncFromState, setCurPC, curPC, getR, setR, getRest, privileged, PSR_E } from "./cpu/state";
 import { excSave, excLoad } from "./cpu/exceptions";
 import { wfiPending, setWfi } from "./cpu/wfi";
 import { clearStop } from "./cpu/stop";
@@ -17,6 +17,7 @@ import { semihosting, setSemihosting } from "./isa/system";
 import { vmmSave, vmmLoad } from "./vmm/vcpu";
 
 export function snapSave(): void {
+  setR(15, curPC); // the host may have moved the PC since the last run (pcSet keeps it in curPC)
   memory.fill(STATE + SAVED, 0, SAVED_END - SAVED);
   excSave(STATE + SAVED_CPU);
   store<u32>(STATE + SAVED_CPU, wfiPending ? 1 : 0, 12);

@@ -141,6 +141,45 @@ describe.skipIf(!gdbPresent)("gdb-multiarch against vm7 run --gdb", () => {
     }, 120_000);
   }
 
+  it("reverse-stepi back across a branch and an SVC, reverse-continue to the previous breakpoint hit (tiny kernel, both modes)", async () => {
+    for (const mode of ["native", "full"]) {
+      const ref = plain(["run", "--mode", mode, kernel]);
+      const v = vm7(["run", "--mode", mode, "--gdb", "0", "--gdb-wait", kernel]);
+      const out = await gdb(await v.port, kernel, [
+        "break kputs", "continue",
+        "reverse-stepi", "printf \"back-bl=%x\\n\", $pc",          // the bl in kmain that called kputs
+        "stepi", "printf \"again=%x\\n\", $pc",
+        "delete", "break vec_svc", "continue", "delete",
+        "reverse-stepi", "printf \"back-vector=%x\\n\", $pc",      // the vector's branch
+        "reverse-stepi", "printf \"back-svc=%x mode=%x\\n\", $pc, $cpsr & 0x1f",  // the SVC, in the user process
+        "x/i $pc",
+        "stepi", "stepi", "printf \"forward=%x\\n\", $pc",
+        "break timer_tick", "continue", "continue", "monitor icount",
+        "reverse-continue", "monitor icount", "printf \"revc=%x\\n\", $pc",
+        "reverse-continue",                                          // no earlier hit: the start of history
+        "printf \"start=%x\\n\", $pc", "monitor icount", "monitor reverse",
+        "delete", "continue",
+      ]);
+      const end = await v.done, want = await ref;
+      expect(out, mode).toContain("back-bl=c000964c");
+      expect(out).toContain("again=c0009228");
+      expect(out).toContain("back-vector=c0009048");
+      expect(out).toMatch(/back-svc=[0-9a-f]+ mode=10\n=> 0x[0-9a-f]+:\s+svc/);
+      expect(out).toContain("forward=c00090b4");
+      const counts = [...out.matchAll(/(\d+) instructions retired/g)].map((x) => Number(x[1]));
+      expect(counts).toHaveLength(3);
+      expect(counts[1]).toBeLessThan(counts[0]);       // the previous timer_tick hit
+      expect(counts[2]).toBe(0);
+      expect(out).toContain("revc=c000a98c");
+      expect(out).toMatch(/No more reverse-execution history/);
+      expect(out).toContain("start=80008000");
+      expect(out).toMatch(/history from instruction 0 to \d+: \d+ checkpoints/);
+      // Going back and forth changes nothing: same output, same count as a run without gdb.
+      expect(end.out).toBe(want.out);
+      expect(instructions(end.err)).toBe(instructions(want.err));
+    }
+  }, 300_000);
+
   it("steps Thumb code (newlib's crt0 and main), 2- and 4-byte instructions, natively", async () => {
     const v = vm7(["run", "--gdb", "0", "--gdb-wait", args]);
     const out = await gdb(await v.port, args, [

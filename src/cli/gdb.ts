@@ -6,7 +6,11 @@ import { Option, type Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { Machine, hex, type RunResult } from "../machine/machine.js";
 import { GdbStub, parseListen, type Resume, type StopInfo } from "../debug/gdbstub.js";
-import { monitorCommand } from "../debug/monitor.js";
+import { monitorCommand, type MonitorExtra } from "../debug/monitor.js";
+import { History } from "../debug/reverse.js";
+import { decodeSnapshot, applyImage, SnapshotError } from "../debug/snapshot.js";
+import { saveSnapshotFile } from "./snapshot.js";
+import { readFileSync } from "node:fs";
 import type { ConsoleBridge } from "./console.js";
 import { EXIT_INTERRUPTED, EXIT_LIMIT } from "./common.js";
 
@@ -24,12 +28,40 @@ export function addGdbOptions(cmd: Command): Command {
 
 const log = (s: string) => process.stderr.write(`vm7: ${s}\n`);
 
+const histories = new WeakMap<GdbStub, History>();
+
 export async function startGdb(m: Machine, spec: string): Promise<GdbStub> {
   const at = parseListen(spec)!;
+  const history = new History(m);
+  const extra: MonitorExtra = {
+    "snapshot": {
+      help: "snapshot save FILE | load FILE: the whole machine to or from a file (as --snapshot-at / --restore)",
+      run: (args) => {
+        const [op, file] = args;
+        if (!file || (op !== "save" && op !== "load")) return "usage: monitor snapshot save FILE | monitor snapshot load FILE\n";
+        if (op === "save") { saveSnapshotFile(m, file, { command: "run" }); return `saved the machine at ${m.icount} instructions to ${file}\n`; }
+        const { header, image } = decodeSnapshot(readFileSync(file), file);
+        const c = header.machine, mine = m.config;
+        if (c.mode !== mine.mode || c.ramMiB !== mine.ramMiB || c.clock !== mine.clock || c.cpuHz !== mine.cpuHz) {
+          throw new SnapshotError(`${file}: saved from a ${c.mode} machine with ${c.ramMiB} MiB (${c.clock} clock); this one is ${mine.mode}, ${mine.ramMiB} MiB (${mine.clock})`);
+        }
+        applyImage(m, image);
+        history.forget();
+        return `loaded ${file}: now at ${m.icount} instructions, pc 0x${hex(m.pc)}\n`;
+      },
+    },
+    "reverse": {
+      help: "reverse execution's checkpoints: how many, their memory, the last capture's time",
+      run: () => `history from instruction ${history.start} to ${history.highWater}: ${history.stats.checkpoints} checkpoints, ` +
+        `${(history.stats.bytes / 1048576).toFixed(1)} MiB, last capture ${history.stats.captureMs.toFixed(0)} ms\n`,
+    },
+  };
   const stub = new GdbStub(m, {
-    host: at.host, port: at.port, log, reverse: false,
-    monitor: (cmd) => monitorCommand(m, cmd),
+    host: at.host, port: at.port, log, reverse: true,
+    monitor: (cmd) => monitorCommand(m, cmd, extra),
+    onModify: () => history.forget(),
   });
+  histories.set(stub, history);
   let where;
   try { where = await stub.listen(); } catch (e) { throw new Error(`--gdb ${spec}: cannot listen: ${(e as Error).message}`); }
   log(`gdb: listening on ${where.host}:${where.port} (gdb-multiarch -ex 'target remote ${where.host}:${where.port}')`);
@@ -54,6 +86,7 @@ export interface GdbLoopEnd { result?: RunResult; code?: number; line?: string }
 /** Run `m` under the stub until the guest ends, the client kills it, or vm7 stops. */
 export async function gdbLoop(m: Machine, stub: GdbStub, c: GdbLoopControl): Promise<GdbLoopEnd> {
   const budgetEnd = c.maxInsns ?? Infinity;
+  const history = histories.get(stub) ?? new History(m);
   let resume: Resume = { kind: "continue" };
   if (c.wait) {
     log("gdb: waiting for a client before the first instruction (--gdb-wait)");
@@ -69,7 +102,11 @@ export async function gdbLoop(m: Machine, stub: GdbStub, c: GdbLoopControl): Pro
         return { code: EXIT_INTERRUPTED, line: `stopped: killed by the gdb client at pc 0x${hex(m.pc)} after ${m.icount} instructions` };
       }
       if (resume.kind === "reverse-step" || resume.kind === "reverse-continue") {
-        resume = await stub.stopped({ signal: 5, message: "vm7: reverse execution is not available in this session\n" });
+        const r = resume.kind === "reverse-step" ? history.reverseStep() : history.reverseContinue();
+        resume = await stub.stopped(r.kind === "begin" ? { signal: 5, reason: "replaylog" }
+          : r.kind === "breakpoint" ? { signal: 5, reason: "swbreak" }
+          : r.kind === "watchpoint" ? { signal: 5, reason: r.type === "read" ? "rwatch" : r.type === "access" ? "awatch" : "watch", addr: r.addr }
+          : { signal: 5 });
         continue;
       }
       // continue / step / detach (run on freely)
@@ -84,7 +121,15 @@ export async function gdbLoop(m: Machine, stub: GdbStub, c: GdbLoopControl): Pro
         if (left <= 0) { end = { code: EXIT_LIMIT, line: `stopped: --max-insns ${c.maxInsns} reached at pc 0x${hex(m.pc)}` }; break; }
         const why = stub.connected ? undefined : c.before?.(); // (quiet-console ends mean nothing while a client holds it)
         if (why !== undefined) { end = { code: 0, line: why }; break; }
-        const r = m.run({ maxInsns: Math.min(left, step ? Infinity : 1 << 20), step });
+        history.beforeRun();
+        // Below the high-water mark the run re-executes history: muted, up to the mark.
+        const replaying = m.icount < history.highWater;
+        const chunk = Math.min(left, step ? Infinity : 1 << 20, replaying ? history.highWater - m.icount : Infinity);
+        m.muted = replaying;
+        const t0 = performance.now();
+        const r = m.run({ maxInsns: chunk, step });
+        m.muted = false;
+        history.ran(performance.now() - t0);
         if (c.after?.()) { end = { code: 0, line: "" }; break; }
         if (r.reason === "breakpoint") { stop = { signal: 5, reason: "swbreak" }; break; }
         if (r.reason === "watchpoint") {

@@ -86,6 +86,7 @@ export class Debugger {
 
   /** Anything set that the core must check (tables non-empty or events wanted). */
   get active(): boolean {
+    if (this.suspended) return this.stepping;
     return this.code.length > 0 || this.watch.length > 0 || this.excHooks.size > 0 || this.trapHooks.size > 0 || this.stepping;
   }
 
@@ -173,20 +174,29 @@ export class Debugger {
   }
   private handle(id: number): HookHandle { return { id, remove: () => this.removeHook(id) }; }
 
+  /** While suspended the core sees empty tables (reverse execution re-running history at full
+   *  speed); the host keeps them. */
+  private suspended = false;
+  suspend(on: boolean): void {
+    if (on === this.suspended) return;
+    this.suspended = on;
+    this.sync(this.watch.length > 0);
+  }
+
   // --- the tables in the core ------------------------------------------------------------------------
   private sync(watchChanged: boolean): void {
     const v = new DataView(this.x.memory.buffer);
     const b = this.base, k = this.k;
     this.code.forEach((e, i) => { v.setUint32(b + k.DBG_CODE + 8 * i, e.lo, true); v.setUint32(b + k.DBG_CODE + 8 * i + 4, e.hi, true); });
-    v.setUint32(b + k.DBG_CODE_N, this.code.length, true);
+    v.setUint32(b + k.DBG_CODE_N, this.suspended ? 0 : this.code.length, true);
     this.watch.forEach((e, i) => {
       const o = b + k.DBG_WATCH + 16 * i;
       v.setUint32(o, e.lo, true); v.setUint32(o + 4, e.hi, true); v.setUint32(o + 8, e.flags, true); v.setUint32(o + 12, 0, true);
     });
-    v.setUint32(b + k.DBG_WATCH_N, this.watch.length, true);
+    v.setUint32(b + k.DBG_WATCH_N, this.suspended ? 0 : this.watch.length, true);
     let ctrl = 0;
-    if (this.excHooks.size > 0) ctrl |= k.DBGF_EXC;
-    if (this.trapHooks.size > 0) ctrl |= k.DBGF_TRAP;
+    if (this.excHooks.size > 0 && !this.suspended) ctrl |= k.DBGF_EXC;
+    if (this.trapHooks.size > 0 && !this.suspended) ctrl |= k.DBGF_TRAP;
     if (this.stepping) ctrl |= k.DBGF_STEP;
     v.setUint32(b + k.DBG_CTRL, ctrl, true);
     this.x.dbgUpdate(watchChanged ? 1 : 0);

@@ -97,6 +97,8 @@ export class Machine {
   private readonly k: CoreConstants;
   private readonly semi: Semihosting;
   private readonly onConsole: (b: Uint8Array) => void;
+  /** Console output is dropped (reverse execution re-running what the user has already seen). */
+  muted = false;
   private readonly wall: boolean;
   private readonly cpuHz: number;
   private wallStart = 0;
@@ -131,7 +133,8 @@ export class Machine {
     }
     if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();
-    this.onConsole = opts.onConsole ?? ((b) => { this.output += dec.decode(b, { stream: true }); });
+    const sink = opts.onConsole ?? ((b: Uint8Array) => { this.output += dec.decode(b, { stream: true }); });
+    this.onConsole = (b) => { if (!this.muted) sink(b); };
     this.wall = opts.clock === "wall";
     const hz = opts.cpuHz ?? 1e9;
     if (!(hz >= 1e3 && hz <= 1e12)) throw new Error(`cpu clock ${hz} Hz: must be between 1e3 and 1e12`);
