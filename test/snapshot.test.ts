@@ -97,7 +97,7 @@ describe("snapshot files that cannot be restored", () => {
     expect(r.err.trim()).toMatch(/--restore .*nope\.vm7: no such file$/);
     r = await vm7(["linux", "--restore", f]);
     expect(r.status).toBe(2);
-    expect(r.err.trim()).toMatch(/hello\.vm7: saved by 'vm7 run', not by 'vm7 linux' \(restore it with vm7 run --restore\)$/);
+    expect(r.err.trim()).toMatch(/hello\.vm7: saved by 'vm7 run', not by 'vm7 linux' \(use vm7 run --restore\)$/);
   }, 60_000);
 });
 

@@ -121,6 +121,7 @@ export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRun
   else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_INTERRUPTED; }
   else if (result) {
     if (result.reason === "exit") { line = `guest exited with status ${result.exitCode} after ${m.icount} instructions`; code = result.exitCode ?? 0; }
+    else if (result.reason === "replay-end") { line = `replay finished: ${result.message.replace(/^the replay /, "it ")}`; code = 0; }
     else { line = `stopped: ${result.message}`; code = EXIT_FATAL; }
   }
   return { code, line, result };

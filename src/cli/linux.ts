@@ -14,7 +14,9 @@ import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
 import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
 import { addGdbOptions, startGdb } from "./gdb.js";
-import { addSnapshotOptions, saveSnapshotFile, restoreSnapshotFile, printStateHash, type SnapshotOpts } from "./snapshot.js";
+import {
+  addSnapshotOptions, saveSnapshotFile, restoreSnapshotFile, printStateHash, startRecording, finishRecording, openReplay, type SnapshotOpts,
+} from "./snapshot.js";
 import { helpWidth, reflow } from "./help.js";
 import { formatVmmStats } from "./vmmstats.js";
 import { boardDtbPath, guestPrograms, guestRamBytes } from "../linux/guest.js";
@@ -178,12 +180,16 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   };
   let m: Machine;
   let markers: ExecMarkers | undefined;
-  if (o.restore !== undefined) {
+  if (o.restore !== undefined && o.replay !== undefined) throw new LinuxUsageError("give either --restore or --replay, not both");
+  if (o.record !== undefined && o.replay !== undefined) throw new LinuxUsageError("--record and --replay: a replay is the recorded run already");
+  const from = o.restore !== undefined ? "--restore" : o.replay !== undefined ? "--replay" : undefined;
+  if (from) {
     const given = BOOT_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
-    if (given.length) throw new LinuxUsageError(`--restore: the machine and what it boots come from the snapshot; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (x) => "-" + x.toLowerCase())).join(", ")} cannot be given with it`);
-    const r = restoreSnapshotFile(o.restore, { onConsole });
+    if (given.length) throw new LinuxUsageError(`${from}: the machine and what it boots come from the ${from === "--restore" ? "snapshot" : "recording"}; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (x) => "-" + x.toLowerCase())).join(", ")} cannot be given with it`);
+    const file = (o.restore ?? o.replay)!;
+    const r = o.restore !== undefined ? restoreSnapshotFile(file, { onConsole }) : openReplay(file, { onConsole });
     const app = r.header.app as Partial<LinuxSnapshotApp>;
-    if (app.command !== "linux") throw new LinuxUsageError(`--restore ${o.restore}: saved by 'vm7 ${String(app.command ?? "?")}', not by 'vm7 linux' (restore it with vm7 ${String(app.command ?? "run")} --restore)`);
+    if (app.command !== "linux") throw new LinuxUsageError(`${from} ${file}: saved by 'vm7 ${String(app.command ?? "?")}', not by 'vm7 linux' (use vm7 ${String(app.command ?? "run")} ${from})`);
     m = r.m;
     markers = app.markers;
     c.interactive = app.interactive ?? true;
@@ -196,6 +202,8 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   }
   const interactive = c.interactive;
   const tLoaded = performance.now();
+  const linuxApp = (): LinuxSnapshotApp => ({ command: "linux", markers, interactive, transcript: c.transcript, bannerSeen: c.bannerSeen });
+  const rec = o.record !== undefined ? startRecording(m, linuxApp() as unknown as Record<string, unknown>) : undefined;
 
   let bannerAt: { ms: number; insns: number } | undefined;
   let beginAt: { ms: number; insns: number } | undefined;
@@ -214,8 +222,7 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   const at = snap ? {
     icount: snap.icount,
     fn: () => {
-      const app: LinuxSnapshotApp = { command: "linux", markers, interactive, transcript: c.transcript, bannerSeen: c.bannerSeen };
-      saveSnapshotFile(m, snap.file, app as unknown as Record<string, unknown>);
+      saveSnapshotFile(m, snap.file, linuxApp() as unknown as Record<string, unknown>);
       saved = true;
     },
   } : undefined;
@@ -226,7 +233,7 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
     sliceInsns: 1 << 20, // 1M slices: --stats counts are exact to 1M instructions
     // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
     // (a Linux guest never idles for good: its timers keep virtual time going).
-    before: () => bridge && !bridge.open && performance.now() - c.lastOutput > 2000 ? "stdin ended and the console has been quiet for 2 s" : undefined,
+    before: () => o.replay === undefined && bridge && !bridge.open && performance.now() - c.lastOutput > 2000 ? "stdin ended and the console has been quiet for 2 s" : undefined,
     after: () => {
       const now = { ms: performance.now() - tLoaded, insns: m.icount };
       if (!c.bannerSeen && c.transcript.includes(BANNER)) { bannerAt = now; c.bannerSeen = true; if (interactive) c.transcript = ""; }
@@ -239,6 +246,7 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
     at,
   });
   if (snap && !saved) log(`no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}`);
+  if (rec) finishRecording(m, rec, o.record!);
   if (o.stateHash) printStateHash(m);
   const tEnd = performance.now() - tLoaded;
   const line = end.line;

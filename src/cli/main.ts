@@ -15,8 +15,12 @@ import { loadLinux } from "../loaders/linux.js";
 import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
 import { addGdbOptions, startGdb, type GdbOpts } from "./gdb.js";
-import { addSnapshotOptions, joinSnapshotAt, saveSnapshotFile, restoreSnapshotFile, printStateHash, type SnapshotOpts } from "./snapshot.js";
+import {
+  addSnapshotOptions, joinSnapshotAt, saveSnapshotFile, restoreSnapshotFile, printStateHash, startRecording, finishRecording, openReplay,
+  type SnapshotOpts,
+} from "./snapshot.js";
 import { SnapshotError } from "../debug/snapshot.js";
+import { RecordError } from "../debug/record.js";
 import { bundledImages, coreIdentity, version } from "../images.js";
 import { configureHelp, helpAfter } from "./help.js";
 
@@ -114,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
     if (err.code?.startsWith("commander.")) return EXIT_BAD_INPUT;
-    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError || e instanceof SnapshotError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
+    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError || e instanceof SnapshotError || e instanceof RecordError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
     throw e;
   }
   return status;
@@ -152,12 +156,17 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
   if (o.list) return listImages();
   let m: Machine;
   const stdout = (b: Uint8Array) => { process.stdout.write(b); };
-  if (o.restore !== undefined) {
-    if (imageArg !== undefined) throw new UsageError(`give either an image or --restore, not both`);
+  const from = o.restore !== undefined ? "--restore" : o.replay !== undefined ? "--replay" : undefined;
+  if (o.restore !== undefined && o.replay !== undefined) throw new UsageError("give either --restore or --replay, not both");
+  if (from) {
+    if (imageArg !== undefined) throw new UsageError(`give either an image or ${from}, not both`);
     const given = MACHINE_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
-    if (given.length) throw new UsageError(`--restore: the machine comes from the snapshot; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot be given with it`);
-    m = restoreSnapshotFile(o.restore, { semihostingRoot: o.semihostingRoot, onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); } }).m;
+    if (given.length) throw new UsageError(`${from}: the machine comes from the ${from === "--restore" ? "snapshot" : "recording"}; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot be given with it`);
+    const mo = { semihostingRoot: o.semihostingRoot, onConsole: stdout, onConsoleErr: (b: Uint8Array) => { process.stderr.write(b); } };
+    m = (o.restore !== undefined ? restoreSnapshotFile(o.restore, mo) : openReplay(o.replay!, mo)).m;
   } else m = await loadForRun(imageArg, o, stdout);
+  if (o.record !== undefined && o.replay !== undefined) throw new UsageError("--record and --replay: a replay is the recorded run already");
+  const rec = o.record !== undefined ? startRecording(m, { command: "run" }) : undefined;
   if (o.gdbWait && !o.gdb) throw new UsageError("--gdb-wait needs --gdb PORT");
   if (o.snapshotAt && o.gdb) throw new UsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
   let stub;
@@ -168,6 +177,7 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
 
   const { code, line } = await runGuest(m, { maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(m), gdb: stub, gdbWait: o.gdbWait, at });
   process.stderr.write(`vm7: ${line}\n`);
+  if (rec) finishRecording(m, rec, o.record!);
   if (snap && !saved) process.stderr.write(`vm7: no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}\n`);
   if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
   if (o.stats) process.stderr.write(formatVmmStats(m));

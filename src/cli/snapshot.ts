@@ -4,9 +4,12 @@ import { Option, InvalidArgumentError, type Command } from "commander";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import type { Machine } from "../machine/machine.js";
 import { encodeSnapshot, restoreSnapshot, stateHash, SnapshotError, type SnapshotHeader } from "../debug/snapshot.js";
+import { Recorder, Replayer, decodeRecording, RecordError } from "../debug/record.js";
 import type { MachineOptions } from "../machine/machine.js";
 
-export interface SnapshotOpts { snapshotAt?: { icount: number; file: string }; restore?: string; stateHash: boolean }
+export interface SnapshotOpts {
+  snapshotAt?: { icount: number; file: string }; restore?: string; stateHash: boolean; record?: string; replay?: string;
+}
 
 const log = (s: string) => process.stderr.write(`vm7: ${s}\n`);
 
@@ -36,7 +39,37 @@ export function addSnapshotOptions(cmd: Command): Command {
       "(restore it in a new process with --restore FILE)").argParser(parseSnapshotAt))
     .option("--restore <file>", "start from a snapshot saved by --snapshot-at (or gdb's 'monitor snapshot save'), in the " +
       "mode, RAM size and clock it was saved with, instead of loading an image")
-    .option("--state-hash", "print a SHA-256 of the machine's state (registers, CP15, VFP, devices, VMM, RAM) on stderr at the end", false);
+    .option("--state-hash", "print a SHA-256 of the machine's state (registers, CP15, VFP, devices, VMM, RAM) on stderr at the end", false)
+    .option("--record <file>", "record the run: a snapshot of the start, then every console byte the guest receives (and with " +
+      "--clock wall every clock reading) with the instruction count at which it arrived; written when vm7 ends")
+    .option("--replay <file>", "replay a recording made with --record: the same run, exactly, with its console input and clock " +
+      "(stdin is not read), until the recording's end");
+}
+
+/** --record: start recording `m` (its state now is the recording's start). */
+export function startRecording(m: Machine, app: Record<string, unknown>): Recorder {
+  const r = new Recorder(encodeSnapshot(m, app));
+  m.setRecorder(r);
+  return r;
+}
+export function finishRecording(m: Machine, r: Recorder, file: string): void {
+  let n: number;
+  try { n = r.save(file, m.icount); } catch (e) { throw new RecordError(`--record: cannot write ${file}: ${(e as Error).message}`); }
+  log(`recording of ${m.icount} instructions (${r.groups.length} input events) saved to ${file} (${(n / 1048576).toFixed(1)} MiB)`);
+}
+
+/** --replay: the machine at the recording's start, fed by it. */
+export function openReplay(file: string, opts: MachineOptions): { m: Machine; header: SnapshotHeader } {
+  let bytes: Buffer;
+  try {
+    if (!statSync(file).isFile()) throw new Error("not a regular file");
+    bytes = readFileSync(file);
+  } catch (e) { throw new RecordError(`--replay ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`); }
+  const rec = decodeRecording(bytes, file);
+  const r = restoreSnapshot(rec.snapshot, `${file} (its start)`, opts);
+  r.m.setReplay(new Replayer(rec));
+  log(`replaying ${file}: ${r.header.machine.mode} mode, from ${r.header.icount} to ${rec.end} instructions, ${rec.groups.length} input events`);
+  return r;
 }
 
 /** Save `m` to `file` now, saying so in one line. `app` is what the command needs to go on after a restore. */

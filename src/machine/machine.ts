@@ -6,6 +6,7 @@ import { Semihosting, type SemihostingOptions, type SemihostingState } from "./s
 import { hostFiles } from "./host.js";
 import { yieldToHost } from "./yield.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
+import type { Recorder, Replayer } from "../debug/record.js";
 import {
   Debugger, type DebugStop, type HookHandle, type HookRange, type MemAccess, type ExceptionEvent, type TrapEvent,
 } from "../debug/debugger.js";
@@ -53,7 +54,8 @@ export type StopReason =
   | "host"        // stop() was called (during this run, or before it)
   | "breakpoint"  // a debugger breakpoint (addBreakpoint): the instruction at pc did not run (debug says more)
   | "watchpoint"  // a debugger watchpoint: the instruction at pc was about to access the watched memory
-  | "step";       // run({ step: true }) completed its instruction
+  | "step"        // run({ step: true }) completed its instruction
+  | "replay-end"; // a replay (setReplay) reached the end of its recording
 
 export interface RunResult {
   reason: StopReason;
@@ -99,6 +101,10 @@ export class Machine {
   private readonly onConsole: (b: Uint8Array) => void;
   /** Console output is dropped (reverse execution re-running what the user has already seen). */
   muted = false;
+  // Record and replay (src/debug/record.ts): what enters from outside, logged or fed back.
+  private recorder: Recorder | undefined;
+  private replayer: Replayer | undefined;
+  private lastWall = -1;
   private readonly wall: boolean;
   private readonly cpuHz: number;
   private wallStart = 0;
@@ -344,15 +350,6 @@ export class Machine {
   /** No more console input will come (stdin closed): semihosting reads see end of file. */
   endInput(): void { this.inputEnded = true; }
   private takeInput(max: number): Uint8Array { return Uint8Array.from(this.inputQueue.splice(0, max)); }
-  private feedUart(): void {
-    // A program that reads its console through semihosting (newlib's rdimon opens :tt at start-up)
-    // gets the input to itself; otherwise it goes to UART3's receiver.
-    if (this.semi.readsConsole) return;
-    while (this.inputQueue.length > 0 && this.x.uartRxFree() > 0) {
-      if (this.x.uartRx(this.inputQueue[0]) === 0) break;
-      this.inputQueue.shift();
-    }
-  }
 
   // --- debugging: breakpoints, watchpoints and hooks (src/debug/debugger.ts) ---------------------
   /** The debugger's tables: GDB-style breakpoints and watchpoints (src/debug/gdbstub.ts uses them). */
@@ -394,6 +391,42 @@ export class Machine {
     this.semi.loadState(h.semihosting);
     if (this.wall && h.wall32k !== undefined) this.wallStart = performance.now() - h.wall32k / 32.768;
     this.drainConsole();
+  }
+
+  /** Log every console byte the UART receives and (wall clock) every time the core is given. */
+  setRecorder(r: Recorder | undefined): void { this.recorder = r; this.lastWall = -1; }
+  /** Take the console and the wall clock from a recording instead of the host. */
+  setReplay(r: Replayer | undefined): void { this.replayer = r; }
+
+  // Before a call into the core at `budget` instructions: what enters from outside (console bytes,
+  // wall-clock time), recorded or replayed. Returns the budget, cut at the replay's next group.
+  private inputs(budget: number): number {
+    const ic = this.icount;
+    const rp = this.replayer;
+    if (rp) {
+      const g = rp.take(ic);
+      if (g) {
+        for (const b of g.uart ?? []) this.x.uartRx(b);
+        if (g.wall !== undefined) this.x.setWallTime32k(g.wall);
+      }
+      return Math.max(0, Math.min(budget, rp.nextIc() - ic, rp.end - ic));
+    }
+    const rec = this.recorder;
+    // A program that reads its console through semihosting (newlib's rdimon opens :tt at start-up)
+    // gets the input to itself; otherwise it goes to UART3's receiver.
+    if (!this.semi.readsConsole) {
+      while (this.inputQueue.length > 0 && this.x.uartRxFree() > 0) {
+        if (this.x.uartRx(this.inputQueue[0]) === 0) break;
+        rec?.uart(ic, this.inputQueue[0]);
+        this.inputQueue.shift();
+      }
+    }
+    if (this.wall) {
+      const t = Math.floor((performance.now() - this.wallStart) * 32.768);
+      if (t !== this.lastWall) { this.x.setWallTime32k(t); this.lastWall = t; rec?.wall(ic, t); }
+    }
+    rec?.seal();
+    return budget;
   }
 
   // --- running ---------------------------------------------------------------------------------
@@ -449,9 +482,8 @@ export class Machine {
       }
       const left = max - (this.icount - start);
       if (left <= 0) return done("budget", `stopped after ${this.icount - start} instructions (--max-insns)`);
-      this.feedUart();
-      if (this.wall) this.x.setWallTime32k(Math.floor((performance.now() - this.wallStart) * 32.768));
-      const stop = this.x.run(Math.min(left, slice)) >>> 0;
+      if (this.replayer && this.icount >= this.replayer.end) return done("replay-end", `the replay reached the end of its recording at ${this.icount} instructions`);
+      const stop = this.x.run(this.inputs(Math.min(left, slice))) >>> 0;
       this.drainConsole();
       const k = this.k;
       if (dbg) {
@@ -474,6 +506,7 @@ export class Machine {
             ? `guest is idle: WFI at 0x${hex(this.pc)} waiting for console input (UART3 receive interrupt enabled)`
             : `guest is idle: WFI at 0x${hex(this.pc)} with no interrupt source that can wake it`);
         case k.STOP_WFI_WALL: {
+          if (this.replayer) continue; // the recording says what time it is next
           const next = this.x.nextEvent32kGet();
           const now = (performance.now() - this.wallStart) * 32.768;
           return done("wait", "waiting for the next timer event", { waitMs: next < 0 ? 10 : Math.max(0, (next - now) / 32.768) });
