@@ -482,7 +482,10 @@ export class Machine {
       }
       const left = max - (this.icount - start);
       if (left <= 0) return done("budget", `stopped after ${this.icount - start} instructions (--max-insns)`);
-      if (this.replayer && this.icount >= this.replayer.end) return done("replay-end", `the replay reached the end of its recording at ${this.icount} instructions`);
+      // (The recording's last groups may lie at its end count: their calls into the core run too.)
+      if (this.replayer && this.icount >= this.replayer.end && this.replayer.nextIc() === Infinity) {
+        return done("replay-end", `the replay reached the end of its recording at ${this.icount} instructions`);
+      }
       const stop = this.x.run(this.inputs(Math.min(left, slice))) >>> 0;
       this.drainConsole();
       const k = this.k;
