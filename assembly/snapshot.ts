@@ -1,18 +1,18 @@
 // Snapshots of the whole machine (src/debug/snapshot.ts writes the file). The architectural state,
 // the devices' state and the VMM's state live in memory at fixed offsets (cpu/layout.ts STATE,
-// vmm/layout.ts), and the host copies those regions, the software TLB and RAM. What remains in
+// vmm/layout.ts), and the host copies those regions and RAM. What remains in
 // WebAssembly globals and is machine state, snapSave copies into the SAVED area of the state block
 // (so that the copy of the state block carries it) and snapLoad copies back; everything else is
-// derived (the mode globals, the TLB set selection) or a cache (decoded instructions) and is
-// re-derived or dropped here.
-import { STATE, SAVED_CPU, SAVED_CLOCK, SAVED_TLB, SAVED_VMM, SAVED, SAVED_END } from "./cpu/layout";
-import { syncFromState, setCurPC, curPC, getR, setR, getRest, privileged, PSR_E } from "./cpu/state";
+// derived (the mode globals, the TLB set selection) or a cache (the software TLB, decoded
+// instructions) and is re-derived or dropped here.
+import { STATE, SAVED_CPU, SAVED_CLOCK, SAVED_VMM, SAVED, SAVED_END } from "./cpu/layout";
+import { syncFromState, setCurPC, curPC, getR, setR } from "./cpu/state";
 import { excSave, excLoad } from "./cpu/exceptions";
 import { wfiPending, setWfi } from "./cpu/wfi";
 import { clearStop } from "./cpu/stop";
 import { dcacheFlushAll } from "./cpu/dcache";
 import { clockSave, clockLoad } from "./bus/clock";
-import { tlbSave, tlbLoad, tlbSelectSets } from "./mmu/tlb";
+import { tlbFlushAll } from "./mmu/tlb";
 import { semihosting, setSemihosting } from "./isa/system";
 import { vmmSave, vmmLoad } from "./vmm/vcpu";
 
@@ -23,7 +23,6 @@ export function snapSave(): void {
   store<u32>(STATE + SAVED_CPU, wfiPending ? 1 : 0, 12);
   store<u32>(STATE + SAVED_CPU, semihosting ? 1 : 0, 16);
   clockSave(STATE + SAVED_CLOCK);
-  tlbSave(STATE + SAVED_TLB);
   vmmSave(STATE + SAVED_VMM);
 }
 
@@ -33,11 +32,10 @@ export function snapLoad(): void {
   setWfi(load<u32>(STATE + SAVED_CPU, 12) != 0);
   setSemihosting(load<u32>(STATE + SAVED_CPU, 16) != 0);
   clockLoad(STATE + SAVED_CLOCK);
-  tlbLoad(STATE + SAVED_TLB);
   vmmLoad(STATE + SAVED_VMM);
   clearStop();
-  syncFromState(false); // mode and privilege; the TLB sets they select, without the DACR check's effects
-  tlbSelectSets(privileged, (getRest() & PSR_E) != 0);
+  tlbFlushAll();   // the TLB is a cache: emptied, its banks take the restored context
+  syncFromState(); // mode and privilege, and the TLB sets they select
   setCurPC(getR(15));
   dcacheFlushAll();
 }

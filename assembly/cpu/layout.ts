@@ -9,10 +9,11 @@
 //   UART_TX .. +64 KiB    console output ring (bytes the guest wrote, drained by the host):
 //                         u32 write count (core) at +0, u32 read count (host) at +4, data at
 //                         UART_TX_DATA, UART_TX_CAP bytes, indexed by count & (UART_TX_CAP - 1)
-//   TLB .. +256 KiB       software TLBs (tag + host addend per 4 KiB virtual page)
+//   TLB .. +782 KiB       software TLBs (tag + host addend per 4 KiB virtual page; 12 context banks, mmu/tlb.ts)
 //   DBG .. +64 KiB        debugger tables (breakpoints, watchpoints, hooks) and event log (debug/dbg.ts):
 //                         host configuration, not machine state (never in a snapshot)
-//   PAGEMAP .. +1 MiB     physical RAM page -> decoded-page slot (u32, 0 = none)
+//   PAGEMAP .. +1 MiB     physical RAM page -> decoded-page slot (u32, 0 = none); then the slot
+//                         owners (dcache.ts) and TLB_WRITTEN (a bit per RAM page, mmu/tlb.ts)
 //   DCACHE .. +64 MiB     pre-decoded instruction slots (one per 4 KiB physical code page)
 //   RAM                   guest RAM, ramSize bytes, guest physical RAM_PHYS upward
 
@@ -25,6 +26,8 @@ export const UART_TX_CAP: u32 = 0x8000;
 export const TLB: u32 = 0x0012_0000;
 export const DBG: u32 = 0x001f_0000;
 export const PAGEMAP: u32 = 0x0020_0000;
+export const TLB_WRITTEN: u32 = PAGEMAP + 0x0010_8000;
+export const TLB_WRITTEN_BYTES: u32 = 0x8000;
 export const DCACHE: u32 = 0x0040_0000;
 export const RAM: u32 = 0x0440_0000;
 export const RAM_PHYS: u32 = 0x8000_0000;
@@ -101,7 +104,6 @@ export const DEV_END: u32 = 0x1800;
 export const SAVED: u32 = 0x1800;
 export const SAVED_CPU: u32 = 0x1800;    // 0x20 bytes: exceptions.ts, wfi.ts, isa/system.ts
 export const SAVED_CLOCK: u32 = 0x1820;  // 0x40 bytes: bus/clock.ts
-export const SAVED_TLB: u32 = 0x1860;    // 0x20 bytes: mmu/tlb.ts
 export const SAVED_VMM: u32 = 0x1900;    // 0x100 bytes: vmm/vcpu.ts, vmm/shadow.ts
 export const SAVED_END: u32 = 0x2000;
 export const STATE_SIZE: u32 = 0x2000;
@@ -116,7 +118,9 @@ export const STOP_FATAL: u32 = 5;       // unrecoverable guest situation, info =
 export const STOP_IDLE: u32 = 6;        // WFI with interrupts that can never fire (no timer armed)
 export const STOP_HOST: u32 = 7;        // host asked the core to stop (requestStop)
 export const STOP_WFI_WALL: u32 = 8;    // WFI in wall-clock mode: host sleeps until the next event
-export const STOP_DEBUG: u32 = 9;       // a breakpoint, watchpoint, step or hook event (debug/dbg.ts), info = DBG_*
+export const STOP_POWEROFF: u32 = 9;    // the guest switched the board off (dev/poweroff.ts)
+export const STOP_RESET: u32 = 10;      // the guest reset the device (dev/prm.ts PRM_RSTCTRL): the host reboots it
+export const STOP_DEBUG: u32 = 11;      // a breakpoint, watchpoint, step or hook event (debug/dbg.ts), info = DBG_*
 
 export const FATAL_EXC_LOOP: u32 = 1;   // an exception was raised while fetching its own vector
 export const FATAL_BAD_MODE: u32 = 2;

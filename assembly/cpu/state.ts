@@ -204,10 +204,9 @@ export function setCPSR(v: u32): void {
   breakSlice(); // the I/F masks or privilege may have changed: re-check interrupts and the TLB set
 }
 
-// Called once at reset/after a snapshot restore so that the globals agree with the stored CPSR
-// (notify = false: without the mode-change hook, whose effects the snapshot restores itself).
-export function syncFromState(notify: bool = true): void {
+// Called once at reset/after a snapshot restore so that the globals agree with the stored CPSR.
+export function syncFromState(): void {
   curMode = getRest() & 0x1f;
   privileged = curMode != MODE_USR;
-  if (notify) onModeChange();
+  onModeChange();
 }

@@ -80,7 +80,7 @@ let codeHi: u32 = 0;
 
 @inline function ctl(off: u32): u32 { return load<u32>(DBG + off); }
 
-export function dbgInit(): void { memory.fill(DBG, 0, DBG_BYTES); dbgUpdate(true); }
+export function dbgInit(): void { memory.fill(DBG, 0, DBG_BYTES); dbgUpdate(false); }
 
 // The host changed the tables or DBG_CTRL (watchChanged: the watch table).
 export function dbgUpdate(watchChanged: bool): void {

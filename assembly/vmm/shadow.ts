@@ -26,6 +26,8 @@ import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS, CP15 } f
 import { walk, walkFsr, walkDomain, walkAp, walkXn, walkNG, walkL1pa, walkD1, walkL2pa, walkDomainFsr, walkPermFsr, apRead, apWrite } from "../mmu/mmu";
 import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
+import { PRM_GLOBAL_BASE } from "../dev/prm";
+import { POWEROFF_BASE } from "../dev/poweroff";
 import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDacrChanged } from "../mmu/tlb";
 import { breakSlice } from "../cpu/state";
 import { icount } from "../cpu/state";
@@ -78,10 +80,13 @@ export function gwalk(va: u32, kind: u32, priv: bool): u32 {
   return pa;
 }
 
-// Device pages the guest may map directly (board.md): INTC, GPTIMER1/2, 32k counter, UART3.
+// Device pages the guest may map directly (board.md): INTC, GPTIMER1/2, 32k counter, UART3, and
+// the power devices (PRM_RSTCTRL's page, the power-off latch): a guest's reset or power-off write
+// reaches them as natively and stops the machine.
 export function passThrough(pa: u32): bool {
   const p = pa & 0xfffff000;
-  return p == INTC_BASE || p == GPTIMER1_BASE || p == GPTIMER2_BASE || p == COUNTER32K_BASE || p == UART3_BASE;
+  return p == INTC_BASE || p == GPTIMER1_BASE || p == GPTIMER2_BASE || p == COUNTER32K_BASE || p == UART3_BASE ||
+    p == (PRM_GLOBAL_BASE & 0xfffff000) || p == POWEROFF_BASE;
 }
 
 // --- contexts --------------------------------------------------------------------------------

@@ -11,15 +11,15 @@ import { detectTextOffset, isZImage } from "../loaders/zimage.js";
 import { extractImage } from "../loaders/zimage-unpack.js";
 import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
-import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
+import { buildInitramfs, execMarkers, parseExecOutput, partialExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
+import { helpWidth, reflow } from "./help.js";
+import { formatVmmStats } from "./vmmstats.js";
 import { addGdbOptions, startGdb } from "./gdb.js";
 import {
   addSnapshotOptions, saveSnapshotFile, restoreSnapshotFile, printStateHash, startRecording, finishRecording, openReplay, type SnapshotOpts,
 } from "./snapshot.js";
-import { helpWidth, reflow } from "./help.js";
-import { formatVmmStats } from "./vmmstats.js";
-import { boardDtbPath, guestPrograms, guestRamBytes } from "../linux/guest.js";
+import { boardDtbPath, guestPrograms } from "../linux/guest.js";
 import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
 
@@ -38,9 +38,22 @@ export class LinuxUsageError extends Error {}
 type LinuxOpts = {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
-  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean;
+  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
   gdb?: string; gdbWait: boolean;
 } & SnapshotOpts;
+
+/** What a snapshot (or a recording's start) of `vm7 linux` carries for the command itself. */
+interface LinuxSnapshotApp { command: "linux"; markers?: ExecMarkers; interactive: boolean; transcript: string; bannerSeen: boolean }
+
+// Options that say how to build the machine and what it boots, which a snapshot already fixes.
+const BOOT_OPTIONS = ["kernel", "initrd", "dtb", "append", "mode", "zimage", "exec", "ram", "clock", "cpuHz", "refresh"];
+
+/**
+ * --exec: instructions the guest may run after the command's end marker before it must have
+ * powered the board off (/init's `poweroff -f` takes ~1e6); a DTB without the power-off node
+ * leaves the kernel halted, and the run then ends here with the command's status all the same.
+ */
+const EXEC_POWEROFF_GRACE = 200_000_000;
 
 export function linuxCommand(program: Command, setStatus: (s: number) => void): void {
   const cmd = program.command("linux")
@@ -64,6 +77,8 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
       "the guest idles; virtual otherwise)").choices(["virtual", "wall"]))
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", parseNumber("--cpu-hz", { min: 1e3, max: 1e12 }), 1e9)
     .option("--refresh", "ask apt for the current kernel and busybox now (otherwise at most once a day)", false)
+    .option("--fetch-only", "only get the kernel and busybox (or find them in the cache), print where they are, and exit", false)
+    .option("--no-reboot", "when the guest resets the board (reboot), end the run with status 0 instead of booting again")
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
@@ -76,7 +91,13 @@ Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape
 With --exec the guest's console is not shown (see --verbose): only CMD's output is printed, taken
 from between markers the initramfs's /init prints, and vm7 exits with CMD's exit status.
 
-Exit status: CMD's (with --exec); 2 bad input; 3 the guest stopped in a state it cannot leave;
+Power: the board has a reset (PRM_RSTCTRL) and a power-off latch that Linux drives with its built-in
+syscon-reboot and syscon-poweroff drivers. 'poweroff -f' in the guest ends the run with status 0;
+'reboot -f' boots the machine again with the same kernel and initramfs (or ends the run with
+--no-reboot). With --exec, /init powers the board off after CMD.
+
+Exit status: CMD's (with --exec; 0 when the guest powers off or resets with --no-reboot before
+CMD finishes); 2 bad input; 3 the guest stopped in a state it cannot leave;
 69 the packages could not be fetched (apt failed and nothing is cached); 124 --max-insns/--timeout;
 130 interrupted.`, helpWidth()))
     .action(async (o: LinuxOpts, command: Command) => { setStatus(await linuxRun(o, command)); });
@@ -94,11 +115,24 @@ function readInput(path: string, what: string): Uint8Array {
 
 const log = (s: string) => process.stderr.write(`vm7: ${s}\n`);
 
-interface LinuxSnapshotApp { command: "linux"; markers?: ExecMarkers; interactive: boolean; transcript: string; bannerSeen: boolean }
+/** --fetch-only: the packages' files, one "name path" line each on stdout (for scripts and tests). */
+function fetchOnly(o: LinuxOpts): number {
+  try {
+    const k = getKernel(log, o.refresh);
+    const bb = getBusybox(log, o.refresh);
+    process.stdout.write(`kernel ${k.version}\nzimage ${k.zimage}\nimage ${k.image}\ntext-offset 0x${k.textOffset.toString(16)}\nbusybox ${bb}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
+    throw e;
+  }
+}
 
-/** Fetch the kernel and busybox, build the initramfs, create the machine and load it all. A
- *  number is an exit status (the packages cannot be had). */
-async function bootLinux(o: LinuxOpts, onConsole: (b: Uint8Array) => void): Promise<{ m: Machine; markers?: ExecMarkers } | number> {
+async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
+  if (o.fetchOnly) return fetchOnly(o);
+  if (o.restore !== undefined && o.replay !== undefined) throw new LinuxUsageError("give either --restore or --replay, not both");
+  if (o.record !== undefined && o.replay !== undefined) throw new LinuxUsageError("--record and --replay: a replay is the recorded run already");
+  if (o.restore !== undefined || o.replay !== undefined) return linuxResume(o, cmd);
   const interactiveMode = o.exec === undefined;
   if (o.exec !== undefined && o.initrd) throw new LinuxUsageError("--exec needs vm7's own initramfs: it cannot be combined with --initrd");
   const t0 = performance.now();
@@ -148,124 +182,146 @@ async function bootLinux(o: LinuxOpts, onConsole: (b: Uint8Array) => void): Prom
   const clock = o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
   const append = linuxAppend({ exec: o.exec !== undefined, verbose: o.verbose, clock, cpuHz: o.cpuHz, append: o.append });
 
-  const m = await createMachine(o.mode, { ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, onConsole });
-  let place: LinuxPlacement;
-  try {
-    place = loadLinux(m, {
-      kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined,
-      // The VMM keeps the top 16 MiB of RAM for itself (its shadow tables and state).
-      guestRamBytes: guestRamBytes(m),
-    });
-  } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
+  const con = consoleState(o.exec === undefined, o.verbose);
+  // A machine booted with these images: the first one, and a fresh one each time the guest resets
+  // the board (PRM_RSTCTRL), as a real board reboots into the same kernel and initramfs.
+  const boot = async (rebooted: boolean): Promise<{ m: Machine; place: LinuxPlacement }> => {
+    const m = await createMachine(o.mode, { ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, rebooted, onConsole: con.onConsole });
+    try {
+      return { m, place: loadLinux(m, { kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined }) };
+    } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
+  };
+  const { m, place } = await boot(false);
+  const tLoaded = performance.now();
   if (o.stats || o.verbose) {
     log(`${kernelName}: ${o.zimage ? "zImage" : "Image"} at 0x${hex(place.kernelAddr)}, DTB at 0x${hex(place.dtbAddr)}` +
       (place.initrd ? `, initrd 0x${hex(place.initrd.start)}-0x${hex(place.initrd.end)}` : "") + `, mode ${o.mode}; command line: ${place.cmdline}`);
   }
-
-  return { m, markers };
+  return linuxGuest(o, m, con, markers, t0, tLoaded, async (rebooted) => (await boot(rebooted)).m);
 }
 
-// Options that say how to build the machine and what it boots, which a snapshot already fixes.
-const BOOT_OPTIONS = ["kernel", "initrd", "dtb", "append", "mode", "zimage", "exec", "ram", "clock", "cpuHz", "refresh"];
-
-async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
-  const t0 = performance.now();
-  // What the console shows and keeps (the transcript: for the banner and --exec's markers).
-  const c = { transcript: "", interactive: o.exec === undefined, verbose: o.verbose, lastOutput: performance.now(), bannerSeen: false };
+/** The console as `vm7 linux` shows and keeps it (the transcript: for the banner and --exec's markers). */
+function consoleState(interactive: boolean, verbose: boolean) {
   const dec = new TextDecoder();
-  const onConsole = (b: Uint8Array) => {
-    c.lastOutput = performance.now();
-    if (c.interactive) { process.stdout.write(b); if (!c.bannerSeen) c.transcript += dec.decode(b, { stream: true }); }
-    else { c.transcript += dec.decode(b, { stream: true }); if (c.verbose) process.stderr.write(b); }
+  const c = {
+    transcript: "", lastOutput: performance.now(), interactive, bannerSeen: false,
+    onConsole: (b: Uint8Array) => {
+      c.lastOutput = performance.now();
+      if (c.interactive) { process.stdout.write(b); if (!c.bannerSeen) c.transcript += dec.decode(b, { stream: true }); }
+      else { c.transcript += dec.decode(b, { stream: true }); if (verbose) process.stderr.write(b); }
+    },
   };
-  let m: Machine;
-  let markers: ExecMarkers | undefined;
-  if (o.restore !== undefined && o.replay !== undefined) throw new LinuxUsageError("give either --restore or --replay, not both");
-  if (o.record !== undefined && o.replay !== undefined) throw new LinuxUsageError("--record and --replay: a replay is the recorded run already");
-  const from = o.restore !== undefined ? "--restore" : o.replay !== undefined ? "--replay" : undefined;
-  if (from) {
-    const given = BOOT_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
-    if (given.length) throw new LinuxUsageError(`${from}: the machine and what it boots come from the ${from === "--restore" ? "snapshot" : "recording"}; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (x) => "-" + x.toLowerCase())).join(", ")} cannot be given with it`);
-    const file = (o.restore ?? o.replay)!;
-    const r = o.restore !== undefined ? restoreSnapshotFile(file, { onConsole }) : openReplay(file, { onConsole });
-    const app = r.header.app as Partial<LinuxSnapshotApp>;
-    if (app.command !== "linux") throw new LinuxUsageError(`${from} ${file}: saved by 'vm7 ${String(app.command ?? "?")}', not by 'vm7 linux' (use vm7 ${String(app.command ?? "run")} ${from})`);
-    m = r.m;
-    markers = app.markers;
-    c.interactive = app.interactive ?? true;
-    c.transcript = app.transcript ?? "";
-    c.bannerSeen = app.bannerSeen ?? false;
-  } else {
-    const b = await bootLinux(o, onConsole);
-    if (typeof b === "number") return b;
-    ({ m, markers } = b);
-  }
-  const interactive = c.interactive;
-  const tLoaded = performance.now();
-  const linuxApp = (): LinuxSnapshotApp => ({ command: "linux", markers, interactive, transcript: c.transcript, bannerSeen: c.bannerSeen });
-  const rec = o.record !== undefined ? startRecording(m, linuxApp() as unknown as Record<string, unknown>) : undefined;
+  return c;
+}
+type ConsoleState = ReturnType<typeof consoleState>;
 
-  let bannerAt: { ms: number; insns: number } | undefined;
+/** --restore / --replay: the machine and what the command needs from the snapshot. */
+async function linuxResume(o: LinuxOpts, cmd: Command): Promise<number> {
+  const from = o.restore !== undefined ? "--restore" : "--replay";
+  const given = BOOT_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
+  if (given.length) throw new LinuxUsageError(`${from}: the machine and what it boots come from the ${from === "--restore" ? "snapshot" : "recording"}; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (x) => "-" + x.toLowerCase())).join(", ")} cannot be given with it`);
+  const t0 = performance.now();
+  const con = consoleState(true, o.verbose);
+  const file = (o.restore ?? o.replay)!;
+  const r = o.restore !== undefined ? restoreSnapshotFile(file, { onConsole: con.onConsole }) : openReplay(file, { onConsole: con.onConsole });
+  const app = r.header.app as Partial<LinuxSnapshotApp>;
+  if (app.command !== "linux") throw new LinuxUsageError(`${from} ${file}: saved by 'vm7 ${String(app.command ?? "?")}', not by 'vm7 linux' (use vm7 ${String(app.command ?? "run")} ${from})`);
+  con.interactive = app.interactive ?? true;
+  con.transcript = app.transcript ?? "";
+  con.bannerSeen = app.bannerSeen ?? false;
+  return linuxGuest(o, r.m, con, app.markers, t0, performance.now(), undefined);
+}
+
+/** Runs a booted (or restored) Linux machine to its end: the console, --exec's output, the stats. */
+async function linuxGuest(o: LinuxOpts, m: Machine, con: ConsoleState, markers: ExecMarkers | undefined, t0: number, tLoaded: number,
+  boot: ((rebooted: boolean) => Promise<Machine>) | undefined): Promise<number> {
+  const interactive = con.interactive;
+  const linuxApp = (): LinuxSnapshotApp => ({ command: "linux", markers, interactive, transcript: con.transcript, bannerSeen: con.bannerSeen });
+  const rec = o.record !== undefined ? startRecording(m, linuxApp() as unknown as Record<string, unknown>) : undefined;
+  if (o.gdbWait && !o.gdb) throw new LinuxUsageError("--gdb-wait needs --gdb PORT");
+  if (o.snapshotAt && o.gdb) throw new LinuxUsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
+  let stub;
+  try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new LinuxUsageError((e as Error).message); }
+  const snap = o.snapshotAt;
+  let saved = false;
+  const at = snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(m, snap.file, linuxApp() as unknown as Record<string, unknown>); saved = true; } } : undefined;
+
+  let bannerAt: { ms: number; insns: number } | undefined = con.bannerSeen ? { ms: 0, insns: m.icount } : undefined;
   let beginAt: { ms: number; insns: number } | undefined;
   let execResult: { output: string; status: number } | undefined;
+  let endAt = 0; // instructions (of all boots) when --exec's end marker arrived
+  let boots = 1;
   const bridge = interactive ? new ConsoleBridge(m) : undefined;
   if (bridge) {
     bridge.commands = {
       h: () => process.stderr.write("\r\nvm7: Ctrl-A X quit, Ctrl-A S status, Ctrl-A H help, Ctrl-A Ctrl-A send Ctrl-A\r\n"),
-      s: () => process.stderr.write(`\r\nvm7: ${m.icount} instructions, pc 0x${hex(m.pc)}, ${((performance.now() - tLoaded) / 1000).toFixed(1)} s host time\r\n`),
+      s: () => process.stderr.write(`\r\nvm7: ${insnsNow} instructions, pc 0x${hex(m.pc)}, ${((performance.now() - tLoaded) / 1000).toFixed(1)} s host time\r\n`),
     };
   }
-  if (o.gdbWait && !o.gdb) throw new LinuxUsageError("--gdb-wait needs --gdb PORT");
-  if (o.snapshotAt && o.gdb) throw new LinuxUsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
-  const snap = o.snapshotAt;
-  let saved = false;
-  const at = snap ? {
-    icount: snap.icount,
-    fn: () => {
-      saveSnapshotFile(m, snap.file, linuxApp() as unknown as Record<string, unknown>);
-      saved = true;
-    },
-  } : undefined;
-  let stub;
-  try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new LinuxUsageError((e as Error).message); }
+  let insnsNow = 0; // instructions retired so far, over every boot (runGuest's count)
   const end = await runGuest(m, {
-    maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, console: bridge, gdb: stub, gdbWait: o.gdbWait,
+    maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, console: bridge,
     sliceInsns: 1 << 20, // 1M slices: --stats counts are exact to 1M instructions
-    // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
-    // (a Linux guest never idles for good: its timers keep virtual time going).
-    before: () => o.replay === undefined && bridge && !bridge.open && performance.now() - c.lastOutput > 2000 ? "stdin ended and the console has been quiet for 2 s" : undefined,
-    after: () => {
-      const now = { ms: performance.now() - tLoaded, insns: m.icount };
-      if (!c.bannerSeen && c.transcript.includes(BANNER)) { bannerAt = now; c.bannerSeen = true; if (interactive) c.transcript = ""; }
-      if (markers) {
-        if (!beginAt && c.transcript.includes(markers.begin)) beginAt = now;
-        if (beginAt) execResult = parseExecOutput(c.transcript, markers);
-      }
-      return execResult !== undefined;
+    before: (insns) => {
+      insnsNow = insns;
+      // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
+      // (a Linux guest never idles for good: its timers keep virtual time going).
+      if (o.replay === undefined && bridge && !bridge.open && performance.now() - con.lastOutput > 2000) return "stdin ended and the console has been quiet for 2 s";
+      // --exec: /init powers the board off after the end marker; a guest that cannot (a --dtb
+      // without the power-off node) is stopped once the marker has been out for a while.
+      if (execResult && insns - endAt > EXEC_POWEROFF_GRACE) return "";
+      return undefined;
     },
-    at,
+    after: (insns) => {
+      insnsNow = insns;
+      const now = { ms: performance.now() - tLoaded, insns };
+      if (!bannerAt && con.transcript.includes(BANNER)) { bannerAt = now; con.bannerSeen = true; if (interactive) con.transcript = ""; }
+      if (markers && !execResult) {
+        if (!beginAt && con.transcript.includes(markers.begin)) beginAt = now;
+        if (beginAt) {
+          execResult = parseExecOutput(con.transcript, markers);
+          if (execResult) endAt = insns;
+        }
+      }
+      return false;
+    },
+    // A fresh machine with the same images; --exec runs its command again, as /init does.
+    reboot: o.reboot && boot ? async () => {
+      boots++;
+      m = await boot(true);
+      con.transcript = ""; con.bannerSeen = false; bannerAt = undefined; beginAt = undefined; execResult = undefined;
+      return m;
+    } : undefined,
+    gdb: stub, gdbWait: o.gdbWait, at,
   });
-  if (snap && !saved) log(`no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}`);
   if (rec) finishRecording(m, rec, o.record!);
+  if (snap && !saved) log(`no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}`);
   if (o.stateHash) printStateHash(m);
   const tEnd = performance.now() - tLoaded;
-  const line = end.line;
+  const result = end.result;
+  // With --exec, the command's status is vm7's and its output the run's: the power-off that follows is expected.
+  const line = execResult ? "" : end.line;
   let code = end.code;
   if (execResult) {
     process.stdout.write(execResult.output);
     code = execResult.status;
+  } else if (result?.reason === "poweroff" || result?.reason === "reset") {
+    // The command (or the shell's user) powered the board off or reset it with --no-reboot: what
+    // it printed so far is its output, and the run ended as the guest wanted (status 0, as QEMU).
+    if (markers && beginAt) process.stdout.write(partialExecOutput(con.transcript, markers));
   }
-  if (!execResult && !interactive && line) {
+  if (!execResult && !interactive && code !== 0) {
     // Show the end of what the guest printed: the reason is usually there (a panic, an oops).
-    const tail = c.transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");
+    const tail = con.transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");
     process.stderr.write(`vm7: the command did not finish; last console output:\n${tail}\n`);
   }
   if (line) log(line);
   if (o.stats) {
     const f = (x?: { ms: number; insns: number }) => x ? `${(x.ms / 1000).toFixed(2)} s, ${x.insns} instructions` : "not reached";
+    const how = result?.reason === "poweroff" ? "powered off" : result?.reason === "reset" ? "reset" : execResult ? "stopped after the end marker" : "stopped";
     log(`stats: setup (fetch, initramfs, load) ${((tLoaded - t0) / 1000).toFixed(2)} s; boot to /init banner: ${f(bannerAt)}; ` +
-      (markers ? `to command start: ${f(beginAt)}; ` : "") + `end: ${f({ ms: tEnd, insns: m.icount })} ` +
-      `(${(m.icount / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
+      (markers ? `to command start: ${f(beginAt)}; ` : "") + `end (${how}${boots > 1 ? `, boot ${boots}` : ""}): ${f({ ms: tEnd, insns: end.insns })} ` +
+      `(${(end.insns / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
     if (m.mode !== "native") process.stderr.write(formatVmmStats(m));
   }
   if (!execResult && code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");

@@ -12,7 +12,6 @@ import { formatVmmStats } from "./vmmstats.js";
 import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
 import { webCommand } from "./web.js";
 import { loadLinux } from "../loaders/linux.js";
-import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
 import { addGdbOptions, startGdb, type GdbOpts } from "./gdb.js";
 import {
@@ -34,8 +33,8 @@ interface RunOpts {
   loadAddr?: number; entry?: number; ram: number; maxInsns?: number; timeout?: number;
   clock: "virtual" | "wall"; cpuHz: number; cmdline?: string; semihosting: boolean;
   semihostingRoot?: string; trace: boolean; dumpRegs: boolean; list?: boolean;
-  kernel?: string; dtb?: string; initrd?: string; append?: string;
-  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>;
+  kernel?: string; dtb?: string; initrd?: string; append?: string; textOffset?: number;
+  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; reboot: boolean;
 }
 type RunCliOpts = RunOpts & GdbOpts & SnapshotOpts;
 
@@ -93,6 +92,9 @@ export async function main(argv: string[]): Promise<number> {
     .option("--dtb <file>", "with --kernel: the device tree (default: the board's, fixtures/linux/board.dtb)")
     .option("--initrd <file>", "with --kernel: an initramfs (its bounds go into /chosen)")
     .option("--append <args>", "with --kernel: appended to the DTB's /chosen/bootargs")
+    .option("--text-offset <offset>", "with --kernel: the kernel is a raw Image (not a zImage), entered at RAM + this offset " +
+      "(the kernel's TEXT_OFFSET: 0x8000 for most ARM kernels, 0x208000 for Debian's armmp)", parseNumber("--text-offset", { max: 0x10000000 }))
+    .option("--no-reboot", "when the guest resets the board, end the run (status 0) instead of booting the same images again")
     .option("--trace", "print every executed instruction (address, encoding, disassembly) on stderr", false)
     .option("--dump-regs", "print the registers on stderr when the run ends", false)
     .addOption(new Option("--mode <mode>", "native: the guest owns the CPU; full: the unmodified guest runs deprivileged under the " +
@@ -101,7 +103,10 @@ export async function main(argv: string[]): Promise<number> {
     .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
       "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost);
-  helpAfter(runCmd, "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input; " +
+  helpAfter(runCmd, "\nPower: a guest that switches the board off (the power-off latch at 0x3f000000; Linux's poweroff) " +
+    "ends the run with status 0; one that resets it (PRM_RSTCTRL; Linux's reboot) boots again from the same " +
+    "images, as a real board would, unless --no-reboot.\n" +
+    "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED; 0 when it powers off); 2 bad input; " +
     "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
     "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.");
   runCmd.action(async (image: string | undefined, o: RunCliOpts, cmd: Command) => { status = await runCommand(image, o, cmd); });
@@ -150,32 +155,38 @@ function imagePath(arg: string): string {
 }
 
 // Options that say how to build the machine, which a snapshot already fixes.
-const MACHINE_OPTIONS = ["loadAddr", "entry", "ram", "clock", "cpuHz", "cmdline", "semihosting", "kernel", "dtb", "initrd", "append", "mode", "vmmCost"];
+const MACHINE_OPTIONS = ["loadAddr", "entry", "ram", "clock", "cpuHz", "cmdline", "semihosting", "kernel", "dtb", "initrd", "append", "mode", "vmmCost", "textOffset"];
 
 async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Command): Promise<number> {
   if (o.list) return listImages();
-  let m: Machine;
   const stdout = (b: Uint8Array) => { process.stdout.write(b); };
   const from = o.restore !== undefined ? "--restore" : o.replay !== undefined ? "--replay" : undefined;
   if (o.restore !== undefined && o.replay !== undefined) throw new UsageError("give either --restore or --replay, not both");
+  if (o.record !== undefined && o.replay !== undefined) throw new UsageError("--record and --replay: a replay is the recorded run already");
+  let first: Machine;
+  let boot: ((rebooted: boolean) => Promise<Machine>) | undefined;
   if (from) {
     if (imageArg !== undefined) throw new UsageError(`give either an image or ${from}, not both`);
     const given = MACHINE_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
     if (given.length) throw new UsageError(`${from}: the machine comes from the ${from === "--restore" ? "snapshot" : "recording"}; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot be given with it`);
     const mo = { semihostingRoot: o.semihostingRoot, onConsole: stdout, onConsoleErr: (b: Uint8Array) => { process.stderr.write(b); } };
-    m = (o.restore !== undefined ? restoreSnapshotFile(o.restore, mo) : openReplay(o.replay!, mo)).m;
-  } else m = await loadForRun(imageArg, o, stdout);
-  if (o.record !== undefined && o.replay !== undefined) throw new UsageError("--record and --replay: a replay is the recorded run already");
-  const rec = o.record !== undefined ? startRecording(m, { command: "run" }) : undefined;
+    first = (o.restore !== undefined ? restoreSnapshotFile(o.restore, mo) : openReplay(o.replay!, mo)).m;
+  } else {
+    boot = prepareBoot(imageArg, o, stdout);
+    first = await boot(false);
+  }
+  const rec = o.record !== undefined ? startRecording(first, { command: "run" }) : undefined;
   if (o.gdbWait && !o.gdb) throw new UsageError("--gdb-wait needs --gdb PORT");
   if (o.snapshotAt && o.gdb) throw new UsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
   let stub;
-  try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
+  try { stub = o.gdb ? await startGdb(first, o.gdb) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
   const snap = o.snapshotAt;
   let saved = false;
-  const at = snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(m, snap.file, { command: "run" }); saved = true; } } : undefined;
-
-  const { code, line } = await runGuest(m, { maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(m), gdb: stub, gdbWait: o.gdbWait, at });
+  const at = snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(first, snap.file, { command: "run" }); saved = true; } } : undefined;
+  const { code, line, machine: m } = await runGuest(first, {
+    maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(first),
+    reboot: o.reboot && boot ? () => boot!(true) : undefined, gdb: stub, gdbWait: o.gdbWait, at,
+  });
   process.stderr.write(`vm7: ${line}\n`);
   if (rec) finishRecording(m, rec, o.record!);
   if (snap && !saved) process.stderr.write(`vm7: no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}\n`);
@@ -185,7 +196,8 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
   return code;
 }
 
-async function loadForRun(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Uint8Array) => void): Promise<Machine> {
+/** Checks the image options and gives the function that boots a machine with the image loaded. */
+function prepareBoot(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Uint8Array) => void): (rebooted: boolean) => Promise<Machine> {
   if (imageArg !== undefined && o.kernel !== undefined) throw new UsageError(`give either an image or --kernel, not both`);
   const given = imageArg ?? o.kernel;
   if (given === undefined) throw new UsageError("vm7 run: no image given (an ELF, a raw binary with --load-addr, a name from vm7 run --list, or --kernel zImage)");
@@ -196,36 +208,42 @@ async function loadForRun(imageArg: string | undefined, o: RunCliOpts, stdout: (
   if (o.semihostingRoot !== undefined) {
     try { if (!statSync(o.semihostingRoot).isDirectory()) throw new Error(); } catch { throw new UsageError(`--semihosting-root ${o.semihostingRoot}: not a directory`); }
   }
-  let m: Machine;
-  try {
-    m = await Machine.create({
-      ramMiB: o.ram, clock: o.clock, cpuHz: o.cpuHz, semihosting: o.semihosting,
-      semihostingRoot: o.semihostingRoot, cmdline: o.cmdline ?? basename(image), mode: o.mode, vmmCost: o.vmmCost,
-      onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); },
-    });
-  } catch (e) { throw new UsageError((e as Error).message); }
-  try {
-    if (linux) {
-      if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr does not apply to a zImage (it is placed at 0x82000000)`);
-      const dtbPath = o.dtb ?? boardDtbPath();
-      loadLinux(m, {
-        kernel: bytes, kernelName: image, dtb: readImage(dtbPath), dtbName: dtbPath,
-        initrd: o.initrd !== undefined ? readImage(o.initrd) : undefined, append: o.append, guestRamBytes: guestRamBytes(m),
+  if (o.textOffset !== undefined && !linux) throw new UsageError("--text-offset applies to Linux kernels (--kernel Image)");
+  if (o.textOffset !== undefined && isZImage(bytes)) throw new UsageError(`${image}: a zImage places itself; --text-offset is for a raw Image`);
+  const dtb = linux ? readImage(o.dtb ?? boardDtbPath()) : undefined;
+  const initrd = linux && o.initrd !== undefined ? readImage(o.initrd) : undefined;
+  // The machine with the image loaded: the first, and a fresh one each time the guest resets the
+  // board (PRM_RSTCTRL), as a real board boots the same images again.
+  const boot = async (rebooted: boolean): Promise<Machine> => {
+    let m: Machine;
+    try {
+      m = await Machine.create({
+        ramMiB: o.ram, clock: o.clock, cpuHz: o.cpuHz, semihosting: o.semihosting, rebooted,
+        semihostingRoot: o.semihostingRoot, cmdline: o.cmdline ?? basename(image), mode: o.mode, vmmCost: o.vmmCost,
+        onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); },
       });
-    } else if (isElf(bytes)) {
-      if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr applies to raw binaries, and this is an ELF`);
-      m.loadElf(bytes, image);
-    } else {
-      if (o.loadAddr === undefined) {
-        throw new UsageError(`${image}: not an ELF file (no \\x7fELF magic at offset 0); to run a raw binary, give --load-addr (e.g. 0x${hex(DEFAULT_LOAD)})`);
+    } catch (e) { throw new UsageError((e as Error).message); }
+    try {
+      if (linux) {
+        if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr does not apply to a zImage (it is placed at 0x82000000)`);
+        loadLinux(m, {
+          kernel: bytes, kernelName: image, textOffset: o.textOffset, dtb: dtb!, dtbName: o.dtb ?? boardDtbPath(), initrd, append: o.append,
+        });
+      } else if (isElf(bytes)) {
+        if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr applies to raw binaries, and this is an ELF`);
+        m.loadElf(bytes, image);
+      } else {
+        if (o.loadAddr === undefined) {
+          throw new UsageError(`${image}: not an ELF file (no \\x7fELF magic at offset 0); to run a raw binary, give --load-addr (e.g. 0x${hex(DEFAULT_LOAD)})`);
+        }
+        m.loadRaw(bytes, o.loadAddr, o.loadAddr, image);
       }
-      m.loadRaw(bytes, o.loadAddr, o.loadAddr, image);
+    } catch (e) {
+      if (e instanceof ImageError || e instanceof UsageError) throw e;
+      throw new UsageError((e as Error).message);
     }
-  } catch (e) {
-    if (e instanceof ImageError || e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
-  }
-  if (o.entry !== undefined) m.pc = o.entry;
-  return m;
+    if (o.entry !== undefined) m.pc = o.entry;
+    return m;
+  };
+  return boot;
 }
-
