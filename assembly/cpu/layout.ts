@@ -99,7 +99,7 @@ export const DEV_UART: u32 = 0x1380;     // 0x80 bytes (dev/uart.ts)
 export const DEV_COUNTER: u32 = 0x1400;  // 0x10 bytes (dev/counter32k.ts)
 export const DEV_END: u32 = 0x1800;
 // Execution globals that are machine state (exception-loop tracking, WFI, the clock's next event,
-// the TLB's bookkeeping, the VMM's shadow bookkeeping) are copied here by snapSave and back by
+// the VMM's shadow bookkeeping) are copied here by snapSave and back by
 // snapLoad (snapshot.ts); between those calls the area means nothing.
 export const SAVED: u32 = 0x1800;
 export const SAVED_CPU: u32 = 0x1800;    // 0x20 bytes: exceptions.ts, wfi.ts, isa/system.ts

@@ -179,9 +179,8 @@ const IDXMAP_BYTES: u32 = TLB_N >>> 3;
 // Everything above fits below DBG, the debugger's area (a compile-time check, as in vmm/layout.ts).
 // @ts-ignore: AssemblyScript builtin
 if (IDXMAP + BANKS * IDXMAP_BYTES > DBG) ERROR("mmu/tlb.ts: the TLB banks and their maps overrun DBG");
-/** The TLB's extent from TLB (the empty set, the banks, their maps): for `monitor tlb`. */
-export const TLB_BYTES: u32 = IDXMAP + BANKS * IDXMAP_BYTES - TLB;
-export const TLB_BANK_SETS: u32 = SETS;
+/** Sets from TLB on (the empty set, then BANKS banks of SETS sets): for `monitor tlb`. */
+export const TLB_SET_COUNT: u32 = 1 + BANKS * SETS;
 
 // DACR changes (B3.7.3). The TLB holds only translations that were allowed, so a DACR write
 // matters only for the domains it takes access away from (dacrLost), and only for sets holding

@@ -10,7 +10,7 @@ const HELP: Array<[string, string]> = [
   ["stats", "the VMM's counters (full and para mode)"],
   ["mode", "the execution mode and RAM layout"],
   ["phys ADDR [LEN]", "physical memory, hex dump (LEN bytes, default 64, at most 4096)"],
-  ["tlb", "the software TLB's valid entries (virtual page -> physical page), per set"],
+  ["tlb", "the software TLB's valid entries (virtual page -> physical page), per context bank and set"],
   ["shadow VA", "the guest's own translation of VA and (full/para) the shadow translation the CPU uses"],
   ["icount", "instructions retired since power-on"],
 ];
@@ -83,25 +83,26 @@ export async function monitorCommand(m: Machine, line: string, extra: MonitorExt
   }
 }
 
-// The software TLB (assembly/mmu/tlb.ts): 1024 entries { tag, addend } per set; data sets' addends
-// lead to host (WebAssembly) addresses, fetch sets' to physical ones.
-const SET_NAMES = ["priv read", "priv write", "priv fetch", "user read", "user write", "user fetch", "priv code-page write", "user code-page write", "none"];
+// The software TLB (assembly/mmu/tlb.ts): an empty set, then banks of 8 sets (one bank per
+// translation context), 1024 entries { tag, addend } per set; data sets' addends lead to host
+// (WebAssembly) addresses, fetch sets' to physical ones.
+const SET_NAMES = ["priv read", "priv write", "priv fetch", "user read", "user write", "user fetch", "priv code-page write", "user code-page write"];
 function tlbDump(m: Machine): string {
   const { x, k } = m.core;
   const v = new DataView(x.memory.buffer);
-  const sets = k.LAYOUT_TLB_BYTES / 8192;
   const out: string[] = [];
-  for (let s = 0; s < sets; s++) {
+  for (let s = 1; s < k.LAYOUT_TLB_SETS; s++) {
     const rows: string[] = [];
+    const kind = (s - 1) % 8;
     for (let i = 0; i < 1024; i++) {
       const e = k.LAYOUT_TLB + s * 8192 + i * 8;
       const tag = v.getUint32(e, true), add = v.getUint32(e + 4, true);
       if ((tag & 0xfff) !== 0) continue; // invalid
-      const fetch = s === 2 || s === 5;
+      const fetch = kind === 2 || kind === 5;
       const pa = fetch ? (tag + add) >>> 0 : (tag + add - k.LAYOUT_RAM + k.LAYOUT_RAM_PHYS) >>> 0;
       rows.push(`  0x${hex(tag)} -> 0x${hex(pa)}`);
     }
-    if (rows.length) out.push(`${SET_NAMES[s] ?? `set ${s}`}: ${rows.length} entries\n${rows.slice(0, 64).join("\n")}${rows.length > 64 ? `\n  ... ${rows.length - 64} more` : ""}`);
+    if (rows.length) out.push(`bank ${Math.floor((s - 1) / 8)} ${SET_NAMES[kind]}: ${rows.length} entries\n${rows.slice(0, 64).join("\n")}${rows.length > 64 ? `\n  ... ${rows.length - 64} more` : ""}`);
   }
   return out.length ? out.join("\n") + "\n" : "the software TLB is empty\n";
 }

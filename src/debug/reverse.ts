@@ -50,7 +50,7 @@ export class History {
     this.runMs = 0;
     this.stats.checkpoints = this.cps.length;
     this.stats.captureMs = this.captureMs;
-    this.stats.bytes += fresh + img.state.length + img.vmm.length + img.tlb.length;
+    this.stats.bytes += fresh + img.state.length + img.vmm.length;
   }
   /** Host time spent running forward (paces the checkpoints). */
   ran(ms: number): void { this.runMs += ms; this.highWater = Math.max(this.highWater, this.m.icount); }

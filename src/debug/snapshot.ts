@@ -1,6 +1,6 @@
 // Snapshots of the whole machine: the CPU's state block (registers, banks, CP15, VFP, counters, the
 // devices' registers, and the execution globals the core copies into it: assembly/snapshot.ts),
-// the VMM's block, the software TLB, guest RAM and the host side (semihosting handles, a pending
+// the VMM's block, guest RAM and the host side (semihosting handles, a pending
 // semihosting call). Two forms:
 // - MachineImage, in memory: what reverse execution keeps every few million instructions. Its RAM
 //   is a page list that shares unchanged pages with the image taken before it (capture compares).
@@ -25,7 +25,6 @@ export interface MachineImage {
   icount: number;
   state: Uint8Array;
   vmm: Uint8Array;
-  tlb: Uint8Array;
   pages: Array<Uint8Array | undefined>;
   host: HostState;
 }
@@ -63,7 +62,6 @@ export function captureImage(m: Machine, prev?: MachineImage): MachineImage {
     icount: m.icount,
     state: copy(k.LAYOUT_STATE, k.STATE_SIZE),
     vmm: copy(k.LAYOUT_VMM, k.LAYOUT_VMM_BYTES),
-    tlb: copy(k.LAYOUT_TLB, k.LAYOUT_TLB_BYTES),
     pages,
     host: structuredClone(m.hostState()),
   };
@@ -78,7 +76,6 @@ export function applyImage(m: Machine, img: MachineImage, cur?: MachineImage | "
   const M = mem();
   M.set(img.state, k.LAYOUT_STATE);
   M.set(img.vmm, k.LAYOUT_VMM);
-  M.set(img.tlb, k.LAYOUT_TLB);
   for (let i = 0; i < img.pages.length; i++) {
     const p = img.pages[i];
     if (cur === "fresh" ? p === undefined : cur && cur.pages[i] === p) continue;
@@ -88,7 +85,7 @@ export function applyImage(m: Machine, img: MachineImage, cur?: MachineImage | "
   m.setHostState(structuredClone(img.host));
 }
 
-/** SHA-256 of the machine's state (registers, CP15, VFP, devices, VMM, RAM; not the TLB, a cache),
+/** SHA-256 of the machine's state (registers, CP15, VFP, devices, VMM, RAM),
  *  for comparing two runs' end states (--state-hash). */
 export function stateHash(m: Machine): string {
   const img = captureImage(m);
@@ -128,7 +125,7 @@ export function encodeSnapshot(m: Machine, app: Record<string, unknown> = {}): B
   const data: Uint8Array[] = [];
   img.pages.forEach((p, i) => { if (p) { bitmap[i >> 3] |= 1 << (i & 7); data.push(p); } });
   const raw: Array<[string, Buffer]> = [
-    ["state", Buffer.from(img.state)], ["vmm", Buffer.from(img.vmm)], ["tlb", Buffer.from(img.tlb)],
+    ["state", Buffer.from(img.state)], ["vmm", Buffer.from(img.vmm)],
     ["ram-map", bitmap], ["ram", Buffer.concat(data)],
   ];
   const packed = raw.map(([name, b]) => ({ name, raw: b.length, z: deflateSync(b, { level: name === "ram" ? 1 : 6 }) }));
@@ -188,7 +185,7 @@ export function decodeSnapshot(file: Uint8Array, name: string): DecodedSnapshot 
       off += PAGE;
     }
   }
-  const image: MachineImage = { icount: header.icount, state: need("state"), vmm: need("vmm"), tlb: need("tlb"), pages, host: header.host };
+  const image: MachineImage = { icount: header.icount, state: need("state"), vmm: need("vmm"), pages, host: header.host };
   return { header, image };
 }
 
@@ -202,7 +199,7 @@ export function restoreSnapshot(file: Uint8Array, name: string, opts: MachineOpt
   if (header.layout !== layoutFingerprint(k)) {
     throw new SnapshotError(`${name}: made by a vm7 whose core has another state layout (fingerprint ${header.layout}, this one ${layoutFingerprint(k)}): it cannot be restored here`);
   }
-  if (image.state.length !== k.STATE_SIZE || image.vmm.length !== k.LAYOUT_VMM_BYTES || image.tlb.length !== k.LAYOUT_TLB_BYTES) {
+  if (image.state.length !== k.STATE_SIZE || image.vmm.length !== k.LAYOUT_VMM_BYTES) {
     throw new SnapshotError(`${name}: corrupted (section sizes do not match this core's layout)`);
   }
   applyImage(m, image, "fresh");

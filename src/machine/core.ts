@@ -86,7 +86,7 @@ export interface CoreConstants {
   LAYOUT_VMM: number;
   LAYOUT_VMM_BYTES: number;
   LAYOUT_TLB: number;
-  LAYOUT_TLB_BYTES: number;
+  LAYOUT_TLB_SETS: number;
   STOP_NONE: number;
   STOP_BUDGET: number;
   STOP_SEMIHOST: number;
