@@ -13,7 +13,9 @@ import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, ne
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
 import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
 import { dcacheFlushAll } from "./cpu/dcache";
-import { tlbFlushAll } from "./mmu/tlb";
+import { tlbFlushAll, TLB_SET_COUNT } from "./mmu/tlb";
+import { snapSave as coreSnapSave, snapLoad as coreSnapLoad } from "./snapshot";
+import * as D from "./debug/dbg";
 import { setSemihosting } from "./isa/system";
 import { prmSetResetStatus, GLOBAL_SW_RST } from "./dev/prm";
 import * as VS from "./vmm/stats";
@@ -42,6 +44,13 @@ export const OFF_VFP_D: u32 = L.VFP_D;
 export const OFF_FPSCR: u32 = L.FPSCR;
 export const OFF_FPEXC: u32 = L.FPEXC;
 export const STATE_SIZE: u32 = L.STATE_SIZE;
+export const OFF_DEV: u32 = L.DEV;
+export const OFF_DEV_END: u32 = L.DEV_END;
+export const OFF_SAVED: u32 = L.SAVED;
+export const LAYOUT_VMM: u32 = L.VMM;
+export const LAYOUT_VMM_BYTES: u32 = L.UART_TX - L.VMM;
+export const LAYOUT_TLB: u32 = L.TLB;
+export const LAYOUT_TLB_SETS: u32 = TLB_SET_COUNT; // 1024 entries of 8 bytes each
 // Stop reasons and fatal codes (cpu/layout.ts): the host maps them by these names.
 export const STOP_NONE: u32 = L.STOP_NONE;
 export const STOP_BUDGET: u32 = L.STOP_BUDGET;
@@ -54,6 +63,7 @@ export const STOP_HOST: u32 = L.STOP_HOST;
 export const STOP_WFI_WALL: u32 = L.STOP_WFI_WALL;
 export const STOP_POWEROFF: u32 = L.STOP_POWEROFF;
 export const STOP_RESET: u32 = L.STOP_RESET;
+export const STOP_DEBUG: u32 = L.STOP_DEBUG;
 export const FATAL_EXC_LOOP: u32 = L.FATAL_EXC_LOOP;
 export const FATAL_BAD_MODE: u32 = L.FATAL_BAD_MODE;
 export const FATAL_VMM: u32 = FATAL_VMM_CODE;
@@ -82,6 +92,11 @@ export function pcGet(): u32 { return curPC; }
 export function pcSet(v: u32): void { setCurPC(v); }
 /** Re-derive internal caches after the host wrote state memory directly (snapshot restore). */
 export function stateChanged(): void { syncFromState(); tlbFlushAll(); dcacheFlushAll(); vmmResync(); }
+
+/** Snapshots (snapshot.ts): before the host copies the state block, VMM block, TLB and RAM, and
+ *  after it wrote them back. */
+export function snapSave(): void { coreSnapSave(); }
+export function snapLoad(): void { coreSnapLoad(); }
 
 export function icountGet(): f64 { return <f64>icount(); }
 export function cyclesGet(): f64 { return <f64>cycles(); }
@@ -203,6 +218,10 @@ export function vmmBankedSet(mode: u32, n: u32, v: u32): void { vSetBanked(mode,
 export function vmmSpsrGet(mode: u32): u32 { return vGetSPSRof(mode); }
 export function vmmSpsrSet(mode: u32, v: u32): void { vSetSPSRof(mode, v); }
 export function vmmCp15Get(off: u32): u32 { return vreg(off); }
+/** The guest's own translation of va (its tables, the VMM's walk), for debuggers: the guest-physical
+ *  address, and vmmGuestFault() its DFSR-format status (0 = translated). */
+export function vmmGuestTranslate(va: u32, kind: u32, priv: bool): u32 { return gwalk(va, kind, priv); }
+export function vmmGuestFault(): u32 { return gFsr; }
 export function vmmCp15Set(off: u32, v: u32): void {
   setVreg(off, v);
   // User code reads the thread ID registers without trapping: the real ones hold the guest's values.
@@ -280,3 +299,42 @@ export const VMM_HC_PT_UPDATE: u32 = HC.HC_PT_UPDATE;
 export const VMM_HC_CONSOLE_WRITE: u32 = HC.HC_CONSOLE_WRITE;
 export const VMM_HC_TIME: u32 = HC.HC_TIME;
 export const VMM_HC_GET_REG: u32 = HC.HC_GET_REG;
+
+// --- debugger (debug/dbg.ts): tables at LAYOUT_DBG written by the host, then dbgUpdate() ---------
+export const LAYOUT_DBG: u32 = L.DBG;
+export const DBG_CTRL: u32 = D.DBG_CTRL;
+export const DBG_CODE_N: u32 = D.DBG_CODE_N;
+export const DBG_WATCH_N: u32 = D.DBG_WATCH_N;
+export const DBG_STEP_IC: u32 = D.DBG_STEP_IC;
+export const DBG_STEP_PC: u32 = D.DBG_STEP_PC;
+export const DBG_SKIP_IC: u32 = D.DBG_SKIP_IC;
+export const DBG_SKIP_PC: u32 = D.DBG_SKIP_PC;
+export const DBG_HIT_PC: u32 = D.DBG_HIT_PC;
+export const DBG_HIT_ADDR: u32 = D.DBG_HIT_ADDR;
+export const DBG_HIT_SIZE: u32 = D.DBG_HIT_SIZE;
+export const DBG_HIT_WRITE: u32 = D.DBG_HIT_WRITE;
+export const DBG_HIT_INDEX: u32 = D.DBG_HIT_INDEX;
+export const DBG_LOG_N: u32 = D.DBG_LOG_N;
+export const DBG_LOG_LOST: u32 = D.DBG_LOG_LOST;
+export const DBG_CODE: u32 = D.DBG_CODE;
+export const DBG_CODE_MAX: u32 = D.DBG_CODE_MAX;
+export const DBG_WATCH: u32 = D.DBG_WATCH;
+export const DBG_WATCH_MAX: u32 = D.DBG_WATCH_MAX;
+export const DBG_LOG: u32 = D.DBG_LOG;
+export const DBG_LOG_MAX: u32 = D.DBG_LOG_MAX;
+export const DBGF_EXC: u32 = D.DBGF_EXC;
+export const DBGF_TRAP: u32 = D.DBGF_TRAP;
+export const DBGF_STEP: u32 = D.DBGF_STEP;
+export const DBG_W_READ: u32 = D.W_READ;
+export const DBG_W_WRITE: u32 = D.W_WRITE;
+export const DBG_W_PHYS: u32 = D.W_PHYS;
+export const DBG_W_STOP: u32 = D.W_STOP;
+export const DBG_STOP_CODE: u32 = D.DBG_STOP_CODE;
+export const DBG_STOP_WATCH: u32 = D.DBG_STOP_WATCH;
+export const DBG_STOP_STEP: u32 = D.DBG_STOP_STEP;
+export const DBG_STOP_EVENTS: u32 = D.DBG_STOP_EVENTS;
+export const DBG_EV_READ: u32 = D.EV_READ;
+export const DBG_EV_WRITE: u32 = D.EV_WRITE;
+export const DBG_EV_EXC: u32 = D.EV_EXC;
+export const DBG_EV_TRAP: u32 = D.EV_TRAP;
+export function dbgUpdate(watchChanged: bool): void { D.dbgUpdate(watchChanged); }

@@ -5,7 +5,8 @@
 export { Machine, MODE, hex } from "./machine/machine.js";
 export { VM_MODES } from "./machine/machine.js";
 export type { MachineOptions, RunOptions, RunResult, StopReason, Translation, VmMode } from "./machine/machine.js";
-export { parseElf, isElf, ImageError } from "./loaders/elf.js";
-export type { LoadImage, Segment } from "./loaders/elf.js";
+export { parseElf, isElf, elfSymbols, ImageError } from "./loaders/elf.js";
+export type { LoadImage, Segment, ElfSymbol } from "./loaders/elf.js";
 export { disasmA32 } from "./disasm/a32.js";
 export { bundledImages, bundledImage, version, coreIdentity, type BundledImage } from "./images.js";
+export type { HookHandle, HookRange, MemAccess, ExceptionEvent, ExceptionKind, TrapEvent, DebugStop } from "./debug/debugger.js";

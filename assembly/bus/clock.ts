@@ -40,3 +40,13 @@ export function setNextEvent(tick: u64): void {
   nextEventTick = tick;
   nextEventCycle = cyclesAt32k(tick);
 }
+
+// Snapshots (snapshot.ts): the clock's configuration and next event at p (40 bytes).
+export function clockSave(p: u32): void {
+  store<u64>(p, cpuHz); store<u32>(p, wallMode ? 1 : 0, 8); store<u64>(p, wallTicks, 16);
+  store<u64>(p, nextEventCycle, 24); store<u64>(p, nextEventTick, 32);
+}
+export function clockLoad(p: u32): void {
+  cpuHz = load<u64>(p); wallMode = load<u32>(p, 8) != 0; wallTicks = load<u64>(p, 16);
+  nextEventCycle = load<u64>(p, 24); nextEventTick = load<u64>(p, 32);
+}

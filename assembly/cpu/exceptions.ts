@@ -9,6 +9,7 @@ import {
 import { requestStop } from "./stop";
 import { itAdvance } from "./psr";
 import { trapping, onException } from "./traps";
+import { dbgExcOn, dbgEvent, EV_EXC } from "../debug/dbg";
 
 export const VEC_RESET: u32 = 0x00;
 export const VEC_UNDEF: u32 = 0x04;
@@ -33,6 +34,7 @@ function enter(mode: u32, vector: u32, lr: u32, setA: bool, setF: bool): void {
   if (n == lastExcIcount) {
     if (++excStreak > 8) { requestStop(STOP_FATAL, FATAL_EXC_LOOP); }
   } else { excStreak = 0; lastExcIcount = n; }
+  if (dbgExcOn && !trapping) dbgEvent(EV_EXC, vector, lr, mode, 0); // a debugger's hook (debug/dbg.ts)
   // A deprivileged guest's exceptions go to the VMM, which reflects them into the guest's vectors.
   if (trapping) { onException(mode, vector, lr, setA, setF); return; }
   const spsr = getCPSR();
@@ -73,3 +75,6 @@ export function takeReset(): void {
   excStreak = 0;
 }
 export function resetExceptionTracking(): void { lastExcIcount = 0xffffffffffffffff; excStreak = 0; }
+// Snapshots (snapshot.ts): the exception-loop tracking at p (12 bytes).
+export function excSave(p: u32): void { store<u64>(p, lastExcIcount); store<u32>(p, excStreak, 8); }
+export function excLoad(p: u32): void { lastExcIcount = load<u64>(p); excStreak = load<u32>(p, 8); }

@@ -3,12 +3,15 @@
 // hard-codes an offset of its own.
 //
 //   [0, STATE)            AssemblyScript static data and the (tiny, stub-runtime) heap
-//   STATE .. +64 KiB      CPU architectural state (registers, banks, CP15, VFP, counters)
+//   STATE .. +8 KiB       CPU architectural state (registers, banks, CP15, VFP, counters), the
+//                         devices' registers (DEV) and the execution globals a snapshot saves (SAVED)
 //   VMM .. UART_TX        VMM state: vCPU, virtual CP15, counters, costs, shadow contexts (vmm/layout.ts)
 //   UART_TX .. +64 KiB    console output ring (bytes the guest wrote, drained by the host):
 //                         u32 write count (core) at +0, u32 read count (host) at +4, data at
 //                         UART_TX_DATA, UART_TX_CAP bytes, indexed by count & (UART_TX_CAP - 1)
 //   TLB .. +782 KiB       software TLBs (tag + host addend per 4 KiB virtual page; 12 context banks, mmu/tlb.ts)
+//   DBG .. +64 KiB        debugger tables (breakpoints, watchpoints, hooks) and event log (debug/dbg.ts):
+//                         host configuration, not machine state (never in a snapshot)
 //   PAGEMAP .. +1 MiB     physical RAM page -> decoded-page slot (u32, 0 = none); then the slot
 //                         owners (dcache.ts) and TLB_WRITTEN (a bit per RAM page, mmu/tlb.ts)
 //   DCACHE .. +64 MiB     pre-decoded instruction slots (one per 4 KiB physical code page)
@@ -21,6 +24,7 @@ export const UART_TX_SIZE: u32 = 0x0001_0000;
 export const UART_TX_DATA: u32 = UART_TX + 0x100;
 export const UART_TX_CAP: u32 = 0x8000;
 export const TLB: u32 = 0x0012_0000;
+export const DBG: u32 = 0x001f_0000;
 export const PAGEMAP: u32 = 0x0020_0000;
 export const TLB_WRITTEN: u32 = PAGEMAP + 0x0010_8000;
 export const TLB_WRITTEN_BYTES: u32 = 0x8000;
@@ -85,7 +89,24 @@ export const FPSCR: u32 = 0x400;
 export const FPEXC: u32 = 0x404;
 
 export const SCRATCH: u32 = 0x800;    // 64 words of scratch for multi-register transfers
-export const STATE_SIZE: u32 = 0x1000;
+
+// Device registers and internal state, one block per device (dev/*.ts), offsets from STATE: in
+// memory rather than WebAssembly globals so that a snapshot is a copy of the state block.
+export const DEV: u32 = 0x1000;
+export const DEV_INTC: u32 = 0x1000;     // 0x200 bytes (dev/intc.ts)
+export const DEV_GPT: u32 = 0x1200;      // 0x140 bytes (dev/gptimer.ts)
+export const DEV_UART: u32 = 0x1380;     // 0x80 bytes (dev/uart.ts)
+export const DEV_COUNTER: u32 = 0x1400;  // 0x10 bytes (dev/counter32k.ts)
+export const DEV_END: u32 = 0x1800;
+// Execution globals that are machine state (exception-loop tracking, WFI, the clock's next event,
+// the VMM's shadow bookkeeping) are copied here by snapSave and back by
+// snapLoad (snapshot.ts); between those calls the area means nothing.
+export const SAVED: u32 = 0x1800;
+export const SAVED_CPU: u32 = 0x1800;    // 0x20 bytes: exceptions.ts, wfi.ts, isa/system.ts
+export const SAVED_CLOCK: u32 = 0x1820;  // 0x40 bytes: bus/clock.ts
+export const SAVED_VMM: u32 = 0x1900;    // 0x100 bytes: vmm/vcpu.ts, vmm/shadow.ts
+export const SAVED_END: u32 = 0x2000;
+export const STATE_SIZE: u32 = 0x2000;
 
 // Stop reasons reported to the host by run()
 export const STOP_NONE: u32 = 0;
@@ -99,6 +120,7 @@ export const STOP_HOST: u32 = 7;        // host asked the core to stop (requestS
 export const STOP_WFI_WALL: u32 = 8;    // WFI in wall-clock mode: host sleeps until the next event
 export const STOP_POWEROFF: u32 = 9;    // the guest switched the board off (dev/poweroff.ts)
 export const STOP_RESET: u32 = 10;      // the guest reset the device (dev/prm.ts PRM_RSTCTRL): the host reboots it
+export const STOP_DEBUG: u32 = 11;      // a breakpoint, watchpoint, step or hook event (debug/dbg.ts), info = DBG_*
 
 export const FATAL_EXC_LOOP: u32 = 1;   // an exception was raised while fetching its own vector
 export const FATAL_BAD_MODE: u32 = 2;

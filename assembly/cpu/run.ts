@@ -30,6 +30,7 @@ import { // the VMM's trap points under their VMM-side names (cpu/traps.ts), not
   trapping as vmmActive, substA32 as vmmSubstA32, substT16 as vmmSubstT16, substT32 as vmmSubstT32,
   ptWin, stepEnd as ptStepEnd, windowEnd as ptWindowEnd,
 } from "./traps";
+import { dbgStepped, dbgRun, dbgInit } from "../debug/dbg";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;
@@ -53,6 +54,7 @@ export function coreInit(ramBytes: u32): u32 {
   memory.fill(PAGEMAP, 0, DCACHE - PAGEMAP);
   dcacheInit(ramBytes);
   tlbInit();
+  dbgInit();
   coreReset();
   return INIT_OK;
 }
@@ -297,10 +299,13 @@ export function run(budget: u32): u32 {
     setFault(false);
     if (((getRest() & PSR_E) != 0) != bigData) modeChanged();
     if (wallMode || cycles() >= nextEventCycle) devicesUpdate();
-    // Interrupts are taken between instructions; FIQ has priority (B1.8.6)
+    // Interrupts are taken between instructions; FIQ has priority (B1.8.6). After one is taken the
+    // boundary is checked again: an entry that leaves another interrupt takeable (the VMM's para
+    // mode clears the real I bit while the line is still high, and then parks it) is handled here
+    // at once, not wherever the next slice happens to start.
     const rest = getRest();
-    if (intcFiq() && (rest & PSR_F) == 0) { clearWfi(); takeFIQ(curPC); setCurPC(takeBranch()); setFault(false); }
-    else if (intcIrq() && (rest & PSR_I) == 0) { clearWfi(); takeIRQ(curPC); setCurPC(takeBranch()); setFault(false); }
+    if (intcFiq() && (rest & PSR_F) == 0) { clearWfi(); takeFIQ(curPC); setCurPC(takeBranch()); setFault(false); continue; }
+    if (intcIrq() && (rest & PSR_I) == 0) { clearWfi(); takeIRQ(curPC); setCurPC(takeBranch()); setFault(false); continue; }
     if (wfiPending) {
       if (intcIrq() || intcFiq()) { clearWfi(); continue; } // wakes even when masked
       if (nextEventCycle == NEVER) { requestStop(STOP_IDLE, 0); break; }
@@ -323,7 +328,7 @@ export function run(budget: u32): u32 {
       if (w < lim) lim = w > ic ? w : ic + 1;
     }
     setSliceEnd(lim);
-    execLoop();
+    if (dbgStepped) dbgRun(execLoop); else execLoop(); // breakpoints, steps: one instruction at a time
     if (ptWin > 0) ptStepEnd();
   }
   setR(15, curPC); // the host sees R15 = next instruction to execute

@@ -6,3 +6,4 @@ import { breakSlice } from "./state";
 export let wfiPending: bool = false;
 export function requestWfi(): void { wfiPending = true; breakSlice(); }
 export function clearWfi(): void { wfiPending = false; }
+export function setWfi(v: bool): void { wfiPending = v; } // snapshot restore

@@ -6,6 +6,7 @@
 // gptNextEvent() says when the next enabled interrupt is due so the run loop can stop there.
 import { now32k, NEVER } from "../bus/clock";
 import { intcSetLine } from "./intc";
+import { STATE, DEV_GPT } from "../cpu/layout";
 
 const TIDR: u32 = 0x00000013; // revision 1.3; bits 31:16 = 0 select the v1 register map
 const IRQ_BASE: u32 = 37;     // GPTIMER1 = 37, GPTIMER2 = 38
@@ -21,10 +22,11 @@ const CE: u32 = 1 << 6;
 
 const WRAP: u64 = 0x1_0000_0000;
 
-// Registers per timer, u32 each, at REGS + idx * 0x80 + offset (the hardware offsets 0x00-0x58)
-const REGS: u32 = <u32>memory.data(2 * 0x80);
-// Counter time base per timer: c0 (u64, the value at t0) and t0 (u64, a 32 kHz tick)
-const BASE: u32 = <u32>memory.data(2 * 16);
+// In the state block (cpu/layout.ts DEV_GPT): registers per timer, u32 each, at REGS + idx * 0x80 +
+// offset (the hardware offsets 0x00-0x58), then the counter time base per timer: c0 (u64, the
+// value at t0) and t0 (u64, a 32 kHz tick).
+const REGS: u32 = STATE + DEV_GPT;
+const BASE: u32 = REGS + 2 * 0x80;
 
 @inline function reg(idx: u32, off: u32): u32 { return load<u32>(REGS + (idx << 7) + off); }
 @inline function setReg(idx: u32, off: u32, v: u32): void { store<u32>(REGS + (idx << 7) + off, v); }

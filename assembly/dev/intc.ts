@@ -5,27 +5,29 @@
 // the lowest line number on ties). The IRQ/FIQ outputs are kept as cached booleans, recomputed on
 // every change, because the run loop asks for them once per block.
 import { breakSlice } from "../cpu/state";
+import { STATE, DEV_INTC } from "../cpu/layout";
 
 const NLINES: u32 = 96;
 const REVISION: u32 = 0x40;      // IP revision 4.0, as the DM3730 reports
 const SPURIOUS: u32 = 0xffffff80; // SIR_*/..._PRIORITY bits 31:7 when no line is active
 
-// Per-bank words (3 x u32) and per-line ILRs (96 x u32) in static memory: no allocation.
-const DEV: u32 = <u32>memory.data(12);     // levels driven by devices
-const SWI: u32 = <u32>memory.data(12);     // ISR_SETn software bits
-const MIR: u32 = <u32>memory.data(12);     // masks, 1 = masked
-const FIQSEL: u32 = <u32>memory.data(12);  // ILRm.FIQnIRQ collected per bank, 1 = routed to FIQ
-const ILR: u32 = <u32>memory.data(NLINES * 4);
-
-let sysconfig: u32 = 0;
-let protection: u32 = 0;
-let idle: u32 = 0;
-let threshold: u32 = 0xff;
-let irqOut: bool = false;
-let fiqOut: bool = false;
+// State in the state block (cpu/layout.ts DEV_INTC): per-bank words (3 x u32), per-line ILRs
+// (96 x u32) and the scalar registers.
+const DEV: u32 = STATE + DEV_INTC;         // levels driven by devices
+const SWI: u32 = DEV + 12;                 // ISR_SETn software bits
+const MIR: u32 = DEV + 24;                 // masks, 1 = masked
+const FIQSEL: u32 = DEV + 36;              // ILRm.FIQnIRQ collected per bank, 1 = routed to FIQ
+const ILR: u32 = DEV + 48;
+const SYSCONFIG: u32 = ILR + NLINES * 4;
+const PROTECTION: u32 = SYSCONFIG + 4;
+const IDLE: u32 = SYSCONFIG + 8;
+const THRESHOLD: u32 = SYSCONFIG + 12;
+const IRQ_OUT: u32 = SYSCONFIG + 16;       // the outputs, recomputed on every change (u32 0/1)
+const FIQ_OUT: u32 = SYSCONFIG + 20;
 
 @inline function bank(p: u32, n: u32): u32 { return load<u32>(p + (n << 2)); }
 @inline function setBank(p: u32, n: u32, v: u32): void { store<u32>(p + (n << 2), v); }
+@inline function threshold(): u32 { return load<u32>(THRESHOLD); }
 @inline function raw(n: u32): u32 { return bank(DEV, n) | bank(SWI, n); }
 // Pending lines of bank n of one type (fiq = false: IRQ lines).
 @inline function pending(n: u32, fiq: bool): u32 {
@@ -48,21 +50,22 @@ function activeLine(fiq: bool): i32 {
     }
   }
   // THRESHOLD: only priorities strictly above (numerically below) it are signalled; 0xFF disables it.
-  if (best >= 0 && threshold != 0xff && bestPrio >= threshold) return -1;
+  const th = threshold();
+  if (best >= 0 && th != 0xff && bestPrio >= th) return -1;
   return best;
 }
 
 function anyPending(fiq: bool): bool {
-  if (threshold == 0xff) return (pending(0, fiq) | pending(1, fiq) | pending(2, fiq)) != 0;
+  if (threshold() == 0xff) return (pending(0, fiq) | pending(1, fiq) | pending(2, fiq)) != 0;
   return activeLine(fiq) >= 0;
 }
 
 // Recompute the outputs; a rising output ends the CPU's slice so the interrupt is seen promptly.
 function update(): void {
   const irq = anyPending(false), fiq = anyPending(true);
-  if ((irq && !irqOut) || (fiq && !fiqOut)) breakSlice();
-  irqOut = irq;
-  fiqOut = fiq;
+  if ((irq && !intcIrq()) || (fiq && !intcFiq())) breakSlice();
+  store<u32>(IRQ_OUT, irq ? 1 : 0);
+  store<u32>(FIQ_OUT, fiq ? 1 : 0);
 }
 
 // Module reset (power-on or SYSCONFIG.SOFTRESET): masks all set, ILRs cleared, software
@@ -70,7 +73,7 @@ function update(): void {
 function softReset(): void {
   for (let n: u32 = 0; n < 3; n++) { setBank(SWI, n, 0); setBank(MIR, n, 0xffffffff); setBank(FIQSEL, n, 0); }
   memory.fill(ILR, 0, NLINES * 4);
-  sysconfig = 0; protection = 0; idle = 0; threshold = 0xff;
+  store<u32>(SYSCONFIG, 0); store<u32>(PROTECTION, 0); store<u32>(IDLE, 0); store<u32>(THRESHOLD, 0xff);
   update();
 }
 
@@ -79,10 +82,10 @@ export function intcReset(): void {
   softReset();
 }
 
-@inline export function intcIrq(): bool { return irqOut; }
+@inline export function intcIrq(): bool { return load<u32>(IRQ_OUT) != 0; }
 // Line `irq` is unmasked (its device could interrupt the CPU).
 export function intcEnabled(irq: u32): bool { return irq < NLINES && (bank(MIR, irq >>> 5) & (1 << (irq & 31))) == 0; }
-@inline export function intcFiq(): bool { return fiqOut; }
+@inline export function intcFiq(): bool { return load<u32>(FIQ_OUT) != 0; }
 
 // A device drives its interrupt line (level-sensitive).
 export function intcSetLine(irq: u32, level: bool): void {
@@ -114,15 +117,15 @@ function read32(off: u32): u32 {
   }
   switch (off) {
     case 0x00: return REVISION;
-    case 0x10: return sysconfig;
+    case 0x10: return load<u32>(SYSCONFIG);
     case 0x14: return 1; // SYSSTATUS.RESETDONE
     case 0x40: { const l = activeLine(false); return l < 0 ? SPURIOUS : <u32>l; }
     case 0x44: { const l = activeLine(true); return l < 0 ? SPURIOUS : <u32>l; }
-    case 0x4c: return protection;
-    case 0x50: return idle;
+    case 0x4c: return load<u32>(PROTECTION);
+    case 0x50: return load<u32>(IDLE);
     case 0x60: { const l = activeLine(false); return l < 0 ? SPURIOUS : (load<u32>(ILR + (<u32>l << 2)) >>> 2) & 0x3f; }
     case 0x64: { const l = activeLine(true); return l < 0 ? SPURIOUS : (load<u32>(ILR + (<u32>l << 2)) >>> 2) & 0x3f; }
-    case 0x68: return threshold;
+    case 0x68: return threshold();
   }
   return 0;
 }
@@ -155,12 +158,12 @@ function write32(off: u32, v: u32): void {
   switch (off) {
     case 0x10:
       if ((v & 2) != 0) softReset(); // SOFTRESET completes at once and reads back 0
-      sysconfig = v & 1;             // AUTOIDLE
+      store<u32>(SYSCONFIG, v & 1);  // AUTOIDLE
       break;
     case 0x48: break; // CONTROL.NEWIRQAGR/NEWFIQAGR: SIR is recomputed on every read, nothing to restart
-    case 0x4c: protection = v & 1; break;
-    case 0x50: idle = v & 3; break;
-    case 0x68: threshold = v & 0xff; update(); break;
+    case 0x4c: store<u32>(PROTECTION, v & 1); break;
+    case 0x50: store<u32>(IDLE, v & 3); break;
+    case 0x68: store<u32>(THRESHOLD, v & 0xff); update(); break;
   }
 }
 

@@ -11,6 +11,7 @@ import {
 } from "./tlb";
 import { takeDataAbort } from "../cpu/exceptions";
 import { codeWritten } from "../cpu/dcache";
+import { dbgWatchOn, dbgAccess, dbgLogRead } from "../debug/dbg";
 
 export const ACC_READ: u32 = 0;
 export const ACC_WRITE: u32 = 1;
@@ -172,6 +173,13 @@ function accessPage(va: u32, size: u32, write: bool, v: u32, user: bool): u32 {
   const priv = !user && privileged;
   const pa = translate(va, write ? ACC_WRITE : ACC_READ, priv);
   if (xlFsr != 0) { dataAbort(va, xlFsr, write); return 0; }
+  let logRead = false; // a debugger's memory hook wants the value read (debug/dbg.ts)
+  if (dbgWatchOn) {
+    const d = dbgAccess(va, pa, size, write, v);
+    if (d < 0) return 0; // a watchpoint stopped the instruction before the access
+    logRead = d > 0;
+  }
+  let r: u32 = 0;
   if (isRam(pa)) { // RAM is a whole number of pages, so the access stays inside it
     const set = (priv ? 0 : SET_USER) + (write ? SET_WRITE : SET_READ);
     // LDRT/STRT at PL1 are not entered: the User sets hold only what User mode itself
@@ -188,12 +196,13 @@ function accessPage(va: u32, size: u32, write: bool, v: u32, user: bool): u32 {
       return 0;
     }
     if (enter) tlbInsert(set, va, h - va, xlBlockMask, xlDomBit);
-    return size == 4 ? load<u32>(h) : size == 2 ? <u32>load<u16>(h) : <u32>load<u8>(h);
+    r = size == 4 ? load<u32>(h) : size == 2 ? <u32>load<u16>(h) : <u32>load<u8>(h);
+  } else {
+    clearBusError();
+    if (write) busWrite(pa, size, v); else r = busRead(pa, size);
+    if (busError) { clearBusError(); dataAbort(va, fsrOf(FS_EXTERNAL, 0), write); return 0; }
   }
-  clearBusError();
-  let r: u32 = 0;
-  if (write) busWrite(pa, size, v); else r = busRead(pa, size);
-  if (busError) { clearBusError(); dataAbort(va, fsrOf(FS_EXTERNAL, 0), write); return 0; }
+  if (logRead) dbgLogRead(va, pa, size, r);
   return r;
 }
 

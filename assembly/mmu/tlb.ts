@@ -5,7 +5,8 @@
 // physical address (the decoded-instruction cache is indexed physically).
 // Only RAM pages are ever entered; MMIO always takes the slow path. Entries are a cache: any flush
 // is safe, so every TLB maintenance operation flushes at least what the ARM ARM says it must.
-import { TLB, STATE, DACR, CONTEXTIDR, TTBR0, TTBR1, TTBCR, RAM, PAGEMAP, TLB_WRITTEN, TLB_WRITTEN_BYTES } from "../cpu/layout";
+import { TLB, STATE, DACR, CONTEXTIDR, TTBR0, TTBR1, TTBCR, RAM, DBG, TLB_WRITTEN, TLB_WRITTEN_BYTES } from "../cpu/layout";
+import { dbgWatchOn, dbgNoTlb, dbgTlbPA } from "../debug/dbg";
 
 export const TLB_BITS: u32 = 10;
 export const TLB_N: u32 = 1 << TLB_BITS;
@@ -175,9 +176,11 @@ const IDXMAP_BYTES: u32 = TLB_N >>> 3;
 @inline function setBit(map: u32, i: u32): void { const a = map + (i >>> 3); store<u8>(a, <u32>load<u8>(a) | (<u32>1 << (i & 7))); }
 @inline function testBit(map: u32, i: u32): bool { return (<u32>load<u8>(map + (i >>> 3)) & (<u32>1 << (i & 7))) != 0; }
 
-// Everything above fits below PAGEMAP (a compile-time check, as in vmm/layout.ts).
+// Everything above fits below DBG, the debugger's area (a compile-time check, as in vmm/layout.ts).
 // @ts-ignore: AssemblyScript builtin
-if (IDXMAP + BANKS * IDXMAP_BYTES > PAGEMAP) ERROR("mmu/tlb.ts: the TLB banks and their maps overrun PAGEMAP");
+if (IDXMAP + BANKS * IDXMAP_BYTES > DBG) ERROR("mmu/tlb.ts: the TLB banks and their maps overrun DBG");
+/** Sets from TLB on (the empty set, then BANKS banks of SETS sets): for `monitor tlb`. */
+export const TLB_SET_COUNT: u32 = 1 + BANKS * SETS;
 
 // DACR changes (B3.7.3). The TLB holds only translations that were allowed, so a DACR write
 // matters only for the domains it takes access away from (dacrLost), and only for sets holding
@@ -219,6 +222,8 @@ export function tlbDacrChanged(old: u32, nv: u32, priv: bool): void {
 }
 
 export function tlbInsert(set: u32, va: u32, addend: u32, blockMask: u32, domBit: u32): void {
+  // Watched data pages stay out, so that every access to them reaches the debugger (debug/dbg.ts).
+  if (dbgWatchOn && set != SET_FETCH && set != SET_USER + SET_FETCH && dbgNoTlb(va, dbgTlbPA(va, addend))) return;
   if (set >= SET_USER && set != SET_CODEW) domUser |= domBit; else domPriv |= domBit;
   unchecked(bUsed[cur] = true);
   if (set == SET_WRITE || set == SET_USER + SET_WRITE) {

@@ -391,6 +391,33 @@ function donorTable(ctx: i32, va: u32): u32 {
   return 0;
 }
 
+// Snapshots (snapshot.ts): the shadow bookkeeping kept outside the VMM block, at p (0xa0 bytes).
+// The contexts, free stack and tables themselves are in the VMM block and reserved RAM.
+export function shadowSave(p: u32): void {
+  store<u32>(p, stamp); store<i32>(p, curLower, 4); store<i32>(p, curUpper, 8); store<u32>(p, l2Top, 12);
+  store<i32>(p, unchecked(lastLo[0]), 16); store<i32>(p, unchecked(lastLo[1]), 20);
+  store<i32>(p, unchecked(lastUp[0]), 24); store<i32>(p, unchecked(lastUp[1]), 28);
+  store<u32>(p, lastPC, 32); store<u32>(p, lastVA, 36); store<i32>(p, ptWin, 40); store<i32>(p, nSnap, 44);
+  store<u32>(p, l2Hi, 48); store<u32>(p, lastKind, 52); store<u64>(p, ptOpenIc, 56);
+  for (let i: i32 = 0; i < <i32>PT_WIN_N; i++) {
+    const q = p + 64 + (<u32>i << 4);
+    store<u32>(q, unchecked(winPte[i])); store<u32>(q, unchecked(winVal[i]), 4);
+    store<u32>(q, unchecked(winVa[i]), 8); store<u32>(q, unchecked(snapFrame[i]), 12);
+  }
+}
+export function shadowLoad(p: u32): void {
+  stamp = load<u32>(p); curLower = load<i32>(p, 4); curUpper = load<i32>(p, 8); l2Top = load<u32>(p, 12);
+  unchecked(lastLo[0] = load<i32>(p, 16)); unchecked(lastLo[1] = load<i32>(p, 20));
+  unchecked(lastUp[0] = load<i32>(p, 24)); unchecked(lastUp[1] = load<i32>(p, 28));
+  lastPC = load<u32>(p, 32); lastVA = load<u32>(p, 36); ptWin = load<i32>(p, 40); nSnap = load<i32>(p, 44);
+  l2Hi = load<u32>(p, 48); lastKind = load<u32>(p, 52); ptOpenIc = load<u64>(p, 56);
+  for (let i: i32 = 0; i < <i32>PT_WIN_N; i++) {
+    const q = p + 64 + (<u32>i << 4);
+    unchecked(winPte[i] = load<u32>(q)); unchecked(winVal[i] = load<u32>(q, 4));
+    unchecked(winVa[i] = load<u32>(q, 8)); unchecked(snapFrame[i] = load<u32>(q, 12));
+  }
+}
+
 // --- guest page-table write tracking (full mode) --------------------------------------------------
 //
 // A frame is tracked while a live shadow table was derived from a descriptor in it: RES_SRC_ADDR

@@ -3,6 +3,7 @@
 // The defaults and their reasoning are in docs/vmm.md; the host may change them (index.ts).
 import { V_STATS, V_COSTS } from "./layout";
 import { addCycles } from "../bus/clock";
+import { dbgTrapOn, dbgEvent, EV_TRAP } from "../debug/dbg";
 
 // Counter indexes (index.ts exports each as VMM_STAT_<NAME>; the host lower-cases the name).
 export const S_TRAPS: u32 = 0;             // every guest entry into the VMM except hypercalls
@@ -67,6 +68,7 @@ export function costDefaults(): void {
 @inline export function count(i: u32): void {
   const a = V_STATS + (i << 3);
   store<u64>(a, load<u64>(a) + 1);
+  if (dbgTrapOn) dbgEvent(EV_TRAP, i, 0, 0, 0); // a debugger's hook (debug/dbg.ts)
 }
 export function statGet(i: u32): u64 { return i < S_COUNT ? load<u64>(V_STATS + (i << 3)) : 0; }
 export function costGet(i: u32): u32 { return i < C_COUNT ? load<u32>(V_COSTS + (i << 2)) : 0; }

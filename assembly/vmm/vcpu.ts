@@ -27,7 +27,8 @@ import {
   count, charge, costDefaults, S_TRAPS, S_EXC_SVC, S_EXC_UNDEF, S_EXC_PABT, S_EXC_DABT, S_EXC_IRQ, S_EXC_FIQ,
   S_VIRQ_INJECTED, S_WORLD_SWITCHES, S_SHADOW_FAULTS, C_TRAP, C_REFLECT, C_VIRQ, C_WORLD_SWITCH, S_COUNT,
 } from "./stats";
-import { shadowInit, shadowSelect, shadowFault, gwalk, gFsr, ptClose } from "./shadow";
+import { dbgExcOn, dbgEvent, EV_EXC, setOnDebugRetry } from "../debug/dbg";
+import { shadowInit, shadowSelect, shadowFault, gwalk, gFsr, ptClose, shadowSave, shadowLoad } from "./shadow";
 import { ptWin, setTrapping } from "../cpu/traps";
 import { attachTraps } from "./trap";
 
@@ -41,6 +42,7 @@ export let vpriv: bool = true;             // virtual mode is privileged
 export let parked: bool = false;           // para: a physical IRQ arrived while the guest masked
 export let retried: bool = false;          // the current instruction will be retried (a hidden shadow fault)
 export function clearRetried(): void { retried = false; }
+function markRetried(): void { retried = true; } // a debugger's watchpoint aborted the access (debug/dbg.ts)
 
 // Shared page (para): word offsets
 export const SH_MASK: u32 = 0;     // 1 = virtual IRQs masked (the guest writes it; the VMM on entry/return)
@@ -81,6 +83,7 @@ export function vmmInit(mode: u32, ramBytes: u32): u32 {
   store<u32>(V_RAMSIZE, ramBytes - RESERVED_BYTES);
   store<u32>(V_RESERVED, RAM_PHYS + ramBytes - RESERVED_BYTES);
   memory.copy(V_CP15, STATE + SCTLR, 0x100);
+  setOnDebugRetry(markRetried);
   vmmTakeState();
   shadowInit();
   dcacheFlushAll(); // the decode cache must now substitute the sensitive rows
@@ -97,6 +100,23 @@ export function vmmResync(): void {
   vpriv = vmode != MODE_USR;
   parked = false;
   shadowInit();
+}
+
+// Snapshots (snapshot.ts): the VMM's globals at p (0x100 bytes); mode and virtual mode are
+// re-derived from the VMM block, which the host copies.
+export function vmmSave(p: u32): void {
+  store<u32>(p, parked ? 1 : 0);
+  if (vmmActive) shadowSave(p + 0x10);
+}
+export function vmmLoad(p: u32): void {
+  vmmMode = load<u32>(V_MODE);
+  vmmActive = vmmMode != MODE_NATIVE;
+  parked = load<u32>(p) != 0;
+  retried = false;
+  if (!vmmActive) return;
+  vmode = load<u32>(V_CPSR) & 0x1f;
+  vpriv = vmode != MODE_USR;
+  shadowLoad(p + 0x10);
 }
 
 // Take the real CPU's current architectural state as the guest's virtual state and drop the real
@@ -203,6 +223,7 @@ export function vVectorBase(): u32 {
 // Reflect an exception into the guest's vectors (B1.8.3 exception entry against the virtual CPU).
 export function reflect(mode: u32, vector: u32, lr: u32, setA: bool, setF: bool): void {
   if (ptWin > 0) ptClose(); // the windowed store did not complete: close before the guest runs on
+  if (dbgExcOn) dbgEvent(EV_EXC, vector, lr, mode, 0); // a debugger's hook sees the guest's exceptions
   const spsr = vGetCPSR();
   vSetMode(mode);
   vSetSPSR(spsr);

@@ -4,6 +4,8 @@ import { InvalidArgumentError } from "commander";
 import { hex, type Machine, type RunResult } from "../machine/machine.js";
 import { traceLine } from "../disasm/trace.js";
 import type { ConsoleBridge } from "./console.js";
+import type { GdbStub } from "../debug/gdbstub.js";
+import { gdbLoop } from "./gdb.js";
 
 export { VM_MODES, type VmMode } from "../machine/machine.js";
 
@@ -44,6 +46,11 @@ export interface GuestRunOptions {
    *  which the run goes on with, as a real board reboots. Without it (--no-reboot) the reset ends
    *  the run with status 0. */
   reboot?: () => Promise<Machine>;
+  /** Call `fn` once, when the machine has retired exactly `icount` instructions (--snapshot-at). */
+  at?: { icount: number; fn: () => void };
+  /** A GDB client decides when the machine runs (--gdb, src/cli/gdb.ts); gdbWait: stopped at the start. */
+  gdb?: GdbStub;
+  gdbWait?: boolean;
 }
 
 export interface GuestRunEnd {
@@ -82,15 +89,29 @@ export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRun
   let prior = 0; // instructions of the boots before a reboot
   const used = () => prior + m.icount;
   try {
+    if (o.gdb) {
+      const g = await gdbLoop(m, o.gdb, {
+        stopRequested: () => stopReason !== undefined, console: bridge, maxInsns: o.maxInsns, wait: o.gdbWait === true,
+        before: () => o.before?.(used()), after: () => o.after?.(used()) === true,
+      });
+      result = g.result;
+      if (g.line !== undefined) { line = g.line; code = g.code ?? 0; }
+    }
+    let at = o.at;
     for (;;) {
-      if (stopReason) break;
+      if (o.gdb || stopReason) break;
+      if (at && m.icount >= at.icount) { at.fn(); at = undefined; }
       const left = budgetEnd - used();
       if (left <= 0) { line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
       const why = o.before?.(used());
       if (why !== undefined) { line = why; break; }
+      // Slices end at multiples of sliceInsns, wherever the run started (a restored snapshot): an
+      // `after` that ends the run sees the same boundaries, so the run ends at the same count.
+      const aligned = o.sliceInsns - (m.icount % o.sliceInsns);
+      const slice = at ? Math.min(aligned, at.icount - m.icount) : aligned;
       let r: RunResult;
       if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
-      else r = m.run({ maxInsns: Math.min(left, o.sliceInsns) });
+      else r = m.run({ maxInsns: Math.min(left, slice) });
       if (o.after?.(used())) break;
       if (r.reason === "budget") { await new Promise((res) => setImmediate(res)); continue; }
       if (r.reason === "wait") { await new Promise((res) => setTimeout(res, Math.min(r.waitMs ?? 10, 50))); continue; }
@@ -123,6 +144,7 @@ export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRun
       case "exit": line = `guest exited with status ${result.exitCode} after ${insns} instructions`; code = result.exitCode ?? 0; break;
       case "poweroff": line = `the guest powered the board off after ${insns} instructions`; break;
       case "reset": line = `the guest reset the board after ${insns} instructions; not rebooting it (--no-reboot)`; break;
+      case "replay-end": line = `replay finished: ${result.message.replace(/^the replay /, "it ")}`; break;
       default: line = `stopped: ${result.message}`; code = EXIT_FATAL; break;
     }
   }

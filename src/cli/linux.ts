@@ -15,6 +15,10 @@ import { buildInitramfs, execMarkers, parseExecOutput, partialExecOutput, BANNER
 import { ConsoleBridge } from "./console.js";
 import { helpWidth, reflow } from "./help.js";
 import { formatVmmStats } from "./vmmstats.js";
+import { addGdbOptions, startGdb } from "./gdb.js";
+import {
+  addSnapshotOptions, saveSnapshotFile, restoreSnapshotFile, printStateHash, startRecording, finishRecording, openReplay, type SnapshotOpts,
+} from "./snapshot.js";
 import { boardDtbPath, guestPrograms } from "../linux/guest.js";
 import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
@@ -31,11 +35,18 @@ export async function createMachine(mode: VmMode, opts: MachineOptions): Promise
 
 export class LinuxUsageError extends Error {}
 
-interface LinuxOpts {
+type LinuxOpts = {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
-}
+  gdb?: string; gdbWait: boolean;
+} & SnapshotOpts;
+
+/** What a snapshot (or a recording's start) of `vm7 linux` carries for the command itself. */
+interface LinuxSnapshotApp { command: "linux"; markers?: ExecMarkers; interactive: boolean; transcript: string; bannerSeen: boolean }
+
+// Options that say how to build the machine and what it boots, which a snapshot already fixes.
+const BOOT_OPTIONS = ["kernel", "initrd", "dtb", "append", "mode", "zimage", "exec", "ram", "clock", "cpuHz", "refresh"];
 
 /**
  * --exec: instructions the guest may run after the command's end marker before it must have
@@ -45,7 +56,7 @@ interface LinuxOpts {
 const EXEC_POWEROFF_GRACE = 200_000_000;
 
 export function linuxCommand(program: Command, setStatus: (s: number) => void): void {
-  program.command("linux")
+  const cmd = program.command("linux")
     .description("boot Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs. " +
       "The kernel and busybox-static:armhf come from apt (cached in " + cacheDir() + "). " +
       "By default the raw Image, unpacked once on the host, is entered at RAM + TEXT_OFFSET (the fast path); " +
@@ -89,7 +100,9 @@ Exit status: CMD's (with --exec; 0 when the guest powers off or resets with --no
 CMD finishes); 2 bad input; 3 the guest stopped in a state it cannot leave;
 69 the packages could not be fetched (apt failed and nothing is cached); 124 --max-insns/--timeout;
 130 interrupted.`, helpWidth()))
-    .action(async (o: LinuxOpts) => { setStatus(await linuxRun(o)); });
+    .action(async (o: LinuxOpts, command: Command) => { setStatus(await linuxRun(o, command)); });
+  addGdbOptions(cmd);
+  addSnapshotOptions(cmd);
 }
 
 function readInput(path: string, what: string): Uint8Array {
@@ -115,8 +128,11 @@ function fetchOnly(o: LinuxOpts): number {
   }
 }
 
-async function linuxRun(o: LinuxOpts): Promise<number> {
+async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   if (o.fetchOnly) return fetchOnly(o);
+  if (o.restore !== undefined && o.replay !== undefined) throw new LinuxUsageError("give either --restore or --replay, not both");
+  if (o.record !== undefined && o.replay !== undefined) throw new LinuxUsageError("--record and --replay: a replay is the recorded run already");
+  if (o.restore !== undefined || o.replay !== undefined) return linuxResume(o, cmd);
   const interactiveMode = o.exec === undefined;
   if (o.exec !== undefined && o.initrd) throw new LinuxUsageError("--exec needs vm7's own initramfs: it cannot be combined with --initrd");
   const t0 = performance.now();
@@ -152,7 +168,8 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
       throw e;
     }
-    if (o.exec !== undefined) markers = execMarkers(randomBytes(6).toString("hex"));
+    // VM7_EXEC_NONCE fixes the markers' nonce: two runs of one command boot the same initramfs.
+    if (o.exec !== undefined) markers = execMarkers(process.env.VM7_EXEC_NONCE ?? randomBytes(6).toString("hex"));
     initrd = buildInitramfs({
       busybox: new Uint8Array(readFileSync(bb)),
       exec: markers && o.exec !== undefined ? { command: o.exec, markers } : undefined,
@@ -165,33 +182,71 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   const clock = o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
   const append = linuxAppend({ exec: o.exec !== undefined, verbose: o.verbose, clock, cpuHz: o.cpuHz, append: o.append });
 
-  let transcript = "";
-  let lastOutput = performance.now();
-  const dec = new TextDecoder();
-  const interactive = o.exec === undefined;
+  const con = consoleState(o.exec === undefined, o.verbose);
   // A machine booted with these images: the first one, and a fresh one each time the guest resets
   // the board (PRM_RSTCTRL), as a real board reboots into the same kernel and initramfs.
   const boot = async (rebooted: boolean): Promise<{ m: Machine; place: LinuxPlacement }> => {
-    const m = await createMachine(o.mode, {
-      ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, rebooted,
-      onConsole: (b) => {
-        lastOutput = performance.now();
-        if (interactive) { process.stdout.write(b); if (!bannerAt) transcript += dec.decode(b, { stream: true }); }
-        else { transcript += dec.decode(b, { stream: true }); if (o.verbose) process.stderr.write(b); }
-      },
-    });
+    const m = await createMachine(o.mode, { ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, rebooted, onConsole: con.onConsole });
     try {
       return { m, place: loadLinux(m, { kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined }) };
     } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
   };
-  let { m, place } = await boot(false);
+  const { m, place } = await boot(false);
   const tLoaded = performance.now();
   if (o.stats || o.verbose) {
     log(`${kernelName}: ${o.zimage ? "zImage" : "Image"} at 0x${hex(place.kernelAddr)}, DTB at 0x${hex(place.dtbAddr)}` +
       (place.initrd ? `, initrd 0x${hex(place.initrd.start)}-0x${hex(place.initrd.end)}` : "") + `, mode ${o.mode}; command line: ${place.cmdline}`);
   }
+  return linuxGuest(o, m, con, markers, t0, tLoaded, async (rebooted) => (await boot(rebooted)).m);
+}
 
-  let bannerAt: { ms: number; insns: number } | undefined;
+/** The console as `vm7 linux` shows and keeps it (the transcript: for the banner and --exec's markers). */
+function consoleState(interactive: boolean, verbose: boolean) {
+  const dec = new TextDecoder();
+  const c = {
+    transcript: "", lastOutput: performance.now(), interactive, bannerSeen: false,
+    onConsole: (b: Uint8Array) => {
+      c.lastOutput = performance.now();
+      if (c.interactive) { process.stdout.write(b); if (!c.bannerSeen) c.transcript += dec.decode(b, { stream: true }); }
+      else { c.transcript += dec.decode(b, { stream: true }); if (verbose) process.stderr.write(b); }
+    },
+  };
+  return c;
+}
+type ConsoleState = ReturnType<typeof consoleState>;
+
+/** --restore / --replay: the machine and what the command needs from the snapshot. */
+async function linuxResume(o: LinuxOpts, cmd: Command): Promise<number> {
+  const from = o.restore !== undefined ? "--restore" : "--replay";
+  const given = BOOT_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
+  if (given.length) throw new LinuxUsageError(`${from}: the machine and what it boots come from the ${from === "--restore" ? "snapshot" : "recording"}; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (x) => "-" + x.toLowerCase())).join(", ")} cannot be given with it`);
+  const t0 = performance.now();
+  const con = consoleState(true, o.verbose);
+  const file = (o.restore ?? o.replay)!;
+  const r = o.restore !== undefined ? restoreSnapshotFile(file, { onConsole: con.onConsole }) : openReplay(file, { onConsole: con.onConsole });
+  const app = r.header.app as Partial<LinuxSnapshotApp>;
+  if (app.command !== "linux") throw new LinuxUsageError(`${from} ${file}: saved by 'vm7 ${String(app.command ?? "?")}', not by 'vm7 linux' (use vm7 ${String(app.command ?? "run")} ${from})`);
+  con.interactive = app.interactive ?? true;
+  con.transcript = app.transcript ?? "";
+  con.bannerSeen = app.bannerSeen ?? false;
+  return linuxGuest(o, r.m, con, app.markers, t0, performance.now(), undefined);
+}
+
+/** Runs a booted (or restored) Linux machine to its end: the console, --exec's output, the stats. */
+async function linuxGuest(o: LinuxOpts, m: Machine, con: ConsoleState, markers: ExecMarkers | undefined, t0: number, tLoaded: number,
+  boot: ((rebooted: boolean) => Promise<Machine>) | undefined): Promise<number> {
+  const interactive = con.interactive;
+  const linuxApp = (): LinuxSnapshotApp => ({ command: "linux", markers, interactive, transcript: con.transcript, bannerSeen: con.bannerSeen });
+  const rec = o.record !== undefined ? startRecording(m, linuxApp() as unknown as Record<string, unknown>) : undefined;
+  if (o.gdbWait && !o.gdb) throw new LinuxUsageError("--gdb-wait needs --gdb PORT");
+  if (o.snapshotAt && o.gdb) throw new LinuxUsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
+  let stub;
+  try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new LinuxUsageError((e as Error).message); }
+  const snap = o.snapshotAt;
+  let saved = false;
+  const at = snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(m, snap.file, linuxApp() as unknown as Record<string, unknown>); saved = true; } } : undefined;
+
+  let bannerAt: { ms: number; insns: number } | undefined = con.bannerSeen ? { ms: 0, insns: m.icount } : undefined;
   let beginAt: { ms: number; insns: number } | undefined;
   let execResult: { output: string; status: number } | undefined;
   let endAt = 0; // instructions (of all boots) when --exec's end marker arrived
@@ -211,7 +266,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       insnsNow = insns;
       // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
       // (a Linux guest never idles for good: its timers keep virtual time going).
-      if (bridge && !bridge.open && performance.now() - lastOutput > 2000) return "stdin ended and the console has been quiet for 2 s";
+      if (o.replay === undefined && bridge && !bridge.open && performance.now() - con.lastOutput > 2000) return "stdin ended and the console has been quiet for 2 s";
       // --exec: /init powers the board off after the end marker; a guest that cannot (a --dtb
       // without the power-off node) is stopped once the marker has been out for a while.
       if (execResult && insns - endAt > EXEC_POWEROFF_GRACE) return "";
@@ -220,24 +275,28 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
     after: (insns) => {
       insnsNow = insns;
       const now = { ms: performance.now() - tLoaded, insns };
-      if (!bannerAt && transcript.includes(BANNER)) { bannerAt = now; transcript = interactive ? "" : transcript; }
+      if (!bannerAt && con.transcript.includes(BANNER)) { bannerAt = now; con.bannerSeen = true; if (interactive) con.transcript = ""; }
       if (markers && !execResult) {
-        if (!beginAt && transcript.includes(markers.begin)) beginAt = now;
+        if (!beginAt && con.transcript.includes(markers.begin)) beginAt = now;
         if (beginAt) {
-          execResult = parseExecOutput(transcript, markers);
+          execResult = parseExecOutput(con.transcript, markers);
           if (execResult) endAt = insns;
         }
       }
       return false;
     },
     // A fresh machine with the same images; --exec runs its command again, as /init does.
-    reboot: o.reboot ? async () => {
+    reboot: o.reboot && boot ? async () => {
       boots++;
-      ({ m, place } = await boot(true));
-      transcript = ""; bannerAt = undefined; beginAt = undefined; execResult = undefined;
+      m = await boot(true);
+      con.transcript = ""; con.bannerSeen = false; bannerAt = undefined; beginAt = undefined; execResult = undefined;
       return m;
     } : undefined,
+    gdb: stub, gdbWait: o.gdbWait, at,
   });
+  if (rec) finishRecording(m, rec, o.record!);
+  if (snap && !saved) log(`no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}`);
+  if (o.stateHash) printStateHash(m);
   const tEnd = performance.now() - tLoaded;
   const result = end.result;
   // With --exec, the command's status is vm7's and its output the run's: the power-off that follows is expected.
@@ -249,11 +308,11 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   } else if (result?.reason === "poweroff" || result?.reason === "reset") {
     // The command (or the shell's user) powered the board off or reset it with --no-reboot: what
     // it printed so far is its output, and the run ended as the guest wanted (status 0, as QEMU).
-    if (markers && beginAt) process.stdout.write(partialExecOutput(transcript, markers));
+    if (markers && beginAt) process.stdout.write(partialExecOutput(con.transcript, markers));
   }
   if (!execResult && !interactive && code !== 0) {
     // Show the end of what the guest printed: the reason is usually there (a panic, an oops).
-    const tail = transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");
+    const tail = con.transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");
     process.stderr.write(`vm7: the command did not finish; last console output:\n${tail}\n`);
   }
   if (line) log(line);

@@ -13,6 +13,13 @@ import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
 import { webCommand } from "./web.js";
 import { loadLinux } from "../loaders/linux.js";
 import { isZImage } from "../loaders/zimage.js";
+import { addGdbOptions, startGdb, type GdbOpts } from "./gdb.js";
+import {
+  addSnapshotOptions, joinSnapshotAt, saveSnapshotFile, restoreSnapshotFile, printStateHash, startRecording, finishRecording, openReplay,
+  type SnapshotOpts,
+} from "./snapshot.js";
+import { SnapshotError } from "../debug/snapshot.js";
+import { RecordError } from "../debug/record.js";
 import { bundledImages, coreIdentity, version } from "../images.js";
 import { configureHelp, helpAfter } from "./help.js";
 
@@ -29,6 +36,7 @@ interface RunOpts {
   kernel?: string; dtb?: string; initrd?: string; append?: string; textOffset?: number;
   mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; reboot: boolean;
 }
+type RunCliOpts = RunOpts & GdbOpts & SnapshotOpts;
 
 /** --vmm-cost trap=120,fill=250: cycles charged per VMM event (names as Machine.vmmCosts()). */
 export function parseVmmCost(s: string): Record<string, number> {
@@ -101,19 +109,21 @@ export async function main(argv: string[]): Promise<number> {
     "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED; 0 when it powers off); 2 bad input; " +
     "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
     "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.");
-  runCmd.action(async (image: string | undefined, o: RunOpts) => { status = await runCommand(image, o); });
+  runCmd.action(async (image: string | undefined, o: RunCliOpts, cmd: Command) => { status = await runCommand(image, o, cmd); });
+  addGdbOptions(runCmd);
+  addSnapshotOptions(runCmd);
 
   linuxCommand(program, (s) => { status = s; });
   benchCommand(program, (s) => { status = s; });
   webCommand(program, (s) => { status = s; });
 
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(joinSnapshotAt(argv), { from: "user" });
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
     if (err.code?.startsWith("commander.")) return EXIT_BAD_INPUT;
-    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
+    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError || e instanceof SnapshotError || e instanceof RecordError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
     throw e;
   }
   return status;
@@ -144,8 +154,50 @@ function imagePath(arg: string): string {
   throw new UsageError(`${arg}: no such file, and no image of that name comes with vm7 (${bundledImages().map((i) => i.name).join(", ")}: see vm7 run --list)`);
 }
 
-async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<number> {
+// Options that say how to build the machine, which a snapshot already fixes.
+const MACHINE_OPTIONS = ["loadAddr", "entry", "ram", "clock", "cpuHz", "cmdline", "semihosting", "kernel", "dtb", "initrd", "append", "mode", "vmmCost", "textOffset"];
+
+async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Command): Promise<number> {
   if (o.list) return listImages();
+  const stdout = (b: Uint8Array) => { process.stdout.write(b); };
+  const from = o.restore !== undefined ? "--restore" : o.replay !== undefined ? "--replay" : undefined;
+  if (o.restore !== undefined && o.replay !== undefined) throw new UsageError("give either --restore or --replay, not both");
+  if (o.record !== undefined && o.replay !== undefined) throw new UsageError("--record and --replay: a replay is the recorded run already");
+  let first: Machine;
+  let boot: ((rebooted: boolean) => Promise<Machine>) | undefined;
+  if (from) {
+    if (imageArg !== undefined) throw new UsageError(`give either an image or ${from}, not both`);
+    const given = MACHINE_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
+    if (given.length) throw new UsageError(`${from}: the machine comes from the ${from === "--restore" ? "snapshot" : "recording"}; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot be given with it`);
+    const mo = { semihostingRoot: o.semihostingRoot, onConsole: stdout, onConsoleErr: (b: Uint8Array) => { process.stderr.write(b); } };
+    first = (o.restore !== undefined ? restoreSnapshotFile(o.restore, mo) : openReplay(o.replay!, mo)).m;
+  } else {
+    boot = prepareBoot(imageArg, o, stdout);
+    first = await boot(false);
+  }
+  const rec = o.record !== undefined ? startRecording(first, { command: "run" }) : undefined;
+  if (o.gdbWait && !o.gdb) throw new UsageError("--gdb-wait needs --gdb PORT");
+  if (o.snapshotAt && o.gdb) throw new UsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
+  let stub;
+  try { stub = o.gdb ? await startGdb(first, o.gdb) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
+  const snap = o.snapshotAt;
+  let saved = false;
+  const at = snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(first, snap.file, { command: "run" }); saved = true; } } : undefined;
+  const { code, line, machine: m } = await runGuest(first, {
+    maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(first),
+    reboot: o.reboot && boot ? () => boot!(true) : undefined, gdb: stub, gdbWait: o.gdbWait, at,
+  });
+  process.stderr.write(`vm7: ${line}\n`);
+  if (rec) finishRecording(m, rec, o.record!);
+  if (snap && !saved) process.stderr.write(`vm7: no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}\n`);
+  if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
+  if (o.stats) process.stderr.write(formatVmmStats(m));
+  if (o.stateHash) printStateHash(m);
+  return code;
+}
+
+/** Checks the image options and gives the function that boots a machine with the image loaded. */
+function prepareBoot(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Uint8Array) => void): (rebooted: boolean) => Promise<Machine> {
   if (imageArg !== undefined && o.kernel !== undefined) throw new UsageError(`give either an image or --kernel, not both`);
   const given = imageArg ?? o.kernel;
   if (given === undefined) throw new UsageError("vm7 run: no image given (an ELF, a raw binary with --load-addr, a name from vm7 run --list, or --kernel zImage)");
@@ -153,7 +205,6 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
   const bytes = readImage(image);
   const linux = o.kernel !== undefined || isZImage(bytes);
   if (!linux && (o.dtb || o.initrd || o.append)) throw new UsageError("--dtb, --initrd and --append apply to Linux kernels (--kernel zImage)");
-  const stdout = (b: Uint8Array) => { process.stdout.write(b); };
   if (o.semihostingRoot !== undefined) {
     try { if (!statSync(o.semihostingRoot).isDirectory()) throw new Error(); } catch { throw new UsageError(`--semihosting-root ${o.semihostingRoot}: not a directory`); }
   }
@@ -194,14 +245,5 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
     if (o.entry !== undefined) m.pc = o.entry;
     return m;
   };
-  const first = await boot(false);
-  const { code, line, machine: m } = await runGuest(first, {
-    maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(first),
-    reboot: o.reboot ? () => boot(true) : undefined,
-  });
-  process.stderr.write(`vm7: ${line}\n`);
-  if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
-  if (o.stats) process.stderr.write(formatVmmStats(m));
-  return code;
+  return boot;
 }
-

@@ -72,3 +72,35 @@ export function parseElf(bytes: Uint8Array, name: string): LoadImage {
   }
   return { entry, segments };
 }
+
+export interface ElfSymbol { name: string; addr: number; size: number; func: boolean }
+
+/** The function, object and (assembly) label symbols of an ELF's .symtab (none when it is stripped
+ *  or malformed), sorted by address; a Thumb function's address has bit 0 clear here. For debuggers
+ *  and hooks. */
+export function elfSymbols(bytes: Uint8Array): ElfSymbol[] {
+  if (!isElf(bytes) || bytes.length < 52) return [];
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shoff = v.getUint32(32, true), shentsize = v.getUint16(46, true), shnum = v.getUint16(48, true);
+  if (shentsize < 40 || shoff + shnum * shentsize > bytes.length) return [];
+  const sh = (i: number, f: number) => v.getUint32(shoff + i * shentsize + f, true);
+  const out: ElfSymbol[] = [];
+  for (let i = 0; i < shnum; i++) {
+    if (sh(i, 4) !== 2) continue; // SHT_SYMTAB
+    const off = sh(i, 16), size = sh(i, 20), link = sh(i, 24), ent = sh(i, 36) || 16;
+    if (link >= shnum || off + size > bytes.length) return [];
+    const stroff = sh(link, 16), strsize = sh(link, 20);
+    if (stroff + strsize > bytes.length) return [];
+    for (let s = off; s + 16 <= off + size; s += ent) {
+      const type = bytes[s + 12] & 15, shndx = v.getUint16(s + 14, true);
+      if (type > 2 || shndx === 0 || shndx >= 0xff00) continue; // STT_NOTYPE/OBJECT/FUNC in a section
+      const n = v.getUint32(s, true);
+      let e = stroff + n;
+      while (e < stroff + strsize && bytes[e] !== 0) e++;
+      const name = new TextDecoder().decode(bytes.subarray(stroff + n, e));
+      if (!name || name.startsWith("$")) continue; // mapping symbols ($a, $t, $d)
+      out.push({ name, addr: (v.getUint32(s + 4, true) & ~(type === 2 ? 1 : 0)) >>> 0, size: v.getUint32(s + 8, true), func: type === 2 });
+    }
+  }
+  return out.sort((a, b) => a.addr - b.addr);
+}

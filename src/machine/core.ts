@@ -58,6 +58,11 @@ export interface CoreExports {
   vmmSpsrSet(mode: number, v: number): void;
   vmmCp15Get(off: number): number;
   vmmCp15Set(off: number, v: number): void;
+  vmmGuestTranslate(va: number, kind: number, priv: number): number;
+  vmmGuestFault(): number;
+  snapSave(): void;
+  snapLoad(): void;
+  dbgUpdate(watchChanged: number): void;
 }
 
 /** Constants exported by the core (layout offsets, stop reasons, CP15 register offsets). */
@@ -76,6 +81,13 @@ export interface CoreConstants {
   OFF_FPSCR: number;
   OFF_FPEXC: number;
   STATE_SIZE: number;
+  OFF_DEV: number;
+  OFF_DEV_END: number;
+  OFF_SAVED: number;
+  LAYOUT_VMM: number;
+  LAYOUT_VMM_BYTES: number;
+  LAYOUT_TLB: number;
+  LAYOUT_TLB_SETS: number;
   STOP_NONE: number;
   STOP_BUDGET: number;
   STOP_SEMIHOST: number;
@@ -87,6 +99,7 @@ export interface CoreConstants {
   STOP_WFI_WALL: number;
   STOP_POWEROFF: number;
   STOP_RESET: number;
+  STOP_DEBUG: number;
   FATAL_EXC_LOOP: number;
   FATAL_BAD_MODE: number;
   FATAL_VMM: number;
@@ -106,6 +119,16 @@ export interface CoreConstants {
   VMM_MODE_FULL: number;
   VMM_MODE_PARA: number;
   VMM_HC_COUNT: number;
+  /** The debugger's area (assembly/debug/dbg.ts) and its offsets, flags and codes. */
+  LAYOUT_DBG: number;
+  DBG_CTRL: number; DBG_CODE_N: number; DBG_WATCH_N: number; DBG_STEP_IC: number; DBG_STEP_PC: number;
+  DBG_SKIP_IC: number; DBG_SKIP_PC: number; DBG_HIT_PC: number; DBG_HIT_ADDR: number; DBG_HIT_SIZE: number;
+  DBG_HIT_WRITE: number; DBG_HIT_INDEX: number; DBG_LOG_N: number; DBG_LOG_LOST: number;
+  DBG_CODE: number; DBG_CODE_MAX: number; DBG_WATCH: number; DBG_WATCH_MAX: number; DBG_LOG: number; DBG_LOG_MAX: number;
+  DBGF_EXC: number; DBGF_TRAP: number; DBGF_STEP: number;
+  DBG_W_READ: number; DBG_W_WRITE: number; DBG_W_PHYS: number; DBG_W_STOP: number;
+  DBG_STOP_CODE: number; DBG_STOP_WATCH: number; DBG_STOP_STEP: number; DBG_STOP_EVENTS: number;
+  DBG_EV_READ: number; DBG_EV_WRITE: number; DBG_EV_EXC: number; DBG_EV_TRAP: number;
 }
 
 export interface Core {

@@ -2,10 +2,14 @@
 // for a budget of instructions, read and write registers and memory, stop it. The CLI and the
 // tests use exactly this.
 import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
-import { Semihosting, type SemihostingOptions } from "./semihosting.js";
+import { Semihosting, type SemihostingOptions, type SemihostingState } from "./semihosting.js";
 import { hostFiles } from "./host.js";
 import { yieldToHost } from "./yield.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
+import type { Recorder, Replayer } from "../debug/record.js";
+import {
+  Debugger, type DebugStop, type HookHandle, type HookRange, type MemAccess, type ExceptionEvent, type TrapEvent,
+} from "../debug/debugger.js";
 
 export const MODE = { usr: 0x10, fiq: 0x11, irq: 0x12, svc: 0x13, abt: 0x17, und: 0x1b, sys: 0x1f } as const;
 const MODE_NAMES: Record<number, string> = { 0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x17: "abt", 0x1b: "und", 0x1f: "sys" };
@@ -52,7 +56,11 @@ export type StopReason =
   | "bkpt"        // debug breakpoint
   | "host"        // stop() was called (during this run, or before it)
   | "poweroff"    // the guest switched the board off (the power-off latch); the machine stays off
-  | "reset";      // the guest reset the board (PRM_RSTCTRL): boot a fresh machine to reboot it
+  | "reset"       // the guest reset the board (PRM_RSTCTRL): boot a fresh machine to reboot it
+  | "breakpoint"  // a debugger breakpoint (addBreakpoint): the instruction at pc did not run (debug says more)
+  | "watchpoint"  // a debugger watchpoint: the instruction at pc was about to access the watched memory
+  | "step"        // run({ step: true }) completed its instruction
+  | "replay-end"; // a replay (setReplay) reached the end of its recording
 
 export interface RunResult {
   reason: StopReason;
@@ -63,6 +71,8 @@ export interface RunResult {
   message: string;
   /** For "wait": host milliseconds until the next timer event. */
   waitMs?: number;
+  /** For "breakpoint", "watchpoint" and "step": where and why. */
+  debug?: DebugStop;
 }
 
 export interface RunOptions {
@@ -70,9 +80,20 @@ export interface RunOptions {
   maxInsns?: number;
   /** Instructions per call into the core (default 1M): see baselines.md, V8 tiers up between calls. */
   sliceInsns?: number;
+  /** Run one instruction (or until an exception moves the PC) and stop with reason "step". */
+  step?: boolean;
 }
 
 export type Translation = { pa: number } | { fault: number };
+
+/** The host side of a machine's state that a snapshot carries (src/debug/snapshot.ts). */
+export interface HostState {
+  imageEnd: number;
+  semihostPending: boolean;
+  semihosting: SemihostingState;
+  /** Wall-clock mode: the guest's 32 kHz time when saved (it continues from there). */
+  wall32k?: number;
+}
 
 export class Machine {
   readonly ramBytes: number;
@@ -86,6 +107,12 @@ export class Machine {
   private readonly k: CoreConstants;
   private readonly semi: Semihosting;
   private readonly onConsole: (b: Uint8Array) => void;
+  /** Console output is dropped (reverse execution re-running what the user has already seen). */
+  muted = false;
+  // Record and replay (src/debug/record.ts): what enters from outside, logged or fed back.
+  private recorder: Recorder | undefined;
+  private replayer: Replayer | undefined;
+  private lastWall = -1;
   private readonly wall: boolean;
   private readonly cpuHz: number;
   private wallStart = 0;
@@ -98,7 +125,10 @@ export class Machine {
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
   readonly mode: VmMode;
+  /** The options this machine was created with (without the callbacks): a snapshot's configuration. */
+  readonly config: { mode: VmMode; ramMiB: number; clock: "virtual" | "wall"; cpuHz: number; semihosting: boolean; cmdline: string };
   private readonly vmm: boolean;
+  private readonly dbg: Debugger;
 
   private constructor(core: Core, opts: MachineOptions) {
     this.x = core.x;
@@ -120,12 +150,14 @@ export class Machine {
     this.guestRamBytes = this.x.guestRamBytes() >>> 0;
     if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();
-    this.onConsole = opts.onConsole ?? ((b) => { this.output += dec.decode(b, { stream: true }); });
+    const sink = opts.onConsole ?? ((b: Uint8Array) => { this.output += dec.decode(b, { stream: true }); });
+    this.onConsole = (b) => { if (!this.muted) sink(b); };
     this.wall = opts.clock === "wall";
     const hz = opts.cpuHz ?? 1e9;
     if (!(hz >= 1e3 && hz <= 1e12)) throw new Error(`cpu clock ${hz} Hz: must be between 1e3 and 1e12`);
     this.cpuHz = hz;
     this.x.setClock(this.wall ? 1 : 0, hz);
+    this.config = { mode: this.mode, ramMiB: mib, clock: this.wall ? "wall" : "virtual", cpuHz: hz, semihosting: opts.semihosting !== false, cmdline: opts.cmdline ?? "vm7" };
     this.x.setSemihostingEnabled(opts.semihosting === false ? 0 : 1);
     if (opts.rebooted) this.x.setSoftwareResetBoot();
     const semiOpts: SemihostingOptions = {
@@ -140,6 +172,7 @@ export class Machine {
       memInfo: () => ({ ramBase: this.ramBase, ramEnd: this.ramBase + this.guestRamBytes, imageEnd: this.imageEnd }),
     };
     this.semi = new Semihosting(this, semiOpts);
+    this.dbg = new Debugger(this, this.x, this.k);
   }
 
   static async create(opts: MachineOptions = {}): Promise<Machine> { return Machine.createSync(opts); }
@@ -339,14 +372,83 @@ export class Machine {
   /** No more console input will come (stdin closed): semihosting reads see end of file. */
   endInput(): void { this.inputEnded = true; }
   private takeInput(max: number): Uint8Array { return Uint8Array.from(this.inputQueue.splice(0, max)); }
-  private feedUart(): void {
+
+  // --- debugging: breakpoints, watchpoints and hooks (src/debug/debugger.ts) ---------------------
+  /** The debugger's tables: GDB-style breakpoints and watchpoints (src/debug/gdbstub.ts uses them). */
+  get debugger(): Debugger { return this.dbg; }
+  /** The core's exports and constants, for vm7's own snapshot and debug modules (src/debug). */
+  get core(): { x: CoreExports; k: CoreConstants } { return { x: this.x, k: this.k }; }
+  /** Call `fn(address, size)` before each instruction whose address lies in `range` (every
+   *  instruction without one) runs. Instructions run one at a time while any code hook is set. */
+  hookCode(range: HookRange | undefined, fn: (address: number, size: number, m: Machine) => void): HookHandle {
+    return this.dbg.hookCode(range, fn);
+  }
+  /** Call `fn` for each guest access of `kind` (one or several of read, write, fetch) to `range`
+   *  (virtual addresses through the guest's translation, or physical ones with { physical: true }),
+   *  after the accessing instruction completes. Watched pages bypass the software TLB. */
+  hookMem(kind: "read" | "write" | "fetch" | Array<"read" | "write" | "fetch">, range: HookRange | undefined,
+    fn: (access: MemAccess, m: Machine) => void, opts: { physical?: boolean } = {}): HookHandle {
+    return this.dbg.hookMem(Array.isArray(kind) ? kind : [kind], range, fn, opts.physical === true);
+  }
+  /** Call `fn` for every exception the guest takes (in full/para mode: every one the VMM reflects
+   *  into the guest), after its entry. */
+  hookInterrupt(fn: (e: ExceptionEvent, m: Machine) => void): HookHandle { return this.dbg.hookInterrupt(fn); }
+  /** Call `fn` for every VMM event (full/para mode): trapped instructions, hypercalls, shadow fills,
+   *  reflected exceptions, ..., named as the counters of vmmStats(). */
+  hookTrap(fn: (e: TrapEvent, m: Machine) => void): HookHandle { return this.dbg.hookTrap(fn); }
+  /** Remove a hook (the same as handle.remove()). */
+  removeHook(h: HookHandle): void { this.dbg.removeHook(h.id); }
+
+  // --- snapshots (src/debug/snapshot.ts) ---------------------------------------------------------
+  /** The host side of the state, for a snapshot. */
+  hostState(): HostState {
+    return {
+      imageEnd: this.imageEnd, semihostPending: this.semihostPending, semihosting: this.semi.saveState(),
+      wall32k: this.wall && this.wallStart !== 0 ? this.x.time32kGet() : undefined,
+    };
+  }
+  setHostState(h: HostState): void {
+    this.imageEnd = h.imageEnd;
+    this.semihostPending = h.semihostPending;
+    this.semi.loadState(h.semihosting);
+    if (this.wall && h.wall32k !== undefined) this.wallStart = performance.now() - h.wall32k / 32.768;
+    this.drainConsole();
+  }
+
+  /** Log every console byte the UART receives and (wall clock) every time the core is given. */
+  setRecorder(r: Recorder | undefined): void { this.recorder = r; this.lastWall = -1; }
+  /** Take the console and the wall clock from a recording instead of the host. */
+  setReplay(r: Replayer | undefined): void { this.replayer = r; }
+
+  // Before a call into the core at `budget` instructions: what enters from outside (console bytes,
+  // wall-clock time), recorded or replayed. Returns the budget, cut at the replay's next group.
+  private inputs(budget: number): number {
+    const ic = this.icount;
+    const rp = this.replayer;
+    if (rp) {
+      const g = rp.take(ic);
+      if (g) {
+        for (const b of g.uart ?? []) this.x.uartRx(b);
+        if (g.wall !== undefined) this.x.setWallTime32k(g.wall);
+      }
+      return Math.max(0, Math.min(budget, rp.nextIc() - ic, rp.end - ic));
+    }
+    const rec = this.recorder;
     // A program that reads its console through semihosting (newlib's rdimon opens :tt at start-up)
     // gets the input to itself; otherwise it goes to UART3's receiver.
-    if (this.semi.readsConsole) return;
-    while (this.inputQueue.length > 0 && this.x.uartRxFree() > 0) {
-      if (this.x.uartRx(this.inputQueue[0]) === 0) break;
-      this.inputQueue.shift();
+    if (!this.semi.readsConsole) {
+      while (this.inputQueue.length > 0 && this.x.uartRxFree() > 0) {
+        if (this.x.uartRx(this.inputQueue[0]) === 0) break;
+        rec?.uart(ic, this.inputQueue[0]);
+        this.inputQueue.shift();
+      }
     }
+    if (this.wall) {
+      const t = Math.floor((performance.now() - this.wallStart) * 32.768);
+      if (t !== this.lastWall) { this.x.setWallTime32k(t); this.lastWall = t; rec?.wall(ic, t); }
+    }
+    rec?.seal();
+    return budget;
   }
 
   // --- running ---------------------------------------------------------------------------------
@@ -382,8 +484,11 @@ export class Machine {
     const slice = Math.max(1, Math.min(opts.sliceInsns ?? 1 << 20, 0x7fffffff));
     const start = this.icount;
     if (this.wall && this.wallStart === 0) this.wallStart = performance.now();
+    const dbg = this.dbg.active || opts.step === true;
+    if (dbg) this.dbg.beginRun(opts.step === true);
     const done = (reason: StopReason, message: string, extra: Partial<RunResult> = {}): RunResult => {
       this.drainConsole();
+      if (dbg) this.dbg.endRun();
       return { reason, insns: this.icount - start, message, ...extra };
     };
     if (this.ended) return { ...this.ended, insns: 0 };
@@ -400,11 +505,18 @@ export class Machine {
       }
       const left = max - (this.icount - start);
       if (left <= 0) return done("budget", `stopped after ${this.icount - start} instructions (--max-insns)`);
-      this.feedUart();
-      if (this.wall) this.x.setWallTime32k(Math.floor((performance.now() - this.wallStart) * 32.768));
-      const stop = this.x.run(Math.min(left, slice)) >>> 0;
+      // (The recording's last groups may lie at its end count: their calls into the core run too.)
+      if (this.replayer && this.icount >= this.replayer.end && this.replayer.nextIc() === Infinity) {
+        return done("replay-end", `the replay reached the end of its recording at ${this.icount} instructions`);
+      }
+      const stop = this.x.run(this.inputs(Math.min(left, slice))) >>> 0;
       this.drainConsole();
       const k = this.k;
+      if (dbg) {
+        const d = this.dbg.afterCore(stop);
+        if (d) return done(d.kind, debugMessage(d), { debug: d });
+        if (stop === k.STOP_DEBUG) continue; // hooks' events only (a hook's stop() ends the run above)
+      }
       switch (stop) {
         case k.STOP_BUDGET: case k.STOP_UART_FULL: case k.STOP_NONE:
           continue;
@@ -424,6 +536,7 @@ export class Machine {
             ? `guest is idle: WFI at 0x${hex(this.pc)} waiting for console input (UART3 receive interrupt enabled)`
             : `guest is idle: WFI at 0x${hex(this.pc)} with no interrupt source that can wake it`);
         case k.STOP_WFI_WALL: {
+          if (this.replayer) continue; // the recording says what time it is next
           const next = this.x.nextEvent32kGet();
           const now = (performance.now() - this.wallStart) * 32.768;
           return done("wait", "waiting for the next timer event", { waitMs: next < 0 ? 10 : Math.max(0, (next - now) / 32.768) });
@@ -496,6 +609,11 @@ export class Machine {
     lines.push(`instructions=${this.icount}`);
     return lines.join("\n");
   }
+}
+
+function debugMessage(d: DebugStop): string {
+  if (d.kind === "watchpoint") return `watchpoint: ${d.access} of ${d.size} bytes at 0x${hex(d.address ?? 0)} by the instruction at 0x${hex(d.pc)}`;
+  return d.kind === "step" ? `stepped to 0x${hex(d.pc)}` : `breakpoint at 0x${hex(d.pc)}`;
 }
 
 /** [pa, pa + len) inside [base, base + size). */

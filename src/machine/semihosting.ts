@@ -32,6 +32,13 @@ export interface SemihostingOptions {
   memInfo: () => { ramBase: number; ramEnd: number; imageEnd: number };
 }
 
+export interface SemihostingState {
+  handles: Array<[number, { kind: string; data?: number[]; pos?: number }]>;
+  nextHandle: number;
+  errno: number;
+  readsConsole: boolean;
+}
+
 export type SemihostResult = { kind: "done" } | { kind: "exit"; code: number } | { kind: "wait" };
 
 export const SYS = {
@@ -67,6 +74,29 @@ export class Semihosting {
   readsConsole = false;
 
   constructor(private readonly m: Machine, private readonly o: SemihostingOptions) {}
+
+  /** What a snapshot keeps (src/debug/snapshot.ts): the console and in-memory handles, errno and
+   *  the next handle number. Host files the guest opened are not carried over: their handles are
+   *  gone after a restore (the guest sees EBADF). */
+  saveState(): SemihostingState {
+    const handles: SemihostingState["handles"] = [];
+    for (const [n, h] of this.handles) {
+      if (h.kind === "mem") handles.push([n, { kind: "mem", data: Array.from(h.data), pos: h.pos }]);
+      else if (h.kind !== "file") handles.push([n, { kind: h.kind }]);
+    }
+    return { handles, nextHandle: this.nextHandle, errno: this.errno, readsConsole: this.readsConsole };
+  }
+  loadState(s: SemihostingState): void {
+    for (const h of this.handles.values()) if (h.kind === "file") { try { this.o.files?.close(h.fd); } catch { /* already closed */ } }
+    this.handles.clear();
+    for (const [n, h] of s.handles) {
+      if (h.kind === "mem") this.handles.set(n, { kind: "mem", data: Uint8Array.from(h.data ?? []), pos: h.pos ?? 0 });
+      else if (h.kind === "stdin" || h.kind === "stdout" || h.kind === "stderr") this.handles.set(n, { kind: h.kind });
+    }
+    this.nextHandle = s.nextHandle;
+    this.errno = s.errno;
+    this.readsConsole = s.readsConsole;
+  }
 
   private word(addr: number): number | null {
     const b = this.m.readVirt(addr, 4);
