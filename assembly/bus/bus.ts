@@ -1,4 +1,4 @@
-// The board's physical address space (board.md): SDRAM at RAM_PHYS, four MMIO devices, and
+// The board's physical address space (board.md): SDRAM at RAM_PHYS, the MMIO devices (four of the DM3730's and vm7's virtio-mmio windows), and
 // external aborts everywhere else. Accesses report failure through `busError` (a return code,
 // never a trap); RAM accesses that can be served from a TLB host offset never reach this file.
 import { RAM, RAM_PHYS } from "../cpu/layout";
@@ -6,6 +6,7 @@ import { intcRead, intcWrite, intcReset } from "../dev/intc";
 import { gptRead, gptWrite, gptReset, gptUpdate, gptNextEvent } from "../dev/gptimer";
 import { counterRead, counterWrite, counterReset } from "../dev/counter32k";
 import { uartRead, uartWrite, uartReset } from "../dev/uart";
+import { virtioRead, virtioWrite, virtioReset, VIRTIO_BASE } from "../dev/virtio_mmio";
 import { setNextEvent } from "./clock";
 import { breakSlice } from "../cpu/state";
 
@@ -25,7 +26,7 @@ export function clearBusError(): void { busError = false; }
 @inline export function ramHost(pa: u32): u32 { return RAM + (pa - RAM_PHYS); }
 
 export function busReset(): void {
-  intcReset(); gptReset(); counterReset(); uartReset();
+  intcReset(); gptReset(); counterReset(); uartReset(); virtioReset();
   devicesReschedule();
 }
 
@@ -44,6 +45,7 @@ export function busRead(pa: u32, size: u32): u32 {
   if (page == GPTIMER1_BASE) return gptRead(0, off, size);
   if (page == GPTIMER2_BASE) return gptRead(1, off, size);
   if (page == UART3_BASE && off < 0x400) return uartRead(off, size);
+  if (page == VIRTIO_BASE) return virtioRead(off, size);
   busError = true;
   return 0;
 }
@@ -63,6 +65,7 @@ export function busWrite(pa: u32, size: u32, v: u32): void {
   if (page == GPTIMER1_BASE) { gptWrite(0, off, size, v); devicesReschedule(); return; }
   if (page == GPTIMER2_BASE) { gptWrite(1, off, size, v); devicesReschedule(); return; }
   if (page == UART3_BASE && off < 0x400) { uartWrite(off, size, v); return; }
+  if (page == VIRTIO_BASE) { virtioWrite(off, size, v); return; }
   busError = true;
 }
 

@@ -25,6 +25,7 @@
 import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS } from "../cpu/layout";
 import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
+import { VIRTIO_BASE } from "../dev/virtio_mmio";
 import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDacrChanged } from "../mmu/tlb";
 import { breakSlice } from "../cpu/state";
 import { icount } from "../cpu/state";
@@ -110,10 +111,12 @@ export function gwalk(va: u32, kind: u32, priv: bool): u32 {
   return pa;
 }
 
-// Device pages the guest may map directly (board.md): INTC, GPTIMER1/2, 32k counter, UART3.
+// Device pages the guest may map directly (board.md): INTC, GPTIMER1/2, 32k counter, UART3, and
+// the virtio-mmio windows (their back ends check every descriptor against the partition).
 export function passThrough(pa: u32): bool {
   const p = pa & 0xfffff000;
-  return p == INTC_BASE || p == GPTIMER1_BASE || p == GPTIMER2_BASE || p == COUNTER32K_BASE || p == UART3_BASE;
+  return p == INTC_BASE || p == GPTIMER1_BASE || p == GPTIMER2_BASE || p == COUNTER32K_BASE || p == UART3_BASE ||
+    p == VIRTIO_BASE;
 }
 
 // --- contexts --------------------------------------------------------------------------------

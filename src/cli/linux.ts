@@ -16,6 +16,8 @@ import { helpWidth, reflow } from "./help.js";
 import { formatVmmStats } from "./vmmstats.js";
 import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../linux/guest.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
+import { attachDisk, diskOptions } from "./disk.js";
+import { getKernelModules } from "../linux/fetch.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
 export { boardDtbPath };
@@ -32,11 +34,11 @@ export class LinuxUsageError extends Error {}
 interface LinuxOpts {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
-  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean;
+  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; disk?: string; diskSize?: number;
 }
 
 export function linuxCommand(program: Command, setStatus: (s: number) => void): void {
-  program.command("linux")
+  const cmd = program.command("linux")
     .description("boot Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs. " +
       "The kernel and busybox-static:armhf come from apt (cached in " + cacheDir() + "). " +
       "By default the raw Image, unpacked once on the host, is entered at RAM + TEXT_OFFSET (the fast path); " +
@@ -59,7 +61,8 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--refresh", "ask apt for the current kernel and busybox now (otherwise at most once a day)", false)
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
-    .option("--trace", "print every executed instruction on stderr (very slow)", false)
+    .option("--trace", "print every executed instruction on stderr (very slow)", false);
+  diskOptions(cmd)
     .addHelpText("after", () => reflow(`
 Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
   Ctrl-A X        quit
@@ -91,6 +94,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   const t0 = performance.now();
   // Kernel.
   let kernel: Uint8Array, textOffset: number | undefined, kernelName: string;
+  let modules: Array<{ name: string; data: Uint8Array }> = [];
   try {
     if (o.kernel) {
       const z = readInput(o.kernel, "--kernel");
@@ -106,6 +110,8 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       kernelName = k.version;
       if (o.zimage) kernel = new Uint8Array(readFileSync(k.zimage));
       else { kernel = new Uint8Array(readFileSync(k.image)); textOffset = k.textOffset; }
+      // The disk's front end: virtio_mmio and virtio_blk from the same package, insmodded by /init.
+      if (o.disk !== undefined && !o.initrd) modules = getKernelModules(k, ["virtio_mmio", "virtio_blk"], log);
     }
   } catch (e) {
     if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
@@ -126,6 +132,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       busybox: new Uint8Array(readFileSync(bb)),
       exec: markers && o.exec !== undefined ? { command: o.exec, markers } : undefined,
       files: guestPrograms(),
+      modules,
     });
   }
   const dtbPath = o.dtb ?? boardDtbPath();
@@ -149,6 +156,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       else { transcript += dec.decode(b, { stream: true }); if (o.verbose) process.stderr.write(b); }
     },
   });
+  const disk = attachDisk(m, o, log);
   let place: LinuxPlacement;
   try {
     place = loadLinux(m, {
@@ -173,7 +181,9 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       s: () => process.stderr.write(`\r\nvm7: ${m.icount} instructions, pc 0x${hex(m.pc)}, ${((performance.now() - tLoaded) / 1000).toFixed(1)} s host time\r\n`),
     };
   }
-  const end = await runGuest(m, {
+  let end;
+  try {
+  end = await runGuest(m, {
     maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, console: bridge,
     sliceInsns: 1 << 20, // 1M slices: --stats counts are exact to 1M instructions
     // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
@@ -189,6 +199,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       return execResult !== undefined;
     },
   });
+  } finally { disk?.close(); }
   const tEnd = performance.now() - tLoaded;
   const line = end.line;
   let code = end.code;

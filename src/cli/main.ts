@@ -15,6 +15,7 @@ import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
 import { bundledImages, coreIdentity, version } from "../images.js";
 import { configureHelp, helpAfter } from "./help.js";
+import { attachDisk, diskOptions, DiskError, type DiskOpts } from "./disk.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, parseNumber } from "./common.js";
 
@@ -27,7 +28,7 @@ interface RunOpts {
   clock: "virtual" | "wall"; cpuHz: number; cmdline?: string; semihosting: boolean;
   semihostingRoot?: string; trace: boolean; dumpRegs: boolean; list?: boolean;
   kernel?: string; dtb?: string; initrd?: string; append?: string;
-  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>;
+  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; disk?: string; diskSize?: number;
 }
 
 /** --vmm-cost trap=120,fill=250: cycles charged per VMM event (names as Machine.vmmCosts()). */
@@ -92,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
       "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost);
+  diskOptions(runCmd);
   helpAfter(runCmd, "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input; " +
     "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
     "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.");
@@ -106,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
     if (err.code?.startsWith("commander.")) return EXIT_BAD_INPUT;
-    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
+    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError || e instanceof DiskError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
     throw e;
   }
   return status;
@@ -180,8 +182,13 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
     throw new UsageError((e as Error).message);
   }
   if (o.entry !== undefined) m.pc = o.entry;
+  const disk = attachDisk(m, o as DiskOpts, (s) => process.stderr.write(`vm7: ${s}\n`));
 
-  const { code, line } = await runGuest(m, { maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(m) });
+  let end;
+  try {
+    end = await runGuest(m, { maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(m) });
+  } finally { disk?.close(); }
+  const { code, line } = end;
   process.stderr.write(`vm7: ${line}\n`);
   if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
   if (o.stats) process.stderr.write(formatVmmStats(m));

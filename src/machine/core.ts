@@ -37,6 +37,16 @@ export interface CoreExports {
   mmuTranslate(va: number, kind: number, priv: number): number;
   mmuFaultStatus(): number;
   codeChanged(): void;
+  ramWritten(pa: number, len: number): void;
+  virtioSetup(slot: number, deviceId: number, nQueues: number, qMax: number, featLo: number, featHi: number): number;
+  virtioConfigSet(slot: number, off: number, b: number): void;
+  virtioQueueGet(slot: number, q: number, field: number): number;
+  virtioLastAvailSet(slot: number, q: number, v: number): void;
+  virtioStatus(slot: number): number;
+  virtioDriverFeatures(slot: number, hi: number): number;
+  virtioTakePending(): number;
+  virtioUsed(slot: number): void;
+  virtioNeedsReset(slot: number): void;
   uartRx(b: number): number;
   uartRxFree(): number;
   consoleInputWakes(): number;
@@ -80,6 +90,11 @@ export interface CoreConstants {
   STOP_IDLE: number;
   STOP_HOST: number;
   STOP_WFI_WALL: number;
+  STOP_VIRTIO: number;
+  VIRTIO_BASE: number;
+  VIRTIO_SLOTS: number;
+  VIRTIO_STRIDE: number;
+  VIRTIO_IRQ0: number;
   FATAL_EXC_LOOP: number;
   FATAL_BAD_MODE: number;
   /** CP15 register name -> offset from LAYOUT_STATE (every export named CP15_*). */

@@ -4,6 +4,7 @@
 import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
 import { Semihosting, type SemihostingOptions } from "./semihosting.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
+import { VirtioTransport, type VirtioDevice } from "../virtio/transport.js";
 
 export const MODE = { usr: 0x10, fiq: 0x11, irq: 0x12, svc: 0x13, abt: 0x17, und: 0x1b, sys: 0x1f } as const;
 const MODE_NAMES: Record<number, string> = { 0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x17: "abt", 0x1b: "und", 0x1f: "sys" };
@@ -87,6 +88,7 @@ export class Machine {
   imageEnd = 0;
   readonly mode: VmMode;
   private readonly vmm: boolean;
+  private virtio: VirtioTransport | undefined;
 
   private constructor(core: Core, opts: MachineOptions) {
     this.x = core.x;
@@ -306,6 +308,24 @@ export class Machine {
     this.pc = img.entry & ~1;
   }
 
+  // --- virtio devices (src/virtio) --------------------------------------------------------------
+  /**
+   * Puts a virtio back end in the first free virtio-mmio window (VIRTIO_BASE + slot * 0x200, INTC line
+   * VIRTIO_IRQ0 + slot; fixtures/linux/board.dts describes the windows); returns the slot. Requests
+   * are served when the guest writes QueueNotify, at that instruction. `onError` hears why a device
+   * was put in DEVICE_NEEDS_RESET (a bad descriptor); default: nothing.
+   */
+  attachVirtio(dev: VirtioDevice, onError: (msg: string) => void = () => {}): number {
+    if (!this.virtio) {
+      // In full and para mode the guest's partition ends below the VMM's reservation.
+      const guestBytes = this.vmm ? this.ramBytes - (16 << 20) : this.ramBytes;
+      this.virtio = new VirtioTransport(this.x, this.k, this.ramBase, guestBytes, onError);
+    }
+    return this.virtio.attach(dev);
+  }
+  /** The virtio transport's host side, once a device is attached (lastError, served counts). */
+  get virtioTransport(): VirtioTransport | undefined { return this.virtio; }
+
   // --- console input ---------------------------------------------------------------------------
   /** Bytes typed at the console: they feed UART3's receiver and semihosting reads of stdin. */
   input(bytes: Uint8Array | string): void {
@@ -379,9 +399,11 @@ export class Machine {
       if (this.wall) this.x.setWallTime32k(Math.floor((performance.now() - this.wallStart) * 32.768));
       const stop = this.x.run(Math.min(left, slice)) >>> 0;
       this.drainConsole();
+      // QueueNotify writes end the slice (STOP_VIRTIO, or whatever stop came first): serve them now.
+      if (this.virtio) this.virtio.serve(this.x.virtioTakePending() >>> 0);
       const k = this.k;
       switch (stop) {
-        case k.STOP_BUDGET: case k.STOP_UART_FULL: case k.STOP_NONE:
+        case k.STOP_BUDGET: case k.STOP_UART_FULL: case k.STOP_NONE: case k.STOP_VIRTIO:
           continue;
         case k.STOP_SEMIHOST:
           this.semihostPending = true;
@@ -457,7 +479,7 @@ export function hex(v: number): string { return (v >>> 0).toString(16).padStart(
 function devicesNote(pa: number, len: number): string {
   const devs: Array<[string, number, number]> = [
     ["INTC", 0x48200000, 0x1000], ["GPTIMER1", 0x48318000, 0x1000], ["32k counter", 0x48320000, 0x1000],
-    ["UART3", 0x49020000, 0x400], ["GPTIMER2", 0x49032000, 0x1000],
+    ["UART3", 0x49020000, 0x400], ["GPTIMER2", 0x49032000, 0x1000], ["virtio-mmio", 0x4a000000, 0x1000],
   ];
   const hit = devs.find(([, b, l]) => pa < b + l && b < pa + len);
   return hit ? `; it overlaps the ${hit[0]} registers at 0x${hex(hit[1])}` : "";
