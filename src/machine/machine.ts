@@ -323,6 +323,10 @@ export class Machine {
     }
     return this.virtio.attach(dev);
   }
+  /** The features the driver of virtio window `slot` wrote (DriverFeatures, both halves). */
+  virtioDriverFeatures(slot = 0): bigint {
+    return (BigInt(this.x.virtioDriverFeatures(slot, 1) >>> 0) << 32n) | BigInt(this.x.virtioDriverFeatures(slot, 0) >>> 0);
+  }
   /** The virtio transport's host side, once a device is attached (lastError, served counts). */
   get virtioTransport(): VirtioTransport | undefined { return this.virtio; }
 
