@@ -20,7 +20,7 @@ import {
   vmmInit as vInit, vmmActive, vGetCPSR, vWriteCPSR, vGetBanked, vSetBanked, vGetSPSRof, vSetSPSRof, vpriv, vreg,
   setVreg, realCpacr, inPartition, vmmResync,
 } from "./vmm/vcpu";
-import { gwalk, gFsr, gW, shadowFlushAll } from "./vmm/shadow";
+import { gwalk, gFsr, gW, shadowFlushAll, shadowHostWrite8, shadowHostWrote } from "./vmm/shadow";
 import { V_MODE } from "./vmm/layout";
 import * as HC from "./vmm/hypercall";
 
@@ -88,7 +88,16 @@ export function setSemihostingEnabled(on: bool): void { setSemihosting(on); }
 
 /** Physical access (host view): returns the value; physOk() tells whether it hit something. */
 export function physRead(pa: u32, size: u32): u32 { clearBusError(); return busRead(pa, size); }
-export function physWrite(pa: u32, size: u32, v: u32): void { clearBusError(); busWrite(pa, size, v); }
+export function physWrite(pa: u32, size: u32, v: u32): void {
+  clearBusError();
+  // Into a VMM guest's RAM: byte by byte (little-endian, as the bus stores) through the page-table
+  // write tracking, like every host write into guest RAM.
+  if (vmmActive && inPartition(pa) && inPartition(pa + size - 1)) {
+    for (let k: u32 = 0; k < size; k++) shadowHostWrite8(pa + k, (v >>> (k << 3)) & 0xff);
+    return;
+  }
+  busWrite(pa, size, v);
+}
 export function physOk(): bool { const ok = !busError; clearBusError(); return ok; }
 
 /** Virtual byte access through the current translation, without side effects on the guest. */
@@ -104,7 +113,7 @@ export function virtWrite8(va: u32, v: u32): void {
   if (!vmmActive) { debugWrite8(va, v); return; }
   const pa = vmmGuestPA(va, true);
   if (pa == 0) { setDebugOk(false); return; }
-  store<u8>(L.RAM + (pa - L.RAM_PHYS), <u8>v);
+  shadowHostWrite8(pa, v);
   dcacheFlushAll();
 }
 // A deprivileged guest's virtual address as the guest sees it (its own tables, its privilege),
@@ -153,10 +162,14 @@ export const CP15_PMUSERENR: u32 = L.PMUSERENR;
 
 /** Host wrote guest RAM directly (loader): drop decoded instructions. */
 export function codeChanged(): void { dcacheFlushAll(); }
-/** The host wrote guest RAM [pa, pa+len) (a device's DMA): drop decoded code of those pages. */
+/** Host copied bytes into guest RAM at [pa, pa + len) (loader, a virtio device's DMA): drop decoded
+ *  instructions (page by page for small writes), and in full mode every shadow page table if the range
+ *  holds a write-tracked guest table. */
 export function ramWritten(pa: u32, len: u32): void {
   if (len == 0) return;
-  for (let p = pa & 0xfffff000; p < pa + len; p += 0x1000) dcacheFlushPage(p);   // RAM ends below 0xC0000000
+  if (len > 0x10000) dcacheFlushAll();
+  else for (let p = pa & 0xfffff000; p < pa + len; p += 0x1000) dcacheFlushPage(p);   // RAM ends below 0xC0000000
+  if (vmmActive) shadowHostWrote(pa, len);
 }
 
 // --- virtio-mmio transport (dev/virtio_mmio.ts): the back ends live in the host (src/virtio) ----

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { corePath } from "./machine/core.js";
+import { corePath } from "./machine/host.js";
 
 /** The package's root directory (the checkout, or node_modules/vm7). */
 export const packageRoot = fileURLToPath(new URL("..", import.meta.url));

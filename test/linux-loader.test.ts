@@ -7,7 +7,8 @@ import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Machine } from "../src/machine/machine.js";
-import { parseZImage, isZImage, extractImage, detectTextOffset } from "../src/loaders/zimage.js";
+import { parseZImage, isZImage, detectTextOffset } from "../src/loaders/zimage.js";
+import { extractImage } from "../src/loaders/zimage-unpack.js";
 import { loadLinux, LINUX_LAYOUT } from "../src/loaders/linux.js";
 import { parseFdt, findNode, getProp, readString, readU32 } from "../src/loaders/fdt.js";
 

@@ -9,12 +9,20 @@ import { intcSetLine, intcEnabled } from "./intc";
 
 // Console output ring (layout.ts): the core only advances the write count, the host the read count.
 // Stop for the host well before the ring is full, so no byte is ever dropped: an instruction can
-// write at most 16 more bytes (STM) before the run loop leaves.
+// write at most 16 more bytes (STM) before the run loop leaves. Whatever writes more in one step
+// (the para console hypercall) must first ask uartTxRoom, and stop for the host when it says no.
+export const UART_TX_MARGIN: u32 = 64;
 export function uartTxPush(b: u32): void {
   const w = load<u32>(UART_TX), r = load<u32>(UART_TX, 4);
   store<u8>(UART_TX_DATA + (w & (UART_TX_CAP - 1)), <u8>b);
   store<u32>(UART_TX, w + 1);
-  if (w + 1 - r >= UART_TX_CAP - 64) requestStop(STOP_UART_FULL, 0);
+  if (w + 1 - r >= UART_TX_CAP - UART_TX_MARGIN) requestStop(STOP_UART_FULL, 0);
+}
+
+// Whether n more bytes fit in the ring and leave the margin the instruction-at-a-time writers need.
+export function uartTxRoom(n: u32): bool {
+  const used = load<u32>(UART_TX) - load<u32>(UART_TX, 4);
+  return used + n <= UART_TX_CAP - UART_TX_MARGIN;
 }
 
 const IRQ: u32 = 74;

@@ -121,21 +121,34 @@ export function t32Blx(i: u32): void {
   setR(14, (curPC + 4) | 1);
   bxWritePC((getR(15) & ~3) + branchImm24(i));
 }
-// MSR (register): 1111 0011 100R nnnn 10-0 mask 00-0 0000
+// The system instructions whose T32 form is executed as the A32 instruction with the same operation
+// and operands: these give that A32 word (fields moved to their A32 places, condition AL or the
+// unconditional space), for the handlers here and for the VMM's trap emulation (vmm/trap.ts), which
+// decodes it again. The A32 handlers read only the fields.
+// MSR (register): 1111 0011 100R nnnn 10-0 mask 00-0 0000 -> cccc 0001 0R10 mask 1111 0000 0000 nnnn
+@inline export function t32MsrA32(i: u32): u32 { return 0xe120f000 | ((i >>> 20) & 1) << 22 | ((i >>> 8) & 15) << 16 | ((i >>> 16) & 15); }
+// MRS: 1111 0011 111R 1111 10-0 dddd 00-0 0000 -> cccc 0001 0R00 1111 dddd 0000 0000 0000
+@inline export function t32MrsA32(i: u32): u32 { return 0xe10f0000 | ((i >>> 20) & 1) << 22 | ((i >>> 8) & 15) << 12; }
+// CPS (T2): 1111 0011 1010 1111 10-0 0iiM AIFm mmmm -> 1111 0001 0000 iiM0 0000 000A IF0m mmmm
+@inline export function t32CpsA32(i: u32): u32 {
+  return 0xf1000000 | ((i >>> 9) & 3) << 18 | ((i >>> 8) & 1) << 17 | ((i >>> 5) & 7) << 6 | (i & 0x1f);
+}
+// SRS/RFE: T32 op (bits 24:23) 00 = DB, 11 = IA -> A32 P U = 10 (DB), 01 (IA); W and the mode / Rn kept.
+@inline function srsRfePU(i: u32): u32 { return (i & (1 << 23)) != 0 ? 1 << 23 : 1 << 24; }
+@inline export function t32SrsA32(i: u32): u32 { return 0xf84d0500 | srsRfePU(i) | (i & (1 << 21)) | (i & 0x1f); }
+@inline export function t32RfeA32(i: u32): u32 { return 0xf8100a00 | srsRfePU(i) | (i & (1 << 21)) | (i & 0xf0000); }
+
 export function t32Msr(i: u32): void {
   if ((i & 0x20) != 0 || ((i >>> 8) & 15) == 0) { takeUndef(); return; } // banked forms, empty mask
-  msrReg(((i >>> 20) & 1) << 22 | ((i >>> 8) & 15) << 16 | ((i >>> 16) & 15));
+  msrReg(t32MsrA32(i));
 }
-// MRS: 1111 0011 111R 1111 10-0 dddd 00-0 0000
 export function t32Mrs(i: u32): void {
   if ((i & 0x20) != 0) { takeUndef(); return; }
-  mrs(((i >>> 20) & 1) << 22 | ((i >>> 8) & 15) << 12);
+  mrs(t32MrsA32(i));
 }
-// CPS (T2): 1111 0011 1010 1111 10-0 0iiM AIFm mmmm
 export function t32Cps(i: u32): void {
-  const imod = (i >>> 9) & 3;
-  if (imod == 1) { takeUndef(); return; }
-  cps((imod << 18) | ((i >>> 8) & 1) << 17 | ((i >>> 5) & 7) << 6 | (i & 0x1f));
+  if (((i >>> 9) & 3) == 1) { takeUndef(); return; }
+  cps(t32CpsA32(i));
 }
 // BXJ: 1111 0011 1100 mmmm 10-0 1111 0000 0000 (no Jazelle: a BX)
 export function t32Bxj(i: u32): void { bxWritePC(getR((i >>> 16) & 15)); }
@@ -207,14 +220,8 @@ export function t32Tb(i: u32, half: bool): void {
 
 // --- load/store multiple, SRS, RFE (A6.3.5) -----------------------------------------------------
 // T32 op (bits 24:23) 01 = IA, 10 = DB match A32's P and U for these; SRS/RFE use 00 = DB, 11 = IA.
-export function t32Srs(i: u32): void {
-  const pu: u32 = (i & (1 << 23)) != 0 ? 1 << 23 : 1 << 24;
-  srs(pu | (i & (1 << 21)) | (i & 0x1f));
-}
-export function t32Rfe(i: u32): void {
-  const pu: u32 = (i & (1 << 23)) != 0 ? 1 << 23 : 1 << 24;
-  rfe(pu | (i & (1 << 21)) | (i & 0xf0000));
-}
+export function t32Srs(i: u32): void { srs(t32SrsA32(i)); }
+export function t32Rfe(i: u32): void { rfe(t32RfeA32(i)); }
 
 // --- data processing (register), A6.3.12-A6.3.16 ------------------------------------------------
 // LSL/LSR/ASR/ROR (register): 1111 1010 0ttS nnnn 1111 dddd 0000 mmmm

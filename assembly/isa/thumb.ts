@@ -141,7 +141,9 @@ export function t16Ldm(i: u32): void {
 }
 // SETEND: 1011 0110 0101 E000; CPS: 1011 0110 011m 0AIF (m = 1 disables)
 export function t16Setend(i: u32): void { setend((i & 8) << 6); }
-export function t16Cps(i: u32): void { cps((((i & 0x10) != 0 ? 3 : 2) << 18) | ((i & 7) << 6)); }
+// T16 CPS as the A32 CPS word (1111 0001 0000 ii00 ... AIF0 0000), shared with vmm/trap.ts.
+@inline export function t16CpsA32(i: u32): u32 { return 0xf1000000 | ((i & 0x10) != 0 ? 3 : 2) << 18 | (i & 7) << 6; }
+export function t16Cps(i: u32): void { cps(t16CpsA32(i)); }
 // IT: 1011 1111 cccc mmmm (mask != 0): ITSTATE = firstcond:mask
 export function t16It(i: u32): void { setItState(i & 0xff); }
 

@@ -4,19 +4,20 @@
 // reflected as the UNDEFINED instruction it is. A malformed or unknown call returns an error.
 import { getR, setR, fault, validMode, MODE_USR, MODE_SVC, getRest, setRest, breakSlice, PSR_I } from "../cpu/state";
 import {
-  STATE, SCTLR, DFSR, DFAR, IFSR, IFAR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, VBAR,
+  STATE, SCTLR, DFSR, DFAR, IFSR, IFAR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, VBAR, STOP_UART_FULL,
 } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
 import { dcacheFlushAll } from "../cpu/dcache";
 import { read32, write32 } from "../mmu/mmu";
 import { ramHost } from "../bus/bus";
-import { uartWrite } from "../dev/uart";
+import { uartWrite, uartTxRoom } from "../dev/uart";
+import { requestStop } from "../cpu/stop";
 import { now32k } from "../bus/clock";
 import { V_SHARED, V_CPSR } from "./layout";
 import {
   vpriv, vmode, vreg, setVreg, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
-  clearParked, SH_PENDING, SH_MASK, sharedAt, retried, clearRetried,
+  clearParked, SH_PENDING, SH_MASK, sharedAt, retried, clearRetried, retryInstruction,
 } from "./vcpu";
 import { vcp15Write } from "./vcp15";
 import { gwalk, gFsr, gW, shadowInvalPage } from "./shadow";
@@ -187,8 +188,13 @@ function gpa(va: u32, write: bool): u32 {
   return pa;
 }
 
+// HC_CONSOLE_WRITE(va, len): up to 4096 bytes to the console. The console ring is drained by the
+// host between slices; a call that would not fit in what is left of it writes nothing: the slice
+// ends for the host to drain, and the call is retried (counted once, when it completes). Drained,
+// the ring always has room for 4096 bytes, so the retry completes.
 function consoleWrite(va: u32, len: u32): void {
   if (len > 4096) { ret(HV_EINVAL); return; }
+  if (!uartTxRoom(len)) { requestStop(STOP_UART_FULL, 0); retryInstruction(); return; }
   for (let k: u32 = 0; k < len; k++) {
     const pa = gwalk(va + k, 0, true);
     if (gFsr != 0 || !inPartition(pa)) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }

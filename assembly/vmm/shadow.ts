@@ -584,3 +584,31 @@ function descChanged(pa: u32): bool {
   for (let k: u32 = 0; k < n; k++) count(S_SHADOW_PAGE_INVALS);
   return n != 0;
 }
+
+// --- host writes into guest RAM -------------------------------------------------------------------
+//
+// The host writes guest RAM too: semihosting results (SYS_READ, SYS_GET_CMDLINE, ...), the debugger,
+// Machine.physWrite and the loaders. In full mode such a write is tracked like a guest store: a
+// changed word of a tracked frame drops the shadow entries derived from it (as ptClose does when a
+// window closes), so no shadow entry outlives the guest's table whoever wrote it.
+
+// One byte at guest-physical pa, inside the guest's partition.
+export function shadowHostWrite8(pa: u32, v: u32): void {
+  const word = pa & ~3;
+  const old = load<u32>(ramHost(word));
+  store<u8>(ramHost(pa), <u8>v);
+  if (vmmMode == MODE_FULL && tracked(pa) && load<u32>(ramHost(word)) != old && descChanged(word)) {
+    tlbFlushUser();
+    breakSlice();
+  }
+}
+
+// The host has copied bytes into [pa, pa + len) of guest RAM (a loader: the old words are gone): if
+// a tracked frame lies in the range, every shadow is dropped.
+export function shadowHostWrote(pa: u32, len: u32): void {
+  if (vmmMode != MODE_FULL || len == 0) return;
+  const first = (pa - RAM_PHYS) >>> 12, last = (pa - RAM_PHYS + len - 1) >>> 12;
+  for (let f = first; f <= last && f < (partition() >>> 12); f++) {
+    if (tracked(RAM_PHYS + (f << 12))) { shadowFlushAll(); return; }
+  }
+}

@@ -18,7 +18,8 @@ import {
   T32_VMSR, T32_VMRS, T32_HINT, T32_VMM_TRAP, decodeT32,
   T32_STRB, T32_STRH, T32_STR, T32_LDRB, T32_LDRSB, T32_LDRH, T32_LDRSH, T32_LDR,
 } from "../decode/t32.gen";
-import { t32Ldst } from "../isa/t32";
+import { t32Ldst, t32MsrA32, t32MrsA32, t32CpsA32, t32SrsA32, t32RfeA32 } from "../isa/t32";
+import { t16CpsA32 } from "../isa/thumb";
 import { rfeLoad, rfePC, rfePSR, srsStore, srsWriteback } from "../isa/system";
 import { getR, setR, getC, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
 import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
@@ -102,17 +103,17 @@ export function vmmSubstT32(op: u32, raw: u32): u32 {
 
 // A trapped Thumb instruction is emulated as the A32 instruction with the same operation and
 // operands (the fields are moved to their A32 places; the condition was checked by the IT logic).
+// The re-encodings are the ISA's own (isa/t32.ts, isa/thumb.ts: the T32/T16 handlers execute the
+// same A32 words).
 export function vmmTrapT16(i: u32): void {
   let a: u32;
-  if (((i >>> 4) & 0xfff) == 0xb66 || ((i >>> 4) & 0xfff) == 0xb67) // CPS (A8.8.39 T1)
-    a = 0xf1000000 | (((i & 0x10) != 0 ? 3 : 2) << 18) | ((i & 7) << 6);
+  if (((i >>> 4) & 0xfff) == 0xb66 || ((i >>> 4) & 0xfff) == 0xb67) a = t16CpsA32(i); // CPS (A8.8.39 T1)
   else a = 0xe320f003; // WFI
   trapA32(a);
 }
 export function vmmTrapT32(i: u32): void {
   let a: u32;
   const op = decodeT32(i);
-  const p: u32 = op == T32_SRS_db || op == T32_RFE_db ? 1 : 0;
   switch (op) {
     case T32_STRB: trapT32Ldst(i, false, 1, false); return;
     case T32_STRH: trapT32Ldst(i, false, 2, false); return;
@@ -122,13 +123,11 @@ export function vmmTrapT32(i: u32): void {
     case T32_LDRH: trapT32Ldst(i, true, 2, false); return;
     case T32_LDRSH: trapT32Ldst(i, true, 2, true); return;
     case T32_LDR: trapT32Ldst(i, true, 4, false); return;
-    case T32_SRS_db: case T32_SRS_ia:   // A8/B9.3.16 T1/T2: DB = P1 U0, IA = P0 U1
-      a = 0xf84d0500 | (p << 24) | ((p ^ 1) << 23) | (i & (1 << 21)) | (i & 0x1f); break;
-    case T32_RFE_db: case T32_RFE_ia:
-      a = 0xf8100a00 | (p << 24) | ((p ^ 1) << 23) | (i & (1 << 21)) | (i & 0x000f0000); break;
-    case T32_MRS: a = 0xe10f0000 | ((i & (1 << 20)) << 2) | (((i >>> 8) & 15) << 12); break;
-    case T32_MSR: a = 0xe120f000 | ((i & (1 << 20)) << 2) | (((i >>> 8) & 15) << 16) | ((i >>> 16) & 15); break;
-    case T32_CPS: a = 0xf1000000 | (((i >>> 9) & 3) << 18) | (((i >>> 8) & 1) << 17) | (((i >>> 5) & 7) << 6) | (i & 0x1f); break;
+    case T32_SRS_db: case T32_SRS_ia: a = t32SrsA32(i); break; // B9.3.16 T1/T2
+    case T32_RFE_db: case T32_RFE_ia: a = t32RfeA32(i); break;
+    case T32_MRS: a = t32MrsA32(i); break;
+    case T32_MSR: a = t32MsrA32(i); break;
+    case T32_CPS: a = t32CpsA32(i); break;
     case T32_SUBS_PC_LR: a = 0xe25ef000 | (i & 0xff); break;
     case T32_HINT: a = 0xe320f003; break;
     default: a = 0xe0000000 | (i & 0x0fffffff); // MCR/MRC, VMRS/VMSR: the low 28 bits are the A32 ones

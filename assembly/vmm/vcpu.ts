@@ -273,6 +273,10 @@ function retry(executing: bool): void {
   if (executing) uncountCurrent();
 }
 
+// Retry the current (trapped) instruction once the run loop has come back: it did not complete
+// and is not counted (a hypercall waiting for the host to drain the console).
+export function retryInstruction(): void { retry(true); }
+
 // Hook from cpu/exceptions.ts: every exception the real CPU takes while a guest runs
 // deprivileged comes here instead of changing the real mode.
 export function vmmException(mode: u32, vector: u32, lr: u32, setA: bool, setF: bool): void {

@@ -1,7 +1,7 @@
 // What `vm7 bench` prints and writes for the tiny kernel's suites, as pure functions of the results
 // (so the formatting is unit-tested with synthetic results): the one table of every benchmark in every
 // mode, the ratios to native mode, and the JSON entries.
-import { eventCounts, type SuiteResult, type SuiteRun } from "./suite.js";
+import { eventCounts, type SuiteResult, type SuiteRun } from "./runner.js";
 
 /** Units where a bigger value means faster (the rest are times per operation). */
 const RATE_UNITS = new Set(["iter/s", "MB/s"]);

@@ -7,14 +7,16 @@ import { Machine, hex, type MachineOptions } from "../machine/machine.js";
 import { EXIT_FATAL, EXIT_NO_PACKAGES, parseNumber, runGuest, VM_MODES, type VmMode } from "./common.js";
 import { ImageError } from "../loaders/elf.js";
 import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
-import { extractImage, detectTextOffset, isZImage } from "../loaders/zimage.js";
+import { detectTextOffset, isZImage } from "../loaders/zimage.js";
+import { extractImage } from "../loaders/zimage-unpack.js";
 import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
 import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
 import { helpWidth, reflow } from "./help.js";
 import { formatVmmStats } from "./vmmstats.js";
-import { boardDtbPath, guestPrograms, guestRamBytes, lpjFor } from "../linux/guest.js";
+import { boardDtbPath, guestPrograms, guestRamBytes } from "../linux/guest.js";
+import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
 import { attachDisk, diskOptions } from "./disk.js";
 import { getKernelModules } from "../linux/fetch.js";
@@ -139,10 +141,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   if (!o.dtb && !existsSync(dtbPath)) throw new LinuxUsageError(`the board DTB ${dtbPath} is missing (run 'bash fixtures/linux/build.sh')`);
   const dtb = readInput(dtbPath, "--dtb");
   const clock = o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
-  // With a virtual clock the delay-loop calibration's answer is known: skip it (lpjFor).
-  const lpj = clock === "virtual" && !/\blpj=/.test(o.append ?? "") ? `lpj=${lpjFor(o.cpuHz)}` : "";
-  // In --exec mode the kernel's own messages only slow the console down: keep them off it.
-  const append = [o.exec !== undefined && !o.verbose ? "quiet" : "", lpj, o.append ?? ""].filter((s) => s).join(" ");
+  const append = linuxAppend({ exec: o.exec !== undefined, verbose: o.verbose, clock, cpuHz: o.cpuHz, append: o.append });
 
   let transcript = "";
   let lastOutput = performance.now();

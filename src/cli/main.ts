@@ -10,6 +10,7 @@ import { benchCommand } from "../bench/bench.js";
 import { ConsoleBridge } from "./console.js";
 import { formatVmmStats } from "./vmmstats.js";
 import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
+import { webCommand } from "./web.js";
 import { loadLinux } from "../loaders/linux.js";
 import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
@@ -101,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
 
   linuxCommand(program, (s) => { status = s; });
   benchCommand(program, (s) => { status = s; });
+  webCommand(program, (s) => { status = s; });
 
   try {
     await program.parseAsync(argv, { from: "user" });

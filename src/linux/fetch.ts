@@ -14,7 +14,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { extractImage, detectTextOffset, parseZImage } from "../loaders/zimage.js";
+import { detectTextOffset, parseZImage } from "../loaders/zimage.js";
+import { extractImage } from "../loaders/zimage-unpack.js";
 import { LINUX_LAYOUT } from "../loaders/linux.js";
 
 export class FetchError extends Error {}

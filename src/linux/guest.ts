@@ -7,9 +7,11 @@ import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import type { Machine } from "../machine/machine.js";
 import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
-import { VMM_RESERVED_MIB } from "../machine/modes.js";
 import { getKernel, getBusybox } from "./fetch.js";
 import { buildInitramfs, execMarkers, type ExecMarkers } from "./initramfs.js";
+import { guestRamBytes, lpjFor } from "./boot.js";
+
+export { VMM_RESERVED_BYTES, guestRamBytes, lpjFor } from "./boot.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -26,23 +28,6 @@ export function guestPrograms(): Record<string, Uint8Array> {
   }
   return out;
 }
-
-/** RAM the VMM reserves at the top in full and para modes (its shadow tables and state). */
-export const VMM_RESERVED_BYTES = VMM_RESERVED_MIB << 20;
-
-/** RAM a Linux guest may use: all of it natively, all but the VMM's reservation under the VMM. */
-export function guestRamBytes(m: Machine): number {
-  const mode = (m as unknown as { mode?: string }).mode;
-  return mode && mode !== "native" ? m.ramBytes - VMM_RESERVED_BYTES : m.ramBytes;
-}
-
-/**
- * `lpj=` for a virtual clock: the delay loop (__loop_delay: SUBS + BHI) is two instructions per
- * iteration and one instruction is one cycle, so loops per jiffy = cpuHz / HZ / 2 (HZ = 250 in
- * Debian's armmp config). Giving it skips the boot-time BogoMIPS calibration (~2.4e7 instructions,
- * 10% of the fast-path boot); Linux measured 2002944 for 1 GHz when it did calibrate.
- */
-export function lpjFor(cpuHz: number, hz = 250): number { return Math.round(cpuHz / hz / 2); }
 
 /** Loads Debian's kernel (fast path) and an initramfs that runs `command` once booted. */
 export function loadLinuxRunning(m: Machine, command: string, log: (s: string) => void, virtualCpuHz?: number): { markers: ExecMarkers; placement: LinuxPlacement; kernelImage: string } {

@@ -1,7 +1,8 @@
 // Loads the WebAssembly core (build/vm7-core.wasm, built from assembly/ by `npm run build:core`)
 // and gives it a typed face. The module is compiled once per process and instantiated per machine.
-import { readFileSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// Where the module comes from depends on the host: Node reads the file (host.ts), a browser page
+// compiles it from a fetch and hands it over with setCoreModule (host-browser.ts says so otherwise).
+import { defaultCoreModule } from "./host.js";
 
 /** The core's exports (assembly/index.ts). u32 results arrive as signed numbers: use `>>> 0`. */
 export interface CoreExports {
@@ -119,18 +120,17 @@ export interface Core {
 
 let compiled: WebAssembly.Module | undefined;
 
-/** Where the core is: VM7_CORE overrides the default build/vm7-core.wasm. */
-export function corePath(): string {
-  return process.env.VM7_CORE ?? fileURLToPath(new URL("../../build/vm7-core.wasm", import.meta.url));
-}
+/** Use this compiled core for every machine created from now on (a browser page compiles it itself). */
+export function setCoreModule(mod: WebAssembly.Module): void { compiled = mod; }
 
 export function loadCore(): Core {
-  if (!compiled) {
-    const path = corePath();
-    if (!existsSync(path)) throw new Error(`${path}: the WebAssembly core is not built (run 'npm run build')`);
-    compiled = new WebAssembly.Module(readFileSync(path));
-  }
-  const inst = new WebAssembly.Instance(compiled, {});
+  compiled ??= defaultCoreModule();
+  return instantiateCore(compiled);
+}
+
+/** An instance of the core with its constants read from the exported globals. */
+export function instantiateCore(mod: WebAssembly.Module): Core {
+  const inst = new WebAssembly.Instance(mod, {});
   const ex = inst.exports as Record<string, unknown>;
   // asconfig.json sets exportStart: the module's globals are initialised by calling _start.
   (ex._start as () => void)();

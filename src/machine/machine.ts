@@ -3,6 +3,8 @@
 // tests use exactly this.
 import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
 import { Semihosting, type SemihostingOptions } from "./semihosting.js";
+import { hostFiles } from "./host.js";
+import { yieldToHost } from "./yield.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
 import { VirtioTransport, type VirtioDevice } from "../virtio/transport.js";
 
@@ -117,7 +119,7 @@ export class Machine {
     this.x.setClock(this.wall ? 1 : 0, hz);
     this.x.setSemihostingEnabled(opts.semihosting === false ? 0 : 1);
     const semiOpts: SemihostingOptions = {
-      root: opts.semihostingRoot,
+      files: opts.semihostingRoot ? hostFiles(opts.semihostingRoot) : undefined,
       cmdline: opts.cmdline ?? "vm7",
       out: this.onConsole,
       err: opts.onConsoleErr ?? this.onConsole,
@@ -246,7 +248,7 @@ export class Machine {
   writeRam(pa: number, bytes: Uint8Array): void {
     if (!this.isRam(pa, bytes.length)) throw new Error(`0x${hex(pa)}+${bytes.length}: outside RAM 0x${hex(this.ramBase)}-0x${hex(this.ramBase + this.ramBytes - 1)}`);
     new Uint8Array(this.x.memory.buffer, this.k.LAYOUT_RAM + (pa - this.ramBase), bytes.length).set(bytes);
-    this.x.codeChanged();
+    this.x.ramWritten(pa >>> 0, bytes.length >>> 0);
   }
   readRam(pa: number, len: number): Uint8Array {
     if (!this.isRam(pa, len)) throw new Error(`0x${hex(pa)}+${len}: outside RAM`);
@@ -456,7 +458,7 @@ export class Machine {
       insns += r.insns;
       if (r.reason !== "budget") return { ...r, insns };
       if (insns >= max) return { ...r, insns, message: `stopped after ${insns} instructions (--max-insns)` };
-      await new Promise((res) => setImmediate(res));
+      await yieldToHost();
     }
   }
 

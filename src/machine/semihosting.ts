@@ -2,13 +2,26 @@
 // SVC 0x123456 (ARM), SVC 0xAB (Thumb) or BKPT 0xAB; the operation number is in R0, the parameter
 // (usually the address of a block of words) in R1, and the result goes back in R0.
 // Enough for stock newlib `--specs=rdimon.specs` programs. Host files are reachable only below
-// `root`, and not at all without one; the console is :tt.
-import { openSync, closeSync, readSync, writeSync, fstatSync, existsSync, realpathSync } from "node:fs";
-import { resolve, sep, dirname } from "node:path";
+// `root` (host.ts gives them), and not at all without one; the console is :tt.
 import type { Machine } from "./machine.js";
 
+/** Host files the guest may open (host.ts: those below a root directory). Errors are errno values. */
+export interface HostFiles {
+  /** The host path for a guest file name, or null when the guest may not have it. */
+  path(name: string): string | null;
+  /** `flags` as fopen's (r, r+, w, w+, a, a+). */
+  open(path: string, flags: string): { fd: number } | { errno: number };
+  close(fd: number): void;
+  /** Bytes read into `buf` from file position `pos`. */
+  read(fd: number, buf: Uint8Array, pos: number): number;
+  /** Bytes written at file position `pos`. */
+  write(fd: number, data: Uint8Array, pos: number): number;
+  size(fd: number): number;
+}
+
 export interface SemihostingOptions {
-  root?: string;
+  /** None: the guest can open only :tt and :semihosting-features. */
+  files?: HostFiles;
   cmdline: string;
   out: (b: Uint8Array) => void;
   err: (b: Uint8Array) => void;
@@ -31,7 +44,8 @@ export const SYS = {
 const ADP_Stopped_ApplicationExit = 0x20026;
 // Feature bits offered through the ":semihosting-features" file: SH_EXT_EXIT_EXTENDED, SH_EXT_STDOUT_STDERR
 const FEATURES = Uint8Array.from([0x53, 0x48, 0x46, 0x42, 0x03]);
-const ENOENT = 2, EBADF = 9, EACCES = 13, EINVAL = 22, EIO = 5;
+export const ENOENT = 2, EACCES = 13;
+const EBADF = 9, EINVAL = 22, EIO = 5;
 
 type Handle =
   | { kind: "stdin" } | { kind: "stdout" } | { kind: "stderr" }
@@ -42,13 +56,10 @@ export class Semihosting {
   private handles = new Map<number, Handle>();
   private nextHandle = 1;
   private errno = 0;
-  private readonly root?: string;
   /** The guest opened the console for reading (or read a character): input belongs to semihosting. */
   readsConsole = false;
 
-  constructor(private readonly m: Machine, private readonly o: SemihostingOptions) {
-    this.root = o.root ? realpathSync(o.root) : undefined;
-  }
+  constructor(private readonly m: Machine, private readonly o: SemihostingOptions) {}
 
   private word(addr: number): number | null {
     const b = this.m.readVirt(addr, 4);
@@ -90,7 +101,7 @@ export class Semihosting {
       case SYS.CLOSE: {
         const a = this.args(p, 1); if (!a) return this.fail(EINVAL);
         const h = this.handles.get(a[0]); if (!h) return this.fail(EBADF);
-        if (h.kind === "file") closeSync(h.fd);
+        if (h.kind === "file") this.o.files!.close(h.fd);
         this.handles.delete(a[0]);
         return this.ret(0);
       }
@@ -102,7 +113,7 @@ export class Semihosting {
         if (h.kind === "stdout") this.o.out(data);
         else if (h.kind === "stderr") this.o.err(data);
         else if (h.kind === "file") {
-          try { const n = writeSync(h.fd, data, 0, len, h.pos); h.pos += n; return this.ret(len - n); } catch { this.errno = EIO; return this.ret(len); }
+          try { const n = this.o.files!.write(h.fd, data, h.pos); h.pos += n; return this.ret(len - n); } catch { this.errno = EIO; return this.ret(len); }
         } else { this.errno = EBADF; return this.ret(len); }
         return this.ret(0);
       }
@@ -118,7 +129,7 @@ export class Semihosting {
           data = h.data.subarray(h.pos, h.pos + len); h.pos += data.length;
         } else if (h.kind === "file") {
           const tmp = new Uint8Array(len);
-          try { const n = readSync(h.fd, tmp, 0, len, h.pos); h.pos += n; data = tmp.subarray(0, n); } catch { this.errno = EIO; return this.ret(len); }
+          try { const n = this.o.files!.read(h.fd, tmp, h.pos); h.pos += n; data = tmp.subarray(0, n); } catch { this.errno = EIO; return this.ret(len); }
         } else { this.errno = EBADF; return this.ret(len); }
         if (!this.m.writeVirt(buf, data)) { this.errno = EINVAL; return this.ret(len); }
         return this.ret(len - data.length);
@@ -148,7 +159,7 @@ export class Semihosting {
         const a = this.args(p, 1); if (!a) return this.fail(EINVAL);
         const h = this.handles.get(a[0]); if (!h) return this.fail(EBADF);
         if (h.kind === "mem") return this.ret(h.data.length);
-        if (h.kind === "file") return this.ret(fstatSync(h.fd).size);
+        if (h.kind === "file") return this.ret(this.o.files!.size(h.fd));
         return this.ret(0);
       }
       case SYS.CLOCK: return this.ret(this.o.clockCs());
@@ -210,31 +221,19 @@ export class Semihosting {
       if (mode >= 4) return this.fail(EACCES);
       h = { kind: "mem", data: FEATURES, pos: 0 };
     } else {
-      const path = this.confine(name);
+      const path = this.o.files?.path(name);
       if (!path) return this.fail(EACCES);
       // Modes 0-11 map to fopen's r, rb, r+, r+b, w, wb, w+, w+b, a, ab, a+, a+b.
       const flags = ["r", "r", "r+", "r+", "w", "w", "w+", "w+", "a", "a", "a+", "a+"][mode];
       if (!flags) return this.fail(EINVAL);
-      if (flags.startsWith("r") && !existsSync(path)) return this.fail(ENOENT);
-      try { h = { kind: "file", fd: openSync(path, flags), pos: 0 }; } catch { return this.fail(EACCES); }
-      if (flags.startsWith("a")) h.pos = fstatSync(h.fd).size;
+      const f = this.o.files!.open(path, flags);
+      if ("errno" in f) return this.fail(f.errno);
+      h = { kind: "file", fd: f.fd, pos: 0 };
+      if (flags.startsWith("a")) h.pos = this.o.files!.size(h.fd);
     }
     const n = this.nextHandle++;
     this.handles.set(n, h);
     return this.ret(n);
-  }
-
-  /** The host path for a guest file name, or null when it falls outside the root (or no root). */
-  private confine(name: string): string | null {
-    if (!this.root || name.length === 0 || name.includes("\0")) return null;
-    const path = resolve(this.root, name.replace(/^\/+/, ""));
-    if (path !== this.root && !path.startsWith(this.root + sep)) return null;
-    // Symbolic links inside the root must not lead out of it either.
-    let probe = path;
-    while (!existsSync(probe)) probe = dirname(probe);
-    const real = realpathSync(probe);
-    if (real !== this.root && !real.startsWith(this.root + sep)) return null;
-    return path;
   }
 }
 
