@@ -3,10 +3,15 @@
 import { Command, InvalidArgumentError } from "commander";
 import type { Machine } from "../machine/machine.js";
 import { DiskError, VirtioBlk, openDisk, parseSize, type FileStorage } from "../virtio/blk.js";
+import { VirtioNet, VirtualSwitch, PingPeer } from "../virtio/net.js";
 
 export { DiskError };
 
-export interface DiskOpts { disk?: string; diskSize?: number }
+export interface DiskOpts { disk?: string; diskSize?: number; net?: boolean }
+
+/** --net: the guest's address on the virtual switch, and the switch's built-in ping peer. */
+export const NET_GUEST_IP = "10.0.7.1";
+export const NET_PEER_IP = "10.0.7.254";
 
 export function diskOptions(cmd: Command): Command {
   return cmd
@@ -17,7 +22,20 @@ export function diskOptions(cmd: Command): Command {
       const n = parseSize(s);
       if (n === undefined || n <= 0 || n % 512 !== 0) throw new InvalidArgumentError(`'${s}' is not a size that is a positive multiple of 512 bytes (e.g. 8M)`);
       return n;
-    });
+    })
+    .option("--net", `give the guest a virtio-net card (eth0, ${NET_GUEST_IP}/24 under vm7 linux) on a virtual switch inside vm7 ` +
+      `(no host networking), where a built-in peer at ${NET_PEER_IP} answers ARP and ping`, false);
+}
+
+/** Attaches --net's card and the switch's ping peer to `m`. */
+export function attachNet(m: Machine, o: DiskOpts, log: (s: string) => void): VirtioNet | undefined {
+  if (!o.net) return undefined;
+  if (m.mode === "para") throw new DiskError("--net: not available in para mode (no para guest has a virtio front end); use --mode native or full");
+  const sw = new VirtualSwitch();
+  new PingPeer(sw, Uint8Array.from(NET_PEER_IP.split(".").map(Number)));
+  const dev = new VirtioNet(sw, Uint8Array.of(0x02, 0x76, 0x6d, 0x37, 0x00, 0x01));
+  m.attachVirtio(dev, log);
+  return dev;
 }
 
 /** Opens --disk and attaches it to `m` (before the guest runs). Returns the storage to close at exit. */

@@ -16,7 +16,7 @@ import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
 import { bundledImages, coreIdentity, version } from "../images.js";
 import { configureHelp, helpAfter } from "./help.js";
-import { attachDisk, diskOptions, DiskError, type DiskOpts } from "./disk.js";
+import { attachDisk, attachNet, diskOptions, DiskError, type DiskOpts } from "./disk.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, parseNumber } from "./common.js";
 
@@ -185,6 +185,7 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
   }
   if (o.entry !== undefined) m.pc = o.entry;
   const disk = attachDisk(m, o as DiskOpts, (s) => process.stderr.write(`vm7: ${s}\n`));
+  attachNet(m, o as DiskOpts, (s) => process.stderr.write(`vm7: ${s}\n`));
 
   let end;
   try {

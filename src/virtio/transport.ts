@@ -66,8 +66,11 @@ export interface VirtioDevice {
   readonly queueMax: number;
   /** The device configuration space (at most 256 bytes). */
   readonly config: Uint8Array;
-  /** Serve one chain of queue q; returns how many bytes it wrote into the writable part. */
+  /** Serve one chain of queue q; returns how many bytes it wrote into the writable part, or -1 to
+   *  leave the chain with the driver for now (a receive buffer with nothing to receive). */
   request(q: number, chain: Chain): number;
+  /** Set by the transport for devices with input of their own (network): serve queue q now. */
+  kick?: (q: number) => void;
 }
 
 export class VirtioError extends Error {}
@@ -93,6 +96,7 @@ export class VirtioTransport {
       Number(dev.features & 0xffffffffn), Number((dev.features >> 32n) & 0xffffffffn));
     if (!ok) throw new VirtioError(`virtio device with ${dev.queues} queues of ${dev.queueMax}: not supported by the transport`);
     dev.config.forEach((b, i) => this.x.virtioConfigSet(s, i, b));
+    if ("kick" in dev) dev.kick = (q: number) => this.pump(s, q);
     this.devices[s] = dev;
     this.served[s] = 0;
     return s;
@@ -117,6 +121,14 @@ export class VirtioTransport {
         this.onError(`${this.lastError}; the device now needs a reset`);
       }
     }
+  }
+
+  /** Serves queue q of `slot` outside a notification (input arrived), if the driver has it running. */
+  pump(slot: number, q: number): void {
+    const dev = this.devices[slot];
+    const st = this.x.virtioStatus(slot) >>> 0;
+    if (!dev || (st & 4) === 0 || (st & 0x40) !== 0 || this.x.virtioQueueGet(slot, q, Q_READY) === 0) return;
+    this.serve(1 << (slot * 8 + q));
   }
 
   private inRam(pa: number, len: number): boolean {
@@ -151,6 +163,7 @@ export class VirtioTransport {
       const head = dv.getUint16(avail + 4 + 2 * (last % num), true);
       const chain = this.walk(dv, desc, num, head, written);
       const len = dev.request(q, chain);
+      if (len < 0) break;
       const e = used + 4 + 8 * (usedIdx % num);
       dv.setUint32(e, head, true);
       dv.setUint32(e + 4, len >>> 0, true);
