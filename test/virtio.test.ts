@@ -1,7 +1,8 @@
 // vm7's virtio-mmio transport (assembly/dev/virtio_mmio.ts + src/virtio/transport.ts) and its
-// virtio-blk back end (src/virtio/blk.ts), against virtio spec 1.1 §4.2 (MMIO), §2.6 (split
-// virtqueues) and §5.2 (block device): register level with hand-built rings and a guest that writes
-// QueueNotify; then `vm7 run`/`vm7 linux --disk` end to end (Debian's virtio_mmio + virtio_blk).
+// virtio-blk and virtio-net back ends (src/virtio/blk.ts, net.ts), against virtio spec 1.1 §4.2
+// (MMIO), §2.6 (split virtqueues), §5.2 (block) and §5.1 (network): register level with hand-built
+// rings and a guest that writes QueueNotify; then `vm7 run`/`vm7 linux --disk/--net` end to end
+// (Debian's virtio_mmio, virtio_blk, virtio_net).
 import { describe, it, expect, beforeAll } from "vitest";
 import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -12,6 +13,7 @@ import { Machine } from "../src/machine/machine.js";
 import { VirtioBlk, type BlockStorage, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_UNSUPP } from "../src/virtio/blk.js";
 import { machine, put, li, A, CODE, INTC } from "./dev-helpers.js";
 import { getKernel, getBusybox } from "../src/linux/fetch.js";
+import { VirtioNet, VirtualSwitch, PingPeer, checksum } from "../src/virtio/net.js";
 
 const root = join(import.meta.dirname, "..");
 const BASE = 0x4a000000;
@@ -283,7 +285,8 @@ describe("--disk on the command line", () => {
       [["run", "hello", "--disk", img, "--disk-size", "1000"], /'1000' is not a size that is a positive multiple of 512/],
       [["run", "hello", "--disk", tmp], /not a regular file/],
       [["run", "hello", "--disk-size", "8M"], /--disk-size needs --disk FILE/],
-      [["run", "kernel-para", "--mode", "para", "--disk", img], /not available in para mode/],
+      [["run", "kernel-para", "--mode", "para", "--disk", img], /--disk: not available in para mode/],
+      [["run", "kernel-para", "--mode", "para", "--net"], /--net: not available in para mode/],
     ];
     for (const [args, re] of cases) {
       const r = await vm7(args);
@@ -358,5 +361,156 @@ it.skipIf(!hasDtc)("the board DTB describes the four virtio-mmio windows", () =>
   for (let i = 0; i < 4; i++) {
     const a = (BASE + 0x200 * i).toString(16);
     expect(r.stdout).toMatch(new RegExp(`virtio@${a} \\{\\s*compatible = "virtio,mmio";\\s*reg = <0x${a} 0x200>;\\s*interrupts = <0x${(50 + i).toString(16)}>;`));
+  }
+});
+
+// --- virtio-net on the virtual switch (§5.1) ------------------------------------------------------
+
+const GUEST_MAC = [0x02, 0, 0, 0, 0, 1], PEER_IP = [10, 0, 7, 254], GUEST_IP = [10, 0, 7, 1];
+function arpRequest(): Uint8Array {
+  return Uint8Array.from([
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ...GUEST_MAC, 0x08, 0x06,
+    0, 1, 8, 0, 6, 4, 0, 1, ...GUEST_MAC, ...GUEST_IP, 0, 0, 0, 0, 0, 0, ...PEER_IP,
+  ]);
+}
+function echoRequest(peerMac: Uint8Array): Uint8Array {
+  const icmp = Uint8Array.from([8, 0, 0, 0, 0x12, 0x34, 0, 1, ...new TextEncoder().encode("vm7 ping payload")]);
+  const c = checksum(icmp); icmp[2] = c >> 8; icmp[3] = c & 255;
+  const ip = Uint8Array.from([0x45, 0, 0, 20 + icmp.length, 0, 0, 0x40, 0, 64, 1, 0, 0, ...GUEST_IP, ...PEER_IP]);
+  const ic = checksum(ip); ip[10] = ic >> 8; ip[11] = ic & 255;
+  return Uint8Array.from([...peerMac, ...GUEST_MAC, 0x08, 0x00, ...ip, ...icmp]);
+}
+
+describe("the virtual switch's ping peer (RFC 826 ARP, RFC 792 echo)", () => {
+  it("answers ARP for its address and echo requests to it, with valid checksums; ignores the rest", () => {
+    const sw = new VirtualSwitch();
+    const peer = new PingPeer(sw, Uint8Array.from(PEER_IP));
+    const got: Uint8Array[] = [];
+    const me = { deliver: (f: Uint8Array) => { got.push(f.slice()); } };
+    sw.attach(me);
+    sw.send(me, arpRequest());
+    expect(got).toHaveLength(1);
+    const a = got[0];
+    expect([...a.subarray(0, 6)]).toEqual(GUEST_MAC);
+    expect((a[20] << 8) | a[21]).toBe(2);                       // ARP reply
+    expect([...a.subarray(22, 28)]).toEqual([...peer.mac]);      // sender hardware address
+    expect([...a.subarray(28, 32)]).toEqual(PEER_IP);
+    expect([...a.subarray(38, 42)]).toEqual(GUEST_IP);
+    sw.send(me, echoRequest(peer.mac));
+    expect(got).toHaveLength(2);
+    const e = got[1];
+    expect(e[14 + 9]).toBe(1);
+    expect([...e.subarray(26, 30)]).toEqual(PEER_IP);
+    expect([...e.subarray(30, 34)]).toEqual(GUEST_IP);
+    expect(checksum(e.subarray(14, 34))).toBe(0);                // IPv4 header checksum still right
+    expect(e[34]).toBe(0);                                       // echo reply
+    expect(checksum(e.subarray(34))).toBe(0);
+    expect(new TextDecoder().decode(e.subarray(42))).toBe("vm7 ping payload");
+    // Not for it: ARP for another address, an echo to another address, garbage.
+    const other = arpRequest(); other[41] = 9;
+    sw.send(me, other);
+    const e2 = echoRequest(peer.mac); e2[33] = 9;
+    sw.send(me, e2);
+    sw.send(me, new Uint8Array(5));
+    expect(got).toHaveLength(2);
+    expect(peer.answered).toEqual({ arp: 1, icmp: 1 });
+  });
+});
+
+describe("virtio-net through hand-built rings: a frame out on queue 1, the answer in on queue 0", () => {
+  const RX = { desc: 0x80110000, avail: 0x80110100, used: 0x80110200 }, TX = { desc: 0x80120000, avail: 0x80120100, used: 0x80120200 };
+  const RXBUF = 0x80130000, TXBUF = 0x80140000;
+  function netMachine() {
+    const m = machine();
+    const sw = new VirtualSwitch();
+    new PingPeer(sw, Uint8Array.from(PEER_IP));
+    const dev = new VirtioNet(sw, Uint8Array.from(GUEST_MAC));
+    expect(m.attachVirtio(dev)).toBe(0);
+    wr(m, R.STATUS, 0); wr(m, R.STATUS, ACK | DRIVER);
+    wr(m, R.DRV_FEAT_SEL, 0); wr(m, R.DRV_FEAT, 1 << 5); wr(m, R.DRV_FEAT_SEL, 1); wr(m, R.DRV_FEAT, 1);
+    wr(m, R.STATUS, ACK | DRIVER | FEATURES_OK);
+    expect(rd(m, R.STATUS)).toBe(ACK | DRIVER | FEATURES_OK);
+    for (const [q, r] of [[0, RX], [1, TX]] as const) {
+      for (let a = r.desc; a < r.used + 6 + 8 * QSIZE; a += 4) m.physWrite32(a, 0);
+      wr(m, R.QUEUE_SEL, q); wr(m, R.QUEUE_NUM, QSIZE);
+      wr(m, R.DESC_LO, r.desc); wr(m, R.DRIVER_LO, r.avail); wr(m, R.DEVICE_LO, r.used); wr(m, R.QUEUE_READY, 1);
+    }
+    wr(m, R.STATUS, ACK | DRIVER | FEATURES_OK | DRIVER_OK);
+    return { m, dev };
+  }
+  const d = (m: Machine, r: { desc: number }, i: number, addr: number, len: number, flags: number) => {
+    m.physWrite32(r.desc + 16 * i, addr); m.physWrite32(r.desc + 16 * i + 4, 0); m.physWrite32(r.desc + 16 * i + 8, len); m.physWrite32(r.desc + 16 * i + 12, flags);
+  };
+  const post = (m: Machine, r: { avail: number }, head: number) => {
+    const idx = m.physRead(r.avail + 2, 2);
+    m.physWrite(r.avail + 4 + 2 * (idx % QSIZE), 2, head); m.physWrite(r.avail + 2, 2, idx + 1);
+  };
+  const kick = (m: Machine, q: number) => {
+    put(m, CODE, [...li(0, BASE + R.QUEUE_NOTIFY), ...li(3, q), 0xe5803000, A.B_SELF]);
+    m.pc = CODE;
+    m.run({ maxInsns: 5 });
+  };
+  const send = (m: Machine, frame: Uint8Array) => {
+    m.writeRam(TXBUF, new Uint8Array(12));
+    m.writeRam(TXBUF + 12, frame);
+    d(m, TX, 0, TXBUF, 12 + frame.length, 0);
+    post(m, TX, 0);
+    kick(m, 1);
+  };
+
+  it("RX buffer posted first: the ARP reply lands in it at the notifying instruction, num_buffers 1, interrupt raised", () => {
+    const { m, dev } = netMachine();
+    d(m, RX, 0, RXBUF, 1526, 2);
+    post(m, RX, 0);
+    kick(m, 0);                                  // nothing to receive yet: the buffer stays posted
+    expect(m.physRead(RX.used + 2, 2)).toBe(0);
+    send(m, arpRequest());
+    expect(m.physRead(TX.used + 2, 2)).toBe(1);
+    expect(m.physRead(RX.used + 2, 2)).toBe(1);
+    expect(m.physRead32(RX.used + 8)).toBe(12 + 42);
+    expect(m.physRead(RXBUF + 10, 2)).toBe(1);   // num_buffers
+    const f = m.readRam(RXBUF + 12, 42);
+    expect((f[20] << 8) | f[21]).toBe(2);
+    expect(rd(m, R.INT_STATUS) & 1).toBe(1);
+    expect(dev.stats).toEqual({ tx: 1, rx: 1, dropped: 0 });
+  });
+
+  it("no RX buffer yet: the reply waits in the device and arrives when the driver posts one", () => {
+    const { m, dev } = netMachine();
+    send(m, arpRequest());
+    expect(dev.rxPending).toBe(true);
+    d(m, RX, 0, RXBUF, 1526, 2);
+    post(m, RX, 0);
+    kick(m, 0);
+    expect(m.physRead(RX.used + 2, 2)).toBe(1);
+    expect(dev.rxPending).toBe(false);
+    // An echo request to the peer's MAC (as learnt from the ARP reply) comes back as a reply.
+    const peerMac = m.readRam(RXBUF + 12 + 6, 6);
+    d(m, RX, 1, RXBUF + 0x1000, 1526, 2);
+    post(m, RX, 1);
+    send(m, echoRequest(peerMac));
+    expect(m.physRead(RX.used + 2, 2)).toBe(2);
+    expect(m.physRead8(RXBUF + 0x1000 + 12 + 34)).toBe(0);   // ICMP type 0
+  });
+
+  it("a TX chain pointing outside guest RAM puts the card in DEVICE_NEEDS_RESET", () => {
+    const { m } = netMachine();
+    d(m, TX, 0, 0x10000000, 64, 0);
+    post(m, TX, 0);
+    kick(m, 1);
+    expect(rd(m, R.STATUS) & NEEDS_RESET).toBe(NEEDS_RESET);
+  });
+});
+
+describe.skipIf(unavailable !== "")("Linux's virtio_net on vm7's switch: ping", () => {
+  for (const mode of ["native", "full"]) {
+    it(`${mode}: eth0 is 10.0.7.1/24 and ping 10.0.7.254 gets 3 of 3 answers`, async () => {
+      const r = await vm7(["linux", "--mode", mode, "--net", "--exec", "ifconfig eth0; ping -c 3 10.0.7.254", "--max-insns", "4e9"], 240);
+      expect(r.status, r.err.slice(-2000)).toBe(0);
+      expect(r.out).toMatch(/inet addr:10\.0\.7\.1\s+Bcast:10\.0\.7\.255\s+Mask:255\.255\.255\.0/);
+      expect(r.out).toMatch(/HWaddr 02:76:6D:37:00:01/);
+      expect(r.out).toMatch(/^64 bytes from 10\.0\.7\.254: seq=2 ttl=64/m);
+      expect(r.out).toMatch(/3 packets transmitted, 3 packets received, 0% packet loss/);
+    }, 250_000);
   }
 });
