@@ -295,7 +295,7 @@ describe("--disk on the command line", () => {
       expect(r.err.trim().split("\n").filter((l) => !/^\(run 'vm7 --help'/.test(l))).toHaveLength(1);
       expect(r.err).toMatch(re);
     }
-  });
+  }, 120_000);
 
   it("creates the file with --disk-size, and a guest with no virtio driver runs as before (native and full)", async () => {
     const img = join(tmp, "new.img");
@@ -305,7 +305,7 @@ describe("--disk on the command line", () => {
       expect(r.out).toMatch(/Hello/i);
       expect(statSync(img).size).toBe(1 << 20);
     }
-  });
+  }, 120_000);
 });
 
 let unavailable = "";
