@@ -8,7 +8,7 @@ import {
   CONTEXTIDR, TPIDRURW, TPIDRURO, TPIDRPRW, VBAR, CSSELR, PAR, ADFSR, AIFSR, L2AUXCR, PMUSERENR, PMCR,
 } from "./layout";
 import { privileged, breakSlice } from "./state";
-import { tlbFlushAll, tlbFlushPage, tlbDacrChanged } from "../mmu/tlb";
+import { tlbFlushAll, tlbFlushPage, tlbDacrChanged, tlbContextChanged, tlbFlushAsid } from "../mmu/tlb";
 import { translate, xlFsr, ACC_READ, ACC_WRITE } from "../mmu/mmu";
 import { dcacheFlushAll, dcacheFlushPage } from "./dcache";
 import { intcIrq, intcFiq } from "../dev/intc";
@@ -144,9 +144,10 @@ export function cp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void 
     case 0x1001: setReg(ACTLR, v); return;
     case 0x1002: setReg(CPACR, v & 0x00f00000); return; // cp10/cp11 access only
     case 0x1010: case 0x1011: case 0x1012: return;
-    case 0x2000: setReg(TTBR0, v); tlbFlushAll(); breakSlice(); return;
-    case 0x2001: setReg(TTBR1, v); tlbFlushAll(); breakSlice(); return;
-    case 0x2002: setReg(TTBCR, v & 0x37); tlbFlushAll(); breakSlice(); return;
+    // A new translation context (ASID and tables) selects its own software TLB bank (mmu/tlb.ts)
+    case 0x2000: setReg(TTBR0, v); tlbContextChanged(); breakSlice(); return;
+    case 0x2001: setReg(TTBR1, v); tlbContextChanged(); breakSlice(); return;
+    case 0x2002: setReg(TTBCR, v & 0x37); tlbContextChanged(); breakSlice(); return;
     case 0x3000: {
       const old = reg(DACR);
       setReg(DACR, v);
@@ -176,8 +177,9 @@ export function cp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void 
     case 0x7083: ats(v, ACC_WRITE, false); return;
     // TLB maintenance (B4.2.3): unified, instruction and data variants all flush our TLB
     case 0x8070: case 0x8050: case 0x8060:                               // TLBIALL
-    case 0x8072: case 0x8052: case 0x8062:                               // TLBIASID
       tlbFlushAll(); breakSlice(); return;
+    case 0x8072: case 0x8052: case 0x8062:                               // TLBIASID: ASID in bits 7:0
+      tlbFlushAsid(v & 0xff); breakSlice(); return;
     case 0x8071: case 0x8051: case 0x8061:                               // TLBIMVA
       tlbFlushPage(v); breakSlice(); return;
     case 0xa020: setReg(PRRR, v); return;
@@ -185,7 +187,7 @@ export function cp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void 
     case 0xc000: setReg(VBAR, v & 0xffffffe0); return;
     case 0xc001: return;
     case 0xd000: return;
-    case 0xd001: setReg(CONTEXTIDR, v); tlbFlushAll(); breakSlice(); return;
+    case 0xd001: setReg(CONTEXTIDR, v); tlbContextChanged(); breakSlice(); return;
     case 0xd002: setReg(TPIDRURW, v); return;
     case 0xd003: setReg(TPIDRURO, v); return;
     case 0xd004: setReg(TPIDRPRW, v); return;

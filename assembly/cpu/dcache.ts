@@ -39,7 +39,7 @@ export function slotFor(pa: u32): u32 {
   store<u32>(SLOT_OWNER + (s << 2), ppn + 1);
   const base = DCACHE + s * SLOT_BYTES;
   memory.fill(base, 0, SLOT_BYTES);
-  tlbFlushWrites(); // stores to this page must now take the slow path
+  tlbFlushWrites(ppn); // stores to this page must now take the slow path
   return base;
 }
 

@@ -8,8 +8,9 @@
 //   UART_TX .. +64 KiB    console output ring (bytes the guest wrote, drained by the host):
 //                         u32 write count (core) at +0, u32 read count (host) at +4, data at
 //                         UART_TX_DATA, UART_TX_CAP bytes, indexed by count & (UART_TX_CAP - 1)
-//   TLB .. +256 KiB       software TLBs (tag + host addend per 4 KiB virtual page)
-//   PAGEMAP .. +1 MiB     physical RAM page -> decoded-page slot (u32, 0 = none)
+//   TLB .. +782 KiB       software TLBs (tag + host addend per 4 KiB virtual page; 12 context banks, mmu/tlb.ts)
+//   PAGEMAP .. +1 MiB     physical RAM page -> decoded-page slot (u32, 0 = none); then the slot
+//                         owners (dcache.ts) and TLB_WRITTEN (a bit per RAM page, mmu/tlb.ts)
 //   DCACHE .. +64 MiB     pre-decoded instruction slots (one per 4 KiB physical code page)
 //   RAM                   guest RAM, ramSize bytes, guest physical RAM_PHYS upward
 
@@ -21,6 +22,8 @@ export const UART_TX_DATA: u32 = UART_TX + 0x100;
 export const UART_TX_CAP: u32 = 0x8000;
 export const TLB: u32 = 0x0012_0000;
 export const PAGEMAP: u32 = 0x0020_0000;
+export const TLB_WRITTEN: u32 = PAGEMAP + 0x0010_8000;
+export const TLB_WRITTEN_BYTES: u32 = 0x8000;
 export const DCACHE: u32 = 0x0040_0000;
 export const RAM: u32 = 0x0440_0000;
 export const RAM_PHYS: u32 = 0x8000_0000;

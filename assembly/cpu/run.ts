@@ -21,7 +21,7 @@ import { decodeT16, execT16 } from "../decode/t16.gen";
 import { decodeT32, execT32 } from "../decode/t32.gen";
 import { itAdvance, IT_MASK } from "./psr";
 import { translateFetch, xlFsr } from "../mmu/mmu";
-import { tlbSelect, tlbFlushAll, bigData } from "../mmu/tlb";
+import { tlbSelect, tlbFlushAll, tlbInit, bigData } from "../mmu/tlb";
 import { busReset, setRamSize, devicesUpdate, ramHost } from "../bus/bus";
 import { cycles, nextEventCycle, extraCycles, addCycles, NEVER, wallMode } from "../bus/clock";
 import { intcIrq, intcFiq } from "../dev/intc";
@@ -51,6 +51,7 @@ export function coreInit(ramBytes: u32): u32 {
   memory.fill(UART_TX, 0, 16);
   memory.fill(PAGEMAP, 0, DCACHE - PAGEMAP);
   dcacheInit(ramBytes);
+  tlbInit();
   coreReset();
   return INIT_OK;
 }

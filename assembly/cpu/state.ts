@@ -107,43 +107,72 @@ export function bankOf(mode: u32): i32 {
   return mode != MODE_MON && bankOf(mode) >= 0;
 }
 
-@inline function bankAddr(bank: i32): u32 { return STATE + BANKS + (<u32>bank << 4); }
+// Register banking (B1.3.2) over a bank block at `base`: per bankOf() slot 16 bytes (R13, R14,
+// SPSR; the slot of the current mode is stale, its R13/R14 live in the register file), then FIQ
+// mode's R8-R12 while another mode runs (base + BANK_FIQ_R8), then the other modes' R8-R12 while
+// FIQ mode runs (base + BANK_USR_R8). The real CPU's block is STATE + BANKS; the VMM's virtual CPU
+// has its own (vmm/layout.ts V_BANKS) and uses these same routines with its virtual mode.
+// A mode with no bank slot (not a mode of this CPU) reads 0 and ignores writes.
+export const BANK_FIQ_R8: u32 = 0x80;
+export const BANK_USR_R8: u32 = 0xa0;
+// @ts-ignore: AssemblyScript builtin (compile-time check of the real block's layout)
+if (FIQ_R8 != BANKS + BANK_FIQ_R8 || USR_R8 != BANKS + BANK_USR_R8) ERROR("cpu/layout.ts: FIQ_R8/USR_R8 must follow BANKS");
 
-export function getSPSR(): u32 {
-  const b = bankOf(curMode);
-  if (b <= 0) return getCPSR(); // UNPREDICTABLE in User/System mode: read the CPSR
-  return load<u32>(bankAddr(b), 8);
-}
-export function setSPSR(v: u32): void {
-  const b = bankOf(curMode);
-  if (b <= 0) return; // UNPREDICTABLE in User/System mode: ignored
-  store<u32>(bankAddr(b), v, 8);
-}
-export function getSPSRof(mode: u32): u32 { const b = bankOf(mode); return b <= 0 ? 0 : load<u32>(bankAddr(b), 8); }
-export function setSPSRof(mode: u32, v: u32): void { const b = bankOf(mode); if (b > 0) store<u32>(bankAddr(b), v, 8); }
+@inline function slotAt(base: u32, bank: i32): u32 { return base + (<u32>bank << 4); }
 
-// Read/write R13/R14 of a given mode whether or not it is current (SRS, LDM/STM user bank, MRS banked).
-export function getBankedR(mode: u32, n: u32): u32 {
-  const cur = bankOf(curMode), b = bankOf(mode);
-  if (n >= 13) return b == cur ? getR(n) : load<u32>(bankAddr(b) + ((n - 13) << 2));
-  if (n >= 8) {
-    const curFiq = curMode == MODE_FIQ, wantFiq = mode == MODE_FIQ;
-    if (curFiq == wantFiq) return getR(n);
-    return load<u32>(STATE + (wantFiq ? FIQ_R8 : USR_R8) + ((n - 8) << 2));
+// Save the banked registers of mode `from` (in the register file) into the block, load `to`'s.
+export function bankSwitch(base: u32, from: u32, to: u32): void {
+  const fb = bankOf(from), tb = bankOf(to);
+  if (fb != tb && fb >= 0 && tb >= 0) {
+    store<u32>(slotAt(base, fb), getR(13));
+    store<u32>(slotAt(base, fb), getR(14), 4);
+    setR(13, load<u32>(slotAt(base, tb)));
+    setR(14, load<u32>(slotAt(base, tb), 4));
+  }
+  if ((from == MODE_FIQ) != (to == MODE_FIQ)) {
+    const save = base + (from == MODE_FIQ ? BANK_FIQ_R8 : BANK_USR_R8);
+    const restore = base + (from == MODE_FIQ ? BANK_USR_R8 : BANK_FIQ_R8);
+    for (let i: u32 = 0; i < 5; i++) {
+      store<u32>(save + (i << 2), getR(8 + i));
+      setR(8 + i, load<u32>(restore + (i << 2)));
+    }
+  }
+}
+// R8-R14 of mode `mode` while mode `cur` runs.
+export function bankedRead(base: u32, cur: u32, mode: u32, n: u32): u32 {
+  const b = bankOf(mode);
+  if (b < 0) return 0;
+  if (n >= 13) return b == bankOf(cur) ? getR(n) : load<u32>(slotAt(base, b) + ((n - 13) << 2));
+  if (n >= 8 && (cur == MODE_FIQ) != (mode == MODE_FIQ)) {
+    return load<u32>(base + (mode == MODE_FIQ ? BANK_FIQ_R8 : BANK_USR_R8) + ((n - 8) << 2));
   }
   return getR(n);
 }
-export function setBankedR(mode: u32, n: u32, v: u32): void {
-  const cur = bankOf(curMode), b = bankOf(mode);
-  if (n >= 13) { if (b == cur) setR(n, v); else store<u32>(bankAddr(b) + ((n - 13) << 2), v); return; }
-  if (n >= 8) {
-    const curFiq = curMode == MODE_FIQ, wantFiq = mode == MODE_FIQ;
-    if (curFiq == wantFiq) setR(n, v);
-    else store<u32>(STATE + (wantFiq ? FIQ_R8 : USR_R8) + ((n - 8) << 2), v);
+export function bankedWrite(base: u32, cur: u32, mode: u32, n: u32, v: u32): void {
+  const b = bankOf(mode);
+  if (b < 0) return;
+  if (n >= 13) { if (b == bankOf(cur)) setR(n, v); else store<u32>(slotAt(base, b) + ((n - 13) << 2), v); return; }
+  if (n >= 8 && (cur == MODE_FIQ) != (mode == MODE_FIQ)) {
+    store<u32>(base + (mode == MODE_FIQ ? BANK_FIQ_R8 : BANK_USR_R8) + ((n - 8) << 2), v);
     return;
   }
   setR(n, v);
 }
+// The SPSR of mode `mode` (0 for User/System, which have none; writes to them ignored).
+export function bankSpsr(base: u32, mode: u32): u32 { const b = bankOf(mode); return b <= 0 ? 0 : load<u32>(slotAt(base, b), 8); }
+export function setBankSpsr(base: u32, mode: u32, v: u32): void { const b = bankOf(mode); if (b > 0) store<u32>(slotAt(base, b), v, 8); }
+
+export function getSPSR(): u32 {
+  if (bankOf(curMode) <= 0) return getCPSR(); // UNPREDICTABLE in User/System mode: read the CPSR
+  return bankSpsr(STATE + BANKS, curMode);
+}
+export function setSPSR(v: u32): void { setBankSpsr(STATE + BANKS, curMode, v); } // User/System: ignored
+export function getSPSRof(mode: u32): u32 { return bankSpsr(STATE + BANKS, mode); }
+export function setSPSRof(mode: u32, v: u32): void { setBankSpsr(STATE + BANKS, mode, v); }
+
+// Read/write R8-R14 of a given mode whether or not it is current (SRS, LDM/STM user bank, MRS banked).
+export function getBankedR(mode: u32, n: u32): u32 { return bankedRead(STATE + BANKS, curMode, mode, n); }
+export function setBankedR(mode: u32, n: u32, v: u32): void { bankedWrite(STATE + BANKS, curMode, mode, n, v); }
 
 // Hook run after every privilege/mode change (the MMU selects its TLB set); set by the CPU wiring.
 export let onModeChange: () => void = noop;
@@ -154,21 +183,7 @@ export function setOnModeChange(f: () => void): void { onModeChange = f; }
 export function switchMode(mode: u32): void {
   const from = curMode;
   if (from == mode) return;
-  const fb = bankOf(from), tb = bankOf(mode);
-  if (fb != tb) {
-    store<u32>(bankAddr(fb), getR(13));
-    store<u32>(bankAddr(fb), getR(14), 4);
-    setR(13, load<u32>(bankAddr(tb)));
-    setR(14, load<u32>(bankAddr(tb), 4));
-  }
-  if ((from == MODE_FIQ) != (mode == MODE_FIQ)) {
-    const save = from == MODE_FIQ ? FIQ_R8 : USR_R8;
-    const restore = from == MODE_FIQ ? USR_R8 : FIQ_R8;
-    for (let i: u32 = 0; i < 5; i++) {
-      store<u32>(STATE + save + (i << 2), getR(8 + i));
-      setR(8 + i, load<u32>(STATE + restore + (i << 2)));
-    }
-  }
+  bankSwitch(STATE + BANKS, from, mode);
   curMode = mode;
   const priv = mode != MODE_USR;
   if (priv != privileged) { privileged = priv; }

@@ -4,7 +4,7 @@
 // exception and sets `fault`; the caller checks `fault` and stops the instruction.
 import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, DFSR, DFAR, PAGEMAP, RAM_PHYS, RAM } from "../cpu/layout";
 import { fault, privileged } from "../cpu/state";
-import { busRead, busWrite, busError, clearBusError, isRam, ramHost } from "../bus/bus";
+import { busRead, busWrite, busError, clearBusError, isRam, ramHost, ramSize } from "../bus/bus";
 import {
   tlbR, tlbW, tlbX, tlbCW, tlbIndex, tlbInsert, setBase, SET_READ, SET_WRITE, SET_FETCH, SET_USER, SET_CODEW,
   SET_CODEW_USER, bigData,
@@ -37,12 +37,91 @@ export let xlDomBit: u32 = 0;   // 1 << domain of the last successful translatio
 @inline function sctlr(): u32 { return load<u32>(STATE + SCTLR); }
 @inline function fsrOf(fs: u32, domain: u32): u32 { return (fs & 0xf) | ((fs & 0x10) << 6) | (domain << 4); }
 
-// Read a translation-table descriptor. Walks read physical memory; anything but RAM is an
-// external abort on the walk.
-@inline function walkRead(pa: u32): u32 {
-  if (!isRam(pa)) return 0xffffffff;
-  return load<u32>(ramHost(pa & ~3));
+// --- the table walk, shared with the VMM -----------------------------------------------------------
+// One short-descriptor walk (B3.5) for the real MMU (translate) and the VMM's walks of a guest's
+// tables (vmm/shadow.ts gwalk). `cp` is where its CP15 registers are read (cp + SCTLR, cp + TTBR0,
+// ...: STATE for the real CPU's block, the VMM's virtual block for a guest), `ramBytes` how much RAM
+// from RAM_PHYS up it may read descriptors from: a table anywhere else is an external abort on the
+// walk. The MMU must be on (the callers handle it off). It stops before the domain and permission
+// checks (walkDomain, walkAp, walkXn, walkPage hold what they need) and returns the physical
+// address; walkFsr != 0 (DFSR layout) for a translation fault or an external abort on the walk.
+export let walkFsr: u32 = 0;
+export let walkDomain: u32 = 0;
+export let walkAp: u32 = 0;       // AP[2:0]
+export let walkXn: u32 = 0;
+export let walkPage: bool = false; // a page (second level), not a section
+export let walkNG: bool = false;   // not-global
+export let walkBlockMask: u32 = 0xfffff000;
+export let walkL1pa: u32 = 0;      // physical address of the first-level descriptor used, and its value
+export let walkD1: u32 = 0;
+export let walkL2pa: u32 = 0;      // of the second-level descriptor used (0 = a section)
+
+@inline function tableRam(pa: u32, ramBytes: u32): bool { return pa - RAM_PHYS < ramBytes; }
+
+export function walk(va: u32, cp: u32, ramBytes: u32): u32 {
+  walkFsr = 0; walkNG = false; walkPage = false; walkL2pa = 0;
+  // Select TTBR0 or TTBR1 by TTBCR.N (B3.5.4)
+  const ttbcr = load<u32>(cp + TTBCR);
+  const n = ttbcr & 7;
+  let l1: u32;
+  if (n == 0 || (va >>> (32 - n)) == 0) {
+    if ((ttbcr & 0x10) != 0) { walkFsr = fsrOf(FS_TRANS_SEC, 0); return 0; } // PD0
+    const base = load<u32>(cp + TTBR0) & (0xffffffff << (14 - n)); // TTBR0[31:14-N]
+    l1 = base | (((va << n) >>> (n + 20)) << 2);
+  } else {
+    if ((ttbcr & 0x20) != 0) { walkFsr = fsrOf(FS_TRANS_SEC, 0); return 0; } // PD1
+    l1 = (load<u32>(cp + TTBR1) & 0xffffc000) | ((va >>> 20) << 2);
+  }
+  if (!tableRam(l1, ramBytes)) { walkFsr = fsrOf(FS_EXT_WALK_L1, 0); return 0; }
+  const d1 = load<u32>(ramHost(l1));
+  walkL1pa = l1; walkD1 = d1;
+  let pa: u32, domain: u32;
+  const t1 = d1 & 3;
+  if (t1 == 0 || t1 == 3) { walkFsr = fsrOf(FS_TRANS_SEC, (d1 >>> 5) & 0xf); return 0; }
+  if (t1 == 2) {
+    if ((d1 & (1 << 18)) != 0) { // supersection: 16 MiB, domain 0
+      pa = (d1 & 0xff000000) | (va & 0x00ffffff);
+      domain = 0;
+      walkBlockMask = 0xff000000;
+    } else {
+      pa = (d1 & 0xfff00000) | (va & 0x000fffff);
+      domain = (d1 >>> 5) & 0xf;
+      walkBlockMask = 0xfff00000;
+    }
+    walkAp = ((d1 >>> 10) & 3) | ((d1 >>> 13) & 4);
+    walkXn = (d1 >>> 4) & 1;
+    walkNG = (d1 & (1 << 17)) != 0;
+  } else {
+    walkPage = true;
+    domain = (d1 >>> 5) & 0xf;
+    const l2 = (d1 & 0xfffffc00) | (((va >>> 12) & 0xff) << 2);
+    if (!tableRam(l2, ramBytes)) { walkFsr = fsrOf(FS_EXT_WALK_L2, domain); return 0; }
+    const d2 = load<u32>(ramHost(l2));
+    walkL2pa = l2;
+    const t2 = d2 & 3;
+    if (t2 == 0) { walkFsr = fsrOf(FS_TRANS_PAGE, domain); return 0; }
+    if (t2 == 1) { // large page, 64 KiB
+      pa = (d2 & 0xffff0000) | (va & 0xffff);
+      walkXn = (d2 >>> 15) & 1;
+      walkBlockMask = 0xffff0000;
+    } else { // small page, 4 KiB
+      pa = (d2 & 0xfffff000) | (va & 0xfff);
+      walkXn = d2 & 1;
+      walkBlockMask = 0xfffff000;
+    }
+    walkAp = ((d2 >>> 4) & 3) | ((d2 >>> 7) & 4);
+    walkNG = (d2 & (1 << 11)) != 0;
+  }
+  walkDomain = domain;
+  return pa;
 }
+
+// Access permissions, AP[2:0] with SCTLR.AFE = 0 (B3.7.1, table B3-8).
+@inline export function apWrite(ap: u32, priv: bool): bool { return priv ? ap == 1 || ap == 2 || ap == 3 : ap == 3; }
+@inline export function apRead(ap: u32, priv: bool): bool { return priv ? ap != 0 && ap != 4 : ap == 2 || ap == 3 || ap == 6 || ap == 7; }
+// The fault status of a domain or permission fault of the last walk.
+@inline export function walkDomainFsr(): u32 { return fsrOf(walkPage ? FS_DOMAIN_PAGE : FS_DOMAIN_SEC, walkDomain); }
+@inline export function walkPermFsr(): u32 { return fsrOf(walkPage ? FS_PERM_PAGE : FS_PERM_SEC, walkDomain); }
 
 // Translate va for an access of `kind` at the given privilege (B3.5 and B3.7). Returns the
 // physical address, or sets xlFsr.
@@ -50,72 +129,25 @@ export function translate(va: u32, kind: u32, priv: bool): u32 {
   xlFsr = 0;
   const sc = sctlr();
   if ((sc & 1) == 0) { xlBlockMask = 0xfffff000; xlDomBit = 0; return va; } // MMU off: flat mapping, no checks
-
-  // Select TTBR0 or TTBR1 by TTBCR.N (B3.5.4)
-  const ttbcr = load<u32>(STATE + TTBCR);
-  const n = ttbcr & 7;
-  let l1: u32;
-  if (n == 0 || (va >>> (32 - n)) == 0) {
-    if ((ttbcr & 0x10) != 0) { xlFsr = fsrOf(FS_TRANS_SEC, 0); return 0; } // PD0
-    const base = load<u32>(STATE + TTBR0) & (0xffffffff << (14 - n)); // TTBR0[31:14-N]
-    l1 = base | (((va << n) >>> (n + 20)) << 2);
-  } else {
-    if ((ttbcr & 0x20) != 0) { xlFsr = fsrOf(FS_TRANS_SEC, 0); return 0; } // PD1
-    l1 = (load<u32>(STATE + TTBR1) & 0xffffc000) | ((va >>> 20) << 2);
-  }
-  if (!isRam(l1)) { xlFsr = fsrOf(FS_EXT_WALK_L1, 0); return 0; }
-  const d1 = walkRead(l1);
-  let pa: u32, domain: u32, ap: u32, xn: u32;
-  let isPage = false;
-  const t1 = d1 & 3;
-  if (t1 == 0 || t1 == 3) { xlFsr = fsrOf(FS_TRANS_SEC, (d1 >>> 5) & 0xf); return 0; }
-  if (t1 == 2) {
-    if ((d1 & (1 << 18)) != 0) { // supersection: 16 MiB, domain 0
-      pa = (d1 & 0xff000000) | (va & 0x00ffffff);
-      domain = 0;
-      xlBlockMask = 0xff000000;
-    } else {
-      pa = (d1 & 0xfff00000) | (va & 0x000fffff);
-      domain = (d1 >>> 5) & 0xf;
-      xlBlockMask = 0xfff00000;
-    }
-    ap = ((d1 >>> 10) & 3) | ((d1 >>> 13) & 4);
-    xn = (d1 >>> 4) & 1;
-  } else {
-    isPage = true;
-    domain = (d1 >>> 5) & 0xf;
-    const l2 = (d1 & 0xfffffc00) | (((va >>> 12) & 0xff) << 2);
-    if (!isRam(l2)) { xlFsr = fsrOf(FS_EXT_WALK_L2, domain); return 0; }
-    const d2 = walkRead(l2);
-    const t2 = d2 & 3;
-    if (t2 == 0) { xlFsr = fsrOf(FS_TRANS_PAGE, domain); return 0; }
-    if (t2 == 1) { // large page, 64 KiB
-      pa = (d2 & 0xffff0000) | (va & 0xffff);
-      xn = (d2 >>> 15) & 1;
-      xlBlockMask = 0xffff0000;
-    } else { // small page, 4 KiB
-      pa = (d2 & 0xfffff000) | (va & 0xfff);
-      xn = d2 & 1;
-      xlBlockMask = 0xfffff000;
-    }
-    ap = ((d2 >>> 4) & 3) | ((d2 >>> 7) & 4);
-  }
+  const pa = walk(va, STATE, ramSize);
+  if (walkFsr != 0) { xlFsr = walkFsr; return 0; }
+  xlBlockMask = walkBlockMask;
 
   // Domain check (B3.7.3): 00 no access, 01 client (check AP), 11 manager (no check)
+  const domain = walkDomain;
   const dac = (load<u32>(STATE + DACR) >>> (domain << 1)) & 3;
   xlDomBit = 1 << domain;
   if (dac == 3) return pa;
-  if (dac != 1) { xlFsr = fsrOf(isPage ? FS_DOMAIN_PAGE : FS_DOMAIN_SEC, domain); return 0; }
+  if (dac != 1) { xlFsr = walkDomainFsr(); return 0; }
 
-  // Access permissions, AP[2:0] with SCTLR.AFE = 0 (B3.7.1, table B3-8)
+  const ap = walkAp;
   let ok: bool;
-  if (kind == ACC_WRITE) {
-    ok = priv ? (ap == 1 || ap == 2 || ap == 3) : ap == 3;
-  } else {
-    ok = priv ? (ap != 0 && ap != 4) : (ap == 2 || ap == 3 || ap == 6 || ap == 7);
-    if (kind == ACC_EXEC && xn != 0) ok = false;
+  if (kind == ACC_WRITE) ok = apWrite(ap, priv);
+  else {
+    ok = apRead(ap, priv);
+    if (kind == ACC_EXEC && walkXn != 0) ok = false;
   }
-  if (!ok) { xlFsr = fsrOf(isPage ? FS_PERM_PAGE : FS_PERM_SEC, domain); return 0; }
+  if (!ok) { xlFsr = walkPermFsr(); return 0; }
   return pa;
 }
 

@@ -22,7 +22,8 @@
 // partition 1:1. Confinement: every fill checks that the guest-physical page lies in the guest's
 // RAM partition or is one of the pass-through device pages; anything else is reflected as an
 // external abort, so no guest mapping can reach the VMM-reserved RAM.
-import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS } from "../cpu/layout";
+import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS, CP15 } from "../cpu/layout";
+import { walk, walkFsr, walkDomain, walkAp, walkXn, walkNG, walkL1pa, walkD1, walkL2pa, walkDomainFsr, walkPermFsr, apRead, apWrite } from "../mmu/mmu";
 import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
 import { VIRTIO_BASE } from "../dev/virtio_mmio";
@@ -30,7 +31,7 @@ import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDacrChanged } from "../
 import { breakSlice } from "../cpu/state";
 import { icount } from "../cpu/state";
 import {
-  V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE, MODE_FULL,
+  V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE, MODE_FULL, V_CP15,
   RES_TRACKED, RES_TRACKED_BYTES, RES_SRC_ADDR, RES_SRC_VAL, RES_SNAP, PT_WIN_N,
 } from "./layout";
 import {
@@ -51,63 +52,30 @@ export let gD1: u32 = 0;        // its value
 export let gL2pa: u32 = 0;      // guest-physical address of the L2 descriptor used (0 = a section)
 export let gDom: u32 = 0;       // domain of the translation (0 with the guest MMU off, B3.7.3)
 
-@inline function fsrOf(fs: u32, domain: u32): u32 { return (fs & 0xf) | ((fs & 0x10) << 6) | (domain << 4); }
 @inline function partition(): u32 { return load<u32>(V_RAMSIZE); }
 @inline function guestRam(pa: u32, len: u32): bool { return pa - RAM_PHYS <= partition() - len; }
 
 // Translate va as the guest's own MMU would for an access of `kind` (0 read, 1 write, 2 execute)
-// at privilege `priv`. Table walks outside the guest's partition are external aborts on the walk.
+// at privilege `priv`: the MMU's own walk (mmu/mmu.ts walk) over the guest's virtual CP15 registers,
+// reading tables only inside the guest's partition (anywhere else: an external abort on the walk),
+// then the guest's domains and access permissions, all three kinds at once (gR, gW, gX).
 export function gwalk(va: u32, kind: u32, priv: bool): u32 {
   gFsr = 0; gNG = false; gL1pa = 1; gD1 = 0; gL2pa = 0; gDom = 0;
   const sc = vreg(SCTLR);
   if ((sc & 1) == 0) { gR = true; gW = true; gX = true; return va; }
-  const ttbcr = vreg(TTBCR);
-  const n = ttbcr & 7;
-  let l1: u32;
-  if (n == 0 || (va >>> (32 - n)) == 0) {
-    if ((ttbcr & 0x10) != 0) { gFsr = fsrOf(0x05, 0); return 0; }
-    l1 = (vreg(TTBR0) & (0xffffffff << (14 - n))) | (((va << n) >>> (n + 20)) << 2);
-  } else {
-    if ((ttbcr & 0x20) != 0) { gFsr = fsrOf(0x05, 0); return 0; }
-    l1 = (vreg(TTBR1) & 0xffffc000) | ((va >>> 20) << 2);
-  }
-  if (!guestRam(l1, 4)) { gFsr = fsrOf(0x0c, 0); return 0; }
-  const d1 = load<u32>(ramHost(l1));
-  gL1pa = l1; gD1 = d1;
-  let pa: u32, domain: u32, ap: u32, xn: u32;
-  let isPage = false;
-  const t1 = d1 & 3;
-  if (t1 == 0 || t1 == 3) { gFsr = fsrOf(0x05, (d1 >>> 5) & 0xf); return 0; }
-  if (t1 == 2) {
-    if ((d1 & (1 << 18)) != 0) { pa = (d1 & 0xff000000) | (va & 0x00ffffff); domain = 0; }
-    else { pa = (d1 & 0xfff00000) | (va & 0x000fffff); domain = (d1 >>> 5) & 0xf; }
-    ap = ((d1 >>> 10) & 3) | ((d1 >>> 13) & 4);
-    xn = (d1 >>> 4) & 1;
-    gNG = (d1 & (1 << 17)) != 0;
-  } else {
-    isPage = true;
-    domain = (d1 >>> 5) & 0xf;
-    const l2 = (d1 & 0xfffffc00) | (((va >>> 12) & 0xff) << 2);
-    if (!guestRam(l2, 4)) { gFsr = fsrOf(0x0e, domain); return 0; }
-    const d2 = load<u32>(ramHost(l2));
-    gL2pa = l2;
-    const t2 = d2 & 3;
-    if (t2 == 0) { gFsr = fsrOf(0x07, domain); return 0; }
-    if (t2 == 1) { pa = (d2 & 0xffff0000) | (va & 0xffff); xn = (d2 >>> 15) & 1; }
-    else { pa = (d2 & 0xfffff000) | (va & 0xfff); xn = d2 & 1; }
-    ap = ((d2 >>> 4) & 3) | ((d2 >>> 7) & 4);
-    gNG = (d2 & (1 << 11)) != 0;
-  }
+  const pa = walk(va, V_CP15 - CP15, partition());
+  if (walkFsr != 0) { gFsr = walkFsr; return 0; }
+  gL1pa = walkL1pa; gD1 = walkD1; gL2pa = walkL2pa; gNG = walkNG;
+  const domain = walkDomain;
   gDom = domain;
   const dac = (vreg(DACR) >>> (domain << 1)) & 3;
   if (dac == 3) { gR = true; gW = true; gX = true; return pa; }   // manager: no checks (B3.7.3)
-  if (dac != 1) { gFsr = fsrOf(isPage ? 0x0b : 0x09, domain); return 0; }
-  // AP[2:0] with SCTLR.AFE = 0 (B3.7.1, table B3-8)
-  if (priv) { gW = ap == 1 || ap == 2 || ap == 3; gR = ap != 0 && ap != 4; }
-  else { gW = ap == 3; gR = ap == 2 || ap == 3 || ap == 6 || ap == 7; }
-  gX = gR && xn == 0;
+  if (dac != 1) { gFsr = walkDomainFsr(); return 0; }
+  const ap = walkAp;
+  gW = apWrite(ap, priv); gR = apRead(ap, priv);
+  gX = gR && walkXn == 0;
   const ok = kind == 1 ? gW : kind == 2 ? gX : gR;
-  if (!ok) { gFsr = fsrOf(isPage ? 0x0f : 0x0d, domain); return 0; }
+  if (!ok) { gFsr = walkPermFsr(); return 0; }
   return pa;
 }
 

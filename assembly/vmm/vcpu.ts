@@ -11,7 +11,8 @@ import {
 } from "../cpu/layout";
 import {
   getR, setR, getCPSR, setCPSR, getRest, setRest, setNextPC, setFault, breakSlice, bankOf, validMode, uncountCurrent,
-  curPC, MODE_USR, MODE_FIQ, MODE_SVC, MODE_IRQ, MODE_ABT, PSR_I, PSR_F, PSR_A, PSR_T, PSR_E,
+  curPC, MODE_USR, MODE_SVC, MODE_IRQ, MODE_ABT, PSR_I, PSR_F, PSR_A, PSR_T, PSR_E,
+  bankSwitch, bankedRead, bankedWrite, bankSpsr, setBankSpsr, BANK_FIQ_R8, BANK_USR_R8,
 } from "../cpu/state";
 import { VEC_UNDEF, VEC_SVC, VEC_PABT, VEC_DABT, VEC_IRQ, VEC_FIQ } from "../cpu/exceptions";
 import { requestStop } from "../cpu/stop";
@@ -152,27 +153,14 @@ export function vSetMasks(aif: u32): void {
 }
 
 // --- banked registers ----------------------------------------------------------------------------
-
-@inline function vbank(b: i32): u32 { return V_BANKS + (<u32>b << 4); }
+// The virtual banks have the real block's layout (cpu/state.ts bankSwitch and friends, over V_BANKS).
+// @ts-ignore: AssemblyScript builtin (compile-time check)
+if (V_FIQ_R8 != V_BANKS + BANK_FIQ_R8 || V_USR_R8 != V_BANKS + BANK_USR_R8) ERROR("vmm/layout.ts: V_FIQ_R8/V_USR_R8 must follow V_BANKS as FIQ_R8/USR_R8 follow BANKS");
 
 export function vSetMode(m: u32): void {
   const from = vmode;
   if (from == m) return;
-  const fb = bankOf(from), tb = bankOf(m);
-  if (fb != tb) {
-    store<u32>(vbank(fb), getR(13));
-    store<u32>(vbank(fb), getR(14), 4);
-    setR(13, load<u32>(vbank(tb)));
-    setR(14, load<u32>(vbank(tb), 4));
-  }
-  if ((from == MODE_FIQ) != (m == MODE_FIQ)) {
-    const save = from == MODE_FIQ ? V_FIQ_R8 : V_USR_R8;
-    const restore = from == MODE_FIQ ? V_USR_R8 : V_FIQ_R8;
-    for (let i: u32 = 0; i < 5; i++) {
-      store<u32>(save + (i << 2), getR(8 + i));
-      setR(8 + i, load<u32>(restore + (i << 2)));
-    }
-  }
+  bankSwitch(V_BANKS, from, m);
   vmode = m;
   const p = m != MODE_USR;
   if (p != vpriv) {
@@ -184,37 +172,13 @@ export function vSetMode(m: u32): void {
   }
 }
 
-// R8-R14 as virtual mode `mode` sees them. A mode that has no bank (not a mode of this CPU: only
-// the host API can ask) reads 0 and ignores writes, so no index leaves V_BANKS.
-export function vGetBanked(mode: u32, n: u32): u32 {
-  const cur = bankOf(vmode), b = bankOf(mode);
-  if (b < 0) return 0;
-  if (n >= 13) return b == cur ? getR(n) : load<u32>(vbank(b) + ((n - 13) << 2));
-  if (n >= 8) {
-    const curFiq = vmode == MODE_FIQ, wantFiq = mode == MODE_FIQ;
-    if (curFiq == wantFiq) return getR(n);
-    return load<u32>((wantFiq ? V_FIQ_R8 : V_USR_R8) + ((n - 8) << 2));
-  }
-  return getR(n);
-}
-export function vSetBanked(mode: u32, n: u32, v: u32): void {
-  const cur = bankOf(vmode), b = bankOf(mode);
-  if (b < 0) return;
-  if (n >= 13) { if (b == cur) setR(n, v); else store<u32>(vbank(b) + ((n - 13) << 2), v); return; }
-  if (n >= 8) {
-    const curFiq = vmode == MODE_FIQ, wantFiq = mode == MODE_FIQ;
-    if (curFiq == wantFiq) setR(n, v); else store<u32>((wantFiq ? V_FIQ_R8 : V_USR_R8) + ((n - 8) << 2), v);
-    return;
-  }
-  setR(n, v);
-}
-export function vGetSPSR(): u32 {
-  const b = bankOf(vmode);
-  return b <= 0 ? vGetCPSR() : load<u32>(vbank(b), 8);
-}
-export function vSetSPSR(v: u32): void { const b = bankOf(vmode); if (b > 0) store<u32>(vbank(b), v, 8); }
-export function vGetSPSRof(mode: u32): u32 { const b = bankOf(mode); return b <= 0 ? 0 : load<u32>(vbank(b), 8); }
-export function vSetSPSRof(mode: u32, v: u32): void { const b = bankOf(mode); if (b > 0) store<u32>(vbank(b), v, 8); }
+// R8-R14 as virtual mode `mode` sees them (a mode with no bank: 0, writes ignored).
+export function vGetBanked(mode: u32, n: u32): u32 { return bankedRead(V_BANKS, vmode, mode, n); }
+export function vSetBanked(mode: u32, n: u32, v: u32): void { bankedWrite(V_BANKS, vmode, mode, n, v); }
+export function vGetSPSR(): u32 { return bankOf(vmode) <= 0 ? vGetCPSR() : bankSpsr(V_BANKS, vmode); }
+export function vSetSPSR(v: u32): void { setBankSpsr(V_BANKS, vmode, v); }
+export function vGetSPSRof(mode: u32): u32 { return bankSpsr(V_BANKS, mode); }
+export function vSetSPSRof(mode: u32, v: u32): void { setBankSpsr(V_BANKS, mode, v); }
 
 // The real CPACR grants User-mode VFP access where the guest granted its privileged mode access
 // (cp10/cp11 = 01 or 11): the deprivileged guest kernel must reach the VFP it enabled.
