@@ -287,6 +287,7 @@ describe("--disk on the command line", () => {
       [["run", "hello", "--disk-size", "8M"], /--disk-size needs --disk FILE/],
       [["run", "kernel-para", "--mode", "para", "--disk", img], /--disk: not available in para mode/],
       [["run", "kernel-para", "--mode", "para", "--net"], /--net: not available in para mode/],
+      [["run", "kernel-para", "--mode", "para", "--vconsole", join(tmp, "c.txt")], /--vconsole: not available in para mode/],
     ];
     for (const [args, re] of cases) {
       const r = await vm7(args);
@@ -511,6 +512,18 @@ describe.skipIf(unavailable !== "")("Linux's virtio_net on vm7's switch: ping", 
       expect(r.out).toMatch(/HWaddr 02:76:6D:37:00:01/);
       expect(r.out).toMatch(/^64 bytes from 10\.0\.7\.254: seq=2 ttl=64/m);
       expect(r.out).toMatch(/3 packets transmitted, 3 packets received, 0% packet loss/);
+    }, 250_000);
+  }
+});
+
+describe.skipIf(unavailable !== "")("Linux's virtio_console on vm7's virtio-console: /dev/hvc0", () => {
+  for (const mode of ["native", "full"]) {
+    it(`${mode}: what the guest writes to /dev/hvc0 is in the --vconsole file`, async () => {
+      const out = join(tmp, `hvc-${mode}.txt`);
+      const r = await vm7(["linux", "--mode", mode, "--vconsole", out, "--exec", "echo hello-from-hvc0 > /dev/hvc0; echo done", "--max-insns", "4e9"], 240);
+      expect(r.status, r.err.slice(-2000)).toBe(0);
+      expect(r.out).toMatch(/^done$/m);
+      expect(readFileSync(out, "utf8").replace(/\r/g, "")).toBe("hello-from-hvc0\n");
     }, 250_000);
   }
 });

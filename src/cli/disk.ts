@@ -4,10 +4,12 @@ import { Command, InvalidArgumentError } from "commander";
 import type { Machine } from "../machine/machine.js";
 import { DiskError, VirtioBlk, openDisk, parseSize, type FileStorage } from "../virtio/blk.js";
 import { VirtioNet, VirtualSwitch, PingPeer } from "../virtio/net.js";
+import { VirtioConsole } from "../virtio/console.js";
+import { closeSync, openSync, writeSync } from "node:fs";
 
 export { DiskError };
 
-export interface DiskOpts { disk?: string; diskSize?: number; net?: boolean }
+export interface DiskOpts { disk?: string; diskSize?: number; net?: boolean; vconsole?: string }
 
 /** --net: the guest's address on the virtual switch, and the switch's built-in ping peer. */
 export const NET_GUEST_IP = "10.0.7.1";
@@ -24,7 +26,20 @@ export function diskOptions(cmd: Command): Command {
       return n;
     })
     .option("--net", `give the guest a virtio-net card (eth0, ${NET_GUEST_IP}/24 under vm7 linux) on a virtual switch inside vm7 ` +
-      `(no host networking), where a built-in peer at ${NET_PEER_IP} answers ARP and ping`, false);
+      `(no host networking), where a built-in peer at ${NET_PEER_IP} answers ARP and ping`, false)
+    .option("--vconsole <file>", "give the guest a virtio-console port (/dev/hvc0 under Linux) whose output is written to this host file");
+}
+
+/** Attaches --vconsole's port; returns a function that closes its file. */
+export function attachConsole(m: Machine, o: DiskOpts, log: (s: string) => void): (() => void) | undefined {
+  if (o.vconsole === undefined) return undefined;
+  if (m.mode === "para") throw new DiskError("--vconsole: not available in para mode (no para guest has a virtio front end); use --mode native or full");
+  let fd: number;
+  try { fd = openSync(o.vconsole, "w"); } catch (e) {
+    throw new DiskError(`--vconsole ${o.vconsole}: cannot open it for writing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  m.attachVirtio(new VirtioConsole((b) => { writeSync(fd, b); }), log);
+  return () => closeSync(fd);
 }
 
 /** Attaches --net's card and the switch's ping peer to `m`. */

@@ -18,7 +18,7 @@ import { formatVmmStats } from "./vmmstats.js";
 import { boardDtbPath, guestPrograms, guestRamBytes } from "../linux/guest.js";
 import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
-import { attachDisk, attachNet, diskOptions, NET_GUEST_IP } from "./disk.js";
+import { attachConsole, attachDisk, attachNet, diskOptions, NET_GUEST_IP } from "./disk.js";
 import { getKernelModules } from "../linux/fetch.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
@@ -36,7 +36,7 @@ export class LinuxUsageError extends Error {}
 interface LinuxOpts {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
-  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; disk?: string; diskSize?: number; net: boolean;
+  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; disk?: string; diskSize?: number; net: boolean; vconsole?: string;
 }
 
 export function linuxCommand(program: Command, setStatus: (s: number) => void): void {
@@ -113,7 +113,8 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       if (o.zimage) kernel = new Uint8Array(readFileSync(k.zimage));
       else { kernel = new Uint8Array(readFileSync(k.image)); textOffset = k.textOffset; }
       // The disk's front end: virtio_mmio and virtio_blk from the same package, insmodded by /init.
-      const want = [...(o.disk !== undefined ? ["virtio_blk"] : []), ...(o.net ? ["failover", "net_failover", "virtio_net"] : [])];
+      const want = [...(o.disk !== undefined ? ["virtio_blk"] : []), ...(o.net ? ["failover", "net_failover", "virtio_net"] : []),
+        ...(o.vconsole !== undefined ? ["virtio_console"] : [])];
       if (want.length > 0 && !o.initrd) modules = getKernelModules(k, ["virtio_mmio", ...want], log);
     }
   } catch (e) {
@@ -159,6 +160,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   });
   const disk = attachDisk(m, o, log);
   attachNet(m, o, log);
+  const closeConsole = attachConsole(m, o, log);
   let place: LinuxPlacement;
   try {
     place = loadLinux(m, {
@@ -201,7 +203,7 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
       return execResult !== undefined;
     },
   });
-  } finally { disk?.close(); }
+  } finally { disk?.close(); closeConsole?.(); }
   const tEnd = performance.now() - tLoaded;
   const line = end.line;
   let code = end.code;

@@ -16,7 +16,7 @@ import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
 import { bundledImages, coreIdentity, version } from "../images.js";
 import { configureHelp, helpAfter } from "./help.js";
-import { attachDisk, attachNet, diskOptions, DiskError, type DiskOpts } from "./disk.js";
+import { attachConsole, attachDisk, attachNet, diskOptions, DiskError, type DiskOpts } from "./disk.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, parseNumber } from "./common.js";
 
@@ -186,11 +186,12 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
   if (o.entry !== undefined) m.pc = o.entry;
   const disk = attachDisk(m, o as DiskOpts, (s) => process.stderr.write(`vm7: ${s}\n`));
   attachNet(m, o as DiskOpts, (s) => process.stderr.write(`vm7: ${s}\n`));
+  const closeConsole = attachConsole(m, o as DiskOpts, (s) => process.stderr.write(`vm7: ${s}\n`));
 
   let end;
   try {
     end = await runGuest(m, { maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(m) });
-  } finally { disk?.close(); }
+  } finally { disk?.close(); closeConsole?.(); }
   const { code, line } = end;
   process.stderr.write(`vm7: ${line}\n`);
   if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
