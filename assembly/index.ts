@@ -15,10 +15,11 @@ import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
 import { dcacheFlushAll, dcacheFlushPage } from "./cpu/dcache";
 import { tlbFlushAll } from "./mmu/tlb";
 import { setSemihosting } from "./isa/system";
+import { prmSetResetStatus, GLOBAL_SW_RST } from "./dev/prm";
 import * as VS from "./vmm/stats";
 import {
   vmmInit as vInit, vmmActive, vGetCPSR, vWriteCPSR, vGetBanked, vSetBanked, vGetSPSRof, vSetSPSRof, vpriv, vreg,
-  setVreg, realCpacr, inPartition, vmmResync,
+  setVreg, realCpacr, inPartition, vmmResync, partitionBytes, FATAL_VMM as FATAL_VMM_CODE, FATAL_PARA_CP15 as FATAL_PARA_CP15_CODE,
 } from "./vmm/vcpu";
 import { gwalk, gFsr, gW, shadowFlushAll, shadowHostWrite8, shadowHostWrote } from "./vmm/shadow";
 import { V_MODE } from "./vmm/layout";
@@ -51,13 +52,19 @@ export const STOP_IDLE: u32 = L.STOP_IDLE;
 export const STOP_HOST: u32 = L.STOP_HOST;
 export const STOP_WFI_WALL: u32 = L.STOP_WFI_WALL;
 export const STOP_VIRTIO: u32 = L.STOP_VIRTIO;
+export const STOP_POWEROFF: u32 = L.STOP_POWEROFF;
+export const STOP_RESET: u32 = L.STOP_RESET;
 export const FATAL_EXC_LOOP: u32 = L.FATAL_EXC_LOOP;
 export const FATAL_BAD_MODE: u32 = L.FATAL_BAD_MODE;
+export const FATAL_VMM: u32 = FATAL_VMM_CODE;
+export const FATAL_PARA_CP15: u32 = FATAL_PARA_CP15_CODE;
 
 /** Set up memory for `ramBytes` of guest RAM (multiple of 1 MiB) and reset. Returns 0 or an error code. */
 export function init(ramBytes: u32): u32 { return coreInit(ramBytes); }
 /** Power-on reset of CPU and devices (RAM contents kept). */
 export function reset(): void { coreReset(); }
+/** This boot follows a software reset of the machine (PRM_RSTST reads GLOBAL_SW_RST, not GLOBAL_COLD_RST). */
+export function setSoftwareResetBoot(): void { prmSetResetStatus(GLOBAL_SW_RST); }
 /** Run at most `budget` instructions; returns a STOP_* reason (also stored at OFF_STOP_REASON). */
 export function run(budget: u32): u32 { return coreRun(budget); }
 /** Ask a running core to stop at the next block boundary (used from hooks). */
@@ -196,6 +203,9 @@ export const VMM_MODE_PARA: u32 = 2;
  *  as the guest's. Call after init, before loading. Returns 0, or 1 if RAM is too small. */
 export function vmmInit(mode: u32): u32 { return vInit(mode, ramSize); }
 export function vmmMode(): u32 { return load<u32>(V_MODE); }
+/** RAM the guest owns, from RAM_PHYS up: all of it natively, below the VMM's reservation in full
+ *  and para mode (docs/vmm.md, Memory partition). */
+export function guestRamBytes(): u32 { return vmmActive ? partitionBytes() : ramSize; }
 export function vmmStat(i: u32): f64 { return <f64>VS.statGet(i); }
 export function vmmCostGet(i: u32): u32 { return VS.costGet(i); }
 export function vmmCostSet(i: u32, v: u32): void { VS.costSet(i, v); }

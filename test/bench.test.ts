@@ -1,7 +1,7 @@
 // `vm7 bench` end to end: the tiny kernel's quick suites through the bench runner (table on stdout,
 // per-benchmark progress on stderr, --json results), its input errors, and the emulator-speed mode.
 import { describe, it, expect, beforeAll } from "vitest";
-import { spawnSync } from "node:child_process";
+import { vm7 as cli } from "./helpers/run.js";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,8 +16,8 @@ const UNITS: Record<string, string> = {
 const NAMES = Object.keys(UNITS);
 let dir = "";
 
-function vm7(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), ...args], { encoding: "utf8", timeout: 50_000 });
+async function vm7(args: string[]) {
+  const r = await cli(args, { timeoutMs: 50_000 });
   return { out: r.stdout ?? "", err: r.stderr ?? "", status: r.status };
 }
 const noTrace = (err: string) => { expect(err).not.toMatch(/\n\s+at |Error:|wasm/); };
@@ -40,9 +40,9 @@ describe("BENCH line parser", () => {
 });
 
 describe("vm7 bench (tiny kernel suites)", () => {
-  it("--quick --json: every benchmark in native mode, a table on stdout, a progress line per benchmark, a chart", () => {
+  it("--quick --json: every benchmark in native mode, a table on stdout, a progress line per benchmark, a chart", async () => {
     const json = join(dir, "out.json");
-    const r = vm7(["bench", "--quick", "--modes", "native", "--json", json]);
+    const r = await vm7(["bench", "--quick", "--modes", "native", "--json", json]);
     expect(r.status, r.err).toBe(0);
     noTrace(r.err);
     const doc = JSON.parse(readFileSync(json, "utf8"));
@@ -80,16 +80,16 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(r.err).not.toContain("\r");
   }, 60_000);
 
-  it("runs only the benchmarks named", () => {
+  it("runs only the benchmarks named", async () => {
     const json = join(dir, "some.json");
-    const r = vm7(["bench", "--quick", "--modes", "native", "--json", json, "lat_pipe", "dhrystone"]);
+    const r = await vm7(["bench", "--quick", "--modes", "native", "--json", json, "lat_pipe", "dhrystone"]);
     expect(r.status, r.err).toBe(0);
     const doc = JSON.parse(readFileSync(json, "utf8"));
     expect(doc.results.map((x: { benchmark: string }) => x.benchmark)).toEqual(["dhrystone", "lat_pipe"]);
   }, 30_000);
 
-  it("refuses unknown benchmark names with status 2 and one line listing the valid ones", () => {
-    const r = vm7(["bench", "--quick", "lat_pipe", "lat_nope"]);
+  it("refuses unknown benchmark names with status 2 and one line listing the valid ones", async () => {
+    const r = await vm7(["bench", "--quick", "lat_pipe", "lat_nope"]);
     expect(r.status).toBe(2);
     expect(r.out).toBe("");
     expect(r.err.trim().split("\n")).toHaveLength(1);
@@ -97,30 +97,30 @@ describe("vm7 bench (tiny kernel suites)", () => {
     for (const name of NAMES) expect(r.err).toContain(name);
   });
 
-  it("refuses unknown modes with status 2 and one line listing the valid ones", () => {
-    const r = vm7(["bench", "--quick", "--modes", "native,turbo"]);
+  it("refuses unknown modes with status 2 and one line listing the valid ones", async () => {
+    const r = await vm7(["bench", "--quick", "--modes", "native,turbo"]);
     expect(r.status).toBe(2);
     expect(r.out).toBe("");
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(r.err).toMatch(/unknown mode 'turbo' \(valid: native, full, para, or all\)/);
   });
 
-  it.skipIf(vmm)(`without the VMM: --modes full fails in one line; the default runs native with a note (${fullWhy ?? "VMM present"})`, () => {
-    const r = vm7(["bench", "--quick", "--modes", "native,full"]);
+  it.skipIf(vmm)(`without the VMM: --modes full fails in one line; the default runs native with a note (${fullWhy ?? "VMM present"})`, async () => {
+    const r = await vm7(["bench", "--quick", "--modes", "native,full"]);
     expect(r.status).toBe(2);
     expect(r.out).toBe("");
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(r.err).toMatch(/^vm7 bench: mode full is not available in this build \(.+\)$/m);
     noTrace(r.err);
-    const d = vm7(["bench", "--quick", "lat_syscall_null"]);
+    const d = await vm7(["bench", "--quick", "lat_syscall_null"]);
     expect(d.status, d.err).toBe(0);
     expect(d.err).toMatch(/^vm7 bench: full and para modes are not available in this build \(.+\); running native only$/m);
     expect(d.out).toMatch(/^lat_syscall_null\s+native\s/m);
   });
 
-  it.skipIf(!vmm)(`with the VMM: --modes native,full,para gives one table, ratios, counts and a chart (${fullWhy ?? paraWhy ?? "VMM present"})`, () => {
+  it.skipIf(!vmm)(`with the VMM: --modes native,full,para gives one table, ratios, counts and a chart (${fullWhy ?? paraWhy ?? "VMM present"})`, async () => {
     const json = join(dir, "three.json");
-    const r = vm7(["bench", "--quick", "--modes", "native,full,para", "--json", json]);
+    const r = await vm7(["bench", "--quick", "--modes", "native,full,para", "--json", json]);
     expect(r.status, r.err).toBe(0);
     noTrace(r.err);
     expect(r.out).toMatch(/^benchmark\s+mode\s+value\s+unit\s+x native\s+guest insns\s+host s\s+host x\s+guest MIPS\s+traps\s+hypercalls\s+shadow fills$/m);
@@ -153,9 +153,9 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(svg.match(/<rect class="bar"/g)).toHaveLength(3 * NAMES.length);
   }, 180_000);
 
-  it("fails clearly, before running anything, when the --json directory does not exist", () => {
+  it("fails clearly, before running anything, when the --json directory does not exist", async () => {
     const json = join(dir, "no-such-dir", "out.json");
-    const r = vm7(["bench", "--quick", "--json", json]);
+    const r = await vm7(["bench", "--quick", "--json", json]);
     expect(r.status).toBe(2);
     expect(r.out).toBe("");
     expect(r.err.trim().split("\n")).toHaveLength(1);
@@ -163,15 +163,15 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(existsSync(json)).toBe(false);
   });
 
-  it("says how to get the kernel image when it is missing", () => {
-    const r = vm7(["bench", "--quick", "--kernel", join(dir, "missing.elf")]);
+  it("says how to get the kernel image when it is missing", async () => {
+    const r = await vm7(["bench", "--quick", "--kernel", join(dir, "missing.elf")]);
     expect(r.status).toBe(2);
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(r.err).toMatch(/not found.*npm run fixtures/);
   });
 
-  it("a kernel that stops before finishing: status 3, its last console lines and how it stopped", () => {
-    const r = vm7(["bench", "--quick", "--modes", "native", "--max-insns", "8000000"]);
+  it("a kernel that stops before finishing: status 3, its last console lines and how it stopped", async () => {
+    const r = await vm7(["bench", "--quick", "--modes", "native", "--max-insns", "8000000"]);
     expect(r.status).toBe(3);
     noTrace(r.err);
     expect(r.err).toContain("stopped before finishing the suites");
@@ -180,8 +180,8 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(r.out).toMatch(/partial results[^]*^dhrystone\s+native/m);
   });
 
-  it("--mips measures guest MIPS of the A32 and Thumb-2 workloads (emulator speed); both builds compute the same checksum", () => {
-    const r = vm7(["bench", "--mips", "--repeat", "1", "a32mix", "t32mix"]);
+  it("--mips measures guest MIPS of the A32 and Thumb-2 workloads (emulator speed); both builds compute the same checksum", async () => {
+    const r = await vm7(["bench", "--mips", "--repeat", "1", "a32mix", "t32mix"]);
     expect(r.status, r.err).toBe(0);
     const a = /^a32mix\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+\s+a32mix: checksum ([0-9a-f]{8})$/m.exec(r.out);
     const t = /^t32mix\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+\s+t32mix: checksum ([0-9a-f]{8})$/m.exec(r.out);
@@ -190,8 +190,8 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(t![1]).toBe(a![1]);
   }, 30_000);
 
-  it("--help explains units, clock, modes and --mips", () => {
-    const r = vm7(["bench", "--help"]);
+  it("--help explains units, clock, modes and --mips", async () => {
+    const r = await vm7(["bench", "--help"]);
     expect(r.status).toBe(0);
     for (const s of ["--quick", "--json", "--modes", "--mips", "32 kHz counter", "MB/s", "host wall", "lat_mem_rd"]) expect(r.out).toContain(s);
   });

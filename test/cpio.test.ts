@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, readFileSync, lstatSync, readlinkSync, stat
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeCpio, readCpio, type CpioEntry } from "../src/linux/cpio.js";
-import { buildInitramfs, initScript, execMarkers, parseExecOutput, APPLETS } from "../src/linux/initramfs.js";
+import { buildInitramfs, initScript, execMarkers, parseExecOutput, partialExecOutput, APPLETS } from "../src/linux/initramfs.js";
 
 const haveCpio = spawnSync("cpio", ["--version"]).status === 0;
 const binary = new Uint8Array(1001).map((_, i) => (i * 31) & 0xff);
@@ -98,5 +98,19 @@ describe("initramfs", () => {
     expect(parseExecOutput(`${mk.begin}\nno newline\n${mk.end} 1\n`, mk)).toEqual({ output: "no newline", status: 1 });
     expect(parseExecOutput(`${mk.begin}\nstill running\n`, mk)).toBeUndefined();
     expect(parseExecOutput(`${mk.begin}\n\n${mk.end} 3`, mk)).toBeUndefined(); // status line not complete yet
+  });
+  it("what a command printed before it powered the board off (no end marker): its lines, without the kernel's", () => {
+    const mk = execMarkers("f01");
+    expect(partialExecOutput(`noise\r\n${mk.begin}\r\nPRM_RSTST=0x00000002\r\n[    0.144836] reboot: Power down\r\n`, mk)).toBe("PRM_RSTST=0x00000002\n");
+    expect(partialExecOutput("no marker at all\n", mk)).toBe("");
+  });
+  it("/init powers the board off after the end marker, and turns busybox's halt/poweroff/reboot signals into the real thing", () => {
+    const exec = initScript(execMarkers("n1")).split("\n");
+    expect(exec.slice(exec.indexOf('echo "$E $rc"') + 1, exec.indexOf('echo "$E $rc"') + 2)).toEqual(["poweroff -f"]);
+    for (const init of [exec, initScript().split("\n")]) {
+      expect(init).toContain("trap 'poweroff -f' USR1 USR2");
+      expect(init).toContain("trap 'reboot -f' TERM");
+    }
+    expect(initScript()).toMatch(/setsid cttyhack \/bin\/sh -l &\n\s*wait \$! \|\| \/bin\/sh\n/);
   });
 });

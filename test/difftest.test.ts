@@ -4,6 +4,7 @@
 // agree. Skipped when qemu-arm is not installed. Uses the compiled host in dist/ (npm test builds
 // first). `npm run difftest -- --isa all --count N --seed S` runs the long version.
 import { describe, it, expect } from "vitest";
+import { breathe } from "./helpers/run.js";
 // @ts-ignore: plain ESM tool, no type declarations
 import { difftest, qemuAvailable, reproducer, generateAny } from "../tools/difftest/lib.mjs";
 // @ts-ignore
@@ -17,12 +18,13 @@ const COUNT = 15000; // per instruction set
 const SEED = 20261123;
 
 describe("generators", () => {
-  it("are deterministic and reach every pattern of their pools", () => {
+  it("are deterministic and reach every pattern of their pools", async () => {
     expect(generateAny(SEED, 17, { isa: "a32" }).words).toEqual(generateAny(SEED, 17, { isa: "a32" }).words);
     expect(generateAny(SEED, 17, { isa: "t32" }).words).toEqual(generateAny(SEED, 17, { isa: "t32" }).words);
     const seen = new Set<string>();
     const note = (name: string) => { for (const n of name.split(/[+ ]/)) seen.add(n); };
     for (let k = 0; k < 6000; k++) {
+      if (k % 500 === 0) await breathe();
       for (const u of generateAny(SEED, k, { isa: "a32" }).units) note(u.name);
       for (const u of generateAny(SEED, k, { isa: "t32" }).units) { note(u.name); if (u.members) seen.add("IT"); }
     }
@@ -33,9 +35,10 @@ describe("generators", () => {
 
   // An independent check of the IT rules (ARM ARM A8.8.54 IT): walk the halfwords of many Thumb
   // tests, and for every IT count its members from the mask and check what may not be inside.
-  it("builds IT blocks by the ARM ARM rules", () => {
+  it("builds IT blocks by the ARM ARM rules", async () => {
     let blocks = 0;
     for (let k = 0; k < 3000; k++) {
+      if (k % 500 === 0) await breathe();
       const t = generateAny(SEED, k, { isa: "t32" });
       // the units' halfwords, but not the ARM islands (A32 words inside a Thumb test)
       const h: number[] = t.units.filter((u: any) => !u.name.endsWith(">arm")).flatMap((u: any) => u.words);

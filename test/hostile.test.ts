@@ -6,6 +6,7 @@
 // run a fresh Machine.
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
+import { run, vm7 as cli } from "./helpers/run.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { hex, type Machine, type RunResult } from "../src/machine/machine.js";
@@ -273,20 +274,20 @@ const CASES: Record<string, (x: Run) => void> = {
 };
 
 // The CLI: the stops come with the register dump on stderr.
-function vm7(args: string[], timeout = 30_000) {
+async function vm7(args: string[], timeout = 30_000) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), ...args], { encoding: "utf8", timeout });
-  return { out: r.stdout ?? "", err: r.stderr ?? "", status: r.status, signal: r.signal, seconds: (Date.now() - t0) / 1000 };
+  const r = await cli(args, { timeoutMs: timeout });
+  return { out: r.stdout, err: r.stderr, status: r.status, signal: r.signal, seconds: (Date.now() - t0) / 1000 };
 }
-const cliModeFlag = /--mode\b/.test(vm7(["run", "--help"]).out);
+const cliModeFlag = /--mode\b/.test(spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", "--help"], { encoding: "utf8" }).stdout);
 const noHostError = (err: string) => { expect(err).not.toMatch(/\n\s+at |RuntimeError|unreachable|WebAssembly|Error:/); };
 const DUMP = /^ r0=[0-9a-f]{8} [^]*^cpsr=[0-9a-f]{8} [^]*^instructions=\d+$/m;
 
 function cliCases(mode: string) {
   const modeArgs = mode === "native" ? [] : ["--mode", mode];
   const RAM_MIB = machineRamFor(mode, GUEST_MIB);
-  it("spin: --max-insns stops it with status 124 and the register dump shows the loop", () => {
-    const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), "--max-insns", "2000000", "--dump-regs", image("spin")]);
+  it("spin: --max-insns stops it with status 124 and the register dump shows the loop", async () => {
+    const r = await vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), "--max-insns", "2000000", "--dump-regs", image("spin")]);
     expect(r.status, r.err).toBe(124);
     noHostError(r.err);
     const loop = parseInt(/spinning at 0x([0-9a-f]{8})/.exec(r.out)![1], 16);
@@ -296,33 +297,33 @@ function cliCases(mode: string) {
     const pc = parseInt(/r15=([0-9a-f]{8})/.exec(r.err)![1], 16);
     expect([loop, loop + 4]).toContain(pc);
   });
-  it("spin: --timeout stops it in wall time (no instruction limit)", () => {
-    const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), "--timeout", "1", "--dump-regs", image("spin")], 60_000);
+  it("spin: --timeout stops it in wall time (no instruction limit)", async () => {
+    const r = await vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), "--timeout", "1", "--dump-regs", image("spin")], 60_000);
     expect(r.status, r.err).toBe(124);
     noHostError(r.err);
     expect(r.err).toMatch(/^vm7: stopped: --timeout 1s reached at pc 0x[0-9a-f]{8} after \d+ instructions$/m);
     expect(r.err).toMatch(DUMP);
     expect(r.seconds).toBeLessThan(30);
   }, 60_000);
-  it("idle: WFI with nothing to wake it stops with status 3 and the dump", () => {
-    const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), image("idle")]);
+  it("idle: WFI with nothing to wake it stops with status 3 and the dump", async () => {
+    const r = await vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), image("idle")]);
     expect(r.status, r.err).toBe(3);
     noHostError(r.err);
     expect(r.err).toMatch(/^vm7: stopped: guest is idle: WFI at 0x[0-9a-f]{8} with no interrupt source that can wake it$/m);
     expect(r.err).toMatch(DUMP);
   });
-  it("ttbr and vecloop: the exception loop stops with status 3 and the dump", () => {
+  it("ttbr and vecloop: the exception loop stops with status 3 and the dump", async () => {
     for (const k of ["ttbr", "vecloop"]) {
-      const r = vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), image(k)]);
+      const r = await vm7(["run", ...modeArgs, "--ram", String(RAM_MIB), image(k)]);
       expect(r.status, `${k}: ${r.err}`).toBe(3);
       noHostError(r.err);
       expect(r.err, k).toMatch(/^vm7: stopped: guest stopped: exception loop/m);
       expect(r.err, k).toMatch(DUMP);
     }
   });
-  it("the kernels that handle their faults exit with status 0 and nothing on stderr but the exit line", () => {
+  it("the kernels that handle their faults exit with status 0 and nothing on stderr but the exit line", async () => {
     for (const k of ["foreign", "forge", "devexec", "ldmcross", "selfmod", "stale", "swp", "highpt", "semiwr", "thumbsens", "manager", "n0copy"]) {
-      const r = vm7(["run", ...modeArgs, "--ram", String(machineRamFor(mode, guestMib(k))), image(k)]);
+      const r = await vm7(["run", ...modeArgs, "--ram", String(machineRamFor(mode, guestMib(k))), image(k)]);
       expect(r.status, `${k}: ${r.err}`).toBe(0);
       expect(r.err.trim(), k).toMatch(/^vm7: guest exited with status 0 after \d+ instructions$/);
     }
@@ -371,8 +372,8 @@ describe.skipIf(modeSupport("para") !== undefined)(`hostile kernels, para mode${
       expectHostHealthy("native"); // the demo kernel is no para guest
       if (modeSupport("full") === undefined) expectHostHealthy("full");
     });
-    it(`${name}: the same through the CLI`, () => {
-      const r = vm7(["run", "--mode", "para", "--ram", String(machineRamFor("para", guestMib(name))), image(name)]);
+    it(`${name}: the same through the CLI`, async () => {
+      const r = await vm7(["run", "--mode", "para", "--ram", String(machineRamFor("para", guestMib(name))), image(name)]);
       noHostError(r.err);
       check(r.out.replace(/\r/g, ""), r.status);
     });
@@ -383,8 +384,8 @@ const have = (cmd: string) => spawnSync(cmd, ["--version"]).status === 0;
 const qemuWhy = !have("qemu-system-arm") ? "no qemu-system-arm" : !have("arm-none-eabi-gcc") ? "no arm-none-eabi-gcc" : undefined;
 
 describe("against QEMU (a reference we did not write)", () => {
-  it.skipIf(qemuWhy !== undefined)(`forge, ldmcross, selfmod, stale, swp, n0copy and manager print the same on qemu-system-arm realview-pb-a8 as on vm7${qemuWhy ? ` (skipped: ${qemuWhy})` : ""}`, () => {
-    const r = spawnSync("bash", [join(root, "fixtures/hostile/check-qemu.sh")], { encoding: "utf8", timeout: 240_000 });
+  it.skipIf(qemuWhy !== undefined)(`forge, ldmcross, selfmod, stale, swp, n0copy and manager print the same on qemu-system-arm realview-pb-a8 as on vm7${qemuWhy ? ` (skipped: ${qemuWhy})` : ""}`, async () => {
+    const r = await run("bash", [join(root, "fixtures/hostile/check-qemu.sh")], { timeoutMs: 240_000 });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     for (const k of ["forge", "ldmcross", "selfmod", "stale", "swp", "n0copy", "manager"]) expect(r.stdout).toMatch(new RegExp(`^check-qemu: ${k}: same output \\(\\d+ lines\\)`, "m"));
   }, 240_000);

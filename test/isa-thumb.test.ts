@@ -6,6 +6,7 @@
 // Encodings come from arm-none-eabi-as -mthumb -mcpu=cortex-a8 + objdump.
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
+import { run } from "./helpers/run.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Machine } from "../src/machine/machine.js";
@@ -296,8 +297,8 @@ describe("Thumb-2 programs match qemu-arm", () => {
       expect(r.out).toBe(readFileSync(join(fix, `${name}.out`), "utf8"));
       expect(r.status).toBe(Number(readFileSync(join(fix, `${name}.status`), "utf8").trim()));
     }, 60_000);
-    it.skipIf(!existsSync(elf) || !haveQemu)(`${name}: same as a live qemu-arm run`, () => {
-      const q = spawnSync("qemu-arm", ["-cpu", "cortex-a8", elf, "alpha", "beta"], { encoding: "utf8", timeout: 60_000, input: "" });
+    it.skipIf(!existsSync(elf) || !haveQemu)(`${name}: same as a live qemu-arm run`, async () => {
+      const q = await run("qemu-arm", ["-cpu", "cortex-a8", elf, "alpha", "beta"], { timeoutMs: 60_000 });
       const r = runVm7(elf, name);
       expect(r.out).toBe(q.stdout);
       expect(r.status).toBe(q.status);
@@ -307,8 +308,8 @@ describe("Thumb-2 programs match qemu-arm", () => {
 
 const haveGcc = spawnSync("arm-none-eabi-gcc", ["--version"]).status === 0;
 describe.skipIf(!haveGcc)("test/fixtures/thumb", () => {
-  it("the committed images are what build.sh makes of their sources", () => {
-    const r = spawnSync("bash", [join(fix, "build.sh"), "--check"], { encoding: "utf8", timeout: 120_000 });
+  it("the committed images are what build.sh makes of their sources", async () => {
+    const r = await run("bash", [join(fix, "build.sh"), "--check"], { timeoutMs: 120_000 });
     expect(r.stdout + r.stderr).toContain("images match the sources");
     expect(r.status).toBe(0);
   }, 120_000);

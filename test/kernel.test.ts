@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Machine } from "../src/index.js";
+import { run, vm7 as cli } from "./helpers/run.js";
 
 const root = join(import.meta.dirname, "..");
 const kernel = join(root, "fixtures/kernel/kernel.elf");
@@ -15,9 +16,9 @@ const BENCHMARKS = [
   "bw_mem_cp", "lat_mem_rd",
 ];
 
-function vm7(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), ...args], { encoding: "utf8", timeout: 60_000 });
-  return { out: r.stdout ?? "", err: r.stderr ?? "", status: r.status };
+async function vm7(args: string[]) {
+  const r = await cli(args, { timeoutMs: 60_000 });
+  return { out: r.stdout, err: r.stderr, status: r.status };
 }
 
 function benchLines(out: string): Map<string, { value: number; unit: string }> {
@@ -32,8 +33,8 @@ function benchLines(out: string): Map<string, { value: number; unit: string }> {
 const toolchain = spawnSync("arm-none-eabi-gcc", ["--version"]).status === 0;
 
 describe("tiny kernel", () => {
-  it("passes its self-test under vm7 run (default boot, no arguments)", () => {
-    const r = vm7(["run", "--timeout", "50", kernel]);
+  it("passes its self-test under vm7 run (default boot, no arguments)", async () => {
+    const r = await vm7(["run", "--timeout", "50", kernel]);
     const summary = /kernel selftest: (\d+) passed, (\d+) failed/.exec(r.out);
     expect(r.out).not.toMatch(/^FAIL /m);
     expect(r.out).not.toContain("kernel panic");
@@ -45,8 +46,8 @@ describe("tiny kernel", () => {
     expect(r.err).toContain("guest exited with status 0");
   }, 60_000);
 
-  it("runs the quick benchmark suite: every benchmark prints one line with a positive value", () => {
-    const r = vm7(["run", "--timeout", "50", "--cmdline", "kernel bench quick", kernel]);
+  it("runs the quick benchmark suite: every benchmark prints one line with a positive value", async () => {
+    const r = await vm7(["run", "--timeout", "50", "--cmdline", "kernel bench quick", kernel]);
     expect(r.status, r.out + r.err).toBe(0);
     expect(r.out).toContain("BENCH-BEGIN mode=quick");
     expect(r.out).toContain("BENCH-END");
@@ -73,8 +74,8 @@ describe("tiny kernel", () => {
     expect(m.output).toContain('args "bench quick lat_syscall_null"');
   }, 60_000);
 
-  it.skipIf(!toolchain)("is exactly what its sources build to (fixtures/kernel/build.sh --check)", () => {
-    const r = spawnSync("bash", [join(root, "fixtures/kernel/build.sh"), "--check"], { encoding: "utf8", timeout: 120_000 });
+  it.skipIf(!toolchain)("is exactly what its sources build to (fixtures/kernel/build.sh --check)", async () => {
+    const r = await run("bash", [join(root, "fixtures/kernel/build.sh"), "--check"], { timeoutMs: 120_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
   }, 120_000);
 });

@@ -3,6 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { vm7 } from "./helpers/run.js";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -128,7 +129,7 @@ describe("loadLinux: the ARM boot protocol", () => {
 });
 
 describe("vm7 run --kernel", () => {
-  it("boots a zImage with the protocol's registers: the guest checks r0, r1, the DTB magic at r2 and the mode", () => {
+  it("boots a zImage with the protocol's registers: the guest checks r0, r1, the DTB magic at r2 and the mode", async () => {
     // status = byte at [r2] (0xd0, the DTB magic's first byte) + r0 + (r1 + 1) + ((cpsr & 0xff) - 0xd3)
     const code = [
       0xe5d25000, 0xe0855000, 0xe2811001, 0xe0855001, // ldrb r5,[r2]; add r5,r5,r0; add r1,r1,#1; add r5,r5,r1
@@ -139,13 +140,20 @@ describe("vm7 run --kernel", () => {
     const dir = mkdtempSync(join(tmpdir(), "vm7-zimage-"));
     const k = join(dir, "zImage");
     writeFileSync(k, zimage(code, new Uint8Array(16)));
-    const run = (args: string[]) => spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", ...args], { encoding: "utf8", timeout: 60_000 });
-    const r = run(["--kernel", k, "--append", "x=1", "--initrd", k]);
+    const run = (args: string[]) => vm7(["run", ...args], { timeoutMs: 60_000 });
+    const r = await run(["--kernel", k, "--append", "x=1", "--initrd", k]);
     expect(r.stderr).toMatch(/guest exited with status 208/);
     expect(r.status).toBe(208);
     // The same file as the image argument is recognized as a zImage by its magic.
-    expect(run([k]).status).toBe(208);
-    const bad = run(["--kernel", k, "--dtb", k]);
+    expect((await run([k])).status).toBe(208);
+    // The same code as a raw Image, entered at RAM + --text-offset with the same registers.
+    const img = join(dir, "Image");
+    writeFileSync(img, new Uint8Array(new Uint32Array(code).buffer));
+    const raw = await run(["--kernel", img, "--text-offset", "0x8000", "--initrd", k]);
+    expect(raw.stderr).toMatch(/guest exited with status 208/);
+    expect(raw.status).toBe(208);
+    expect((await run(["--kernel", k, "--text-offset", "0x8000"])).stderr).toMatch(/^vm7: .*zImage: a zImage places itself; --text-offset is for a raw Image$/m);
+    const bad = await run(["--kernel", k, "--dtb", k]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^vm7: .*zImage: bad magic 0x.* \(a \.dtb starts with 0xd00dfeed\) \(offset 0x0\)$/m);
   });

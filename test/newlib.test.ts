@@ -6,6 +6,7 @@ import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { run, vm7 as cli } from "./helpers/run.js";
 
 const root = join(import.meta.dirname, "..");
 const dir = join(root, "fixtures/newlib");
@@ -13,26 +14,23 @@ const programs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".e
 const haveQemu = spawnSync("qemu-arm", ["--version"]).status === 0;
 
 function vm7(elf: string, args: string[] = []) {
-  const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", ...args, elf], {
-    encoding: "utf8", timeout: 120_000, input: "",
-  });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+  return cli(["run", ...args, elf], { timeoutMs: 120_000 });
 }
 
 describe.skipIf(programs.length === 0)("newlib programs match qemu-arm", () => {
   for (const prog of programs) {
     const name = prog.replace(/\.elf$/, "");
     const elf = join(dir, prog);
-    it(`${name}: same stdout and exit status as the golden`, () => {
+    it(`${name}: same stdout and exit status as the golden`, async () => {
       const golden = readFileSync(join(dir, `${name}.out`), "utf8");
       const status = Number(readFileSync(join(dir, `${name}.status`), "utf8").trim());
-      const r = vm7(elf, ["--cmdline", `${name} alpha beta`]);
+      const r = await vm7(elf, ["--cmdline", `${name} alpha beta`]);
       expect(r.stdout).toBe(golden);
       expect(r.status, r.stderr).toBe(status);
     });
-    it.skipIf(!haveQemu)(`${name}: same as a live qemu-arm run`, () => {
-      const q = spawnSync("qemu-arm", ["-cpu", "cortex-a8", elf, "alpha", "beta"], { encoding: "utf8", timeout: 60_000, input: "" });
-      const r = vm7(elf, ["--cmdline", `${name} alpha beta`]);
+    it.skipIf(!haveQemu)(`${name}: same as a live qemu-arm run`, async () => {
+      const q = await run("qemu-arm", ["-cpu", "cortex-a8", elf, "alpha", "beta"], { timeoutMs: 60_000 });
+      const r = await vm7(elf, ["--cmdline", `${name} alpha beta`]);
       expect(r.stdout).toBe(q.stdout);
       expect(r.status).toBe(q.status);
     });

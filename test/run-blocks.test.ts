@@ -4,6 +4,7 @@
 // state with the same count, whatever the slice boundaries cut (mid-block, on a branch, on an
 // abort, inside an IT block).
 import { describe, it, expect } from "vitest";
+import { breathe } from "./helpers/run.js";
 import { Machine } from "../src/machine/machine.js";
 
 const BASE = 0x80008000, DATA = 0x80100000, VECTORS = 0x80000000;
@@ -132,12 +133,12 @@ describe("block-based execution loop", () => {
     expect(state(b)).toBe(state(a));
   }
 
-  it("gives the same state and count in one run as in random slices of 1-37 instructions", () => {
-    for (let seed = 1; seed <= 60; seed++) slices(machine, seed, 2000 + seed * 17);
+  it("gives the same state and count in one run as in random slices of 1-37 instructions", async () => {
+    for (let seed = 1; seed <= 60; seed++) { slices(machine, seed, 2000 + seed * 17); await breathe(); }
   });
 
-  it("gives the same state and count in one run as in random slices, in Thumb state", () => {
-    for (let seed = 1; seed <= 60; seed++) slices(thumbMachine, seed, 2000 + seed * 17);
+  it("gives the same state and count in one run as in random slices, in Thumb state", async () => {
+    for (let seed = 1; seed <= 60; seed++) { slices(thumbMachine, seed, 2000 + seed * 17); await breathe(); }
   });
 
   it("stops exactly at a budget that ends on a taken branch, in a same-page loop and across a page", () => {

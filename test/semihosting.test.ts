@@ -123,6 +123,16 @@ describe("semihosting", () => {
     expect([0, 4, 8, 12].map((o) => m.physRead32(BUF + o))).toEqual([0x80123458, 0x80f00000, 0x81000000, 0x80f00000]);
   });
 
+  it("SYS_HEAPINFO under the VMM: the stack at the top of the guest's RAM, below the 16 MiB the VMM keeps", () => {
+    for (const mode of ["full", "para"] as const) {
+      make({ mode, ramMiB: 64 });
+      expect(m.guestRamBytes).toBe(48 << 20);
+      m.imageEnd = 0x80123455;
+      call(SYS.HEAPINFO, block(BUF));
+      expect([0, 4, 8, 12].map((o) => m.physRead32(BUF + o)), mode).toEqual([0x80123458, 0x82f00000, 0x83000000, 0x82f00000]);
+    }
+  });
+
   it("SYS_CLOCK and SYS_TIME follow virtual time, so runs repeat exactly", () => {
     call(SYS.CLOCK, 0);
     expect(r0()).toBe(0);

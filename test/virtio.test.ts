@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { Machine } from "../src/machine/machine.js";
 import { VirtioBlk, type BlockStorage, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_UNSUPP } from "../src/virtio/blk.js";
 import { machine, put, li, A, CODE, INTC } from "./dev-helpers.js";
-import { getKernel, getBusybox } from "../src/linux/fetch.js";
+import { run } from "./helpers/run.js";
 import { VirtioNet, VirtualSwitch, PingPeer, checksum } from "../src/virtio/net.js";
 
 const root = join(import.meta.dirname, "..");
@@ -309,26 +309,41 @@ describe("--disk on the command line", () => {
   }, 120_000);
 });
 
+// Debian's kernel and busybox: `vm7 linux --fetch-only` in a child process, once, before the first
+// boot (on an empty cache apt takes a minute, too long to block a test worker); the Linux boots are
+// skipped with the reason where apt cannot get them.
+let fetching: Promise<string> | undefined;
 let unavailable = "";
-try {
-  const log = (s: string) => process.stderr.write(`virtio.test: ${s}\n`);
-  getKernel(log);
-  getBusybox(log);
-} catch (e) {
-  unavailable = (e as Error).message;
-  process.stderr.write(`virtio.test: SKIPPED the Linux boots: ${unavailable}\n`);
+function needPackages(): void {
+  beforeAll(async () => {
+    unavailable = await (fetching ??= (async () => {
+      const r = await run(process.execPath, [join(root, "bin/vm7.js"), "linux", "--fetch-only"], {
+        timeoutMs: 900_000, onStderrLine: (l) => process.stderr.write(`virtio.test: ${l.replace(/^vm7: /, "")}\n`),
+      });
+      if (r.status === 0) return "";
+      const why = r.stderr.trim().split("\n").pop() || `vm7 linux --fetch-only exited with ${r.status}`;
+      process.stderr.write(`virtio.test: SKIPPED the Linux boots: ${why}\n`);
+      return why;
+    })());
+  }, 900_000);
+}
+function skipWithout(ctx: { skip: (note?: string) => never }): void {
+  if (unavailable !== "") ctx.skip(`cannot get Debian's packages: ${unavailable}`);
 }
 
-describe.skipIf(unavailable !== "")("Linux's virtio_blk on vm7's virtio-blk: /dev/vda", () => {
+describe("Linux's virtio_blk on vm7's virtio-blk: /dev/vda", () => {
+  needPackages();
   const img = join(tmp, "linux.img");
   let md5 = "";
   beforeAll(() => { mkdirSync(tmp, { recursive: true }); });
 
-  it("native: dd 64 KiB to /dev/vda at 1 MiB, sync, exit: the file holds exactly those bytes", async () => {
+  it("native: dd 64 KiB to /dev/vda at 1 MiB, sync, exit: the file holds exactly those bytes", async (ctx) => {
+    skipWithout(ctx);
     const cmd = "cat /sys/block/vda/size; dd if=/dev/urandom of=/tmp/p bs=4k count=16 2>/dev/null; " +
       "dd if=/tmp/p of=/dev/vda bs=4k seek=256 2>/dev/null; sync; md5sum /tmp/p";
-    const r = await vm7(["linux", "--disk", img, "--disk-size", "8M", "--exec", cmd, "--max-insns", "4e9"], 240);
+    const r = await vm7(["linux", "--disk", img, "--disk-size", "8M", "--exec", cmd, "--max-insns", "4e9", "--stats"], 240);
     expect(r.status, r.err).toBe(0);
+    expect(r.err).toMatch(/end \(powered off\)/);   // /init's poweroff -f after the command ended the run
     expect(r.out).toMatch(/^16384$/m);               // 8 MiB in 512-byte sectors
     const g = /^([0-9a-f]{32})  \/tmp\/p$/m.exec(r.out);
     expect(g, r.out).not.toBeNull();
@@ -340,7 +355,8 @@ describe.skipIf(unavailable !== "")("Linux's virtio_blk on vm7's virtio-blk: /de
     expect(disk.subarray((1 << 20) + 65536).every((b) => b === 0)).toBe(true);
   }, 250_000);
 
-  it("full mode, second boot: reads it back with dd (same checksum); writes more, syncs, and is stopped by --max-insns: the file has it", async () => {
+  it("full mode, second boot: reads it back with dd (same checksum); writes more, syncs, and is stopped by --max-insns: the file has it", async (ctx) => {
+    skipWithout(ctx);
     expect(md5).toMatch(/^[0-9a-f]{32}$/);
     // The command's output is only cut out at a clean end: with --verbose the console goes to stderr.
     // The boot takes ~2.4e8 instructions to the command; 3.6e8 stops it in the sleep after the sync.
@@ -353,6 +369,19 @@ describe.skipIf(unavailable !== "")("Linux's virtio_blk on vm7's virtio-blk: /de
     const disk = readFileSync(img);
     expect(disk.subarray(100 * 512, 100 * 512 + 17).toString()).toBe("vm7-second-write\n");
     expect(createHash("md5").update(disk.subarray(1 << 20, (1 << 20) + 65536)).digest("hex")).toBe(md5);
+  }, 250_000);
+
+  it("native: the disk stays attached across the guest's reboot: what the first boot wrote, the second boot reads", async (ctx) => {
+    skipWithout(ctx);
+    const img2 = join(tmp, "reboot.img");
+    // PRM_RSTST says which boot this is (GLOBAL_COLD_RST 1 after power-on, GLOBAL_SW_RST 2 after a reset).
+    const cmd = 'if [ "$(devmem 0x48307258)" = 0x00000001 ]; then echo written-on-boot-1 > /dev/vda; sync; reboot -f; fi; head -c 18 /dev/vda';
+    const r = await vm7(["linux", "--disk", img2, "--disk-size", "1M", "--exec", cmd, "--max-insns", "8e9", "--stats"], 240);
+    expect(r.status, r.err.slice(-2000)).toBe(0);
+    expect(r.err).toMatch(/^vm7: the guest reset the board after \d+ instructions: rebooting$/m);
+    expect(r.err).toMatch(/end \(powered off, boot 2\)/);
+    expect(r.out).toBe("written-on-boot-1\n");           // the second boot's output
+    expect(readFileSync(img2).subarray(0, 18).toString()).toBe("written-on-boot-1\n");
   }, 250_000);
 });
 
@@ -503,9 +532,11 @@ describe("virtio-net through hand-built rings: a frame out on queue 1, the answe
   });
 });
 
-describe.skipIf(unavailable !== "")("Linux's virtio_net on vm7's switch: ping", () => {
+describe("Linux's virtio_net on vm7's switch: ping", () => {
+  needPackages();
   for (const mode of ["native", "full"]) {
-    it(`${mode}: eth0 is 10.0.7.1/24 and ping 10.0.7.254 gets 3 of 3 answers`, async () => {
+    it(`${mode}: eth0 is 10.0.7.1/24 and ping 10.0.7.254 gets 3 of 3 answers`, async (ctx) => {
+      skipWithout(ctx);
       const r = await vm7(["linux", "--mode", mode, "--net", "--exec", "ifconfig eth0; ping -c 3 10.0.7.254", "--max-insns", "4e9"], 240);
       expect(r.status, r.err.slice(-2000)).toBe(0);
       expect(r.out).toMatch(/inet addr:10\.0\.7\.1\s+Bcast:10\.0\.7\.255\s+Mask:255\.255\.255\.0/);
@@ -516,9 +547,11 @@ describe.skipIf(unavailable !== "")("Linux's virtio_net on vm7's switch: ping", 
   }
 });
 
-describe.skipIf(unavailable !== "")("Linux's virtio_console on vm7's virtio-console: /dev/hvc0", () => {
+describe("Linux's virtio_console on vm7's virtio-console: /dev/hvc0", () => {
+  needPackages();
   for (const mode of ["native", "full"]) {
-    it(`${mode}: what the guest writes to /dev/hvc0 is in the --vconsole file`, async () => {
+    it(`${mode}: what the guest writes to /dev/hvc0 is in the --vconsole file`, async (ctx) => {
+      skipWithout(ctx);
       const out = join(tmp, `hvc-${mode}.txt`);
       const r = await vm7(["linux", "--mode", mode, "--vconsole", out, "--exec", "echo hello-from-hvc0 > /dev/hvc0; echo done", "--max-insns", "4e9"], 240);
       expect(r.status, r.err.slice(-2000)).toBe(0);

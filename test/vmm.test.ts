@@ -6,7 +6,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
+import { vm7, breathe } from "./helpers/run.js";
 import { Machine, type VmMode } from "../src/machine/machine.js";
 
 const root = join(import.meta.dirname, "..");
@@ -927,7 +927,7 @@ describe("VMM para mode: batched page-table updates", () => {
 });
 
 describe("VMM robustness", () => {
-  it("survives random garbage rich in sensitive instructions and hypercalls, with random tables: every run ends cleanly", () => {
+  it("survives random garbage rich in sensitive instructions and hypercalls, with random tables: every run ends cleanly", async () => {
     let seed = 777;
     const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed; };
     // Templates of the trapped rows with random operand fields (cond AL).
@@ -945,6 +945,7 @@ describe("VMM robustness", () => {
       () => 0xe1400070 | (rnd() & 0x000fff0f),           // HVC
     ];
     for (let trial = 0; trial < 40; trial++) {
+      await breathe();
       const m = Machine.createSync({ ramMiB: 32, mode: trial & 1 ? "para" : "full" });
       const ram = new Uint8Array(1 << 20);
       const dv = new DataView(ram.buffer);
@@ -1022,18 +1023,17 @@ describe("the tiny kernel under the VMM", () => {
     expect(() => Machine.createSync({ mode: "full", vmmCost: { bogus: 1 } })).toThrow(/unknown VMM cost 'bogus'/);
   }, 60_000);
 
-  it("vm7 run --mode full --stats prints the counters on stderr", () => {
-    const r = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", "--mode", "full", "--stats", "--vmm-cost", "trap=100", kernel],
-      { encoding: "utf8", timeout: 60_000 });
+  it("vm7 run --mode full --stats prints the counters on stderr", async () => {
+    const r = await vm7(["run", "--mode", "full", "--stats", "--vmm-cost", "trap=100", kernel], { timeoutMs: 60_000 });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/kernel selftest: \d+ passed, 0 failed/);
     expect(r.stderr).toMatch(/vmm stats \(full mode\)/);
     expect(r.stderr).toMatch(/^\s+shadow_reuses\s+[1-9]\d*$/m);
     expect(r.stderr).toMatch(/^\s+trap_srs\s+[1-9]\d*$/m);
-    const bad = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", "--mode", "full", "--ram", "16", kernel], { encoding: "utf8" });
+    const bad = await vm7(["run", "--mode", "full", "--ram", "16", kernel]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/full mode needs at least 32 MiB/);
-    const cost = spawnSync(process.execPath, [join(root, "bin/vm7.js"), "run", "--mode", "full", "--vmm-cost", "bogus=1", kernel], { encoding: "utf8" });
+    const cost = await vm7(["run", "--mode", "full", "--vmm-cost", "bogus=1", kernel]);
     expect(cost.status).toBe(2);
     expect(cost.stderr).toMatch(/unknown VMM cost 'bogus' \(known: trap, emulate, fill/);
   }, 60_000);

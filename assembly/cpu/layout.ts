@@ -97,7 +97,9 @@ export const STOP_FATAL: u32 = 5;       // unrecoverable guest situation, info =
 export const STOP_IDLE: u32 = 6;        // WFI with interrupts that can never fire (no timer armed)
 export const STOP_HOST: u32 = 7;        // host asked the core to stop (requestStop)
 export const STOP_WFI_WALL: u32 = 8;    // WFI in wall-clock mode: host sleeps until the next event
-export const STOP_VIRTIO: u32 = 9;      // a virtio QueueNotify: the host serves it (dev/virtio_mmio.ts), then runs on
+export const STOP_POWEROFF: u32 = 9;    // the guest switched the board off (dev/poweroff.ts)
+export const STOP_RESET: u32 = 10;      // the guest reset the device (dev/prm.ts PRM_RSTCTRL): the host reboots it
+export const STOP_VIRTIO: u32 = 11;     // a virtio QueueNotify: the host serves it (dev/virtio_mmio.ts), then runs on
 
 export const FATAL_EXC_LOOP: u32 = 1;   // an exception was raised while fetching its own vector
 export const FATAL_BAD_MODE: u32 = 2;

@@ -27,9 +27,10 @@ import {
   count, charge, costDefaults, S_TRAPS, S_EXC_SVC, S_EXC_UNDEF, S_EXC_PABT, S_EXC_DABT, S_EXC_IRQ, S_EXC_FIQ,
   S_VIRQ_INJECTED, S_WORLD_SWITCHES, S_SHADOW_FAULTS, C_TRAP, C_REFLECT, C_VIRQ, C_WORLD_SWITCH, S_COUNT,
 } from "./stats";
-import { shadowInit, shadowSelect, shadowFault, gFsr, ptWin, ptClose } from "./shadow";
+import { shadowInit, shadowSelect, shadowFault, gwalk, gFsr, ptWin, ptClose } from "./shadow";
 
 export const FATAL_VMM: u32 = 3;           // the VMM met a state it cannot resolve (see STOP_INFO)
+export const FATAL_PARA_CP15: u32 = 4;     // para mode: the guest kernel accessed CP15 itself (not a para guest)
 
 export let vmmMode: u32 = MODE_NATIVE;
 export let vmmActive: bool = false;        // full or para: exceptions and interrupts go to the VMM
@@ -263,7 +264,17 @@ export function vmmException(mode: u32, vector: u32, lr: u32, setA: bool, setF: 
   }
   if (vector == VEC_FIQ) { count(S_EXC_FIQ); reflect(mode, vector, lr, setA, setF); return; }
   if (vector == VEC_SVC) { count(S_EXC_SVC); reflect(mode, vector, lr, setA, setF); return; }
-  if (vector == VEC_UNDEF) { count(S_EXC_UNDEF); reflect(mode, vector, lr, setA, setF); return; }
+  if (vector == VEC_UNDEF) {
+    // A paravirtual kernel asks the VMM by hypercall. One that reaches for CP15 itself (MCR/MRC are
+    // UNDEFINED in real User mode) was written for a CPU of its own: stop and say so, rather than
+    // reflect an exception its vectors cannot take (setting VBAR or SCTLR.V is a CP15 write too).
+    if (vmmMode == MODE_PARA && vpriv && isCp15Access(curPC)) {
+      requestStop(STOP_FATAL, FATAL_PARA_CP15);
+      setNextPC(curPC); setFault(true); breakSlice(); // the pc stays on the instruction
+      return;
+    }
+    count(S_EXC_UNDEF); reflect(mode, vector, lr, setA, setF); return;
+  }
   if (vector == VEC_DABT || vector == VEC_PABT) {
     const fetch = vector == VEC_PABT;
     const fsr = load<u32>(STATE + (fetch ? IFSR : DFSR));
@@ -306,6 +317,20 @@ export function injectIrq(lr: u32): void {
   const p = sharedAt(SH_PENDING);
   if (p != 0) store<u32>(p, 0);
   reflect(MODE_IRQ, VEC_IRQ, lr, true, false);
+}
+
+// MCR/MRC with coprocessor 15 at the guest's `pc` (A32 A1/A2, T32 T1/T2: coproc 1111, bit 4 set).
+function isCp15Access(pc: u32): bool {
+  if ((getRest() & PSR_T) == 0) {
+    const pa = gwalk(pc, 0, vpriv);
+    return gFsr == 0 && inPartition(pa) && (load<u32>(ramHost(pa)) & 0x0f000f10) == 0x0e000f10;
+  }
+  const pa1 = gwalk(pc, 0, vpriv);
+  if (gFsr != 0 || !inPartition(pa1)) return false;
+  const pa2 = gwalk(pc + 2, 0, vpriv);
+  if (gFsr != 0 || !inPartition(pa2)) return false;
+  const t: u32 = (<u32>load<u16>(ramHost(pa1)) << 16) | <u32>load<u16>(ramHost(pa2));
+  return (t & 0xef000f10) == 0xee000f10;
 }
 
 export function vmmFatal(why: u32): void { requestStop(STOP_FATAL, FATAL_VMM | (why << 8)); }

@@ -35,10 +35,15 @@ export interface GuestRunOptions {
   sliceInsns: number;
   /** The terminal as the guest's console: started and stopped here, Ctrl-A X interrupts. */
   console?: ConsoleBridge;
-  /** Before each slice: a line to end the run with (status 0), or undefined to go on. */
-  before?: () => string | undefined;
-  /** After each slice: true ends the run (status 0, no line). */
-  after?: () => boolean;
+  /** Before each slice, with the instructions retired so far (every boot): a line to end the run
+   *  with (status 0; "" for none), or undefined to go on. */
+  before?: (insns: number) => string | undefined;
+  /** After each slice, with the instructions retired so far: true ends the run (status 0, no line). */
+  after?: (insns: number) => boolean;
+  /** When the guest resets the board (PRM_RSTCTRL): a fresh machine booted from the same images,
+   *  which the run goes on with, as a real board reboots. Without it (--no-reboot) the reset ends
+   *  the run with status 0. */
+  reboot?: () => Promise<Machine>;
 }
 
 export interface GuestRunEnd {
@@ -48,12 +53,17 @@ export interface GuestRunEnd {
   line: string;
   /** The guest's own stop, when it ended the run. */
   result?: RunResult;
+  /** The machine at the end: the last one booted when the guest reset the board. */
+  machine: Machine;
+  /** Instructions retired, over every boot. */
+  insns: number;
 }
 
 /**
  * Runs the machine until the guest exits or stops, or --max-insns, --timeout, SIGINT or Ctrl-A X
  * ends the run: in slices, yielding to the event loop between them (timers, signals and console
- * input are handled there), sleeping while the guest waits for a timer or for console input.
+ * input are handled there), sleeping while the guest waits for a timer or for console input. A guest
+ * that powers the board off ends the run with status 0; one that resets it boots again (o.reboot).
  */
 export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRunEnd> {
   let stopReason: "timeout" | "interrupted" | undefined;
@@ -69,23 +79,32 @@ export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRun
   let code = 0;
   let line = "";
   const budgetEnd = o.maxInsns ?? Infinity;
+  let prior = 0; // instructions of the boots before a reboot
+  const used = () => prior + m.icount;
   try {
     for (;;) {
       if (stopReason) break;
-      const left = budgetEnd - m.icount;
+      const left = budgetEnd - used();
       if (left <= 0) { line = `stopped: --max-insns ${o.maxInsns} reached at pc 0x${hex(m.pc)}`; code = EXIT_LIMIT; break; }
-      const why = o.before?.();
+      const why = o.before?.(used());
       if (why !== undefined) { line = why; break; }
       let r: RunResult;
       if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
       else r = m.run({ maxInsns: Math.min(left, o.sliceInsns) });
-      if (o.after?.()) break;
+      if (o.after?.(used())) break;
       if (r.reason === "budget") { await new Promise((res) => setImmediate(res)); continue; }
       if (r.reason === "wait") { await new Promise((res) => setTimeout(res, Math.min(r.waitMs ?? 10, 50))); continue; }
       if (r.reason === "input" || (r.reason === "idle" && bridge?.open)) {
         // A semihosting read with no console (or one whose input has ended) sees end of file.
         if (r.reason === "input" && !bridge?.open) { m.endInput(); continue; }
         await bridge!.waitForInput(100);
+        continue;
+      }
+      if (r.reason === "reset" && o.reboot) {
+        process.stderr.write(`vm7: the guest reset the board after ${used()} instructions: rebooting\n`);
+        prior += m.icount;
+        m = await o.reboot();
+        if (bridge) bridge.machine = m;
         continue;
       }
       result = r;
@@ -96,11 +115,16 @@ export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRun
     process.off("SIGINT", onSigint);
     bridge?.stop();
   }
-  if (stopReason === "timeout") { line = `stopped: --timeout ${o.timeout}s reached at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_LIMIT; }
-  else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`; code = EXIT_INTERRUPTED; }
+  const insns = used();
+  if (stopReason === "timeout") { line = `stopped: --timeout ${o.timeout}s reached at pc 0x${hex(m.pc)} after ${insns} instructions`; code = EXIT_LIMIT; }
+  else if (stopReason === "interrupted") { line = `stopped: interrupted at pc 0x${hex(m.pc)} after ${insns} instructions`; code = EXIT_INTERRUPTED; }
   else if (result) {
-    if (result.reason === "exit") { line = `guest exited with status ${result.exitCode} after ${m.icount} instructions`; code = result.exitCode ?? 0; }
-    else { line = `stopped: ${result.message}`; code = EXIT_FATAL; }
+    switch (result.reason) {
+      case "exit": line = `guest exited with status ${result.exitCode} after ${insns} instructions`; code = result.exitCode ?? 0; break;
+      case "poweroff": line = `the guest powered the board off after ${insns} instructions`; break;
+      case "reset": line = `the guest reset the board after ${insns} instructions; not rebooting it (--no-reboot)`; break;
+      default: line = `stopped: ${result.message}`; code = EXIT_FATAL; break;
+    }
   }
-  return { code, line, result };
+  return { code, line, result, machine: m, insns };
 }

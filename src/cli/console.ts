@@ -11,10 +11,11 @@ export class ConsoleBridge {
   private ctrlA = false;
   private readonly tty = process.stdin.isTTY === true;
   private readonly onData = (buf: Buffer) => this.data(buf);
-  private readonly onEnd = () => { this.open = false; this.m.endInput(); this.wake(); };
+  private readonly onEnd = () => { this.open = false; this.machine.endInput(); this.wake(); };
   /** Ctrl-A <key> commands besides X (quit) and Ctrl-A (a literal Ctrl-A); keys are lower case. */
   commands: Record<string, () => void> = {};
-  constructor(private readonly m: Machine) {}
+  /** The machine whose UART3 the terminal is (a new one when the guest reboots). */
+  constructor(public machine: Machine) {}
 
   start(): void {
     if (this.tty) process.stdin.setRawMode(true);
@@ -43,7 +44,7 @@ export class ConsoleBridge {
       } else if (this.tty && c === 0x01) this.ctrlA = true;
       else keep.push(c);
     }
-    this.m.input(Uint8Array.from(keep));
+    this.machine.input(Uint8Array.from(keep));
     this.wake();
   }
   private wake(): void { const w = this.waiters; this.waiters = []; w.forEach((f) => f()); }

@@ -2,7 +2,7 @@
 // in the board's first virtio-mmio window, backed by a host file.
 import { Command, InvalidArgumentError } from "commander";
 import type { Machine } from "../machine/machine.js";
-import { DiskError, VirtioBlk, openDisk, parseSize, type FileStorage } from "../virtio/blk.js";
+import { DiskError, VirtioBlk, openDisk, parseSize } from "../virtio/blk.js";
 import { VirtioNet, VirtualSwitch, PingPeer } from "../virtio/net.js";
 import { VirtioConsole } from "../virtio/console.js";
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -30,39 +30,45 @@ export function diskOptions(cmd: Command): Command {
     .option("--vconsole <file>", "give the guest a virtio-console port (/dev/hvc0 under Linux) whose output is written to this host file");
 }
 
-/** Attaches --vconsole's port; returns a function that closes its file. */
-export function attachConsole(m: Machine, o: DiskOpts, log: (s: string) => void): (() => void) | undefined {
-  if (o.vconsole === undefined) return undefined;
-  if (m.mode === "para") throw new DiskError("--vconsole: not available in para mode (no para guest has a virtio front end); use --mode native or full");
-  let fd: number;
-  try { fd = openSync(o.vconsole, "w"); } catch (e) {
-    throw new DiskError(`--vconsole ${o.vconsole}: cannot open it for writing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  m.attachVirtio(new VirtioConsole((b) => { writeSync(fd, b); }), log);
-  return () => closeSync(fd);
-}
+/**
+ * The virtio devices --disk, --net and --vconsole ask for. Their host files are opened once, here
+ * (the checks and errors come before any guest runs); `attach` gives a booted machine its own
+ * front-end state over them: the first machine, and the fresh one each reboot brings (the disk and
+ * console file carry over, as a real board's disk does). `close` closes the files at exit.
+ */
+export interface VirtioHostDevices { attach(m: Machine): void; close(): void }
 
-/** Attaches --net's card and the switch's ping peer to `m`. */
-export function attachNet(m: Machine, o: DiskOpts, log: (s: string) => void): VirtioNet | undefined {
-  if (!o.net) return undefined;
-  if (m.mode === "para") throw new DiskError("--net: not available in para mode (no para guest has a virtio front end); use --mode native or full");
-  const sw = new VirtualSwitch();
-  new PingPeer(sw, Uint8Array.from(NET_PEER_IP.split(".").map(Number)));
-  const dev = new VirtioNet(sw, Uint8Array.of(0x02, 0x76, 0x6d, 0x37, 0x00, 0x01));
-  m.attachVirtio(dev, log);
-  return dev;
-}
-
-/** Opens --disk and attaches it to `m` (before the guest runs). Returns the storage to close at exit. */
-export function attachDisk(m: Machine, o: DiskOpts, log: (s: string) => void): FileStorage | undefined {
-  if (o.disk === undefined) {
-    if (o.diskSize !== undefined) throw new DiskError("--disk-size needs --disk FILE");
-    return undefined;
+export function openVirtioDevices(o: DiskOpts, mode: string, log: (s: string) => void): VirtioHostDevices {
+  const para = (opt: string) => new DiskError(`${opt}: not available in para mode (no para guest has a virtio front end); use --mode native or full`);
+  if (o.disk === undefined && o.diskSize !== undefined) throw new DiskError("--disk-size needs --disk FILE");
+  if (mode === "para") {
+    if (o.disk !== undefined) throw para("--disk");
+    if (o.net) throw para("--net");
+    if (o.vconsole !== undefined) throw para("--vconsole");
   }
-  if (m.mode === "para") {
-    throw new DiskError("--disk: not available in para mode (no para guest has a virtio front end); use --mode native or full");
+  const disk = o.disk !== undefined ? openDisk(o.disk, o.diskSize) : undefined;
+  let fd: number | undefined;
+  if (o.vconsole !== undefined) {
+    try { fd = openSync(o.vconsole, "w"); } catch (e) {
+      disk?.close();
+      throw new DiskError(`--vconsole ${o.vconsole}: cannot open it for writing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
   }
-  const st = openDisk(o.disk, o.diskSize);
-  m.attachVirtio(new VirtioBlk(st), log);
-  return st;
+  return {
+    // Window order: disk, card, console (the guest's /dev/vda, eth0, /dev/hvc0 do not depend on it).
+    attach(m: Machine): void {
+      if (disk) m.attachVirtio(new VirtioBlk(disk), log);
+      if (o.net) {
+        const sw = new VirtualSwitch();
+        new PingPeer(sw, Uint8Array.from(NET_PEER_IP.split(".").map(Number)));
+        m.attachVirtio(new VirtioNet(sw, Uint8Array.of(0x02, 0x76, 0x6d, 0x37, 0x00, 0x01)), log);
+      }
+      if (fd !== undefined) { const f = fd; m.attachVirtio(new VirtioConsole((b) => { writeSync(f, b); }), log); }
+    },
+    close(): void {
+      disk?.close();
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
 }

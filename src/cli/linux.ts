@@ -11,14 +11,14 @@ import { detectTextOffset, isZImage } from "../loaders/zimage.js";
 import { extractImage } from "../loaders/zimage-unpack.js";
 import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { getKernel, getBusybox, FetchError, cacheDir } from "../linux/fetch.js";
-import { buildInitramfs, execMarkers, parseExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
+import { buildInitramfs, execMarkers, parseExecOutput, partialExecOutput, BANNER, type ExecMarkers } from "../linux/initramfs.js";
 import { ConsoleBridge } from "./console.js";
 import { helpWidth, reflow } from "./help.js";
 import { formatVmmStats } from "./vmmstats.js";
-import { boardDtbPath, guestPrograms, guestRamBytes } from "../linux/guest.js";
+import { boardDtbPath, guestPrograms } from "../linux/guest.js";
 import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
-import { attachConsole, attachDisk, attachNet, diskOptions, NET_GUEST_IP } from "./disk.js";
+import { diskOptions, openVirtioDevices, NET_GUEST_IP } from "./disk.js";
 import { getKernelModules } from "../linux/fetch.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
@@ -36,8 +36,16 @@ export class LinuxUsageError extends Error {}
 interface LinuxOpts {
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
-  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; disk?: string; diskSize?: number; net: boolean; vconsole?: string;
+  verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
+  disk?: string; diskSize?: number; net: boolean; vconsole?: string;
 }
+
+/**
+ * --exec: instructions the guest may run after the command's end marker before it must have
+ * powered the board off (/init's `poweroff -f` takes ~1e6); a DTB without the power-off node
+ * leaves the kernel halted, and the run then ends here with the command's status all the same.
+ */
+const EXEC_POWEROFF_GRACE = 200_000_000;
 
 export function linuxCommand(program: Command, setStatus: (s: number) => void): void {
   const cmd = program.command("linux")
@@ -61,6 +69,8 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
       "the guest idles; virtual otherwise)").choices(["virtual", "wall"]))
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", parseNumber("--cpu-hz", { min: 1e3, max: 1e12 }), 1e9)
     .option("--refresh", "ask apt for the current kernel and busybox now (otherwise at most once a day)", false)
+    .option("--fetch-only", "only get the kernel and busybox (or find them in the cache), print where they are, and exit", false)
+    .option("--no-reboot", "when the guest resets the board (reboot), end the run with status 0 instead of booting again")
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false);
@@ -74,7 +84,13 @@ Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape
 With --exec the guest's console is not shown (see --verbose): only CMD's output is printed, taken
 from between markers the initramfs's /init prints, and vm7 exits with CMD's exit status.
 
-Exit status: CMD's (with --exec); 2 bad input; 3 the guest stopped in a state it cannot leave;
+Power: the board has a reset (PRM_RSTCTRL) and a power-off latch that Linux drives with its built-in
+syscon-reboot and syscon-poweroff drivers. 'poweroff -f' in the guest ends the run with status 0;
+'reboot -f' boots the machine again with the same kernel and initramfs (or ends the run with
+--no-reboot). With --exec, /init powers the board off after CMD.
+
+Exit status: CMD's (with --exec; 0 when the guest powers off or resets with --no-reboot before
+CMD finishes); 2 bad input; 3 the guest stopped in a state it cannot leave;
 69 the packages could not be fetched (apt failed and nothing is cached); 124 --max-insns/--timeout;
 130 interrupted.`, helpWidth()))
     .action(async (o: LinuxOpts) => { setStatus(await linuxRun(o)); });
@@ -90,7 +106,21 @@ function readInput(path: string, what: string): Uint8Array {
 
 const log = (s: string) => process.stderr.write(`vm7: ${s}\n`);
 
+/** --fetch-only: the packages' files, one "name path" line each on stdout (for scripts and tests). */
+function fetchOnly(o: LinuxOpts): number {
+  try {
+    const k = getKernel(log, o.refresh);
+    const bb = getBusybox(log, o.refresh);
+    process.stdout.write(`kernel ${k.version}\nzimage ${k.zimage}\nimage ${k.image}\ntext-offset 0x${k.textOffset.toString(16)}\nbusybox ${bb}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
+    throw e;
+  }
+}
+
 async function linuxRun(o: LinuxOpts): Promise<number> {
+  if (o.fetchOnly) return fetchOnly(o);
   const interactiveMode = o.exec === undefined;
   if (o.exec !== undefined && o.initrd) throw new LinuxUsageError("--exec needs vm7's own initramfs: it cannot be combined with --initrd");
   const t0 = performance.now();
@@ -150,25 +180,28 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   let lastOutput = performance.now();
   const dec = new TextDecoder();
   const interactive = o.exec === undefined;
-  const m = await createMachine(o.mode, {
-    ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false,
-    onConsole: (b) => {
-      lastOutput = performance.now();
-      if (interactive) { process.stdout.write(b); if (!bannerAt) transcript += dec.decode(b, { stream: true }); }
-      else { transcript += dec.decode(b, { stream: true }); if (o.verbose) process.stderr.write(b); }
-    },
-  });
-  const disk = attachDisk(m, o, log);
-  attachNet(m, o, log);
-  const closeConsole = attachConsole(m, o, log);
-  let place: LinuxPlacement;
-  try {
-    place = loadLinux(m, {
-      kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined,
-      // The VMM keeps the top 16 MiB of RAM for itself (its shadow tables and state).
-      guestRamBytes: guestRamBytes(m),
+  // --disk, --net, --vconsole: their files are opened once; each machine booted gets the devices.
+  const virtio = openVirtioDevices(o, o.mode, log);
+  // A machine booted with these images: the first one, and a fresh one each time the guest resets
+  // the board (PRM_RSTCTRL), as a real board reboots into the same kernel and initramfs.
+  const boot = async (rebooted: boolean): Promise<{ m: Machine; place: LinuxPlacement }> => {
+    const m = await createMachine(o.mode, {
+      ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, rebooted,
+      onConsole: (b) => {
+        lastOutput = performance.now();
+        if (interactive) { process.stdout.write(b); if (!bannerAt) transcript += dec.decode(b, { stream: true }); }
+        else { transcript += dec.decode(b, { stream: true }); if (o.verbose) process.stderr.write(b); }
+      },
     });
-  } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
+    let place: LinuxPlacement;
+    try {
+      place = loadLinux(m, { kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined });
+    } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
+    virtio.attach(m);
+    return { m, place };
+  };
+  let m: Machine, place: LinuxPlacement;
+  try { ({ m, place } = await boot(false)); } catch (e) { virtio.close(); throw e; }
   const tLoaded = performance.now();
   if (o.stats || o.verbose) {
     log(`${kernelName}: ${o.zimage ? "zImage" : "Image"} at 0x${hex(place.kernelAddr)}, DTB at 0x${hex(place.dtbAddr)}` +
@@ -178,40 +211,67 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   let bannerAt: { ms: number; insns: number } | undefined;
   let beginAt: { ms: number; insns: number } | undefined;
   let execResult: { output: string; status: number } | undefined;
+  let endAt = 0; // instructions (of all boots) when --exec's end marker arrived
+  let boots = 1;
   const bridge = interactive ? new ConsoleBridge(m) : undefined;
   if (bridge) {
     bridge.commands = {
       h: () => process.stderr.write("\r\nvm7: Ctrl-A X quit, Ctrl-A S status, Ctrl-A H help, Ctrl-A Ctrl-A send Ctrl-A\r\n"),
-      s: () => process.stderr.write(`\r\nvm7: ${m.icount} instructions, pc 0x${hex(m.pc)}, ${((performance.now() - tLoaded) / 1000).toFixed(1)} s host time\r\n`),
+      s: () => process.stderr.write(`\r\nvm7: ${insnsNow} instructions, pc 0x${hex(m.pc)}, ${((performance.now() - tLoaded) / 1000).toFixed(1)} s host time\r\n`),
     };
   }
+  let insnsNow = 0; // instructions retired so far, over every boot (runGuest's count)
   let end;
   try {
   end = await runGuest(m, {
     maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, console: bridge,
     sliceInsns: 1 << 20, // 1M slices: --stats counts are exact to 1M instructions
-    // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
-    // (a Linux guest never idles for good: its timers keep virtual time going).
-    before: () => bridge && !bridge.open && performance.now() - lastOutput > 2000 ? "stdin ended and the console has been quiet for 2 s" : undefined,
-    after: () => {
-      const now = { ms: performance.now() - tLoaded, insns: m.icount };
-      if (!bannerAt && transcript.includes(BANNER)) { bannerAt = now; transcript = interactive ? "" : transcript; }
-      if (markers) {
-        if (!beginAt && transcript.includes(markers.begin)) beginAt = now;
-        if (beginAt) execResult = parseExecOutput(transcript, markers);
-      }
-      return execResult !== undefined;
+    before: (insns) => {
+      insnsNow = insns;
+      // Console input from a pipe: once it has ended and the guest has been quiet for 2 s, stop
+      // (a Linux guest never idles for good: its timers keep virtual time going).
+      if (bridge && !bridge.open && performance.now() - lastOutput > 2000) return "stdin ended and the console has been quiet for 2 s";
+      // --exec: /init powers the board off after the end marker; a guest that cannot (a --dtb
+      // without the power-off node) is stopped once the marker has been out for a while.
+      if (execResult && insns - endAt > EXEC_POWEROFF_GRACE) return "";
+      return undefined;
     },
+    after: (insns) => {
+      insnsNow = insns;
+      const now = { ms: performance.now() - tLoaded, insns };
+      if (!bannerAt && transcript.includes(BANNER)) { bannerAt = now; transcript = interactive ? "" : transcript; }
+      if (markers && !execResult) {
+        if (!beginAt && transcript.includes(markers.begin)) beginAt = now;
+        if (beginAt) {
+          execResult = parseExecOutput(transcript, markers);
+          if (execResult) endAt = insns;
+        }
+      }
+      return false;
+    },
+    // A fresh machine with the same images; --exec runs its command again, as /init does.
+    reboot: o.reboot ? async () => {
+      boots++;
+      ({ m, place } = await boot(true));
+      transcript = ""; bannerAt = undefined; beginAt = undefined; execResult = undefined;
+      return m;
+    } : undefined,
   });
-  } finally { disk?.close(); closeConsole?.(); }
+  } finally { virtio.close(); }
   const tEnd = performance.now() - tLoaded;
-  const line = end.line;
+  const result = end.result;
+  // With --exec, the command's status is vm7's and its output the run's: the power-off that follows is expected.
+  const line = execResult ? "" : end.line;
   let code = end.code;
   if (execResult) {
     process.stdout.write(execResult.output);
     code = execResult.status;
+  } else if (result?.reason === "poweroff" || result?.reason === "reset") {
+    // The command (or the shell's user) powered the board off or reset it with --no-reboot: what
+    // it printed so far is its output, and the run ended as the guest wanted (status 0, as QEMU).
+    if (markers && beginAt) process.stdout.write(partialExecOutput(transcript, markers));
   }
-  if (!execResult && !interactive && line) {
+  if (!execResult && !interactive && code !== 0) {
     // Show the end of what the guest printed: the reason is usually there (a panic, an oops).
     const tail = transcript.replace(/\r/g, "").split("\n").slice(-25).join("\n");
     process.stderr.write(`vm7: the command did not finish; last console output:\n${tail}\n`);
@@ -219,9 +279,10 @@ async function linuxRun(o: LinuxOpts): Promise<number> {
   if (line) log(line);
   if (o.stats) {
     const f = (x?: { ms: number; insns: number }) => x ? `${(x.ms / 1000).toFixed(2)} s, ${x.insns} instructions` : "not reached";
+    const how = result?.reason === "poweroff" ? "powered off" : result?.reason === "reset" ? "reset" : execResult ? "stopped after the end marker" : "stopped";
     log(`stats: setup (fetch, initramfs, load) ${((tLoaded - t0) / 1000).toFixed(2)} s; boot to /init banner: ${f(bannerAt)}; ` +
-      (markers ? `to command start: ${f(beginAt)}; ` : "") + `end: ${f({ ms: tEnd, insns: m.icount })} ` +
-      `(${(m.icount / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
+      (markers ? `to command start: ${f(beginAt)}; ` : "") + `end (${how}${boots > 1 ? `, boot ${boots}` : ""}): ${f({ ms: tEnd, insns: end.insns })} ` +
+      `(${(end.insns / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
     if (m.mode !== "native") process.stderr.write(formatVmmStats(m));
   }
   if (!execResult && code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");

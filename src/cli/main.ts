@@ -12,11 +12,10 @@ import { formatVmmStats } from "./vmmstats.js";
 import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
 import { webCommand } from "./web.js";
 import { loadLinux } from "../loaders/linux.js";
-import { guestRamBytes } from "../linux/guest.js";
 import { isZImage } from "../loaders/zimage.js";
 import { bundledImages, coreIdentity, version } from "../images.js";
 import { configureHelp, helpAfter } from "./help.js";
-import { attachConsole, attachDisk, attachNet, diskOptions, DiskError, type DiskOpts } from "./disk.js";
+import { diskOptions, DiskError, openVirtioDevices, type DiskOpts } from "./disk.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, parseNumber } from "./common.js";
 
@@ -28,8 +27,8 @@ interface RunOpts {
   loadAddr?: number; entry?: number; ram: number; maxInsns?: number; timeout?: number;
   clock: "virtual" | "wall"; cpuHz: number; cmdline?: string; semihosting: boolean;
   semihostingRoot?: string; trace: boolean; dumpRegs: boolean; list?: boolean;
-  kernel?: string; dtb?: string; initrd?: string; append?: string;
-  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; disk?: string; diskSize?: number;
+  kernel?: string; dtb?: string; initrd?: string; append?: string; textOffset?: number;
+  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; reboot: boolean; disk?: string; diskSize?: number;
 }
 
 /** --vmm-cost trap=120,fill=250: cycles charged per VMM event (names as Machine.vmmCosts()). */
@@ -86,6 +85,9 @@ export async function main(argv: string[]): Promise<number> {
     .option("--dtb <file>", "with --kernel: the device tree (default: the board's, fixtures/linux/board.dtb)")
     .option("--initrd <file>", "with --kernel: an initramfs (its bounds go into /chosen)")
     .option("--append <args>", "with --kernel: appended to the DTB's /chosen/bootargs")
+    .option("--text-offset <offset>", "with --kernel: the kernel is a raw Image (not a zImage), entered at RAM + this offset " +
+      "(the kernel's TEXT_OFFSET: 0x8000 for most ARM kernels, 0x208000 for Debian's armmp)", parseNumber("--text-offset", { max: 0x10000000 }))
+    .option("--no-reboot", "when the guest resets the board, end the run (status 0) instead of booting the same images again")
     .option("--trace", "print every executed instruction (address, encoding, disassembly) on stderr", false)
     .option("--dump-regs", "print the registers on stderr when the run ends", false)
     .addOption(new Option("--mode <mode>", "native: the guest owns the CPU; full: the unmodified guest runs deprivileged under the " +
@@ -95,7 +97,10 @@ export async function main(argv: string[]): Promise<number> {
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
       "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost);
   diskOptions(runCmd);
-  helpAfter(runCmd, "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED); 2 bad input; " +
+  helpAfter(runCmd, "\nPower: a guest that switches the board off (the power-off latch at 0x3f000000; Linux's poweroff) " +
+    "ends the run with status 0; one that resets it (PRM_RSTCTRL; Linux's reboot) boots again from the same " +
+    "images, as a real board would, unless --no-reboot.\n" +
+    "\nExit status: the guest's own (semihosting SYS_EXIT / SYS_EXIT_EXTENDED; 0 when it powers off); 2 bad input; " +
     "3 the guest stopped in a state it cannot leave; 124 --max-insns or --timeout reached; 130 interrupted.\n" +
     "Console: stdin feeds UART3's receiver (and semihosting reads); in a terminal, Ctrl-A X quits.");
   runCmd.action(async (image: string | undefined, o: RunOpts) => { status = await runCommand(image, o); });
@@ -154,45 +159,55 @@ async function runCommand(imageArg: string | undefined, o: RunOpts): Promise<num
   if (o.semihostingRoot !== undefined) {
     try { if (!statSync(o.semihostingRoot).isDirectory()) throw new Error(); } catch { throw new UsageError(`--semihosting-root ${o.semihostingRoot}: not a directory`); }
   }
-  let m: Machine;
-  try {
-    m = await Machine.create({
-      ramMiB: o.ram, clock: o.clock, cpuHz: o.cpuHz, semihosting: o.semihosting,
-      semihostingRoot: o.semihostingRoot, cmdline: o.cmdline ?? basename(image), mode: o.mode, vmmCost: o.vmmCost,
-      onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); },
-    });
-  } catch (e) { throw new UsageError((e as Error).message); }
-  try {
-    if (linux) {
-      if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr does not apply to a zImage (it is placed at 0x82000000)`);
-      const dtbPath = o.dtb ?? boardDtbPath();
-      loadLinux(m, {
-        kernel: bytes, kernelName: image, dtb: readImage(dtbPath), dtbName: dtbPath,
-        initrd: o.initrd !== undefined ? readImage(o.initrd) : undefined, append: o.append, guestRamBytes: guestRamBytes(m),
+  if (o.textOffset !== undefined && !linux) throw new UsageError("--text-offset applies to Linux kernels (--kernel Image)");
+  if (o.textOffset !== undefined && isZImage(bytes)) throw new UsageError(`${image}: a zImage places itself; --text-offset is for a raw Image`);
+  const dtb = linux ? readImage(o.dtb ?? boardDtbPath()) : undefined;
+  const initrd = linux && o.initrd !== undefined ? readImage(o.initrd) : undefined;
+  // --disk, --net, --vconsole: their files are opened once; each machine booted gets the devices.
+  const virtio = openVirtioDevices(o as DiskOpts, o.mode, (s) => process.stderr.write(`vm7: ${s}\n`));
+  // The machine with the image loaded: the first, and a fresh one each time the guest resets the
+  // board (PRM_RSTCTRL), as a real board boots the same images again.
+  const boot = async (rebooted: boolean): Promise<Machine> => {
+    let m: Machine;
+    try {
+      m = await Machine.create({
+        ramMiB: o.ram, clock: o.clock, cpuHz: o.cpuHz, semihosting: o.semihosting, rebooted,
+        semihostingRoot: o.semihostingRoot, cmdline: o.cmdline ?? basename(image), mode: o.mode, vmmCost: o.vmmCost,
+        onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); },
       });
-    } else if (isElf(bytes)) {
-      if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr applies to raw binaries, and this is an ELF`);
-      m.loadElf(bytes, image);
-    } else {
-      if (o.loadAddr === undefined) {
-        throw new UsageError(`${image}: not an ELF file (no \\x7fELF magic at offset 0); to run a raw binary, give --load-addr (e.g. 0x${hex(DEFAULT_LOAD)})`);
+    } catch (e) { throw new UsageError((e as Error).message); }
+    try {
+      if (linux) {
+        if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr does not apply to a zImage (it is placed at 0x82000000)`);
+        loadLinux(m, {
+          kernel: bytes, kernelName: image, textOffset: o.textOffset, dtb: dtb!, dtbName: o.dtb ?? boardDtbPath(), initrd, append: o.append,
+        });
+      } else if (isElf(bytes)) {
+        if (o.loadAddr !== undefined) throw new UsageError(`${image}: --load-addr applies to raw binaries, and this is an ELF`);
+        m.loadElf(bytes, image);
+      } else {
+        if (o.loadAddr === undefined) {
+          throw new UsageError(`${image}: not an ELF file (no \\x7fELF magic at offset 0); to run a raw binary, give --load-addr (e.g. 0x${hex(DEFAULT_LOAD)})`);
+        }
+        m.loadRaw(bytes, o.loadAddr, o.loadAddr, image);
       }
-      m.loadRaw(bytes, o.loadAddr, o.loadAddr, image);
+    } catch (e) {
+      if (e instanceof ImageError || e instanceof UsageError) throw e;
+      throw new UsageError((e as Error).message);
     }
-  } catch (e) {
-    if (e instanceof ImageError || e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
-  }
-  if (o.entry !== undefined) m.pc = o.entry;
-  const disk = attachDisk(m, o as DiskOpts, (s) => process.stderr.write(`vm7: ${s}\n`));
-  attachNet(m, o as DiskOpts, (s) => process.stderr.write(`vm7: ${s}\n`));
-  const closeConsole = attachConsole(m, o as DiskOpts, (s) => process.stderr.write(`vm7: ${s}\n`));
-
+    if (o.entry !== undefined) m.pc = o.entry;
+    virtio.attach(m);
+    return m;
+  };
   let end;
   try {
-    end = await runGuest(m, { maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(m) });
-  } finally { disk?.close(); closeConsole?.(); }
-  const { code, line } = end;
+    const first = await boot(false);
+    end = await runGuest(first, {
+      maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(first),
+      reboot: o.reboot ? () => boot(true) : undefined,
+    });
+  } finally { virtio.close(); }
+  const { code, line, machine: m } = end;
   process.stderr.write(`vm7: ${line}\n`);
   if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
   if (o.stats) process.stderr.write(formatVmmStats(m));

@@ -1,17 +1,6 @@
-// What a Linux boot on vm7 decides besides where the images go (loaders/linux.ts): the RAM the guest
-// gets in each mode and the command line vm7 adds to the board DTB's. Used by `vm7 linux` and by the
+// What a Linux boot on vm7 decides besides where the images go (loaders/linux.ts; the RAM the guest
+// owns is Machine.guestRamBytes): the command line vm7 adds to the board DTB's. Used by `vm7 linux` and by the
 // web page, so both boot the same way.
-import type { Machine } from "../machine/machine.js";
-import { VMM_RESERVED_MIB } from "../machine/modes.js";
-
-/** RAM the VMM reserves at the top in full and para modes (its shadow tables and state). */
-export const VMM_RESERVED_BYTES = VMM_RESERVED_MIB << 20;
-
-/** RAM a Linux guest may use: all of it natively, all but the VMM's reservation under the VMM. */
-export function guestRamBytes(m: Machine): number {
-  const mode = (m as unknown as { mode?: string }).mode;
-  return mode && mode !== "native" ? m.ramBytes - VMM_RESERVED_BYTES : m.ramBytes;
-}
 
 /**
  * `lpj=` for a virtual clock: the delay loop (__loop_delay: SUBS + BHI) is two instructions per

@@ -90,6 +90,7 @@ function download(pkg: string | undefined, pattern: RegExp, log: Log): string {
       if (have) return join(debs, have);
     }
     for (let attempt = 0; attempt < 2; attempt++) {
+      log(`downloading ${pkg}:armhf${ver ? ` ${ver}` : ""} (apt-get download, into ${debs})`);
       const before = new Set(readdirSync(debs));
       const r = run("apt-get", ["download", "-qq", `${pkg}:armhf`], { cwd: debs });
       if (r.status === 0) {
@@ -191,6 +192,7 @@ export function getBusybox(log: Log, refresh = false): string {
   const dir = join(cacheDir(), base);
   const bb = join(dir, "busybox");
   if (!existsSync(bb)) {
+    log(`unpacking ${deb.split("/").pop()}`);
     const x = join(dir, "deb");
     extractDeb(deb, x);
     const p = join(x, "bin", "busybox");

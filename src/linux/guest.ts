@@ -9,9 +9,9 @@ import type { Machine } from "../machine/machine.js";
 import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
 import { getKernel, getBusybox } from "./fetch.js";
 import { buildInitramfs, execMarkers, type ExecMarkers } from "./initramfs.js";
-import { guestRamBytes, lpjFor } from "./boot.js";
+import { lpjFor } from "./boot.js";
 
-export { VMM_RESERVED_BYTES, guestRamBytes, lpjFor } from "./boot.js";
+export { lpjFor } from "./boot.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -38,7 +38,6 @@ export function loadLinuxRunning(m: Machine, command: string, log: (s: string) =
   const placement = loadLinux(m, {
     kernel: new Uint8Array(readFileSync(k.image)), kernelName: k.version, textOffset: k.textOffset,
     dtb: new Uint8Array(readFileSync(boardDtbPath())), dtbName: "board.dtb", initrd, append: virtualCpuHz ? `quiet lpj=${lpjFor(virtualCpuHz)}` : "quiet",
-    guestRamBytes: guestRamBytes(m),
   });
   return { markers, placement, kernelImage: k.image };
 }

@@ -4,8 +4,9 @@
 //
 // /init mounts proc, sysfs and devtmpfs, prints a banner, then either starts a shell on the
 // console (interactive) or runs /vm7/exec between two markers that carry a per-run nonce, printing
-// the command's exit status in the end marker (--exec): the host cuts the command's output out of
-// the console stream with them.
+// the command's exit status in the end marker, and powers the board off (--exec): the host cuts the
+// command's output out of the console stream with the markers, and the power-off ends the run.
+// Like an init, it powers off or reboots the board when busybox's halt, poweroff or reboot ask it.
 import { writeCpio, type CpioEntry } from "./cpio.js";
 
 /** Applets linked in the archive itself; `busybox --install -s` adds the rest at boot. */
@@ -38,6 +39,10 @@ export function initScript(exec?: ExecMarkers, modules: string[] = [], ipv4?: st
     ...modules.map((n) => `insmod /lib/modules/${n}.ko || echo "vm7: insmod ${n} failed"`),
     // eth0 on vm7's virtual switch (--net).
     ...(ipv4 ? [`ifconfig lo 127.0.0.1 up; ifconfig eth0 ${ipv4} netmask 255.255.255.0 up || echo "vm7: no eth0"`] : []),
+    // busybox's halt, poweroff and reboot (without -f) ask init with SIGUSR1, SIGUSR2 and SIGTERM;
+    // this init powers the board off for the first two (a halted board is of no use) and reboots.
+    "trap 'poweroff -f' USR1 USR2",
+    "trap 'reboot -f' TERM",
     `echo "${BANNER}: $(uname -sr) on $(uname -m)"`,
   ];
   if (exec) {
@@ -51,13 +56,15 @@ export function initScript(exec?: ExecMarkers, modules: string[] = [], ipv4?: st
       "rc=$?",
       'echo ""',
       'echo "$E $rc"',
+      "poweroff -f",
       "exec sleep 2147483647",
     );
   } else {
     lines.push(
       "cd /root 2>/dev/null || cd /",
       "while true; do",
-      "  setsid cttyhack /bin/sh -l || /bin/sh",
+      "  setsid cttyhack /bin/sh -l &",   // in the background: the traps run as soon as a signal comes
+      "  wait $! || /bin/sh",
       "done",
     );
   }
@@ -105,16 +112,29 @@ export function buildInitramfs(o: InitramfsOptions): Uint8Array {
  * has arrived.
  */
 export function parseExecOutput(transcript: string, m: ExecMarkers): { output: string; status: number } | undefined {
-  const t = transcript.replace(/\r\n/g, "\n").replace(/\r/g, "");
-  const b = t.indexOf(m.begin + "\n");
-  if (b < 0) return undefined;
+  const rest = afterBegin(transcript, m);
+  if (rest === undefined) return undefined;
   const re = new RegExp(`\\n${m.end.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (\\d+)\\n`);
-  const rest = t.slice(b + m.begin.length + 1 - 1);
   const e = re.exec(rest);
   if (!e) return undefined;
   // The end marker's leading newline is the one `echo ""` printed: the body keeps the command's own.
-  let body = rest.slice(1, e.index);
-  // printk lines ("[    1.234567] ...") that the kernel interleaves on the console.
-  body = body.split("\n").filter((l) => !/^\[\s*\d+\.\d{6}\] /.test(l)).join("\n");
-  return { output: body, status: Number(e[1]) };
+  return { output: dropKernelLines(rest.slice(1, e.index)), status: Number(e[1]) };
+}
+
+/** What the command printed so far (it never got to the end marker: it powered the board off, say). */
+export function partialExecOutput(transcript: string, m: ExecMarkers): string {
+  const rest = afterBegin(transcript, m);
+  return rest === undefined ? "" : dropKernelLines(rest.slice(1));
+}
+
+// The transcript from the newline that ends the begin marker's line (CR LF turned into LF).
+function afterBegin(transcript: string, m: ExecMarkers): string | undefined {
+  const t = transcript.replace(/\r\n/g, "\n").replace(/\r/g, "");
+  const b = t.indexOf(m.begin + "\n");
+  return b < 0 ? undefined : t.slice(b + m.begin.length);
+}
+
+// printk lines ("[    1.234567] ...") that the kernel interleaves on the console.
+function dropKernelLines(body: string): string {
+  return body.split("\n").filter((l) => !/^\[\s*\d+\.\d{6}\] /.test(l)).join("\n");
 }

@@ -34,9 +34,6 @@ export interface LinuxBoot {
   cmdline?: string;
   /** Appended (after a space) to the command line. */
   append?: string;
-  /** RAM the guest may use from the start of RAM (default: all of it). Under the VMM (full/para
-   *  modes) the top 16 MiB belong to the monitor. */
-  guestRamBytes?: number;
 }
 
 export interface LinuxPlacement {
@@ -74,14 +71,15 @@ export function patchDtb(dtb: Uint8Array, o: { name?: string; cmdline?: string; 
   return { blob: writeFdt(fdt), cmdline };
 }
 
-/** Puts kernel, DTB and initrd into the machine's RAM and sets up the CPU as the boot protocol says. */
+/** Puts kernel, DTB and initrd into the guest's RAM (m.guestRamBytes: under the VMM, the top 16 MiB
+ *  belong to the monitor) and sets up the CPU as the boot protocol says. */
 export function loadLinux(m: Machine, b: LinuxBoot): LinuxPlacement {
-  const base = m.ramBase, ramEnd = m.ramBase + (b.guestRamBytes ?? m.ramBytes);
+  const base = m.ramBase, ramEnd = m.ramBase + m.guestRamBytes;
   const kname = b.kernelName ?? "kernel";
   const need = (what: string, addr: number, len: number) => {
     if (addr < base || addr + len > ramEnd) {
       throw new ImageError(`${what} (${len} bytes) does not fit at 0x${hex(addr)}: RAM is 0x${hex(base)}-0x${hex(ramEnd - 1)} ` +
-        `(${m.ramBytes >>> 20} MiB); give the machine more RAM`);
+        `(${m.guestRamBytes >>> 20} MiB); give the machine more RAM`);
     }
   };
   let kernelAddr: number;
@@ -108,7 +106,7 @@ export function loadLinux(m: Machine, b: LinuxBoot): LinuxPlacement {
     need("initrd", start, b.initrd.length);
     initrd = { start, end: start + b.initrd.length };
   }
-  const { blob, cmdline } = patchDtb(b.dtb, { name: b.dtbName, cmdline: b.cmdline, append: b.append, initrd, ram: { base, size: b.guestRamBytes ?? m.ramBytes } });
+  const { blob, cmdline } = patchDtb(b.dtb, { name: b.dtbName, cmdline: b.cmdline, append: b.append, initrd, ram: { base, size: m.guestRamBytes } });
   if (blob.length > LINUX_LAYOUT.dtbMax) throw new ImageError(`${b.dtbName ?? "dtb"}: ${blob.length} bytes is larger than the 1 MiB reserved for it`);
   need("dtb", dtbAddr, blob.length);
 

@@ -9,6 +9,7 @@ export interface CoreExports {
   memory: WebAssembly.Memory;
   init(ramBytes: number): number;
   reset(): void;
+  setSoftwareResetBoot(): void;
   run(budget: number): number;
   stop(): void;
   regGet(n: number): number;
@@ -53,6 +54,7 @@ export interface CoreExports {
   consoleInputWakes(): number;
   vmmInit(mode: number): number;
   vmmMode(): number;
+  guestRamBytes(): number;
   vmmStat(i: number): number;
   vmmCostGet(i: number): number;
   vmmCostSet(i: number, v: number): void;
@@ -91,6 +93,8 @@ export interface CoreConstants {
   STOP_IDLE: number;
   STOP_HOST: number;
   STOP_WFI_WALL: number;
+  STOP_POWEROFF: number;
+  STOP_RESET: number;
   STOP_VIRTIO: number;
   VIRTIO_BASE: number;
   VIRTIO_SLOTS: number;
@@ -98,6 +102,8 @@ export interface CoreConstants {
   VIRTIO_IRQ0: number;
   FATAL_EXC_LOOP: number;
   FATAL_BAD_MODE: number;
+  FATAL_VMM: number;
+  FATAL_PARA_CP15: number;
   /** CP15 register name -> offset from LAYOUT_STATE (every export named CP15_*). */
   cp15: Record<string, number>;
   /** VMM counter name (snake_case) -> index for vmmStat (every export named VMM_STAT_*). */

@@ -38,6 +38,9 @@ export interface MachineOptions {
   onConsole?: (bytes: Uint8Array) => void;
   /** Receives semihosting stderr bytes. Default: same as onConsole. */
   onConsoleErr?: (bytes: Uint8Array) => void;
+  /** This machine is the fresh boot that follows a guest's reset of the previous one (a run that
+   *  ended with reason "reset"): the PRM's reset status says so (PRM_RSTST.GLOBAL_SW_RST). */
+  rebooted?: boolean;
 }
 
 export type StopReason =
@@ -48,7 +51,9 @@ export type StopReason =
   | "wait"        // wall clock: WFI until the next timer event (waitMs says how long)
   | "input"       // the guest waits for console input that has not arrived
   | "bkpt"        // debug breakpoint
-  | "host";       // stop() was called (during this run, or before it)
+  | "host"        // stop() was called (during this run, or before it)
+  | "poweroff"    // the guest switched the board off (the power-off latch); the machine stays off
+  | "reset";      // the guest reset the board (PRM_RSTCTRL): boot a fresh machine to reboot it
 
 export interface RunResult {
   reason: StopReason;
@@ -73,6 +78,9 @@ export type Translation = { pa: number } | { fault: number };
 export class Machine {
   readonly ramBytes: number;
   readonly ramBase: number;
+  /** The RAM the guest owns from ramBase up: ramBytes natively; in full and para mode all but the
+   *  top 16 MiB, which the VMM keeps (docs/vmm.md, Memory partition). */
+  readonly guestRamBytes: number;
   /** Console bytes, when no onConsole sink was given. */
   output = "";
   private readonly x: CoreExports;
@@ -86,6 +94,8 @@ export class Machine {
   private inputQueue: number[] = [];
   private inputEnded = false;
   private stopRequested = false;
+  /** Set once the guest powered the board off or reset it: the machine runs no more. */
+  private ended?: RunResult;
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
   readonly mode: VmMode;
@@ -109,6 +119,7 @@ export class Machine {
       if (rc === 1) throw new Error(`${this.mode} mode needs at least 32 MiB of RAM (the VMM reserves the top 16 MiB), got ${mib} MiB`);
       if (rc !== 0) throw new Error(`${this.mode} mode cannot cover ${mib} MiB of RAM (core VMM init error ${rc})`);
     }
+    this.guestRamBytes = this.x.guestRamBytes() >>> 0;
     if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();
     this.onConsole = opts.onConsole ?? ((b) => { this.output += dec.decode(b, { stream: true }); });
@@ -118,6 +129,7 @@ export class Machine {
     this.cpuHz = hz;
     this.x.setClock(this.wall ? 1 : 0, hz);
     this.x.setSemihostingEnabled(opts.semihosting === false ? 0 : 1);
+    if (opts.rebooted) this.x.setSoftwareResetBoot();
     const semiOpts: SemihostingOptions = {
       files: opts.semihostingRoot ? hostFiles(opts.semihostingRoot) : undefined,
       cmdline: opts.cmdline ?? "vm7",
@@ -127,7 +139,7 @@ export class Machine {
       inputEnded: () => this.inputEnded,
       clockCs: () => this.guestCentiseconds(),
       timeS: () => this.wall ? Math.floor(Date.now() / 1000) : Math.floor(this.guestCentiseconds() / 100),
-      memInfo: () => ({ ramBase: this.ramBase, ramEnd: this.ramBase + this.ramBytes, imageEnd: this.imageEnd }),
+      memInfo: () => ({ ramBase: this.ramBase, ramEnd: this.ramBase + this.guestRamBytes, imageEnd: this.imageEnd }),
     };
     this.semi = new Semihosting(this, semiOpts);
   }
@@ -241,9 +253,9 @@ export class Machine {
   physRead8(pa: number): number { return this.physRead(pa, 1); }
   physWrite8(pa: number, v: number): void { this.physWrite(pa, 1, v); }
 
-  isRam(pa: number, len = 1): boolean {
-    return pa >= this.ramBase && len <= this.ramBytes && pa - this.ramBase <= this.ramBytes - len;
-  }
+  isRam(pa: number, len = 1): boolean { return within(pa, len, this.ramBase, this.ramBytes); }
+  /** Whether [pa, pa + len) lies in the RAM the guest owns (see guestRamBytes). */
+  isGuestRam(pa: number, len = 1): boolean { return within(pa, len, this.ramBase, this.guestRamBytes); }
   /** Copy bytes into guest RAM (loader path); the range must lie inside RAM. */
   writeRam(pa: number, bytes: Uint8Array): void {
     if (!this.isRam(pa, bytes.length)) throw new Error(`0x${hex(pa)}+${bytes.length}: outside RAM 0x${hex(this.ramBase)}-0x${hex(this.ramBase + this.ramBytes - 1)}`);
@@ -291,12 +303,13 @@ export class Machine {
     return img;
   }
   private loadImage(img: LoadImage, name: string): void {
-    const ramEnd = this.ramBase + this.ramBytes;
+    const ramEnd = this.ramBase + this.guestRamBytes;
     for (const s of img.segments) {
       if (s.memsz === 0) continue;
-      if (!this.isRam(s.paddr, s.memsz)) {
-        throw new Error(`${name}: segment ${s.index} at 0x${hex(s.paddr)}-0x${hex(s.paddr + s.memsz - 1)} lies outside RAM ` +
-          `(0x${hex(this.ramBase)}-0x${hex(ramEnd - 1)}${devicesNote(s.paddr, s.memsz)})`);
+      if (!this.isGuestRam(s.paddr, s.memsz)) {
+        const vmmNote = this.isRam(s.paddr, s.memsz) ? `; the top ${(this.ramBytes - this.guestRamBytes) >> 20} MiB are the VMM's in ${this.mode} mode` : "";
+        throw new Error(`${name}: segment ${s.index} at 0x${hex(s.paddr)}-0x${hex(s.paddr + s.memsz - 1)} lies outside ` +
+          `${this.vmm ? "the guest's " : ""}RAM (0x${hex(this.ramBase)}-0x${hex(ramEnd - 1)}${vmmNote}${devicesNote(s.paddr, s.memsz)})`);
       }
     }
     for (const s of img.segments) {
@@ -320,8 +333,7 @@ export class Machine {
   attachVirtio(dev: VirtioDevice, onError: (msg: string) => void = () => {}): number {
     if (!this.virtio) {
       // In full and para mode the guest's partition ends below the VMM's reservation.
-      const guestBytes = this.vmm ? this.ramBytes - (16 << 20) : this.ramBytes;
-      this.virtio = new VirtioTransport(this.x, this.k, this.ramBase, guestBytes, onError);
+      this.virtio = new VirtioTransport(this.x, this.k, this.ramBase, this.guestRamBytes, onError);
     }
     return this.virtio.attach(dev);
   }
@@ -388,6 +400,7 @@ export class Machine {
       this.drainConsole();
       return { reason, insns: this.icount - start, message, ...extra };
     };
+    if (this.ended) return { ...this.ended, insns: 0 };
     for (;;) {
       if (this.stopRequested) {
         this.stopRequested = false;
@@ -418,6 +431,10 @@ export class Machine {
           return done("host", `stopped by the host at pc 0x${hex(this.pc)}`);
         case k.STOP_BKPT:
           return done("bkpt", `breakpoint at 0x${hex(this.pc)}`);
+        case k.STOP_POWEROFF:
+          return this.ended = done("poweroff", "the guest powered the board off");
+        case k.STOP_RESET:
+          return this.ended = done("reset", "the guest reset the board (PRM_RSTCTRL)");
         case k.STOP_IDLE:
           return done("idle", this.x.consoleInputWakes() !== 0
             ? `guest is idle: WFI at 0x${hex(this.pc)} waiting for console input (UART3 receive interrupt enabled)`
@@ -429,14 +446,18 @@ export class Machine {
         }
         case k.STOP_FATAL: {
           const info = this.view().getUint32(k.LAYOUT_STATE + k.OFF_STOP_INFO, true);
+          const pc = `pc 0x${hex(this.pc)}`;
           const why = info === k.FATAL_EXC_LOOP
-            ? "exception loop: the exception vector itself faults (no handler can run)"
-            : info === 0x103
-              ? "the VMM could not resolve a fault on its shadow page tables (a VMM bug: please report it)"
-              : (info & 0xff) === 3
-                ? `the VMM's shadow-table bookkeeping is inconsistent (code ${info >>> 8}: a VMM bug, please report it)`
-                : `unrecoverable CPU state (code ${info})`;
-          return done("fatal", `guest stopped: ${why} at pc 0x${hex(this.pc)}`);
+            ? `exception loop: the exception vector itself faults (no handler can run) at ${pc}${this.hypercallNote()}`
+            : info === k.FATAL_PARA_CP15
+              ? `para mode: the guest's kernel accessed CP15 itself (MCR/MRC p15 at ${pc}) where a paravirtual guest makes a ` +
+                "hypercall (docs/hypercalls.md): it is not a para guest; run it with --mode native or --mode full"
+              : info === (k.FATAL_VMM | (1 << 8))
+                ? `the VMM could not resolve a fault on its shadow page tables at ${pc} (a VMM bug: please report it)`
+                : (info & 0xff) === k.FATAL_VMM
+                  ? `the VMM's shadow-table bookkeeping is inconsistent (code ${info >>> 8}) at ${pc} (a VMM bug: please report it)`
+                  : `unrecoverable CPU state (code ${info}) at ${pc}`;
+          return done("fatal", `guest stopped: ${why}`);
         }
         default:
           return done("fatal", `core returned unknown stop reason ${stop}`);
@@ -462,6 +483,19 @@ export class Machine {
     }
   }
 
+  /** For an exception loop that began with an UNDEFINED HVC (a hypercall, which only para mode
+   *  claims): a note saying so, else "". The Undefined mode's LR and SPSR still hold that exception. */
+  private hypercallNote(): string {
+    if (this.mode === "para" || (this.spsr(MODE.und) & 0x20) !== 0) return "";
+    const at = (this.banked(MODE.und, 14) - 4) >>> 0;
+    const w = this.readVirt(at, 4);
+    if (!w) return "";
+    const raw = (w[0] | (w[1] << 8) | (w[2] << 16) | (w[3] << 24)) >>> 0;
+    if (((raw & 0xfff000f0) >>> 0) !== 0xe1400070) return "";
+    return `; it began with HVC #${((raw >>> 4) & 0xfff0) | (raw & 0xf)} at 0x${hex(at)}, a hypercall, UNDEFINED outside para mode: ` +
+      "a paravirtual kernel runs with --mode para";
+  }
+
   /** The registers as a human reads them (for --dump-regs and fatal stops). */
   dumpRegs(): string {
     const lines: string[] = [];
@@ -480,12 +514,18 @@ export class Machine {
   }
 }
 
+/** [pa, pa + len) inside [base, base + size). */
+function within(pa: number, len: number, base: number, size: number): boolean {
+  return pa >= base && len <= size && pa - base <= size - len;
+}
+
 export function hex(v: number): string { return (v >>> 0).toString(16).padStart(8, "0"); }
 
 function devicesNote(pa: number, len: number): string {
   const devs: Array<[string, number, number]> = [
     ["INTC", 0x48200000, 0x1000], ["GPTIMER1", 0x48318000, 0x1000], ["32k counter", 0x48320000, 0x1000],
-    ["UART3", 0x49020000, 0x400], ["GPTIMER2", 0x49032000, 0x1000], ["virtio-mmio", 0x4a000000, 0x1000],
+    ["UART3", 0x49020000, 0x400], ["GPTIMER2", 0x49032000, 0x1000], ["PRM", 0x48307200, 0x100], ["power-off latch", 0x3f000000, 4],
+    ["virtio-mmio", 0x4a000000, 0x1000],
   ];
   const hit = devs.find(([, b, l]) => pa < b + l && b < pa + len);
   return hit ? `; it overlaps the ${hit[0]} registers at 0x${hex(hit[1])}` : "";

@@ -8,7 +8,6 @@ import { modeSupport, createMachineIn } from "../../src/machine/modes.js";
 import { loadLinux } from "../../src/loaders/linux.js";
 import { runSuiteOn, loadTinyKernel, sleep, BENCHMARK_NAMES } from "../../src/bench/runner.js";
 import { yieldToHost } from "../../src/machine/yield.js";
-import { guestRamBytes } from "../../src/linux/boot.js";
 import type { ToWorker, FromWorker, Mode, Boot, MachineChoice } from "./protocol.js";
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
@@ -75,7 +74,7 @@ async function boot(b: Boot, c: MachineChoice, cmdline: string): Promise<void> {
   else {
     loadLinux(machine, {
       kernel: b.kernel, kernelName: b.name, textOffset: b.textOffset, dtb: b.dtb, dtbName: "dtb", initrd: b.initrd,
-      append: b.append, guestRamBytes: guestRamBytes(machine),
+      append: b.append,
     });
   }
   const t0 = performance.now();
