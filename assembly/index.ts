@@ -21,7 +21,8 @@ import {
   vmmInit as vInit, vmmActive, vGetCPSR, vWriteCPSR, vGetBanked, vSetBanked, vGetSPSRof, vSetSPSRof, vpriv, vreg,
   setVreg, realCpacr, inPartition, vmmResync, partitionBytes, FATAL_VMM as FATAL_VMM_CODE, FATAL_PARA_CP15 as FATAL_PARA_CP15_CODE,
 } from "./vmm/vcpu";
-import { gwalk, gFsr, gW, shadowFlushAll, shadowHostWrite8, shadowHostWrote } from "./vmm/shadow";
+import { gwalk, gFsr, gW, shadowFlushAll, shadowHostWrite8, shadowHostWrote, shadowGauge, G_COUNT } from "./vmm/shadow";
+import * as SG from "./vmm/shadow";
 import { V_MODE } from "./vmm/layout";
 import * as HC from "./vmm/hypercall";
 
@@ -207,6 +208,9 @@ export function vmmMode(): u32 { return load<u32>(V_MODE); }
  *  and para mode (docs/vmm.md, Memory partition). */
 export function guestRamBytes(): u32 { return vmmActive ? partitionBytes() : ramSize; }
 export function vmmStat(i: u32): f64 { return <f64>VS.statGet(i); }
+/** What the shadow paging holds now (vmm/shadow.ts G_*: contexts, shadow L2 tables, tracked
+ *  frames); 0 in native mode. */
+export function vmmGauge(i: u32): u32 { return load<u32>(V_MODE) == 0 || i >= G_COUNT ? 0 : shadowGauge(i); }
 export function vmmCostGet(i: u32): u32 { return VS.costGet(i); }
 export function vmmCostSet(i: u32, v: u32): void { VS.costSet(i, v); }
 /** The guest's (virtual) CPSR, banked registers, SPSRs and CP15 registers (by CP15 offset). */
@@ -225,6 +229,12 @@ export function vmmCp15Set(off: u32, v: u32): void {
   realCpacr();
   shadowFlushAll();
 }
+export const VMM_GAUGE_CTX_VALID: u32 = SG.G_CTX_VALID;
+export const VMM_GAUGE_CTX_POPULATED: u32 = SG.G_CTX_POPULATED;
+export const VMM_GAUGE_L2_IN_USE: u32 = SG.G_L2_IN_USE;
+export const VMM_GAUGE_L2_LINKED: u32 = SG.G_L2_LINKED;
+export const VMM_GAUGE_TRACKED: u32 = SG.G_TRACKED;
+export const VMM_GAUGE_PT_WINDOWS: u32 = SG.G_PT_WINDOWS;
 export const VMM_HC_COUNT: u32 = HC.HC_COUNT;
 export const VMM_STAT_HC_BASE: u32 = VS.S_HC_BASE;
 export const VMM_STAT_TRAPS: u32 = VS.S_TRAPS;

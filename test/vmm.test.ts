@@ -185,6 +185,30 @@ describe("VMM full mode: sensitive instructions trap and act on the virtual CPU"
   });
 });
 
+describe("CP15: one register model for the real and the virtual CPU", () => {
+  // PMUSERENR.EN (B4.1.118) lets User mode reach the performance monitors. Under the VMM the check
+  // reads the guest's (virtual) PMUSERENR, as natively it reads the real one.
+  for (const mode of ["native", "full"] as const) {
+    it(`${mode}: PMUSERENR written in SVC opens PMCR to User mode`, () => {
+      const m = machine(mode);
+      put(m, CODE, [
+        0xee191f1c, // mrc p15, 0, r1, c9, c12, 0   (PMCR, privileged)
+        0xe3a00001, // mov r0, #1
+        0xee090f1e, // mcr p15, 0, r0, c9, c14, 0   (PMUSERENR = 1)
+        0xf1020010, // cps #0x10                    (User mode)
+        0xee192f1c, // mrc p15, 0, r2, c9, c12, 0   (PMCR from User mode)
+        0xeafffffe, // b .
+      ]);
+      m.pc = CODE;
+      m.run({ maxInsns: 6 });
+      expect(m.pc >>> 0).toBe(CODE + 20);        // no Undefined Instruction exception on the way
+      expect(m.cpsr & 0x1f).toBe(USR);
+      expect(m.reg(1) >>> 0 & 0xffffffc0).toBe(0x41002000);
+      expect(m.reg(2) >>> 0).toBe(m.reg(1) >>> 0);
+    });
+  }
+});
+
 describe("VMM full mode: Thumb-state sensitive instructions trap too", () => {
   it("T16 CPS/WFI and T32 MRS/MSR/CPS/MRC/MCR/SUBS PC, LR act on the virtual CPU", () => {
     const m = machine();

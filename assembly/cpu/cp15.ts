@@ -21,7 +21,8 @@ export const SCTLR_RESET: u32 = 0x00c50078;
 // SCTLR bits that read as one on Cortex-A8 whatever is written (bits 3-6, 16, 18, 22, 23)
 const SCTLR_RAO: u32 = 0x00c50078;
 
-export let cpUndef: bool = false; // set by an access that is UNDEFINED
+export let cpUndef: bool = false; // set by an access that is UNDEFINED (cp15Read/cp15Write)
+export let undef: bool = false;   // set by an UNDEFINED cp15ReadAt
 
 @inline function key(crn: u32, op1: u32, crm: u32, op2: u32): u32 { return (crn << 12) | (op1 << 8) | (crm << 4) | op2; }
 @inline function reg(off: u32): u32 { return load<u32>(STATE + off); }
@@ -69,8 +70,8 @@ export function idReg(crm: u32, op2: u32): u32 {
   return 0;
 }
 
-export function ccsidr(): u32 {
-  switch (reg(CSSELR) & 0xf) {
+export function ccsidr(csselr: u32): u32 {
+  switch (csselr & 0xf) {
     case 0: return 0xe00fe01a; // L1 data
     case 1: return 0x200fe01a; // L1 instruction
     case 2: return 0xf03fe03a; // L2 unified
@@ -78,72 +79,139 @@ export function ccsidr(): u32 {
   return 0;
 }
 
-// User-mode accessible encodings (B4.1.x): TPIDRURW, TPIDRURO (read), CP15 barriers.
-export function userAllowed(k: u32, isRead: bool): bool {
+// One CP15 register model for the real CPU (block at STATE) and the VMM's virtual CPU (vmm/vcp15.ts,
+// block at V_CP15): `base` is added to the layout offsets (SCTLR, TTBR0, ...) to reach a register.
+@inline function at(base: u32, off: u32): u32 { return load<u32>(base + off); }
+@inline function setAt(base: u32, off: u32, v: u32): void { store<u32>(base + off, v); }
+
+// User-mode accessible encodings (B4.1.x): TPIDRURW, TPIDRURO (read), CP15 barriers, and the
+// performance monitors when the block's PMUSERENR.EN is set.
+export function userAllowed(base: u32, k: u32, isRead: bool): bool {
   if (k == key(13, 0, 0, 2)) return true;
   if (k == key(13, 0, 0, 3)) return isRead;
   if (k == key(7, 0, 5, 4) || k == key(7, 0, 10, 4) || k == key(7, 0, 10, 5)) return !isRead;
-  if ((k >>> 12) == 9 && ((k >>> 4) & 0xf) >= 12) return (reg(PMUSERENR) & 1) != 0;
+  if ((k >>> 12) == 9 && ((k >>> 4) & 0xf) >= 12) return (at(base, PMUSERENR) & 1) != 0;
   return false;
 }
 
-export function cp15Read(crn: u32, op1: u32, crm: u32, op2: u32): u32 {
-  cpUndef = false;
+// Implementation defined and lockdown space: performance monitors (c9, c12-c14), lockdown
+// (c9 c0-c1, c10 c0) and c15 registers, RAZ/WI apart from PMCR and PMUSERENR.
+@inline function implDefined(crn: u32, crm: u32): bool {
+  return crn == 15 || (crn == 9 && crm <= 2) || (crn == 10 && crm == 0);
+}
+
+// MRC p15 from the registers at `base`, `priv` the reader's privilege. Sets undef on an
+// UNDEFINED access (returns 0 then). Every register read is a plain read of the block.
+export function cp15ReadAt(base: u32, priv: bool, crn: u32, op1: u32, crm: u32, op2: u32): u32 {
+  undef = false;
   const k = key(crn, op1, crm, op2);
-  if (!privileged && !userAllowed(k, true)) { cpUndef = true; return 0; }
+  if (!priv && !userAllowed(base, k, true)) { undef = true; return 0; }
   if (crn == 0 && op1 == 0) return idReg(crm, op2);
   switch (k) {
-    case 0x0100: return ccsidr();            // CCSIDR (c0, 1, c0, 0)
+    case 0x0100: return ccsidr(at(base, CSSELR)); // CCSIDR (c0, 1, c0, 0)
     case 0x0101: return CLIDR;               // CLIDR
     case 0x0107: return 0;                   // AIDR
-    case 0x0200: return reg(CSSELR);
-    case 0x1000: return reg(SCTLR);
-    case 0x1001: return reg(ACTLR);
-    case 0x1002: return reg(CPACR);
+    case 0x0200: return at(base, CSSELR);
+    case 0x1000: return at(base, SCTLR);
+    case 0x1001: return at(base, ACTLR);
+    case 0x1002: return at(base, CPACR);
     case 0x1010: case 0x1011: case 0x1012: return 0; // SCR, SDER, NSACR: secure-only, RAZ
-    case 0x2000: return reg(TTBR0);
-    case 0x2001: return reg(TTBR1);
-    case 0x2002: return reg(TTBCR);
-    case 0x3000: return reg(DACR);
-    case 0x5000: return reg(DFSR);
-    case 0x5001: return reg(IFSR);
-    case 0x5010: return reg(ADFSR);
-    case 0x5011: return reg(AIFSR);
-    case 0x6000: return reg(DFAR);
-    case 0x6002: return reg(IFAR);
-    case 0x7040: return reg(PAR);
-    case 0xa020: return reg(PRRR);
-    case 0xa021: return reg(NMRR);
-    case 0xc000: return reg(VBAR);
+    case 0x2000: return at(base, TTBR0);
+    case 0x2001: return at(base, TTBR1);
+    case 0x2002: return at(base, TTBCR);
+    case 0x3000: return at(base, DACR);
+    case 0x5000: return at(base, DFSR);
+    case 0x5001: return at(base, IFSR);
+    case 0x5010: return at(base, ADFSR);
+    case 0x5011: return at(base, AIFSR);
+    case 0x6000: return at(base, DFAR);
+    case 0x6002: return at(base, IFAR);
+    case 0x7040: return at(base, PAR);
+    case 0xa020: return at(base, PRRR);
+    case 0xa021: return at(base, NMRR);
+    case 0xc000: return at(base, VBAR);
     case 0xc001: return 0;                   // MVBAR: secure-only, RAZ
     case 0xc010: return (intcIrq() ? 0x80 : 0) | (intcFiq() ? 0x40 : 0); // ISR
     case 0xd000: return 0;                   // FCSEIDR: FCSE not implemented
-    case 0xd001: return reg(CONTEXTIDR);
-    case 0xd002: return reg(TPIDRURW);
-    case 0xd003: return reg(TPIDRURO);
-    case 0xd004: return reg(TPIDRPRW);
-    case 0x90c0: return 0x41002000 | (reg(PMCR) & 0x3f); // PMCR: implementer 'A', no event counters
-    case 0x9102: return reg(L2AUXCR);        // L2 auxiliary control (c9, 1, c0, 2)
+    case 0xd001: return at(base, CONTEXTIDR);
+    case 0xd002: return at(base, TPIDRURW);
+    case 0xd003: return at(base, TPIDRURO);
+    case 0xd004: return at(base, TPIDRPRW);
+    case 0x90c0: return 0x41002000 | (at(base, PMCR) & 0x3f); // PMCR: implementer 'A', no event counters
+    case 0x9102: return at(base, L2AUXCR);   // L2 auxiliary control (c9, 1, c0, 2)
   }
-  // Performance monitors (c9, c12-c14), lockdown (c9 c0-c1, c10 c0) and c15 implementation
-  // defined registers: RAZ for privileged reads.
-  if (crn == 9 && crm >= 12) return crm == 14 && op2 == 0 ? reg(PMUSERENR) : 0;
-  if (crn == 15 || (crn == 9 && crm <= 2) || (crn == 10 && crm == 0)) return 0;
-  cpUndef = true;
+  if (crn == 9 && crm >= 12) return crm == 14 && op2 == 0 ? at(base, PMUSERENR) : 0;
+  if (implDefined(crn, crm)) return 0;
+  undef = true;
   return 0;
 }
 
+// The MCR p15 writes that only store into the block (with the register's write mask) or only order,
+// the same for the real and the virtual CPU. Returns false for the ones with side effects on
+// translation or caches (SCTLR, CPACR, TTBRs, TTBCR, DACR, CONTEXTIDR, TPIDRURW/URO, ICIMVAU,
+// ATS, TLB maintenance), which the caller handles, and for unknown encodings.
+export function cp15StorePlain(base: u32, crn: u32, crm: u32, op2: u32, k: u32, v: u32): bool {
+  switch (k) {
+    case 0x0200: setAt(base, CSSELR, v & 0xf); return true;
+    case 0x1001: setAt(base, ACTLR, v); return true;
+    case 0x1010: case 0x1011: case 0x1012: return true;
+    case 0x5000: setAt(base, DFSR, v & 0x1cff); return true;
+    case 0x5001: setAt(base, IFSR, v & 0x140f); return true;
+    case 0x5010: setAt(base, ADFSR, v); return true;
+    case 0x5011: setAt(base, AIFSR, v); return true;
+    case 0x6000: setAt(base, DFAR, v); return true;
+    case 0x6002: setAt(base, IFAR, v); return true;
+    case 0x7004: requestWfi(); return true;  // CP15 WFI (ARMv6 form, still accepted by Cortex-A8)
+    case 0x7040: setAt(base, PAR, v); return true;
+    // Instruction cache and branch predictor maintenance (B3.18.6)
+    case 0x7050: dcacheFlushAll(); breakSlice(); return true;             // ICIALLU
+    case 0x7054: case 0x7056: case 0x7057: return true;                   // CP15ISB, BPIALL, BPIMVA
+    // Data cache maintenance and barriers: caches are not modelled, so these only order
+    case 0x7061: case 0x7062: case 0x70a1: case 0x70a2: case 0x70b1:
+    case 0x70e1: case 0x70e2: case 0x70a4: case 0x70a5: return true;
+    case 0xa020: setAt(base, PRRR, v); return true;
+    case 0xa021: setAt(base, NMRR, v); return true;
+    case 0xc000: setAt(base, VBAR, v & 0xffffffe0); return true;
+    case 0xc001: return true;
+    case 0xd000: return true;
+    case 0xd004: setAt(base, TPIDRPRW, v); return true;
+    case 0x9102: setAt(base, L2AUXCR, v); return true;
+  }
+  if (crn == 9 && crm >= 12) {
+    if (k == 0x90c0) setAt(base, PMCR, v & 0x3f);
+    if (crm == 14 && op2 == 0) setAt(base, PMUSERENR, v & 1);
+    return true;
+  }
+  return implDefined(crn, crm);
+}
+
+// ICIMVAU after translating its VA: the page's decoded instructions go (all of them if the VA
+// does not translate).
+export function icacheInvalPa(pa: u32, fsr: u32): void {
+  if (fsr != 0) dcacheFlushAll(); else dcacheFlushPage(pa);
+  breakSlice();
+}
+
+// PAR after an ATS operation (B4.1.112): on success PA[31:12] plus attributes (not modelled: 0);
+// on failure bit 0 set and FS in 6:1.
+export function parValue(pa: u32, fsr: u32): u32 {
+  if (fsr != 0) return ((((fsr & 0xf) | ((fsr >>> 6) & 0x10))) << 1) | 1;
+  return pa & 0xfffff000;
+}
+
+export function cp15Read(crn: u32, op1: u32, crm: u32, op2: u32): u32 {
+  const v = cp15ReadAt(STATE, privileged, crn, op1, crm, op2);
+  cpUndef = undef;
+  return v;
+}
 
 export function cp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void {
   cpUndef = false;
   const k = key(crn, op1, crm, op2);
-  if (!privileged && !userAllowed(k, false)) { cpUndef = true; return; }
+  if (!privileged && !userAllowed(STATE, k, false)) { cpUndef = true; return; }
   switch (k) {
-    case 0x0200: setReg(CSSELR, v & 0xf); return;
     case 0x1000: setReg(SCTLR, v | SCTLR_RAO); tlbFlushAll(); breakSlice(); return;
-    case 0x1001: setReg(ACTLR, v); return;
     case 0x1002: setReg(CPACR, v & 0x00f00000); return; // cp10/cp11 access only
-    case 0x1010: case 0x1011: case 0x1012: return;
     // A new translation context (ASID and tables) selects its own software TLB bank (mmu/tlb.ts)
     case 0x2000: setReg(TTBR0, v); tlbContextChanged(); breakSlice(); return;
     case 0x2001: setReg(TTBR1, v); tlbContextChanged(); breakSlice(); return;
@@ -155,21 +223,11 @@ export function cp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void 
       breakSlice();
       return;
     }
-    case 0x5000: setReg(DFSR, v & 0x1cff); return;
-    case 0x5001: setReg(IFSR, v & 0x140f); return;
-    case 0x5010: setReg(ADFSR, v); return;
-    case 0x5011: setReg(AIFSR, v); return;
-    case 0x6000: setReg(DFAR, v); return;
-    case 0x6002: setReg(IFAR, v); return;
-    case 0x7004: requestWfi(); return;       // CP15 WFI (ARMv6 form, still accepted by Cortex-A8)
-    case 0x7040: setReg(PAR, v); return;
-    // Instruction cache and branch predictor maintenance (B3.18.6)
-    case 0x7050: dcacheFlushAll(); breakSlice(); return;                 // ICIALLU
-    case 0x7051: icacheByVA(v); return;                                   // ICIMVAU
-    case 0x7054: case 0x7056: case 0x7057: return;                       // CP15ISB, BPIALL, BPIMVA
-    // Data cache maintenance and barriers: caches are not modelled, so these only order
-    case 0x7061: case 0x7062: case 0x70a1: case 0x70a2: case 0x70b1:
-    case 0x70e1: case 0x70e2: case 0x70a4: case 0x70a5: return;
+    case 0x7051: {                           // ICIMVAU
+      const pa = translate(v, ACC_READ, true);
+      icacheInvalPa(pa, xlFsr);
+      return;
+    }
     // VA to PA translation (B4.2.x ATS1C{P,U}{R,W}): result in PAR
     case 0x7080: ats(v, ACC_READ, true); return;
     case 0x7081: ats(v, ACC_WRITE, true); return;
@@ -182,37 +240,14 @@ export function cp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void 
       tlbFlushAsid(v & 0xff); breakSlice(); return;
     case 0x8071: case 0x8051: case 0x8061:                               // TLBIMVA
       tlbFlushPage(v); breakSlice(); return;
-    case 0xa020: setReg(PRRR, v); return;
-    case 0xa021: setReg(NMRR, v); return;
-    case 0xc000: setReg(VBAR, v & 0xffffffe0); return;
-    case 0xc001: return;
-    case 0xd000: return;
     case 0xd001: setReg(CONTEXTIDR, v); tlbContextChanged(); breakSlice(); return;
     case 0xd002: setReg(TPIDRURW, v); return;
     case 0xd003: setReg(TPIDRURO, v); return;
-    case 0xd004: setReg(TPIDRPRW, v); return;
-    case 0x9102: setReg(L2AUXCR, v); return;
   }
-  if (crn == 9 && crm >= 12) {
-    if (k == 0x90c0) setReg(PMCR, v & 0x3f);
-    if (crm == 14 && op2 == 0) setReg(PMUSERENR, v & 1);
-    return;
-  }
-  if (crn == 15 || (crn == 9 && crm <= 2) || (crn == 10 && crm == 0)) return;
-  cpUndef = true;
+  if (!cp15StorePlain(STATE, crn, crm, op2, k, v)) cpUndef = true;
 }
 
-function icacheByVA(va: u32): void {
-  const pa = translate(va, ACC_READ, true);
-  if (xlFsr != 0) dcacheFlushAll(); else dcacheFlushPage(pa);
-  breakSlice();
-}
-
-// PAR on success: PA[31:12] plus attributes (not modelled: 0); on failure bit 0 set and FS in 6:1.
 function ats(va: u32, kind: u32, priv: bool): void {
   const pa = translate(va, kind, priv);
-  if (xlFsr != 0) {
-    const fs = (xlFsr & 0xf) | ((xlFsr >>> 6) & 0x10);
-    setReg(PAR, (fs << 1) | 1);
-  } else setReg(PAR, pa & 0xfffff000);
+  setReg(PAR, parValue(pa, xlFsr));
 }

@@ -8,7 +8,7 @@ import {
 } from "./state";
 import { requestStop } from "./stop";
 import { itAdvance } from "./psr";
-import { vmmActive, vmmException } from "../vmm/vcpu";
+import { trapping, onException } from "./traps";
 
 export const VEC_RESET: u32 = 0x00;
 export const VEC_UNDEF: u32 = 0x04;
@@ -34,7 +34,7 @@ function enter(mode: u32, vector: u32, lr: u32, setA: bool, setF: bool): void {
     if (++excStreak > 8) { requestStop(STOP_FATAL, FATAL_EXC_LOOP); }
   } else { excStreak = 0; lastExcIcount = n; }
   // A deprivileged guest's exceptions go to the VMM, which reflects them into the guest's vectors.
-  if (vmmActive) { vmmException(mode, vector, lr, setA, setF); return; }
+  if (trapping) { onException(mode, vector, lr, setA, setF); return; }
   const spsr = getCPSR();
   switchMode(mode);
   setSPSR(spsr);

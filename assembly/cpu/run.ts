@@ -26,9 +26,10 @@ import { busReset, setRamSize, devicesUpdate, ramHost } from "../bus/bus";
 import { cycles, nextEventCycle, extraCycles, addCycles, NEVER, wallMode } from "../bus/clock";
 import { intcIrq, intcFiq } from "../dev/intc";
 import { clearExclusive } from "../isa/ldst";
-import { vmmActive } from "../vmm/vcpu";
-import { vmmSubstA32, vmmSubstT16, vmmSubstT32 } from "../vmm/trap";
-import { ptWin, ptStepEnd, ptWindowEnd } from "../vmm/shadow";
+import { // the VMM's trap points under their VMM-side names (cpu/traps.ts), not an import of vmm/
+  trapping as vmmActive, substA32 as vmmSubstA32, substT16 as vmmSubstT16, substT32 as vmmSubstT32,
+  ptWin, stepEnd as ptStepEnd, windowEnd as ptWindowEnd,
+} from "./traps";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;

@@ -7,7 +7,7 @@ import { ldm, stm } from "../isa/ldm";;
 import { b, bl, blxImm, bx, blxReg } from "../isa/branch";;
 import { vfpDataProc, vfpLdrStr, vfpLdmStm, vfpMovCoreSingle, vfpMovCoreScalar, vfpMov64, vfpVmrsVmsr } from "../isa/vfp";;
 import { mrs, msrReg, msrImm, hint, cps, setend, srs, rfe, svc, bkpt, undef, barrier, clrex, nop, mcr, mrc, coproc } from "../isa/system";;
-import { vmmTrap } from "../vmm/trap";;
+import { vmmTrap } from "../cpu/traps";;
 
 export const A32_CPS: u32 = 1;
 export const A32_SETEND: u32 = 2;

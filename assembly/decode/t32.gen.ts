@@ -3,7 +3,7 @@ import { t32DpImm, t32DpReg, t32Pkh, t32AddW, t32Movw, t32Sat, t32Sat16, t32Bfx,
 import { ldm, stm } from "../isa/ldm";;
 import { vfpDataProc, vfpLdrStr, vfpLdmStm, vfpMovCoreSingle, vfpMovCoreScalar, vfpMov64, vfpVmrsVmsr } from "../isa/vfp";;
 import { hint, svc, undef, barrier, clrex, nop, mcr, mrc, coproc } from "../isa/system";;
-import { vmmTrapT32 } from "../vmm/trap";;
+import { vmmTrapT32 } from "../cpu/traps";;
 
 export const T32_SRS_db: u32 = 1;
 export const T32_SRS_ia: u32 = 2;

@@ -134,8 +134,11 @@ export function gptNextEvent(idx: u32): u64 {
     const m = countsToMatch(idx, c);
     if (m != 0) next = t + m * div;
   }
-  // The overflow raises OVF, and with autoreload starts the period in which the next match lies.
-  if ((want & OVF) != 0 || ((want & MAT) != 0 && (tclr & AR) != 0 && next == NEVER)) {
+  // The overflow raises OVF, and with autoreload starts the period in which the next match lies:
+  // only when a match lies in the reloaded period (compare on, TMAR above TLDR), else a run loop
+  // waiting in WFI for MAT would fast-forward from overflow to overflow for ever.
+  const matchLater = (want & MAT) != 0 && (tclr & AR) != 0 && next == NEVER && countsToMatch(idx, <u64>reg(idx, R_TLDR)) != 0;
+  if ((want & OVF) != 0 || matchLater) {
     const o = t + (WRAP - c) * div;
     if (o < next) next = o;
   }

@@ -39,7 +39,7 @@ export let acV: u32 = 0;
 @inline function aluWritePC(v: u32): void { if (thumb()) branchWritePC(v); else bxWritePC(v); }
 
 // Result of a data-processing operation without flags (the common case: S = 0).
-@inline function dpValue(op: u32, a: u32, b: u32): u32 {
+@inline export function dpValue(op: u32, a: u32, b: u32): u32 {
   switch (op) {
     case OP_AND: return a & b;
     case OP_EOR: return a ^ b;
@@ -142,6 +142,16 @@ function dpWritePC(r: u32, s: u32): void {
   const b = shiftReg(getR(i & 15), (i >>> 5) & 3, getR((i >>> 8) & 15) & 0xff);
   if (simple(i)) { setR((i >>> 12) & 15, dpValue(op, getR((i >>> 16) & 15), b)); return; }
   dpFlags(op, (i >>> 20) & 1, (i >>> 12) & 15, getR((i >>> 16) & 15), b, shc);
+}
+
+// The result of an A32 data-processing instruction of any operand form, without flags: what the
+// VMM's emulation of SUBS PC, LR and related (B9.3.20, vmm/trap.ts) returns to.
+export function dpResultA32(i: u32): u32 {
+  let b: u32;
+  if ((i & (1 << 25)) != 0) b = rotr<u32>(i & 0xff, (i >>> 7) & 0x1e);
+  else if ((i & (1 << 4)) == 0) b = shiftImmValue(getR(i & 15), (i >>> 5) & 3, (i >>> 7) & 31);
+  else b = shiftReg(getR(i & 15), (i >>> 5) & 3, getR((i >>> 8) & 15) & 0xff);
+  return dpValue((i >>> 21) & 15, getR((i >>> 16) & 15), b);
 }
 
 // MOVW/MOVT (A8.8.102/A8.8.106): cccc 0011 0x00 iiii dddd iiii iiii iiii

@@ -22,6 +22,7 @@
 // partition 1:1. Confinement: every fill checks that the guest-physical page lies in the guest's
 // RAM partition or is one of the pass-through device pages; anything else is reflected as an
 // external abort, so no guest mapping can reach the VMM-reserved RAM.
+import { ptWin } from "../cpu/traps"; // open windows (the run loop stops at ptWindowEnd while > 0)
 import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS, CP15 } from "../cpu/layout";
 import { walk, walkFsr, walkDomain, walkAp, walkXn, walkNG, walkL1pa, walkD1, walkL2pa, walkDomainFsr, walkPermFsr, apRead, apWrite } from "../mmu/mmu";
 import { curPC } from "../cpu/state";
@@ -410,7 +411,6 @@ function donorTable(ctx: i32, va: u32): u32 {
 // Untracking: a frame that no live shadow table derives from any more stops being tracked when the
 // guest next writes it (ptClose), and every frame when all shadows are dropped (shadowFlushAll).
 
-export let ptWin: i32 = 0;           // open windows (the run loop stops at ptWindowEnd while > 0)
 const winPte = new StaticArray<u32>(PT_WIN_N);
 const winVal = new StaticArray<u32>(PT_WIN_N);
 const winVa = new StaticArray<u32>(PT_WIN_N);
@@ -583,4 +583,40 @@ export function shadowHostWrote(pa: u32, len: u32): void {
   for (let f = first; f <= last && f < (partition() >>> 12); f++) {
     if (tracked(RAM_PHYS + (f << 12))) { shadowFlushAll(); return; }
   }
+}
+
+// --- gauges (the host's leak checks: `npm run soak`, the fuzzer) -------------------------------
+// What the shadow paging holds right now, as opposed to the event counters of stats.ts. With no
+// leak, G_L2_IN_USE (taken off the free stack) equals G_L2_LINKED (reachable from a valid
+// context's shadow L1 half), and both stay bounded however long the guest runs.
+export const G_CTX_VALID: u32 = 0;     // shadow contexts allocated
+export const G_CTX_POPULATED: u32 = 1; // of those, contexts holding at least one fill
+export const G_L2_IN_USE: u32 = 2;     // shadow L2 tables off the free stack
+export const G_L2_LINKED: u32 = 3;     // shadow L2 tables linked from a valid context
+export const G_TRACKED: u32 = 4;       // guest frames write-tracked as page tables (full mode)
+export const G_PT_WINDOWS: u32 = 5;    // page-table write windows open
+export const G_COUNT: u32 = 6;
+
+export function shadowGauge(g: u32): u32 {
+  if (g == G_L2_IN_USE) return L2_N - l2Top;
+  if (g == G_PT_WINDOWS) return <u32>ptWin;
+  if (g == G_TRACKED) {
+    let n: u32 = 0;
+    const t = resHost(RES_TRACKED);
+    for (let k: u32 = 0, end = trackedBytes(); k < end; k++) n += <u32>popcnt(<u32>load<u8>(t + k));
+    return n;
+  }
+  let n: u32 = 0;
+  for (let i: i32 = 0; i < <i32>CTX_N; i++) {
+    const c = ctxAt(i);
+    const f = load<u32>(c, 8);
+    if ((f & F_VALID) == 0) continue;
+    if (g == G_CTX_VALID) n++;
+    else if (g == G_CTX_POPULATED) { if (load<u32>(c, 16) != 0) n++; }
+    else if (g == G_L2_LINKED) {
+      const l1 = ramHost(ctxL1(i)) + ((f & F_UPPER) != 0 ? 0x2000 : 0);
+      for (let k: u32 = 0; k < 2048; k++) if (load<u32>(l1 + (k << 2)) != 0) n++;
+    }
+  }
+  return n;
 }

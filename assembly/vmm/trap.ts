@@ -21,18 +21,21 @@ import {
 import { t32Ldst, t32MsrA32, t32MrsA32, t32CpsA32, t32SrsA32, t32RfeA32 } from "../isa/t32";
 import { t16CpsA32 } from "../isa/thumb";
 import { rfeLoad, rfePC, rfePSR, srsStore, srsWriteback } from "../isa/system";
-import { getR, setR, getC, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
+import { getR, setR, fault, setFault, validMode, curPC, MODE_USR, MODE_SYS } from "../cpu/state";
 import { ldstImm, ldstReg, ldstExtra } from "../isa/ldst";
-import { gwalk, gFsr, ptWin, ptTrapEntry } from "./shadow";
+import { gwalk, gFsr, ptTrapEntry, ptWindowEnd, ptStepEnd } from "./shadow";
+import { ptWin, setTraps } from "../cpu/traps";
 import { STATE, NF, ZF, CF, VF, FPEXC, CPACR } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
-import { read32, write32, checkAligned } from "../mmu/mmu";
-import { expandImm, shiftImm, shiftReg } from "../isa/alu";
+import { checkAligned } from "../mmu/mmu";
+import { expandImm } from "../isa/alu";
+import { startAddr, ldmSlow, ldmPC, stmSlow } from "../isa/ldm";
+import { dpResultA32 } from "../isa/dp";
 import { vfpVmrsVmsr, FPSID_VALUE, MVFR0_VALUE, MVFR1_VALUE } from "../isa/vfp";
 import { MODE_FULL, MODE_PARA } from "./layout";
 import {
-  vmmMode, vpriv, vmode, retried, clearRetried, reflectDabt, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
+  vmmException, vmmMode, vpriv, vmode, retried, clearRetried, reflectDabt, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
 } from "./vcpu";
 import { vcp15Read, vcp15Write, vcpUndef } from "./vcp15";
 import { hypercall } from "./hypercall";
@@ -41,6 +44,11 @@ import {
   S_TRAP_STM_USER, S_TRAP_ERET, S_TRAP_MCR, S_TRAP_MRC, S_TRAP_VFP, S_TRAP_WFI, C_TRAP, C_EMULATE,
   S_TRAP_LDST_USER,
 } from "./stats";
+
+// The VMM's handlers at the CPU's trap points (cpu/traps.ts), installed when a guest starts (vcpu.ts).
+export function attachTraps(): void {
+  setTraps(vmmException, vmmSubstA32, vmmSubstT16, vmmSubstT32, vmmTrap, vmmTrapT16, vmmTrapT32, ptWindowEnd, ptStepEnd);
+}
 
 // HVC #imm16 (ARMv7 Virtualization Extensions encoding, A1): UNDEFINED on Cortex-A8.
 @inline export function isHvc(raw: u32): bool { return (raw & 0x0ff000f0) == 0x01400070; }
@@ -278,84 +286,32 @@ function emRfe(i: u32): void {
   if (rfeLoad(i)) vExceptionReturn(rfePC, rfePSR);
 }
 
-@inline function startAddr(i: u32, base: u32, cnt: u32): u32 {
-  const p = (i >>> 24) & 1, u = (i >>> 23) & 1;
-  if (u != 0) return p != 0 ? base + 4 : base;
-  return p != 0 ? base - (cnt << 2) : base - (cnt << 2) + 4;
-}
-
 const SCR: u32 = STATE + 0x900; // scratch words (the CPU's own scratch area is at 0x800)
 
-// B9.3.5 LDM (user registers) and B9.3.7 LDM (exception return).
+function vSetUser(r: u32, v: u32): void { vSetBanked(MODE_USR, r, v); }
+function vGetUser(r: u32): u32 { return vGetBanked(MODE_USR, r); }
+
+@inline function blockAddr(i: u32): u32 { return startAddr(i, getR((i >>> 16) & 15), <u32>popcnt<u32>(i & 0xffff)); }
+
+// B9.3.5 LDM (user registers) and B9.3.7 LDM (exception return): the ISA's LDM (isa/ldm.ts) over
+// the virtual User bank, returning to the virtual SPSR.
 function emLdmUser(i: u32): void {
-  const n = (i >>> 16) & 15;
-  const list = i & 0xffff;
-  const cnt = <u32>popcnt<u32>(list);
-  const base = getR(n);
-  let addr = startAddr(i, base, cnt);
+  const addr = blockAddr(i);
   if (!checkAligned(addr, 3, false)) return;
-  let k: u32 = 0;
-  for (let r: u32 = 0; r < 16; r++) {
-    if ((list & (1 << r)) == 0) continue;
-    const v = read32(addr);
-    if (fault) return;
-    store<u32>(SCR + (k << 2), v);
-    addr += 4; k++;
-  }
-  const eret = (list & 0x8000) != 0;
-  if ((i & (1 << 21)) != 0) setR(n, (i & (1 << 23)) != 0 ? base + (cnt << 2) : base - (cnt << 2));
-  k = 0;
-  for (let r: u32 = 0; r < 15; r++) {
-    if ((list & (1 << r)) == 0) continue;
-    const v = load<u32>(SCR + (k << 2));
-    if (eret) setR(r, v); else vSetBanked(MODE_USR, r, v);
-    k++;
-  }
-  if (eret) vExceptionReturn(load<u32>(SCR + (k << 2)), vGetSPSR());
+  if (ldmSlow(i, addr, SCR, vSetUser) && (i & 0x8000) != 0) vExceptionReturn(ldmPC, vGetSPSR());
 }
 
-// B9.3.6 STM (user registers).
+// B9.3.6 STM (user registers): the ISA's STM (isa/ldm.ts) over the virtual User bank.
 function emStmUser(i: u32): void {
-  const n = (i >>> 16) & 15;
-  const list = i & 0xffff;
-  const cnt = <u32>popcnt<u32>(list);
-  const base = getR(n);
-  let addr = startAddr(i, base, cnt);
+  const addr = blockAddr(i);
   if (!checkAligned(addr, 3, true)) return;
-  for (let r: u32 = 0; r < 16; r++) {
-    if ((list & (1 << r)) == 0) continue;
-    write32(addr, vGetBanked(MODE_USR, r));
-    if (fault) return;
-    addr += 4;
-  }
-  if ((i & (1 << 21)) != 0) setR(n, (i & (1 << 23)) != 0 ? base + (cnt << 2) : base - (cnt << 2));
+  stmSlow(i, addr, vGetUser);
 }
 
-// B9.3.20 SUBS PC, LR and related: the data-processing result is the return address, CPSR <- SPSR.
+// B9.3.20 SUBS PC, LR and related: the data-processing result (isa/dp.ts) is the return address,
+// CPSR <- SPSR.
 function emDpPc(i: u32): void {
-  const opc = (i >>> 21) & 15;
-  const a = getR((i >>> 16) & 15);
-  let b: u32;
-  if ((i & (1 << 25)) != 0) b = expandImm(i);
-  else if ((i & (1 << 4)) == 0) b = shiftImm(getR(i & 15), (i >>> 5) & 3, (i >>> 7) & 31);
-  else b = shiftReg(getR(i & 15), (i >>> 5) & 3, getR((i >>> 8) & 15) & 0xff);
-  let r: u32;
-  const c = getC();
-  switch (opc) {
-    case 0: r = a & b; break;
-    case 1: r = a ^ b; break;
-    case 2: r = a - b; break;
-    case 3: r = b - a; break;
-    case 4: r = a + b; break;
-    case 5: r = a + b + c; break;
-    case 6: r = a - b - (c ^ 1); break;
-    case 7: r = b - a - (c ^ 1); break;
-    case 12: r = a | b; break;
-    case 13: r = b; break;
-    case 14: r = a & ~b; break;
-    default: r = ~b; break;
-  }
-  vExceptionReturn(r, vGetSPSR());
+  vExceptionReturn(dpResultA32(i), vGetSPSR());
 }
 
 // B9.3.x MCR/MRC to CP15 against the virtual CP15.

@@ -27,7 +27,9 @@ import {
   count, charge, costDefaults, S_TRAPS, S_EXC_SVC, S_EXC_UNDEF, S_EXC_PABT, S_EXC_DABT, S_EXC_IRQ, S_EXC_FIQ,
   S_VIRQ_INJECTED, S_WORLD_SWITCHES, S_SHADOW_FAULTS, C_TRAP, C_REFLECT, C_VIRQ, C_WORLD_SWITCH, S_COUNT,
 } from "./stats";
-import { shadowInit, shadowSelect, shadowFault, gwalk, gFsr, ptWin, ptClose } from "./shadow";
+import { shadowInit, shadowSelect, shadowFault, gwalk, gFsr, ptClose } from "./shadow";
+import { ptWin, setTrapping } from "../cpu/traps";
+import { attachTraps } from "./trap";
 
 export const FATAL_VMM: u32 = 3;           // the VMM met a state it cannot resolve (see STOP_INFO)
 export const FATAL_PARA_CP15: u32 = 4;     // para mode: the guest kernel accessed CP15 itself (not a para guest)
@@ -74,6 +76,7 @@ export function vmmInit(mode: u32, ramBytes: u32): u32 {
   vmmMode = mode;
   store<u32>(V_MODE, mode);
   vmmActive = mode != MODE_NATIVE;
+  attachTraps(); setTrapping(vmmActive);
   if (!vmmActive) return 0;
   store<u32>(V_RAMSIZE, ramBytes - RESERVED_BYTES);
   store<u32>(V_RESERVED, RAM_PHYS + ramBytes - RESERVED_BYTES);
@@ -88,6 +91,7 @@ export function vmmInit(mode: u32, ramBytes: u32): u32 {
 export function vmmResync(): void {
   vmmMode = load<u32>(V_MODE);
   vmmActive = vmmMode != MODE_NATIVE;
+  attachTraps(); setTrapping(vmmActive);
   if (!vmmActive) return;
   vmode = load<u32>(V_CPSR) & 0x1f;
   vpriv = vmode != MODE_USR;

@@ -70,7 +70,9 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const o = new Uint8Array(a.length + b.length); o.set(a); o.set(b, a.length); return o;
 }
 
-/** Reads a newc archive back (for tests and for checking an initrd): entries up to the trailer. */
+/** Reads a newc archive back (for tests and for checking an initrd): entries up to the trailer.
+ *  A damaged archive (a field that is not 8 hex digits, a name or data running past the end, no
+ *  trailer) is an Error naming the offset. */
 export function readCpio(bytes: Uint8Array): Array<{ name: string; mode: number; size: number; data: Uint8Array; nlink: number; rdevmajor: number; rdevminor: number }> {
   const dec = new TextDecoder();
   const out = [];
@@ -78,11 +80,17 @@ export function readCpio(bytes: Uint8Array): Array<{ name: string; mode: number;
   for (;;) {
     if (p + 110 > bytes.length) throw new Error(`cpio: truncated header at offset ${p}`);
     const h = dec.decode(bytes.subarray(p, p + 110));
-    if (h.slice(0, 6) !== "070701") throw new Error(`cpio: bad magic '${h.slice(0, 6)}' at offset ${p} (newc is 070701)`);
-    const f = (i: number) => parseInt(h.slice(6 + 8 * i, 14 + 8 * i), 16);
+    if (h.slice(0, 6) !== "070701") throw new Error(`cpio: bad magic ${JSON.stringify(h.slice(0, 6))} at offset ${p} (newc is "070701")`);
+    const f = (i: number) => {
+      const t = h.slice(6 + 8 * i, 14 + 8 * i);
+      if (!/^[0-9a-fA-F]{8}$/.test(t)) throw new Error(`cpio: header field ${i} at offset ${p + 6 + 8 * i} is ${JSON.stringify(t)}, not 8 hex digits`);
+      return parseInt(t, 16);
+    };
     const mode = f(1), nlink = f(4), size = f(6), rmaj = f(9), rmin = f(10), namesize = f(11);
+    if (namesize === 0 || p + 110 + namesize > bytes.length) throw new Error(`cpio: entry at offset ${p}: its ${namesize}-byte name runs past the end of the archive`);
     const name = dec.decode(bytes.subarray(p + 110, p + 110 + namesize - 1));
     p = (p + 110 + namesize + 3) & ~3;
+    if (size > bytes.length - Math.min(p, bytes.length)) throw new Error(`cpio: ${JSON.stringify(name)}: its ${size} bytes of data at offset ${p} run past the end of the archive`);
     const data = bytes.slice(p, p + size);
     p = (p + size + 3) & ~3;
     if (name === "TRAILER!!!") return out;

@@ -29,15 +29,17 @@ export function guestPrograms(): Record<string, Uint8Array> {
   return out;
 }
 
-/** Loads Debian's kernel (fast path) and an initramfs that runs `command` once booted. */
-export function loadLinuxRunning(m: Machine, command: string, log: (s: string) => void, virtualCpuHz?: number): { markers: ExecMarkers; placement: LinuxPlacement; kernelImage: string } {
+/** Loads Debian's kernel (fast path) and an initramfs that runs `command` once booted; `files`
+ *  adds files to the initramfs (path inside it -> contents, mode 0755). */
+export function loadLinuxRunning(m: Machine, command: string, log: (s: string) => void, virtualCpuHz?: number,
+  files: Record<string, Uint8Array> = {}): { markers: ExecMarkers; placement: LinuxPlacement; kernelImage: string; kernelVersion: string } {
   const k = getKernel(log);
   const bb = getBusybox(log);
   const markers = execMarkers(randomBytes(6).toString("hex"));
-  const initrd = buildInitramfs({ busybox: new Uint8Array(readFileSync(bb)), exec: { command, markers }, files: guestPrograms() });
+  const initrd = buildInitramfs({ busybox: new Uint8Array(readFileSync(bb)), exec: { command, markers }, files: { ...guestPrograms(), ...files } });
   const placement = loadLinux(m, {
     kernel: new Uint8Array(readFileSync(k.image)), kernelName: k.version, textOffset: k.textOffset,
     dtb: new Uint8Array(readFileSync(boardDtbPath())), dtbName: "board.dtb", initrd, append: virtualCpuHz ? `quiet lpj=${lpjFor(virtualCpuHz)}` : "quiet",
   });
-  return { markers, placement, kernelImage: k.image };
+  return { markers, placement, kernelImage: k.image, kernelVersion: k.version };
 }

@@ -64,7 +64,8 @@ export function patchDtb(dtb: Uint8Array, o: { name?: string; cmdline?: string; 
     const root = fdt.root;
     const ac = getProp(root, "#address-cells"), sc = getProp(root, "#size-cells");
     const mem = root.children.find((c) => c.name === "memory" || c.name.startsWith("memory@"));
-    if (mem && ac && sc && readU32(ac) === 1 && readU32(sc) === 1) {
+    // (a cell-count property shorter than one cell counts as absent: the memory node is left alone)
+    if (mem && ac && sc && ac.length >= 4 && sc.length >= 4 && readU32(ac) === 1 && readU32(sc) === 1) {
       setProp(mem, "reg", propU32(o.ram.base, o.ram.size));
     }
   }

@@ -56,6 +56,7 @@ export interface CoreExports {
   vmmMode(): number;
   guestRamBytes(): number;
   vmmStat(i: number): number;
+  vmmGauge(i: number): number;
   vmmCostGet(i: number): number;
   vmmCostSet(i: number, v: number): void;
   vmmCpsrGet(): number;
@@ -110,6 +111,8 @@ export interface CoreConstants {
   vmmStats: Record<string, number>;
   /** VMM cost name (snake_case) -> index for vmmCostGet/Set (every export named VMM_COST_*). */
   vmmCosts: Record<string, number>;
+  /** VMM gauge name (snake_case) -> index for vmmGauge (every export named VMM_GAUGE_*). */
+  vmmGauges: Record<string, number>;
   /** Hypercall name (snake_case) -> number (every export named VMM_HC_*). */
   vmmHypercalls: Record<string, number>;
   VMM_STAT_HC_BASE: number;
@@ -140,13 +143,14 @@ export function instantiateCore(mod: WebAssembly.Module): Core {
   const ex = inst.exports as Record<string, unknown>;
   // asconfig.json sets exportStart: the module's globals are initialised by calling _start.
   (ex._start as () => void)();
-  const k: Record<string, unknown> = { cp15: {} as Record<string, number>, vmmStats: {}, vmmCosts: {}, vmmHypercalls: {} };
+  const k: Record<string, unknown> = { cp15: {} as Record<string, number>, vmmStats: {}, vmmCosts: {}, vmmHypercalls: {}, vmmGauges: {} };
   for (const [name, v] of Object.entries(ex)) {
     if (!(v instanceof WebAssembly.Global)) continue;
     const val = (v.value as number) >>> 0;
     if (name.startsWith("CP15_")) (k.cp15 as Record<string, number>)[name.slice(5)] = val;
     else if (name.startsWith("VMM_STAT_") && name !== "VMM_STAT_HC_BASE") (k.vmmStats as Record<string, number>)[name.slice(9).toLowerCase()] = val;
     else if (name.startsWith("VMM_HC_") && name !== "VMM_HC_COUNT") (k.vmmHypercalls as Record<string, number>)[name.slice(7).toLowerCase()] = val;
+    else if (name.startsWith("VMM_GAUGE_")) (k.vmmGauges as Record<string, number>)[name.slice(10).toLowerCase()] = val;
     else if (name.startsWith("VMM_COST_")) (k.vmmCosts as Record<string, number>)[name.slice(9).toLowerCase()] = val;
     else k[name] = val;
   }

@@ -203,6 +203,15 @@ export class Machine {
     for (const [name, n] of Object.entries(this.k.vmmHypercalls)) out[`hc_${name}`] = this.x.vmmStat(this.k.VMM_STAT_HC_BASE + n);
     return out;
   }
+  /** What the VMM's shadow paging holds now (all zero in native mode): ctx_valid, ctx_populated
+   *  (shadow contexts of 48), l2_in_use, l2_linked (shadow L2 tables of 8192 taken off the free
+   *  stack / reachable from a context: equal unless tables leak), tracked (guest frames
+   *  write-tracked as page tables), pt_windows (page-table write windows open). */
+  vmmGauges(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, i] of Object.entries(this.k.vmmGauges)) out[name] = this.x.vmmGauge(i) >>> 0;
+    return out;
+  }
   /** The cost model: virtual cycles charged per VMM event. */
   vmmCosts(): Record<string, number> {
     const out: Record<string, number> = {};

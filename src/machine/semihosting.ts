@@ -52,6 +52,13 @@ type Handle =
   | { kind: "mem"; data: Uint8Array; pos: number }
   | { kind: "file"; fd: number; pos: number };
 
+/** The most bytes one SYS_WRITE or SYS_READ moves: a longer call is a partial transfer (its result
+ *  says how many bytes were not moved, and C libraries call again), so a guest asking for 4 GiB
+ *  cannot make the host allocate it or stall the run loop. */
+export const MAX_TRANSFER = 1 << 20;
+/** The longest file name SYS_OPEN accepts (PATH_MAX). */
+const MAX_NAME = 4096;
+
 export class Semihosting {
   private handles = new Map<number, Handle>();
   private nextHandle = 1;
@@ -109,27 +116,29 @@ export class Semihosting {
         const a = this.args(p, 3); if (!a) return this.fail(EINVAL);
         const [fd, buf, len] = a;
         const h = this.handles.get(fd); if (!h) { this.errno = EBADF; return this.ret(len); }
-        const data = this.m.readVirt(buf, len); if (!data) { this.errno = EINVAL; return this.ret(len); }
+        const n = Math.min(len, MAX_TRANSFER);
+        const data = this.m.readVirt(buf, n); if (!data) { this.errno = EINVAL; return this.ret(len); }
         if (h.kind === "stdout") this.o.out(data);
         else if (h.kind === "stderr") this.o.err(data);
         else if (h.kind === "file") {
-          try { const n = this.o.files!.write(h.fd, data, h.pos); h.pos += n; return this.ret(len - n); } catch { this.errno = EIO; return this.ret(len); }
+          try { const w = this.o.files!.write(h.fd, data, h.pos); h.pos += w; return this.ret(len - w); } catch { this.errno = EIO; return this.ret(len); }
         } else { this.errno = EBADF; return this.ret(len); }
-        return this.ret(0);
+        return this.ret(len - n);
       }
       case SYS.READ: {
         const a = this.args(p, 3); if (!a) return this.fail(EINVAL);
         const [fd, buf, len] = a;
         const h = this.handles.get(fd); if (!h) { this.errno = EBADF; return this.ret(len); }
+        const n = Math.min(len, MAX_TRANSFER);
         let data: Uint8Array;
         if (h.kind === "stdin") {
-          data = this.o.readInput(len);
+          data = this.o.readInput(n);
           if (data.length === 0 && !this.o.inputEnded()) return { kind: "wait" };
         } else if (h.kind === "mem") {
-          data = h.data.subarray(h.pos, h.pos + len); h.pos += data.length;
+          data = h.data.subarray(h.pos, h.pos + n); h.pos += data.length;
         } else if (h.kind === "file") {
-          const tmp = new Uint8Array(len);
-          try { const n = this.o.files!.read(h.fd, tmp, h.pos); h.pos += n; data = tmp.subarray(0, n); } catch { this.errno = EIO; return this.ret(len); }
+          const tmp = new Uint8Array(n);
+          try { const got = this.o.files!.read(h.fd, tmp, h.pos); h.pos += got; data = tmp.subarray(0, got); } catch { this.errno = EIO; return this.ret(len); }
         } else { this.errno = EBADF; return this.ret(len); }
         if (!this.m.writeVirt(buf, data)) { this.errno = EINVAL; return this.ret(len); }
         return this.ret(len - data.length);
@@ -209,6 +218,7 @@ export class Semihosting {
   private open(p: number): SemihostResult {
     const a = this.args(p, 3); if (!a) return this.fail(EINVAL);
     const [namePtr, mode, len] = a;
+    if (len > MAX_NAME) return this.fail(EINVAL);
     const nameBytes = this.m.readVirt(namePtr, len);
     if (!nameBytes) return this.fail(EINVAL);
     const name = new TextDecoder().decode(nameBytes);
