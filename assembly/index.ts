@@ -12,7 +12,7 @@ import { busRead, busWrite, busError, clearBusError, ramSize } from "./bus/bus";
 import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick } from "./bus/clock";
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
 import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
-import { dcacheFlushAll } from "./cpu/dcache";
+import { dcacheFlushAll, dcacheFlushPage } from "./cpu/dcache";
 import { tlbFlushAll, TLB_SET_COUNT } from "./mmu/tlb";
 import { snapSave as coreSnapSave, snapLoad as coreSnapLoad } from "./snapshot";
 import * as D from "./debug/dbg";
@@ -61,6 +61,7 @@ export const STOP_FATAL: u32 = L.STOP_FATAL;
 export const STOP_IDLE: u32 = L.STOP_IDLE;
 export const STOP_HOST: u32 = L.STOP_HOST;
 export const STOP_WFI_WALL: u32 = L.STOP_WFI_WALL;
+export const STOP_VIRTIO: u32 = L.STOP_VIRTIO;
 export const STOP_POWEROFF: u32 = L.STOP_POWEROFF;
 export const STOP_RESET: u32 = L.STOP_RESET;
 export const STOP_DEBUG: u32 = L.STOP_DEBUG;
@@ -184,9 +185,26 @@ export const CP15_PMUSERENR: u32 = L.PMUSERENR;
 
 /** Host wrote guest RAM directly (loader): drop decoded instructions. */
 export function codeChanged(): void { dcacheFlushAll(); }
-/** Host copied bytes into guest RAM at [pa, pa + len) (loader): drop decoded instructions, and in
- *  full mode every shadow page table if the range holds a write-tracked guest table. */
-export function ramWritten(pa: u32, len: u32): void { dcacheFlushAll(); if (vmmActive) shadowHostWrote(pa, len); }
+/** Host copied bytes into guest RAM at [pa, pa + len) (loader, a virtio device's DMA): drop decoded
+ *  instructions (page by page for small writes), and in full mode every shadow page table if the range
+ *  holds a write-tracked guest table. */
+export function ramWritten(pa: u32, len: u32): void {
+  if (len == 0) return;
+  if (len > 0x10000) dcacheFlushAll();
+  else for (let p = pa & 0xfffff000; p < pa + len; p += 0x1000) dcacheFlushPage(p);   // RAM ends below 0xC0000000
+  if (vmmActive) shadowHostWrote(pa, len);
+}
+
+// --- virtio-mmio transport (dev/virtio_mmio.ts): the back ends live in the host (src/virtio) ----
+export {
+  virtioSetup, virtioConfigSet, virtioQueueGet, virtioLastAvailSet, virtioStatus, virtioDriverFeatures,
+  virtioTakePending, virtioUsed, virtioNeedsReset,
+} from "./dev/virtio_mmio";
+import * as VIO from "./dev/virtio_mmio";
+export const VIRTIO_BASE: u32 = VIO.VIRTIO_BASE;
+export const VIRTIO_SLOTS: u32 = VIO.VIRTIO_SLOTS;
+export const VIRTIO_STRIDE: u32 = VIO.VIRTIO_STRIDE;
+export const VIRTIO_IRQ0: u32 = VIO.VIRTIO_IRQ0;
 
 export function uartRx(b: u32): bool { return uartRxPush(b); }
 export function uartRxFree(): u32 { return uartRxSpace(); }

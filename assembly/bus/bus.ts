@@ -1,4 +1,5 @@
-// The board's physical address space (board.md): SDRAM at RAM_PHYS, the MMIO devices, and
+// The board's physical address space (board.md): SDRAM at RAM_PHYS, the MMIO devices (four of the DM3730's,
+// PRM_RSTCTRL, vm7's power-off latch and virtio-mmio windows), and
 // external aborts everywhere else. Accesses report failure through `busError` (a return code,
 // never a trap); RAM accesses that can be served from a TLB host offset never reach this file.
 import { RAM, RAM_PHYS } from "../cpu/layout";
@@ -6,6 +7,7 @@ import { intcRead, intcWrite, intcReset } from "../dev/intc";
 import { gptRead, gptWrite, gptReset, gptUpdate, gptNextEvent } from "../dev/gptimer";
 import { counterRead, counterWrite, counterReset } from "../dev/counter32k";
 import { uartRead, uartWrite, uartReset } from "../dev/uart";
+import { virtioRead, virtioWrite, virtioReset, VIRTIO_BASE } from "../dev/virtio_mmio";
 import { prmRead, prmWrite, prmReset, PRM_GLOBAL_BASE, PRM_GLOBAL_SIZE } from "../dev/prm";
 import { poweroffRead, poweroffWrite, POWEROFF_BASE } from "../dev/poweroff";
 import { setNextEvent } from "./clock";
@@ -27,7 +29,7 @@ export function clearBusError(): void { busError = false; }
 @inline export function ramHost(pa: u32): u32 { return RAM + (pa - RAM_PHYS); }
 
 export function busReset(): void {
-  intcReset(); gptReset(); counterReset(); uartReset(); prmReset();
+  intcReset(); gptReset(); counterReset(); uartReset(); prmReset(); virtioReset();
   devicesReschedule();
 }
 
@@ -46,6 +48,7 @@ export function busRead(pa: u32, size: u32): u32 {
   if (page == GPTIMER1_BASE) return gptRead(0, off, size);
   if (page == GPTIMER2_BASE) return gptRead(1, off, size);
   if (page == UART3_BASE && off < 0x400) return uartRead(off, size);
+  if (page == VIRTIO_BASE) return virtioRead(off, size);
   if (pa - PRM_GLOBAL_BASE < PRM_GLOBAL_SIZE) return prmRead(pa - PRM_GLOBAL_BASE, size);
   if (pa - POWEROFF_BASE < 4) return poweroffRead(off, size);
   busError = true;
@@ -67,6 +70,7 @@ export function busWrite(pa: u32, size: u32, v: u32): void {
   if (page == GPTIMER1_BASE) { gptWrite(0, off, size, v); devicesReschedule(); return; }
   if (page == GPTIMER2_BASE) { gptWrite(1, off, size, v); devicesReschedule(); return; }
   if (page == UART3_BASE && off < 0x400) { uartWrite(off, size, v); return; }
+  if (page == VIRTIO_BASE) { virtioWrite(off, size, v); return; }
   if (pa - PRM_GLOBAL_BASE < PRM_GLOBAL_SIZE) { prmWrite(pa - PRM_GLOBAL_BASE, size, v); return; }
   if (pa - POWEROFF_BASE < 4) { poweroffWrite(off, size, v); return; }
   busError = true;

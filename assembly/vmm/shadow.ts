@@ -27,6 +27,7 @@ import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS, CP15 } f
 import { walk, walkFsr, walkDomain, walkAp, walkXn, walkNG, walkL1pa, walkD1, walkL2pa, walkDomainFsr, walkPermFsr, apRead, apWrite } from "../mmu/mmu";
 import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
+import { VIRTIO_BASE } from "../dev/virtio_mmio";
 import { PRM_GLOBAL_BASE } from "../dev/prm";
 import { POWEROFF_BASE } from "../dev/poweroff";
 import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDacrChanged } from "../mmu/tlb";
@@ -83,11 +84,12 @@ export function gwalk(va: u32, kind: u32, priv: bool): u32 {
 
 // Device pages the guest may map directly (board.md): INTC, GPTIMER1/2, 32k counter, UART3, and
 // the power devices (PRM_RSTCTRL's page, the power-off latch): a guest's reset or power-off write
-// reaches them as natively and stops the machine.
+// reaches them as natively and stops the machine; and the virtio-mmio windows (their back ends check
+// every descriptor against the partition).
 export function passThrough(pa: u32): bool {
   const p = pa & 0xfffff000;
   return p == INTC_BASE || p == GPTIMER1_BASE || p == GPTIMER2_BASE || p == COUNTER32K_BASE || p == UART3_BASE ||
-    p == (PRM_GLOBAL_BASE & 0xfffff000) || p == POWEROFF_BASE;
+    p == (PRM_GLOBAL_BASE & 0xfffff000) || p == POWEROFF_BASE || p == VIRTIO_BASE;
 }
 
 // --- contexts --------------------------------------------------------------------------------

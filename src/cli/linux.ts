@@ -22,6 +22,8 @@ import {
 import { boardDtbPath, guestPrograms } from "../linux/guest.js";
 import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
+import { diskOptions, openVirtioDevices, virtioSnapshotConflict, NET_GUEST_IP } from "./disk.js";
+import { getKernelModules } from "../linux/fetch.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
 export { boardDtbPath };
@@ -40,13 +42,15 @@ type LinuxOpts = {
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
   gdb?: string; gdbWait: boolean;
+  disk?: string; diskSize?: number; net: boolean; vconsole?: string;
 } & SnapshotOpts;
 
 /** What a snapshot (or a recording's start) of `vm7 linux` carries for the command itself. */
 interface LinuxSnapshotApp { command: "linux"; markers?: ExecMarkers; interactive: boolean; transcript: string; bannerSeen: boolean }
 
 // Options that say how to build the machine and what it boots, which a snapshot already fixes.
-const BOOT_OPTIONS = ["kernel", "initrd", "dtb", "append", "mode", "zimage", "exec", "ram", "clock", "cpuHz", "refresh"];
+const BOOT_OPTIONS = ["kernel", "initrd", "dtb", "append", "mode", "zimage", "exec", "ram", "clock", "cpuHz", "refresh",
+  "disk", "diskSize", "net", "vconsole"];
 
 /**
  * --exec: instructions the guest may run after the command's end marker before it must have
@@ -81,7 +85,8 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--no-reboot", "when the guest resets the board (reboot), end the run with status 0 instead of booting again")
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
-    .option("--trace", "print every executed instruction on stderr (very slow)", false)
+    .option("--trace", "print every executed instruction on stderr (very slow)", false);
+  diskOptions(cmd)
     .addHelpText("after", () => reflow(`
 Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
   Ctrl-A X        quit
@@ -132,12 +137,15 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   if (o.fetchOnly) return fetchOnly(o);
   if (o.restore !== undefined && o.replay !== undefined) throw new LinuxUsageError("give either --restore or --replay, not both");
   if (o.record !== undefined && o.replay !== undefined) throw new LinuxUsageError("--record and --replay: a replay is the recorded run already");
+  const noSnap = virtioSnapshotConflict(o);
+  if (noSnap) throw new LinuxUsageError(noSnap);
   if (o.restore !== undefined || o.replay !== undefined) return linuxResume(o, cmd);
   const interactiveMode = o.exec === undefined;
   if (o.exec !== undefined && o.initrd) throw new LinuxUsageError("--exec needs vm7's own initramfs: it cannot be combined with --initrd");
   const t0 = performance.now();
   // Kernel.
   let kernel: Uint8Array, textOffset: number | undefined, kernelName: string;
+  let modules: Array<{ name: string; data: Uint8Array }> = [];
   try {
     if (o.kernel) {
       const z = readInput(o.kernel, "--kernel");
@@ -153,6 +161,10 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
       kernelName = k.version;
       if (o.zimage) kernel = new Uint8Array(readFileSync(k.zimage));
       else { kernel = new Uint8Array(readFileSync(k.image)); textOffset = k.textOffset; }
+      // The disk's front end: virtio_mmio and virtio_blk from the same package, insmodded by /init.
+      const want = [...(o.disk !== undefined ? ["virtio_blk"] : []), ...(o.net ? ["failover", "net_failover", "virtio_net"] : []),
+        ...(o.vconsole !== undefined ? ["virtio_console"] : [])];
+      if (want.length > 0 && !o.initrd) modules = getKernelModules(k, ["virtio_mmio", ...want], log);
     }
   } catch (e) {
     if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
@@ -174,6 +186,8 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
       busybox: new Uint8Array(readFileSync(bb)),
       exec: markers && o.exec !== undefined ? { command: o.exec, markers } : undefined,
       files: guestPrograms(),
+      modules,
+      ipv4: o.net ? NET_GUEST_IP : undefined,
     });
   }
   const dtbPath = o.dtb ?? boardDtbPath();
@@ -183,21 +197,29 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   const append = linuxAppend({ exec: o.exec !== undefined, verbose: o.verbose, clock, cpuHz: o.cpuHz, append: o.append });
 
   const con = consoleState(o.exec === undefined, o.verbose);
+  // --disk, --net, --vconsole: their files are opened once; each machine booted gets the devices.
+  const virtio = openVirtioDevices(o, o.mode, log);
   // A machine booted with these images: the first one, and a fresh one each time the guest resets
   // the board (PRM_RSTCTRL), as a real board reboots into the same kernel and initramfs.
   const boot = async (rebooted: boolean): Promise<{ m: Machine; place: LinuxPlacement }> => {
     const m = await createMachine(o.mode, { ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, rebooted, onConsole: con.onConsole });
+    let place: LinuxPlacement;
     try {
-      return { m, place: loadLinux(m, { kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined }) };
+      place = loadLinux(m, { kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined });
     } catch (e) { if (e instanceof ImageError) throw e; throw new LinuxUsageError((e as Error).message); }
+    virtio.attach(m);
+    return { m, place };
   };
-  const { m, place } = await boot(false);
+  let m: Machine, place: LinuxPlacement;
+  try { ({ m, place } = await boot(false)); } catch (e) { virtio.close(); throw e; }
   const tLoaded = performance.now();
   if (o.stats || o.verbose) {
     log(`${kernelName}: ${o.zimage ? "zImage" : "Image"} at 0x${hex(place.kernelAddr)}, DTB at 0x${hex(place.dtbAddr)}` +
       (place.initrd ? `, initrd 0x${hex(place.initrd.start)}-0x${hex(place.initrd.end)}` : "") + `, mode ${o.mode}; command line: ${place.cmdline}`);
   }
-  return linuxGuest(o, m, con, markers, t0, tLoaded, async (rebooted) => (await boot(rebooted)).m);
+  try {
+    return await linuxGuest(o, m, con, markers, t0, tLoaded, async (rebooted) => (await boot(rebooted)).m);
+  } finally { virtio.close(); }
 }
 
 /** The console as `vm7 linux` shows and keeps it (the transcript: for the banner and --exec's markers). */

@@ -22,6 +22,7 @@ import { SnapshotError } from "../debug/snapshot.js";
 import { RecordError } from "../debug/record.js";
 import { bundledImages, coreIdentity, version } from "../images.js";
 import { configureHelp, helpAfter } from "./help.js";
+import { diskOptions, DiskError, openVirtioDevices, virtioSnapshotConflict, type DiskOpts } from "./disk.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, parseNumber } from "./common.js";
 
@@ -34,7 +35,7 @@ interface RunOpts {
   clock: "virtual" | "wall"; cpuHz: number; cmdline?: string; semihosting: boolean;
   semihostingRoot?: string; trace: boolean; dumpRegs: boolean; list?: boolean;
   kernel?: string; dtb?: string; initrd?: string; append?: string; textOffset?: number;
-  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; reboot: boolean;
+  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; reboot: boolean; disk?: string; diskSize?: number;
 }
 type RunCliOpts = RunOpts & GdbOpts & SnapshotOpts;
 
@@ -103,6 +104,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
       "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost);
+  diskOptions(runCmd);
   helpAfter(runCmd, "\nPower: a guest that switches the board off (the power-off latch at 0x3f000000; Linux's poweroff) " +
     "ends the run with status 0; one that resets it (PRM_RSTCTRL; Linux's reboot) boots again from the same " +
     "images, as a real board would, unless --no-reboot.\n" +
@@ -123,7 +125,8 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
     if (err.code?.startsWith("commander.")) return EXIT_BAD_INPUT;
-    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError || e instanceof SnapshotError || e instanceof RecordError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
+    if (e instanceof ImageError || e instanceof UsageError || e instanceof LinuxUsageError || e instanceof SnapshotError || e instanceof RecordError ||
+      e instanceof DiskError) { process.stderr.write(`vm7: ${err.message}\n`); return EXIT_BAD_INPUT; }
     throw e;
   }
   return status;
@@ -155,7 +158,8 @@ function imagePath(arg: string): string {
 }
 
 // Options that say how to build the machine, which a snapshot already fixes.
-const MACHINE_OPTIONS = ["loadAddr", "entry", "ram", "clock", "cpuHz", "cmdline", "semihosting", "kernel", "dtb", "initrd", "append", "mode", "vmmCost", "textOffset"];
+const MACHINE_OPTIONS = ["loadAddr", "entry", "ram", "clock", "cpuHz", "cmdline", "semihosting", "kernel", "dtb", "initrd", "append", "mode", "vmmCost", "textOffset",
+  "disk", "diskSize", "net", "vconsole"];
 
 async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Command): Promise<number> {
   if (o.list) return listImages();
@@ -163,8 +167,11 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
   const from = o.restore !== undefined ? "--restore" : o.replay !== undefined ? "--replay" : undefined;
   if (o.restore !== undefined && o.replay !== undefined) throw new UsageError("give either --restore or --replay, not both");
   if (o.record !== undefined && o.replay !== undefined) throw new UsageError("--record and --replay: a replay is the recorded run already");
+  const noSnap = virtioSnapshotConflict(o as DiskOpts & RunCliOpts);
+  if (noSnap) throw new UsageError(noSnap);
   let first: Machine;
   let boot: ((rebooted: boolean) => Promise<Machine>) | undefined;
+  let close = () => {};
   if (from) {
     if (imageArg !== undefined) throw new UsageError(`give either an image or ${from}, not both`);
     const given = MACHINE_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
@@ -172,8 +179,8 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
     const mo = { semihostingRoot: o.semihostingRoot, onConsole: stdout, onConsoleErr: (b: Uint8Array) => { process.stderr.write(b); } };
     first = (o.restore !== undefined ? restoreSnapshotFile(o.restore, mo) : openReplay(o.replay!, mo)).m;
   } else {
-    boot = prepareBoot(imageArg, o, stdout);
-    first = await boot(false);
+    ({ boot, close } = prepareBoot(imageArg, o, stdout));
+    try { first = await boot(false); } catch (e) { close(); throw e; }
   }
   const rec = o.record !== undefined ? startRecording(first, { command: "run" }) : undefined;
   if (o.gdbWait && !o.gdb) throw new UsageError("--gdb-wait needs --gdb PORT");
@@ -183,10 +190,14 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
   const snap = o.snapshotAt;
   let saved = false;
   const at = snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(first, snap.file, { command: "run" }); saved = true; } } : undefined;
-  const { code, line, machine: m } = await runGuest(first, {
-    maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(first),
-    reboot: o.reboot && boot ? () => boot!(true) : undefined, gdb: stub, gdbWait: o.gdbWait, at,
-  });
+  let end;
+  try {
+    end = await runGuest(first, {
+      maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(first),
+      reboot: o.reboot && boot ? () => boot!(true) : undefined, gdb: stub, gdbWait: o.gdbWait, at,
+    });
+  } finally { close(); }
+  const { code, line, machine: m } = end;
   process.stderr.write(`vm7: ${line}\n`);
   if (rec) finishRecording(m, rec, o.record!);
   if (snap && !saved) process.stderr.write(`vm7: no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}\n`);
@@ -196,8 +207,9 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
   return code;
 }
 
-/** Checks the image options and gives the function that boots a machine with the image loaded. */
-function prepareBoot(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Uint8Array) => void): (rebooted: boolean) => Promise<Machine> {
+/** Checks the image options and gives the function that boots a machine with the image loaded (and
+ *  its virtio devices), and the one that closes the devices' files at the end. */
+function prepareBoot(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Uint8Array) => void): { boot: (rebooted: boolean) => Promise<Machine>; close: () => void } {
   if (imageArg !== undefined && o.kernel !== undefined) throw new UsageError(`give either an image or --kernel, not both`);
   const given = imageArg ?? o.kernel;
   if (given === undefined) throw new UsageError("vm7 run: no image given (an ELF, a raw binary with --load-addr, a name from vm7 run --list, or --kernel zImage)");
@@ -212,6 +224,8 @@ function prepareBoot(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Ui
   if (o.textOffset !== undefined && isZImage(bytes)) throw new UsageError(`${image}: a zImage places itself; --text-offset is for a raw Image`);
   const dtb = linux ? readImage(o.dtb ?? boardDtbPath()) : undefined;
   const initrd = linux && o.initrd !== undefined ? readImage(o.initrd) : undefined;
+  // --disk, --net, --vconsole: their files are opened once; each machine booted gets the devices.
+  const virtio = openVirtioDevices(o as DiskOpts, o.mode, (s) => process.stderr.write(`vm7: ${s}\n`));
   // The machine with the image loaded: the first, and a fresh one each time the guest resets the
   // board (PRM_RSTCTRL), as a real board boots the same images again.
   const boot = async (rebooted: boolean): Promise<Machine> => {
@@ -243,7 +257,8 @@ function prepareBoot(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Ui
       throw new UsageError((e as Error).message);
     }
     if (o.entry !== undefined) m.pc = o.entry;
+    virtio.attach(m);
     return m;
   };
-  return boot;
+  return { boot, close: () => virtio.close() };
 }

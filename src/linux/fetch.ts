@@ -5,6 +5,7 @@
 //   linux-<version>/vmlinuz             the zImage from the kernel package
 //   linux-<version>/Image               the raw Image unpacked from it on the host (the fast path)
 //   linux-<version>/text-offset         where that Image runs relative to the start of RAM
+//   linux-<version>/modules/*.ko        the virtio front-end modules (VIRTIO_MODULES), taken from the package
 //   busybox-<version>/busybox           the static armhf busybox
 //
 // apt is tolerant of one armhf index being mid-sync (apt-get update exits 100 but keeps what it
@@ -12,7 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { detectTextOffset, parseZImage } from "../loaders/zimage.js";
 import { extractImage } from "../loaders/zimage-unpack.js";
 import { LINUX_LAYOUT } from "../loaders/linux.js";
@@ -200,4 +201,39 @@ export function getBusybox(log: Log, refresh = false): string {
     rmSync(x, { recursive: true, force: true });
   }
   return bb;
+}
+
+/** The front-end modules vm7's virtio devices need, by name, with their paths in the kernel package
+ *  (under lib/modules/<version>/kernel/; shared/reference/debian-kernel-config.md). VIRTIO core is built in. */
+export const VIRTIO_MODULES: Record<string, string> = {
+  virtio_mmio: "drivers/virtio/virtio_mmio.ko",
+  virtio_blk: "drivers/block/virtio_blk.ko",
+  failover: "net/core/failover.ko",
+  net_failover: "drivers/net/net_failover.ko",
+  virtio_net: "drivers/net/virtio_net.ko",
+  virtio_console: "drivers/char/virtio_console.ko",
+};
+
+/** The modules `names` (keys of VIRTIO_MODULES) from the kernel package, extracted once and cached. */
+export function getKernelModules(k: LinuxKernel, names: string[], log: Log): Array<{ name: string; data: Uint8Array }> {
+  const dir = join(dirname(k.image), "modules");
+  const missing = names.filter((n) => !existsSync(join(dir, `${n}.ko`)));
+  if (missing.length > 0) {
+    for (const n of missing) if (!VIRTIO_MODULES[n]) throw new FetchError(`unknown kernel module ${n}`);
+    log(`extracting the virtio modules from ${k.deb.split("/").pop()} (once; cached in ${dir})`);
+    const x = join(dirname(k.image), "deb-modules");
+    extractDeb(k.deb, x);
+    try {
+      const root = join(x, "lib", "modules");
+      const ver = readdirSync(root)[0];
+      if (!ver) throw new FetchError(`${k.deb}: no lib/modules/<version> in the package`);
+      mkdirSync(dir, { recursive: true });
+      for (const [n, rel] of Object.entries(VIRTIO_MODULES)) {
+        const p = join(root, ver, "kernel", rel);
+        if (!existsSync(p)) throw new FetchError(`${k.deb}: no ${rel} in the package`);
+        writeFileSync(join(dir, `${n}.ko.tmp`), readFileSync(p)); renameSync(join(dir, `${n}.ko.tmp`), join(dir, `${n}.ko`));
+      }
+    } finally { rmSync(x, { recursive: true, force: true }); }
+  }
+  return names.map((name) => ({ name, data: new Uint8Array(readFileSync(join(dir, `${name}.ko`))) }));
 }

@@ -40,6 +40,15 @@ export interface CoreExports {
   mmuFaultStatus(): number;
   codeChanged(): void;
   ramWritten(pa: number, len: number): void;
+  virtioSetup(slot: number, deviceId: number, nQueues: number, qMax: number, featLo: number, featHi: number): number;
+  virtioConfigSet(slot: number, off: number, b: number): void;
+  virtioQueueGet(slot: number, q: number, field: number): number;
+  virtioLastAvailSet(slot: number, q: number, v: number): void;
+  virtioStatus(slot: number): number;
+  virtioDriverFeatures(slot: number, hi: number): number;
+  virtioTakePending(): number;
+  virtioUsed(slot: number): void;
+  virtioNeedsReset(slot: number): void;
   uartRx(b: number): number;
   uartRxFree(): number;
   consoleInputWakes(): number;
@@ -100,6 +109,11 @@ export interface CoreConstants {
   STOP_POWEROFF: number;
   STOP_RESET: number;
   STOP_DEBUG: number;
+  STOP_VIRTIO: number;
+  VIRTIO_BASE: number;
+  VIRTIO_SLOTS: number;
+  VIRTIO_STRIDE: number;
+  VIRTIO_IRQ0: number;
   FATAL_EXC_LOOP: number;
   FATAL_BAD_MODE: number;
   FATAL_VMM: number;

@@ -10,6 +10,7 @@ import type { Recorder, Replayer } from "../debug/record.js";
 import {
   Debugger, type DebugStop, type HookHandle, type HookRange, type MemAccess, type ExceptionEvent, type TrapEvent,
 } from "../debug/debugger.js";
+import { VirtioTransport, type VirtioDevice } from "../virtio/transport.js";
 
 export const MODE = { usr: 0x10, fiq: 0x11, irq: 0x12, svc: 0x13, abt: 0x17, und: 0x1b, sys: 0x1f } as const;
 const MODE_NAMES: Record<number, string> = { 0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x17: "abt", 0x1b: "und", 0x1f: "sys" };
@@ -129,6 +130,7 @@ export class Machine {
   readonly config: { mode: VmMode; ramMiB: number; clock: "virtual" | "wall"; cpuHz: number; semihosting: boolean; cmdline: string };
   private readonly vmm: boolean;
   private readonly dbg: Debugger;
+  private virtio: VirtioTransport | undefined;
 
   private constructor(core: Core, opts: MachineOptions) {
     this.x = core.x;
@@ -363,6 +365,27 @@ export class Machine {
     this.pc = img.entry & ~1;
   }
 
+  // --- virtio devices (src/virtio) --------------------------------------------------------------
+  /**
+   * Puts a virtio back end in the first free virtio-mmio window (VIRTIO_BASE + slot * 0x200, INTC line
+   * VIRTIO_IRQ0 + slot; fixtures/linux/board.dts describes the windows); returns the slot. Requests
+   * are served when the guest writes QueueNotify, at that instruction. `onError` hears why a device
+   * was put in DEVICE_NEEDS_RESET (a bad descriptor); default: nothing.
+   */
+  attachVirtio(dev: VirtioDevice, onError: (msg: string) => void = () => {}): number {
+    if (!this.virtio) {
+      // In full and para mode the guest's partition ends below the VMM's reservation.
+      this.virtio = new VirtioTransport(this.x, this.k, this.ramBase, this.guestRamBytes, onError);
+    }
+    return this.virtio.attach(dev);
+  }
+  /** The features the driver of virtio window `slot` wrote (DriverFeatures, both halves). */
+  virtioDriverFeatures(slot = 0): bigint {
+    return (BigInt(this.x.virtioDriverFeatures(slot, 1) >>> 0) << 32n) | BigInt(this.x.virtioDriverFeatures(slot, 0) >>> 0);
+  }
+  /** The virtio transport's host side, once a device is attached (lastError, served counts). */
+  get virtioTransport(): VirtioTransport | undefined { return this.virtio; }
+
   // --- console input ---------------------------------------------------------------------------
   /** Bytes typed at the console: they feed UART3's receiver and semihosting reads of stdin. */
   input(bytes: Uint8Array | string): void {
@@ -511,6 +534,8 @@ export class Machine {
       }
       const stop = this.x.run(this.inputs(Math.min(left, slice))) >>> 0;
       this.drainConsole();
+      // QueueNotify writes end the slice (STOP_VIRTIO, or whatever stop came first): serve them now.
+      if (this.virtio) this.virtio.serve(this.x.virtioTakePending() >>> 0);
       const k = this.k;
       if (dbg) {
         const d = this.dbg.afterCore(stop);
@@ -518,7 +543,7 @@ export class Machine {
         if (stop === k.STOP_DEBUG) continue; // hooks' events only (a hook's stop() ends the run above)
       }
       switch (stop) {
-        case k.STOP_BUDGET: case k.STOP_UART_FULL: case k.STOP_NONE:
+        case k.STOP_BUDGET: case k.STOP_UART_FULL: case k.STOP_NONE: case k.STOP_VIRTIO:
           continue;
         case k.STOP_SEMIHOST:
           this.semihostPending = true;
@@ -627,6 +652,7 @@ function devicesNote(pa: number, len: number): string {
   const devs: Array<[string, number, number]> = [
     ["INTC", 0x48200000, 0x1000], ["GPTIMER1", 0x48318000, 0x1000], ["32k counter", 0x48320000, 0x1000],
     ["UART3", 0x49020000, 0x400], ["GPTIMER2", 0x49032000, 0x1000], ["PRM", 0x48307200, 0x100], ["power-off latch", 0x3f000000, 4],
+    ["virtio-mmio", 0x4a000000, 0x1000],
   ];
   const hit = devs.find(([, b, l]) => pa < b + l && b < pa + len);
   return hit ? `; it overlaps the ${hit[0]} registers at 0x${hex(hit[1])}` : "";
