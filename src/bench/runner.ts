@@ -7,7 +7,7 @@
 import { hex, type Machine, type RunResult } from "../machine/machine.js";
 import { guestRamOf, machineRamFor, vmmStatsOf } from "../machine/modes.js";
 import { parseExecOutput, type ExecMarkers } from "../linux/initramfs.js";
-import { yieldToHost } from "../machine/yield.js";
+import { yieldToHost, sleep } from "../machine/yield.js";
 
 export interface BenchmarkInfo { name: string; unit: string; what: string }
 
@@ -163,7 +163,7 @@ export function loadTinyKernel(m: Machine, elf: Uint8Array, name: string, args: 
   m.writeRam(BOOTARGS_ADDR, new TextEncoder().encode(`BOOT${args}\0`));
 }
 
-export const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+export { sleep };
 
 /** Boot the kernel and run the suites; resolves when it prints BENCH-END and exits 0. */
 export async function runSuiteOn(o: SuiteRunOptions): Promise<SuiteRun> {

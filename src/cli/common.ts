@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from "commander";
 import { hex, type Machine, type RunResult } from "../machine/machine.js";
 import { traceLine } from "../disasm/trace.js";
+import { yieldToHost, sleep } from "../machine/yield.js";
 import type { ConsoleBridge } from "./console.js";
 import type { GdbStub } from "../debug/gdbstub.js";
 import { gdbLoop } from "./gdb.js";
@@ -113,8 +114,8 @@ export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRun
       if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
       else r = m.run({ maxInsns: Math.min(left, slice) });
       if (o.after?.(used())) break;
-      if (r.reason === "budget") { await new Promise((res) => setImmediate(res)); continue; }
-      if (r.reason === "wait") { await new Promise((res) => setTimeout(res, Math.min(r.waitMs ?? 10, 50))); continue; }
+      if (r.reason === "budget") { await yieldToHost(); continue; }
+      if (r.reason === "wait") { await sleep(Math.min(r.waitMs ?? 10, 50)); continue; }
       if (r.reason === "input" || (r.reason === "idle" && bridge?.open)) {
         // A semihosting read with no console (or one whose input has ended) sees end of file.
         if (r.reason === "input" && !bridge?.open) { m.endInput(); continue; }

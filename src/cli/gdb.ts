@@ -9,7 +9,8 @@ import { GdbStub, parseListen, type Resume, type StopInfo } from "../debug/gdbst
 import { monitorCommand, type MonitorExtra } from "../debug/monitor.js";
 import { History } from "../debug/reverse.js";
 import { decodeSnapshot, applyImage, SnapshotError } from "../debug/snapshot.js";
-import { saveSnapshotFile } from "./snapshot.js";
+import { yieldToHost, sleep } from "../machine/yield.js";
+import { saveSnapshotFile, startRecording, finishRecording, type SnapshotOpts } from "./snapshot.js";
 import { readFileSync } from "node:fs";
 import type { ConsoleBridge } from "./console.js";
 import { EXIT_INTERRUPTED, EXIT_LIMIT } from "./common.js";
@@ -160,5 +161,36 @@ export async function gdbLoop(m: Machine, stub: GdbStub, c: GdbLoopControl): Pro
   }
 }
 
-function yieldToHost(): Promise<void> { return new Promise((res) => setImmediate(res)); }
-function sleep(ms: number): Promise<void> { return new Promise((res) => setTimeout(res, ms)); }
+
+/** What `vm7 run` and `vm7 linux` hand runGuest for --gdb, --snapshot-at and --record, and do at the end. */
+export interface RunPoints {
+  stub?: GdbStub;
+  at?: { icount: number; fn: () => void };
+  /** After the run: the recording written, and a word if --snapshot-at was never reached. */
+  finish(m: Machine): void;
+}
+
+/**
+ * Checks --gdb-wait, --gdb and --snapshot-at together, starts the recording of `first` (--record) and
+ * the gdb stub (--gdb), and sets the --snapshot-at point, which saves the machine running then
+ * (`current()`: after a reboot, the new one) with `app()`, what the command needs after a restore.
+ * `usage` makes the command's one-line usage error.
+ */
+export async function runPoints(o: SnapshotOpts & GdbOpts, first: Machine, current: () => Machine, app: () => Record<string, unknown>,
+  usage: (message: string) => Error): Promise<RunPoints> {
+  const rec = o.record !== undefined ? startRecording(first, app()) : undefined;
+  if (o.gdbWait && !o.gdb) throw usage("--gdb-wait needs --gdb PORT");
+  if (o.snapshotAt && o.gdb) throw usage("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
+  let stub: GdbStub | undefined;
+  try { stub = o.gdb ? await startGdb(first, o.gdb) : undefined; } catch (e) { throw usage((e as Error).message); }
+  const snap = o.snapshotAt;
+  let saved = false;
+  return {
+    stub,
+    at: snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(current(), snap.file, app()); saved = true; } } : undefined,
+    finish(m) {
+      if (rec) finishRecording(m, rec, o.record!);
+      if (snap && !saved) process.stderr.write(`vm7: no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}\n`);
+    },
+  };
+}

@@ -15,9 +15,9 @@ import { buildInitramfs, execMarkers, parseExecOutput, partialExecOutput, BANNER
 import { ConsoleBridge } from "./console.js";
 import { helpWidth, reflow } from "./help.js";
 import { formatVmmStats } from "./vmmstats.js";
-import { addGdbOptions, startGdb } from "./gdb.js";
+import { addGdbOptions, runPoints } from "./gdb.js";
 import {
-  addSnapshotOptions, saveSnapshotFile, restoreSnapshotFile, printStateHash, startRecording, finishRecording, openReplay, type SnapshotOpts,
+  addSnapshotOptions, restoreSnapshotFile, printStateHash, openReplay, type SnapshotOpts,
 } from "./snapshot.js";
 import { boardDtbPath, guestPrograms } from "../linux/guest.js";
 import { linuxAppend } from "../linux/boot.js";
@@ -259,14 +259,7 @@ async function linuxGuest(o: LinuxOpts, m: Machine, con: ConsoleState, markers: 
   boot: ((rebooted: boolean) => Promise<Machine>) | undefined): Promise<number> {
   const interactive = con.interactive;
   const linuxApp = (): LinuxSnapshotApp => ({ command: "linux", markers, interactive, transcript: con.transcript, bannerSeen: con.bannerSeen });
-  const rec = o.record !== undefined ? startRecording(m, linuxApp() as unknown as Record<string, unknown>) : undefined;
-  if (o.gdbWait && !o.gdb) throw new LinuxUsageError("--gdb-wait needs --gdb PORT");
-  if (o.snapshotAt && o.gdb) throw new LinuxUsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
-  let stub;
-  try { stub = o.gdb ? await startGdb(m, o.gdb) : undefined; } catch (e) { throw new LinuxUsageError((e as Error).message); }
-  const snap = o.snapshotAt;
-  let saved = false;
-  const at = snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(m, snap.file, linuxApp() as unknown as Record<string, unknown>); saved = true; } } : undefined;
+  const points = await runPoints(o, m, () => m, () => linuxApp() as unknown as Record<string, unknown>, (s) => new LinuxUsageError(s));
 
   let bannerAt: { ms: number; insns: number } | undefined = con.bannerSeen ? { ms: 0, insns: m.icount } : undefined;
   let beginAt: { ms: number; insns: number } | undefined;
@@ -314,10 +307,9 @@ async function linuxGuest(o: LinuxOpts, m: Machine, con: ConsoleState, markers: 
       con.transcript = ""; con.bannerSeen = false; bannerAt = undefined; beginAt = undefined; execResult = undefined;
       return m;
     } : undefined,
-    gdb: stub, gdbWait: o.gdbWait, at,
+    gdb: points.stub, gdbWait: o.gdbWait, at: points.at,
   });
-  if (rec) finishRecording(m, rec, o.record!);
-  if (snap && !saved) log(`no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}`);
+  points.finish(m);
   if (o.stateHash) printStateHash(m);
   const tEnd = performance.now() - tLoaded;
   const result = end.result;

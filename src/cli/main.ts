@@ -13,9 +13,9 @@ import { linuxCommand, LinuxUsageError, boardDtbPath } from "./linux.js";
 import { webCommand } from "./web.js";
 import { loadLinux } from "../loaders/linux.js";
 import { isZImage } from "../loaders/zimage.js";
-import { addGdbOptions, startGdb, type GdbOpts } from "./gdb.js";
+import { addGdbOptions, runPoints, type GdbOpts, type RunPoints } from "./gdb.js";
 import {
-  addSnapshotOptions, joinSnapshotAt, saveSnapshotFile, restoreSnapshotFile, printStateHash, startRecording, finishRecording, openReplay,
+  addSnapshotOptions, joinSnapshotAt, restoreSnapshotFile, printStateHash, openReplay,
   type SnapshotOpts,
 } from "./snapshot.js";
 import { SnapshotError } from "../debug/snapshot.js";
@@ -182,25 +182,18 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
     ({ boot, close } = prepareBoot(imageArg, o, stdout));
     try { first = await boot(false); } catch (e) { close(); throw e; }
   }
-  const rec = o.record !== undefined ? startRecording(first, { command: "run" }) : undefined;
-  if (o.gdbWait && !o.gdb) throw new UsageError("--gdb-wait needs --gdb PORT");
-  if (o.snapshotAt && o.gdb) throw new UsageError("--snapshot-at and --gdb: under gdb, save with 'monitor snapshot save FILE'");
-  let stub;
-  try { stub = o.gdb ? await startGdb(first, o.gdb) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
-  const snap = o.snapshotAt;
-  let saved = false;
-  const at = snap ? { icount: snap.icount, fn: () => { saveSnapshotFile(first, snap.file, { command: "run" }); saved = true; } } : undefined;
-  let end;
+  let running = first; // the machine running now (a reboot boots a new one)
+  let points: RunPoints, end;
   try {
+    points = await runPoints(o, first, () => running, () => ({ command: "run" }), (s) => new UsageError(s));
     end = await runGuest(first, {
       maxInsns: o.maxInsns, timeout: o.timeout, trace: o.trace, sliceInsns: 8 << 20, console: new ConsoleBridge(first),
-      reboot: o.reboot && boot ? () => boot!(true) : undefined, gdb: stub, gdbWait: o.gdbWait, at,
+      reboot: o.reboot && boot ? async () => (running = await boot!(true)) : undefined, gdb: points.stub, gdbWait: o.gdbWait, at: points.at,
     });
   } finally { close(); }
   const { code, line, machine: m } = end;
   process.stderr.write(`vm7: ${line}\n`);
-  if (rec) finishRecording(m, rec, o.record!);
-  if (snap && !saved) process.stderr.write(`vm7: no snapshot saved: the run ended at ${m.icount} instructions, before ${snap.icount}\n`);
+  points.finish(m);
   if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
   if (o.stats) process.stderr.write(formatVmmStats(m));
   if (o.stateHash) printStateHash(m);

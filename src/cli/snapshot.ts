@@ -58,13 +58,17 @@ export function finishRecording(m: Machine, r: Recorder, file: string): void {
   log(`recording of ${m.icount} instructions (${r.groups.length} input events) saved to ${file} (${(n / 1048576).toFixed(1)} MiB)`);
 }
 
-/** --replay: the machine at the recording's start, fed by it. */
-export function openReplay(file: string, opts: MachineOptions): { m: Machine; header: SnapshotHeader } {
-  let bytes: Buffer;
+/** The bytes of `file` given to `option`; a missing file, a directory or a read error is `err`'s one line. */
+function readInput(file: string, option: string, err: (message: string) => Error): Buffer {
   try {
     if (!statSync(file).isFile()) throw new Error("not a regular file");
-    bytes = readFileSync(file);
-  } catch (e) { throw new RecordError(`--replay ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`); }
+    return readFileSync(file);
+  } catch (e) { throw err(`${option} ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`); }
+}
+
+/** --replay: the machine at the recording's start, fed by it. */
+export function openReplay(file: string, opts: MachineOptions): { m: Machine; header: SnapshotHeader } {
+  const bytes = readInput(file, "--replay", (msg) => new RecordError(msg));
   const rec = decodeRecording(bytes, file);
   const r = restoreSnapshot(rec.snapshot, `${file} (its start)`, opts);
   r.m.setReplay(new Replayer(rec));
@@ -82,11 +86,7 @@ export function saveSnapshotFile(m: Machine, file: string, app: Record<string, u
 
 /** The machine saved in `file`, for --restore (one-line errors for a bad file). */
 export function restoreSnapshotFile(file: string, opts: MachineOptions): { m: Machine; header: SnapshotHeader } {
-  let bytes: Uint8Array;
-  try {
-    if (!statSync(file).isFile()) throw new Error("not a regular file");
-    bytes = readFileSync(file);
-  } catch (e) { throw new SnapshotError(`--restore ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`); }
+  const bytes = readInput(file, "--restore", (msg) => new SnapshotError(msg));
   const t0 = performance.now();
   const r = restoreSnapshot(bytes, file, opts);
   log(`restored ${file}: ${r.header.machine.mode} mode, ${r.header.machine.ramMiB} MiB, at ${r.header.icount} instructions ` +

@@ -11,3 +11,6 @@ export const yieldToHost: () => Promise<void> = immediate
     ch.port1.onmessage = () => waiting.shift()?.();
     return () => new Promise<void>((res) => { waiting.push(res); ch.port2.postMessage(0); });
   })();
+
+/** Resolves after `ms` milliseconds (a guest waiting for a timer in wall-clock time). */
+export const sleep = (ms: number): Promise<void> => new Promise<void>((res) => setTimeout(res, ms));
