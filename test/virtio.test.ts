@@ -4,7 +4,7 @@
 // rings and a guest that writes QueueNotify; then `vm7 run`/`vm7 linux --disk/--net` end to end
 // (Debian's virtio_mmio, virtio_blk, virtio_net).
 import { describe, it, expect, beforeAll } from "vitest";
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync, statSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { Machine } from "../src/machine/machine.js";
 import { VirtioBlk, type BlockStorage, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_UNSUPP } from "../src/virtio/blk.js";
 import { machine, put, li, A, CODE, INTC } from "./dev-helpers.js";
-import { run } from "./helpers/run.js";
+import { run, vm7 as cli } from "./helpers/run.js";
 import { VirtioNet, VirtualSwitch, PingPeer, checksum } from "../src/virtio/net.js";
 
 const root = join(import.meta.dirname, "..");
@@ -268,11 +268,9 @@ describe("bad descriptors put the device in DEVICE_NEEDS_RESET, never throw on t
 // --- the command line ---------------------------------------------------------------------------
 
 const tmp = mkdtempSync(join(tmpdir(), "vm7-virtio-"));
-function vm7(args: string[], timeoutS = 60): Promise<{ out: string; err: string; status: number | null }> {
-  return new Promise((res) => {
-    const p = execFile(process.execPath, [join(root, "bin/vm7.js"), ...args], { encoding: "utf8", timeout: timeoutS * 1000, maxBuffer: 64 << 20 },
-      (_e, out, err) => res({ out, err, status: p.exitCode }));
-  });
+async function vm7(args: string[], timeoutS = 60): Promise<{ out: string; err: string; status: number | null }> {
+  const r = await cli(args, { timeoutMs: timeoutS * 1000 });
+  return { out: r.stdout, err: r.stderr, status: r.status };
 }
 
 describe("--disk on the command line", () => {
