@@ -13,7 +13,7 @@ import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, ne
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
 import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
 import { dcacheFlushAll, dcacheFlushPage } from "./cpu/dcache";
-import { tlbFlushAll, TLB_SET_COUNT } from "./mmu/tlb";
+import { tlbFlushAll, TLB_SET_COUNT, TLB_N } from "./mmu/tlb";
 import { snapSave as coreSnapSave, snapLoad as coreSnapLoad } from "./snapshot";
 import * as D from "./debug/dbg";
 import { setSemihosting } from "./isa/system";
@@ -50,7 +50,8 @@ export const OFF_SAVED: u32 = L.SAVED;
 export const LAYOUT_VMM: u32 = L.VMM;
 export const LAYOUT_VMM_BYTES: u32 = L.UART_TX - L.VMM;
 export const LAYOUT_TLB: u32 = L.TLB;
-export const LAYOUT_TLB_SETS: u32 = TLB_SET_COUNT; // 1024 entries of 8 bytes each
+export const LAYOUT_TLB_SETS: u32 = TLB_SET_COUNT; // sets of LAYOUT_TLB_ENTRIES entries of 8 bytes each
+export const LAYOUT_TLB_ENTRIES: u32 = TLB_N; // entries per set (a 4 KiB virtual page each)
 // Stop reasons and fatal codes (cpu/layout.ts): the host maps them by these names.
 export const STOP_NONE: u32 = L.STOP_NONE;
 export const STOP_BUDGET: u32 = L.STOP_BUDGET;

@@ -1,13 +1,14 @@
-// The JIT's translator (issue 11, docs/jit.md): one hot block of pre-decoded guest instructions,
-// read from the core's decode cache, becomes one WebAssembly function `f(pc) -> next pc`.
+// The JIT's translator (issue 11, docs/jit.md section 3): one hot block of pre-decoded guest
+// instructions, read from the core's decode cache, becomes one WebAssembly function
+// `f(pc, left) -> next pc`.
 //
 // What the core guarantees (assembly/cpu/jit.ts, cpu/run.ts): f is entered at a block start with
 // ICOUNT in memory exact, only when the whole block fits in the slice's budget, and for Thumb only
 // outside an IT block. What f guarantees in turn: it leaves exactly the state the interpreter would
 // have left after the same instructions, with ICOUNT counting the retired ones.
-// - Rows the translator inlines (A32 data processing with immediate or immediate-shifted operands,
-//   MOVW/MOVT, LDR/STR/LDRB/STRB with immediate offsets through the software TLB's fast path, B/BL;
-//   Thumb B) read and write the register file and the flag words in the core's state block.
+// - Rows the translator inlines (docs/jit.md "What is inlined": data processing, loads and stores
+//   through the software TLB's fast path, LDM/STM within one page, branches, IT) read and write the
+//   register file and the flag words in the core's state block.
 // - Every other row is one call of the core's jitA32/jitThumb helper, which is one step of the
 //   interpreter loop for that row (VMM_TRAP rows, which the VMM substituted at decode time,
 //   included: the VMM keeps its narrow trap points).
@@ -26,6 +27,7 @@ import { T32_PATTERNS } from "../disasm/t32.gen.js";
 export interface CoreView {
   state: number;        // LAYOUT_STATE
   offR: number; offNF: number; offZF: number; offCF: number; offVF: number; offICOUNT: number; offRest: number;
+  tlbMask: number;      // TLB entries per set - 1 (mmu/tlb.ts): index = ((va >>> 12) & tlbMask) << 3
   mem(): DataView;      // the core's memory (re-read after growth)
   decode(slot: number, pc: number, thumb: number): number; // jitDecode
 }
@@ -46,7 +48,6 @@ const TYPES = [
 // 2 ic0 (i64: ICOUNT at the block's (or loop iteration's) start), i32 temporaries, an i64 temporary.
 const L_PC = 0, L_LEFT = 1, L_IC = 2, L_A = 3, L_B = 4, L_R = 5, L_C = 6, L_E = 7, L_V = 8, L_W = 9;
 
-const TLB_MASK = 1023; // TLB_N - 1 (mmu/tlb.ts): index = ((va >>> 12) & TLB_MASK) << 3
 
 function ids(patterns: { name: string }[]): Record<string, number> {
   const m: Record<string, number> = {};
@@ -296,7 +297,7 @@ function access(b: Block, k: number, off: number, isz: number, load: boolean, si
   const c = b.c;
   const mask = size === 4 ? 0xfffff003 : size === 2 ? 0xfffff001 : 0xfffff000;
   // e = tlb + index(va)
-  c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(TLB_MASK).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).set(L_E);
+  c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(b.v.tlbMask).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).set(L_E);
   c.get(L_E).load(Op.i32Load, 2, 0).get(L_A).i32(mask | 0).op(Op.i32And).op(Op.i32Eq);
   b.open();
   // hit: host address = addend + va
@@ -341,7 +342,7 @@ function blockTransfer(b: Block, k: number, off: number, isz: number, w: number,
   // one page and a TLB hit on its first word (the tag compare also checks the alignment)
   c.get(L_A).get(L_A).i32(4 * n - 1).op(Op.i32Add).op(Op.i32Xor).i32(0xfffff000 | 0).op(Op.i32And).op(Op.i32Eqz);
   c.op(Op.if).op(0x7f);
-  c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(TLB_MASK).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(L_E);
+  c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(b.v.tlbMask).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(L_E);
   c.load(Op.i32Load, 2, 0).get(L_A).i32(0xfffff003 | 0).op(Op.i32And).op(Op.i32Eq);
   c.op(Op.else).i32(0).end();
   b.open();
@@ -452,6 +453,21 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
         unguard();
         done = true;
       }
+    } else if ((op === A.MUL || op === A.MLA) && ((raw >>> 16) & 15) !== 15 && (raw & 15) !== 15 && ((raw >>> 8) & 15) !== 15
+      && (op === A.MUL || ((raw >>> 12) & 15) !== 15)) {
+      // MUL / MLA (A8.8.114, A8.8.100): Rd = Rn * Rm (+ Ra); with S, N and Z (C, V unchanged)
+      const d = (raw >>> 16) & 15;
+      guard();
+      b.reg(raw & 15, off); b.reg((raw >>> 8) & 15, off); c.op(Op.i32Mul);
+      if (op === A.MLA) { b.reg((raw >>> 12) & 15, off); c.op(Op.i32Add); }
+      c.set(L_R);
+      b.setReg(d, () => c.get(L_R));
+      if ((raw >>> 20) & 1) {
+        b.setFlag(b.v.offNF, () => c.get(L_R).i32(31).op(Op.i32ShrU));
+        b.setFlag(b.v.offZF, () => c.get(L_R).op(Op.i32Eqz));
+      }
+      unguard();
+      done = true;
     } else if ((op === A.LDM || op === A.STM) && (raw & 0xffff) !== 0 && rn !== 15 && !(op === A.LDM && (raw & 0x8000))
       && !(((raw >>> 21) & 1) && (raw & (1 << rn)))) {
       // (the PC in an LDM list interworks, Rn in a written-back list is UNPREDICTABLE: the helper)
@@ -597,7 +613,7 @@ function litOff(b: Block, off: number): number { return ((b.pcAlign + off + 4) &
 
 /** The 32-bit rows inlined (A6.3): data processing with a modified immediate or a shifted
  *  register, ADDW/SUBW, MOVW/MOVT. Flags follow the S bit (not ITSTATE). False: the helper. */
-function thumb32(b: Block, off: number, op: number, raw: number): boolean {
+function thumb32(b: Block, k: number, off: number, op: number, raw: number): boolean {
   const c = b.c;
   const rn = (raw >>> 16) & 15, rd = (raw >>> 8) & 15, sbit = ((raw >>> 20) & 1) === 1;
   if (T32_DP_R.has(op) || T32_DP_I.has(op)) {
@@ -635,6 +651,14 @@ function thumb32(b: Block, off: number, op: number, raw: number): boolean {
     dataProc(b, opc, s, rd, shCarry);
     return true;
   }
+  if (T32_LDST.has(op)) return thumb32LoadStore(b, k, off, op, raw);
+  if (op === T32.MUL && ((raw >>> 20) & 7) === 0 && ((raw >>> 4) & 3) === 0) {
+    // MUL / MLA (A8.8.114, A8.8.100 T1): Rd = Rn * Rm (+ Ra); no flags
+    const ra = (raw >>> 12) & 15, rm = raw & 15;
+    if (rd >= 13 || rn >= 13 || rm >= 13 || (ra === 13)) return false;
+    b.setReg(rd, () => { b.reg(rn, off); b.reg(rm, off); c.op(Op.i32Mul); if (ra !== 15) { b.reg(ra, off); c.op(Op.i32Add); } });
+    return true;
+  }
   if (rd === 15 || rd === 13 && (op === T32.MOVW || op === T32.MOVT)) return false;
   if (op === T32.ADDW || op === T32.SUBW) {
     if (rn === 15 || rd === 13 && rn !== 13) return false; // ADR forms, SP rules: the helper
@@ -649,6 +673,53 @@ function thumb32(b: Block, off: number, op: number, raw: number): boolean {
     return true;
   }
   return false;
+}
+
+// T32 single loads and stores (A6.3.7-A6.3.10): size in bytes, load, sign-extend.
+const T32_LDST = new Map<number, { size: number; load: boolean; signed: boolean }>([
+  [T32.STRB, { size: 1, load: false, signed: false }], [T32.STRH, { size: 2, load: false, signed: false }],
+  [T32.STR, { size: 4, load: false, signed: false }], [T32.LDRB, { size: 1, load: true, signed: false }],
+  [T32.LDRSB, { size: 1, load: true, signed: true }], [T32.LDRH, { size: 2, load: true, signed: false }],
+  [T32.LDRSH, { size: 2, load: true, signed: true }], [T32.LDR, { size: 4, load: true, signed: false }],
+]);
+
+/** LDR/STR{B,H,SB,SH} (T32): imm12, imm8 with P/U/W, register (LSL #0-3) and literal forms.
+ *  Rt = PC (a PC write or a hint), the unprivileged T forms and UNPREDICTABLE write-backs go
+ *  through the helper. */
+function thumb32LoadStore(b: Block, k: number, off: number, op: number, raw: number): boolean {
+  const c = b.c;
+  const { size, load, signed } = T32_LDST.get(op)!;
+  const rn = (raw >>> 16) & 15, rt = (raw >>> 12) & 15;
+  if (rt === 15) return false;
+  let wback = false, pre = true, add = true, imm = 0, rm = -1, shift = 0;
+  if (rn === 15) { // literal: Align(PC, 4) +/- imm12
+    if (!load) return false;
+    add = ((raw >>> 23) & 1) === 1; imm = raw & 0xfff;
+    c.get(L_PC).i32(litOff(b, off) + (add ? imm : -imm)).op(Op.i32Add).set(L_A);
+  } else {
+    if ((raw >>> 23) & 1) imm = raw & 0xfff;                       // imm12, positive, no write-back
+    else if ((raw >>> 11) & 1) {                                   // imm8 with P, U, W
+      pre = ((raw >>> 10) & 1) === 1; add = ((raw >>> 9) & 1) === 1; wback = ((raw >>> 8) & 1) === 1;
+      if (pre && add && !wback) return false;                      // LDRT/STRT...: unprivileged
+      if (!pre && !wback) return false;                            // UNDEFINED
+      imm = raw & 0xff;
+    } else if (((raw >>> 6) & 0x3f) === 0) { rm = raw & 15; shift = (raw >>> 4) & 3; if (rm >= 13) return false; }
+    else return false;
+    if (wback && (rn === rt)) return false;
+    b.reg(rn, off); c.set(L_A);
+    if (rm >= 0) { c.get(L_A); b.reg(rm, off); if (shift) c.i32(shift).op(Op.i32Shl); c.op(Op.i32Add).set(L_B); }
+    else c.get(L_A).i32(imm).op(add ? Op.i32Add : Op.i32Sub).set(L_B);
+    if (pre) c.get(L_B).set(L_A);
+  }
+  if (load) {
+    access(b, k, off, 4, true, size, () => {}, signed);
+    if (wback) b.setReg(rn, () => c.get(L_B));
+    b.setReg(rt, () => c.get(L_V));
+  } else {
+    access(b, k, off, 4, false, size, () => b.reg(rt, off));
+    if (wback) b.setReg(rn, () => c.get(L_B));
+  }
+  return true;
 }
 
 /** Store ITSTATE (A2.5.2: IT[7:2] in CPSR 15:10, IT[1:0] in CPSR 26:25) as a constant. */
@@ -737,7 +808,7 @@ export function translateThumb(v: CoreView, slot: number, pc: number): Translati
     const probe = new Code();
     const saved = b.c; b.c = probe;
     b.curW = w;
-    const ok = wide ? thumb32(b, off, op, raw) : thumb16(b, k, off, op, raw, it[k] === 0);
+    const ok = wide ? thumb32(b, k, off, op, raw) : thumb16(b, k, off, op, raw, it[k] === 0);
     b.c = saved;
     if (ok) {
       if (cc !== 14) { b.cond(cc); b.open(); }

@@ -97,6 +97,7 @@ export interface CoreConstants {
   LAYOUT_VMM_BYTES: number;
   LAYOUT_TLB: number;
   LAYOUT_TLB_SETS: number;
+  LAYOUT_TLB_ENTRIES: number;
   STOP_NONE: number;
   STOP_BUDGET: number;
   STOP_SEMIHOST: number;
