@@ -298,6 +298,7 @@ export const VMM_COST_VIRQ: u32 = VS.C_VIRQ;
 export const VMM_COST_REFLECT: u32 = VS.C_REFLECT;
 export const VMM_COST_FLUSH: u32 = VS.C_FLUSH;
 export const VMM_COST_PTWRITE: u32 = VS.C_PTWRITE;
+export const VMM_COST_GUEST_SWITCH: u32 = VS.C_GUEST_SWITCH;
 export const VMM_HC_VERSION: u32 = HC.HC_VERSION;
 export const VMM_HC_EXC_RETURN: u32 = HC.HC_EXC_RETURN;
 export const VMM_HC_EXC_ENTER: u32 = HC.HC_EXC_ENTER;

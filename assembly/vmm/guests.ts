@@ -35,6 +35,7 @@ import { V_END, V_MODE, RESERVED_BYTES, RES_GUEST, MODE_NATIVE } from "./layout"
 import { vmmInitPart, vmmSave, vmmLoad } from "./vcpu";
 import { ptClose } from "./shadow";
 import { ptWin } from "../cpu/traps";
+import { charge, C_GUEST_SWITCH } from "./stats";
 
 export const GUESTS_MAX: u32 = 8;
 export const EVT_PORTS: u32 = 32;       // event-channel ports per guest (0 is never bound)
@@ -143,6 +144,7 @@ export function guestSwitch(k: u32): void {
   saveTo(guestCur);
   loadFrom(k);
   guestCur = k;
+  charge(C_GUEST_SWITCH); // the incoming guest's vmm_cycles; the shared clock
 }
 
 // Cycle at which guest k, idle (in WFI or HC_IDLE), has its next device event: 0 = runnable now

@@ -30,6 +30,8 @@ export interface GuestsOptions {
   /** Receives each guest's console output, one whole line at a time (without its newline). */
   onLine: (guest: number, line: string) => void;
   vmmCost?: Record<string, number>;
+  /** What semihosting's SYS_GET_CMDLINE returns to every guest (default "vm7"). */
+  cmdline?: string;
 }
 
 export interface GuestOutcome {
@@ -77,13 +79,14 @@ export class Guests {
       // Console bytes are drained at the end of every slice and at each switch, so they are the
       // selected guest's.
       onConsole: (b) => this.output(this.cur, b),
-      cmdline: "vm7",
+      cmdline: opts.cmdline ?? "vm7",
     });
     const m = this.machine;
     for (let k = 0; k < n; k++) {
       m.selectGuest(k);
       this.cur = k;
       const s = this.specs[k];
+      if (opts.vmmCost) m.setVmmCosts(opts.vmmCost); // each guest's VMM block has its own cost table
       parseElf(s.image, s.name); // a clear error for a file that is not an ELF
       m.loadElf(s.image, s.name);
       if (s.bootArgs !== undefined) m.writeGuestRam(0x80007f00, new TextEncoder().encode("BOOT" + s.bootArgs + "\0"));
