@@ -27,7 +27,7 @@ export interface GuestsOptions {
   guests: GuestSpec[];
   /** Instructions per slice of weight 1 (default 100,000: 0.1 ms of guest time at 1 GHz). */
   sliceInsns?: number;
-  /** Receives each guest's console output, one whole line at a time (without its newline). */
+  /** Receives each guest's console output, one whole line at a time (without its "\n"; a "\r" before it stays). */
   onLine: (guest: number, line: string) => void;
   vmmCost?: Record<string, number>;
   /** What semihosting's SYS_GET_CMDLINE returns to every guest (default "vm7"). */
@@ -99,7 +99,7 @@ export class Guests {
     const text = this.partial[k] + this.dec[k].decode(b, { stream: true });
     const lines = text.split("\n");
     this.partial[k] = lines.pop()!;
-    for (const l of lines) this.onLine(k, l.replace(/\r$/, ""));
+    for (const l of lines) this.onLine(k, l);
   }
 
   /** Select guest k (its console output goes to its own lines). */
