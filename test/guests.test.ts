@@ -81,7 +81,7 @@ describe("several guests on one VMM", () => {
       expect(out).toContain(`[g1] ring: guest 1 received "ping ${i} from guest 0"`);
       expect(out).toContain(`[g0] ring: guest 0 received "pong ${i} from guest 1"`);
     }
-    expect(out).toContain("[g0] ring: granted page 800b8000 to guest 1 as reference 0");
+    expect(out).toContain("[g0] ring: granted page 80005000 to guest 1 as reference 0");
     expect(out).toContain("[g1] ring: guest 1 copy with reference 5: -4; past the page: -4");
     expect(out).toContain("[g0] ring: revoke reference 0: 0");
     expect(r.stderr).toMatch(/\[g0\] .*kernel-para\.elf: guest exited with status 0/);
