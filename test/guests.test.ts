@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Machine, type VmMode } from "../src/machine/machine.js";
 import { Guests, type GuestsRunResult } from "../src/machine/guests.js";
 import { vm7 } from "./helpers/run.js";
+import { encodeSnapshot } from "../src/debug/snapshot.js";
 
 const root = join(import.meta.dirname, "..");
 const kernelPara = readFileSync(join(root, "fixtures/kernel/kernel-para.elf"));
@@ -152,6 +153,19 @@ describe("several guests on one VMM", () => {
     expect(idle.insns).toBeLessThan(10_000);
     expect(idle.result.reason).toBe("budget");
   }, 120_000);
+
+  it("a machine of several guests refuses a snapshot in one line; one guest's machine is unchanged", () => {
+    const m = Machine.createSync({ mode: "para", guests: 2 });
+    expect(m.guestCount).toBe(2);
+    expect(m.guestRamBytes).toBe(240 << 20);
+    expect(m.guestBase(1) - m.guestBase(0)).toBe(256 << 20);
+    expect(() => encodeSnapshot(m)).toThrow(/^a machine of 2 guests cannot be saved: snapshots hold one guest/);
+    expect(() => Machine.createSync({ mode: "native", guests: 2 })).toThrow(/need the VMM: give mode full or para/);
+    const one = Machine.createSync({ mode: "para" });
+    expect(one.guestCount).toBe(1);
+    expect(one.guestBase(0)).toBe(0x80000000);
+    expect(one.guestRamBytes).toBe(496 << 20);
+  });
 
   it("vm7 run --guest: one-line refusals, and the exit status is the highest guest's", async () => {
     const once = await vm7(["run", "--guest", "kernel-para"]);
