@@ -117,13 +117,13 @@ export class Guests {
    * Run every guest until it ends (exit, fatal stop, power-off, idle for good) or the overall budget
    * of `maxInsns` instructions (all guests together) is used. `shouldStop` is asked between slices.
    */
-  async run(opts: { maxInsns?: number; shouldStop?: () => boolean; yieldEvery?: number } = {}): Promise<GuestsRunResult> {
+  async run(opts: { maxInsns?: number; shouldStop?: () => boolean; yieldEveryMs?: number } = {}): Promise<GuestsRunResult> {
     const m = this.machine;
     const n = this.specs.length;
     const max = opts.maxInsns ?? Infinity;
     const outcome: (GuestOutcome | undefined)[] = new Array(n).fill(undefined);
     const insns = new Array(n).fill(0), slices = new Array(n).fill(0);
-    let total = 0, switches = 0, last = -1, rr = 0, budget = false, sinceYield = 0;
+    let total = 0, switches = 0, last = -1, rr = 0, budget = false, lastYield = performance.now();
     const finish = (k: number, result: RunResult) => {
       outcome[k] = { guest: k, name: this.specs[k].name, result, insns: insns[k], slices: slices[k] };
     };
@@ -165,8 +165,8 @@ export class Guests {
         default:
           finish(pick, r);
       }
-      sinceYield += r.insns;
-      if (sinceYield >= (opts.yieldEvery ?? 8 << 20)) { sinceYield = 0; await new Promise<void>((res) => setImmediate(res)); }
+      // the host's event loop runs between slices at least every yieldEveryMs (default 20 ms)
+      if (performance.now() - lastYield >= (opts.yieldEveryMs ?? 20)) { await new Promise<void>((res) => setImmediate(res)); lastYield = performance.now(); }
     }
     for (let k = 0; k < n; k++) {
       if (this.partial[k] !== "") { this.onLine(k, this.partial[k]); this.partial[k] = ""; }
