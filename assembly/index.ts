@@ -9,7 +9,7 @@ import { coreInit, coreReset, run as coreRun, requestHostStop } from "./cpu/run"
 // Exported only so that binaryen keeps these cold paths out of the run loop (see cpu/run.ts).
 export { fetchRefill as _fetchRefill, decodeMiss as _decodeMiss, thumbDecodeMiss as _thumbDecodeMiss } from "./cpu/run";
 import { busRead, busWrite, busError, clearBusError, ramSize } from "./bus/bus";
-import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick } from "./bus/clock";
+import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick, addCycles } from "./bus/clock";
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
 import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
 import { dcacheFlushAll, dcacheFlushPage } from "./cpu/dcache";
@@ -23,8 +23,9 @@ import {
   vmmInit as vInit, vmmActive, vGetCPSR, vWriteCPSR, vGetBanked, vSetBanked, vGetSPSRof, vSetSPSRof, vpriv, vreg,
   setVreg, realCpacr, inPartition, vmmResync, partitionBytes, FATAL_VMM as FATAL_VMM_CODE, FATAL_PARA_CP15 as FATAL_PARA_CP15_CODE,
 } from "./vmm/vcpu";
-import { gwalk, gFsr, gW, shadowFlushAll, shadowHostWrite8, shadowHostWrote, shadowGauge, G_COUNT } from "./vmm/shadow";
+import { gwalk, gFsr, gW, shadowFlushAll, shadowHostWrite8, shadowHostWrote, shadowGauge, G_COUNT, gHost, pbase } from "./vmm/shadow";
 import * as SG from "./vmm/shadow";
+import * as G from "./vmm/guests";
 import { V_MODE } from "./vmm/layout";
 import * as HC from "./vmm/hypercall";
 
@@ -130,7 +131,7 @@ export function virtRead8(va: u32): u32 {
   if (!vmmActive) return debugRead8(va);
   const pa = vmmGuestPA(va, false);
   if (pa == 0) { setDebugOk(false); return 0; }
-  return <u32>load<u8>(L.RAM + (pa - L.RAM_PHYS));
+  return <u32>load<u8>(gHost(pa));
 }
 export function virtWrite8(va: u32, v: u32): void {
   setDebugOk(true);
@@ -193,7 +194,7 @@ export function ramWritten(pa: u32, len: u32): void {
   if (len == 0) return;
   if (len > 0x10000) dcacheFlushAll();
   else for (let p = pa & 0xfffff000; p < pa + len; p += 0x1000) dcacheFlushPage(p);   // RAM ends below 0xC0000000
-  if (vmmActive) shadowHostWrote(pa, len);
+  if (vmmActive) shadowHostWrote(pa - pbase, len); // the loaders write the current guest's partition
 }
 
 // --- virtio-mmio transport (dev/virtio_mmio.ts): the back ends live in the host (src/virtio) ----
@@ -298,6 +299,7 @@ export const VMM_COST_VIRQ: u32 = VS.C_VIRQ;
 export const VMM_COST_REFLECT: u32 = VS.C_REFLECT;
 export const VMM_COST_FLUSH: u32 = VS.C_FLUSH;
 export const VMM_COST_PTWRITE: u32 = VS.C_PTWRITE;
+export const VMM_COST_GUEST_SWITCH: u32 = VS.C_GUEST_SWITCH;
 export const VMM_HC_VERSION: u32 = HC.HC_VERSION;
 export const VMM_HC_EXC_RETURN: u32 = HC.HC_EXC_RETURN;
 export const VMM_HC_EXC_ENTER: u32 = HC.HC_EXC_ENTER;
@@ -318,6 +320,29 @@ export const VMM_HC_PT_UPDATE: u32 = HC.HC_PT_UPDATE;
 export const VMM_HC_CONSOLE_WRITE: u32 = HC.HC_CONSOLE_WRITE;
 export const VMM_HC_TIME: u32 = HC.HC_TIME;
 export const VMM_HC_GET_REG: u32 = HC.HC_GET_REG;
+export const VMM_HC_GUEST_INFO: u32 = HC.HC_GUEST_INFO;
+export const VMM_HC_YIELD: u32 = HC.HC_YIELD;
+export const VMM_HC_EVTCHN_BIND: u32 = HC.HC_EVTCHN_BIND;
+export const VMM_HC_EVTCHN_SEND: u32 = HC.HC_EVTCHN_SEND;
+export const VMM_HC_EVTCHN_PENDING: u32 = HC.HC_EVTCHN_PENDING;
+export const VMM_HC_GRANT: u32 = HC.HC_GRANT;
+export const VMM_HC_GRANT_REVOKE: u32 = HC.HC_GRANT_REVOKE;
+export const VMM_HC_GRANT_COPY: u32 = HC.HC_GRANT_COPY;
+
+// --- several guests (vmm/guests.ts, docs/guests.md): the host's scheduler drives these ---------
+export const GUESTS_MAX: u32 = G.GUESTS_MAX;
+export const STOP_YIELD: u32 = L.STOP_YIELD;
+/** Split RAM into n guests of `mode` (instead of vmmInit). 0, 1 partitions too small, 2 bad count. */
+export function guestsInit(mode: u32, n: u32): u32 { return G.guestsInit(mode, n, ramSize); }
+export function guestSwitch(k: u32): void { G.guestSwitch(k); }
+export function guestCurrent(): u32 { return G.guestCur; }
+export function guestCountGet(): u32 { return G.guestCount; }
+/** Machine address of guest k's guest-physical RAM_PHYS. */
+export function guestPartBase(k: u32): u32 { return G.partOf(k); }
+/** Cycle at which guest k wakes from an idle wait: 0 runnable now, -1 never (only an event channel). */
+export function guestWake(k: u32): f64 { const w = G.guestWake(k); return w == 0xffffffffffffffff ? -1 : <f64>w; }
+/** Fast-forward the shared clock to `cycle` (every guest idle: nothing runs until then). */
+export function guestsIdleUntil(cycle: f64): void { const c = <u64>cycle, now = cycles(); if (c > now) addCycles(c - now); }
 
 // --- debugger (debug/dbg.ts): tables at LAYOUT_DBG written by the host, then dbgUpdate() ---------
 export const LAYOUT_DBG: u32 = L.DBG;

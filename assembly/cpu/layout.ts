@@ -128,7 +128,8 @@ export const STOP_WFI_WALL: u32 = 8;    // WFI in wall-clock mode: host sleeps u
 export const STOP_POWEROFF: u32 = 9;    // the guest switched the board off (dev/poweroff.ts)
 export const STOP_RESET: u32 = 10;      // the guest reset the device (dev/prm.ts PRM_RSTCTRL): the host reboots it
 export const STOP_DEBUG: u32 = 11;      // a breakpoint, watchpoint, step or hook event (debug/dbg.ts), info = DBG_*
-export const STOP_VIRTIO: u32 = 12;     // a virtio QueueNotify: the host serves it (dev/virtio_mmio.ts), then runs on
+export const STOP_VIRTIO: u32 = 12;
+export const STOP_YIELD: u32 = 13;      // several guests: this guest idles (WFI/HC_IDLE) or yielded (HC_YIELD)     // a virtio QueueNotify: the host serves it (dev/virtio_mmio.ts), then runs on
 
 export const FATAL_EXC_LOOP: u32 = 1;   // an exception was raised while fetching its own vector
 export const FATAL_BAD_MODE: u32 = 2;

@@ -3,7 +3,7 @@
 // from the physically indexed decode cache until ICOUNT reaches sliceEnd. Anything that changes
 // what the inner loop assumed (mode, masks, translation, code) calls breakSlice().
 import {
-  STATE, ICOUNT, STOP_BUDGET, STOP_IDLE, STOP_HOST, STOP_WFI_WALL, STOP_REASON, STATE_SIZE,
+  STATE, ICOUNT, STOP_BUDGET, STOP_IDLE, STOP_YIELD, STOP_HOST, STOP_WFI_WALL, STOP_REASON, STATE_SIZE,
   IFSR, IFAR, RAM, RAM_MAX, PAGEMAP, DCACHE, UART_TX,
 } from "./layout";
 import {
@@ -13,7 +13,7 @@ import {
 } from "./state";
 import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./exceptions";
 import { requestStop, stopPending, clearStop } from "./stop";
-import { wfiPending, clearWfi } from "./wfi";
+import { wfiPending, clearWfi, wfiYield } from "./wfi";
 import { cp15Reset } from "./cp15";
 import { slotFor, slotPage, dcacheInit, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
 import { decodeA32, execA32 } from "../decode/a32.gen";
@@ -329,6 +329,7 @@ export function run(budget: u32): u32 {
       if (nextEventCycle == NEVER) { requestStop(STOP_IDLE, 0); break; }
       if (wallMode) { requestStop(STOP_WFI_WALL, 0); break; }
       const now = cycles();
+      if (wfiYield && nextEventCycle > now) { requestStop(STOP_YIELD, 0); break; } // several guests: the scheduler's
       if (nextEventCycle > now) addCycles(nextEventCycle - now); // fast-forward virtual time
       devicesUpdate();
       continue;

@@ -7,3 +7,7 @@ export let wfiPending: bool = false;
 export function requestWfi(): void { wfiPending = true; breakSlice(); }
 export function clearWfi(): void { wfiPending = false; }
 export function setWfi(v: bool): void { wfiPending = v; } // snapshot restore
+// Several guests (vmm/guests.ts): a WFI whose wake-up lies ahead ends the slice (STOP_YIELD) instead of
+// fast-forwarding the clock the guests share; the host's scheduler runs the others meanwhile.
+export let wfiYield: bool = false;
+export function setWfiYield(v: bool): void { wfiYield = v; }

@@ -59,6 +59,10 @@ export let walkL2pa: u32 = 0;      // of the second-level descriptor used (0 = a
 
 @inline function tableRam(pa: u32, ramBytes: u32): bool { return pa - RAM_PHYS < ramBytes; }
 
+// Where the walked tables' physical addresses lie in RAM: 0 for the real MMU; the VMM's walk of a
+// guest's own tables sets it to the guest partition's machine offset for the walk (vmm/shadow.ts gwalk).
+export let walkOff: u32 = 0;
+export function setWalkOff(o: u32): void { walkOff = o; }
 export function walk(va: u32, cp: u32, ramBytes: u32): u32 {
   walkFsr = 0; walkNG = false; walkPage = false; walkL2pa = 0;
   // Select TTBR0 or TTBR1 by TTBCR.N (B3.5.4)
@@ -74,7 +78,7 @@ export function walk(va: u32, cp: u32, ramBytes: u32): u32 {
     l1 = (load<u32>(cp + TTBR1) & 0xffffc000) | ((va >>> 20) << 2);
   }
   if (!tableRam(l1, ramBytes)) { walkFsr = fsrOf(FS_EXT_WALK_L1, 0); return 0; }
-  const d1 = load<u32>(ramHost(l1));
+  const d1 = load<u32>(ramHost(l1) + walkOff);
   walkL1pa = l1; walkD1 = d1;
   let pa: u32, domain: u32;
   const t1 = d1 & 3;
@@ -97,7 +101,7 @@ export function walk(va: u32, cp: u32, ramBytes: u32): u32 {
     domain = (d1 >>> 5) & 0xf;
     const l2 = (d1 & 0xfffffc00) | (((va >>> 12) & 0xff) << 2);
     if (!tableRam(l2, ramBytes)) { walkFsr = fsrOf(FS_EXT_WALK_L2, domain); return 0; }
-    const d2 = load<u32>(ramHost(l2));
+    const d2 = load<u32>(ramHost(l2) + walkOff);
     walkL2pa = l2;
     const t2 = d2 & 3;
     if (t2 == 0) { walkFsr = fsrOf(FS_TRANS_PAGE, domain); return 0; }

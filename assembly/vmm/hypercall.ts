@@ -4,13 +4,12 @@
 // reflected as the UNDEFINED instruction it is. A malformed or unknown call returns an error.
 import { getR, setR, fault, validMode, MODE_USR, MODE_SVC, getRest, setRest, breakSlice, PSR_I } from "../cpu/state";
 import {
-  STATE, SCTLR, DFSR, DFAR, IFSR, IFAR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, VBAR, STOP_UART_FULL,
+  RAM, RAM_PHYS, STATE, SCTLR, DFSR, DFAR, IFSR, IFAR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, VBAR, STOP_UART_FULL, STOP_YIELD,
 } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
-import { dcacheFlushAll } from "../cpu/dcache";
+import { dcacheFlushAll, dcacheFlushPage } from "../cpu/dcache";
 import { read32, write32 } from "../mmu/mmu";
-import { ramHost } from "../bus/bus";
 import { uartWrite, uartTxRoom } from "../dev/uart";
 import { requestStop } from "../cpu/stop";
 import { now32k } from "../bus/clock";
@@ -20,7 +19,8 @@ import {
   clearParked, SH_PENDING, SH_MASK, sharedAt, retried, clearRetried, retryInstruction,
 } from "./vcpu";
 import { vcp15Write } from "./vcp15";
-import { gwalk, gFsr, gW, shadowInvalPage } from "./shadow";
+import { gwalk, gFsr, gW, shadowInvalPage, gHost, gMachine } from "./shadow";
+import { guestCur, guestCount, evtBind, evtSend, evtTake, grantAdd, grantRevoke, grantHost } from "./guests";
 import { count, charge, S_HYPERCALLS, S_HC_ERRORS, S_HC_BASE, C_HYPERCALL } from "./stats";
 
 export const HC_VERSION: u32 = 0;
@@ -43,14 +43,25 @@ export const HC_PT_UPDATE: u32 = 16;
 export const HC_CONSOLE_WRITE: u32 = 17;
 export const HC_TIME: u32 = 18;
 export const HC_GET_REG: u32 = 19;
-export const HC_COUNT: u32 = 20;
+// Several guests (docs/hypercalls.md, "Several guests"; vmm/guests.ts)
+export const HC_GUEST_INFO: u32 = 20;
+export const HC_YIELD: u32 = 21;
+export const HC_EVTCHN_BIND: u32 = 22;
+export const HC_EVTCHN_SEND: u32 = 23;
+export const HC_EVTCHN_PENDING: u32 = 24;
+export const HC_GRANT: u32 = 25;
+export const HC_GRANT_REVOKE: u32 = 26;
+export const HC_GRANT_COPY: u32 = 27;
+export const HC_COUNT: u32 = 28;
 
 export const HV_ENOSYS: i32 = -1;   // unknown hypercall number
 export const HV_EINVAL: i32 = -2;   // bad argument
 export const HV_EFAULT: i32 = -3;   // bad guest address
 export const HV_EPERM: i32 = -4;    // not permitted (e.g. shared page outside the partition)
+export const HV_EAGAIN: i32 = -5;   // the other guest is not ready (an event channel's peer has not bound its end)
+export const HV_ENOSPC: i32 = -6;   // no free entry (grant table full)
 
-export const VERSION: u32 = 0x00010000;
+export const VERSION: u32 = 0x00010001; // 1.1: the several-guest calls (20-27)
 const FRAME_WORDS: u32 = 18;        // r0-r12, sp_usr, lr_usr, lr_svc, pc, cpsr (the kernel's frame)
 const PT_BATCH_MAX: u32 = 256;
 
@@ -97,8 +108,8 @@ function call(n: u32): void {
       if (a0 != 0 && !inPartition(a0)) { ret(HV_EPERM); return; }
       store<u32>(V_SHARED, a0);
       if (a0 != 0) {
-        memory.fill(ramHost(a0), 0, 24);
-        store<u32>(ramHost(a0) + SH_MASK, (load<u32>(V_CPSR) & PSR_I) != 0 ? 1 : 0); // the current virtual I
+        memory.fill(gHost(a0), 0, 24);
+        store<u32>(gHost(a0) + SH_MASK, (load<u32>(V_CPSR) & PSR_I) != 0 ? 1 : 0); // the current virtual I
         clearParked();
         setRest(getRest() & ~PSR_I); // from now on interrupts reach the VMM, which parks them while masked
         breakSlice();
@@ -120,6 +131,16 @@ function call(n: u32): void {
     case HC_CONSOLE_WRITE: consoleWrite(a0, a1); return;
     case HC_TIME: setR(0, <u32>now32k()); setR(1, 0); return;
     case HC_GET_REG: getReg(a0); return;
+    case HC_GUEST_INFO: setR(0, guestCur); setR(1, guestCount); return;
+    case HC_YIELD: if (guestCount > 1) requestStop(STOP_YIELD, 0); ret(0); return;
+    case HC_EVTCHN_BIND: ret(evtBind(a0, a1)); return;
+    case HC_EVTCHN_SEND: ret(evtSend(a0)); return;
+    case HC_EVTCHN_PENDING: setR(0, evtTake()); return;
+    case HC_GRANT:
+      if ((a2 & ~1) != 0) { ret(HV_EINVAL); return; }
+      ret(grantAdd(a0, a1, (a2 & 1) != 0)); return;
+    case HC_GRANT_REVOKE: ret(grantRevoke(a0)); return;
+    case HC_GRANT_COPY: grantCopy(a0, a1, a2); return;
   }
   ret(HV_ENOSYS);
 }
@@ -139,6 +160,9 @@ function excEnter(): void {
   write32(f + 64, getR(14)); if (fault) return;
   write32(f + 68, vGetSPSR()); if (fault) return;
   vSetMode(MODE_SVC);
+  // CPS #SVC: the virtual CPSR's mode follows (vmode alone would be lost where the VMM re-derives it
+  // from V_CPSR: a snapshot's restore, a guest switch)
+  store<u32>(V_CPSR, (load<u32>(V_CPSR) & ~0x1f) | MODE_SVC);
   setR(13, f);
   setR(0, f);
 }
@@ -170,12 +194,12 @@ function ptUpdate(list: u32, n: u32): void {
     const e = list + k * 12;
     const dva = gpa(e, false), vva = gpa(e + 4, false), mva = gpa(e + 8, false);
     if (dva == 0 || vva == 0 || mva == 0) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }
-    const d = load<u32>(ramHost(dva));
+    const d = load<u32>(gHost(dva));
     if ((d & 3) != 0) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }
     const pa = gpa(d, true);
     if (pa == 0) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }
-    store<u32>(ramHost(pa), load<u32>(ramHost(vva)));
-    shadowInvalPage(load<u32>(ramHost(mva)) & 0xfffff000);
+    store<u32>(gHost(pa), load<u32>(gHost(vva)));
+    shadowInvalPage(load<u32>(gHost(mva)) & 0xfffff000);
   }
   ret(<i32>n);
 }
@@ -198,7 +222,7 @@ function consoleWrite(va: u32, len: u32): void {
   for (let k: u32 = 0; k < len; k++) {
     const pa = gwalk(va + k, 0, true);
     if (gFsr != 0 || !inPartition(pa)) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }
-    uartWrite(0, 1, <u32>load<u8>(ramHost(pa)));
+    uartWrite(0, 1, <u32>load<u8>(gHost(pa)));
   }
   ret(<i32>len);
 }
@@ -220,4 +244,31 @@ function getReg(id: u32): void {
     default: setR(0, 0); setR(1, <u32>HV_EINVAL); count(S_HC_ERRORS); return;
   }
   setR(0, v); setR(1, 0);
+}
+
+// HC_GRANT_COPY(owner << 16 | ref, va, dir << 31 | off << 16 | len): copy len bytes between byte off of
+// the page guest `owner` granted the caller under `ref` and the caller's own virtual address va
+// (dir 0: from the granted page to va; 1: from va into the granted page, which the grant must allow).
+// Every byte of va must translate, for the guest kernel, to its own partition (writable for dir 0).
+// Checked in full before anything is copied: a failing call copies nothing.
+function grantCopy(a0: u32, va: u32, a2: u32): void {
+  const owner = a0 >>> 16, ref = a0 & 0xffff;
+  const toGrant = (a2 >>> 31) != 0, off = (a2 >>> 16) & 0x7fff, len = a2 & 0xffff;
+  if (len == 0 || len > 4096 || (a2 & 0x8000) != 0) { ret(HV_EINVAL); return; }
+  const g = grantHost(owner, ref, off, len, toGrant);
+  if (g == 0) { ret(HV_EPERM); return; }
+  for (let k: u32 = 0; k < len; k++) {
+    if (k != 0 && ((va + k) & 0xfff) != 0) continue;
+    const pa = gwalk(va + k, toGrant ? 0 : 1, true);
+    if (gFsr != 0 || !inPartition(pa)) { ret(HV_EFAULT); return; }
+  }
+  for (let k: u32 = 0; k < len; k++) {
+    const h = gHost(gwalk(va + k, toGrant ? 0 : 1, true));
+    if (toGrant) store<u8>(g + k, load<u8>(h)); else store<u8>(h, load<u8>(g + k));
+  }
+  // the copy may have written code: drop the decoded instructions of the pages written
+  const dst = toGrant ? g : gHost(gwalk(va, 1, true));
+  dcacheFlushPage(RAM_PHYS + (dst - RAM)); dcacheFlushPage(RAM_PHYS + (dst + len - 1 - RAM));
+  if (!toGrant) { const e = gwalk(va + len - 1, 1, true); dcacheFlushPage(gMachine(e)); }
+  ret(<i32>len);
 }

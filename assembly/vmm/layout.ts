@@ -13,6 +13,9 @@ export const V_CPSR: u32 = VMM + 0x004;      // virtual CPSR bits the real CPU d
 export const V_RAMSIZE: u32 = VMM + 0x008;   // bytes of RAM in the guest's partition (from RAM_PHYS)
 export const V_SHARED: u32 = VMM + 0x00c;    // para: guest-physical address of the shared page, 0 = none
 export const V_RESERVED: u32 = VMM + 0x010;  // physical base of the VMM-reserved RAM (shadow tables)
+// Machine-physical offset of the guest's partition: guest-physical pa is machine-physical pa + V_PBASE
+// (0 with one guest; guest k of several: k * the partition stride, vmm/guests.ts)
+export const V_PBASE: u32 = VMM + 0x014;
 // Banked R13, R14, SPSR of each virtual mode, 16 bytes per bank, in cpu/state.ts bankOf() order:
 // 0 usr/sys, 1 fiq, 2 irq, 3 svc, 4 abt, 5 und. The bank of the current virtual mode is stale: its
 // R13/R14 live in the real registers.
@@ -59,7 +62,10 @@ export const RES_SRC_ADDR: u32 = RES_TRACKED + RES_TRACKED_BYTES;
 export const RES_SRC_VAL: u32 = RES_SRC_ADDR + (L2_N << 2);
 export const PT_WIN_N: u32 = 4;
 export const RES_SNAP: u32 = RES_SRC_VAL + (L2_N << 2);
-export const RES_USED: u32 = RES_SNAP + (PT_WIN_N << 12);
+// Several guests (vmm/guests.ts): the guest's saved CPU, device and VMM state while another runs.
+export const RES_GUEST: u32 = (RES_SNAP + (PT_WIN_N << 12) + 0xffff) & ~0xffff;
+export const RES_GUEST_BYTES: u32 = 0x20000;
+export const RES_USED: u32 = RES_GUEST + RES_GUEST_BYTES;
 // Every structure above fits the reserved RAM (a compile-time check: the branch is compiled, and
 // the error raised, only when the condition holds).
 // @ts-ignore: AssemblyScript builtin

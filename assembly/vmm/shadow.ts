@@ -24,7 +24,7 @@
 // external abort, so no guest mapping can reach the VMM-reserved RAM.
 import { ptWin } from "../cpu/traps"; // open windows (the run loop stops at ptWindowEnd while > 0)
 import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS, CP15 } from "../cpu/layout";
-import { walk, walkFsr, walkDomain, walkAp, walkXn, walkNG, walkL1pa, walkD1, walkL2pa, walkDomainFsr, walkPermFsr, apRead, apWrite } from "../mmu/mmu";
+import { walk, setWalkOff, walkFsr, walkDomain, walkAp, walkXn, walkNG, walkL1pa, walkD1, walkL2pa, walkDomainFsr, walkPermFsr, apRead, apWrite } from "../mmu/mmu";
 import { curPC } from "../cpu/state";
 import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART3_BASE } from "../bus/bus";
 import { VIRTIO_BASE } from "../dev/virtio_mmio";
@@ -34,7 +34,7 @@ import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDacrChanged } from "../
 import { breakSlice } from "../cpu/state";
 import { icount } from "../cpu/state";
 import {
-  V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE, MODE_FULL, V_CP15,
+  V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE, MODE_FULL, V_CP15, V_PBASE,
   RES_TRACKED, RES_TRACKED_BYTES, RES_SRC_ADDR, RES_SRC_VAL, RES_SNAP, PT_WIN_N,
 } from "./layout";
 import {
@@ -56,6 +56,14 @@ export let gL2pa: u32 = 0;      // guest-physical address of the L2 descriptor u
 export let gDom: u32 = 0;       // domain of the translation (0 with the guest MMU off, B3.7.3)
 
 @inline function partition(): u32 { return load<u32>(V_RAMSIZE); }
+// The guest-physical -> machine-physical step, the only one: guest-physical pa (checked to lie in the
+// partition by the caller) is machine-physical pa + pbase, the partition's offset (V_PBASE: 0 for a
+// single guest; vmm/guests.ts sets it per guest). Every access the VMM makes to guest RAM by
+// guest-physical address, and every shadow descriptor it writes, goes through it.
+export let pbase: u32 = 0;
+export function loadPbase(): void { pbase = load<u32>(V_PBASE); }
+@inline export function gHost(pa: u32): u32 { return ramHost(pa) + pbase; }
+@inline export function gMachine(pa: u32): u32 { return pa + pbase; }
 @inline function guestRam(pa: u32, len: u32): bool { return pa - RAM_PHYS <= partition() - len; }
 
 // Translate va as the guest's own MMU would for an access of `kind` (0 read, 1 write, 2 execute)
@@ -66,7 +74,9 @@ export function gwalk(va: u32, kind: u32, priv: bool): u32 {
   gFsr = 0; gNG = false; gL1pa = 1; gD1 = 0; gL2pa = 0; gDom = 0;
   const sc = vreg(SCTLR);
   if ((sc & 1) == 0) { gR = true; gW = true; gX = true; return va; }
+  setWalkOff(pbase);
   const pa = walk(va, V_CP15 - CP15, partition());
+  setWalkOff(0);
   if (walkFsr != 0) { gFsr = walkFsr; return 0; }
   gL1pa = walkL1pa; gD1 = walkD1; gL2pa = walkL2pa; gNG = walkNG;
   const domain = walkDomain;
@@ -352,7 +362,8 @@ export function shadowFault(va: u32, kind: u32): i32 {
     if (gL2pa != 0) track(gL2pa);
   }
   const ptPage = tracking && tracked(pa);
-  let d: u32 = (pa & 0xfffff000) | 2;
+  // guest RAM is mapped at its machine address (a pass-through device page only exists with one guest)
+  let d: u32 = ((passThrough(pa) ? pa : gMachine(pa)) & 0xfffff000) | 2;
   if (!gX) d |= 1;
   d |= gW && !ptPage ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO (also: a tracked guest table)
   const pte = ramHost(l2 + (((va >>> 12) & 0xff) << 2));
@@ -508,7 +519,7 @@ function ptWindow(pte: u32, d: u32, va: u32, frame: u32): void {
   let s: i32 = 0;
   while (s < nSnap && unchecked(snapFrame[s]) != frame) s++;
   if (s == nSnap) {
-    memory.copy(resHost(RES_SNAP) + ((<u32>s) << 12), ramHost(frame), 0x1000);
+    memory.copy(resHost(RES_SNAP) + ((<u32>s) << 12), gHost(frame), 0x1000);
     unchecked(snapFrame[s] = frame);
     nSnap++;
   }
@@ -551,7 +562,7 @@ export function ptClose(): void {
   let dropped = false;
   for (let s: i32 = 0; s < nSnap; s++) {
     const frame = unchecked(snapFrame[s]);
-    const now = ramHost(frame), old = resHost(RES_SNAP) + ((<u32>s) << 12);
+    const now = gHost(frame), old = resHost(RES_SNAP) + ((<u32>s) << 12);
     for (let k: u32 = 0; k < 0x1000; k += 4) {
       if (load<u32>(now + k) != load<u32>(old + k)) { if (descChanged(frame + k)) dropped = true; }
     }
@@ -594,9 +605,9 @@ function descChanged(pa: u32): bool {
 // One byte at guest-physical pa, inside the guest's partition.
 export function shadowHostWrite8(pa: u32, v: u32): void {
   const word = pa & ~3;
-  const old = load<u32>(ramHost(word));
-  store<u8>(ramHost(pa), <u8>v);
-  if (vmmMode == MODE_FULL && tracked(pa) && load<u32>(ramHost(word)) != old && descChanged(word)) {
+  const old = load<u32>(gHost(word));
+  store<u8>(gHost(pa), <u8>v);
+  if (vmmMode == MODE_FULL && tracked(pa) && load<u32>(gHost(word)) != old && descChanged(word)) {
     tlbFlushUser();
     breakSlice();
   }

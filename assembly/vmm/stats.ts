@@ -51,7 +51,8 @@ export const C_VIRQ: u32 = 5;        // injecting a virtual interrupt (exception
 export const C_REFLECT: u32 = 6;     // reflecting a guest exception into its vectors
 export const C_FLUSH: u32 = 7;       // dropping one shadow context
 export const C_PTWRITE: u32 = 8;     // a guest store to a tracked page table: performing it, dropping derived shadow entries
-export const C_COUNT: u32 = 9;
+export const C_GUEST_SWITCH: u32 = 9;// several guests: switching the CPU from one guest to another (vmm/guests.ts)
+export const C_COUNT: u32 = 10;
 
 export function costDefaults(): void {
   store<u32>(V_COSTS + (C_TRAP << 2), 120);
@@ -63,6 +64,7 @@ export function costDefaults(): void {
   store<u32>(V_COSTS + (C_REFLECT << 2), 60);
   store<u32>(V_COSTS + (C_FLUSH << 2), 800);
   store<u32>(V_COSTS + (C_PTWRITE << 2), 200);
+  store<u32>(V_COSTS + (C_GUEST_SWITCH << 2), 1000);
 }
 
 @inline export function count(i: u32): void {

@@ -18,17 +18,17 @@ import { VEC_UNDEF, VEC_SVC, VEC_PABT, VEC_DABT, VEC_IRQ, VEC_FIQ } from "../cpu
 import { requestStop } from "../cpu/stop";
 import { dcacheFlushAll } from "../cpu/dcache";
 import { intcIrq } from "../dev/intc";
-import { ramHost } from "../bus/bus";
+
 import {
   V_MODE, V_CPSR, V_RAMSIZE, V_SHARED, V_BANKS, V_FIQ_R8, V_USR_R8, V_CP15, V_STATS, vcp,
-  MODE_NATIVE, MODE_PARA, RESERVED_BYTES, V_RESERVED,
+  MODE_NATIVE, MODE_PARA, RESERVED_BYTES, V_RESERVED, V_PBASE,
 } from "./layout";
 import {
   count, charge, costDefaults, S_TRAPS, S_EXC_SVC, S_EXC_UNDEF, S_EXC_PABT, S_EXC_DABT, S_EXC_IRQ, S_EXC_FIQ,
   S_VIRQ_INJECTED, S_WORLD_SWITCHES, S_SHADOW_FAULTS, C_TRAP, C_REFLECT, C_VIRQ, C_WORLD_SWITCH, S_COUNT,
 } from "./stats";
 import { dbgExcOn, dbgEvent, EV_EXC, setOnDebugRetry } from "../debug/dbg";
-import { shadowInit, shadowSelect, shadowFault, gwalk, gFsr, ptClose, shadowSave, shadowLoad } from "./shadow";
+import { shadowInit, shadowSelect, shadowFault, gwalk, gFsr, ptClose, shadowSave, shadowLoad, gHost, loadPbase } from "./shadow";
 import { ptWin, setTrapping } from "../cpu/traps";
 import { attachTraps } from "./trap";
 
@@ -60,7 +60,7 @@ export const SH_IFAR: u32 = 20;
 // Host address of a shared-page word, or 0 when no shared page is registered.
 @inline export function sharedAt(off: u32): u32 {
   const pa = load<u32>(V_SHARED);
-  return pa == 0 ? 0 : ramHost(pa) + off;
+  return pa == 0 ? 0 : gHost(pa) + off;
 }
 export function clearParked(): void { parked = false; }
 
@@ -72,6 +72,13 @@ export function vmmInit(mode: u32, ramBytes: u32): u32 {
     if (ramBytes < 2 * RESERVED_BYTES) return 1;
     if (ramBytes > RAM_MAX) return 2;
   }
+  return vmmInitPart(mode, 0, ramBytes - RESERVED_BYTES);
+}
+
+// The same for a guest whose partition of `partBytes` starts `pbase` bytes into RAM, its VMM-reserved
+// RAM right above it (vmm/guests.ts: guest k of several; vmmInit: the one guest, pbase 0).
+export function vmmInitPart(mode: u32, pbase: u32, partBytes: u32): u32 {
+  const ramBytes = partBytes + RESERVED_BYTES;
   memory.fill(V_MODE, 0, 0x100);
   memory.fill(V_STATS, 0, S_COUNT << 3);
   costDefaults();
@@ -81,7 +88,9 @@ export function vmmInit(mode: u32, ramBytes: u32): u32 {
   attachTraps(); setTrapping(vmmActive);
   if (!vmmActive) return 0;
   store<u32>(V_RAMSIZE, ramBytes - RESERVED_BYTES);
-  store<u32>(V_RESERVED, RAM_PHYS + ramBytes - RESERVED_BYTES);
+  store<u32>(V_RESERVED, RAM_PHYS + pbase + ramBytes - RESERVED_BYTES);
+  store<u32>(V_PBASE, pbase);
+  loadPbase();
   memory.copy(V_CP15, STATE + SCTLR, 0x100);
   setOnDebugRetry(markRetried);
   vmmTakeState();
@@ -96,6 +105,7 @@ export function vmmResync(): void {
   vmmActive = vmmMode != MODE_NATIVE;
   attachTraps(); setTrapping(vmmActive);
   if (!vmmActive) return;
+  loadPbase();
   vmode = load<u32>(V_CPSR) & 0x1f;
   vpriv = vmode != MODE_USR;
   parked = false;
@@ -114,6 +124,7 @@ export function vmmLoad(p: u32): void {
   parked = load<u32>(p) != 0;
   retried = false;
   if (!vmmActive) return;
+  loadPbase();
   vmode = load<u32>(V_CPSR) & 0x1f;
   vpriv = vmode != MODE_USR;
   shadowLoad(p + 0x10);
@@ -348,13 +359,13 @@ export function injectIrq(lr: u32): void {
 function isCp15Access(pc: u32): bool {
   if ((getRest() & PSR_T) == 0) {
     const pa = gwalk(pc, 0, vpriv);
-    return gFsr == 0 && inPartition(pa) && (load<u32>(ramHost(pa)) & 0x0f000f10) == 0x0e000f10;
+    return gFsr == 0 && inPartition(pa) && (load<u32>(gHost(pa)) & 0x0f000f10) == 0x0e000f10;
   }
   const pa1 = gwalk(pc, 0, vpriv);
   if (gFsr != 0 || !inPartition(pa1)) return false;
   const pa2 = gwalk(pc + 2, 0, vpriv);
   if (gFsr != 0 || !inPartition(pa2)) return false;
-  const t: u32 = (<u32>load<u16>(ramHost(pa1)) << 16) | <u32>load<u16>(ramHost(pa2));
+  const t: u32 = (<u32>load<u16>(gHost(pa1)) << 16) | <u32>load<u16>(gHost(pa2));
   return (t & 0xef000f10) == 0xee000f10;
 }
 

@@ -37,7 +37,7 @@ export async function createMachine(mode: VmMode, opts: MachineOptions): Promise
 
 export class LinuxUsageError extends Error {}
 
-type LinuxOpts = {
+type LinuxOpts = { guests?: number;
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
@@ -85,7 +85,9 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--no-reboot", "when the guest resets the board (reboot), end the run with status 0 instead of booting again")
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
-    .option("--trace", "print every executed instruction on stderr (very slow)", false);
+    .option("--trace", "print every executed instruction on stderr (very slow)", false)
+    .option("--guests <n>", "several Linux guests on one VMM: not available yet (refused; several tiny-kernel guests run with " +
+      "vm7 run --guest IMAGE --guest IMAGE, docs/guests.md)", parseNumber("--guests", { min: 1, max: 8 }));
   diskOptions(cmd)
     .addHelpText("after", () => reflow(`
 Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
@@ -134,6 +136,10 @@ function fetchOnly(o: LinuxOpts): number {
 }
 
 async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
+  if (o.guests !== undefined && o.guests > 1) {
+    throw new LinuxUsageError(`--guests ${o.guests}: several Linux guests are not available yet (each would need its own virtio disk, ` +
+      `network and console back ends, and the initramfs its VM7_GUEST; docs/guests.md); vm7 run --guest IMAGE --guest IMAGE runs several tiny-kernel guests`);
+  }
   if (o.fetchOnly) return fetchOnly(o);
   if (o.restore !== undefined && o.replay !== undefined) throw new LinuxUsageError("give either --restore or --replay, not both");
   if (o.record !== undefined && o.replay !== undefined) throw new LinuxUsageError("--record and --replay: a replay is the recorded run already");

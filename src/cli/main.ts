@@ -22,6 +22,7 @@ import { SnapshotError } from "../debug/snapshot.js";
 import { RecordError } from "../debug/record.js";
 import { bundledImages, coreIdentity, version } from "../images.js";
 import { configureHelp, helpAfter } from "./help.js";
+import { runGuests, GuestsUsageError, NOT_WITH_GUESTS } from "./guests.js";
 import { diskOptions, DiskError, openVirtioDevices, virtioSnapshotConflict, type DiskOpts } from "./disk.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, parseNumber } from "./common.js";
@@ -36,6 +37,7 @@ interface RunOpts {
   semihostingRoot?: string; trace: boolean; dumpRegs: boolean; list?: boolean;
   kernel?: string; dtb?: string; initrd?: string; append?: string; textOffset?: number;
   mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; reboot: boolean; disk?: string; diskSize?: number; engine?: Engine;
+  guest?: string[]; weights?: number[]; slice?: number;
 }
 type RunCliOpts = RunOpts & GdbOpts & SnapshotOpts;
 
@@ -106,6 +108,14 @@ export async function main(argv: string[]): Promise<number> {
     .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
       "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost);
+  runCmd
+    .option("--guest <image>", "run several guests on one VMM (repeat: --guest A --guest B; 2 to 8; with --mode para " +
+      "(the default with --guest) or full): RAM is split between them, each gets its own CPU state, devices and console; " +
+      "their console lines go to stdout prefixed [gN]; vm7 exits with the highest guest status (docs/guests.md)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option("--weights <list>", "with --guest: CPU shares, one whole number per guest (e.g. 1,3: the second gets three times the slices' instructions)",
+      (v: string) => v.split(",").map((w) => { const n = Number(w); if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError(`--weights wants whole numbers from 1 to 100 separated by commas, got '${w}'`); return n; }))
+    .option("--slice <insns>", "with --guest: instructions per time slice of weight 1 (default 100000)", parseNumber("--slice", { min: 1000, max: 1e8 }));
   diskOptions(runCmd);
   helpAfter(runCmd, "\nPower: a guest that switches the board off (the power-off latch at 0x3f000000; Linux's poweroff) " +
     "ends the run with status 0; one that resets it (PRM_RSTCTRL; Linux's reboot) boots again from the same " +
@@ -165,6 +175,8 @@ const MACHINE_OPTIONS = ["loadAddr", "entry", "ram", "clock", "cpuHz", "cmdline"
 
 async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Command): Promise<number> {
   if (o.list) return listImages();
+  if (o.guest !== undefined) return guestsCommand(imageArg, o, cmd);
+  for (const n of ["weights", "slice"] as const) if (o[n] !== undefined) throw new UsageError(`--${n} applies to several guests (--guest IMAGE, repeated)`);
   const stdout = (b: Uint8Array) => { process.stdout.write(b); };
   const from = o.restore !== undefined ? "--restore" : o.replay !== undefined ? "--replay" : undefined;
   if (o.restore !== undefined && o.replay !== undefined) throw new UsageError("give either --restore or --replay, not both");
@@ -200,6 +212,30 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
   if (o.stats) process.stderr.write(formatVmmStats(m));
   if (o.stateHash) printStateHash(m);
   return code;
+}
+
+/** `vm7 run --guest A --guest B ...` (src/cli/guests.ts). */
+async function guestsCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Command): Promise<number> {
+  if (imageArg !== undefined) throw new UsageError(`give the images as --guest IMAGE each, not also as an argument ('${imageArg}')`);
+  const list = o.guest!;
+  if (list.length < 2) throw new UsageError(`--guest given once: several guests need at least two (one image runs as 'vm7 run IMAGE')`);
+  if (list.length > 8) throw new UsageError(`--guest given ${list.length} times: at most 8 guests`);
+  for (const [name, why] of NOT_WITH_GUESTS) {
+    if (cmd.getOptionValueSource(name) === "cli") throw new UsageError(`--${name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} cannot be used with --guest: ${why}`);
+  }
+  if (o.engine === "jit") throw new UsageError("--engine jit cannot be used with --guest: several guests run on the interpreter (the JIT's code cache is not yet switched with the guests)");
+  const mode = cmd.getOptionValueSource("mode") === "cli" ? o.mode : "para";
+  if (mode === "native") throw new UsageError("--guest runs guests under the VMM: --mode para or --mode full (native mode has one guest, which owns the CPU)");
+  const images = list.map((g) => { const path = imagePath(g); return { path, bytes: readImage(path) }; });
+  try {
+    return await runGuests({
+      images, mode, ram: o.ram, cpuHz: o.cpuHz, cmdline: o.cmdline, weights: o.weights, slice: o.slice,
+      maxInsns: o.maxInsns, timeout: o.timeout, stats: o.stats, vmmCost: o.vmmCost,
+    });
+  } catch (e) {
+    if (e instanceof GuestsUsageError || e instanceof ImageError) throw new UsageError((e as Error).message);
+    throw e;
+  }
 }
 
 /** Checks the image options and gives the function that boots a machine with the image loaded (and

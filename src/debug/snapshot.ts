@@ -43,6 +43,7 @@ const isZero = (b: Uint8Array) => same(b, b.length === PAGE ? ZERO : ZERO_BLOCK)
 /** The machine's state now. With `prev` (an image of the same machine), pages unchanged since it
  *  are shared with it, not copied. */
 export function captureImage(m: Machine, prev?: MachineImage): MachineImage {
+  if (m.guestCount > 1) throw new SnapshotError(`a machine of ${m.guestCount} guests cannot be saved: snapshots hold one guest (docs/guests.md)`);
   const { x } = m.core;
   const { k, mem } = regions(m);
   x.snapSave();

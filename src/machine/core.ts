@@ -53,6 +53,13 @@ export interface CoreExports {
   uartRxFree(): number;
   consoleInputWakes(): number;
   vmmInit(mode: number): number;
+  guestsInit(mode: number, n: number): number;
+  guestSwitch(k: number): void;
+  guestCurrent(): number;
+  guestCountGet(): number;
+  guestPartBase(k: number): number;
+  guestWake(k: number): number;
+  guestsIdleUntil(cycle: number): void;
   vmmMode(): number;
   guestRamBytes(): number;
   vmmStat(i: number): number;
@@ -111,6 +118,8 @@ export interface CoreConstants {
   STOP_RESET: number;
   STOP_DEBUG: number;
   STOP_VIRTIO: number;
+  STOP_YIELD: number;
+  GUESTS_MAX: number;
   VIRTIO_BASE: number;
   VIRTIO_SLOTS: number;
   VIRTIO_STRIDE: number;

@@ -46,6 +46,10 @@ export interface MachineOptions {
   /** This machine is the fresh boot that follows a guest's reset of the previous one (a run that
    *  ended with reason "reset"): the PRM's reset status says so (PRM_RSTST.GLOBAL_SW_RST). */
   rebooted?: boolean;
+  /** Several guests on the one VMM (2..8, full or para mode; docs/guests.md): RAM is split into that
+   *  many partitions, each guest with its own vCPU, CP15, shadow tables and devices. Guest 0 is
+   *  selected; selectGuest() switches (src/machine/guests.ts schedules them). */
+  guests?: number;
   /** Execution engine: "interp" (default), the interpreter, or "jit", which compiles hot blocks to
    *  WebAssembly (docs/jit.md). Both retire the same instructions with the same results. */
   engine?: Engine;
@@ -70,7 +74,8 @@ export type StopReason =
   | "breakpoint"  // a debugger breakpoint (addBreakpoint): the instruction at pc did not run (debug says more)
   | "watchpoint"  // a debugger watchpoint: the instruction at pc was about to access the watched memory
   | "step"        // run({ step: true }) completed its instruction
-  | "replay-end"; // a replay (setReplay) reached the end of its recording
+  | "replay-end"  // a replay (setReplay) reached the end of its recording
+  | "yield";      // several guests: this guest idles until its next event, or gave up its slice (HC_YIELD)
 
 export interface RunResult {
   reason: StopReason;
@@ -143,6 +148,9 @@ export class Machine {
   private readonly vmm: boolean;
   private readonly dbg: Debugger;
   private virtio: VirtioTransport | undefined;
+  /** Several guests: what ended each (a guest's power-off ends that guest only), and its image end. */
+  private guestEnded: (RunResult | undefined)[] = [undefined];
+  private guestImageEnd: number[] = [0];
 
   private constructor(core: Core, opts: MachineOptions) {
     this.x = core.x;
@@ -156,7 +164,16 @@ export class Machine {
     this.mode = opts.mode ?? "native";
     if (!VM_MODES.includes(this.mode)) throw new Error(`mode '${String(opts.mode)}': must be one of ${VM_MODES.join(", ")}`);
     this.vmm = this.mode !== "native";
-    if (this.vmm) {
+    const guests = opts.guests ?? 1;
+    if (!Number.isInteger(guests) || guests < 1 || guests > this.k.GUESTS_MAX) throw new Error(`${guests} guests: must be a whole number from 1 to ${this.k.GUESTS_MAX}`);
+    if (guests > 1) {
+      if (!this.vmm) throw new Error(`${guests} guests need the VMM: give mode full or para (native mode has one guest, which owns the CPU)`);
+      const rc = this.x.guestsInit(this.mode === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA, guests) >>> 0;
+      if (rc === 1) throw new Error(`${guests} guests in ${mib} MiB of RAM: each needs a partition of at least 16 MiB plus the VMM's 16 MiB (give --ram ${guests * 32} or more)`);
+      if (rc !== 0) throw new Error(`cannot set up ${guests} guests (core error ${rc})`);
+      this.guestEnded = new Array(guests).fill(undefined);
+      this.guestImageEnd = new Array(guests).fill(0);
+    } else if (this.vmm) {
       const rc = this.x.vmmInit(this.mode === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA) >>> 0;
       if (rc === 1) throw new Error(`${this.mode} mode needs at least 32 MiB of RAM (the VMM reserves the top 16 MiB), got ${mib} MiB`);
       if (rc !== 0) throw new Error(`${this.mode} mode cannot cover ${mib} MiB of RAM (core VMM init error ${rc})`);
@@ -324,6 +341,39 @@ export class Machine {
     new Uint8Array(this.x.memory.buffer, this.k.LAYOUT_RAM + (pa - this.ramBase), bytes.length).set(bytes);
     this.x.ramWritten(pa >>> 0, bytes.length >>> 0);
   }
+  /** Copy bytes into the selected guest's RAM at its guest-physical pa (its partition: with several
+   *  guests, guest k's 0x80000000 is machine address guestBase(k)); the range must lie in it. */
+  writeGuestRam(pa: number, bytes: Uint8Array): void {
+    if (!this.isGuestRam(pa, bytes.length)) throw new Error(`0x${hex(pa)}+${bytes.length}: outside the guest's RAM 0x${hex(this.ramBase)}-0x${hex(this.ramBase + this.guestRamBytes - 1)}`);
+    this.writeRam(pa - this.ramBase + this.guestBase(this.guest), bytes);
+  }
+  readGuestRam(pa: number, len: number): Uint8Array {
+    if (!this.isGuestRam(pa, len)) throw new Error(`0x${hex(pa)}+${len}: outside the guest's RAM`);
+    return this.readRam(pa - this.ramBase + this.guestBase(this.guest), len);
+  }
+
+  // --- several guests (docs/guests.md) ----------------------------------------------------------
+  /** How many guests this machine holds (1 unless created with `guests`). */
+  get guestCount(): number { return this.x.guestCountGet() >>> 0; }
+  /** The selected guest: the one run(), the registers, stats and loaders act on. */
+  get guest(): number { return this.x.guestCurrent() >>> 0; }
+  /** Machine address where guest k's RAM (its guest-physical 0x80000000) lies. */
+  guestBase(k: number): number { return this.guestCount > 1 ? this.x.guestPartBase(k) >>> 0 : this.ramBase; }
+  /** Make guest k the selected one (between runs): the VMM switches its CPU, device and VMM state. */
+  selectGuest(k: number): void {
+    if (!Number.isInteger(k) || k < 0 || k >= this.guestCount) throw new Error(`guest ${k}: this machine has guests 0-${this.guestCount - 1}`);
+    if (k === this.guest) return;
+    this.drainConsole();
+    this.guestEnded[this.guest] = this.ended; this.guestImageEnd[this.guest] = this.imageEnd;
+    this.x.guestSwitch(k);
+    this.ended = this.guestEnded[k]; this.imageEnd = this.guestImageEnd[k];
+  }
+  /** Guest k waits (WFI/HC_IDLE) until this cycle count; 0: it can run now; -1: only an event channel wakes it. */
+  guestWake(k: number): number { return this.x.guestWake(k); }
+  /** Every guest idles: move the shared virtual clock forward to `cycle`. */
+  idleUntil(cycle: number): void { this.x.guestsIdleUntil(cycle); }
+  get cycles(): number { return this.x.cyclesGet(); }
+
   readRam(pa: number, len: number): Uint8Array {
     if (!this.isRam(pa, len)) throw new Error(`0x${hex(pa)}+${len}: outside RAM`);
     return new Uint8Array(this.x.memory.buffer, this.k.LAYOUT_RAM + (pa - this.ramBase), len).slice();
@@ -376,8 +426,8 @@ export class Machine {
     }
     for (const s of img.segments) {
       if (s.memsz === 0) continue;
-      this.writeRam(s.paddr, s.data);
-      if (s.memsz > s.data.length) this.writeRam(s.paddr + s.data.length, new Uint8Array(s.memsz - s.data.length));
+      this.writeGuestRam(s.paddr, s.data);
+      if (s.memsz > s.data.length) this.writeGuestRam(s.paddr + s.data.length, new Uint8Array(s.memsz - s.data.length));
       this.imageEnd = Math.max(this.imageEnd, s.paddr + s.memsz);
     }
     // An entry address with bit 0 set is Thumb code (ARM ELF: the symbol's T bit), as qemu-arm starts it.
@@ -566,6 +616,8 @@ export class Machine {
       switch (stop) {
         case k.STOP_BUDGET: case k.STOP_UART_FULL: case k.STOP_NONE: case k.STOP_VIRTIO:
           continue;
+        case k.STOP_YIELD:
+          return done("yield", `guest ${this.guest} idles or yields at pc 0x${hex(this.pc)}`);
         case k.STOP_SEMIHOST:
           this.semihostPending = true;
           continue;
