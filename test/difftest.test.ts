@@ -15,6 +15,7 @@ import { TPOOL } from "../tools/difftest/tgen.mjs";
 import { matchThumb } from "../dist/disasm/thumb.js";
 
 const COUNT = 15000; // per instruction set
+const JIT_COUNT = 1500; // per instruction set under --engine jit (each sequence runs twice, compiling costs ~1 ms a block)
 const SEED = 20261123;
 
 describe("generators", () => {
@@ -77,6 +78,23 @@ describe.skipIf(!qemuAvailable())("against qemu-arm", () => {
       expect(res.fails, msg).toBe(0);
       expect(res.counts[isa]).toBe(COUNT);
       expect(res.counts[isa + "vfp"]).toBeGreaterThan(COUNT / 10);
+    }, 300_000);
+  }
+
+  // The JIT (--engine jit): each sequence runs once interpreted, which makes its blocks known at
+  // threshold 1, then again from the same inputs through compiled code, whose result is compared.
+  for (const isa of ["a32", "t32"]) {
+    it(`${JIT_COUNT} random ${isa === "a32" ? "A32" : "Thumb"} sequences agree under --engine jit (seed ${SEED + 1})`, async () => {
+      const res = await difftest({ count: JIT_COUNT, seed: SEED + 1, shrinkMax: 20, isa, engine: "jit", batch: 500 });
+      const msg = [`${res.fails} of ${JIT_COUNT} sequences differ under the JIT; after shrinking:`,
+        ...res.groups.map((g: any) => `  ${g.count}  ${g.key}`),
+        ...res.groups.slice(0, 5).map((g: any) => `\n== ${g.key}\n${reproducer(g.example)}`)].join("\n");
+      expect(res.fails, msg).toBe(0);
+      expect(res.engine).toBe("jit");
+      expect(res.counts[isa]).toBe(JIT_COUNT);
+      // compiled code ran: at least one block per sequence, entered more often than compiled
+      expect(res.jit.compiled).toBeGreaterThanOrEqual(JIT_COUNT);
+      expect(res.jit.entries).toBeGreaterThan(res.jit.compiled);
     }, 300_000);
   }
 });
