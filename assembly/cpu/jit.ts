@@ -120,10 +120,12 @@ export function jitLookup(slot: u32, pc: u32, thumb: u32): u32 {
 
 // Enter compiled function f (from jitLookup) at pc: it runs its block, keeps ICOUNT exact and
 // returns the address of the next instruction.
-@inline export function jitEnter(f: u32, pc: u32): u32 {
+// `left` is what the slice's budget allows (at least the block's length): a block that branches
+// back to its own start loops inside the call while another whole pass fits.
+@inline export function jitEnter(f: u32, pc: u32, left: u64): u32 {
   count(JIT_STAT_ENTRIES);
   codeHit = 0;
-  return call_indirect<u32>(f & 0xfffff, pc);
+  return call_indirect<u32>(f & 0xfffff, pc, left > 0xffff_ffff ? 0xffff_ffff : <u32>left);
 }
 
 // --- helpers that compiled code calls for the rows it does not inline -------------------------

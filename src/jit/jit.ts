@@ -58,7 +58,7 @@ export class Jit {
     let dv = new DataView(core.x.memory.buffer);
     this.view = {
       state: k.LAYOUT_STATE, offR: k.OFF_R, offNF: k.OFF_NF, offZF: k.OFF_ZF, offCF: k.OFF_CF, offVF: k.OFF_VF,
-      offICOUNT: k.OFF_ICOUNT,
+      offICOUNT: k.OFF_ICOUNT, offRest: k.OFF_CPSR_REST,
       mem: () => (dv.buffer === core.x.memory.buffer ? dv : (dv = new DataView(core.x.memory.buffer))),
       decode: (slot, pc, t) => (core.x as unknown as { jitDecode(s: number, p: number, t: number): number }).jitDecode(slot, pc, t),
     };

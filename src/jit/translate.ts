@@ -25,7 +25,7 @@ import { T32_PATTERNS } from "../disasm/t32.gen.js";
 /** Where things are in the core (exported constants) and how to read its memory. */
 export interface CoreView {
   state: number;        // LAYOUT_STATE
-  offR: number; offNF: number; offZF: number; offCF: number; offVF: number; offICOUNT: number;
+  offR: number; offNF: number; offZF: number; offCF: number; offVF: number; offICOUNT: number; offRest: number;
   mem(): DataView;      // the core's memory (re-read after growth)
   decode(slot: number, pc: number, thumb: number): number; // jitDecode
 }
@@ -39,11 +39,12 @@ const TYPES = [
   { params: [I32, I32, I32], results: [] },          // 0: jitA32 / jitThumb (w, raw, pc)
   { params: [I32, I32, I32], results: [I32] },       // 1: readSlow (va, size, user)
   { params: [I32, I32, I32, I32], results: [] },     // 2: writeSlow (va, size, v, user)
-  { params: [I32], results: [I32] },                 // 3: the block (pc) -> next pc
+  { params: [I32, I32], results: [I32] },            // 3: the block (pc, left) -> next pc
 ];
 
-// Locals: 0 pc (param), 1 ic0 (i64), then i32 temporaries, then an i64 temporary.
-const L_PC = 0, L_IC = 1, L_A = 2, L_B = 3, L_R = 4, L_C = 5, L_E = 6, L_V = 7, L_W = 8;
+// Locals: 0 pc and 1 left (params: the block's virtual address, the instructions left in the slice),
+// 2 ic0 (i64: ICOUNT at the block's (or loop iteration's) start), i32 temporaries, an i64 temporary.
+const L_PC = 0, L_LEFT = 1, L_IC = 2, L_A = 3, L_B = 4, L_R = 5, L_C = 6, L_E = 7, L_V = 8, L_W = 9;
 
 const TLB_MASK = 1023; // TLB_N - 1 (mmu/tlb.ts): index = ((va >>> 12) & TLB_MASK) << 3
 
@@ -66,6 +67,14 @@ const LDST_I = new Map<number, { load: boolean; byte: boolean }>([
 ]);
 
 const T32 = ids(T32_PATTERNS);
+
+// T32 data processing rows -> dataProc's opc (ORN = 16), register (shifted) and modified-immediate forms.
+const T32_DP_R = new Map<number, number>(), T32_DP_I = new Map<number, number>();
+for (const [n, opc] of [["AND", 0], ["EOR", 1], ["SUB", 2], ["RSB", 3], ["ADD", 4], ["ADC", 5], ["SBC", 6], ["TST", 8], ["TEQ", 9],
+  ["CMP", 10], ["CMN", 11], ["ORR", 12], ["MOV", 13], ["BIC", 14], ["MVN", 15], ["ORN", 16]] as const) {
+  if (T32[`${n}_r`]) T32_DP_R.set(T32[`${n}_r`], opc);
+  if (T32[`${n}_i`]) T32_DP_I.set(T32[`${n}_i`], opc);
+}
 
 // Rows after which a block ends: they write the PC (always, or when their condition passes), or
 // end in an exception; what follows them is often not code (literal pools, data).
@@ -96,13 +105,51 @@ function thumbEndsBlock(wide: boolean, op: number, raw: number): boolean {
 const E_COND = 1 << 20, E_WIDE = 1 << 21, E_OP = 0xffff;
 const MAX_INSNS = 200;
 
+/** Rows compiled as helper calls, by name (how much the translator leaves to the interpreter). */
+export const helperRows = new Map<string, number>();
+
 export interface Translation { bytes: Uint8Array<ArrayBuffer>; insns: number }
 
+interface Insn { off: number; w: number; raw: number; size: number; op: number; wide: boolean }
+
 class Block {
-  c = new Code();
-  constructor(readonly v: CoreView, readonly thumb: boolean) {
-    // ic0 = ICOUNT
+  c = new Code();  // replaced while a row is emitted on trial (translateThumb)
+  /** Open wasm constructs inside the function: "if", or "L<j>" for the loop at instruction j. */
+  private stack: string[] = [];
+  pcAlign = 0;
+  /** n: the block's length (its longest straight pass); loops: instructions a backward branch of
+   *  the block targets (a wasm loop starts at each: all of them end at the block's end). */
+  constructor(readonly v: CoreView, readonly thumb: boolean, readonly insns: Insn[], readonly loops: Set<number>) {
     this.c.i32(0).load(Op.i64Load, 3, v.state + v.offICOUNT).set(L_IC);
+  }
+  get n(): number { return this.insns.length; }
+  open(): void { this.c.if(); this.stack.push("if"); }
+  close(): void { this.c.end(); this.stack.pop(); }
+  /** Before instruction j: start the loop that backward branches to j re-enter. */
+  label(j: number): void { if (this.loops.has(j)) { this.c.loop(); this.stack.push(`L${j}`); } }
+  /** After the last instruction: close every loop. */
+  closeAll(): void { while (this.stack.length) this.close(); }
+  /** A taken branch from instruction k back to instruction j of the block. ic0 is kept as the
+   *  count before instruction 0 of the current pass, so that ICOUNT = ic0 + k + 1 stays true after
+   *  re-entering at j (ic0 += k + 1 - j). The loop runs again when the budget still has room for
+   *  the longest pass from j to the block's end, which is what the entry test guaranteed for the
+   *  first pass (left >= n, left counted from the pass's instruction 0); else the block leaves with
+   *  ICOUNT exact. */
+  loopBack(k: number, j: number): void {
+    const c = this.c;
+    const d = k + 1 - j;
+    c.get(L_IC).i64(BigInt(d)).op(Op.i64Add).set(L_IC);
+    c.get(L_LEFT).i32(d).op(Op.i32Sub).tee(L_LEFT).i32(this.n).op(Op.i32GeU);
+    c.op(Op.brIf).u(this.stack.length - 1 - this.stack.lastIndexOf(`L${j}`));
+    this.icStore(j - 1);
+    c.get(L_PC).i32(this.insns[j].off).op(Op.i32Add).op(Op.return);
+  }
+  /** A taken branch from instruction k to pc + target: a loop when it lands on an instruction of
+   *  the block at or before k, else the block leaves there. */
+  branch(k: number, target: number): void {
+    const j = this.insns.findIndex((x) => x.off === target);
+    if (j >= 0 && j <= k && this.loops.has(j)) this.loopBack(k, j);
+    else { this.icStore(k); this.c.get(L_PC).i32(target).op(Op.i32Add).op(Op.return); }
   }
   get R(): number { return this.v.state + this.v.offR; }
   /** Push the value of register n as read by the instruction at pc + off (R15 = pc + 8 / + 4). */
@@ -132,9 +179,10 @@ class Block {
   }
   /** After a helper call: leave on a loop event or a store into code. */
   checkEvents(next: number): void {
-    this.c.gget(G_EVENT).gget(G_CODEHIT).op(Op.i32Or).if();
+    this.c.gget(G_EVENT).gget(G_CODEHIT).op(Op.i32Or);
+    this.open();
     this.exitEvent(next);
-    this.c.end();
+    this.close();
   }
   /** Condition test (A8.3.1) on the flag words, leaving 0/1 on the stack. */
   cond(cc: number): void {
@@ -157,6 +205,8 @@ class Block {
   }
   /** One interpreter step for the entry (w, raw) at pc + off through the core's helper. */
   helper(k: number, off: number, size: number, w: number, raw: number): void {
+    const name = (this.thumb ? ((w & E_WIDE) ? "T32." : "T16.") : "") + ((this.thumb ? ((w & E_WIDE) ? T32_PATTERNS : T16_PATTERNS) : A32_PATTERNS)[(w & E_OP) - 1]?.name ?? "?");
+    helperRows.set(name, (helperRows.get(name) ?? 0) + 1);
     this.icStore(k);
     this.c.i32(w).i32(raw).get(L_PC).i32(off).op(Op.i32Add).call(this.thumb ? F_THUMB : F_A32);
     this.checkEvents(off + size);
@@ -221,6 +271,7 @@ function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: bo
     case 13: arith = false; c.get(L_B).set(L_R); break;                                  // MOV
     case 14: arith = false; c.get(L_A).get(L_B).i32(-1).op(Op.i32Xor).op(Op.i32And).set(L_R); break; // BIC
     case 15: arith = false; c.get(L_B).i32(-1).op(Op.i32Xor).set(L_R); break;            // MVN
+    case 16: arith = false; c.get(L_A).get(L_B).i32(-1).op(Op.i32Xor).op(Op.i32Or).set(L_R); break; // ORN (Thumb)
     case 2: case 10: awc(a, notB, 1); break;                                              // SUB, CMP
     case 3: awc(bb, notA, 1); break;                                                      // RSB
     case 4: case 11: awc(a, bb, 0); break;                                                // ADD, CMN
@@ -238,19 +289,20 @@ function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: bo
   } else if (logicalCarry) b.setFlag(C, () => c.get(L_C));
 }
 
-/** Load or store through the TLB fast path; the address is in L_A. For loads the value ends in L_V. */
-function access(b: Block, k: number, off: number, load: boolean, size: number, value: () => void): void {
+/** Load or store through the TLB fast path; the address is in L_A. For loads the value ends in L_V
+ *  (sign-extended when `signed`). `isz` is the instruction's size (where the block goes on). */
+function access(b: Block, k: number, off: number, isz: number, load: boolean, size: number, value: () => void, signed = false): void {
   const c = b.c;
   const mask = size === 4 ? 0xfffff003 : size === 2 ? 0xfffff001 : 0xfffff000;
   // e = tlb + index(va)
   c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(TLB_MASK).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).set(L_E);
-  c.get(L_E).load(Op.i32Load, 2, 0).get(L_A).i32(mask | 0).op(Op.i32And).op(Op.i32Eq).if();
+  c.get(L_E).load(Op.i32Load, 2, 0).get(L_A).i32(mask | 0).op(Op.i32And).op(Op.i32Eq);
+  b.open();
   // hit: host address = addend + va
+  c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add);
   if (load) {
-    c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add);
-    c.load(size === 4 ? Op.i32Load : size === 2 ? Op.i32Load16u : Op.i32Load8u, size === 4 ? 2 : size === 2 ? 1 : 0, 0).set(L_V);
+    c.load(size === 4 ? Op.i32Load : size === 2 ? (signed ? Op.i32Load16s : Op.i32Load16u) : (signed ? Op.i32Load8s : Op.i32Load8u), size === 4 ? 2 : size === 2 ? 1 : 0, 0).set(L_V);
   } else {
-    c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add);
     value();
     c.store(size === 4 ? Op.i32Store : size === 2 ? Op.i32Store16 : Op.i32Store8, size === 4 ? 2 : size === 2 ? 1 : 0, 0);
   }
@@ -260,37 +312,66 @@ function access(b: Block, k: number, off: number, load: boolean, size: number, v
   b.setCurPC(off, b.thumb ? 4 : 8);
   if (load) {
     c.get(L_A).i32(size).i32(0).call(F_READ).set(L_V);
-    c.gget(G_FAULT).if(); b.exitEvent(off + (b.thumb ? 2 : 4)); c.end();
+    c.gget(G_FAULT); b.open(); b.exitEvent(off + isz); b.close();
+    if (signed && size < 4) c.get(L_V).i32(32 - 8 * size).op(Op.i32Shl).i32(32 - 8 * size).op(Op.i32ShrS).set(L_V);
   } else {
     c.get(L_A).i32(size); value(); c.i32(0).call(F_WRITE);
-    c.gget(G_FAULT).gget(G_EVENT).op(Op.i32Or).gget(G_CODEHIT).op(Op.i32Or).if();
+    c.gget(G_FAULT).gget(G_EVENT).op(Op.i32Or).gget(G_CODEHIT).op(Op.i32Or);
     // a completed store that broke the slice or hit code still retires: the event path handles both
-    b.exitEvent(off + (b.thumb ? 2 : 4));
-    c.end();
+    b.open(); b.exitEvent(off + isz); b.close();
   }
-  c.end();
+  b.close();
 }
+
+/** The A32 block at pc: instructions in address order up to a row that always leaves (an
+ *  unconditional branch, a PC write), the page's end or MAX_INSNS. Conditional branches leave
+ *  when taken and the block goes on after them (one entry, several exits). */
+function collectA32(v: CoreView, slot: number, pc: number): Insn[] {
+  const list: Insn[] = [];
+  for (let off = 0; list.length < MAX_INSNS; off += 4) {
+    if (off > 0 && ((pc + off) & 0xfff) === 0) break;
+    const w = v.decode(slot, pc + off, 0) >>> 0;
+    if (w === 0) break;
+    const raw = v.mem().getUint32(slot + (((pc + off) & 0xffe) << 2) + 4, true);
+    const op = w & E_OP;
+    list.push({ off, w, raw, size: 4, op, wide: false });
+    const always = !(w & E_COND);
+    if ((op === A.B || op === A.BL) ? always : a32EndsBlock(op, raw)) break;
+  }
+  return list;
+}
+
+/** Backward branch targets inside the block: where its loops start. */
+function loopTargets(list: Insn[], target: (x: Insn) => number | undefined): Set<number> {
+  const loops = new Set<number>();
+  list.forEach((x, k) => {
+    const t = target(x);
+    if (t === undefined) return;
+    const j = list.findIndex((y) => y.off === t);
+    if (j >= 0 && j <= k) loops.add(j);
+  });
+  return loops;
+}
+const a32Target = (x: Insn): number | undefined =>
+  x.op === A.B || x.op === A.BL ? x.off + (((x.raw & 0xffffff) << 8) >> 6) + 8 : undefined;
 
 /** Translate the A32 block at pc in decode slot `slot`; null when its first row cannot start one. */
 export function translateA32(v: CoreView, slot: number, pc: number): Translation | null {
   if (pc & 3) return null;
-  const b = new Block(v, false);
+  const list = collectA32(v, slot, pc);
+  if (list.length === 0) return null;
+  const b = new Block(v, false, list, loopTargets(list, a32Target));
   const c = b.c;
-  let k = 0;
-  let off = 0;
-  let ended = false;
-  while (!ended) {
-    if (k >= MAX_INSNS || (k > 0 && ((pc + off) & 0xfff) === 0)) break;
-    const w = v.decode(slot, pc + off, 0) >>> 0;
-    if (w === 0) break;
-    const raw = v.mem().getUint32(slot + (((pc + off) & 0xffe) << 2) + 4, true);
+  for (let k = 0; k < list.length; k++) {
+    const { off, w, raw } = list[k];
+    b.label(k);
     const op = w & E_OP;
     const cc = (w & E_COND) ? (w >>> 16) & 15 : 14;
     const condOpen = cc !== 14;
     const rd = (raw >>> 12) & 15, rn = (raw >>> 16) & 15;
     let done = false;
-    const guard = (): void => { if (condOpen) { b.cond(cc); c.if(); } };
-    const unguard = (): void => { if (condOpen) c.end(); };
+    const guard = (): void => { if (condOpen) { b.cond(cc); b.open(); } };
+    const unguard = (): void => { if (condOpen) b.close(); };
     if ((DP_I.has(op) || DP_RI.has(op)) && rd !== 15) {
       const opc = (DP_I.get(op) ?? DP_RI.get(op))!;
       const s = ((raw >>> 20) & 1) === 1 || (opc >= 8 && opc <= 11);
@@ -328,11 +409,11 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
         c.get(L_A).i32(imm).op(u ? Op.i32Add : Op.i32Sub).set(L_B);
         if (p) c.get(L_B).set(L_A);
         if (load) {
-          access(b, k, off, true, byte ? 1 : 4, () => {});
+          access(b, k, off, 4, true, byte ? 1 : 4, () => {});
           if (wb) b.setReg(rn, () => c.get(L_B));
           b.setReg(rd, () => c.get(L_V));
         } else {
-          access(b, k, off, false, byte ? 1 : 4, () => b.reg(rd, off));
+          access(b, k, off, 4, false, byte ? 1 : 4, () => b.reg(rd, off));
           if (wb) b.setReg(rn, () => c.get(L_B));
         }
         unguard();
@@ -341,67 +422,289 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
     } else if (op === A.B || op === A.BL) {
       const imm24 = raw & 0xffffff;
       const rel = ((imm24 << 8) >> 6) + 8; // SignExtend(imm24:'00') + PC (A8.8.18)
-      b.icStore(k);
       guard();
       if (op === A.BL) b.setReg(14, () => c.get(L_PC).i32(off + 4).op(Op.i32Add));
-      c.get(L_PC).i32(off + rel).op(Op.i32Add).op(Op.return);
+      b.branch(k, off + rel);
       unguard();
       done = true;
-      ended = true;
     }
-    if (!done) {
-      b.helper(k, off, 4, w, raw);
-      if (a32EndsBlock(op, raw)) ended = true;
-    }
-    k++; off += 4;
+    if (!done) b.helper(k, off, 4, w, raw);
   }
-  if (k === 0) return null;
   // fall through: the block's instructions all retired
-  b.icStore(k - 1);
-  b.retNext(off);
-  return finish(b, k);
+  b.closeAll();
+  const last = list[list.length - 1];
+  b.icStore(list.length - 1);
+  b.retNext(last.off + last.size);
+  return finish(b, list.length);
 }
 
-/** Translate the Thumb block at pc: every row through the interpreter's step except B. */
-export function translateThumb(v: CoreView, slot: number, pc: number): Translation | null {
-  const b = new Block(v, true);
+// Thumb data processing that the translator inlines: opc as in dataProc (AND=0 ... MVN=15). The
+// operands are set up by the caller (L_A = Rn, L_B = operand 2, L_C = shifter carry when needed).
+const T16_DP_REG: Record<number, number> = { 0: 0, 1: 1, 5: 5, 6: 6, 8: 8, 10: 10, 11: 11, 12: 12, 14: 14, 15: 15 };
+
+/** The 16-bit rows inlined outside IT blocks (where the flag-setting forms set flags, A8.8.x
+ *  "setflags = !InITBlock()"). Returns false when the row goes through the helper. */
+function thumb16(b: Block, k: number, off: number, op: number, raw: number, sf: boolean): boolean {
   const c = b.c;
-  let k = 0, off = 0;
-  let itLeft = 0; // instructions still inside an IT block (their condition comes from ITSTATE)
-  for (;;) {
-    if (k >= MAX_INSNS || (k > 0 && ((pc + off) & 0xfff) === 0)) break;
+  const lo = (sh: number): number => (raw >>> sh) & 7;
+  const S = (opc: number): boolean => sf || (opc >= 8 && opc <= 11); // compares always set flags
+  switch (op) {
+    case T16.ADD_rrr: case T16.SUB_rrr: case T16.ADD_rri: case T16.SUB_rri: {
+      b.reg(lo(3), off); c.set(L_A);
+      if (op === T16.ADD_rrr || op === T16.SUB_rrr) { b.reg(lo(6), off); c.set(L_B); } else c.i32(lo(6)).set(L_B);
+      dataProc(b, op === T16.ADD_rrr || op === T16.ADD_rri ? 4 : 2, sf, lo(0), false);
+      return true;
+    }
+    case T16.LSL_i: case T16.LSR_i: case T16.ASR_i: {
+      shiftImm(b, lo(3), off, op === T16.LSL_i ? 0 : op === T16.LSR_i ? 1 : 2, (raw >>> 6) & 31, true);
+      dataProc(b, 13, sf, lo(0), sf);
+      return true;
+    }
+    case T16.MOV_i: case T16.CMP_i: case T16.ADD_i8: case T16.SUB_i8: {
+      const d = lo(8);
+      if (op !== T16.MOV_i) { b.reg(d, off); c.set(L_A); }
+      c.i32(raw & 0xff).set(L_B);
+      const opc = op === T16.MOV_i ? 13 : op === T16.CMP_i ? 10 : op === T16.ADD_i8 ? 4 : 2;
+      dataProc(b, opc, S(opc), d, false);
+      return true;
+    }
+    case T16.AND_r: case T16.EOR_r: case T16.ADC_r: case T16.SBC_r: case T16.TST_r: case T16.CMP_r:
+    case T16.CMN_r: case T16.ORR_r: case T16.BIC_r: case T16.MVN_r: {
+      const opc = T16_DP_REG[(raw >>> 6) & 15];
+      const d = lo(0);
+      b.reg(d, off); c.set(L_A);
+      b.reg(lo(3), off); c.set(L_B);
+      // logical forms keep C (no shift): the "shifter carry" is the C flag itself
+      dataProc(b, opc, S(opc), d, false);
+      return true;
+    }
+    case T16.RSB_r: { // NEGS Rd, Rn: 0 - Rn
+      c.i32(0).set(L_A); b.reg(lo(3), off); c.set(L_B);
+      dataProc(b, 2, sf, lo(0), false);
+      return true;
+    }
+    case T16.MUL_r: { // MULS Rdm, Rn, Rdm: N, Z (C, V unchanged)
+      const d = lo(0);
+      b.reg(lo(3), off); b.reg(d, off); c.op(Op.i32Mul).set(L_R);
+      b.setReg(d, () => c.get(L_R));
+      if (sf) {
+        b.setFlag(b.v.offNF, () => c.get(L_R).i32(31).op(Op.i32ShrU));
+        b.setFlag(b.v.offZF, () => c.get(L_R).op(Op.i32Eqz));
+      }
+      return true;
+    }
+    case T16.ADD_hi: case T16.MOV_hi: case T16.CMP_hi: {
+      const d = ((raw >>> 4) & 8) | lo(0), m = (raw >>> 3) & 15;
+      if (op === T16.CMP_hi) { b.reg(d, off); c.set(L_A); b.reg(m, off); c.set(L_B); dataProc(b, 10, true, d, false); return true; }
+      if (d === 15) return false; // a PC write: interworking rules, through the helper
+      if (op === T16.MOV_hi) b.setReg(d, () => b.reg(m, off));
+      else b.setReg(d, () => { b.reg(d, off); b.reg(m, off); c.op(Op.i32Add); });
+      return true;
+    }
+    case T16.ADR: b.setReg(lo(8), () => c.get(L_PC).i32(litOff(b, off) + ((raw & 0xff) << 2)).op(Op.i32Add)); return true;
+    case T16.ADD_sp_i8: b.setReg(lo(8), () => { b.reg(13, off); c.i32((raw & 0xff) << 2).op(Op.i32Add); }); return true;
+    case T16.ADD_sp_i7: case T16.SUB_sp_i7:
+      b.setReg(13, () => { b.reg(13, off); c.i32((raw & 0x7f) << 2).op(op === T16.ADD_sp_i7 ? Op.i32Add : Op.i32Sub); });
+      return true;
+    case T16.HINT: return ((raw >>> 4) & 15) <= 1 && (raw & 15) === 0; // NOP, YIELD: nothing (WFI, WFE, SEV: the helper)
+    case T16.EXTEND: {
+      const t = (raw >>> 6) & 3; // SXTH, SXTB, UXTH, UXTB
+      b.setReg(lo(0), () => {
+        b.reg(lo(3), off);
+        if (t === 2) c.i32(0xffff).op(Op.i32And);
+        else if (t === 3) c.i32(0xff).op(Op.i32And);
+        else { const sh = t === 0 ? 16 : 24; c.i32(sh).op(Op.i32Shl).i32(sh).op(Op.i32ShrS); }
+      });
+      return true;
+    }
+  }
+  // Loads and stores: immediate, SP-relative, literal and register offsets.
+  let size = 0, load = false, signed = false;
+  let addr: (() => void) | undefined;
+  let t = lo(0);
+  const imm5 = (raw >>> 6) & 31;
+  switch (op) {
+    case T16.STR_i: case T16.LDR_i: size = 4; load = op === T16.LDR_i; addr = () => { b.reg(lo(3), off); c.i32(imm5 << 2).op(Op.i32Add); }; break;
+    case T16.STRB_i: case T16.LDRB_i: size = 1; load = op === T16.LDRB_i; addr = () => { b.reg(lo(3), off); c.i32(imm5).op(Op.i32Add); }; break;
+    case T16.STRH_i: case T16.LDRH_i: size = 2; load = op === T16.LDRH_i; addr = () => { b.reg(lo(3), off); c.i32(imm5 << 1).op(Op.i32Add); }; break;
+    case T16.STR_sp: case T16.LDR_sp: size = 4; load = op === T16.LDR_sp; t = lo(8); addr = () => { b.reg(13, off); c.i32((raw & 0xff) << 2).op(Op.i32Add); }; break;
+    case T16.LDR_lit: size = 4; load = true; t = lo(8); addr = () => { c.get(L_PC).i32(litOff(b, off) + ((raw & 0xff) << 2)).op(Op.i32Add); }; break;
+    case T16.STR_r: case T16.STRH_r: case T16.STRB_r: case T16.LDRSB_r: case T16.LDR_r: case T16.LDRH_r: case T16.LDRB_r: case T16.LDRSH_r: {
+      const ob = (raw >>> 9) & 7; // STR STRH STRB LDRSB LDR LDRH LDRB LDRSH
+      size = [4, 2, 1, 1, 4, 2, 1, 2][ob]; load = ob >= 3; signed = ob === 3 || ob === 7;
+      addr = () => { b.reg(lo(3), off); b.reg(lo(6), off); c.op(Op.i32Add); };
+      break;
+    }
+    default: return false;
+  }
+  addr(); c.set(L_A);
+  if (load) {
+    access(b, k, off, 2, true, size, () => {}, signed);
+    b.setReg(t, () => c.get(L_V));
+  } else access(b, k, off, 2, false, size, () => b.reg(t, off));
+  return true;
+}
+// Align(PC, 4) - pc for the instruction at pc + off (PC = its address + 4): the block's pc varies
+// with the virtual address it runs at, but its low 12 bits are the physical offset it is keyed by.
+function litOff(b: Block, off: number): number { return ((b.pcAlign + off + 4) & ~3) - b.pcAlign; }
+
+/** The 32-bit rows inlined (A6.3): data processing with a modified immediate or a shifted
+ *  register, ADDW/SUBW, MOVW/MOVT. Flags follow the S bit (not ITSTATE). False: the helper. */
+function thumb32(b: Block, off: number, op: number, raw: number): boolean {
+  const c = b.c;
+  const rn = (raw >>> 16) & 15, rd = (raw >>> 8) & 15, sbit = ((raw >>> 20) & 1) === 1;
+  if (T32_DP_R.has(op) || T32_DP_I.has(op)) {
+    const opc = (T32_DP_R.get(op) ?? T32_DP_I.get(op))!;
+    const cmp = opc >= 8 && opc <= 11;
+    const noRn = opc === 13 || opc === 15;
+    if ((!cmp && rd === 15) || (!noRn && rn === 15) || (T32_DP_R.has(op) && (raw & 15) === 15)) return false;
+    const logical = !(opc >= 2 && opc <= 7) && opc !== 10 && opc !== 11;
+    const s = sbit || cmp;
+    if (!noRn) { b.reg(rn, off); c.set(L_A); }
+    let shCarry = false;
+    if (T32_DP_R.has(op)) {
+      const amt = (((raw >>> 12) & 7) << 2) | ((raw >>> 6) & 3);
+      shiftImm(b, raw & 15, off, (raw >>> 4) & 3, amt, s && logical);
+      shCarry = s && logical;
+    } else {
+      // ThumbExpandImm_C (A6.3.2)
+      const imm12 = (((raw >>> 26) & 1) << 11) | (((raw >>> 12) & 7) << 8) | (raw & 0xff);
+      let val: number, rotated = false;
+      if ((imm12 >>> 10) === 0) {
+        const i8 = imm12 & 0xff;
+        switch ((imm12 >>> 8) & 3) {
+          case 0: val = i8; break;
+          case 1: if (!i8) return false; val = (i8 << 16) | i8; break;
+          case 2: if (!i8) return false; val = (i8 << 24) | (i8 << 8); break;
+          default: if (!i8) return false; val = (i8 << 24) | (i8 << 16) | (i8 << 8) | i8;
+        }
+      } else {
+        const rot = imm12 >>> 7, un = 0x80 | (imm12 & 0x7f);
+        val = (un >>> rot) | (un << (32 - rot)); rotated = true;
+      }
+      c.i32(val | 0).set(L_B);
+      if (s && logical && rotated) { c.i32((val >>> 31) & 1).set(L_C); shCarry = true; }
+    }
+    dataProc(b, opc, s, rd, shCarry);
+    return true;
+  }
+  if (rd === 15 || rd === 13 && (op === T32.MOVW || op === T32.MOVT)) return false;
+  if (op === T32.ADDW || op === T32.SUBW) {
+    if (rn === 15 || rd === 13 && rn !== 13) return false; // ADR forms, SP rules: the helper
+    const imm = (((raw >>> 26) & 1) << 11) | (((raw >>> 12) & 7) << 8) | (raw & 0xff);
+    b.setReg(rd, () => { b.reg(rn, off); c.i32(imm).op(op === T32.ADDW ? Op.i32Add : Op.i32Sub); });
+    return true;
+  }
+  if (op === T32.MOVW || op === T32.MOVT) {
+    const imm = (((raw >>> 16) & 15) << 12) | (((raw >>> 26) & 1) << 11) | (((raw >>> 12) & 7) << 8) | (raw & 0xff);
+    if (op === T32.MOVW) b.setReg(rd, () => c.i32(imm));
+    else b.setReg(rd, () => { b.reg(rd, off); c.i32(0xffff).op(Op.i32And).i32(imm << 16).op(Op.i32Or); });
+    return true;
+  }
+  return false;
+}
+
+/** Store ITSTATE (A2.5.2: IT[7:2] in CPSR 15:10, IT[1:0] in CPSR 26:25) as a constant. */
+function setItState(b: Block, it: number): void {
+  const c = b.c, a = b.v.state + b.v.offRest;
+  c.i32(0).i32(0).load(Op.i32Load, 2, a).i32(~0x0600fc00).op(Op.i32And).i32(((it & 0xfc) << 8) | ((it & 3) << 25)).op(Op.i32Or).store(Op.i32Store, 2, a);
+}
+/** ITAdvance() (A2.5.2) on a constant ITSTATE. */
+const itAdvance = (it: number): number => (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
+
+/** The Thumb block at pc (as collectA32), with what the translator knows of ITSTATE: the block
+ *  starts outside an IT block (the core enters it only then), so every IT block inside it is
+ *  known statically: `it[k]` is ITSTATE while instruction k runs (0 outside IT blocks). An IT
+ *  instruction inside an IT block (UNPREDICTABLE) ends the block before it. */
+function collectThumb(v: CoreView, slot: number, pc: number): { list: Insn[]; it: number[] } {
+  const list: Insn[] = [], its: number[] = [];
+  let it = 0;
+  for (let off = 0; list.length < MAX_INSNS;) {
+    if (off > 0 && ((pc + off) & 0xfff) === 0) break;
     const w = v.decode(slot, pc + off, 1) >>> 0;
     if (w === 0) break;
     const raw = v.mem().getUint32(slot + (((pc + off) & 0xffe) << 2) + 4, true);
-    const size = (w & E_WIDE) ? 4 : 2;
-    const op = w & E_OP;
-    if (!(w & E_WIDE) && (op === T16.B || op === T16.B_cond) && itLeft === 0) {
-      // 16-bit B<c> / B (A8.8.18 T1/T2) outside an IT block: the condition is in the entry
-      const cc = (w >>> 16) & 15;
-      const imm = (raw & 0xf000) === 0xd000 ? ((raw & 0xff) << 24) >> 23 : ((raw & 0x7ff) << 21) >> 20;
-      b.icStore(k);
-      if (cc !== 14) { b.cond(cc); c.if(); }
-      c.get(L_PC).i32(off + 4 + imm).op(Op.i32Add).op(Op.return);
-      if (cc !== 14) c.end();
-      k++; off += size;
-      if (cc === 14) return finish(b, k);
+    const wide = (w & E_WIDE) !== 0, size = wide ? 4 : 2, op = w & E_OP;
+    const isIT = !wide && op === T16.IT;
+    if (isIT && it !== 0) break;
+    list.push({ off, w, raw, size, op, wide });
+    its.push(it);
+    off += size;
+    if (it === 0 && inlineBranch(wide, op)) {
+      // B (T2, T4) and BL leave always; B<c>, CBZ, CBNZ when taken
+      if (wide ? op !== T32.B_cond : op === T16.B) break;
+    } else if (thumbEndsBlock(wide, op, raw)) break;
+    it = isIT ? raw & 0xff : itAdvance(it);
+  }
+  return { list, it: its };
+}
+function inlineBranch(wide: boolean, op: number): boolean {
+  return wide ? op === T32.B || op === T32.BL || op === T32.B_cond : op === T16.B || op === T16.B_cond || op === T16.CBZ || op === T16.CBNZ;
+}
+/** Target offset of an inlined Thumb branch (A8.8.18 T1-T4, A8.8.25 BL T1, A8.8.29 CBZ). */
+function thumbTarget(x: Insn): number {
+  const raw = x.raw;
+  if (!x.wide) {
+    if (x.op === T16.CBZ || x.op === T16.CBNZ) return x.off + 4 + ((((raw >>> 9) & 1) << 6) | (((raw >>> 3) & 31) << 1));
+    return x.off + 4 + ((raw & 0xf000) === 0xd000 ? ((raw & 0xff) << 24) >> 23 : ((raw & 0x7ff) << 21) >> 20);
+  }
+  const h1 = raw >>> 16, h2 = raw & 0xffff;
+  const S = (h1 >>> 10) & 1, J1 = (h2 >>> 13) & 1, J2 = (h2 >>> 11) & 1;
+  if (x.op === T32.B_cond) return x.off + 4 + ((((S << 20) | (J2 << 19) | (J1 << 18) | ((h1 & 0x3f) << 12) | ((h2 & 0x7ff) << 1)) << 11) >> 11);
+  const I1 = 1 - (J1 ^ S), I2 = 1 - (J2 ^ S);
+  return x.off + 4 + ((((S << 24) | (I1 << 23) | (I2 << 22) | ((h1 & 0x3ff) << 12) | ((h2 & 0x7ff) << 1)) << 7) >> 7);
+}
+
+/** Translate the Thumb block at pc. Inlined: B/B<c>/CBZ/CBNZ/BL outside IT blocks, IT itself, the
+ *  common 16-bit rows (inside an IT block with its condition and without setting flags, as
+ *  "setflags = !InITBlock()" says), T32 data processing and MOVW/MOVT/ADDW/SUBW; ITSTATE in the
+ *  CPSR is kept exact after each instruction of an IT block, so a helper or a fault inside one
+ *  sees what the interpreter would. Everything else goes through the interpreter's step. */
+export function translateThumb(v: CoreView, slot: number, pc: number): Translation | null {
+  const { list, it } = collectThumb(v, slot, pc);
+  if (list.length === 0) return null;
+  const branchAt = (x: Insn, k: number): boolean => it[k] === 0 && inlineBranch(x.wide, x.op);
+  const b = new Block(v, true, list, loopTargets(list, (x) => branchAt(x, list.indexOf(x)) ? thumbTarget(x) : undefined));
+  b.pcAlign = pc & 2;
+  const c = b.c;
+  for (let k = 0; k < list.length; k++) {
+    const x = list[k];
+    const { off, w, raw, op, wide, size } = x;
+    b.label(k);
+    if (branchAt(x, k)) {
+      if (!wide && (op === T16.CBZ || op === T16.CBNZ)) {
+        b.reg(raw & 7, off); if (op === T16.CBNZ) c.op(Op.i32Eqz); c.op(Op.i32Eqz); // taken?
+        b.open(); b.branch(k, thumbTarget(x)); b.close();
+        continue;
+      }
+      const cc = (w >>> 16) & 15; // B<c> keeps its condition in the entry; AL otherwise
+      if (cc !== 14) { b.cond(cc); b.open(); }
+      if (wide && op === T32.BL) b.setReg(14, () => c.get(L_PC).i32(off + 4 + 1).op(Op.i32Add)); // next | 1
+      b.branch(k, thumbTarget(x));
+      if (cc !== 14) b.close();
+      continue;
+    }
+    if (!wide && op === T16.IT) { setItState(b, raw & 0xff); continue; } // it[k] === 0 here
+    const cc = it[k] === 0 ? 14 : it[k] >>> 4;
+    // Inline when the row is one the translator knows; the condition of an IT block is static.
+    const probe = new Code();
+    const saved = b.c; b.c = probe;
+    const ok = wide ? thumb32(b, off, op, raw) : thumb16(b, k, off, op, raw, it[k] === 0);
+    b.c = saved;
+    if (ok) {
+      if (cc !== 14) { b.cond(cc); b.open(); }
+      c.b.push(...probe.b);
+      if (cc !== 14) b.close();
+      if (it[k] !== 0) setItState(b, itAdvance(it[k]));
       continue;
     }
     b.helper(k, off, size, w, raw);
-    if (thumbEndsBlock((w & E_WIDE) !== 0, op, raw)) { k++; off += size; break; }
-    if (!(w & E_WIDE) && op === T16.IT) {
-      // xyz1: 4 instructions, xy10: 3, x100: 2, 1000: 1 (A8.8.54). An IT inside an IT block runs
-      // only if its own condition passes: keep the longer of the two possible remainders.
-      const mask = raw & 15;
-      const n = mask & 1 ? 4 : mask & 2 ? 3 : mask & 4 ? 2 : 1;
-      itLeft = Math.max(itLeft - 1, n);
-    } else if (itLeft > 0) itLeft--;
-    k++; off += size;
   }
-  if (k === 0) return null;
-  b.icStore(k - 1);
-  b.retNext(off);
-  return finish(b, k);
+  b.closeAll();
+  const last = list[list.length - 1];
+  b.icStore(list.length - 1);
+  b.retNext(last.off + last.size);
+  return finish(b, list.length);
 }
 
 function finish(b: Block, insns: number): Translation {

@@ -78,29 +78,50 @@ export interface ModuleSpec {
   body: { type: number; locals: number[]; code: Code };
 }
 
-/** The module's bytes; the compiled function is exported as "f". */
+/** The module's bytes; the compiled function is exported as "f". Everything before the code
+ *  section is the same for every block of one spec shape: it is built once and reused. */
+const prefixes = new WeakMap<object, { bytes: number[]; funcIndex: number }>();
 export function moduleBytes(m: ModuleSpec): Uint8Array<ArrayBuffer> {
-  const types = vec(m.types.map((t) => [0x60, ...vec(t.params.map((p) => [p])), ...vec(t.results.map((r) => [r]))]));
-  const imports = vec([
-    ...m.funcs.map((f) => [...str(f.module), ...str(f.name), 0x00, ...uleb(f.type)]),
-    ...m.globals.map((g) => [...str(g.module), ...str(g.name), 0x03, g.type, g.mutable ? 1 : 0]),
-    [...str(m.memory.module), ...str(m.memory.name), 0x02, 0x00, 0x00],
-  ]);
-  const funcIndex = m.funcs.length;
+  let pre = prefixes.get(m.types);
+  if (!pre) {
+    const types = vec(m.types.map((t) => [0x60, ...vec(t.params.map((p) => [p])), ...vec(t.results.map((r) => [r]))]));
+    const imports = vec([
+      ...m.funcs.map((f) => [...str(f.module), ...str(f.name), 0x00, ...uleb(f.type)]),
+      ...m.globals.map((g) => [...str(g.module), ...str(g.name), 0x03, g.type, g.mutable ? 1 : 0]),
+      [...str(m.memory.module), ...str(m.memory.name), 0x02, 0x00, 0x00],
+    ]);
+    const funcIndex = m.funcs.length;
+    pre = {
+      funcIndex,
+      bytes: [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        ...section(1, types),
+        ...section(2, imports),
+        ...section(3, vec([uleb(m.body.type)])),
+        ...section(7, vec([[...str("f"), 0x00, ...uleb(funcIndex)]])),
+      ],
+    };
+    prefixes.set(m.types, pre);
+  }
   // Locals: run-length groups of one type each.
   const groups: number[][] = [];
   for (const t of m.body.locals) {
     const last = groups[groups.length - 1];
     if (last && last[1] === t) last[0]++; else groups.push([1, t]);
   }
-  const fbody = [...vec(groups.map(([n, t]) => [...uleb(n), t])), ...m.body.code.b, Op.end];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, types),
-    ...section(2, imports),
-    ...section(3, vec([uleb(m.body.type)])),
-    ...section(7, vec([[...str("f"), 0x00, ...uleb(funcIndex)]])),
-    ...section(10, vec([[...uleb(fbody.length), ...fbody]])),
-  ];
-  return new Uint8Array(bytes);
+  const head = vec(groups.map(([n, t]) => [...uleb(n), t]));
+  const code = m.body.code.b;
+  const bodyLen = head.length + code.length + 1;
+  const entry = [...uleb(1), ...uleb(bodyLen)]; // one function, its size
+  const secLen = entry.length + bodyLen;
+  const sec = [10, ...uleb(secLen)];
+  const out = new Uint8Array(pre.bytes.length + sec.length + entry.length + bodyLen);
+  let o = 0;
+  out.set(pre.bytes, o); o += pre.bytes.length;
+  out.set(sec, o); o += sec.length;
+  out.set(entry, o); o += entry.length;
+  out.set(head, o); o += head.length;
+  out.set(code, o); o += code.length;
+  out[o] = Op.end;
+  return out;
 }
