@@ -92,9 +92,9 @@ describe.skipIf(!qemuAvailable())("against qemu-arm", () => {
       expect(res.fails, msg).toBe(0);
       expect(res.engine).toBe("jit");
       expect(res.counts[isa]).toBe(JIT_COUNT);
-      // compiled code ran: at least one block per sequence, entered more often than compiled
+      // compiled code ran: at least one block compiled and entered per sequence
       expect(res.jit.compiled).toBeGreaterThanOrEqual(JIT_COUNT);
-      expect(res.jit.entries).toBeGreaterThan(res.jit.compiled);
+      expect(res.jit.entries).toBeGreaterThanOrEqual(JIT_COUNT);
     }, 300_000);
   }
 });
