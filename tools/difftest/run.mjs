@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run difftest -- --count N --seed S [--isa a32|t32|all] [--engine interp|jit] [--batch B] [--jobs J] [--no-shrink] [--shrink-max K]
+// npm run difftest -- --count N --seed S [--isa a32|t32|all] [--engine interp|jit] [--smc] [--batch B] [--jobs J] [--no-shrink] [--shrink-max K]
 //                     [--only NAME,NAME] [--skip NAME,NAME] [--show K] [--print INDEX]
 // Random A32 sequences in vm7 and in qemu-arm -cpu cortex-a8; prints the mismatches grouped by
 // the instruction patterns left after shrinking, with one reproducer per group. Needs `npm run
@@ -17,6 +17,7 @@ const isa = opt("--isa", "all");
 if (!["a32", "t32", "all"].includes(isa)) { console.error(`--isa ${isa}: a32, t32 or all`); process.exit(2); }
 const seed = Number(opt("--seed", "1"));
 const engine = opt("--engine", "interp");
+if (args.includes("--smc") && isa !== "a32") { console.error("--smc: self-modifying stores are A32 sequences: give --isa a32"); process.exit(2); }
 if (!["interp", "jit"].includes(engine)) { console.error(`--engine ${engine}: interp or jit`); process.exit(2); }
 const batch = Number(opt("--batch", "5000"));
 const show = Number(opt("--show", "1000"));
@@ -35,7 +36,7 @@ if (tpool && tpool.length === 0 && isa !== "a32") { console.error("no Thumb patt
 
 if (args.includes("--print")) { // print a test without running it
   const idx = Number(opt("--print", "0"));
-  const t = generateAny(seed, idx, { pool, tpool, isa });
+  const t = generateAny(seed, idx, { pool, tpool, isa, smc: args.includes("--smc") });
   let at = SEQ;
   if (t.thumb) for (const u of t.units) { console.log(`${at.toString(16)}: ${u.words.map((h) => h.toString(16).padStart(4, "0")).join(" ")} ; ${u.name}`); at += 2 * u.words.length; }
   else for (const u of t.units) for (const w of u.words) { console.log(`${at.toString(16)}: ${w.toString(16).padStart(8, "0")}  ${disasmA32(w, at).padEnd(40)} ; ${u.name}`); at += 4; }
@@ -46,7 +47,7 @@ if (!qemuAvailable()) { console.error("qemu-arm not found (set QEMU_ARM to its p
 
 const jobs = Number(opt("--jobs", "2"));
 const res = await difftest({
-  count, seed, batch, pool, tpool, isa, shrinkMax, jobs, engine, shrink: !args.includes("--no-shrink"),
+  count, seed, batch, pool, tpool, isa, shrinkMax, jobs, engine, smc: args.includes("--smc"), shrink: !args.includes("--no-shrink"),
   onProgress: (n, f) => process.stderr.write(`\r${n}/${count} run, ${f} differ`),
 });
 process.stderr.write("\n");
