@@ -17,15 +17,12 @@ export function engineOption(): Option {
     "or $VM7_ENGINE ($VM7_JIT_THRESHOLD: block entries before a block is compiled)").choices(ENGINES as unknown as string[]);
 }
 
-/** The JIT's counters as --stats prints them ("" under the interpreter). */
+/** The JIT's counters as --stats prints them, every one Machine.jitStats() has ("" under the interpreter). */
 export function formatJitStats(m: Machine): string {
   const s = m.jitStats();
   if (!s) return "";
-  const rows: Array<[string, string]> = [
-    ["compiled", `${s.compiled}`], ["refused", `${s.refused}`], ["entries", `${s.entries}`], ["stale", `${s.stale}`],
-    ["replaced", `${s.replaced}`], ["flushes", `${s.flushes}`], ["live", `${s.live}`], ["bytes", `${s.bytes}`],
-    ["compile_ms", s.compileMs.toFixed(1)],
-  ];
+  const rows: Array<[string, string]> = Object.entries(s).map(([k, v]) =>
+    k === "compileMs" ? ["compile_ms", (v as number).toFixed(1)] : [k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), `${v}`]);
   return `vm7: jit stats (engine ${m.engine}):\n` + rows.map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join("\n") + "\n";
 }
 
