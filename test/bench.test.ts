@@ -180,15 +180,40 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(r.out).toMatch(/partial results[^]*^dhrystone\s+native/m);
   });
 
-  it("--mips measures guest MIPS of the A32 and Thumb-2 workloads (emulator speed); both builds compute the same checksum", async () => {
-    const r = await vm7(["bench", "--mips", "--repeat", "1", "a32mix", "t32mix"]);
-    expect(r.status, r.err).toBe(0);
-    const a = /^a32mix\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+\s+a32mix: checksum ([0-9a-f]{8})$/m.exec(r.out);
-    const t = /^t32mix\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+\s+t32mix: checksum ([0-9a-f]{8})$/m.exec(r.out);
-    expect(a, r.out).not.toBeNull();
-    expect(t, r.out).not.toBeNull();
-    expect(t![1]).toBe(a![1]);
-  }, 30_000);
+  it("--mips measures guest MIPS of the A32 and Thumb-2 workloads under both engines, with the JIT's speed-up; all runs compute the same checksum", async () => {
+    const r = await cli(["bench", "--mips", "--repeat", "1", "a32mix", "t32mix"], { timeoutMs: 170_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^workload\s+guest insns\s+interp s\s+interp MIPS\s+jit s\s+jit MIPS\s+jit speed-up\s+output$/m);
+    const row = (n: string) => new RegExp(`^${n}\\s+[\\d,]+\\s+\\d+\\.\\d+\\s+(\\d+\\.\\d+)\\s+\\d+\\.\\d+\\s+(\\d+\\.\\d+)\\s+(\\d+\\.\\d+)x\\s+${n}: checksum ([0-9a-f]{8})$`, "m").exec(r.stdout);
+    const a = row("a32mix"), t = row("t32mix");
+    expect(a, r.stdout).not.toBeNull();
+    expect(t, r.stdout).not.toBeNull();
+    expect(t![4]).toBe(a![4]);
+    // the speed-up column is jit MIPS / interp MIPS, as printed (rounding aside)
+    for (const x of [a!, t!]) expect(Math.abs(Number(x[3]) - Number(x[2]) / Number(x[1]))).toBeLessThan(0.02 + 0.06 * Number(x[3]));
+    const one = await cli(["bench", "--mips", "--repeat", "1", "--engine", "interp", "a32mix"], { timeoutMs: 60_000 });
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/^workload\s+guest insns\s+interp s\s+interp MIPS\s+output$/m);
+    expect(one.stdout).not.toContain("jit");
+  }, 240_000);
+
+  // The virtual clock counts instructions and the JIT retires the same ones: every guest-measured
+  // figure (and the instruction counts behind them) must be identical under both engines.
+  it.skipIf(!vmm)("--engine jit and --engine interp print the same guest figures (--quick, native, full and para)", async () => {
+    const docs = [];
+    for (const engine of ["interp", "jit"]) {
+      const json = join(dir, `engine-${engine}.json`);
+      const r = await cli(["bench", "--quick", "--modes", "native,full,para", "--no-warmup", "--repeat", "1", "--engine", engine, "--json", json], { timeoutMs: 280_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`(engine ${engine})`);
+      docs.push(JSON.parse(readFileSync(json, "utf8")));
+    }
+    const guest = (d: { results: Array<Record<string, unknown>> }) => d.results.map((x) => [x.benchmark, x.mode, x.value, x.unit, x.guest_instructions, x.iterations, x.guest_ticks_32k, x.traps, x.hypercalls, x.shadow_fills, x.vmm_counts]);
+    expect(docs[0].results).toHaveLength(3 * NAMES.length);
+    expect(guest(docs[1])).toEqual(guest(docs[0]));
+    const runs = (d: { runs: Array<Record<string, unknown>> }) => d.runs.map((x) => [x.mode, x.boot_instructions, x.total_instructions, x.vmm_stats]);
+    expect(runs(docs[1])).toEqual(runs(docs[0]));
+  }, 600_000);
 
   it("--help explains units, clock, modes and --mips", async () => {
     const r = await vm7(["bench", "--help"]);

@@ -86,6 +86,24 @@ describe.skipIf(unavailable !== "")("vm7 in the browser (headless Chromium)", ()
     }, 90_000);
   }
 
+  // The JIT in the browser: the worker compiles blocks with WebAssembly.Module/Instance synchronously
+  // and puts them in the core's table, as in Node; the page offers the engine and the run is the same.
+  it("the JIT engine is offered and runs the tiny kernel's self-test to the same output and instruction count as vm7 run", async () => {
+    const image = join(root, "fixtures", "kernel", "kernel.elf");
+    const cli = run(process.execPath, [join(root, "bin", "vm7.js"), "run", "--engine", "interp", image], { maxBuffer: 1 << 24 });
+    const { page, errors } = await open("?boot=kernel&engine=jit");
+    const line = await stoppedLine(page);
+    expect(await page.$$eval("#engine option", (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["interp", "jit"]);
+    expect(await page.inputValue("#engine")).toBe("jit");
+    const text = await transcript(page);
+    expect(text).toMatch(/kernel selftest: \d+ passed, 0 failed/);
+    const { stdout, stderr } = await cli;
+    expect(stderr).toContain(`vm7: ${line}`);
+    expect(text).toBe(stdout.replace(/\r/g, ""));
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it("Debian's Linux boots to the shell and answers uname -r typed into the terminal, and a pasted line", async (ctx) => {
     if (!linuxVersion) ctx.skip();
     const { page, errors } = await open("?boot=linux");

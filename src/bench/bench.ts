@@ -4,7 +4,7 @@
 // A32 workloads in bench/workloads.
 import type { Command } from "commander";
 import { Option } from "commander";
-import { EXIT_BAD_INPUT, parseNumber } from "../cli/common.js";
+import { EXIT_BAD_INPUT, EXIT_FATAL, parseNumber, engineOption, ENGINES, type Engine } from "../cli/common.js";
 import { helpWidth, reflow } from "../cli/help.js";
 import { version as vm7Version } from "../images.js";
 import { readFileSync, statSync, accessSync, writeFileSync, constants as fsc } from "node:fs";
@@ -32,7 +32,7 @@ export const defaultKernel = fileURLToPath(new URL("../../fixtures/kernel/kernel
 interface BenchOpts {
   quick: boolean; json?: string; modes?: string; kernel?: string; paraKernel?: string; clock: "virtual" | "wall"; cpuHz: number;
   ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number; warmup: boolean;
-  guest: "tiny" | "linux";
+  guest: "tiny" | "linux"; engine?: Engine;
 }
 
 const UNITS_HELP = `
@@ -74,9 +74,15 @@ each mode first gets an untimed warm-up run (--no-warmup skips it).
 --json FILE also writes FILE with .svg instead of .json: a bar chart of every benchmark's "x native"
 ratio per mode (log scale when the ratios span more than 8x, else linear; the axis says which).
 
-Emulator speed: --mips runs the A32 workloads in bench/workloads (e.g. a32mix) to their exit and reports
-guest MIPS (one warm-up run, then the best of --repeat). A full run (no --quick, no names) prints this
-section after the table too.
+Emulator speed: --mips runs the workloads in bench/workloads (a32mix: A32, t32mix: Thumb-2) to their exit
+under each engine and reports guest MIPS (one warm-up run, then the best of --repeat) and the JIT's
+speed-up over the interpreter; both engines must retire the same instructions and print the same
+checksum (exit status 3 otherwise). With --engine, only that engine runs. A full run (no --quick, no
+names) prints this section after the table too.
+
+Engines: --engine interp|jit (default interp, or $VM7_ENGINE) runs the suites under that engine. The
+guest's figures (value, guest insns) are identical under both: the virtual clock counts instructions,
+and the JIT retires the same ones; only host s and guest MIPS change.
 
 Progress goes to stderr: a line per finished benchmark, and a live status line when stderr is a terminal.
 Exit status: 0 done; 2 bad input (unknown benchmark or mode, missing kernel image, --json not writable);
@@ -101,7 +107,9 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
     .option("--ram <MiB>", "guest RAM in MiB (the kernel needs 16 or more)", parseNumber("--ram", { min: 16, max: 1024 }), 512)
     .option("--max-insns <n>", "give up (exit status 3) after this many guest instructions per mode", parseNumber("--max-insns", { min: 1 }))
     .option("--slice <n>", "guest instructions per run slice (granularity of the per-benchmark figures)", parseNumber("--slice", { min: 1000, max: 1e9 }), 100_000)
-    .option("--mips", "measure emulator speed only: guest MIPS of bench/workloads/*.elf", false)
+    .option("--mips", "measure emulator speed only: guest MIPS of bench/workloads/*.elf under each engine (interp, jit) side by " +
+      "side with the JIT's speed-up (only the --engine given, if one is)", false)
+    .addOption(engineOption())
     .option("--no-mips-section", "in a full run, skip the emulator speed section after the table")
     .option("--no-warmup", "with several modes: skip the untimed warm-up run in each mode before the first timed one")
     .option("--repeat <n>", "emulator speed: timed runs per workload after one warm-up run, the best reported; with native and full: " +
@@ -112,6 +120,7 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
         setStatus(o.mips ? mipsOnly(names, o) : await suites(names, o));
       } catch (e) {
         if (e instanceof BenchInputError) { clearStatus(); process.stderr.write(`vm7 bench: ${e.message}\n`); setStatus(EXIT_BAD_INPUT); return; }
+        if (e instanceof EnginesDisagree) { clearStatus(); process.stderr.write(`vm7 bench: ${e.message}\n`); setStatus(EXIT_FATAL); return; }
         if (e instanceof BenchRunError) {
           clearStatus();
           process.stderr.write(`vm7 bench: ${e.message}\n`);
@@ -226,7 +235,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   for (const m of modes) checkKernel(kernelOf(m));
   const kernel = kernelOf(modes[0]);
   const jsonPath = o.json !== undefined ? checkJsonPath(o.json) : undefined;
-  const machine: MachineSettings = { clock: o.clock, cpuHz: o.cpuHz, ramMiB: o.ram };
+  const machine: MachineSettings = { clock: o.clock, cpuHz: o.cpuHz, ramMiB: o.ram, ...(o.engine ? { engine: o.engine } : {}) };
   const total = names.length ? new Set(names).size : BENCHMARK_NAMES.length;
   const quick = o.quick;
   if (modesNote) process.stderr.write(`vm7 bench: ${modesNote}\n`);
@@ -279,7 +288,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   const results = runs.flatMap((r) => r.results);
   const clockNote = o.clock === "virtual" ? `virtual clock, ${o.cpuHz.toExponential().replace("e+", "e")} instructions per guest second` : "wall clock (host time)";
   const kernels = [...new Set(modes.map(kernelOf))].map(shortPath).join(" and ");
-  process.stdout.write(`vm7 bench: ${quick ? "quick" : "full"} suites of ${kernels} in ${modes.join(", ")} mode; values measured by the guest (32 kHz counter, ${clockNote}); ` +
+  process.stdout.write(`vm7 bench: ${quick ? "quick" : "full"} suites of ${kernels} in ${modes.join(", ")} mode (engine ${o.engine ?? (process.env.VM7_ENGINE || "interp")}); values measured by the guest (32 kHz counter, ${clockNote}); ` +
     `guest insns and host s per benchmark include its setup\n\n`);
   process.stdout.write(resultsTable(results, BENCHMARK_NAMES, modes, runs));
   let overhead: OverheadSample | undefined;
@@ -296,9 +305,10 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   if (!quick && !names.length && o.mipsSection) {
     const w = listWorkloads();
     if (w.length) {
-      note(`vm7 bench: emulator speed: ${w.join(", ")} (1 warm-up + best of ${o.repeat})`);
-      speed = w.map((n) => bestOf(n, o.repeat));
-      process.stdout.write("\nEmulator speed (bench/workloads, A32, run to exit; best of " + o.repeat + ")\n\n");
+      note(`vm7 bench: emulator speed: ${w.join(", ")} (1 warm-up + best of ${o.repeat} per engine)`);
+      const engines = o.engine ? [o.engine] : ENGINES;
+      speed = w.flatMap((n) => engines.map((e) => bestOf(n, o.repeat, undefined, e)));
+      process.stdout.write("\nEmulator speed (bench/workloads, run to exit; best of " + o.repeat + ")\n\n");
       process.stdout.write(mipsTable(speed));
     }
   }
@@ -329,7 +339,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
           native_host_cpu_s_per_insn: overhead.nativeCpu, full_host_cpu_s_per_insn: overhead.fullCpu, repeats: overhead.repeats,
         },
       } : {}),
-      ...(speed.length ? { emulator_speed: speed.map((s) => ({ workload: s.name, guest_instructions: s.insns, host_seconds: round(s.seconds, 6), guest_mips: round(s.mips, 3), output: s.output.split("\n").pop() })) } : {}),
+      ...(speed.length ? { emulator_speed: speed.map((s) => ({ workload: s.name, engine: s.engine, guest_instructions: s.insns, host_seconds: round(s.seconds, 6), guest_mips: round(s.mips, 3), output: s.output.split("\n").pop() })) } : {}),
     };
     try { writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + "\n"); }
     catch (e) { throw new BenchInputError(`--json ${o.json}: cannot write: ${(e as Error).message}`); }
@@ -352,10 +362,28 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
 
 
 // --- emulator speed ----------------------------------------------------------------------------------
-function mipsTable(rs: BenchResult[]): string {
-  const rows = [["workload", "guest insns", "host s", "guest MIPS", "output"]];
-  for (const b of rs) rows.push([b.name, grouped(b.insns), secs(b.seconds), mips(b.mips), b.output.split("\n").pop() ?? ""]);
-  return table(rows, [false, true, true, true, false]);
+/** Both engines ran a workload and disagree on what it retired or printed: a JIT bug (exit status 3). */
+class EnginesDisagree extends Error {}
+
+/** One row per workload: guest instructions, then host s and MIPS per engine that ran, and with both
+ *  engines the JIT's speed-up (jit MIPS / interp MIPS). The engines must agree on the instructions
+ *  retired and the output (the checksum the workload prints). */
+export function mipsTable(rs: BenchResult[]): string {
+  const names = [...new Set(rs.map((r) => r.name))];
+  const engines = ENGINES.filter((e) => rs.some((r) => r.engine === e));
+  const both = engines.length === 2;
+  const rows = [["workload", "guest insns", ...engines.flatMap((e) => [`${e} s`, `${e} MIPS`]), ...(both ? ["jit speed-up"] : []), "output"]];
+  for (const n of names) {
+    const per = engines.map((e) => rs.find((r) => r.name === n && r.engine === e)!);
+    const [a, b] = per;
+    if (b && (a.insns !== b.insns || a.output !== b.output || a.exitCode !== b.exitCode)) {
+      throw new EnginesDisagree(`${n}: the engines disagree: interp retired ${a.insns} instructions and printed '${a.output.split("\n").pop()}', ` +
+        `jit ${b.insns} and '${b.output.split("\n").pop()}' (a JIT bug: please report it)`);
+    }
+    rows.push([n, grouped(a.insns), ...per.flatMap((r) => [secs(r.seconds), mips(r.mips)]), ...(both ? [`${(b.mips / a.mips).toFixed(2)}x`] : []),
+      a.output.split("\n").pop() ?? ""]);
+  }
+  return table(rows, [false, true, ...engines.flatMap(() => [true, true]), ...(both ? [true] : []), false]);
 }
 
 function mipsOnly(names: string[], o: BenchOpts): number {
@@ -364,12 +392,17 @@ function mipsOnly(names: string[], o: BenchOpts): number {
   const bad = names.filter((n) => !all.includes(n));
   if (bad.length) throw new BenchInputError(`no workload ${bad.map((n) => `'${n}'`).join(", ")} (have: ${all.join(", ")})`);
   const chosen = names.length ? names : all;
+  const engines = o.engine ? [o.engine] : ENGINES;
   const rs: BenchResult[] = [];
   for (const n of chosen) {
-    const r = bestOf(n, o.repeat);
-    rs.push(r);
-    note(`vm7 bench: ${n}: ${mips(r.mips)} MIPS`);
+    for (const e of engines) {
+      const r = bestOf(n, o.repeat, undefined, e);
+      rs.push(r);
+      note(`vm7 bench: ${n} (${e}): ${mips(r.mips)} MIPS`);
+    }
   }
+  process.stdout.write(`vm7 bench: emulator speed, bench/workloads run to exit, best of ${o.repeat} after one warm-up run per engine; ` +
+    `MIPS = guest instructions / host wall seconds\n\n`);
   process.stdout.write(mipsTable(rs));
   return 0;
 }

@@ -31,7 +31,11 @@ export const BENCHMARKS: readonly BenchmarkInfo[] = [
 ];
 export const BENCHMARK_NAMES: readonly string[] = BENCHMARKS.map((b) => b.name);
 
-export interface MachineSettings { clock: "virtual" | "wall"; cpuHz: number; ramMiB: number }
+export interface MachineSettings {
+  clock: "virtual" | "wall"; cpuHz: number; ramMiB: number;
+  /** Execution engine (default: Machine's, interp or $VM7_ENGINE). The guest's figures do not depend on it. */
+  engine?: "interp" | "jit";
+}
 
 /**
  * The three headline counts from a stats record: the totals (traps_total or traps, hypercalls_total or

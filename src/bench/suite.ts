@@ -35,7 +35,7 @@ export interface ModeSpec {
 const kernelPath = (file: string) => fileURLToPath(new URL(`../../fixtures/kernel/${file}`, import.meta.url));
 
 function machineFor(mode: string, s: MachineSettings, onConsole: (b: Uint8Array) => void): Machine {
-  return createMachineIn(mode, { ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel" });
+  return createMachineIn(mode, { ramMiB: s.ramMiB, clock: s.clock, cpuHz: s.cpuHz, onConsole, cmdline: "kernel", ...(s.engine ? { engine: s.engine } : {}) });
 }
 
 /** The execution modes `vm7 bench --modes` knows (whether this build can run them: modeAvailability). */

@@ -1,14 +1,30 @@
 // What the `vm7` subcommands share: exit statuses, the number parser for option values, the mode type,
 // and the loop that runs a guest on the terminal (slices, --max-insns, --timeout, SIGINT, console).
-import { InvalidArgumentError } from "commander";
-import { hex, type Machine, type RunResult } from "../machine/machine.js";
+import { InvalidArgumentError, Option } from "commander";
+import { hex, ENGINES, type Machine, type RunResult } from "../machine/machine.js";
 import { traceLine } from "../disasm/trace.js";
 import { yieldToHost, sleep } from "../machine/yield.js";
 import type { ConsoleBridge } from "./console.js";
 import type { GdbStub } from "../debug/gdbstub.js";
 import { gdbLoop } from "./gdb.js";
 
-export { VM_MODES, type VmMode } from "../machine/machine.js";
+export { VM_MODES, type VmMode, ENGINES, type Engine } from "../machine/machine.js";
+
+/** --engine for every subcommand that creates machines (run, linux, bench): one text, one check. */
+export function engineOption(): Option {
+  return new Option("--engine <engine>", "execution engine: 'interp' interprets every instruction; 'jit' compiles hot " +
+    "blocks to WebAssembly (the same instructions retire with the same results, faster: docs/jit.md). Default interp, " +
+    "or $VM7_ENGINE ($VM7_JIT_THRESHOLD: block entries before a block is compiled)").choices(ENGINES as unknown as string[]);
+}
+
+/** The JIT's counters as --stats prints them, every one Machine.jitStats() has ("" under the interpreter). */
+export function formatJitStats(m: Machine): string {
+  const s = m.jitStats();
+  if (!s) return "";
+  const rows: Array<[string, string]> = Object.entries(s).map(([k, v]) =>
+    k === "compileMs" ? ["compile_ms", (v as number).toFixed(1)] : [k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), `${v}`]);
+  return `vm7: jit stats (engine ${m.engine}):\n` + rows.map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join("\n") + "\n";
+}
 
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_FATAL = 3;

@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { Machine, hex, type MachineOptions } from "../machine/machine.js";
-import { EXIT_FATAL, EXIT_NO_PACKAGES, parseNumber, runGuest, VM_MODES, type VmMode } from "./common.js";
+import { EXIT_FATAL, EXIT_NO_PACKAGES, parseNumber, runGuest, VM_MODES, engineOption, formatJitStats, type VmMode, type Engine } from "./common.js";
 import { ImageError } from "../loaders/elf.js";
 import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
 import { detectTextOffset, isZImage } from "../loaders/zimage.js";
@@ -39,7 +39,7 @@ export class LinuxUsageError extends Error {}
 
 type LinuxOpts = { guests?: number;
   kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
-  exec?: string; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
+  exec?: string; engine?: Engine; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
   gdb?: string; gdbWait: boolean;
   disk?: string; diskSize?: number; net: boolean; vconsole?: string;
@@ -71,6 +71,7 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--append <args>", "append to the kernel command line (the DTB's /chosen/bootargs)")
     .addOption(new Option("--mode <mode>", "execution mode: native (the CPU runs the guest directly), full " +
       "(full virtualization under the VMM) or para (paravirtualized)").choices(VM_MODES as unknown as string[]).default("native"))
+    .addOption(engineOption())
     .option("--zimage", "boot the zImage itself (decompression on the guest) instead of the host-extracted Image", false)
     .option("--exec <cmd>", "boot, run CMD in the guest shell, print its output and exit with its status")
     .option("--ram <MiB>", "guest RAM in MiB", parseNumber("--ram", { min: 160, max: 1024 }), 512)
@@ -84,7 +85,8 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--fetch-only", "only get the kernel and busybox (or find them in the cache), print where they are, and exit", false)
     .option("--no-reboot", "when the guest resets the board (reboot), end the run with status 0 instead of booting again")
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
-    .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters)", false)
+    .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters; " +
+      "with --engine jit, the JIT's)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
     .option("--guests <n>", "several Linux guests on one VMM: not available yet (refused; several tiny-kernel guests run with " +
       "vm7 run --guest IMAGE --guest IMAGE, docs/guests.md)", parseNumber("--guests", { min: 1, max: 8 }));
@@ -208,7 +210,7 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   // A machine booted with these images: the first one, and a fresh one each time the guest resets
   // the board (PRM_RSTCTRL), as a real board reboots into the same kernel and initramfs.
   const boot = async (rebooted: boolean): Promise<{ m: Machine; place: LinuxPlacement }> => {
-    const m = await createMachine(o.mode, { ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, rebooted, onConsole: con.onConsole });
+    const m = await createMachine(o.mode, { ramMiB: o.ram, clock, cpuHz: o.cpuHz, semihosting: false, rebooted, onConsole: con.onConsole, engine: o.engine });
     let place: LinuxPlacement;
     try {
       place = loadLinux(m, { kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append: append || undefined });
@@ -251,7 +253,8 @@ async function linuxResume(o: LinuxOpts, cmd: Command): Promise<number> {
   const t0 = performance.now();
   const con = consoleState(true, o.verbose);
   const file = (o.restore ?? o.replay)!;
-  const r = o.restore !== undefined ? restoreSnapshotFile(file, { onConsole: con.onConsole }) : openReplay(file, { onConsole: con.onConsole });
+  const mo = { onConsole: con.onConsole, engine: o.engine };
+  const r = o.restore !== undefined ? restoreSnapshotFile(file, mo) : openReplay(file, mo);
   const app = r.header.app as Partial<LinuxSnapshotApp>;
   if (app.command !== "linux") throw new LinuxUsageError(`${from} ${file}: saved by 'vm7 ${String(app.command ?? "?")}', not by 'vm7 linux' (use vm7 ${String(app.command ?? "run")} ${from})`);
   con.interactive = app.interactive ?? true;
@@ -343,6 +346,7 @@ async function linuxGuest(o: LinuxOpts, m: Machine, con: ConsoleState, markers: 
       (markers ? `to command start: ${f(beginAt)}; ` : "") + `end (${how}${boots > 1 ? `, boot ${boots}` : ""}): ${f({ ms: tEnd, insns: end.insns })} ` +
       `(${(end.insns / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
     if (m.mode !== "native") process.stderr.write(formatVmmStats(m));
+    process.stderr.write(formatJitStats(m));
   }
   if (!execResult && code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
   return code;

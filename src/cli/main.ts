@@ -3,8 +3,8 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import { Machine, hex, ENGINES, type Engine } from "../machine/machine.js";
-import { EXIT_BAD_INPUT, EXIT_FATAL, parseNumber, runGuest, VM_MODES, type VmMode } from "./common.js";
+import { Machine, hex, type Engine } from "../machine/machine.js";
+import { EXIT_BAD_INPUT, EXIT_FATAL, parseNumber, runGuest, VM_MODES, engineOption, formatJitStats, type VmMode } from "./common.js";
 import { isElf, ImageError } from "../loaders/elf.js";
 import { benchCommand } from "../bench/bench.js";
 import { ConsoleBridge } from "./console.js";
@@ -103,9 +103,9 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option("--mode <mode>", "native: the guest owns the CPU; full: the unmodified guest runs deprivileged under the " +
       "VMM (trap-and-emulate, shadow page tables); para: a paravirtual guest calls the VMM by hypercalls (docs/vmm.md)")
       .choices(VM_MODES as unknown as string[]).default("native"))
-    .addOption(new Option("--engine <engine>", "interp: the interpreter; jit: compile hot blocks to WebAssembly (same " +
-      "instructions, same results, faster: docs/jit.md); default interp, or $VM7_ENGINE").choices(ENGINES as unknown as string[]))
-    .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) on stderr at exit", false)
+    .addOption(engineOption())
+    .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) and, with --engine jit, the JIT's " +
+      "(blocks compiled, entries, compile time...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
       "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost);
   runCmd
@@ -190,7 +190,7 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
     if (imageArg !== undefined) throw new UsageError(`give either an image or ${from}, not both`);
     const given = MACHINE_OPTIONS.filter((n) => cmd.getOptionValueSource(n) === "cli");
     if (given.length) throw new UsageError(`${from}: the machine comes from the ${from === "--restore" ? "snapshot" : "recording"}; ${given.map((n) => "--" + n.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot be given with it`);
-    const mo = { semihostingRoot: o.semihostingRoot, onConsole: stdout, onConsoleErr: (b: Uint8Array) => { process.stderr.write(b); } };
+    const mo = { semihostingRoot: o.semihostingRoot, engine: o.engine, onConsole: stdout, onConsoleErr: (b: Uint8Array) => { process.stderr.write(b); } };
     first = (o.restore !== undefined ? restoreSnapshotFile(o.restore, mo) : openReplay(o.replay!, mo)).m;
   } else {
     ({ boot, close } = prepareBoot(imageArg, o, stdout));
@@ -209,7 +209,7 @@ async function runCommand(imageArg: string | undefined, o: RunCliOpts, cmd: Comm
   process.stderr.write(`vm7: ${line}\n`);
   points.finish(m);
   if (o.dumpRegs || code === EXIT_FATAL) process.stderr.write(m.dumpRegs() + "\n");
-  if (o.stats) process.stderr.write(formatVmmStats(m));
+  if (o.stats) process.stderr.write(formatVmmStats(m) + formatJitStats(m));
   if (o.stateHash) printStateHash(m);
   return code;
 }

@@ -180,9 +180,20 @@ export class Machine {
     }
     this.guestRamBytes = this.x.guestRamBytes() >>> 0;
     // VM7_ENGINE / VM7_JIT_THRESHOLD set the defaults (a whole test suite under either engine).
-    this.engine = opts.engine ?? (hostEnv("VM7_ENGINE") as Engine | undefined) ?? "interp";
-    if (!ENGINES.includes(this.engine)) throw new Error(`engine '${String(this.engine)}': must be one of ${ENGINES.join(", ")}`);
-    const threshold = Number(hostEnv("VM7_JIT_THRESHOLD") ?? 0) || undefined;
+    const envEngine = hostEnv("VM7_ENGINE") || undefined;
+    this.engine = opts.engine ?? (envEngine as Engine | undefined) ?? "interp";
+    if (!ENGINES.includes(this.engine)) {
+      throw new Error(`engine '${String(this.engine)}'${opts.engine === undefined ? " (from $VM7_ENGINE)" : ""}: must be one of ${ENGINES.join(", ")}`);
+    }
+    const envThreshold = hostEnv("VM7_JIT_THRESHOLD");
+    const threshold = envThreshold ? Number(envThreshold) : undefined;
+    if (threshold !== undefined && !(Number.isInteger(threshold) && threshold >= 1 && threshold <= 1e6)) {
+      throw new Error(`$VM7_JIT_THRESHOLD '${envThreshold}': must be a whole number of block entries from 1 to 1000000`);
+    }
+    const jt = opts.jit?.threshold;
+    if (jt !== undefined && !(Number.isInteger(jt) && jt >= 1 && jt <= 1e6)) throw new Error(`jit threshold ${jt}: must be a whole number of block entries from 1 to 1000000`);
+    const mb = opts.jit?.maxBlocks;
+    if (mb !== undefined && !(Number.isInteger(mb) && mb >= 1)) throw new Error(`jit maxBlocks ${mb}: must be a whole number of blocks, 1 or more`);
     this.jit = this.engine === "jit" ? new Jit(core, { threshold, ...opts.jit }) : undefined;
     if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();

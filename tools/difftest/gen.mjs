@@ -520,6 +520,9 @@ export function generate(seed, index, opts = {}) {
   const r = rngFor(seed, index);
   const vfpTest = r.chance(0.375);
   let pool = opts.pool ?? POOL;
+  // --smc: no SETEND (a big-endian store would write the new instruction byte-reversed, as any
+  // instruction, e.g. a load from an address vm7 maps and the qemu harness does not).
+  if (opts.smc) pool = pool.filter((n) => n !== "SETEND");
   if (vfpTest) { const mix = VFP_MIX.filter((n) => pool.includes(n)); if (mix.some((n) => VFP_POOL.includes(n))) pool = mix; }
   const fpscr = randFpscr(r), d = randVfpRegs(r);
   const nUnits = 1 + r.int(opts.maxUnits ?? 8);
@@ -533,6 +536,8 @@ export function generate(seed, index, opts = {}) {
     units.push(u);
     if (u.last) break;
   }
+  // --smc: one self-modifying store among the units (drawn after them: other tests keep their words).
+  if (opts.smc) units.splice(r.int(units.length + 1), 0, unitSelfModifying(r));
   units.forEach((u, k) => { if (u.branch) u.target = u.anyTarget ? r.int(units.length) : k + 1 + r.int(units.length - k); });
   const regs = Array.from({ length: 15 }, () => randValue(r));
   const apsr = (r.u32() & APSR_MASK) >>> 0;
@@ -540,6 +545,29 @@ export function generate(seed, index, opts = {}) {
   const test = { seed, index, isa: "a32", thumb: false, units, regs, apsr, scratchSeed, fpscr, d };
   finish(test);
   return test;
+}
+
+/**
+ * A self-modifying store (pseudo-name "STR>code"): MOVW/MOVT put a random simple instruction in rT,
+ * then STR rT, [PC, #0] rewrites the word right after the ISB that follows it, or STR rT, [PC, #4]
+ * the one after a random filler instruction; the rewritten word (a random simple instruction until
+ * then) lies in the same basic block. The ISB is what makes QEMU a usable reference: user-mode QEMU
+ * goes on running the translation block that wrote its own code (ARM has no precise SMC there) and
+ * ends a block at an ISB, after which it translates the new instruction. Architecturally the new
+ * instruction is only guaranteed after instruction-cache maintenance, which User mode cannot do
+ * (ICIMVAU is PL1); vm7 runs it from the next instruction on with or without the ISB (its
+ * interpreter re-decodes the written entry, its JIT leaves the compiled block after the store).
+ */
+function unitSelfModifying(r) {
+  const simple = () => { for (;;) { const n = r.pick(SIMPLE); const w = encode(n, simpleFields(r, n), randCond(r)); if (w !== null && w !== undefined) return w >>> 0; } };
+  const rt = r.int(13);
+  const v = simple();
+  const movw = (0xe3000000 | (((v >>> 12) & 0xf) << 16) | (rt << 12) | (v & 0xfff)) >>> 0;
+  const movt = (0xe3400000 | (((v >>> 28) & 0xf) << 16) | (rt << 12) | ((v >>> 16) & 0xfff)) >>> 0;
+  const ISB = 0xf57ff06f;
+  const far = r.chance(0.5);
+  const str = (0xe58f0000 | (rt << 12) | (far ? 4 : 0)) >>> 0; // STR rT, [PC, #0] / [PC, #4] (PC = the STR + 8)
+  return { name: "STR>code", words: far ? [movw, movt, str, ISB, simple(), simple()] : [movw, movt, str, ISB, simple()] };
 }
 
 /** Lay the units out and check the result (every word decodes to its pattern; size limit). */

@@ -155,14 +155,14 @@ export function reproducer(r) {
  * Run `count` tests from `seed` in batches; shrink (the first `shrinkMax`) failures and group
  * them by the pattern names of the shrunk sequence. Returns { count, fails, groups: [{ key, count, example }], seconds }.
  */
-export async function difftest({ count, seed, batch = 5000, shrink = true, shrinkMax = Infinity, pool, tpool, isa = "all", jobs = 2, onProgress } = {}) {
-  const vm = new Vm7Runner();
+export async function difftest({ count, seed, batch = 5000, shrink = true, shrinkMax = Infinity, pool, tpool, isa = "all", jobs = 2, engine = "interp", smc = false, onProgress } = {}) {
+  const vm = new Vm7Runner({ engine });
   const t0 = performance.now();
   const fails = [];
   const counts = { a32: 0, t32: 0, a32vfp: 0, t32vfp: 0 };
   for (let start = 0; start < count; start += batch) {
     const n = Math.min(batch, count - start);
-    const tests = Array.from({ length: n }, (_, k) => generateAny(seed, start + k, { pool, tpool, isa }));
+    const tests = Array.from({ length: n }, (_, k) => generateAny(seed, start + k, { pool, tpool, isa, smc }));
     for (const t of tests) { counts[t.isa]++; if (usesVfp(t)) counts[t.isa + "vfp"]++; }
     for (const r of await runBoth(tests, vm, jobs)) if (r.diffs.length) fails.push(r);
     onProgress?.(start + n, fails.length);
@@ -185,7 +185,7 @@ export async function difftest({ count, seed, batch = 5000, shrink = true, shrin
     groups.set(key, g);
   });
   return {
-    count, counts, fails: fails.length, unshrunk, runSeconds, seconds: (performance.now() - t0) / 1000,
+    engine, jit: vm.m.jitStats(), count, counts, fails: fails.length, unshrunk, runSeconds, seconds: (performance.now() - t0) / 1000,
     groups: [...groups.values()].sort((a, b) => b.count - a.count),
   };
 }

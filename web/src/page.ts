@@ -332,7 +332,7 @@ async function runBench(): Promise<void> {
       $<HTMLButtonElement>("bench-run").disabled = false;
     }
   });
-  benchWorker.postMessage({ type: "bench", quick, modes, kernels, machine: { clock: "virtual", cpuHz: 1e9, ramMiB: 512 }, core } satisfies ToWorker);
+  benchWorker.postMessage({ type: "bench", quick, modes, kernels, machine: { clock: "virtual", cpuHz: 1e9, ramMiB: 512, engine: $<HTMLSelectElement>("engine").value }, core } satisfies ToWorker);
 }
 
 // --- wiring ---------------------------------------------------------------------------------------------

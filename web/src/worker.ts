@@ -113,7 +113,8 @@ async function bench(msg: Extract<ToWorker, { type: "bench" }>): Promise<void> {
     post({ type: "bench-progress", mode, text: `${mode} mode: booting ${kernel} (${msg.quick ? "quick" : "full"} suites)` });
     let lastTick = 0;
     const run = await runSuiteOn({
-      mode, vmm: mode !== "native", kernel, quick: msg.quick, names: [], machine: msg.machine,
+      mode, vmm: mode !== "native", kernel, quick: msg.quick, names: [],
+      machine: { clock: msg.machine.clock, cpuHz: msg.machine.cpuHz, ramMiB: msg.machine.ramMiB }, // (the engine: createMachine's)
       createMachine: (onConsole) => createMachine({ ...msg.machine, mode }, "kernel", onConsole),
       load: (mm, args) => { loadTinyKernel(mm, msg.kernels[mode], kernel, args); return undefined; },
       onResult: (result) => post({ type: "bench-result", result }),

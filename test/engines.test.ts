@@ -1,0 +1,346 @@
+// The two execution engines agree (issue 11): the interpreter is the reference, and the JIT
+// (src/jit, assembly/cpu/jit.ts) must retire the same instructions with the same results. Every
+// program here runs under both, with the JIT's threshold at 1 so that small programs really run
+// compiled code (jitStats().entries > 0 is asserted), and the console output, the exit status and the
+// retired instruction count must be identical: the virtual clock counts instructions, so any
+// difference would show in the guest's own figures too. Then what only the JIT has: self-modifying
+// code (with and without the cache maintenance a real guest does), the bounded code cache, the
+// counters, a debugger session, snapshots and recordings made under one engine and resumed under the
+// other, and bad engine names.
+//
+// In-process runs go through runAsync (the worker's event loop keeps running); Linux boots and gdb
+// sessions run as child processes (test/helpers/run.ts).
+import { describe, it, expect, beforeAll } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { Machine, type MachineOptions } from "../src/index.js";
+import { vm7, ROOT, breathe } from "./helpers/run.js";
+import { words } from "./helpers/elf.js";
+
+type Engine = "interp" | "jit";
+const ENGINES: Engine[] = ["interp", "jit"];
+const fixture = (p: string) => join(ROOT, p);
+const dir = mkdtempSync(join(tmpdir(), "vm7-engines-"));
+
+const SLICE = 256;
+interface Outcome { output: string; reason: string; exitCode?: number; icount: number; pc: number; regs: number[]; entries: number; compiled: number }
+
+/** A machine under `engine` (the JIT at threshold 1), set up by `load`, run to its end (or `maxInsns`). */
+async function runUnder(engine: Engine, load: (m: Machine) => void, opts: MachineOptions = {}, maxInsns = 2e9): Promise<Outcome> {
+  const m = await Machine.create({ ramMiB: 64, ...opts, engine, jit: { threshold: 1, ...opts.jit } });
+  load(m);
+  // Small slices: the JIT compiles the blocks that got hot between two calls into the core.
+  let r = await m.runAsync({ maxInsns, sliceInsns: SLICE });
+  while (r.reason === "wait") { await breathe(); r = await m.runAsync({ maxInsns: maxInsns - m.icount, sliceInsns: SLICE }); }
+  const st = m.jitStats();
+  return {
+    output: m.output, reason: r.reason, exitCode: r.exitCode, icount: m.icount, pc: m.pc,
+    regs: Array.from({ length: 16 }, (_, k) => m.reg(k)), entries: st?.entries ?? 0, compiled: st?.compiled ?? 0,
+  };
+}
+
+/** Both engines; the JIT's run must have entered compiled code; everything the guest shows must agree. */
+async function agree(load: (m: Machine) => void, opts: MachineOptions = {}, maxInsns?: number): Promise<Outcome> {
+  const [a, b] = [await runUnder("interp", load, opts, maxInsns), await runUnder("jit", load, opts, maxInsns)];
+  expect(a.entries).toBe(0);
+  expect(b.entries, "the JIT never entered compiled code").toBeGreaterThan(0);
+  expect(b.output).toBe(a.output);
+  expect(b.reason).toBe(a.reason);
+  expect(b.exitCode).toBe(a.exitCode);
+  expect(b.icount).toBe(a.icount);
+  expect(b.pc.toString(16)).toBe(a.pc.toString(16));
+  expect(b.regs).toEqual(a.regs);
+  return a;
+}
+
+const BOOTARGS = 0x80007f00;
+const tinyKernel = (file: string, args?: string) => (m: Machine) => {
+  m.loadElf(new Uint8Array(readFileSync(fixture(`fixtures/kernel/${file}`))), file);
+  if (args !== undefined) m.writeRam(BOOTARGS, new TextEncoder().encode(`BOOT${args}\0`));
+};
+const elf = (path: string) => (m: Machine) => m.loadElf(new Uint8Array(readFileSync(fixture(path))), path);
+
+describe("the engines agree: tiny kernel (self-test and quick bench suites) in every mode", () => {
+  const cases: Array<[string, "native" | "full" | "para", string]> = [
+    ["kernel.elf", "native", ""], ["kernel.elf", "full", ""], ["kernel-para.elf", "para", ""],
+  ];
+  for (const [file, mode] of cases) {
+    it(`${file} self-test, ${mode} mode`, async () => {
+      const a = await agree(tinyKernel(file), { mode, cmdline: "kernel", ramMiB: 512 });
+      expect(a.output).toMatch(/kernel selftest: \d+ passed, 0 failed/);
+      expect(a.reason).toBe("exit");
+    }, 240_000);
+    it(`${file} quick bench suites, ${mode} mode: the same BENCH lines (guest-measured figures)`, async () => {
+      const a = await agree(tinyKernel(file, "bench quick"), { mode, cmdline: "kernel", ramMiB: 512 });
+      expect(a.output).toContain("BENCH-END");
+      expect(a.output.match(/^BENCH \S+ /gm)?.length).toBe(15);
+    }, 240_000);
+  }
+});
+
+describe("the engines agree: newlib programs, hello, a32mix and t32mix", () => {
+  const progs = [
+    ...["fixtures/newlib", "test/fixtures/thumb"].flatMap((d) => readdirSync(fixture(d)).filter((f) => f.endsWith(".elf")).sort().map((f) => `${d}/${f}`)),
+    "fixtures/hello/hello.elf", "bench/workloads/a32mix.elf", "bench/workloads/t32mix.elf",
+  ];
+  for (const p of progs) {
+    it(p, async () => {
+      const name = p.replace(/^.*\//, "").replace(/\.elf$/, "");
+      const a = await agree(elf(p), { cmdline: `${name} alpha beta` });
+      const golden = p.replace(/\.elf$/, ".out");
+      if (existsSync(fixture(golden))) expect(a.output).toBe(readFileSync(fixture(golden), "utf8"));
+    }, 120_000);
+  }
+});
+
+// --- self-modifying code ---------------------------------------------------------------------------
+// A32, hand-assembled at 0x80010000, entered in SVC mode with the MMU off:
+//   r0 counts iterations 1..200; at r0 == 100 a STREQ rewrites `ADD r2, r2, #1` into `ADD r2, r2, #16`.
+//   before: the patched instruction lies before the store in the loop's block (it changes from the
+//           next iteration on); after: it lies after the store in the same block (the interpreter runs
+//           the new instruction in this very iteration).
+// With maintenance, the store is followed by ICIMVAU (MCR p15, 0, r5, c7, c5, 1), DSB and ISB, after
+// which the ARM ARM (B2.2.9, A3.5.4 "Ordering of cache and branch predictor maintenance operations")
+// requires the new instruction; without it the architecture allows either, and the engines must still
+// agree with each other (the JIT leaves a block after a store that hits compiled code).
+const BASE = 0x80010000;
+const movw = (rd: number, v: number) => (0xe3000000 | (((v >>> 12) & 0xf) << 16) | (rd << 12) | (v & 0xfff)) >>> 0;
+const movt = (rd: number, hi: number) => (movw(rd, hi) | 0x00400000) >>> 0;
+function smcProgram(where: "before" | "after", maintain: boolean): Uint8Array {
+  const maint = maintain ? [0x0e075f35 /* MCREQ p15,0,r5,c7,c5,1 */, 0xf57ff04f /* DSB */, 0xf57ff06f /* ISB */] : [];
+  const head = [0xe3a00000 /* mov r0,#0 */, 0xe3a010c8 /* mov r1,#200 */, 0xe3a02000 /* mov r2,#0 */,
+    movw(4, 0x2010), movt(4, 0xe282) /* r4 = ADD r2,r2,#16 */, 0 /* movw r5 */, 0 /* movt r5 */];
+  const body = where === "before"
+    ? [0xe2800001 /* add r0,r0,#1 */, 0xe2822001 /* target: add r2,r2,#1 */, 0xe3500064 /* cmp r0,#100 */, 0x05854000 /* streq r4,[r5] */, ...maint]
+    : [0xe2800001, 0xe3500064, 0x05854000, ...maint, 0xe2822001 /* target */];
+  const loop = head.length;
+  const target = BASE + 4 * (loop + body.indexOf(0xe2822001));
+  head[5] = movw(5, target & 0xffff); head[6] = movt(5, target >>> 16);
+  const tail = [0xe2511001 /* subs r1,r1,#1 */];
+  const bne = loop - (head.length + body.length + tail.length) - 2;
+  return words(...head, ...body, ...tail, (0x1a000000 | (bne & 0xffffff)) >>> 0, 0xeafffffe /* b . */);
+}
+
+describe("self-modifying code: the JIT runs the new instruction where the interpreter does", () => {
+  for (const where of ["before", "after"] as const) {
+    for (const maintain of [true, false]) {
+      it(`a store rewrites an instruction ${where === "before" ? "earlier in the hot loop's block" : "later in the same block"}, ${maintain ? "with ICIMVAU + DSB + ISB" : "without cache maintenance"}`, async () => {
+        const code = smcProgram(where, maintain);
+        const load = (m: Machine) => { m.loadRaw(code, BASE); };
+        // The whole loop, and budgets that end inside it (before, at and after the store): the state at
+        // each cut must be the same under both engines.
+        const perIter = code.length / 4 - 8; // the body, SUBS and BNE (7 instructions before the loop, B . after it)
+        for (const budget of [2e4, 7 + 99 * perIter + 3, 7 + 99 * perIter + 4, 7 + 99 * perIter + 5, 7 + 100 * perIter + 2]) {
+          const a = await agree(load, {}, budget);
+          if (budget === 2e4) {
+            expect(a.regs[0]).toBe(200);
+            if (maintain) expect(a.regs[2]).toBe(where === "before" ? 100 + 100 * 16 : 99 + 101 * 16);
+          }
+        }
+        const j = await runUnder("jit", load, {}, 2e4);
+        expect(j.compiled).toBeGreaterThan(1); // the loop's block, compiled again after the store
+      });
+    }
+  }
+});
+
+describe("the JIT's code cache and counters", () => {
+  it("maxBlocks 4: the cache is flushed again and again, and a newlib program still agrees with the interpreter", async () => {
+    const prog = elf("test/fixtures/thumb/jumps.elf");
+    const m = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, maxBlocks: 4 }, cmdline: "jumps" });
+    prog(m);
+    const r = await m.runAsync({ maxInsns: 1e9, sliceInsns: SLICE });
+    const ref = await runUnder("interp", prog, { cmdline: "jumps" });
+    const s = m.jitStats()!;
+    expect(s.flushes).toBeGreaterThan(0);
+    expect(s.live).toBeLessThanOrEqual(4);
+    expect(m.output).toBe(ref.output);
+    expect(m.icount).toBe(ref.icount);
+    expect(r.reason).toBe("exit");
+  }, 120_000);
+
+  it("jitStats: undefined under the interpreter; under the JIT the counters move", async () => {
+    const i = await Machine.create({ ramMiB: 16, engine: "interp" });
+    expect(i.engine).toBe("interp");
+    expect(i.jitStats()).toBeUndefined();
+    const m = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 2 } });
+    expect(m.engine).toBe("jit");
+    const fresh = m.jitStats()!;
+    for (const k of ["compiled", "refused", "entries", "stale", "flushes", "live", "bytes", "compileMs"]) expect(fresh[k as keyof typeof fresh], k).toBe(0);
+    expect(Object.values(fresh).every((v) => v === 0)).toBe(true);
+    elf("fixtures/hello/hello.elf")(m);
+    await m.runAsync({ maxInsns: 1e8, sliceInsns: 64 });
+    const s = m.jitStats()!;
+    expect(s.compiled).toBeGreaterThan(0);
+    expect(s.entries).toBeGreaterThan(s.compiled);
+    expect(s.live).toBeLessThanOrEqual(s.compiled);
+    expect(s.live).toBeGreaterThan(0);
+    expect(s.bytes).toBeGreaterThan(100 * s.compiled);
+    expect(s.compileMs).toBeGreaterThan(0);
+    // A host write over the code (the program loaded again): it runs again to the same output, and
+    // compiled code (made again from the new bytes) runs again.
+    const out = m.output;
+    m.loadElf(new Uint8Array(readFileSync(fixture("fixtures/hello/hello.elf"))), "hello.elf");
+    await m.runAsync({ maxInsns: 1e8, sliceInsns: 64 });
+    expect(m.output).toBe(out + out);
+    expect(m.jitStats()!.entries).toBeGreaterThan(s.entries);
+  }, 60_000);
+
+  it("vm7 run --engine jit --stats prints the JIT's counters; the interpreter prints none", async () => {
+    // t32mix: 18M instructions, more than vm7 run's first 8M slice, after which the hot blocks are compiled
+    const env = { ...process.env, VM7_JIT_THRESHOLD: "1" };
+    const [j, i] = await Promise.all(["jit", "interp"].map((e) => vm7(["run", "--engine", e, "--stats", "t32mix"], { env, timeoutMs: 110_000 })));
+    expect(j.status, j.stderr).toBe(0);
+    expect(j.stdout).toBe(i.stdout);
+    expect(j.stderr).toMatch(/^vm7: jit stats \(engine jit\):$/m);
+    expect(Number(/^ {2}compiled +(\d+)$/m.exec(j.stderr)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^ {2}entries +(\d+)$/m.exec(j.stderr)?.[1])).toBeGreaterThan(0);
+    expect(j.stderr).toMatch(/^ {2}compile_ms +\d+\.\d$/m);
+    expect(i.stderr).not.toContain("jit stats");
+    expect(/after (\d+) instructions/.exec(j.stderr)?.[1]).toBe(/after (\d+) instructions/.exec(i.stderr)?.[1]);
+  }, 120_000);
+});
+
+describe("engine names", () => {
+  it("Machine.create refuses an unknown engine, threshold or cache size in one line", async () => {
+    await expect(Machine.create({ engine: "turbo" as Engine })).rejects.toThrow(/^engine 'turbo': must be one of interp, jit$/);
+    await expect(Machine.create({ engine: "jit", jit: { threshold: 0 } })).rejects.toThrow(/^jit threshold 0: must be a whole number/);
+    await expect(Machine.create({ engine: "jit", jit: { maxBlocks: 0.5 } })).rejects.toThrow(/^jit maxBlocks 0.5: must be a whole number/);
+  });
+  it("vm7 run/linux/bench --engine turbo, VM7_ENGINE=turbo and VM7_JIT_THRESHOLD=x: status 2 and one line", async () => {
+    const cmds = [["run", "--engine", "turbo", "hello"], ["linux", "--engine", "turbo", "--exec", "true"], ["bench", "--engine", "turbo", "--quick"]];
+    for (const c of cmds) {
+      const r = await vm7(c, { timeoutMs: 30_000 });
+      expect(r.status, c.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/^error: option '--engine <engine>' argument 'turbo' is invalid\. Allowed choices are interp, jit\.$/m);
+    }
+    const env = await vm7(["run", "hello"], { env: { ...process.env, VM7_ENGINE: "turbo" }, timeoutMs: 30_000 });
+    expect(env.status).toBe(2);
+    expect(env.stderr.trim()).toBe("vm7: engine 'turbo' (from $VM7_ENGINE): must be one of interp, jit");
+    const th = await vm7(["run", "hello"], { env: { ...process.env, VM7_ENGINE: "jit", VM7_JIT_THRESHOLD: "x" }, timeoutMs: 30_000 });
+    expect(th.status).toBe(2);
+    expect(th.stderr.trim()).toBe("vm7: $VM7_JIT_THRESHOLD 'x': must be a whole number of block entries from 1 to 1000000");
+  }, 60_000);
+});
+
+// --- snapshots, recordings and debugging: engine-independent ---------------------------------------
+describe("snapshots and recordings cross engines", () => {
+  const kernel = fixture("fixtures/kernel/kernel.elf");
+  const hash = (err: string) => /state hash ([0-9a-f]{64}) at (\d+) instructions/.exec(err)?.slice(1, 3);
+  it("a snapshot saved under the interpreter continues under the JIT (and back) to the same state", async () => {
+    const snapI = join(dir, "i.vm7"), snapJ = join(dir, "j.vm7");
+    const env = { ...process.env, VM7_JIT_THRESHOLD: "1" };
+    const [a, b] = await Promise.all([
+      vm7(["run", "--engine", "interp", "--snapshot-at", "3000000", snapI, "--state-hash", kernel], { env, timeoutMs: 120_000 }),
+      vm7(["run", "--engine", "jit", "--snapshot-at", "3000000", snapJ, "--state-hash", kernel], { env, timeoutMs: 120_000 }),
+    ]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.status, b.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    expect(hash(b.stderr)).toEqual(hash(a.stderr));
+    // Each snapshot resumes under the other engine.
+    const [c, d] = await Promise.all([
+      vm7(["run", "--engine", "jit", "--stats", "--restore", snapI, "--state-hash"], { env, timeoutMs: 120_000 }),
+      vm7(["run", "--engine", "interp", "--restore", snapJ, "--state-hash"], { env, timeoutMs: 120_000 }),
+    ]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(hash(c.stderr)).toEqual(hash(a.stderr));
+    expect(hash(d.stderr)).toEqual(hash(a.stderr));
+    expect(Number(/^ {2}entries +(\d+)$/m.exec(c.stderr)?.[1])).toBeGreaterThan(0);
+  }, 180_000);
+
+  it("a recording made under one engine replays under the other", async () => {
+    const rec = join(dir, "k.rec");
+    const env = { ...process.env, VM7_JIT_THRESHOLD: "1" };
+    const a = await vm7(["run", "--engine", "interp", "--clock", "wall", "--record", rec, "--state-hash", "--max-insns", "20000000", kernel], { env, timeoutMs: 120_000 });
+    expect([0, 124]).toContain(a.status);
+    const b = await vm7(["run", "--engine", "jit", "--replay", rec, "--state-hash", "--stats"], { env, timeoutMs: 120_000 });
+    expect(b.stderr).toMatch(/replay finished|guest exited/);
+    expect(b.stdout).toBe(a.stdout);
+    expect(hash(b.stderr)).toEqual(hash(a.stderr));
+    expect(Number(/^ {2}entries +(\d+)$/m.exec(b.stderr)?.[1])).toBeGreaterThan(0);
+  }, 180_000);
+});
+
+describe("debugging under the JIT", () => {
+  // A breakpoint inside a hot block that has been compiled must still stop there, at the same count.
+  it("a breakpoint in the middle of a compiled loop stops at the same instruction as under the interpreter", async () => {
+    const code = smcProgram("before", true);
+    const stops: Array<{ pc: number; icount: number; r0: number }> = [];
+    for (const engine of ENGINES) {
+      const m = await Machine.create({ ramMiB: 16, engine, jit: { threshold: 1 } });
+      m.loadRaw(code, BASE);
+      await m.runAsync({ maxInsns: 500, sliceInsns: 50 }); // the loop is hot and (JIT) compiled by now
+      const bp = BASE + 4 * 9;             // the CMP in the loop's body
+      m.debugger.addBreakpoint(bp);
+      const r = m.run({ maxInsns: 1e5 });
+      expect(r.reason).toBe("breakpoint");
+      const s = m.run({ step: true });
+      expect(s.reason).toBe("step");
+      stops.push({ pc: m.pc, icount: m.icount, r0: m.reg(0) });
+      if (engine === "jit") expect(m.jitStats()!.entries).toBeGreaterThan(0);
+    }
+    expect(stops[1]).toEqual(stops[0]);
+  });
+
+  const gdbPresent = spawnSync("gdb-multiarch", ["--version"]).status === 0;
+  it.skipIf(!gdbPresent)("gdb-multiarch: breakpoints and steps under vm7 run --engine jit; the run ends as a plain one does", async () => {
+    const kernel = fixture("fixtures/kernel/kernel.elf");
+    const env = { ...process.env, VM7_JIT_THRESHOLD: "1" };
+    const plain = vm7(["run", "--engine", "interp", kernel], { timeoutMs: 120_000 });
+    const proc = spawn(process.execPath, [join(ROOT, "bin/vm7.js"), "run", "--engine", "jit", "--stats", "--gdb", "0", "--gdb-wait", kernel], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    const port = new Promise<number>((res) => proc.stderr!.on("data", (d) => { err += d; const m = /gdb: listening on [^:]+:(\d+)/.exec(err); if (m) res(Number(m[1])); }));
+    proc.stdout!.on("data", (d) => { out += d; });
+    const done = new Promise<number | null>((res) => proc.on("close", res));
+    const script = join(dir, "jit.gdb");
+    writeFileSync(script, ["set pagination off", "set confirm off", `target remote 127.0.0.1:${await port}`,
+      "break trap_svc", "continue", "continue", "printf \"svc-pc=%x\\n\", $pc", "stepi", "printf \"step1=%x\\n\", $pc",
+      "delete", "break kmain", "monitor icount", "delete", "continue", ""].join("\n"));
+    const g = await new Promise<string>((res) => {
+      const p = spawn("gdb-multiarch", ["-nx", "-batch", "-x", script, kernel], { stdio: ["ignore", "pipe", "pipe"] });
+      let o = "";
+      p.stdout.on("data", (d) => { o += d; }); p.stderr.on("data", (d) => { o += d; });
+      const t = setTimeout(() => p.kill("SIGKILL"), 90_000);
+      p.on("close", () => { clearTimeout(t); res(o); });
+    });
+    const status = await done, ref = await plain;
+    expect(g).toMatch(/Breakpoint 1, 0xc00093d4 in trap_svc/);
+    expect(g).toContain("svc-pc=c00093d4");
+    expect(g).toContain("step1=c00093d8");
+    expect(status, err).toBe(0);
+    expect(out).toBe(ref.stdout);
+    expect(/after (\d+) instructions/.exec(err)?.[1]).toBe(/after (\d+) instructions/.exec(ref.stderr)?.[1]);
+    expect(Number(/^ {2}entries +(\d+)$/m.exec(err)?.[1])).toBeGreaterThan(0);
+  }, 150_000);
+});
+
+// --- one Linux boot per engine (child processes) --------------------------------------------------
+describe("Debian's Linux: the same console and instruction count under both engines", () => {
+  let why: string | undefined;
+  beforeAll(async () => {
+    const r = await vm7(["linux", "--fetch-only"], { timeoutMs: 900_000 });
+    if (r.status !== 0) why = r.stderr.trim().split("\n").pop() ?? `vm7 linux --fetch-only exited with ${r.status}`;
+  }, 900_000);
+  // Native by default (two boots); full mode too with VM7_TEST_ENGINES_FULL=1 (two more).
+  const modes = ["native", ...(process.env.VM7_TEST_ENGINES_FULL === "1" ? ["full"] : [])];
+  for (const mode of modes) {
+    it(`vm7 linux --mode ${mode} --exec 'uname -a; cat /proc/interrupts'`, async (ctx) => {
+      if (why) { process.stderr.write(`engines.test: SKIPPED the Linux boot: ${why}\n`); ctx.skip(); }
+      const env = { ...process.env, VM7_EXEC_NONCE: "0123456789ab" };
+      const [a, b] = await Promise.all(ENGINES.map((e) => vm7(["linux", "--engine", e, "--mode", mode, "--stats", "--exec", "uname -a; cat /proc/interrupts"], { env, timeoutMs: 300_000 })));
+      expect(a.status, a.stderr).toBe(0);
+      expect(b.status, b.stderr).toBe(0);
+      expect(a.stdout).toMatch(/^Linux \S+ 6\.1\./);
+      expect(a.stdout).toContain("INTC");
+      expect(b.stdout).toBe(a.stdout);
+      const counts = (s: string) => /boot to \/init banner: [\d.]+ s, (\d+) instructions.*end \([^)]*\): [\d.]+ s, (\d+) instructions/.exec(s)?.slice(1, 3);
+      expect(counts(a.stderr), a.stderr).toBeDefined();
+      expect(counts(b.stderr)).toEqual(counts(a.stderr));
+      expect(Number(/^ {2}entries +(\d+)$/m.exec(b.stderr)?.[1])).toBeGreaterThan(0);
+    }, 320_000);
+  }
+});
