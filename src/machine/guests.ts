@@ -76,6 +76,7 @@ export class Guests {
     this.dec = this.specs.map(() => new TextDecoder());
     this.machine = Machine.createSync({
       mode: opts.mode, ramMiB: opts.ramMiB ?? 512, cpuHz: opts.cpuHz, guests: n, vmmCost: opts.vmmCost,
+      engine: "interp", // the JIT is not checked against guest switches yet (VM7_ENGINE does not apply)
       // Console bytes are drained at the end of every slice and at each switch, so they are the
       // selected guest's.
       onConsole: (b) => this.output(this.cur, b),
