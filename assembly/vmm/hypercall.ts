@@ -17,7 +17,7 @@ import { now32k } from "../bus/clock";
 import { V_SHARED, V_CPSR } from "./layout";
 import {
   vpriv, vmode, vreg, setVreg, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
-  clearParked, SH_PENDING, SH_MASK, sharedAt, retried, clearRetried, retryInstruction,
+  clearParked, SH_PENDING, SH_MASK, SH_DACR, SH_BYTES, sharedAt, retried, clearRetried, retryInstruction,
 } from "./vcpu";
 import { vcp15Write } from "./vcp15";
 import { gwalk, gFsr, gW, shadowInvalPage } from "./shadow";
@@ -50,7 +50,7 @@ export const HV_EINVAL: i32 = -2;   // bad argument
 export const HV_EFAULT: i32 = -3;   // bad guest address
 export const HV_EPERM: i32 = -4;    // not permitted (e.g. shared page outside the partition)
 
-export const VERSION: u32 = 0x00010000;
+export const VERSION: u32 = 0x00010001; // 1.1: the shared page's dacr word
 const FRAME_WORDS: u32 = 18;        // r0-r12, sp_usr, lr_usr, lr_svc, pc, cpsr (the kernel's frame)
 const PT_BATCH_MAX: u32 = 256;
 
@@ -96,8 +96,13 @@ function call(n: u32): void {
       if ((a0 & 0xfff) != 0) { ret(HV_EINVAL); return; }
       if (a0 != 0 && !inPartition(a0)) { ret(HV_EPERM); return; }
       store<u32>(V_SHARED, a0);
+      // The decode cache holds rows substituted for the old state: with a shared page, para mode
+      // traps the sensitive instructions the guest still executes (trap.ts vmmSubstA32).
+      dcacheFlushAll();
+      breakSlice();
       if (a0 != 0) {
-        memory.fill(ramHost(a0), 0, 24);
+        memory.fill(ramHost(a0), 0, SH_BYTES);
+        store<u32>(ramHost(a0) + SH_DACR, vreg(DACR));
         store<u32>(ramHost(a0) + SH_MASK, (load<u32>(V_CPSR) & PSR_I) != 0 ? 1 : 0); // the current virtual I
         clearParked();
         setRest(getRest() & ~PSR_I); // from now on interrupts reach the VMM, which parks them while masked
