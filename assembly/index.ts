@@ -356,3 +356,26 @@ export const DBG_EV_WRITE: u32 = D.EV_WRITE;
 export const DBG_EV_EXC: u32 = D.EV_EXC;
 export const DBG_EV_TRAP: u32 = D.EV_TRAP;
 export function dbgUpdate(watchChanged: bool): void { D.dbgUpdate(watchChanged); }
+
+// --- The JIT tier (cpu/jit.ts, docs/jit.md): engine selection, counters, and the interface the
+// host translator (src/jit/) builds compiled code against: the execution globals compiled code
+// reads and writes, the slow paths and interpreter rows it calls, and the decode cache it reads.
+import * as J from "./cpu/jit";
+export const ENGINE_INTERP: u32 = J.ENGINE_INTERP;
+export const ENGINE_JIT: u32 = J.ENGINE_JIT;
+export const JIT_STAT_COUNT: u32 = J.JIT_STAT_COUNT;
+export const LAYOUT_DCACHE: u32 = L.DCACHE;
+export const OFF_NF: u32 = L.NF;
+export const OFF_ZF: u32 = L.ZF;
+export const OFF_CF: u32 = L.CF;
+export const OFF_VF: u32 = L.VF;
+export const OFF_CPSR_REST: u32 = L.CPSR_REST;
+export function engineSet(e: u32, threshold: u32): void { J.engineSet(e, threshold); }
+export function engineGet(): u32 { return J.engine; }
+export function jitStat(i: u32): f64 { return <f64>J.jitStat(i); }
+export function jitFlush(): void { J.jitFlush(); }
+export { jitA32, jitThumb, codeHit as jitCodeHit } from "./cpu/jit";
+export { jitDecode } from "./cpu/run";
+export { readSlow as jitReadSlow, writeSlow as jitWriteSlow } from "./mmu/mmu";
+export { curPC as jitCurPC, nextPC as jitNextPC, loopEvent as jitLoopEvent, fault as jitFault } from "./cpu/state";
+export { tlbR as jitTlbR, tlbW as jitTlbW } from "./mmu/tlb";

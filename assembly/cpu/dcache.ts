@@ -11,6 +11,7 @@
 // maintenance drops slots by address, or everything.
 import { PAGEMAP, DCACHE, RAM_PHYS } from "./layout";
 import { tlbFlushWrites } from "../mmu/tlb";
+import { jitBump, jitInit, jitCodeWritten } from "./jit";
 
 export const E_OP: u32 = 0xffff;
 export const E_COND: u32 = 1 << 20;
@@ -26,7 +27,7 @@ let nextSlot: u32 = 0;
 export let codeEpoch: u32 = 1;                      // bumped whenever slots are dropped: fetch caches re-check
 
 let ramPages: u32 = 0;
-export function dcacheInit(ramBytes: u32): void { ramPages = ramBytes >>> 12; dcacheFlushAll(); }
+export function dcacheInit(ramBytes: u32): void { ramPages = ramBytes >>> 12; dcacheFlushAll(); jitInit(); }
 
 // Host address of the slot for physical page pa, allocating (and clearing) one if needed.
 export function slotFor(pa: u32): u32 {
@@ -39,8 +40,14 @@ export function slotFor(pa: u32): u32 {
   store<u32>(SLOT_OWNER + (s << 2), ppn + 1);
   const base = DCACHE + s * SLOT_BYTES;
   memory.fill(base, 0, SLOT_BYTES);
+  jitBump(s); // compiled blocks of the slot's previous page are stale
   tlbFlushWrites(ppn); // stores to this page must now take the slow path
   return base;
+}
+
+// Physical address of the page a slot (host address) holds.
+export function slotPage(slot: u32): u32 {
+  return RAM_PHYS + ((load<u32>(SLOT_OWNER + (((slot - DCACHE) >>> 14) << 2)) - 1) << 12);
 }
 
 export function dcacheFlushAll(): void {
@@ -64,6 +71,7 @@ export function codeWritten(pa: u32, size: u32): void {
   let last = ((pa & 0xfff) + size - 1) >>> 1;
   if (last > 2047) last = 2047;
   for (let i = first; i <= last; i++) store<u64>(base + (i << 3), 0);
+  jitCodeWritten(m - 1, pa & 0xfff, size); // compiled code there goes stale
   // A 32-bit Thumb instruction at the very end of the previous page is never cached (see run.ts).
 }
 
@@ -74,5 +82,6 @@ export function dcacheFlushPage(pa: u32): void {
   const m = load<u32>(PAGEMAP + (ppn << 2));
   if (m == 0) return;
   memory.fill(DCACHE + (m - 1) * SLOT_BYTES, 0, SLOT_BYTES);
+  jitBump(m - 1);
   codeEpoch++;
 }

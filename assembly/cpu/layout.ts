@@ -14,6 +14,9 @@
 //                         host configuration, not machine state (never in a snapshot)
 //   PAGEMAP .. +1 MiB     physical RAM page -> decoded-page slot (u32, 0 = none); then the slot
 //                         owners (dcache.ts) and TLB_WRITTEN (a bit per RAM page, mmu/tlb.ts)
+//   JIT .. +16 KiB        per decode slot, the generation of its compiled code (cpu/jit.ts)
+//   JITMAP .. +512 KiB    compiled-block map: (slot, offset, ISA) -> hotness count or compiled function
+//   JIT_CODE .. +128 KiB  per decode slot, which 16-byte granules of the page compiled code covers
 //   DCACHE .. +64 MiB     pre-decoded instruction slots (one per 4 KiB physical code page)
 //   RAM                   guest RAM, ramSize bytes, guest physical RAM_PHYS upward
 
@@ -28,6 +31,10 @@ export const DBG: u32 = 0x001f_0000;
 export const PAGEMAP: u32 = 0x0020_0000;
 export const TLB_WRITTEN: u32 = PAGEMAP + 0x0010_8000;
 export const TLB_WRITTEN_BYTES: u32 = 0x8000;
+export const JIT_GEN: u32 = 0x0031_0000;      // u32 per decode slot (MAX_SLOTS = 4096)
+export const JITMAP: u32 = 0x0032_0000;       // 32768 entries of 16 bytes (cpu/jit.ts)
+export const JITMAP_BYTES: u32 = 0x0008_0000;
+export const JIT_CODE: u32 = 0x003a_0000;     // per decode slot 32 bytes: a bit per 16 bytes compiled (cpu/jit.ts)
 export const DCACHE: u32 = 0x0040_0000;
 export const RAM: u32 = 0x0440_0000;
 export const RAM_PHYS: u32 = 0x8000_0000;

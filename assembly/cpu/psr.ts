@@ -2,7 +2,7 @@
 // exception return. These are the "sensitive" operations: the VMM's trap points sit here.
 import {
   getCPSR, setCPSR, getSPSR, setSPSR, getRest, setRest, curMode, privileged, setNextPC, breakSlice,
-  validMode, MODE_USR, PSR_T, bankOf,
+  validMode, MODE_USR, PSR_T, bankOf, getN, getZ, getC, getV,
 } from "./state";
 import { STATE, NF, ZF, CF, VF } from "./layout";
 
@@ -77,4 +77,25 @@ export function itAdvance(): void {
   const it = itState();
   if (it == 0) return;
   setItState((it & 7) == 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f));
+}
+
+// ConditionPassed (A8.3.1) for cond != AL
+@inline export function condPassed(c: u32): bool {
+  switch (c) {
+    case 0: return getZ() != 0;
+    case 1: return getZ() == 0;
+    case 2: return getC() != 0;
+    case 3: return getC() == 0;
+    case 4: return getN() != 0;
+    case 5: return getN() == 0;
+    case 6: return getV() != 0;
+    case 7: return getV() == 0;
+    case 8: return getC() != 0 && getZ() == 0;
+    case 9: return getC() == 0 || getZ() != 0;
+    case 10: return getN() == getV();
+    case 11: return getN() != getV();
+    case 12: return getZ() == 0 && getN() == getV();
+    case 13: return getZ() != 0 || getN() != getV();
+  }
+  return true;
 }

@@ -15,11 +15,11 @@ import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./e
 import { requestStop, stopPending, clearStop } from "./stop";
 import { wfiPending, clearWfi } from "./wfi";
 import { cp15Reset } from "./cp15";
-import { slotFor, dcacheInit, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
+import { slotFor, slotPage, dcacheInit, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
 import { decodeA32, execA32 } from "../decode/a32.gen";
 import { decodeT16, execT16 } from "../decode/t16.gen";
 import { decodeT32, execT32 } from "../decode/t32.gen";
-import { itAdvance, IT_MASK } from "./psr";
+import { itAdvance, IT_MASK, condPassed } from "./psr";
 import { translateFetch, xlFsr } from "../mmu/mmu";
 import { tlbSelect, tlbFlushAll, tlbInit, bigData } from "../mmu/tlb";
 import { busReset, setRamSize, devicesUpdate, ramHost } from "../bus/bus";
@@ -31,6 +31,7 @@ import { // the VMM's trap points under their VMM-side names (cpu/traps.ts), not
   ptWin, stepEnd as ptStepEnd, windowEnd as ptWindowEnd,
 } from "./traps";
 import { dbgStepped, dbgRun, dbgInit } from "../debug/dbg";
+import { jitLookup, jitEnter, jitMarkCode, engine, ENGINE_JIT } from "./jit";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;
@@ -80,27 +81,6 @@ export function coreReset(): void {
 
 export function requestHostStop(): void { requestStop(STOP_HOST, 0); }
 
-// ConditionPassed (A8.3.1) for cond != AL
-@inline function condPassed(c: u32): bool {
-  switch (c) {
-    case 0: return getZ() != 0;
-    case 1: return getZ() == 0;
-    case 2: return getC() != 0;
-    case 3: return getC() == 0;
-    case 4: return getN() != 0;
-    case 5: return getN() == 0;
-    case 6: return getV() != 0;
-    case 7: return getV() == 0;
-    case 8: return getC() != 0 && getZ() == 0;
-    case 9: return getC() == 0 || getZ() != 0;
-    case 10: return getN() == getV();
-    case 11: return getN() != getV();
-    case 12: return getZ() == 0 && getN() == getV();
-    case 13: return getZ() != 0 || getN() != getV();
-  }
-  return true;
-}
-
 function prefetchAbort(pc: u32): void {
   store<u32>(STATE + IFSR, xlFsr);
   store<u32>(STATE + IFAR, pc);
@@ -111,6 +91,9 @@ function prefetchAbort(pc: u32): void {
 // Cold paths of the inner loop live in their own functions (kept out of line by being reachable
 // from the export list too) so the loop itself keeps its few variables in registers.
 let fetchHost: u32 = 0;
+// Compiled code (cpu/jit.ts) is entered at block starts while the JIT engine is selected and no
+// debugger stepping is on; in-page branches then go back to the block start instead of going on.
+let jitOn: bool = false;
 
 // Translate a new fetch page: returns its decode slot and sets fetchHost, or takes the prefetch
 // abort and returns 0.
@@ -179,6 +162,24 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
   return w;
 }
 
+// The translator's view of the decode cache (src/jit/): the entry for pc in decode slot `slot`
+// (host address), decoded now if it was not yet (the same decode, VMM substitution included, as
+// the run loops'). Returns the entry's first word, or 0 where the loops do not cache an entry (a
+// 32-bit Thumb instruction crossing the page end).
+export function jitDecode(slot: u32, pc: u32, thumb: u32): u32 {
+  const e = slot + ((pc & 0xffe) << 2);
+  let w = load<u32>(e);
+  fetchHost = ramHost(slotPage(slot));
+  if (thumb == 0) {
+    if ((w & E_A32) == 0) w = decodeMiss(e, pc);
+  } else if ((w & E_T32) == 0) {
+    if ((pc & 0xffe) == 0xffe) return 0;
+    w = thumbDecodeMiss(e, pc);
+  }
+  jitMarkCode((slot - DCACHE) >>> 14, pc & 0xfff, thumb == 0 || (w & E_WIDE) != 0 ? 4 : 2);
+  return w;
+}
+
 // Thumb inner loop, in blocks like the A32 one below: the budget, slice breaks (interrupts, mode
 // and translation changes) and the fetch page are checked once per block; a block ends at a taken
 // branch or other loop event, at the end of the page or of the budget. Entries are halfword-
@@ -199,6 +200,14 @@ function execLoopThumb(): void {
       slot = fetchRefill(pc);
       if (slot == 0) { pc = takeBranch(); break; } // prefetch abort taken (not counted)
       pageVA = pc & 0xfffff000;
+    }
+    if (jitOn && (getRest() & IT_MASK) == 0) { // compiled blocks start outside IT blocks
+      const f = jitLookup(slot, pc, 1);
+      if (f != 0 && ic + <u64>(f >>> 20) <= sliceEnd) {
+        pc = jitEnter(f, pc, sliceEnd - ic);
+        ic = load<u64>(STATE + ICOUNT);
+        continue;
+      }
     }
     const stop = sliceEnd;
     for (;;) {
@@ -224,7 +233,7 @@ function execLoopThumb(): void {
         if (loopEvent == EV_BRANCH) {
           const t = takeBranch();
           // A plain branch within the page with budget left: next block without leaving the loop.
-          if (((t ^ pc) & 0xfffff000) == 0 && ic < stop) { pc = t; continue; }
+          if (((t ^ pc) & 0xfffff000) == 0 && ic < stop && !jitOn) { pc = t; continue; }
           pc = t;
         } else pc = (loopEvent & EV_BRANCH) != 0 ? takeBranch() : pc + ((w & T_WIDE) != 0 ? 4 : 2);
         break;
@@ -264,6 +273,15 @@ function execLoop(): void {
       if (slot == 0) { pc = takeBranch(); break; } // prefetch abort taken (not counted)
       pageVA = pc & 0xfffff000;
     }
+    if (jitOn) {
+      const f = jitLookup(slot, pc, 0);
+      if (f != 0 && ic + <u64>(f >>> 20) <= sliceEnd) {
+        store<u64>(STATE + ICOUNT, ic);
+        pc = jitEnter(f, pc, sliceEnd - ic);
+        ic = load<u64>(STATE + ICOUNT);
+        continue;
+      }
+    }
     startBlock(pc, ic);
     for (;;) {
       const e = slot + ((pc & 0xffc) << 2);
@@ -277,7 +295,7 @@ function execLoop(): void {
         if (loopEvent == EV_BRANCH) {
           const t = takeBranch();
           // A plain branch within the page with budget left: next block without leaving the loop.
-          if (((t ^ pc) & 0xfffff000) == 0 && ic < sliceEnd) { pc = t; startBlock(pc, ic); continue; }
+          if (((t ^ pc) & 0xfffff000) == 0 && ic < sliceEnd && !jitOn) { pc = t; startBlock(pc, ic); continue; }
           pc = t;
         } else pc = (loopEvent & EV_BRANCH) != 0 ? takeBranch() : pc + 4;
         break;
@@ -328,6 +346,7 @@ export function run(budget: u32): u32 {
       if (w < lim) lim = w > ic ? w : ic + 1;
     }
     setSliceEnd(lim);
+    jitOn = engine == ENGINE_JIT && !dbgStepped;
     if (dbgStepped) dbgRun(execLoop); else execLoop(); // breakpoints, steps: one instruction at a time
     if (ptWin > 0) ptStepEnd();
   }

@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import { Machine, hex } from "../machine/machine.js";
+import { Machine, hex, ENGINES, type Engine } from "../machine/machine.js";
 import { EXIT_BAD_INPUT, EXIT_FATAL, parseNumber, runGuest, VM_MODES, type VmMode } from "./common.js";
 import { isElf, ImageError } from "../loaders/elf.js";
 import { benchCommand } from "../bench/bench.js";
@@ -35,7 +35,7 @@ interface RunOpts {
   clock: "virtual" | "wall"; cpuHz: number; cmdline?: string; semihosting: boolean;
   semihostingRoot?: string; trace: boolean; dumpRegs: boolean; list?: boolean;
   kernel?: string; dtb?: string; initrd?: string; append?: string; textOffset?: number;
-  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; reboot: boolean; disk?: string; diskSize?: number;
+  mode: VmMode; stats: boolean; vmmCost?: Record<string, number>; reboot: boolean; disk?: string; diskSize?: number; engine?: Engine;
 }
 type RunCliOpts = RunOpts & GdbOpts & SnapshotOpts;
 
@@ -101,6 +101,8 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option("--mode <mode>", "native: the guest owns the CPU; full: the unmodified guest runs deprivileged under the " +
       "VMM (trap-and-emulate, shadow page tables); para: a paravirtual guest calls the VMM by hypercalls (docs/vmm.md)")
       .choices(VM_MODES as unknown as string[]).default("native"))
+    .addOption(new Option("--engine <engine>", "interp: the interpreter; jit: compile hot blocks to WebAssembly (same " +
+      "instructions, same results, faster: docs/jit.md); default interp, or $VM7_ENGINE").choices(ENGINES as unknown as string[]))
     .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
       "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost);
@@ -226,7 +228,7 @@ function prepareBoot(imageArg: string | undefined, o: RunCliOpts, stdout: (b: Ui
     try {
       m = await Machine.create({
         ramMiB: o.ram, clock: o.clock, cpuHz: o.cpuHz, semihosting: o.semihosting, rebooted,
-        semihostingRoot: o.semihostingRoot, cmdline: o.cmdline ?? basename(image), mode: o.mode, vmmCost: o.vmmCost,
+        semihostingRoot: o.semihostingRoot, cmdline: o.cmdline ?? basename(image), mode: o.mode, vmmCost: o.vmmCost, engine: o.engine,
         onConsole: stdout, onConsoleErr: (b) => { process.stderr.write(b); },
       });
     } catch (e) { throw new UsageError((e as Error).message); }

@@ -145,9 +145,18 @@ export interface CoreConstants {
   DBG_EV_READ: number; DBG_EV_WRITE: number; DBG_EV_EXC: number; DBG_EV_TRAP: number;
 }
 
+/** What the core asks of the host while it runs (the JIT engine sets these: src/jit/jit.ts). */
+export interface CoreHooks {
+  /** Compile the hot block at pc of a decode slot: table index | instructions << 20, or 0. */
+  compile(slot: number, pc: number, thumb: number): number;
+  /** A compiled block's table index is no longer referred to by the core. */
+  release(fn: number): void;
+}
+
 export interface Core {
   x: CoreExports;
   k: CoreConstants;
+  hooks: CoreHooks;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -162,7 +171,13 @@ export function loadCore(): Core {
 
 /** An instance of the core with its constants read from the exported globals. */
 export function instantiateCore(mod: WebAssembly.Module): Core {
-  const inst = new WebAssembly.Instance(mod, {});
+  const hooks: CoreHooks = { compile: () => 0, release: () => {} };
+  const inst = new WebAssembly.Instance(mod, {
+    vm7: {
+      jitCompile: (slot: number, pc: number, thumb: number) => hooks.compile(slot, pc, thumb),
+      jitRelease: (fn: number) => hooks.release(fn),
+    },
+  });
   const ex = inst.exports as Record<string, unknown>;
   // asconfig.json sets exportStart: the module's globals are initialised by calling _start.
   (ex._start as () => void)();
@@ -177,5 +192,5 @@ export function instantiateCore(mod: WebAssembly.Module): Core {
     else if (name.startsWith("VMM_COST_")) (k.vmmCosts as Record<string, number>)[name.slice(9).toLowerCase()] = val;
     else k[name] = val;
   }
-  return { x: ex as unknown as CoreExports, k: k as unknown as CoreConstants };
+  return { x: ex as unknown as CoreExports, k: k as unknown as CoreConstants, hooks };
 }

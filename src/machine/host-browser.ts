@@ -9,3 +9,6 @@ export function defaultCoreModule(): WebAssembly.Module {
 export function hostFiles(root: string): HostFiles {
   throw new Error(`semihosting root ${root}: a browser has no host files to give the guest`);
 }
+
+/** A browser has no environment variables. */
+export function hostEnv(_name: string): string | undefined { return undefined; }

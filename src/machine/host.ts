@@ -44,3 +44,6 @@ export function hostFiles(root: string): HostFiles {
     size: (fd) => fstatSync(fd).size,
   };
 }
+
+/** An environment variable (a browser has none). */
+export function hostEnv(name: string): string | undefined { return process.env[name]; }

@@ -2,8 +2,9 @@
 // for a budget of instructions, read and write registers and memory, stop it. The CLI and the
 // tests use exactly this.
 import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
+import { Jit, type JitOptions, type JitStats } from "../jit/jit.js";
 import { Semihosting, type SemihostingOptions, type SemihostingState } from "./semihosting.js";
-import { hostFiles } from "./host.js";
+import { hostFiles, hostEnv } from "./host.js";
 import { yieldToHost } from "./yield.js";
 import { parseElf, type LoadImage } from "../loaders/elf.js";
 import type { Recorder, Replayer } from "../debug/record.js";
@@ -45,7 +46,15 @@ export interface MachineOptions {
   /** This machine is the fresh boot that follows a guest's reset of the previous one (a run that
    *  ended with reason "reset"): the PRM's reset status says so (PRM_RSTST.GLOBAL_SW_RST). */
   rebooted?: boolean;
+  /** Execution engine: "interp" (default), the interpreter, or "jit", which compiles hot blocks to
+   *  WebAssembly (docs/jit.md). Both retire the same instructions with the same results. */
+  engine?: Engine;
+  /** JIT tuning (engine "jit"): block entries before compiling, code cache size. */
+  jit?: JitOptions;
 }
+
+export type Engine = "interp" | "jit";
+export const ENGINES: readonly Engine[] = ["interp", "jit"];
 
 export type StopReason =
   | "exit"        // the guest exited through semihosting (exitCode set)
@@ -126,6 +135,9 @@ export class Machine {
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
   readonly mode: VmMode;
+  /** The execution engine (MachineOptions.engine). */
+  readonly engine: Engine;
+  private readonly jit: Jit | undefined;
   /** The options this machine was created with (without the callbacks): a snapshot's configuration. */
   readonly config: { mode: VmMode; ramMiB: number; clock: "virtual" | "wall"; cpuHz: number; semihosting: boolean; cmdline: string };
   private readonly vmm: boolean;
@@ -150,6 +162,11 @@ export class Machine {
       if (rc !== 0) throw new Error(`${this.mode} mode cannot cover ${mib} MiB of RAM (core VMM init error ${rc})`);
     }
     this.guestRamBytes = this.x.guestRamBytes() >>> 0;
+    // VM7_ENGINE / VM7_JIT_THRESHOLD set the defaults (a whole test suite under either engine).
+    this.engine = opts.engine ?? (hostEnv("VM7_ENGINE") as Engine | undefined) ?? "interp";
+    if (!ENGINES.includes(this.engine)) throw new Error(`engine '${String(this.engine)}': must be one of ${ENGINES.join(", ")}`);
+    const threshold = Number(hostEnv("VM7_JIT_THRESHOLD") ?? 0) || undefined;
+    this.jit = this.engine === "jit" ? new Jit(core, { threshold, ...opts.jit }) : undefined;
     if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();
     const sink = opts.onConsole ?? ((b: Uint8Array) => { this.output += dec.decode(b, { stream: true }); });
@@ -225,6 +242,9 @@ export class Machine {
     }
     if (!this.vmm) this.x.stateChanged();
   }
+
+  /** The JIT's counters (engine "jit"), or undefined under the interpreter. */
+  jitStats(): JitStats | undefined { return this.jit?.stats(); }
 
   // --- VMM counters and cost model -------------------------------------------------------------
   /** VMM event counters (all zero in native mode): traps by class (trap_*, exc_*), hypercalls

@@ -1,0 +1,151 @@
+// The core's side of the JIT tier (issue 11, docs/jit.md). The translator lives in the host
+// (src/jit/): it turns a hot block of pre-decoded instructions into a WebAssembly function, which
+// the host puts into the core's own function table; the run loops (cpu/run.ts) enter it with
+// call_indirect at a block start, only when the whole block fits in the slice's budget, so
+// interrupts, timer events and --max-insns land on the same instruction as in the interpreter.
+//
+// Map: JITMAP holds 32768 direct-mapped entries of 16 bytes, keyed by (decode slot, offset in the
+// page, ISA): the physical code page, not the virtual address, so guest TLB flushes and context
+// switches keep compiled code (compiled code is position-independent: it takes its virtual PC as
+// an argument). An entry is { key, generation, function (index | length << 20, 0 = none), count }.
+// Invalidation: every decode slot has a generation (JIT_GEN); an entry of an older generation is
+// stale. The generation moves when the slot is (re)allocated, written (codeWritten), or dropped by
+// instruction-cache maintenance, which is where the decode cache itself drops entries (dcache.ts).
+import { JIT_GEN, JITMAP, JITMAP_BYTES, JIT_CODE, DCACHE } from "./layout";
+import { setCurPC, setR, getRest, fault } from "./state";
+import { condPassed, itAdvance, IT_MASK } from "./psr";
+import { E_COND, E_OP, E_WIDE } from "./dcache";
+import { execA32 } from "../decode/a32.gen";
+import { execT16 } from "../decode/t16.gen";
+import { execT32 } from "../decode/t32.gen";
+
+// Compile a block: the host translator (src/jit/) reads the decode slot's entries from pc on.
+// Returns the compiled function's table index | instruction count << 20, or 0 (not compilable).
+@external("vm7", "jitCompile") declare function hostCompile(slot: u32, pc: u32, thumb: u32): u32;
+// A compiled function is no longer reachable from the map: its table index may be reused.
+@external("vm7", "jitRelease") declare function hostRelease(fn: u32): void;
+
+export const ENGINE_INTERP: u32 = 0;
+export const ENGINE_JIT: u32 = 1;
+export let engine: u32 = ENGINE_INTERP;
+export let jitThreshold: u32 = 64;          // block entries before a block is compiled
+export function engineSet(e: u32, threshold: u32): void { engine = e; if (threshold != 0) jitThreshold = threshold; }
+
+// Counters (read by the host for --stats): compiled blocks, blocks the translator refused, entries
+// into compiled code, instructions retired through it... indices JIT_STAT_*.
+export const JIT_STAT_COMPILED: u32 = 0;
+export const JIT_STAT_REFUSED: u32 = 1;
+export const JIT_STAT_ENTRIES: u32 = 2;
+export const JIT_STAT_STALE: u32 = 3;       // compiled blocks found stale (code written or dropped)
+export const JIT_STAT_REPLACED: u32 = 4;    // compiled blocks pushed out of the map by another block
+export const JIT_STAT_COUNT: u32 = 5;
+const stats = memory.data(8 * 8, 8); // static data: no allocation (the stub runtime's would import abort)
+@inline function count(i: u32): void { const a = stats + (i << 3); store<u64>(a, load<u64>(a) + 1); }
+export function jitStat(i: u32): u64 { return i < JIT_STAT_COUNT ? load<u64>(stats + (i << 3)) : 0; }
+
+const MAP_BITS: u32 = 15;
+const NO_COMPILE: u32 = 0xffff_0000;        // count of a block the translator refused
+
+// Set by codeWritten: a store hit a decoded code page. Compiled code tests it after every helper
+// that can store and leaves the block after that instruction, as the interpreter, which reloads
+// every entry before executing it, would see the new code from the next instruction on.
+export let codeHit: u32 = 0;
+
+// A new generation for a slot: its compiled blocks are stale (and no granule is compiled).
+export function jitBump(slotIndex: u32): void {
+  const a = JIT_GEN + (slotIndex << 2);
+  store<u32>(a, load<u32>(a) + 1);
+  memory.fill(JIT_CODE + (slotIndex << 5), 0, 32);
+}
+
+// The translator read the instruction at page offset `off` (cpu/run.ts jitDecode): a store there
+// must make the slot's compiled blocks stale. Granules of 16 bytes (a bit each, 32 bytes a page).
+export function jitMarkCode(slotIndex: u32, off: u32, size: u32): void {
+  const last: u32 = ((off + size - 1) & 0xfff) >>> 4;
+  for (let g: u32 = off >>> 4; g <= last; g++) {
+    const a = JIT_CODE + (slotIndex << 5) + (g >>> 3);
+    store<u8>(a, <u32>load<u8>(a) | (<u32>1 << (g & 7)));
+  }
+}
+
+// A store of `size` bytes at page offset `off` of a slot's page (dcache.ts codeWritten): when it
+// touches compiled code, the slot's blocks go stale and a running block leaves after the store.
+// Data stored next to code (small programs keep both in one page) leaves the compiled blocks alone.
+export function jitCodeWritten(slotIndex: u32, off: u32, size: u32): void {
+  const last: u32 = (off + size - 1 > 0xfff ? 0xfff : off + size - 1) >>> 4;
+  for (let g: u32 = off >>> 4; g <= last; g++) {
+    if ((load<u8>(JIT_CODE + (slotIndex << 5) + (g >>> 3)) & (1 << (g & 7))) != 0) {
+      jitBump(slotIndex);
+      codeHit = 1;
+      return;
+    }
+  }
+}
+// Forget every compiled block (the host empties its part of the table at the same time). Slot
+// generations stay: a live slot's generation is never 0, which an empty entry has.
+export function jitFlush(): void { memory.fill(JITMAP, 0, JITMAP_BYTES); }
+export function jitInit(): void { jitFlush(); memory.fill(JIT_GEN, 0, 4096 << 2); memory.fill(JIT_CODE, 0, 4096 << 5); }
+
+// The compiled function for the block at pc in decode slot `slot` (host address), counting the
+// block's entries and asking the host to compile it when it gets hot. Returns index | length << 20,
+// or 0: interpret it.
+export function jitLookup(slot: u32, pc: u32, thumb: u32): u32 {
+  const s = (slot - DCACHE) >>> 14;
+  const key = (s << 13) | ((pc & 0xfff) << 1) | thumb;
+  const e = JITMAP + (((key * 0x9E3779B1) >>> (32 - MAP_BITS)) << 4);
+  const gen = load<u32>(JIT_GEN + (s << 2));
+  const f = load<u32>(e, 8);
+  if (load<u32>(e) == key && load<u32>(e, 4) == gen) {
+    if (f != 0) return f;
+    const n = load<u32>(e, 12);
+    if (n >= NO_COMPILE) return 0;
+    if (n + 1 < jitThreshold) { store<u32>(e, n + 1, 12); return 0; }
+    const r = hostCompile(slot, pc, thumb);
+    // The translator may have decoded entries, never dropped any: the entry is still ours.
+    if (r == 0) { store<u32>(e, NO_COMPILE, 12); count(JIT_STAT_REFUSED); return 0; }
+    store<u32>(e, r, 8);
+    count(JIT_STAT_COMPILED);
+    return r;
+  }
+  if (f != 0) {
+    hostRelease(f & 0xfffff);
+    count(load<u32>(e) == key ? JIT_STAT_STALE : JIT_STAT_REPLACED);
+  }
+  store<u32>(e, key);
+  store<u32>(e, gen, 4);
+  store<u32>(e, 0, 8);
+  store<u32>(e, 1, 12);
+  return 0;
+}
+
+// Enter compiled function f (from jitLookup) at pc: it runs its block, keeps ICOUNT exact and
+// returns the address of the next instruction.
+// `left` is what the slice's budget allows (at least the block's length): a block that branches
+// back to its own start loops inside the call while another whole pass fits.
+@inline export function jitEnter(f: u32, pc: u32, left: u64): u32 {
+  count(JIT_STAT_ENTRIES);
+  codeHit = 0;
+  return call_indirect<u32>(f & 0xfffff, pc, left > 0xffff_ffff ? 0xffff_ffff : <u32>left);
+}
+
+// --- helpers that compiled code calls for the rows it does not inline -------------------------
+// Each is one step of the matching interpreter loop (cpu/run.ts) for the instruction at pc, whose
+// decode entry is (w, raw); compiled code has stored ICOUNT (this instruction included) before the
+// call and tests loopEvent and codeHit after it.
+export function jitA32(w: u32, raw: u32, pc: u32): void {
+  setCurPC(pc);
+  setR(15, pc + 8);
+  if ((w & E_COND) == 0 || condPassed((w >>> 16) & 0xf)) execA32(w & E_OP, raw);
+}
+// Thumb: the condition comes from ITSTATE inside an IT block, which advances after the
+// instruction unless it replaced ITSTATE itself or was retried (A2.5.2; as execLoopThumb).
+export function jitThumb(w: u32, raw: u32, pc: u32): void {
+  setCurPC(pc);
+  setR(15, pc + 4);
+  const it = getRest() & IT_MASK;
+  const cond = it != 0 ? (getRest() >>> 12) & 15 : (w >>> 16) & 15;
+  if (cond >= 14 || condPassed(cond)) {
+    if ((w & E_WIDE) != 0) execT32(w & E_OP, raw); else execT16(w & E_OP, raw);
+  }
+  if (it != 0 && !fault && (getRest() & IT_MASK) == it) itAdvance();
+}

@@ -1,0 +1,719 @@
+// The JIT's translator (issue 11, docs/jit.md): one hot block of pre-decoded guest instructions,
+// read from the core's decode cache, becomes one WebAssembly function `f(pc) -> next pc`.
+//
+// What the core guarantees (assembly/cpu/jit.ts, cpu/run.ts): f is entered at a block start with
+// ICOUNT in memory exact, only when the whole block fits in the slice's budget, and for Thumb only
+// outside an IT block. What f guarantees in turn: it leaves exactly the state the interpreter would
+// have left after the same instructions, with ICOUNT counting the retired ones.
+// - Rows the translator inlines (A32 data processing with immediate or immediate-shifted operands,
+//   MOVW/MOVT, LDR/STR/LDRB/STRB with immediate offsets through the software TLB's fast path, B/BL;
+//   Thumb B) read and write the register file and the flag words in the core's state block.
+// - Every other row is one call of the core's jitA32/jitThumb helper, which is one step of the
+//   interpreter loop for that row (VMM_TRAP rows, which the VMM substituted at decode time,
+//   included: the VMM keeps its narrow trap points).
+// - Before any call that can fault or read the instruction count, ICOUNT is stored with the
+//   current instruction counted (as the Thumb interpreter does) and the current PC set; after it,
+//   loopEvent and codeHit are tested: an exception, a slice break or a store into code ends the
+//   block after this instruction, as it ends the interpreter's.
+// The block's virtual PC is a parameter: code is keyed by its physical page, and the same page may be
+// mapped at several virtual addresses.
+import { Code, Op, I32, I64, moduleBytes, type ModuleSpec } from "./wasm.js";
+import { A32_PATTERNS } from "../disasm/a32.gen.js";
+import { T16_PATTERNS } from "../disasm/t16.gen.js";
+import { T32_PATTERNS } from "../disasm/t32.gen.js";
+
+/** Where things are in the core (exported constants) and how to read its memory. */
+export interface CoreView {
+  state: number;        // LAYOUT_STATE
+  offR: number; offNF: number; offZF: number; offCF: number; offVF: number; offICOUNT: number; offRest: number;
+  mem(): DataView;      // the core's memory (re-read after growth)
+  decode(slot: number, pc: number, thumb: number): number; // jitDecode
+}
+
+/** Imports of every compiled module: function indices 0..3, globals 0..6. */
+const F_A32 = 0, F_THUMB = 1, F_READ = 2, F_WRITE = 3;
+const G_CURPC = 0, G_NEXTPC = 1, G_EVENT = 2, G_FAULT = 3, G_CODEHIT = 4, G_TLBR = 5, G_TLBW = 6;
+export const IMPORT_FUNCS = ["jitA32", "jitThumb", "jitReadSlow", "jitWriteSlow"];
+export const IMPORT_GLOBALS = ["jitCurPC", "jitNextPC", "jitLoopEvent", "jitFault", "jitCodeHit", "jitTlbR", "jitTlbW"];
+const TYPES = [
+  { params: [I32, I32, I32], results: [] },          // 0: jitA32 / jitThumb (w, raw, pc)
+  { params: [I32, I32, I32], results: [I32] },       // 1: readSlow (va, size, user)
+  { params: [I32, I32, I32, I32], results: [] },     // 2: writeSlow (va, size, v, user)
+  { params: [I32, I32], results: [I32] },            // 3: the block (pc, left) -> next pc
+];
+
+// Locals: 0 pc and 1 left (params: the block's virtual address, the instructions left in the slice),
+// 2 ic0 (i64: ICOUNT at the block's (or loop iteration's) start), i32 temporaries, an i64 temporary.
+const L_PC = 0, L_LEFT = 1, L_IC = 2, L_A = 3, L_B = 4, L_R = 5, L_C = 6, L_E = 7, L_V = 8, L_W = 9;
+
+const TLB_MASK = 1023; // TLB_N - 1 (mmu/tlb.ts): index = ((va >>> 12) & TLB_MASK) << 3
+
+function ids(patterns: { name: string }[]): Record<string, number> {
+  const m: Record<string, number> = {};
+  patterns.forEach((p, i) => { m[p.name] = i + 1; });
+  return m;
+}
+const A = ids(A32_PATTERNS);
+const T16 = ids(T16_PATTERNS);
+const DP_I = new Map<number, number>(), DP_RI = new Map<number, number>(), DP_RR = new Map<number, number>();
+["AND", "EOR", "SUB", "RSB", "ADD", "ADC", "SBC", "RSC", "TST", "TEQ", "CMP", "CMN", "ORR", "MOV", "BIC", "MVN"].forEach((n, opc) => {
+  DP_I.set(A[`${n}_i`], opc);
+  DP_RI.set(A[`${n}_ri`], opc);
+  DP_RR.set(A[`${n}_rr`], opc);
+});
+const LDST_I = new Map<number, { load: boolean; byte: boolean }>([
+  [A.STR_i, { load: false, byte: false }], [A.LDR_i, { load: true, byte: false }],
+  [A.STRB_i, { load: false, byte: true }], [A.LDRB_i, { load: true, byte: true }],
+]);
+
+const T32 = ids(T32_PATTERNS);
+
+// T32 data processing rows -> dataProc's opc (ORN = 16), register (shifted) and modified-immediate forms.
+const T32_DP_R = new Map<number, number>(), T32_DP_I = new Map<number, number>();
+for (const [n, opc] of [["AND", 0], ["EOR", 1], ["SUB", 2], ["RSB", 3], ["ADD", 4], ["ADC", 5], ["SBC", 6], ["TST", 8], ["TEQ", 9],
+  ["CMP", 10], ["CMN", 11], ["ORR", 12], ["MOV", 13], ["BIC", 14], ["MVN", 15], ["ORN", 16]] as const) {
+  if (T32[`${n}_r`]) T32_DP_R.set(T32[`${n}_r`], opc);
+  if (T32[`${n}_i`]) T32_DP_I.set(T32[`${n}_i`], opc);
+}
+
+// Rows after which a block ends: they write the PC (always, or when their condition passes), or
+// end in an exception; what follows them is often not code (literal pools, data).
+const A32_PC_ROWS = new Set([A.B, A.BL, A.BLX_imm, A.BX, A.BXJ, A.BLX_reg, A.SVC, A.BKPT, A.RFE, A.UNDEFINED, A.VMM_TRAP]);
+function a32EndsBlock(op: number, raw: number): boolean {
+  if (A32_PC_ROWS.has(op)) return true;
+  if ((op === A.LDM || op === A.LDM_usr) && (raw & 0x8000)) return true;
+  const rd = (raw >>> 12) & 15;
+  if (rd === 15 && (DP_I.has(op) || DP_RI.has(op) || DP_RR.has(op) || op === A.LDR_i || op === A.LDR_r)) return true;
+  return false;
+}
+const T16_PC_ROWS = new Set([T16.B, T16.B_cond, T16.BX, T16.BLX_r, T16.SVC, T16.UDF, T16.CBZ, T16.CBNZ, T16.BKPT, T16.UNDEFINED, T16.VMM_TRAP]);
+const T32_PC_ROWS = new Set([T32.B, T32.B_cond, T32.BL, T32.BLX_i, T32.TBB, T32.TBH, T32.SUBS_PC_LR, T32.RFE_db, T32.RFE_ia,
+  T32.UDF, T32.MISC_UNDEF, T32.UNDEFINED, T32.VMM_TRAP]);
+function thumbEndsBlock(wide: boolean, op: number, raw: number): boolean {
+  if (!wide) {
+    if (T16_PC_ROWS.has(op)) return true;
+    if (op === T16.POP && (raw & 0x100)) return true;
+    if ((op === T16.MOV_hi || op === T16.ADD_hi) && (((raw >>> 4) & 8) | (raw & 7)) === 15) return true;
+    return false;
+  }
+  if (T32_PC_ROWS.has(op)) return true;
+  if ((op === T32.LDM || op === T32.LDMDB) && (raw & 0x8000)) return true;
+  if (op === T32.LDR && ((raw >>> 12) & 15) === 15) return true;
+  return false;
+}
+
+const E_COND = 1 << 20, E_WIDE = 1 << 21, E_OP = 0xffff;
+const MAX_INSNS = 200;
+
+/** Rows compiled as helper calls, by name (how much the translator leaves to the interpreter). */
+export const helperRows = new Map<string, number>();
+
+export interface Translation { bytes: Uint8Array<ArrayBuffer>; insns: number }
+
+interface Insn { off: number; w: number; raw: number; size: number; op: number; wide: boolean }
+
+class Block {
+  c = new Code();  // replaced while a row is emitted on trial (translateThumb)
+  /** Open wasm constructs inside the function: "if", or "L<j>" for the loop at instruction j. */
+  private stack: string[] = [];
+  pcAlign = 0;
+  /** n: the block's length (its longest straight pass); loops: instructions a backward branch of
+   *  the block targets (a wasm loop starts at each: all of them end at the block's end). */
+  constructor(readonly v: CoreView, readonly thumb: boolean, readonly insns: Insn[], readonly loops: Set<number>) {
+    this.c.i32(0).load(Op.i64Load, 3, v.state + v.offICOUNT).set(L_IC);
+  }
+  get n(): number { return this.insns.length; }
+  open(): void { this.c.if(); this.stack.push("if"); }
+  close(): void { this.c.end(); this.stack.pop(); }
+  /** Before instruction j: start the loop that backward branches to j re-enter. */
+  label(j: number): void { if (this.loops.has(j)) { this.c.loop(); this.stack.push(`L${j}`); } }
+  /** After the last instruction: close every loop. */
+  closeAll(): void { while (this.stack.length) this.close(); }
+  /** A taken branch from instruction k back to instruction j of the block. ic0 is kept as the
+   *  count before instruction 0 of the current pass, so that ICOUNT = ic0 + k + 1 stays true after
+   *  re-entering at j (ic0 += k + 1 - j). The loop runs again when the budget still has room for
+   *  the longest pass from j to the block's end, which is what the entry test guaranteed for the
+   *  first pass (left >= n, left counted from the pass's instruction 0); else the block leaves with
+   *  ICOUNT exact. */
+  loopBack(k: number, j: number): void {
+    const c = this.c;
+    const d = k + 1 - j;
+    c.get(L_IC).i64(BigInt(d)).op(Op.i64Add).set(L_IC);
+    c.get(L_LEFT).i32(d).op(Op.i32Sub).tee(L_LEFT).i32(this.n).op(Op.i32GeU);
+    c.op(Op.brIf).u(this.stack.length - 1 - this.stack.lastIndexOf(`L${j}`));
+    this.icStore(j - 1);
+    c.get(L_PC).i32(this.insns[j].off).op(Op.i32Add).op(Op.return);
+  }
+  /** A taken branch from instruction k to pc + target: a loop when it lands on an instruction of
+   *  the block at or before k, else the block leaves there. */
+  branch(k: number, target: number): void {
+    const j = this.insns.findIndex((x) => x.off === target);
+    if (j >= 0 && j <= k && this.loops.has(j)) this.loopBack(k, j);
+    else { this.icStore(k); this.c.get(L_PC).i32(target).op(Op.i32Add).op(Op.return); }
+  }
+  get R(): number { return this.v.state + this.v.offR; }
+  /** Push the value of register n as read by the instruction at pc + off (R15 = pc + 8 / + 4). */
+  reg(n: number, off: number): void {
+    if (n === 15) this.c.get(L_PC).i32(off + (this.thumb ? 4 : 8)).op(Op.i32Add);
+    else this.c.i32(0).load(Op.i32Load, 2, this.R + 4 * n);
+  }
+  /** Store the value that `value` pushes into register n (never 15). */
+  setReg(n: number, value: () => void): void {
+    this.c.i32(0); value(); this.c.store(Op.i32Store, 2, this.R + 4 * n);
+  }
+  flag(off: number): void { this.c.i32(0).load(Op.i32Load, 2, this.v.state + off); }
+  setFlag(off: number, value: () => void): void { this.c.i32(0); value(); this.c.store(Op.i32Store, 2, this.v.state + off); }
+  /** ICOUNT = ic0 + k + 1: the instructions before this one and this one. */
+  icStore(k: number): void {
+    this.c.i32(0).get(L_IC).i64(BigInt(k + 1)).op(Op.i64Add).store(Op.i64Store, 3, this.v.state + this.v.offICOUNT);
+  }
+  /** Return pc + next: the block goes on at the instruction after this one. */
+  retNext(next: number): void { this.c.get(L_PC).i32(next).op(Op.i32Add).op(Op.return); }
+  /** Leave through the event path: a pending branch (exception, PC write) goes to nextPC. */
+  exitEvent(next: number): void {
+    const c = this.c;
+    c.gget(G_EVENT).i32(1).op(Op.i32And).if();
+    c.gget(G_EVENT).i32(-2).op(Op.i32And).gset(G_EVENT).gget(G_NEXTPC).op(Op.return);
+    c.end();
+    this.retNext(next);
+  }
+  /** After a helper call: leave on a loop event or a store into code. */
+  checkEvents(next: number): void {
+    this.c.gget(G_EVENT).gget(G_CODEHIT).op(Op.i32Or);
+    this.open();
+    this.exitEvent(next);
+    this.close();
+  }
+  /** Condition test (A8.3.1) on the flag words, leaving 0/1 on the stack. */
+  cond(cc: number): void {
+    const { offNF: N, offZF: Z, offCF: C, offVF: V } = this.v;
+    const c = this.c;
+    switch (cc >> 1) {
+      case 0: this.flag(Z); break;
+      case 1: this.flag(C); break;
+      case 2: this.flag(N); break;
+      case 3: this.flag(V); break;
+      case 4: this.flag(C); this.flag(Z); c.op(Op.i32Eqz).op(Op.i32And); break;          // HI
+      case 5: this.flag(N); this.flag(V); c.op(Op.i32Eq); break;                          // GE
+      case 6: this.flag(Z); c.op(Op.i32Eqz); this.flag(N); this.flag(V); c.op(Op.i32Eq).op(Op.i32And); break; // GT
+    }
+    if (cc & 1) c.op(Op.i32Eqz);
+  }
+  setCurPC(off: number, r15: number): void {
+    this.c.get(L_PC).i32(off).op(Op.i32Add).gset(G_CURPC);
+    this.setReg(15, () => this.c.get(L_PC).i32(off + r15).op(Op.i32Add));
+  }
+  /** One interpreter step for the entry (w, raw) at pc + off through the core's helper. */
+  helper(k: number, off: number, size: number, w: number, raw: number): void {
+    const name = (this.thumb ? ((w & E_WIDE) ? "T32." : "T16.") : "") + ((this.thumb ? ((w & E_WIDE) ? T32_PATTERNS : T16_PATTERNS) : A32_PATTERNS)[(w & E_OP) - 1]?.name ?? "?");
+    helperRows.set(name, (helperRows.get(name) ?? 0) + 1);
+    this.icStore(k);
+    this.c.i32(w).i32(raw).get(L_PC).i32(off).op(Op.i32Add).call(this.thumb ? F_THUMB : F_A32);
+    this.checkEvents(off + size);
+  }
+}
+
+// Shifter operand of the immediate-shift forms (A8.4.3 Shift_C): value into L_B and, when `carry`,
+// the carry out into L_C (left as the C flag where the shift does not change it).
+function shiftImm(b: Block, m: number, off: number, type: number, amt: number, carry: boolean): void {
+  const c = b.c;
+  const rm = (): void => b.reg(m, off);
+  switch (type) {
+    case 0: // LSL
+      rm(); if (amt) c.i32(amt).op(Op.i32Shl); c.set(L_B);
+      if (carry) { if (amt) { rm(); c.i32(32 - amt).op(Op.i32ShrU).i32(1).op(Op.i32And).set(L_C); } else { b.flag(b.v.offCF); c.set(L_C); } }
+      return;
+    case 1: // LSR (0 encodes 32)
+      if (amt) { rm(); c.i32(amt).op(Op.i32ShrU).set(L_B); } else c.i32(0).set(L_B);
+      if (carry) { rm(); c.i32(amt ? amt - 1 : 31).op(Op.i32ShrU).i32(1).op(Op.i32And).set(L_C); }
+      return;
+    case 2: // ASR (0 encodes 32)
+      rm(); c.i32(amt ? amt : 31).op(Op.i32ShrS).set(L_B);
+      if (carry) { rm(); c.i32(amt ? amt - 1 : 31).op(Op.i32ShrU).i32(1).op(Op.i32And).set(L_C); }
+      return;
+    default: // ROR, RRX when 0
+      if (amt) { rm(); c.i32(amt).op(Op.i32Rotr).set(L_B); } else {
+        b.flag(b.v.offCF); c.i32(31).op(Op.i32Shl); rm(); c.i32(1).op(Op.i32ShrU).op(Op.i32Or).set(L_B);
+      }
+      if (carry) { rm(); c.i32(amt ? amt - 1 : 0).op(Op.i32ShrU).i32(1).op(Op.i32And).set(L_C); }
+  }
+}
+
+// Data processing (A8.8.x AND..MVN, A5.2.1-A5.2.3) with Rd != PC: operands in L_A (Rn) and L_B,
+// the shifter carry in L_C (logical ops with S), result in L_R.
+function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: boolean): void {
+  const c = b.c;
+  const { offNF: N, offZF: Z, offCF: C, offVF: V } = b.v;
+  const carryIn = (): void => b.flag(C);
+  let arith = true;
+  // AddWithCarry (A2.2.1): r = x + y + cin; with S, C from the 64-bit sum and V into X.
+  const X = L_E, Y = L_V;
+  const awc = (x: () => void, y: () => void, cin: number | "C"): void => {
+    x(); c.set(X); y(); c.set(Y);
+    if (!s) {
+      c.get(X).get(Y).op(Op.i32Add);
+      if (cin === "C") { carryIn(); c.op(Op.i32Add); } else if (cin) c.i32(cin).op(Op.i32Add);
+      c.set(L_R);
+      return;
+    }
+    c.get(X).op(Op.i64ExtendI32u).get(Y).op(Op.i64ExtendI32u).op(Op.i64Add);
+    if (cin === "C") { carryIn(); c.op(Op.i64ExtendI32u).op(Op.i64Add); } else if (cin) c.i64(BigInt(cin)).op(Op.i64Add);
+    c.tee(L_W).op(Op.i32WrapI64).set(L_R);
+    c.get(L_W).i64(32n).op(Op.i64ShrU).op(Op.i32WrapI64).set(L_C);
+    c.get(X).get(L_R).op(Op.i32Xor).get(Y).get(L_R).op(Op.i32Xor).op(Op.i32And).i32(31).op(Op.i32ShrU).set(X);
+  };
+  const a = (): void => { c.get(L_A); }, bb = (): void => { c.get(L_B); };
+  const notA = (): void => { c.get(L_A).i32(-1).op(Op.i32Xor); }, notB = (): void => { c.get(L_B).i32(-1).op(Op.i32Xor); };
+  switch (opc) {
+    case 0: case 8: arith = false; c.get(L_A).get(L_B).op(Op.i32And).set(L_R); break;   // AND, TST
+    case 1: case 9: arith = false; c.get(L_A).get(L_B).op(Op.i32Xor).set(L_R); break;   // EOR, TEQ
+    case 12: arith = false; c.get(L_A).get(L_B).op(Op.i32Or).set(L_R); break;           // ORR
+    case 13: arith = false; c.get(L_B).set(L_R); break;                                  // MOV
+    case 14: arith = false; c.get(L_A).get(L_B).i32(-1).op(Op.i32Xor).op(Op.i32And).set(L_R); break; // BIC
+    case 15: arith = false; c.get(L_B).i32(-1).op(Op.i32Xor).set(L_R); break;            // MVN
+    case 16: arith = false; c.get(L_A).get(L_B).i32(-1).op(Op.i32Xor).op(Op.i32Or).set(L_R); break; // ORN (Thumb)
+    case 2: case 10: awc(a, notB, 1); break;                                              // SUB, CMP
+    case 3: awc(bb, notA, 1); break;                                                      // RSB
+    case 4: case 11: awc(a, bb, 0); break;                                                // ADD, CMN
+    case 5: awc(a, bb, "C"); break;                                                       // ADC
+    case 6: awc(a, notB, "C"); break;                                                     // SBC
+    case 7: awc(bb, notA, "C"); break;                                                    // RSC
+  }
+  if (opc < 8 || opc > 11) b.setReg(d, () => c.get(L_R));
+  if (!s) return;
+  b.setFlag(N, () => c.get(L_R).i32(31).op(Op.i32ShrU));
+  b.setFlag(Z, () => c.get(L_R).op(Op.i32Eqz));
+  if (arith) {
+    b.setFlag(C, () => c.get(L_C));
+    b.setFlag(V, () => c.get(X));
+  } else if (logicalCarry) b.setFlag(C, () => c.get(L_C));
+}
+
+/** Load or store through the TLB fast path; the address is in L_A. For loads the value ends in L_V
+ *  (sign-extended when `signed`). `isz` is the instruction's size (where the block goes on). */
+function access(b: Block, k: number, off: number, isz: number, load: boolean, size: number, value: () => void, signed = false): void {
+  const c = b.c;
+  const mask = size === 4 ? 0xfffff003 : size === 2 ? 0xfffff001 : 0xfffff000;
+  // e = tlb + index(va)
+  c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(TLB_MASK).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).set(L_E);
+  c.get(L_E).load(Op.i32Load, 2, 0).get(L_A).i32(mask | 0).op(Op.i32And).op(Op.i32Eq);
+  b.open();
+  // hit: host address = addend + va
+  c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add);
+  if (load) {
+    c.load(size === 4 ? Op.i32Load : size === 2 ? (signed ? Op.i32Load16s : Op.i32Load16u) : (signed ? Op.i32Load8s : Op.i32Load8u), size === 4 ? 2 : size === 2 ? 1 : 0, 0).set(L_V);
+  } else {
+    value();
+    c.store(size === 4 ? Op.i32Store : size === 2 ? Op.i32Store16 : Op.i32Store8, size === 4 ? 2 : size === 2 ? 1 : 0, 0);
+  }
+  c.op(Op.else);
+  // miss: the core's slow path, which may fault (the abort is taken inside it)
+  b.icStore(k);
+  b.setCurPC(off, b.thumb ? 4 : 8);
+  if (load) {
+    c.get(L_A).i32(size).i32(0).call(F_READ).set(L_V);
+    c.gget(G_FAULT); b.open(); b.exitEvent(off + isz); b.close();
+    if (signed && size < 4) c.get(L_V).i32(32 - 8 * size).op(Op.i32Shl).i32(32 - 8 * size).op(Op.i32ShrS).set(L_V);
+  } else {
+    c.get(L_A).i32(size); value(); c.i32(0).call(F_WRITE);
+    c.gget(G_FAULT).gget(G_EVENT).op(Op.i32Or).gget(G_CODEHIT).op(Op.i32Or);
+    // a completed store that broke the slice or hit code still retires: the event path handles both
+    b.open(); b.exitEvent(off + isz); b.close();
+  }
+  b.close();
+}
+
+/** The A32 block at pc: instructions in address order up to a row that always leaves (an
+ *  unconditional branch, a PC write), the page's end or MAX_INSNS. Conditional branches leave
+ *  when taken and the block goes on after them (one entry, several exits). */
+function collectA32(v: CoreView, slot: number, pc: number): Insn[] {
+  const list: Insn[] = [];
+  for (let off = 0; list.length < MAX_INSNS; off += 4) {
+    if (off > 0 && ((pc + off) & 0xfff) === 0) break;
+    const w = v.decode(slot, pc + off, 0) >>> 0;
+    if (w === 0) break;
+    const raw = v.mem().getUint32(slot + (((pc + off) & 0xffe) << 2) + 4, true);
+    const op = w & E_OP;
+    list.push({ off, w, raw, size: 4, op, wide: false });
+    const always = !(w & E_COND);
+    if ((op === A.B || op === A.BL) ? always : a32EndsBlock(op, raw)) break;
+  }
+  return list;
+}
+
+/** Backward branch targets inside the block: where its loops start. */
+function loopTargets(list: Insn[], target: (x: Insn) => number | undefined): Set<number> {
+  const loops = new Set<number>();
+  list.forEach((x, k) => {
+    const t = target(x);
+    if (t === undefined) return;
+    const j = list.findIndex((y) => y.off === t);
+    if (j >= 0 && j <= k) loops.add(j);
+  });
+  return loops;
+}
+const a32Target = (x: Insn): number | undefined =>
+  x.op === A.B || x.op === A.BL ? x.off + (((x.raw & 0xffffff) << 8) >> 6) + 8 : undefined;
+
+/** Translate the A32 block at pc in decode slot `slot`; null when its first row cannot start one. */
+export function translateA32(v: CoreView, slot: number, pc: number): Translation | null {
+  if (pc & 3) return null;
+  const list = collectA32(v, slot, pc);
+  if (list.length === 0) return null;
+  const b = new Block(v, false, list, loopTargets(list, a32Target));
+  const c = b.c;
+  for (let k = 0; k < list.length; k++) {
+    const { off, w, raw } = list[k];
+    b.label(k);
+    const op = w & E_OP;
+    const cc = (w & E_COND) ? (w >>> 16) & 15 : 14;
+    const condOpen = cc !== 14;
+    const rd = (raw >>> 12) & 15, rn = (raw >>> 16) & 15;
+    let done = false;
+    const guard = (): void => { if (condOpen) { b.cond(cc); b.open(); } };
+    const unguard = (): void => { if (condOpen) b.close(); };
+    if ((DP_I.has(op) || DP_RI.has(op)) && rd !== 15) {
+      const opc = (DP_I.get(op) ?? DP_RI.get(op))!;
+      const s = ((raw >>> 20) & 1) === 1 || (opc >= 8 && opc <= 11);
+      const logical = !(opc >= 2 && opc <= 7) && !(opc === 10 || opc === 11);
+      guard();
+      if (opc !== 13 && opc !== 15) { b.reg(rn, off); c.set(L_A); }
+      let shCarry = false;
+      if (DP_I.has(op)) {
+        const rot = ((raw >>> 8) & 15) * 2, imm = raw & 0xff;
+        const val = rot ? ((imm >>> rot) | (imm << (32 - rot))) >>> 0 : imm;
+        c.i32(val | 0).set(L_B);
+        if (s && logical && rot) { c.i32(val >>> 31).set(L_C); shCarry = true; }
+      } else {
+        shiftImm(b, raw & 15, off, (raw >>> 5) & 3, (raw >>> 7) & 31, s && logical);
+        shCarry = s && logical;
+      }
+      dataProc(b, opc, s, rd, shCarry);
+      unguard();
+      done = true;
+    } else if ((op === A.MOVW || op === A.MOVT) && rd !== 15) {
+      const imm = ((raw >>> 4) & 0xf000) | (raw & 0xfff);
+      guard();
+      if (op === A.MOVW) b.setReg(rd, () => c.i32(imm));
+      else b.setReg(rd, () => { b.reg(rd, off); c.i32(0xffff).op(Op.i32And).i32(imm << 16).op(Op.i32Or); });
+      unguard();
+      done = true;
+    } else if (LDST_I.has(op)) {
+      const { load, byte } = LDST_I.get(op)!;
+      const p = (raw >>> 24) & 1, u = (raw >>> 23) & 1, wb = p === 0 || ((raw >>> 21) & 1) === 1;
+      const imm = raw & 0xfff;
+      if (!(load && rd === 15) && !(wb && rn === 15) && !(!load && rd === 15)) {
+        guard();
+        // offset address in L_B, access address in L_A
+        b.reg(rn, off); c.set(L_A);
+        c.get(L_A).i32(imm).op(u ? Op.i32Add : Op.i32Sub).set(L_B);
+        if (p) c.get(L_B).set(L_A);
+        if (load) {
+          access(b, k, off, 4, true, byte ? 1 : 4, () => {});
+          if (wb) b.setReg(rn, () => c.get(L_B));
+          b.setReg(rd, () => c.get(L_V));
+        } else {
+          access(b, k, off, 4, false, byte ? 1 : 4, () => b.reg(rd, off));
+          if (wb) b.setReg(rn, () => c.get(L_B));
+        }
+        unguard();
+        done = true;
+      }
+    } else if (op === A.B || op === A.BL) {
+      const imm24 = raw & 0xffffff;
+      const rel = ((imm24 << 8) >> 6) + 8; // SignExtend(imm24:'00') + PC (A8.8.18)
+      guard();
+      if (op === A.BL) b.setReg(14, () => c.get(L_PC).i32(off + 4).op(Op.i32Add));
+      b.branch(k, off + rel);
+      unguard();
+      done = true;
+    }
+    if (!done) b.helper(k, off, 4, w, raw);
+  }
+  // fall through: the block's instructions all retired
+  b.closeAll();
+  const last = list[list.length - 1];
+  b.icStore(list.length - 1);
+  b.retNext(last.off + last.size);
+  return finish(b, list.length);
+}
+
+// Thumb data processing that the translator inlines: opc as in dataProc (AND=0 ... MVN=15). The
+// operands are set up by the caller (L_A = Rn, L_B = operand 2, L_C = shifter carry when needed).
+const T16_DP_REG: Record<number, number> = { 0: 0, 1: 1, 5: 5, 6: 6, 8: 8, 10: 10, 11: 11, 12: 12, 14: 14, 15: 15 };
+
+/** The 16-bit rows inlined outside IT blocks (where the flag-setting forms set flags, A8.8.x
+ *  "setflags = !InITBlock()"). Returns false when the row goes through the helper. */
+function thumb16(b: Block, k: number, off: number, op: number, raw: number, sf: boolean): boolean {
+  const c = b.c;
+  const lo = (sh: number): number => (raw >>> sh) & 7;
+  const S = (opc: number): boolean => sf || (opc >= 8 && opc <= 11); // compares always set flags
+  switch (op) {
+    case T16.ADD_rrr: case T16.SUB_rrr: case T16.ADD_rri: case T16.SUB_rri: {
+      b.reg(lo(3), off); c.set(L_A);
+      if (op === T16.ADD_rrr || op === T16.SUB_rrr) { b.reg(lo(6), off); c.set(L_B); } else c.i32(lo(6)).set(L_B);
+      dataProc(b, op === T16.ADD_rrr || op === T16.ADD_rri ? 4 : 2, sf, lo(0), false);
+      return true;
+    }
+    case T16.LSL_i: case T16.LSR_i: case T16.ASR_i: {
+      shiftImm(b, lo(3), off, op === T16.LSL_i ? 0 : op === T16.LSR_i ? 1 : 2, (raw >>> 6) & 31, true);
+      dataProc(b, 13, sf, lo(0), sf);
+      return true;
+    }
+    case T16.MOV_i: case T16.CMP_i: case T16.ADD_i8: case T16.SUB_i8: {
+      const d = lo(8);
+      if (op !== T16.MOV_i) { b.reg(d, off); c.set(L_A); }
+      c.i32(raw & 0xff).set(L_B);
+      const opc = op === T16.MOV_i ? 13 : op === T16.CMP_i ? 10 : op === T16.ADD_i8 ? 4 : 2;
+      dataProc(b, opc, S(opc), d, false);
+      return true;
+    }
+    case T16.AND_r: case T16.EOR_r: case T16.ADC_r: case T16.SBC_r: case T16.TST_r: case T16.CMP_r:
+    case T16.CMN_r: case T16.ORR_r: case T16.BIC_r: case T16.MVN_r: {
+      const opc = T16_DP_REG[(raw >>> 6) & 15];
+      const d = lo(0);
+      b.reg(d, off); c.set(L_A);
+      b.reg(lo(3), off); c.set(L_B);
+      // logical forms keep C (no shift): the "shifter carry" is the C flag itself
+      dataProc(b, opc, S(opc), d, false);
+      return true;
+    }
+    case T16.RSB_r: { // NEGS Rd, Rn: 0 - Rn
+      c.i32(0).set(L_A); b.reg(lo(3), off); c.set(L_B);
+      dataProc(b, 2, sf, lo(0), false);
+      return true;
+    }
+    case T16.MUL_r: { // MULS Rdm, Rn, Rdm: N, Z (C, V unchanged)
+      const d = lo(0);
+      b.reg(lo(3), off); b.reg(d, off); c.op(Op.i32Mul).set(L_R);
+      b.setReg(d, () => c.get(L_R));
+      if (sf) {
+        b.setFlag(b.v.offNF, () => c.get(L_R).i32(31).op(Op.i32ShrU));
+        b.setFlag(b.v.offZF, () => c.get(L_R).op(Op.i32Eqz));
+      }
+      return true;
+    }
+    case T16.ADD_hi: case T16.MOV_hi: case T16.CMP_hi: {
+      const d = ((raw >>> 4) & 8) | lo(0), m = (raw >>> 3) & 15;
+      if (op === T16.CMP_hi) { b.reg(d, off); c.set(L_A); b.reg(m, off); c.set(L_B); dataProc(b, 10, true, d, false); return true; }
+      if (d === 15) return false; // a PC write: interworking rules, through the helper
+      if (op === T16.MOV_hi) b.setReg(d, () => b.reg(m, off));
+      else b.setReg(d, () => { b.reg(d, off); b.reg(m, off); c.op(Op.i32Add); });
+      return true;
+    }
+    case T16.ADR: b.setReg(lo(8), () => c.get(L_PC).i32(litOff(b, off) + ((raw & 0xff) << 2)).op(Op.i32Add)); return true;
+    case T16.ADD_sp_i8: b.setReg(lo(8), () => { b.reg(13, off); c.i32((raw & 0xff) << 2).op(Op.i32Add); }); return true;
+    case T16.ADD_sp_i7: case T16.SUB_sp_i7:
+      b.setReg(13, () => { b.reg(13, off); c.i32((raw & 0x7f) << 2).op(op === T16.ADD_sp_i7 ? Op.i32Add : Op.i32Sub); });
+      return true;
+    case T16.HINT: return ((raw >>> 4) & 15) <= 1 && (raw & 15) === 0; // NOP, YIELD: nothing (WFI, WFE, SEV: the helper)
+    case T16.EXTEND: {
+      const t = (raw >>> 6) & 3; // SXTH, SXTB, UXTH, UXTB
+      b.setReg(lo(0), () => {
+        b.reg(lo(3), off);
+        if (t === 2) c.i32(0xffff).op(Op.i32And);
+        else if (t === 3) c.i32(0xff).op(Op.i32And);
+        else { const sh = t === 0 ? 16 : 24; c.i32(sh).op(Op.i32Shl).i32(sh).op(Op.i32ShrS); }
+      });
+      return true;
+    }
+  }
+  // Loads and stores: immediate, SP-relative, literal and register offsets.
+  let size = 0, load = false, signed = false;
+  let addr: (() => void) | undefined;
+  let t = lo(0);
+  const imm5 = (raw >>> 6) & 31;
+  switch (op) {
+    case T16.STR_i: case T16.LDR_i: size = 4; load = op === T16.LDR_i; addr = () => { b.reg(lo(3), off); c.i32(imm5 << 2).op(Op.i32Add); }; break;
+    case T16.STRB_i: case T16.LDRB_i: size = 1; load = op === T16.LDRB_i; addr = () => { b.reg(lo(3), off); c.i32(imm5).op(Op.i32Add); }; break;
+    case T16.STRH_i: case T16.LDRH_i: size = 2; load = op === T16.LDRH_i; addr = () => { b.reg(lo(3), off); c.i32(imm5 << 1).op(Op.i32Add); }; break;
+    case T16.STR_sp: case T16.LDR_sp: size = 4; load = op === T16.LDR_sp; t = lo(8); addr = () => { b.reg(13, off); c.i32((raw & 0xff) << 2).op(Op.i32Add); }; break;
+    case T16.LDR_lit: size = 4; load = true; t = lo(8); addr = () => { c.get(L_PC).i32(litOff(b, off) + ((raw & 0xff) << 2)).op(Op.i32Add); }; break;
+    case T16.STR_r: case T16.STRH_r: case T16.STRB_r: case T16.LDRSB_r: case T16.LDR_r: case T16.LDRH_r: case T16.LDRB_r: case T16.LDRSH_r: {
+      const ob = (raw >>> 9) & 7; // STR STRH STRB LDRSB LDR LDRH LDRB LDRSH
+      size = [4, 2, 1, 1, 4, 2, 1, 2][ob]; load = ob >= 3; signed = ob === 3 || ob === 7;
+      addr = () => { b.reg(lo(3), off); b.reg(lo(6), off); c.op(Op.i32Add); };
+      break;
+    }
+    default: return false;
+  }
+  addr(); c.set(L_A);
+  if (load) {
+    access(b, k, off, 2, true, size, () => {}, signed);
+    b.setReg(t, () => c.get(L_V));
+  } else access(b, k, off, 2, false, size, () => b.reg(t, off));
+  return true;
+}
+// Align(PC, 4) - pc for the instruction at pc + off (PC = its address + 4): the block's pc varies
+// with the virtual address it runs at, but its low 12 bits are the physical offset it is keyed by.
+function litOff(b: Block, off: number): number { return ((b.pcAlign + off + 4) & ~3) - b.pcAlign; }
+
+/** The 32-bit rows inlined (A6.3): data processing with a modified immediate or a shifted
+ *  register, ADDW/SUBW, MOVW/MOVT. Flags follow the S bit (not ITSTATE). False: the helper. */
+function thumb32(b: Block, off: number, op: number, raw: number): boolean {
+  const c = b.c;
+  const rn = (raw >>> 16) & 15, rd = (raw >>> 8) & 15, sbit = ((raw >>> 20) & 1) === 1;
+  if (T32_DP_R.has(op) || T32_DP_I.has(op)) {
+    const opc = (T32_DP_R.get(op) ?? T32_DP_I.get(op))!;
+    const cmp = opc >= 8 && opc <= 11;
+    const noRn = opc === 13 || opc === 15;
+    if ((!cmp && rd === 15) || (!noRn && rn === 15) || (T32_DP_R.has(op) && (raw & 15) === 15)) return false;
+    const logical = !(opc >= 2 && opc <= 7) && opc !== 10 && opc !== 11;
+    const s = sbit || cmp;
+    if (!noRn) { b.reg(rn, off); c.set(L_A); }
+    let shCarry = false;
+    if (T32_DP_R.has(op)) {
+      const amt = (((raw >>> 12) & 7) << 2) | ((raw >>> 6) & 3);
+      shiftImm(b, raw & 15, off, (raw >>> 4) & 3, amt, s && logical);
+      shCarry = s && logical;
+    } else {
+      // ThumbExpandImm_C (A6.3.2)
+      const imm12 = (((raw >>> 26) & 1) << 11) | (((raw >>> 12) & 7) << 8) | (raw & 0xff);
+      let val: number, rotated = false;
+      if ((imm12 >>> 10) === 0) {
+        const i8 = imm12 & 0xff;
+        switch ((imm12 >>> 8) & 3) {
+          case 0: val = i8; break;
+          case 1: if (!i8) return false; val = (i8 << 16) | i8; break;
+          case 2: if (!i8) return false; val = (i8 << 24) | (i8 << 8); break;
+          default: if (!i8) return false; val = (i8 << 24) | (i8 << 16) | (i8 << 8) | i8;
+        }
+      } else {
+        const rot = imm12 >>> 7, un = 0x80 | (imm12 & 0x7f);
+        val = (un >>> rot) | (un << (32 - rot)); rotated = true;
+      }
+      c.i32(val | 0).set(L_B);
+      if (s && logical && rotated) { c.i32((val >>> 31) & 1).set(L_C); shCarry = true; }
+    }
+    dataProc(b, opc, s, rd, shCarry);
+    return true;
+  }
+  if (rd === 15 || rd === 13 && (op === T32.MOVW || op === T32.MOVT)) return false;
+  if (op === T32.ADDW || op === T32.SUBW) {
+    if (rn === 15 || rd === 13 && rn !== 13) return false; // ADR forms, SP rules: the helper
+    const imm = (((raw >>> 26) & 1) << 11) | (((raw >>> 12) & 7) << 8) | (raw & 0xff);
+    b.setReg(rd, () => { b.reg(rn, off); c.i32(imm).op(op === T32.ADDW ? Op.i32Add : Op.i32Sub); });
+    return true;
+  }
+  if (op === T32.MOVW || op === T32.MOVT) {
+    const imm = (((raw >>> 16) & 15) << 12) | (((raw >>> 26) & 1) << 11) | (((raw >>> 12) & 7) << 8) | (raw & 0xff);
+    if (op === T32.MOVW) b.setReg(rd, () => c.i32(imm));
+    else b.setReg(rd, () => { b.reg(rd, off); c.i32(0xffff).op(Op.i32And).i32(imm << 16).op(Op.i32Or); });
+    return true;
+  }
+  return false;
+}
+
+/** Store ITSTATE (A2.5.2: IT[7:2] in CPSR 15:10, IT[1:0] in CPSR 26:25) as a constant. */
+function setItState(b: Block, it: number): void {
+  const c = b.c, a = b.v.state + b.v.offRest;
+  c.i32(0).i32(0).load(Op.i32Load, 2, a).i32(~0x0600fc00).op(Op.i32And).i32(((it & 0xfc) << 8) | ((it & 3) << 25)).op(Op.i32Or).store(Op.i32Store, 2, a);
+}
+/** ITAdvance() (A2.5.2) on a constant ITSTATE. */
+const itAdvance = (it: number): number => (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
+
+/** The Thumb block at pc (as collectA32), with what the translator knows of ITSTATE: the block
+ *  starts outside an IT block (the core enters it only then), so every IT block inside it is
+ *  known statically: `it[k]` is ITSTATE while instruction k runs (0 outside IT blocks). An IT
+ *  instruction inside an IT block (UNPREDICTABLE) ends the block before it. */
+function collectThumb(v: CoreView, slot: number, pc: number): { list: Insn[]; it: number[] } {
+  const list: Insn[] = [], its: number[] = [];
+  let it = 0;
+  for (let off = 0; list.length < MAX_INSNS;) {
+    if (off > 0 && ((pc + off) & 0xfff) === 0) break;
+    const w = v.decode(slot, pc + off, 1) >>> 0;
+    if (w === 0) break;
+    const raw = v.mem().getUint32(slot + (((pc + off) & 0xffe) << 2) + 4, true);
+    const wide = (w & E_WIDE) !== 0, size = wide ? 4 : 2, op = w & E_OP;
+    const isIT = !wide && op === T16.IT;
+    if (isIT && it !== 0) break;
+    list.push({ off, w, raw, size, op, wide });
+    its.push(it);
+    off += size;
+    if (it === 0 && inlineBranch(wide, op)) {
+      // B (T2, T4) and BL leave always; B<c>, CBZ, CBNZ when taken
+      if (wide ? op !== T32.B_cond : op === T16.B) break;
+    } else if (thumbEndsBlock(wide, op, raw)) break;
+    it = isIT ? raw & 0xff : itAdvance(it);
+  }
+  return { list, it: its };
+}
+function inlineBranch(wide: boolean, op: number): boolean {
+  return wide ? op === T32.B || op === T32.BL || op === T32.B_cond : op === T16.B || op === T16.B_cond || op === T16.CBZ || op === T16.CBNZ;
+}
+/** Target offset of an inlined Thumb branch (A8.8.18 T1-T4, A8.8.25 BL T1, A8.8.29 CBZ). */
+function thumbTarget(x: Insn): number {
+  const raw = x.raw;
+  if (!x.wide) {
+    if (x.op === T16.CBZ || x.op === T16.CBNZ) return x.off + 4 + ((((raw >>> 9) & 1) << 6) | (((raw >>> 3) & 31) << 1));
+    return x.off + 4 + ((raw & 0xf000) === 0xd000 ? ((raw & 0xff) << 24) >> 23 : ((raw & 0x7ff) << 21) >> 20);
+  }
+  const h1 = raw >>> 16, h2 = raw & 0xffff;
+  const S = (h1 >>> 10) & 1, J1 = (h2 >>> 13) & 1, J2 = (h2 >>> 11) & 1;
+  if (x.op === T32.B_cond) return x.off + 4 + ((((S << 20) | (J2 << 19) | (J1 << 18) | ((h1 & 0x3f) << 12) | ((h2 & 0x7ff) << 1)) << 11) >> 11);
+  const I1 = 1 - (J1 ^ S), I2 = 1 - (J2 ^ S);
+  return x.off + 4 + ((((S << 24) | (I1 << 23) | (I2 << 22) | ((h1 & 0x3ff) << 12) | ((h2 & 0x7ff) << 1)) << 7) >> 7);
+}
+
+/** Translate the Thumb block at pc. Inlined: B/B<c>/CBZ/CBNZ/BL outside IT blocks, IT itself, the
+ *  common 16-bit rows (inside an IT block with its condition and without setting flags, as
+ *  "setflags = !InITBlock()" says), T32 data processing and MOVW/MOVT/ADDW/SUBW; ITSTATE in the
+ *  CPSR is kept exact after each instruction of an IT block, so a helper or a fault inside one
+ *  sees what the interpreter would. Everything else goes through the interpreter's step. */
+export function translateThumb(v: CoreView, slot: number, pc: number): Translation | null {
+  const { list, it } = collectThumb(v, slot, pc);
+  if (list.length === 0) return null;
+  const branchAt = (x: Insn, k: number): boolean => it[k] === 0 && inlineBranch(x.wide, x.op);
+  const b = new Block(v, true, list, loopTargets(list, (x) => branchAt(x, list.indexOf(x)) ? thumbTarget(x) : undefined));
+  b.pcAlign = pc & 2;
+  const c = b.c;
+  for (let k = 0; k < list.length; k++) {
+    const x = list[k];
+    const { off, w, raw, op, wide, size } = x;
+    b.label(k);
+    if (branchAt(x, k)) {
+      if (!wide && (op === T16.CBZ || op === T16.CBNZ)) {
+        b.reg(raw & 7, off); if (op === T16.CBNZ) c.op(Op.i32Eqz); c.op(Op.i32Eqz); // taken?
+        b.open(); b.branch(k, thumbTarget(x)); b.close();
+        continue;
+      }
+      const cc = (w >>> 16) & 15; // B<c> keeps its condition in the entry; AL otherwise
+      if (cc !== 14) { b.cond(cc); b.open(); }
+      if (wide && op === T32.BL) b.setReg(14, () => c.get(L_PC).i32(off + 4 + 1).op(Op.i32Add)); // next | 1
+      b.branch(k, thumbTarget(x));
+      if (cc !== 14) b.close();
+      continue;
+    }
+    if (!wide && op === T16.IT) { setItState(b, raw & 0xff); continue; } // it[k] === 0 here
+    const cc = it[k] === 0 ? 14 : it[k] >>> 4;
+    // Inline when the row is one the translator knows; the condition of an IT block is static.
+    const probe = new Code();
+    const saved = b.c; b.c = probe;
+    const ok = wide ? thumb32(b, off, op, raw) : thumb16(b, k, off, op, raw, it[k] === 0);
+    b.c = saved;
+    if (ok) {
+      if (cc !== 14) { b.cond(cc); b.open(); }
+      c.b.push(...probe.b);
+      if (cc !== 14) b.close();
+      if (it[k] !== 0) setItState(b, itAdvance(it[k]));
+      continue;
+    }
+    b.helper(k, off, size, w, raw);
+  }
+  b.closeAll();
+  const last = list[list.length - 1];
+  b.icStore(list.length - 1);
+  b.retNext(last.off + last.size);
+  return finish(b, list.length);
+}
+
+function finish(b: Block, insns: number): Translation {
+  const spec: ModuleSpec = {
+    types: TYPES,
+    funcs: IMPORT_FUNCS.map((name, i) => ({ module: "core", name, type: i < 2 ? 0 : i === 2 ? 1 : 2 })),
+    globals: IMPORT_GLOBALS.map((name) => ({ module: "core", name, type: I32, mutable: true })),
+    memory: { module: "core", name: "memory" },
+    body: { type: 3, locals: [I64, I32, I32, I32, I32, I32, I32, I64], code: b.c },
+  };
+  return { bytes: moduleBytes(spec), insns };
+}
