@@ -379,3 +379,4 @@ export { jitDecode } from "./cpu/run";
 export { readSlow as jitReadSlow, writeSlow as jitWriteSlow } from "./mmu/mmu";
 export { curPC as jitCurPC, nextPC as jitNextPC, loopEvent as jitLoopEvent, fault as jitFault } from "./cpu/state";
 export { tlbR as jitTlbR, tlbW as jitTlbW } from "./mmu/tlb";
+export { jitInstall } from "./cpu/jit";

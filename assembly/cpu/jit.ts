@@ -20,7 +20,8 @@ import { execT16 } from "../decode/t16.gen";
 import { execT32 } from "../decode/t32.gen";
 
 // Compile a block: the host translator (src/jit/) reads the decode slot's entries from pc on.
-// Returns the compiled function's table index | instruction count << 20, or 0 (not compilable).
+// Returns 0 (the translator refused it) or 1 (queued: the host calls jitInstall when the batch
+// holding it is compiled).
 @external("vm7", "jitCompile") declare function hostCompile(slot: u32, pc: u32, thumb: u32): u32;
 // A compiled function is no longer reachable from the map: its table index may be reused.
 @external("vm7", "jitRelease") declare function hostRelease(fn: u32): void;
@@ -28,7 +29,7 @@ import { execT32 } from "../decode/t32.gen";
 export const ENGINE_INTERP: u32 = 0;
 export const ENGINE_JIT: u32 = 1;
 export let engine: u32 = ENGINE_INTERP;
-export let jitThreshold: u32 = 64;          // block entries before a block is compiled
+export let jitThreshold: u32 = 256;         // block entries before a block is compiled
 export function engineSet(e: u32, threshold: u32): void { engine = e; if (threshold != 0) jitThreshold = threshold; }
 
 // Counters (read by the host for --stats): compiled blocks, blocks the translator refused, entries
@@ -37,7 +38,7 @@ export const JIT_STAT_COMPILED: u32 = 0;
 export const JIT_STAT_REFUSED: u32 = 1;
 export const JIT_STAT_ENTRIES: u32 = 2;
 export const JIT_STAT_STALE: u32 = 3;       // compiled blocks found stale (code written or dropped)
-export const JIT_STAT_REPLACED: u32 = 4;    // compiled blocks pushed out of the map by another block
+export const JIT_STAT_CROWDED: u32 = 4;     // block entries not counted: both ways of their set hold live code
 export const JIT_STAT_COUNT: u32 = 5;
 const stats = memory.data(8 * 8, 8); // static data: no allocation (the stub runtime's would import abort)
 @inline function count(i: u32): void { const a = stats + (i << 3); store<u64>(a, load<u64>(a) + 1); }
@@ -45,6 +46,7 @@ export function jitStat(i: u32): u64 { return i < JIT_STAT_COUNT ? load<u64>(sta
 
 const MAP_BITS: u32 = 15;
 const NO_COMPILE: u32 = 0xffff_0000;        // count of a block the translator refused
+const PENDING: u32 = 0xffff_0001;           // count of a block queued for compiling (>= NO_COMPILE)
 
 // Set by codeWritten: a store hit a decoded code page. Compiled code tests it after every helper
 // that can store and leaves the block after that instruction, as the interpreter, which reloads
@@ -88,29 +90,49 @@ export function jitInit(): void { jitFlush(); memory.fill(JIT_GEN, 0, 4096 << 2)
 
 // The compiled function for the block at pc in decode slot `slot` (host address), counting the
 // block's entries and asking the host to compile it when it gets hot. Returns index | length << 20,
-// or 0: interpret it.
+// or 0: interpret it. The map is 2-way set associative: a block being counted takes the way that
+// holds no live compiled code (or the one counted less), so hot compiled blocks are not pushed out
+// by the many blocks that only pass through; when both ways hold live code the newcomer is not
+// counted (it stays interpreted).
+@inline function entryOf(key: u32): u32 { return JITMAP + ((((key * 0x9E3779B1) >>> (32 - MAP_BITS)) & ~1) << 4); }
+@inline function live(e: u32): bool {
+  return load<u32>(e, 8) != 0 && load<u32>(e, 4) == load<u32>(JIT_GEN + ((load<u32>(e) >>> 13) << 2));
+}
+
 export function jitLookup(slot: u32, pc: u32, thumb: u32): u32 {
   const s = (slot - DCACHE) >>> 14;
   const key = (s << 13) | ((pc & 0xfff) << 1) | thumb;
-  const e = JITMAP + (((key * 0x9E3779B1) >>> (32 - MAP_BITS)) << 4);
   const gen = load<u32>(JIT_GEN + (s << 2));
+  const e0 = entryOf(key);
+  let e = e0;
+  if (load<u32>(e) != key || load<u32>(e, 4) != gen) {
+    e = e0 + 16;
+    if (load<u32>(e) != key || load<u32>(e, 4) != gen) return jitMiss(e0, key, gen);
+  }
   const f = load<u32>(e, 8);
-  if (load<u32>(e) == key && load<u32>(e, 4) == gen) {
-    if (f != 0) return f;
-    const n = load<u32>(e, 12);
-    if (n >= NO_COMPILE) return 0;
-    if (n + 1 < jitThreshold) { store<u32>(e, n + 1, 12); return 0; }
-    const r = hostCompile(slot, pc, thumb);
-    // The translator may have decoded entries, never dropped any: the entry is still ours.
-    if (r == 0) { store<u32>(e, NO_COMPILE, 12); count(JIT_STAT_REFUSED); return 0; }
-    store<u32>(e, r, 8);
-    count(JIT_STAT_COMPILED);
-    return r;
-  }
-  if (f != 0) {
-    hostRelease(f & 0xfffff);
-    count(load<u32>(e) == key ? JIT_STAT_STALE : JIT_STAT_REPLACED);
-  }
+  if (f != 0) return f;
+  const n = load<u32>(e, 12);
+  if (n >= NO_COMPILE) return 0;
+  if (n + 1 < jitThreshold) { store<u32>(e, n + 1, 12); return 0; }
+  // Queued: the host compiles blocks in batches and fills the entry in through jitInstall (maybe
+  // at once, when this block completes a batch). The translator may have decoded entries, never
+  // dropped any: the map entry is still this block's.
+  store<u32>(e, PENDING, 12);
+  if (hostCompile(slot, pc, thumb) == 0) { store<u32>(e, NO_COMPILE, 12); count(JIT_STAT_REFUSED); return 0; }
+  return load<u32>(e, 8);
+}
+
+// Start counting a block in one of its set's two ways.
+function jitMiss(e0: u32, key: u32, gen: u32): u32 {
+  const e1 = e0 + 16;
+  const l0 = live(e0), l1 = live(e1);
+  let e: u32;
+  if (l0 && l1) { count(JIT_STAT_CROWDED); return 0; }
+  else if (l0) e = e1;
+  else if (l1) e = e0;
+  else e = load<u32>(e0, 12) <= load<u32>(e1, 12) ? e0 : e1;
+  const f = load<u32>(e, 8);
+  if (f != 0) { hostRelease(f & 0xfffff); count(JIT_STAT_STALE); } // not live: its code was written or dropped
   store<u32>(e, key);
   store<u32>(e, gen, 4);
   store<u32>(e, 0, 8);
@@ -118,8 +140,24 @@ export function jitLookup(slot: u32, pc: u32, thumb: u32): u32 {
   return 0;
 }
 
-// Enter compiled function f (from jitLookup) at pc: it runs its block, keeps ICOUNT exact and
-// returns the address of the next instruction.
+// The host compiled a queued block (a batch of them makes one module): record its function if
+// the entry still waits for it (same block, code not written since). Returns false when the
+// function is not needed any more (the host frees its table index).
+export function jitInstall(slot: u32, pc: u32, thumb: u32, f: u32): bool {
+  const s = (slot - DCACHE) >>> 14;
+  const key = (s << 13) | ((pc & 0xfff) << 1) | thumb;
+  const gen = load<u32>(JIT_GEN + (s << 2));
+  const e0 = entryOf(key);
+  for (let e = e0; e <= e0 + 16; e += 16) {
+    if (load<u32>(e) == key && load<u32>(e, 4) == gen && load<u32>(e, 12) == PENDING && load<u32>(e, 8) == 0) {
+      store<u32>(e, f, 8);
+      count(JIT_STAT_COMPILED);
+      return true;
+    }
+  }
+  return false;
+}
+
 // `left` is what the slice's budget allows (at least the block's length): a block that branches
 // back to its own start loops inside the call while another whole pass fits.
 @inline export function jitEnter(f: u32, pc: u32, left: u64): u32 {

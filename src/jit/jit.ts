@@ -6,13 +6,15 @@
 // core forgets its map with jitFlush) and compiling starts again; a table index the core released
 // (a stale or replaced block) is reused.
 import type { Core } from "../machine/core.js";
-import { translateA32, translateThumb, IMPORT_FUNCS, IMPORT_GLOBALS, type CoreView } from "./translate.js";
+import { translateA32, translateThumb, batchModule, IMPORT_FUNCS, IMPORT_GLOBALS, type CoreView, type Translation } from "./translate.js";
 
 export interface JitOptions {
-  /** Block entries before a block is compiled (default 64). */
+  /** Block entries before a block is compiled (default 256). */
   threshold?: number;
   /** Live compiled blocks before the whole code cache is dropped (default 8192). */
   maxBlocks?: number;
+  /** Blocks compiled together as one module (default 16): a module's fixed cost is shared. */
+  batch?: number;
   /** Receives a line per compiled block (debugging the translator). */
   log?: (line: string) => void;
 }
@@ -22,10 +24,11 @@ export interface JitStats {
   refused: number;        // blocks the translator could not start (the interpreter runs them)
   entries: number;        // entries into compiled code
   stale: number;          // compiled blocks found stale (their code was written or dropped)
-  replaced: number;       // compiled blocks pushed out of the core's map by another block
+  crowded: number;        // block entries not counted: both ways of their map set hold live code
   flushes: number;        // times the whole code cache was dropped (maxBlocks reached)
   live: number;           // compiled blocks in the table now
   bytes: number;          // WebAssembly bytes compiled in all
+  modules: number;        // modules compiled (a batch of blocks each)
   compileMs: number;      // host time spent translating and compiling
 }
 
@@ -38,6 +41,9 @@ export class Jit {
   private readonly view: CoreView;
   private readonly maxBlocks: number;
   private flushes = 0;
+  private modules = 0;
+  private queue: { slot: number; pc: number; thumb: number; tr: Translation }[] = [];
+  private readonly batch: number;
   private bytes = 0;
   private compileMs = 0;
   private readonly log: ((s: string) => void) | undefined;
@@ -48,6 +54,7 @@ export class Jit {
     this.base = this.table.length;
     this.maxBlocks = opts.maxBlocks ?? 8192;
     this.log = opts.log;
+    this.batch = opts.batch ?? 16;
     const imp: Record<string, unknown> = { memory: core.x.memory };
     for (const n of [...IMPORT_FUNCS, ...IMPORT_GLOBALS]) {
       if (x[n] === undefined) throw new Error(`the WebAssembly core lacks the JIT export ${n} (rebuild it: npm run build)`);
@@ -64,27 +71,46 @@ export class Jit {
     };
     core.hooks.compile = (slot, pc, thumb) => this.compile(slot >>> 0, pc >>> 0, thumb);
     core.hooks.release = (fn) => this.release(fn);
-    (core.x as unknown as { engineSet(e: number, t: number): void }).engineSet(1, opts.threshold ?? 64);
+    (core.x as unknown as { engineSet(e: number, t: number): void }).engineSet(1, opts.threshold ?? 256);
   }
 
-  /** Compile the block at pc of decode slot `slot`: table index | instructions << 20, or 0. */
+  /** Translate the block at pc of decode slot `slot` and queue it: 1, or 0 when the translator
+   *  refuses it. A full queue is compiled at once, as one module. */
   compile(slot: number, pc: number, thumb: number): number {
     const t0 = performance.now();
     try {
       const tr = thumb ? translateThumb(this.view, slot, pc) : translateA32(this.view, slot, pc);
       if (!tr || tr.insns >= 4096) return 0;
-      if (this.log) this.log(`jit: compiled ${thumb ? "T32" : "A32"} block at ${(pc >>> 0).toString(16)}: ${tr.insns} instructions, ${tr.bytes.length} bytes`);
-      if (this.used.size >= this.maxBlocks) this.flush();
-      const inst = new WebAssembly.Instance(new WebAssembly.Module(tr.bytes), this.imports);
-      let idx = this.free.pop();
-      if (idx === undefined) { idx = this.table.length; this.table.grow(1); }
-      this.table.set(idx, inst.exports.f as WebAssembly.ExportValue as never);
-      this.used.add(idx);
-      this.bytes += tr.bytes.length;
-      return (idx | (tr.insns << 20)) >>> 0;
+      this.queue.push({ slot, pc, thumb, tr });
     } finally {
       this.compileMs += performance.now() - t0;
     }
+    if (this.queue.length >= this.batch) this.compileQueue();
+    return 1;
+  }
+
+  /** Compile the queued blocks (one module) and hand them to the core (jitInstall), which keeps
+   *  those whose map entry still waits for them. The Machine calls this between run slices too. */
+  compileQueue(): void {
+    if (this.queue.length === 0) return;
+    const t0 = performance.now();
+    const q = this.queue;
+    this.queue = [];
+    if (this.used.size + q.length > this.maxBlocks) this.flush();
+    const bytes = batchModule(q.map((b) => b.tr));
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    this.bytes += bytes.length;
+    this.modules++;
+    const x = this.core.x as unknown as { jitInstall(s: number, p: number, t: number, f: number): number };
+    q.forEach((b, i) => {
+      let idx = this.free.pop();
+      if (idx === undefined) { idx = this.table.length; this.table.grow(1); }
+      this.table.set(idx, inst.exports[`f${i}`] as never);
+      this.used.add(idx);
+      if (this.log) this.log(`jit: ${b.thumb ? "T32" : "A32"} block at ${(b.pc >>> 0).toString(16)}: ${b.tr.insns} instructions -> ${idx}`);
+      if (!x.jitInstall(b.slot, b.pc, b.thumb, (idx | (b.tr.insns << 20)) >>> 0)) this.release(idx);
+    });
+    this.compileMs += performance.now() - t0;
   }
 
   release(fn: number): void {
@@ -95,6 +121,7 @@ export class Jit {
 
   /** Drop every compiled block (the core's map first, so that nothing refers to them). */
   flush(): void {
+    this.queue = [];
     (this.core.x as unknown as { jitFlush(): void }).jitFlush();
     for (const i of this.used) { this.table.set(i, null); this.free.push(i); }
     this.used.clear();
@@ -104,8 +131,8 @@ export class Jit {
   stats(): JitStats {
     const s = (i: number): number => (this.core.x as unknown as { jitStat(i: number): number }).jitStat(i);
     return {
-      compiled: s(0), refused: s(1), entries: s(2), stale: s(3), replaced: s(4),
-      flushes: this.flushes, live: this.used.size, bytes: this.bytes, compileMs: this.compileMs,
+      compiled: s(0), refused: s(1), entries: s(2), stale: s(3), crowded: s(4),
+      flushes: this.flushes, live: this.used.size, bytes: this.bytes, modules: this.modules, compileMs: this.compileMs,
     };
   }
 }

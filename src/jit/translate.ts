@@ -17,7 +17,7 @@
 //   block after this instruction, as it ends the interpreter's.
 // The block's virtual PC is a parameter: code is keyed by its physical page, and the same page may be
 // mapped at several virtual addresses.
-import { Code, Op, I32, I64, moduleBytes, type ModuleSpec } from "./wasm.js";
+import { Code, Op, I32, I64, moduleBytes, type ModuleSpec, type FuncBody } from "./wasm.js";
 import { A32_PATTERNS } from "../disasm/a32.gen.js";
 import { T16_PATTERNS } from "../disasm/t16.gen.js";
 import { T32_PATTERNS } from "../disasm/t32.gen.js";
@@ -108,7 +108,7 @@ const MAX_INSNS = 200;
 /** Rows compiled as helper calls, by name (how much the translator leaves to the interpreter). */
 export const helperRows = new Map<string, number>();
 
-export interface Translation { bytes: Uint8Array<ArrayBuffer>; insns: number }
+export interface Translation { body: FuncBody; insns: number }
 
 interface Insn { off: number; w: number; raw: number; size: number; op: number; wide: boolean }
 
@@ -708,12 +708,13 @@ export function translateThumb(v: CoreView, slot: number, pc: number): Translati
 }
 
 function finish(b: Block, insns: number): Translation {
-  const spec: ModuleSpec = {
-    types: TYPES,
-    funcs: IMPORT_FUNCS.map((name, i) => ({ module: "core", name, type: i < 2 ? 0 : i === 2 ? 1 : 2 })),
-    globals: IMPORT_GLOBALS.map((name) => ({ module: "core", name, type: I32, mutable: true })),
-    memory: { module: "core", name: "memory" },
-    body: { type: 3, locals: [I64, I32, I32, I32, I32, I32, I32, I64], code: b.c },
-  };
-  return { bytes: moduleBytes(spec), insns };
+  return { body: { type: 3, locals: [I64, I32, I32, I32, I32, I32, I32, I64], code: b.c }, insns };
+}
+
+const FUNCS = IMPORT_FUNCS.map((name, i) => ({ module: "core", name, type: i < 2 ? 0 : i === 2 ? 1 : 2 }));
+const GLOBALS = IMPORT_GLOBALS.map((name) => ({ module: "core", name, type: I32, mutable: true }));
+/** One module holding a batch of compiled blocks, exported as f0, f1, ... */
+export function batchModule(blocks: Translation[]): Uint8Array<ArrayBuffer> {
+  const spec: ModuleSpec = { types: TYPES, funcs: FUNCS, globals: GLOBALS, memory: { module: "core", name: "memory" }, bodies: blocks.map((t) => t.body) };
+  return moduleBytes(spec);
 }

@@ -68,19 +68,20 @@ function section(id: number, body: number[]): number[] { return [id, ...uleb(bod
 function vec(items: number[][]): number[] { return [...uleb(items.length), ...items.flat()]; }
 
 export interface FuncType { params: number[]; results: number[] }
+export interface FuncBody { type: number; locals: number[]; code: Code }
 export interface ModuleSpec {
   types: FuncType[];
   /** Imported functions (module, name, type index), then globals (mutable i32), then memory. */
   funcs: { module: string; name: string; type: number }[];
   globals: { module: string; name: string; type: number; mutable: boolean }[];
   memory: { module: string; name: string };
-  /** The compiled function: its type, locals (type per local after the params), and body. */
-  body: { type: number; locals: number[]; code: Code };
+  /** The compiled functions, exported as "f0", "f1", ... */
+  bodies: FuncBody[];
 }
 
-/** The module's bytes; the compiled function is exported as "f". Everything before the code
- *  section is the same for every block of one spec shape: it is built once and reused. */
-const prefixes = new WeakMap<object, { bytes: number[]; funcIndex: number }>();
+/** The module's bytes. The type and import sections are the same for every module of one spec
+ *  shape (keyed by its types array): they are built once and reused. */
+const prefixes = new WeakMap<object, number[]>();
 export function moduleBytes(m: ModuleSpec): Uint8Array<ArrayBuffer> {
   let pre = prefixes.get(m.types);
   if (!pre) {
@@ -90,38 +91,37 @@ export function moduleBytes(m: ModuleSpec): Uint8Array<ArrayBuffer> {
       ...m.globals.map((g) => [...str(g.module), ...str(g.name), 0x03, g.type, g.mutable ? 1 : 0]),
       [...str(m.memory.module), ...str(m.memory.name), 0x02, 0x00, 0x00],
     ]);
-    const funcIndex = m.funcs.length;
-    pre = {
-      funcIndex,
-      bytes: [
-        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-        ...section(1, types),
-        ...section(2, imports),
-        ...section(3, vec([uleb(m.body.type)])),
-        ...section(7, vec([[...str("f"), 0x00, ...uleb(funcIndex)]])),
-      ],
-    };
+    pre = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...section(1, types), ...section(2, imports)];
     prefixes.set(m.types, pre);
   }
-  // Locals: run-length groups of one type each.
-  const groups: number[][] = [];
-  for (const t of m.body.locals) {
-    const last = groups[groups.length - 1];
-    if (last && last[1] === t) last[0]++; else groups.push([1, t]);
-  }
-  const head = vec(groups.map(([n, t]) => [...uleb(n), t]));
-  const code = m.body.code.b;
-  const bodyLen = head.length + code.length + 1;
-  const entry = [...uleb(1), ...uleb(bodyLen)]; // one function, its size
-  const secLen = entry.length + bodyLen;
-  const sec = [10, ...uleb(secLen)];
-  const out = new Uint8Array(pre.bytes.length + sec.length + entry.length + bodyLen);
+  const first = m.funcs.length;
+  const mid = [
+    ...section(3, vec(m.bodies.map((b) => uleb(b.type)))),
+    ...section(7, vec(m.bodies.map((_, i) => [...str(`f${i}`), 0x00, ...uleb(first + i)]))),
+  ];
+  // Code section: each body is its locals (run-length groups of one type), code, end.
+  const parts: { head: number[]; code: number[] }[] = m.bodies.map((b) => {
+    const groups: number[][] = [];
+    for (const t of b.locals) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]++; else groups.push([1, t]);
+    }
+    return { head: vec(groups.map(([n, t]) => [...uleb(n), t])), code: b.code.b };
+  });
+  let codeLen = uleb(parts.length).length;
+  const sizes = parts.map((p) => { const n = p.head.length + p.code.length + 1; codeLen += uleb(n).length + n; return n; });
+  const secHead = [10, ...uleb(codeLen), ...uleb(parts.length)];
+  const out = new Uint8Array(pre.length + mid.length + secHead.length + codeLen - uleb(parts.length).length);
   let o = 0;
-  out.set(pre.bytes, o); o += pre.bytes.length;
-  out.set(sec, o); o += sec.length;
-  out.set(entry, o); o += entry.length;
-  out.set(head, o); o += head.length;
-  out.set(code, o); o += code.length;
-  out[o] = Op.end;
+  out.set(pre, o); o += pre.length;
+  out.set(mid, o); o += mid.length;
+  out.set(secHead, o); o += secHead.length;
+  parts.forEach((p, i) => {
+    const sz = uleb(sizes[i]);
+    out.set(sz, o); o += sz.length;
+    out.set(p.head, o); o += p.head.length;
+    out.set(p.code, o); o += p.code.length;
+    out[o++] = Op.end;
+  });
   return out;
 }

@@ -553,6 +553,7 @@ export class Machine {
         return done("replay-end", `the replay reached the end of its recording at ${this.icount} instructions`);
       }
       const stop = this.x.run(this.inputs(Math.min(left, slice))) >>> 0;
+      this.jit?.compileQueue(); // blocks that got hot in this slice: compiled code from the next one
       this.drainConsole();
       // QueueNotify writes end the slice (STOP_VIRTIO, or whatever stop came first): serve them now.
       if (this.virtio) this.virtio.serve(this.x.virtioTakePending() >>> 0);
