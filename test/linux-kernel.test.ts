@@ -75,4 +75,13 @@ describe("vm7 linux --kernel-build vm7: one source and configuration, native, fu
     expect(b.status).toBe(2);
     expect(b.err.trim()).toBe("vm7: give either --kernel or --kernel-build, not both");
   });
+
+  it("vm7 bench --guest linux: Debian's kernel with para among the modes is refused; --kernel-build needs --guest linux", async () => {
+    const r = await vm7(["bench", "--guest", "linux", "--kernel-build", "debian", "--modes", "native,para", "--quick"], { timeoutMs: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("vm7 bench: --guest linux --modes native,para: Debian's kernel is not paravirtualized; --mode para boots vm7's paravirtual build (--kernel-build vm7, the default in para mode)");
+    const t = await vm7(["bench", "--kernel-build", "vm7", "--quick"], { timeoutMs: 60_000 });
+    expect(t.status).toBe(2);
+    expect(t.stderr.trim()).toBe("vm7 bench: --kernel-build applies to --guest linux");
+  });
 });
