@@ -24,7 +24,7 @@ import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
 import { diskOptions, openVirtioDevices, virtioSnapshotConflict, NET_GUEST_IP } from "./disk.js";
 import { getKernelModules } from "../linux/fetch.js";
-import { KERNEL_BUILDS, bootKernel, defaultKernelBuild, kernelBuildRefusal, type KernelBuild } from "../linux/builds.js";
+import { KERNEL_BUILDS, KernelBuildError, bootKernel, defaultKernelBuild, kernelBuildRefusal, type KernelBuild } from "../linux/builds.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
 export { boardDtbPath };
@@ -188,6 +188,7 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
     }
   } catch (e) {
     if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
+    if (e instanceof KernelBuildError) throw new LinuxUsageError(e.message);
     throw e;
   }
   // Initramfs.

@@ -17,6 +17,9 @@ import { LINUX_LAYOUT } from "../loaders/linux.js";
 import { cacheDir, getKernel } from "./fetch.js";
 
 export const KERNEL_BUILDS = ["debian", "vm7"] as const;
+
+/** A kernel build that cannot be booted (missing image, refused mode): one line, no stack. */
+export class KernelBuildError extends Error {}
 export type KernelBuild = (typeof KERNEL_BUILDS)[number];
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -56,13 +59,16 @@ export function bootKernel(build: KernelBuild, mode: string, log: (s: string) =>
 
 function bootKernelOf(build: KernelBuild, mode: string, log: (s: string) => void, refresh: boolean): BootKernel {
   const why = kernelBuildRefusal(build, mode);
-  if (why) throw new Error(why);
+  if (why) throw new KernelBuildError(why);
   if (build === "debian") {
     const k = getKernel(log, refresh);
     return { name: k.version, zimagePath: k.zimage, imagePath: k.image, textOffset: k.textOffset, modulesFromDebian: true };
   }
   const zimagePath = vm7ZImagePath(mode);
-  if (!existsSync(zimagePath)) throw new Error(`${zimagePath} is missing (bash fixtures/linux-kernel/build-kernel.sh builds it)`);
+  if (!existsSync(zimagePath)) {
+    throw new KernelBuildError(`--kernel-build vm7: ${zimagePath} is missing ('bash fixtures/linux-kernel/build-kernel.sh ` +
+      `${mode === "para" ? "para" : "vm7"}' builds it; the npm package does not include vm7's kernel images)`);
+  }
   const z = new Uint8Array(readFileSync(zimagePath));
   const name = zimagePath.split("/").pop()!;
   parseZImage(z, name);
