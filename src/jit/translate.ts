@@ -117,6 +117,7 @@ class Block {
   /** Open wasm constructs inside the function: "if", or "L<j>" for the loop at instruction j. */
   private stack: string[] = [];
   pcAlign = 0;
+  curW = 0; // the decode entry's first word of the row being emitted (for a helper fallback)
   /** n: the block's length (its longest straight pass); loops: instructions a backward branch of
    *  the block targets (a wasm loop starts at each: all of them end at the block's end). */
   constructor(readonly v: CoreView, readonly thumb: boolean, readonly insns: Insn[], readonly loops: Set<number>) {
@@ -323,6 +324,38 @@ function access(b: Block, k: number, off: number, isz: number, load: boolean, si
   b.close();
 }
 
+/** LDM/STM (A8.8.57-A8.8.60, A8.8.197-A8.8.200) and PUSH/POP without the PC: when the whole
+ *  transfer lies in one page that hits the TLB (the interpreter's hostRangeRead/Write fast path),
+ *  every word moves through one host address; otherwise the interpreter's row does it all, faults
+ *  included. `before`/`inc`: IB/DB vs IA/DA addressing. */
+function blockTransfer(b: Block, k: number, off: number, isz: number, w: number, raw: number, load: boolean, rn: number,
+  list: number, before: boolean, inc: boolean, wback: boolean): void {
+  const c = b.c;
+  const regs: number[] = [];
+  for (let r = 0; r < 16; r++) if (list & (1 << r)) regs.push(r);
+  const n = regs.length;
+  // start address into L_A (Rn in L_B for the write-back)
+  b.reg(rn, off); c.set(L_B);
+  const first = inc ? (before ? 4 : 0) : (before ? -4 * n : -4 * n + 4);
+  c.get(L_B).i32(first).op(Op.i32Add).set(L_A);
+  // one page and a TLB hit on its first word (the tag compare also checks the alignment)
+  c.get(L_A).get(L_A).i32(4 * n - 1).op(Op.i32Add).op(Op.i32Xor).i32(0xfffff000 | 0).op(Op.i32And).op(Op.i32Eqz);
+  c.op(Op.if).op(0x7f);
+  c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(TLB_MASK).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(L_E);
+  c.load(Op.i32Load, 2, 0).get(L_A).i32(0xfffff003 | 0).op(Op.i32And).op(Op.i32Eq);
+  c.op(Op.else).i32(0).end();
+  b.open();
+  c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add).set(L_E); // host address
+  regs.forEach((r, i) => {
+    if (load) b.setReg(r, () => c.get(L_E).load(Op.i32Load, 2, 4 * i));
+    else { c.get(L_E); b.reg(r, off); c.store(Op.i32Store, 2, 4 * i); }
+  });
+  if (wback) b.setReg(rn, () => c.get(L_B).i32(inc ? 4 * n : -4 * n).op(Op.i32Add));
+  c.op(Op.else);
+  b.helper(k, off, isz, w, raw);
+  b.close();
+}
+
 /** The A32 block at pc: instructions in address order up to a row that always leaves (an
  *  unconditional branch, a PC write), the page's end or MAX_INSNS. Conditional branches leave
  *  when taken and the block goes on after them (one entry, several exits). */
@@ -419,6 +452,13 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
         unguard();
         done = true;
       }
+    } else if ((op === A.LDM || op === A.STM) && (raw & 0xffff) !== 0 && rn !== 15 && !(op === A.LDM && (raw & 0x8000))
+      && !(((raw >>> 21) & 1) && (raw & (1 << rn)))) {
+      // (the PC in an LDM list interworks, Rn in a written-back list is UNPREDICTABLE: the helper)
+      guard();
+      blockTransfer(b, k, off, 4, w, raw, op === A.LDM, rn, raw & 0xffff, ((raw >>> 24) & 1) === 1, ((raw >>> 23) & 1) === 1, ((raw >>> 21) & 1) === 1);
+      unguard();
+      done = true;
     } else if (op === A.B || op === A.BL) {
       const imm24 = raw & 0xffffff;
       const rel = ((imm24 << 8) >> 6) + 8; // SignExtend(imm24:'00') + PC (A8.8.18)
@@ -507,6 +547,13 @@ function thumb16(b: Block, k: number, off: number, op: number, raw: number, sf: 
       b.setReg(13, () => { b.reg(13, off); c.i32((raw & 0x7f) << 2).op(op === T16.ADD_sp_i7 ? Op.i32Add : Op.i32Sub); });
       return true;
     case T16.HINT: return ((raw >>> 4) & 15) <= 1 && (raw & 15) === 0; // NOP, YIELD: nothing (WFI, WFE, SEV: the helper)
+    case T16.PUSH: // STMDB SP!, {list, LR if M}
+      blockTransfer(b, k, off, 2, b.curW, raw, false, 13, (raw & 0xff) | ((raw & 0x100) << 6), true, false, true);
+      return (raw & 0x1ff) !== 0;
+    case T16.POP: // LDMIA SP!, {list}: with the PC through the helper (interworking)
+      if ((raw & 0x100) || (raw & 0xff) === 0) return false;
+      blockTransfer(b, k, off, 2, b.curW, raw, true, 13, raw & 0xff, false, true, true);
+      return true;
     case T16.EXTEND: {
       const t = (raw >>> 6) & 3; // SXTH, SXTB, UXTH, UXTB
       b.setReg(lo(0), () => {
@@ -689,6 +736,7 @@ export function translateThumb(v: CoreView, slot: number, pc: number): Translati
     // Inline when the row is one the translator knows; the condition of an IT block is static.
     const probe = new Code();
     const saved = b.c; b.c = probe;
+    b.curW = w;
     const ok = wide ? thumb32(b, off, op, raw) : thumb16(b, k, off, op, raw, it[k] === 0);
     b.c = saved;
     if (ok) {
