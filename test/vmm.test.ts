@@ -827,7 +827,7 @@ describe("VMM para mode: hypercalls", () => {
     m.pc = CODE;
     m.run({ maxInsns: 5 });
     expect(m.reg(4) | 0).toBe(-1);
-    expect(m.reg(5) >>> 0).toBe(0x00010001); // ABI 1.1: the several-guest calls (docs/hypercalls.md)
+    expect(m.reg(5) >>> 0).toBe(0x00010002); // ABI 1.2: the several-guest calls (1.1) and the shared page's dacr word (1.2), docs/hypercalls.md
     let s = m.vmmStats();
     expect([s.hypercalls, s.hc_errors, s.hc_version]).toEqual([2, 1, 1]);
 
@@ -913,6 +913,49 @@ describe("VMM para mode: interrupt masking through the shared page", () => {
     expect(m.physRead32(SH)).toBe(1);         // masked again by the exception entry
     const s = m.vmmStats();
     expect([s.hc_irq_check, s.exc_irq, s.virq_injected, s.hc_idle]).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe("VMM para mode: a registered para guest's remaining sensitive instructions are trapped and emulated", () => {
+  it("before HC_SHARED_PAGE, MRS reads the real (User) CPSR; after it, MRS/CPS/MCR act on the virtual CPU and DACR is mirrored in the shared page", () => {
+    const m = machine("para");
+    const SH = 0x80006000;
+    put(m, CODE, [
+      0xe10f1000, // mrs r1, cpsr       untrapped: the real CPU's User mode
+      0xe1a00004, // mov r0, r4
+      0xe140007c, // hvc #12 (HC_SHARED_PAGE): a para guest from here on
+      0xe10f2000, // mrs r2, cpsr       trapped: virtual SVC, I and F masked
+      0xf1080080, // cpsie i            trapped: clears the virtual I, i.e. the shared mask word
+      0xe5943000, // ldr r3, [r4]       mask
+      0xe3a00e55, // mov r0, #0x550
+      0xee030f10, // mcr p15, 0, r0, c3, c0, 0   DACR (trapped)
+      0xe5945018, // ldr r5, [r4, #24]  the shared page's dacr word (ABI 1.1)
+      0xe3a00e57, // mov r0, #0x570
+      0xe1400075, // hvc #5 (HC_SET_DACR)
+      0xe5946018, // ldr r6, [r4, #24]
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(4, SH);
+    m.run({ maxInsns: 12 });
+    expect(m.reg(1) & 0x1f).toBe(USR);
+    expect(m.reg(2) & 0x1ff).toBe(0x1d3);
+    expect(m.reg(3)).toBe(0);
+    expect(m.physRead32(SH + 24) >>> 0).toBe(0x570);
+    expect(m.reg(5) >>> 0).toBe(0x550);
+    expect(m.reg(6) >>> 0).toBe(0x570);
+    expect(m.getCp15("DACR") >>> 0).toBe(0x570);
+    const s = m.vmmStats();
+    expect([s.trap_mrs, s.trap_cps, s.trap_mcr, s.hc_shared_page, s.hc_set_dacr]).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it("a kernel that registered no shared page is still stopped at its first CP15 access (not a para guest)", () => {
+    const m = machine("para");
+    put(m, CODE, [0xee030f10 /* mcr p15, 0, r0, c3, c0, 0 */, 0xeafffffe]);
+    m.pc = CODE;
+    const r = m.run({ maxInsns: 4 });
+    expect(r.reason).toBe("fatal");
+    expect(r.message).toMatch(/para mode: the guest's kernel accessed CP15 itself/);
   });
 });
 

@@ -16,7 +16,7 @@ import { now32k } from "../bus/clock";
 import { V_SHARED, V_CPSR } from "./layout";
 import {
   vpriv, vmode, vreg, setVreg, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
-  clearParked, SH_PENDING, SH_MASK, sharedAt, retried, clearRetried, retryInstruction,
+  clearParked, SH_PENDING, SH_MASK, SH_DACR, SH_BYTES, sharedAt, retried, clearRetried, retryInstruction,
 } from "./vcpu";
 import { vcp15Write } from "./vcp15";
 import { gwalk, gFsr, gW, shadowInvalPage, gHost, gMachine } from "./shadow";
@@ -61,7 +61,7 @@ export const HV_EPERM: i32 = -4;    // not permitted (e.g. shared page outside t
 export const HV_EAGAIN: i32 = -5;   // the other guest is not ready (an event channel's peer has not bound its end)
 export const HV_ENOSPC: i32 = -6;   // no free entry (grant table full)
 
-export const VERSION: u32 = 0x00010001; // 1.1: the several-guest calls (20-27)
+export const VERSION: u32 = 0x00010002; // 1.1: the several-guest calls (20-27); 1.2: the shared page's dacr word
 const FRAME_WORDS: u32 = 18;        // r0-r12, sp_usr, lr_usr, lr_svc, pc, cpsr (the kernel's frame)
 const PT_BATCH_MAX: u32 = 256;
 
@@ -107,8 +107,13 @@ function call(n: u32): void {
       if ((a0 & 0xfff) != 0) { ret(HV_EINVAL); return; }
       if (a0 != 0 && !inPartition(a0)) { ret(HV_EPERM); return; }
       store<u32>(V_SHARED, a0);
+      // The decode cache holds rows substituted for the old state: with a shared page, para mode
+      // traps the sensitive instructions the guest still executes (trap.ts vmmSubstA32).
+      dcacheFlushAll();
+      breakSlice();
       if (a0 != 0) {
-        memory.fill(gHost(a0), 0, 24);
+        memory.fill(gHost(a0), 0, SH_BYTES);
+        store<u32>(gHost(a0) + SH_DACR, vreg(DACR));
         store<u32>(gHost(a0) + SH_MASK, (load<u32>(V_CPSR) & PSR_I) != 0 ? 1 : 0); // the current virtual I
         clearParked();
         setRest(getRest() & ~PSR_I); // from now on interrupts reach the VMM, which parks them while masked

@@ -33,7 +33,7 @@ import { expandImm } from "../isa/alu";
 import { startAddr, ldmSlow, ldmPC, stmSlow } from "../isa/ldm";
 import { dpResultA32 } from "../isa/dp";
 import { vfpVmrsVmsr, FPSID_VALUE, MVFR0_VALUE, MVFR1_VALUE } from "../isa/vfp";
-import { MODE_FULL, MODE_PARA } from "./layout";
+import { MODE_NATIVE, MODE_PARA, V_SHARED } from "./layout";
 import {
   vmmException, vmmMode, vpriv, vmode, retried, clearRetried, reflectDabt, vGetCPSR, vWriteCPSR, vGetSPSR, vSetSPSR, vGetBanked, vSetBanked, vExceptionReturn,
 } from "./vcpu";
@@ -63,8 +63,15 @@ export function attachTraps(): void {
 
 // Decode-time substitution: the row the decode cache should hold for `raw` decoded as `op`.
 export function vmmSubstA32(op: u32, raw: u32): u32 {
-  if (vmmMode == MODE_PARA) return op == A32_UNDEFINED && isHvc(raw) ? A32_VMM_TRAP : op;
-  if (vmmMode != MODE_FULL) return op;
+  // Para mode claims HVC. Once the guest has registered its shared page (a para guest: Linux's
+  // port does so right after HC_VERSION), it also traps and emulates, as full mode does, the
+  // sensitive instructions the guest still executes, so a kernel can be ported one operation at a
+  // time (docs/vmm.md). Before that, a kernel's CP15 access is the "not a para guest" stop.
+  if (vmmMode == MODE_PARA) {
+    if (op == A32_UNDEFINED && isHvc(raw)) return A32_VMM_TRAP;
+    if (load<u32>(V_SHARED) == 0) return op;
+  }
+  if (vmmMode == MODE_NATIVE) return op;
   switch (op) {
     case A32_MRS: case A32_MSR_reg: case A32_MSR_imm: case A32_CPS: case A32_SRS: case A32_RFE:
     case A32_LDM_usr: case A32_STM_usr: case A32_VMRS: case A32_VMSR:
@@ -87,13 +94,13 @@ export function vmmSubstA32(op: u32, raw: u32): u32 {
 // Thumb (full mode): the T16/T32 rows of the same sensitive instructions. There is no T32 LDM/STM
 // with user registers or exception return; SUBS PC, LR, #imm8 is the T32 exception return.
 export function vmmSubstT16(op: u32, raw: u32): u32 {
-  if (vmmMode != MODE_FULL) return op;
+  if (vmmMode == MODE_NATIVE || (vmmMode == MODE_PARA && load<u32>(V_SHARED) == 0)) return op;
   if (op == T16_CPS) return T16_VMM_TRAP;
   if (op == T16_HINT && ((raw >>> 4) & 15) == 3) return T16_VMM_TRAP; // WFI
   return op;
 }
 export function vmmSubstT32(op: u32, raw: u32): u32 {
-  if (vmmMode != MODE_FULL) return op;
+  if (vmmMode == MODE_NATIVE || (vmmMode == MODE_PARA && load<u32>(V_SHARED) == 0)) return op;
   switch (op) {
     case T32_SRS_db: case T32_SRS_ia: case T32_RFE_db: case T32_RFE_ia: case T32_MSR: case T32_CPS:
     case T32_SUBS_PC_LR: case T32_MRS: case T32_VMSR: case T32_VMRS:
@@ -156,7 +163,7 @@ function trapT32Ldst(i: u32, load: bool, size: u32, signed: bool): void {
 }
 
 export function vmmTrap(i: u32): void {
-  if (vmmMode == MODE_PARA) { hypercall(i); return; }
+  if (vmmMode == MODE_PARA && isHvc(i)) { hypercall(i); return; }
   trapA32(i);
 }
 

@@ -8,7 +8,7 @@ import {
 import { cp15ReadAt, cp15StorePlain, userAllowed, undef, icacheInvalPa, parValue, SCTLR_RESET } from "../cpu/cp15";
 import { breakSlice } from "../cpu/state";
 import { V_CP15 } from "./layout";
-import { vpriv, vreg, setVreg, realCpacr } from "./vcpu";
+import { vpriv, vreg, setVreg, realCpacr, sharedAt, SH_DACR } from "./vcpu";
 import { shadowSelect, shadowFlushAll, shadowFlushAsid, shadowInvalPage, shadowDacr, gwalk, gFsr } from "./shadow";
 
 export let vcpUndef: bool = false;
@@ -46,7 +46,12 @@ export function vcp15Write(crn: u32, op1: u32, crm: u32, op2: u32, v: u32): void
     case 0x2000: setVreg(TTBR0, v); shadowSelect(true); return;
     case 0x2001: if (vreg(TTBR1) != v) { setVreg(TTBR1, v); shadowFlushAll(); } return;
     case 0x2002: if (vreg(TTBCR) != (v & 0x37)) { setVreg(TTBCR, v & 0x37); shadowFlushAll(); } return;
-    case 0x3000: if (vreg(DACR) != v) { const old = vreg(DACR); setVreg(DACR, v); shadowDacr(old, v); } return;
+    case 0x3000: {
+      if (vreg(DACR) != v) { const old = vreg(DACR); setVreg(DACR, v); shadowDacr(old, v); }
+      const sh = sharedAt(SH_DACR); // para: the shared page's copy (hypercalls.md, ABI 1.2)
+      if (sh != 0) store<u32>(sh, v);
+      return;
+    }
     case 0x7051: {                                                                   // ICIMVAU
       const pa = gwalk(v, 0, true);
       icacheInvalPa(pa, gFsr);

@@ -51,6 +51,8 @@ export const SH_DFSR: u32 = 8;     // fault registers of the last reflected abor
 export const SH_DFAR: u32 = 12;
 export const SH_IFSR: u32 = 16;
 export const SH_IFAR: u32 = 20;
+export const SH_DACR: u32 = 24;    // ABI 1.2: the virtual DACR, kept by the VMM (the guest reads it without a trap)
+export const SH_BYTES: u32 = 28;   // the words the VMM initialises at registration
 
 @inline export function vreg(off: u32): u32 { return load<u32>(vcp(off)); }
 @inline export function setVreg(off: u32, v: u32): void { store<u32>(vcp(off), v); }

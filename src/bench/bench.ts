@@ -21,7 +21,7 @@ import {
 } from "./report.js";
 import { ratioChart } from "./chart.js";
 import { listWorkloads, bestOf, type BenchResult } from "./workloads.js";
-import { getKernel } from "../linux/fetch.js";
+import { KERNEL_BUILDS, bootKernel, kernelBuildRefusal, type BootKernel, type KernelBuild } from "../linux/builds.js";
 
 export { benchImage, type BenchResult } from "./workloads.js";
 export { runSuite, parseBenchLine, BENCHMARKS, MODES } from "./suite.js";
@@ -32,7 +32,7 @@ export const defaultKernel = fileURLToPath(new URL("../../fixtures/kernel/kernel
 interface BenchOpts {
   quick: boolean; json?: string; modes?: string; kernel?: string; paraKernel?: string; clock: "virtual" | "wall"; cpuHz: number;
   ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number; warmup: boolean;
-  guest: "tiny" | "linux"; engine?: Engine;
+  guest: "tiny" | "linux"; engine?: Engine; kernelBuild?: KernelBuild;
 }
 
 const UNITS_HELP = `
@@ -100,7 +100,10 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
     .option("--kernel <image>", "kernel image native and full mode boot (default: fixtures/kernel/kernel.elf)")
     .option("--para-kernel <image>", "kernel image para mode boots (default: fixtures/kernel/kernel-para.elf)")
     .addOption(new Option("--guest <kind>", "what runs the suites: 'tiny' (the tiny kernel) or 'linux' (Debian's Linux 6.1 " +
-      "running bench/linux/bin/vm7bench from a busybox initramfs, as `vm7 linux` boots it; native and full modes)").choices(["tiny", "linux"]).default("tiny"))
+      "running bench/linux/bin/vm7bench from a busybox initramfs, as `vm7 linux` boots it)").choices(["tiny", "linux"]).default("tiny"))
+    .addOption(new Option("--kernel-build <build>", "--guest linux: 'debian' (Debian's armmp binary; native and full mode) or 'vm7' " +
+      "(vm7's build of the same source, fixtures/linux-kernel: the plain one natively and in full mode, the paravirtual one in " +
+      "para mode) (default: vm7 when para is among the modes, else debian)").choices(KERNEL_BUILDS as unknown as string[]))
     .addOption(new Option("--clock <kind>", "guest time source: 'virtual' (deterministic, from the instruction count) or 'wall' (host clock)")
       .choices(["virtual", "wall"]).default("virtual"))
     .option("--cpu-hz <hz>", "virtual clock: guest instructions per guest second", parseNumber("--cpu-hz", { min: 1e3, max: 1e12 }), 1e9)
@@ -219,19 +222,28 @@ async function dhrystoneOverhead(kernelOf: (m: string) => string, machine: Machi
 const WARMUP = ["dhrystone", "lat_syscall_null", "lat_ctx_2p_0k", "lat_pagefault"];
 
 async function suites(names: string[], o: BenchOpts): Promise<number> {
-  let linuxImage: string | undefined;
+  const linuxKernels = new Map<string, BootKernel>();
+  if (o.guest !== "linux" && o.kernelBuild) throw new BenchInputError("--kernel-build applies to --guest linux");
+  if (o.guest === "linux" && (o.kernel || o.paraKernel)) throw new BenchInputError("--kernel/--para-kernel apply to the tiny kernel; --guest linux boots Linux (--kernel-build; see vm7 linux)");
+  const chosen = chooseModes(o);
+  const modesNote = chosen.note;
+  let modes = chosen.modes;
+  let linuxBuild: KernelBuild | undefined;
   if (o.guest === "linux") {
-    if (o.kernel || o.paraKernel) throw new BenchInputError("--kernel/--para-kernel apply to the tiny kernel; --guest linux boots Debian's kernel (see vm7 linux)");
-    if (o.modes?.split(",").some((m) => m.trim() === "para")) throw new BenchInputError("--guest linux: Debian's kernel is not paravirtualized, so it runs in native and full modes only");
-    try { linuxImage = getKernel((s) => note(`vm7 bench: ${s}`)).image; } catch (e) { throw new BenchInputError((e as Error).message); }
+    // Like with like: with para among the modes, every mode boots vm7's build of one source.
+    linuxBuild = o.kernelBuild ?? (modes.includes("para") ? "vm7" : "debian");
+    if (linuxBuild === "debian") {
+      if (o.modes !== undefined && modes.includes("para")) throw new BenchInputError(`--guest linux --modes ${o.modes}: ${kernelBuildRefusal("debian", "para")}`);
+      modes = modes.filter((m) => m !== "para");
+    }
+    try {
+      for (const m of modes) linuxKernels.set(m, bootKernel(linuxBuild, m, (s) => note(`vm7 bench: ${s}`)));
+    } catch (e) { throw new BenchInputError((e as Error).message); }
   }
-  const kernelOf = (mode: string) => linuxImage ?? (mode === "para"
+  const kernelOf = (mode: string) => linuxKernels.get(mode)?.imagePath ?? (mode === "para"
     ? resolve(o.paraKernel ?? MODES.para.kernel)
     : resolve(o.kernel ?? MODES[mode]?.kernel ?? defaultKernel));
   checkNames(names);
-  const chosen = chooseModes(o);
-  const modesNote = chosen.note;
-  const modes = o.guest === "linux" ? chosen.modes.filter((m) => m !== "para") : chosen.modes;
   for (const m of modes) checkKernel(kernelOf(m));
   const kernel = kernelOf(modes[0]);
   const jsonPath = o.json !== undefined ? checkJsonPath(o.json) : undefined;

@@ -11,6 +11,7 @@ import { readFileSync, statSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Machine } from "../machine/machine.js";
 import { loadLinuxRunning } from "../linux/guest.js";
+import { kernelOfImage } from "../linux/builds.js";
 import { modeSupport, createMachineIn, vmmStatsOf } from "../machine/modes.js";
 import { BenchInputError, checkNames, runSuiteOn, loadTinyKernel, type MachineSettings, type SuiteRun, type SuiteRunOptions } from "./runner.js";
 
@@ -108,7 +109,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRun> {
       if (o.guest === "linux") {
         try {
           return loadLinuxRunning(m, `/vm7/vm7bench ${args.replace(/^bench ?/, "").replace(/ ?mem=\d+/, "")}`, () => {},
-            o.machine.clock === "virtual" ? o.machine.cpuHz : undefined).markers;
+            o.machine.clock === "virtual" ? o.machine.cpuHz : undefined, {}, kernelOfImage(o.kernel)).markers;
         } catch (e) { throw new BenchInputError(`cannot set up the Linux guest: ${(e as Error).message}`); }
       }
       try {

@@ -24,6 +24,7 @@ import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
 import { diskOptions, openVirtioDevices, virtioSnapshotConflict, NET_GUEST_IP } from "./disk.js";
 import { getKernelModules } from "../linux/fetch.js";
+import { KERNEL_BUILDS, KernelBuildError, bootKernel, defaultKernelBuild, kernelBuildRefusal, type KernelBuild } from "../linux/builds.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
 export { boardDtbPath };
@@ -38,7 +39,7 @@ export async function createMachine(mode: VmMode, opts: MachineOptions): Promise
 export class LinuxUsageError extends Error {}
 
 type LinuxOpts = { guests?: number;
-  kernel?: string; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
+  kernel?: string; kernelBuild?: KernelBuild; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; engine?: Engine; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
   gdb?: string; gdbWait: boolean;
@@ -49,7 +50,7 @@ type LinuxOpts = { guests?: number;
 interface LinuxSnapshotApp { command: "linux"; markers?: ExecMarkers; interactive: boolean; transcript: string; bannerSeen: boolean }
 
 // Options that say how to build the machine and what it boots, which a snapshot already fixes.
-const BOOT_OPTIONS = ["kernel", "initrd", "dtb", "append", "mode", "zimage", "exec", "ram", "clock", "cpuHz", "refresh",
+const BOOT_OPTIONS = ["kernel", "kernelBuild", "initrd", "dtb", "append", "mode", "zimage", "exec", "ram", "clock", "cpuHz", "refresh",
   "disk", "diskSize", "net", "vconsole"];
 
 /**
@@ -66,6 +67,9 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
       "By default the raw Image, unpacked once on the host, is entered at RAM + TEXT_OFFSET (the fast path); " +
       "--zimage boots the unmodified zImage, which decompresses itself on the guest.")
     .option("--kernel <file>", "boot this zImage instead of Debian's")
+    .addOption(new Option("--kernel-build <build>", "which Linux 6.1 to boot: 'debian' (Debian's armmp binary, the reference; " +
+      "native and full mode) or 'vm7' (vm7's own build of the same source with the board's configuration, " +
+      "fixtures/linux-kernel; in para mode its paravirtual build) (default: debian, in para mode vm7)").choices(KERNEL_BUILDS as unknown as string[]))
     .option("--initrd <file>", "use this initramfs (cpio, optionally compressed) instead of the busybox one")
     .option("--dtb <file>", "use this device tree blob instead of the board's (fixtures/linux/board.dtb)")
     .option("--append <args>", "append to the kernel command line (the DTB's /chosen/bootargs)")
@@ -151,6 +155,16 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   const interactiveMode = o.exec === undefined;
   if (o.exec !== undefined && o.initrd) throw new LinuxUsageError("--exec needs vm7's own initramfs: it cannot be combined with --initrd");
   const t0 = performance.now();
+  if (o.kernel && o.kernelBuild) throw new LinuxUsageError("give either --kernel or --kernel-build, not both");
+  const build: KernelBuild = o.kernelBuild ?? defaultKernelBuild(o.mode);
+  if (!o.kernel) {
+    const why = kernelBuildRefusal(build, o.mode);
+    if (why) throw new LinuxUsageError(`--mode ${o.mode}: ${why}`);
+    if (build === "vm7" && (o.net || o.vconsole !== undefined)) {
+      throw new LinuxUsageError(`${o.net ? "--net" : "--vconsole"}: vm7's kernel build has virtio-blk but no virtio-net or virtio-console ` +
+        "(its configuration is the board's: fixtures/linux-kernel/config.fragment); use --kernel-build debian");
+    }
+  }
   // Kernel.
   let kernel: Uint8Array, textOffset: number | undefined, kernelName: string;
   let modules: Array<{ name: string; data: Uint8Array }> = [];
@@ -164,6 +178,12 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
         kernel = extractImage(z, o.kernel).image;
         textOffset = detectTextOffset(z) ?? LINUX_LAYOUT.defaultTextOffset;
       }
+    } else if (build === "vm7") {
+      // vm7's builds have everything built in (virtio-mmio and virtio-blk too): no modules.
+      const k = bootKernel(build, o.mode, log);
+      kernelName = k.name;
+      if (o.zimage) kernel = new Uint8Array(readFileSync(k.zimagePath));
+      else { kernel = new Uint8Array(readFileSync(k.imagePath)); textOffset = k.textOffset; }
     } else {
       const k = getKernel(log, o.refresh);
       kernelName = k.version;
@@ -176,6 +196,7 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
     }
   } catch (e) {
     if (e instanceof FetchError) { log(e.message); return EXIT_NO_PACKAGES; }
+    if (e instanceof KernelBuildError) throw new LinuxUsageError(e.message);
     throw e;
   }
   // Initramfs.

@@ -1,6 +1,6 @@
 // What every Linux boot of vm7 puts together: the committed board DTB, our static benchmark
 // programs for the initramfs, and (for `vm7 bench --guest linux`) a machine loaded with Debian's
-// kernel and an initramfs that runs one command between markers.
+// kernel (or the one given) and an initramfs that runs one command between markers.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { loadLinux, type LinuxPlacement } from "../loaders/linux.js";
 import { getKernel, getBusybox } from "./fetch.js";
 import { buildInitramfs, execMarkers, type ExecMarkers } from "./initramfs.js";
 import { lpjFor } from "./boot.js";
+import type { BootKernel } from "./builds.js";
 
 export { lpjFor } from "./boot.js";
 
@@ -32,8 +33,8 @@ export function guestPrograms(): Record<string, Uint8Array> {
 /** Loads Debian's kernel (fast path) and an initramfs that runs `command` once booted; `files`
  *  adds files to the initramfs (path inside it -> contents, mode 0755). */
 export function loadLinuxRunning(m: Machine, command: string, log: (s: string) => void, virtualCpuHz?: number,
-  files: Record<string, Uint8Array> = {}): { markers: ExecMarkers; placement: LinuxPlacement; kernelImage: string; kernelVersion: string } {
-  const k = getKernel(log);
+  files: Record<string, Uint8Array> = {}, kernel?: BootKernel): { markers: ExecMarkers; placement: LinuxPlacement; kernelImage: string; kernelVersion: string } {
+  const k = kernel ? { image: kernel.imagePath, version: kernel.name, textOffset: kernel.textOffset } : getKernel(log);
   const bb = getBusybox(log);
   const markers = execMarkers(randomBytes(6).toString("hex"));
   const initrd = buildInitramfs({ busybox: new Uint8Array(readFileSync(bb)), exec: { command, markers }, files: { ...guestPrograms(), ...files } });

@@ -1,0 +1,94 @@
+// vm7's own builds of Linux 6.1 (fixtures/linux-kernel: Debian's linux-source-6.1 with the board's
+// configuration; zImage-para adds the paravirtual patch series). The committed images are what
+// build-kernel.sh wrote (SHA256SUMS, checked here without rebuilding: a kernel build takes minutes,
+// `bash fixtures/linux-kernel/build-kernel.sh --check` is the slow proof); `vm7 linux
+// --kernel-build vm7` boots the plain build natively and in full mode and the para build in para
+// mode, and the para build refuses to run anywhere else with its own message on the console.
+// Busybox comes from apt as in linux.test.ts (skipped with the reason when it cannot be fetched).
+import { describe, it, expect, beforeAll } from "vitest";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { vm7, ROOT as root } from "./helpers/run.js";
+
+const DIR = join(root, "fixtures/linux-kernel");
+
+let unavailable: string | undefined;
+beforeAll(async () => {
+  const r = await vm7(["linux", "--fetch-only"], { timeoutMs: 900_000 });
+  if (r.status !== 0) unavailable = r.stderr.trim().split("\n").pop() ?? `vm7 linux --fetch-only exited with ${r.status}`;
+}, 900_000);
+function needBusybox(ctx: { skip: (note?: string) => never }): void {
+  if (unavailable !== undefined) ctx.skip(`cannot get Debian's busybox: ${unavailable}`);
+}
+
+function linux(args: string[]) {
+  return vm7(["linux", ...args], { timeoutMs: 240_000 }).then((r) => ({ out: r.stdout, err: r.stderr, status: r.status }));
+}
+const vmmStat = (err: string, key: string): number => {
+  const m = new RegExp(`^\\s+${key}\\s+(\\d+)$`, "m").exec(err);
+  expect(m, `no ${key} in the VMM counters`).not.toBeNull();
+  return Number(m![1]);
+};
+/** The GPTIMER1 clockevent line of /proc/interrupts has ticked; UART3 is ttyS2. */
+function checkInterrupts(out: string): void {
+  const tick = /^\s*\d+:\s+(\d+)\s+INTC\s+37\s+\S+\s+clockevent$/m.exec(out);
+  expect(tick, `no GPTIMER1 (INTC 37) clockevent line in:\n${out}`).not.toBeNull();
+  expect(Number(tick![1])).toBeGreaterThan(0);
+  expect(out).toMatch(/^\s*\d+:\s+\d+\s+INTC\s+74\s+\S+\s+ttyS2$/m);
+}
+const CMD = "uname -r; cat /proc/interrupts; grep -c '^processor' /proc/cpuinfo; exit 7";
+
+describe("fixtures/linux-kernel: the committed images", () => {
+  it("are the files build-kernel.sh recorded in SHA256SUMS", () => {
+    const sums = readFileSync(join(DIR, "SHA256SUMS"), "utf8").trim().split("\n");
+    expect(sums.map((l) => l.split(/\s+/)[1])).toContain("zImage-vm7");
+    for (const l of sums) {
+      const [sha, name] = l.split(/\s+/);
+      expect(createHash("sha256").update(readFileSync(join(DIR, name))).digest("hex"), name).toBe(sha);
+    }
+  });
+  it("the build script is not a fixtures/*/build.sh (fixtures/build.sh --check must not rebuild a kernel)", () => {
+    expect(() => readFileSync(join(DIR, "build.sh"))).toThrow();
+    expect(readFileSync(join(DIR, "build-kernel.sh"), "utf8")).toMatch(/--check/);
+  });
+});
+
+describe("vm7 linux --kernel-build vm7: one source and configuration, native, full and para", () => {
+  it("natively and in full mode: uname -r, the timer ticking, the command's exit status", async (ctx) => {
+    needBusybox(ctx);
+    for (const mode of ["native", "full"]) {
+      const r = await linux(["--kernel-build", "vm7", "--mode", mode, "--exec", CMD, "--stats"]);
+      expect(r.status, `${mode}: ${r.err}`).toBe(7);
+      expect(r.out).toMatch(/^6\.1\.\d+-vm7$/m);
+      checkInterrupts(r.out);
+      expect(r.err).toMatch(/^vm7: stats: .* end \(powered off\): /m);
+      if (mode === "full") expect(vmmStat(r.err, "hypercalls")).toBe(0);
+    }
+  }, 240_000);
+
+  it("Debian's kernel in para mode is refused in one line; --kernel and --kernel-build together too", async () => {
+    const r = await linux(["--mode", "para", "--kernel-build", "debian", "--exec", "true"]);
+    expect(r.status).toBe(2);
+    expect(r.err.trim()).toBe("vm7: --mode para: Debian's kernel is not paravirtualized; --mode para boots vm7's paravirtual build (--kernel-build vm7, the default in para mode)");
+    const b = await linux(["--kernel", join(DIR, "zImage-vm7"), "--kernel-build", "vm7", "--exec", "true"]);
+    expect(b.status).toBe(2);
+    expect(b.err.trim()).toBe("vm7: give either --kernel or --kernel-build, not both");
+  });
+
+  it("--mode para without zImage-para (not committed yet: see docs/linux.md): one line saying how to build it, status 2", async (ctx) => {
+    if (existsSync(join(DIR, "zImage-para"))) ctx.skip("zImage-para is committed: the para boot tests cover it");
+    const r = await linux(["--mode", "para", "--exec", "true"]);
+    expect(r.status).toBe(2);
+    expect(r.err.trim()).toMatch(/^vm7: --kernel-build vm7: \S+\/fixtures\/linux-kernel\/zImage-para is missing \('bash fixtures\/linux-kernel\/build-kernel\.sh para' builds it; the npm package does not include vm7's kernel images\)$/);
+  });
+
+  it("vm7 bench --guest linux: Debian's kernel with para among the modes is refused; --kernel-build needs --guest linux", async () => {
+    const r = await vm7(["bench", "--guest", "linux", "--kernel-build", "debian", "--modes", "native,para", "--quick"], { timeoutMs: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("vm7 bench: --guest linux --modes native,para: Debian's kernel is not paravirtualized; --mode para boots vm7's paravirtual build (--kernel-build vm7, the default in para mode)");
+    const t = await vm7(["bench", "--kernel-build", "vm7", "--quick"], { timeoutMs: 60_000 });
+    expect(t.status).toBe(2);
+    expect(t.stderr.trim()).toBe("vm7 bench: --kernel-build applies to --guest linux");
+  });
+});
