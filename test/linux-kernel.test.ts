@@ -7,7 +7,7 @@
 // Busybox comes from apt as in linux.test.ts (skipped with the reason when it cannot be fetched).
 import { describe, it, expect, beforeAll } from "vitest";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { vm7, ROOT as root } from "./helpers/run.js";
 
