@@ -16,7 +16,10 @@ import { tlbFlushAll } from "./mmu/tlb";
 import { semihosting, setSemihosting } from "./isa/system";
 import { vmmSave, vmmLoad } from "./vmm/vcpu";
 
-export function snapSave(): void {
+export function snapSave(): void { saveExec(); }
+
+// The execution globals that are machine state into the SAVED area (a snapshot, a guest switch).
+export function saveExec(): void {
   setR(15, curPC); // the host may have moved the PC since the last run (pcSet keeps it in curPC)
   memory.fill(STATE + SAVED, 0, SAVED_END - SAVED);
   excSave(STATE + SAVED_CPU);
@@ -28,14 +31,20 @@ export function snapSave(): void {
 
 // After the host wrote back the state block, the VMM block, the TLB and RAM of a snapshot.
 export function snapLoad(): void {
+  loadExec();
+  clearStop();
+  dcacheFlushAll();
+}
+
+// The execution globals back from the SAVED area of the state block just written (a snapshot's
+// restore, a guest switch), and what follows from the restored CPSR and PC.
+export function loadExec(): void {
   excLoad(STATE + SAVED_CPU);
   setWfi(load<u32>(STATE + SAVED_CPU, 12) != 0);
   setSemihosting(load<u32>(STATE + SAVED_CPU, 16) != 0);
   clockLoad(STATE + SAVED_CLOCK);
   vmmLoad(STATE + SAVED_VMM);
-  clearStop();
   tlbFlushAll();   // the TLB is a cache: emptied, its banks take the restored context
   syncFromState(); // mode and privilege, and the TLB sets they select
   setCurPC(getR(15));
-  dcacheFlushAll();
 }

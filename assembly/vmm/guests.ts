@@ -19,21 +19,18 @@
 // channels of hypercall.ts (event channels and grant references), which live here outside the
 // per-guest blocks because they join two guests.
 import {
-  STATE, STATE_SIZE, VMM, ICOUNT, CYCLES_EXTRA, STOP_REASON, STOP_INFO, SAVED, SAVED_END, SAVED_CPU,
-  SAVED_CLOCK, SAVED_VMM, RAM_PHYS, EXCL_OPEN,
+  STATE, STATE_SIZE, VMM, ICOUNT, CYCLES_EXTRA, STOP_REASON, STOP_INFO, RAM_PHYS, EXCL_OPEN,
 } from "../cpu/layout";
-import { syncFromState, setCurPC, curPC, getR, setR } from "../cpu/state";
-import { excSave, excLoad } from "../cpu/exceptions";
-import { wfiPending, setWfi, setWfiYield } from "../cpu/wfi";
+import { syncFromState, setCurPC, getR } from "../cpu/state";
+import { wfiPending, setWfiYield } from "../cpu/wfi";
 import { dcacheFlushAll } from "../cpu/dcache";
-import { clockSave, clockLoad, nextEventCycle, cycles, NEVER } from "../bus/clock";
-import { tlbFlushAll } from "../mmu/tlb";
+import { nextEventCycle, cycles, NEVER } from "../bus/clock";
 import { ramHost } from "../bus/bus";
 import { intcSetLine } from "../dev/intc";
-import { semihosting, setSemihosting } from "../isa/system";
 import { V_END, V_MODE, RESERVED_BYTES, RES_GUEST, MODE_NATIVE } from "./layout";
-import { vmmInitPart, vmmSave, vmmLoad } from "./vcpu";
+import { vmmInitPart } from "./vcpu";
 import { ptClose } from "./shadow";
+import { saveExec, loadExec } from "../snapshot";
 import { ptWin } from "../cpu/traps";
 import { charge, C_GUEST_SWITCH } from "./stats";
 
@@ -99,13 +96,7 @@ export function guestStride(): u32 { return stride; }
 // does), then the state block and the VMM block.
 function saveTo(k: u32): void {
   if (ptWin > 0) ptClose();
-  setR(15, curPC);
-  memory.fill(STATE + SAVED, 0, SAVED_END - SAVED);
-  excSave(STATE + SAVED_CPU);
-  store<u32>(STATE + SAVED_CPU, wfiPending ? 1 : 0, 12);
-  store<u32>(STATE + SAVED_CPU, semihosting ? 1 : 0, 16);
-  clockSave(STATE + SAVED_CLOCK);
-  vmmSave(STATE + SAVED_VMM);
+  saveExec();
   const b = block(k);
   memory.copy(b + STATE_COPY, STATE, STATE_SIZE);
   memory.copy(b + VMM_COPY, VMM, VMM_BYTES);
@@ -122,14 +113,7 @@ function loadFrom(k: u32): void {
   store<u64>(STATE + ICOUNT, ic); store<u64>(STATE + CYCLES_EXTRA, extra);
   store<u32>(STATE + STOP_REASON, 0); store<u32>(STATE + STOP_INFO, 0);
   store<u32>(STATE + EXCL_OPEN, 0); // a context switch clears the local exclusive monitor (A3.4.4)
-  excLoad(STATE + SAVED_CPU);
-  setWfi(load<u32>(STATE + SAVED_CPU, 12) != 0);
-  setSemihosting(load<u32>(STATE + SAVED_CPU, 16) != 0);
-  clockLoad(STATE + SAVED_CLOCK);
-  vmmLoad(STATE + SAVED_VMM);
-  tlbFlushAll();
-  syncFromState();
-  setCurPC(getR(15));
+  loadExec();
   // Decoded instructions are keyed by machine-physical page and each guest's code is in its own
   // partition; only a different mode (full and para substitute different rows) needs them dropped.
   if (load<u32>(V_MODE) != oldMode) dcacheFlushAll();
