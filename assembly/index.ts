@@ -400,8 +400,8 @@ export function engineSet(e: u32, threshold: u32): void { J.engineSet(e, thresho
 export function engineGet(): u32 { return J.engine; }
 export function jitStat(i: u32): f64 { return <f64>J.jitStat(i); }
 export function jitFlush(): void { J.jitFlush(); }
-export { jitA32, jitThumb, codeHit as jitCodeHit } from "./cpu/jit";
-export { jitDecode } from "./cpu/run";
+export { codeHit as jitCodeHit } from "./cpu/jit";
+export { jitDecode, jitA32, jitThumb } from "./cpu/run";
 export { readSlow as jitReadSlow, writeSlow as jitWriteSlow } from "./mmu/mmu";
 export { curPC as jitCurPC, nextPC as jitNextPC, loopEvent as jitLoopEvent, fault as jitFault } from "./cpu/state";
 export { tlbR as jitTlbR, tlbW as jitTlbW } from "./mmu/tlb";

@@ -45,9 +45,10 @@ export function slotFor(pa: u32): u32 {
   return base;
 }
 
-// Physical address of the page a slot (host address) holds.
+// Index of a slot given by its host address, and the physical address of the page it holds.
+@inline export function slotIndex(slot: u32): u32 { return (slot - DCACHE) / SLOT_BYTES; }
 export function slotPage(slot: u32): u32 {
-  return RAM_PHYS + ((load<u32>(SLOT_OWNER + (((slot - DCACHE) >>> 14) << 2)) - 1) << 12);
+  return RAM_PHYS + ((load<u32>(SLOT_OWNER + (slotIndex(slot) << 2)) - 1) << 12);
 }
 
 export function dcacheFlushAll(): void {

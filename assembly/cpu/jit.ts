@@ -4,20 +4,18 @@
 // call_indirect at a block start, only when the whole block fits in the slice's budget, so
 // interrupts, timer events and --max-insns land on the same instruction as in the interpreter.
 //
-// Map: JITMAP holds 32768 direct-mapped entries of 16 bytes, keyed by (decode slot, offset in the
-// page, ISA): the physical code page, not the virtual address, so guest TLB flushes and context
+// Map: JITMAP holds 16384 sets of two 16-byte entries, keyed by (decode slot, offset in the page,
+// ISA): the physical code page, not the virtual address, so guest TLB flushes and context
 // switches keep compiled code (compiled code is position-independent: it takes its virtual PC as
 // an argument). An entry is { key, generation, function (index | length << 20, 0 = none), count }.
 // Invalidation: every decode slot has a generation (JIT_GEN); an entry of an older generation is
-// stale. The generation moves when the slot is (re)allocated, written (codeWritten), or dropped by
-// instruction-cache maintenance, which is where the decode cache itself drops entries (dcache.ts).
-import { JIT_GEN, JITMAP, JITMAP_BYTES, JIT_CODE, DCACHE } from "./layout";
-import { setCurPC, setR, getRest, fault } from "./state";
-import { condPassed, itAdvance, IT_MASK } from "./psr";
-import { E_COND, E_OP, E_WIDE } from "./dcache";
-import { execA32 } from "../decode/a32.gen";
-import { execT16 } from "../decode/t16.gen";
-import { execT32 } from "../decode/t32.gen";
+// stale. The generation moves when the slot is (re)allocated or dropped by instruction-cache
+// maintenance, which is where the decode cache itself drops entries (dcache.ts), and when a store
+// hits a 16-byte granule compiled code was translated from (JIT_CODE, jitCodeWritten).
+// The helpers compiled code calls for the rows it does not inline (jitA32, jitThumb) are one step
+// of the interpreter loops and live beside them (cpu/run.ts).
+import { JIT_GEN, JITMAP, JITMAP_BYTES, JIT_CODE } from "./layout";
+import { slotIndex } from "./dcache";
 
 // Compile a block: the host translator (src/jit/) reads the decode slot's entries from pc on.
 // Returns 0 (the translator refused it) or 1 (queued: the host calls jitInstall when the batch
@@ -48,8 +46,8 @@ const MAP_BITS: u32 = 15;
 const NO_COMPILE: u32 = 0xffff_0000;        // count of a block the translator refused
 const PENDING: u32 = 0xffff_0001;           // count of a block queued for compiling (>= NO_COMPILE)
 
-// Set by codeWritten: a store hit a decoded code page. Compiled code tests it after every helper
-// that can store and leaves the block after that instruction, as the interpreter, which reloads
+// Set by jitCodeWritten: a store hit compiled code. Compiled code tests it after every helper and
+// store slow path and leaves the block after that instruction, as the interpreter, which reloads
 // every entry before executing it, would see the new code from the next instruction on.
 export let codeHit: u32 = 0;
 
@@ -62,8 +60,9 @@ export function jitBump(slotIndex: u32): void {
 
 // The translator read the instruction at page offset `off` (cpu/run.ts jitDecode): a store there
 // must make the slot's compiled blocks stale. Granules of 16 bytes (a bit each, 32 bytes a page).
+@inline function lastGranule(off: u32, size: u32): u32 { return (off + size - 1 > 0xfff ? 0xfff : off + size - 1) >>> 4; }
 export function jitMarkCode(slotIndex: u32, off: u32, size: u32): void {
-  const last: u32 = ((off + size - 1) & 0xfff) >>> 4;
+  const last = lastGranule(off, size);
   for (let g: u32 = off >>> 4; g <= last; g++) {
     const a = JIT_CODE + (slotIndex << 5) + (g >>> 3);
     store<u8>(a, <u32>load<u8>(a) | (<u32>1 << (g & 7)));
@@ -74,7 +73,7 @@ export function jitMarkCode(slotIndex: u32, off: u32, size: u32): void {
 // touches compiled code, the slot's blocks go stale and a running block leaves after the store.
 // Data stored next to code (small programs keep both in one page) leaves the compiled blocks alone.
 export function jitCodeWritten(slotIndex: u32, off: u32, size: u32): void {
-  const last: u32 = (off + size - 1 > 0xfff ? 0xfff : off + size - 1) >>> 4;
+  const last = lastGranule(off, size);
   for (let g: u32 = off >>> 4; g <= last; g++) {
     if ((load<u8>(JIT_CODE + (slotIndex << 5) + (g >>> 3)) & (1 << (g & 7))) != 0) {
       jitBump(slotIndex);
@@ -94,15 +93,16 @@ export function jitInit(): void { jitFlush(); memory.fill(JIT_GEN, 0, 4096 << 2)
 // holds no live compiled code (or the one counted less), so hot compiled blocks are not pushed out
 // by the many blocks that only pass through; when both ways hold live code the newcomer is not
 // counted (it stays interpreted).
+@inline function keyOf(slot: u32, pc: u32, thumb: u32): u32 { return (slotIndex(slot) << 13) | ((pc & 0xfff) << 1) | thumb; }
+@inline function genOf(key: u32): u32 { return load<u32>(JIT_GEN + ((key >>> 13) << 2)); }
 @inline function entryOf(key: u32): u32 { return JITMAP + ((((key * 0x9E3779B1) >>> (32 - MAP_BITS)) & ~1) << 4); }
 @inline function live(e: u32): bool {
-  return load<u32>(e, 8) != 0 && load<u32>(e, 4) == load<u32>(JIT_GEN + ((load<u32>(e) >>> 13) << 2));
+  return load<u32>(e, 8) != 0 && load<u32>(e, 4) == genOf(load<u32>(e));
 }
 
 export function jitLookup(slot: u32, pc: u32, thumb: u32): u32 {
-  const s = (slot - DCACHE) >>> 14;
-  const key = (s << 13) | ((pc & 0xfff) << 1) | thumb;
-  const gen = load<u32>(JIT_GEN + (s << 2));
+  const key = keyOf(slot, pc, thumb);
+  const gen = genOf(key);
   const e0 = entryOf(key);
   let e = e0;
   if (load<u32>(e) != key || load<u32>(e, 4) != gen) {
@@ -144,9 +144,8 @@ function jitMiss(e0: u32, key: u32, gen: u32): u32 {
 // the entry still waits for it (same block, code not written since). Returns false when the
 // function is not needed any more (the host frees its table index).
 export function jitInstall(slot: u32, pc: u32, thumb: u32, f: u32): bool {
-  const s = (slot - DCACHE) >>> 14;
-  const key = (s << 13) | ((pc & 0xfff) << 1) | thumb;
-  const gen = load<u32>(JIT_GEN + (s << 2));
+  const key = keyOf(slot, pc, thumb);
+  const gen = genOf(key);
   const e0 = entryOf(key);
   for (let e = e0; e <= e0 + 16; e += 16) {
     if (load<u32>(e) == key && load<u32>(e, 4) == gen && load<u32>(e, 12) == PENDING && load<u32>(e, 8) == 0) {
@@ -164,26 +163,4 @@ export function jitInstall(slot: u32, pc: u32, thumb: u32, f: u32): bool {
   count(JIT_STAT_ENTRIES);
   codeHit = 0;
   return call_indirect<u32>(f & 0xfffff, pc, left > 0xffff_ffff ? 0xffff_ffff : <u32>left);
-}
-
-// --- helpers that compiled code calls for the rows it does not inline -------------------------
-// Each is one step of the matching interpreter loop (cpu/run.ts) for the instruction at pc, whose
-// decode entry is (w, raw); compiled code has stored ICOUNT (this instruction included) before the
-// call and tests loopEvent and codeHit after it.
-export function jitA32(w: u32, raw: u32, pc: u32): void {
-  setCurPC(pc);
-  setR(15, pc + 8);
-  if ((w & E_COND) == 0 || condPassed((w >>> 16) & 0xf)) execA32(w & E_OP, raw);
-}
-// Thumb: the condition comes from ITSTATE inside an IT block, which advances after the
-// instruction unless it replaced ITSTATE itself or was retried (A2.5.2; as execLoopThumb).
-export function jitThumb(w: u32, raw: u32, pc: u32): void {
-  setCurPC(pc);
-  setR(15, pc + 4);
-  const it = getRest() & IT_MASK;
-  const cond = it != 0 ? (getRest() >>> 12) & 15 : (w >>> 16) & 15;
-  if (cond >= 14 || condPassed(cond)) {
-    if ((w & E_WIDE) != 0) execT32(w & E_OP, raw); else execT16(w & E_OP, raw);
-  }
-  if (it != 0 && !fault && (getRest() & IT_MASK) == it) itAdvance();
 }

@@ -15,7 +15,7 @@ import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./e
 import { requestStop, stopPending, clearStop } from "./stop";
 import { wfiPending, clearWfi, wfiYield } from "./wfi";
 import { cp15Reset } from "./cp15";
-import { slotFor, slotPage, dcacheInit, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
+import { slotFor, slotPage, slotIndex, dcacheInit, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
 import { decodeA32, execA32 } from "../decode/a32.gen";
 import { decodeT16, execT16 } from "../decode/t16.gen";
 import { decodeT32, execT32 } from "../decode/t32.gen";
@@ -176,9 +176,30 @@ export function jitDecode(slot: u32, pc: u32, thumb: u32): u32 {
     if ((pc & 0xffe) == 0xffe) return 0;
     w = thumbDecodeMiss(e, pc);
   }
-  jitMarkCode((slot - DCACHE) >>> 14, pc & 0xfff, thumb == 0 || (w & E_WIDE) != 0 ? 4 : 2);
+  jitMarkCode(slotIndex(slot), pc & 0xfff, thumb == 0 || (w & E_WIDE) != 0 ? 4 : 2);
   return w;
 }
+
+// One instruction of each loop, given its decode entry (w, raw): the condition (in Thumb, ITSTATE's
+// inside an IT block, which then advances unless the instruction replaced ITSTATE itself or was
+// retried: A2.5.2) and the row's handler. The JIT's helpers below are the same step.
+@inline function a32Step(w: u32, raw: u32): void {
+  if ((w & E_COND) == 0 || condPassed((w >>> 16) & 0xf)) execA32(w & E_OP, raw);
+}
+@inline function thumbStep(w: u32, raw: u32): void {
+  const it = getRest() & IT_MASK;
+  const cond = it != 0 ? (getRest() >>> 12) & 15 : (w >>> 16) & 15;
+  if (cond >= 14 || condPassed(cond)) {
+    if ((w & T_WIDE) != 0) execT32(w & E_OP, raw); else execT16(w & E_OP, raw);
+  }
+  if (it != 0 && !fault && (getRest() & IT_MASK) == it) itAdvance();
+}
+
+// What compiled code (src/jit/) calls for a row it does not inline: one step of the matching loop
+// for the instruction at pc. Compiled code has stored ICOUNT (this instruction included) before the
+// call and tests loopEvent and codeHit after it.
+export function jitA32(w: u32, raw: u32, pc: u32): void { setCurPC(pc); setR(15, pc + 8); a32Step(w, raw); }
+export function jitThumb(w: u32, raw: u32, pc: u32): void { setCurPC(pc); setR(15, pc + 4); thumbStep(w, raw); }
 
 // Thumb inner loop, in blocks like the A32 one below: the budget, slice breaks (interrupts, mode
 // and translation changes) and the fetch page are checked once per block; a block ends at a taken
@@ -223,12 +244,7 @@ function execLoopThumb(): void {
       setR(15, pc + 4);
       ic++;
       store<u64>(STATE + ICOUNT, ic);
-      const it = getRest() & IT_MASK;
-      const cond = it != 0 ? (getRest() >>> 12) & 15 : (w >>> 16) & 15;
-      if (cond >= 14 || condPassed(cond)) {
-        if ((w & T_WIDE) != 0) execT32(w & E_OP, raw); else execT16(w & E_OP, raw);
-      }
-      if (it != 0 && !fault && (getRest() & IT_MASK) == it) itAdvance();
+      thumbStep(w, raw);
       if (loopEvent != 0) {
         if (loopEvent == EV_BRANCH) {
           const t = takeBranch();
@@ -289,7 +305,7 @@ function execLoop(): void {
       if ((w & E_A32) == 0) w = decodeMiss(e, pc);
       setCurPC(pc);
       setR(15, pc + 8);
-      if ((w & E_COND) == 0 || condPassed((w >>> 16) & 0xf)) execA32(w & E_OP, load<u32>(e, 4));
+      a32Step(w, load<u32>(e, 4));
       if (loopEvent != 0) {
         ic = blockIc + <u64>((pc - blockPC) >>> 2) + 1;
         if (loopEvent == EV_BRANCH) {

@@ -106,9 +106,6 @@ function thumbEndsBlock(wide: boolean, op: number, raw: number): boolean {
 const E_COND = 1 << 20, E_WIDE = 1 << 21, E_OP = 0xffff;
 const MAX_INSNS = 200;
 
-/** Rows compiled as helper calls, by name (how much the translator leaves to the interpreter). */
-export const helperRows = new Map<string, number>();
-
 export interface Translation { body: FuncBody; insns: number }
 
 interface Insn { off: number; w: number; raw: number; size: number; op: number; wide: boolean }
@@ -201,14 +198,20 @@ class Block {
     }
     if (cc & 1) c.op(Op.i32Eqz);
   }
+  /** Open `if (ConditionPassed(cc))` unless cc is AL; endCond closes it. */
+  ifCond(cc: number): void { if (cc !== 14) { this.cond(cc); this.open(); } }
+  endCond(cc: number): void { if (cc !== 14) this.close(); }
+  /** N and Z from the result in L_R. */
+  setNZ(): void {
+    this.setFlag(this.v.offNF, () => this.c.get(L_R).i32(31).op(Op.i32ShrU));
+    this.setFlag(this.v.offZF, () => this.c.get(L_R).op(Op.i32Eqz));
+  }
   setCurPC(off: number, r15: number): void {
     this.c.get(L_PC).i32(off).op(Op.i32Add).gset(G_CURPC);
     this.setReg(15, () => this.c.get(L_PC).i32(off + r15).op(Op.i32Add));
   }
   /** One interpreter step for the entry (w, raw) at pc + off through the core's helper. */
   helper(k: number, off: number, size: number, w: number, raw: number): void {
-    const name = (this.thumb ? ((w & E_WIDE) ? "T32." : "T16.") : "") + ((this.thumb ? ((w & E_WIDE) ? T32_PATTERNS : T16_PATTERNS) : A32_PATTERNS)[(w & E_OP) - 1]?.name ?? "?");
-    helperRows.set(name, (helperRows.get(name) ?? 0) + 1);
     this.icStore(k);
     this.c.i32(w).i32(raw).get(L_PC).i32(off).op(Op.i32Add).call(this.thumb ? F_THUMB : F_A32);
     this.checkEvents(off + size);
@@ -245,7 +248,7 @@ function shiftImm(b: Block, m: number, off: number, type: number, amt: number, c
 // the shifter carry in L_C (logical ops with S), result in L_R.
 function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: boolean): void {
   const c = b.c;
-  const { offNF: N, offZF: Z, offCF: C, offVF: V } = b.v;
+  const { offCF: C, offVF: V } = b.v;
   const carryIn = (): void => b.flag(C);
   let arith = true;
   // AddWithCarry (A2.2.1): r = x + y + cin; with S, C from the 64-bit sum and V into X.
@@ -283,8 +286,7 @@ function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: bo
   }
   if (opc < 8 || opc > 11) b.setReg(d, () => c.get(L_R));
   if (!s) return;
-  b.setFlag(N, () => c.get(L_R).i32(31).op(Op.i32ShrU));
-  b.setFlag(Z, () => c.get(L_R).op(Op.i32Eqz));
+  b.setNZ();
   if (arith) {
     b.setFlag(C, () => c.get(L_C));
     b.setFlag(V, () => c.get(X));
@@ -389,6 +391,16 @@ function loopTargets(list: Insn[], target: (x: Insn) => number | undefined): Set
 const a32Target = (x: Insn): number | undefined =>
   x.op === A.B || x.op === A.BL ? x.off + (((x.raw & 0xffffff) << 8) >> 6) + 8 : undefined;
 
+/** A single load (into Rt) or store (of Rt) at the address in L_A, then the write-back of the
+ *  offset address in L_B to Rn when `wbRn` >= 0: the order of the interpreter's ldstSingle (an
+ *  aborted access writes nothing back; a load with Rn = Rt leaves Rt the loaded value). */
+function transfer(b: Block, k: number, off: number, isz: number, load: boolean, size: number, signed: boolean, rt: number, wbRn: number): void {
+  const c = b.c;
+  access(b, k, off, isz, load, size, () => b.reg(rt, off), signed);
+  if (wbRn >= 0) b.setReg(wbRn, () => c.get(L_B));
+  if (load) b.setReg(rt, () => c.get(L_V));
+}
+
 /** Translate the A32 block at pc in decode slot `slot`; null when its first row cannot start one. */
 export function translateA32(v: CoreView, slot: number, pc: number): Translation | null {
   if (pc & 3) return null;
@@ -401,11 +413,10 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
     b.label(k);
     const op = w & E_OP;
     const cc = (w & E_COND) ? (w >>> 16) & 15 : 14;
-    const condOpen = cc !== 14;
     const rd = (raw >>> 12) & 15, rn = (raw >>> 16) & 15;
     let done = false;
-    const guard = (): void => { if (condOpen) { b.cond(cc); b.open(); } };
-    const unguard = (): void => { if (condOpen) b.close(); };
+    const guard = (): void => b.ifCond(cc);
+    const unguard = (): void => b.endCond(cc);
     if ((DP_I.has(op) || DP_RI.has(op)) && rd !== 15) {
       const opc = (DP_I.get(op) ?? DP_RI.get(op))!;
       const s = ((raw >>> 20) & 1) === 1 || (opc >= 8 && opc <= 11);
@@ -442,14 +453,7 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
         b.reg(rn, off); c.set(L_A);
         c.get(L_A).i32(imm).op(u ? Op.i32Add : Op.i32Sub).set(L_B);
         if (p) c.get(L_B).set(L_A);
-        if (load) {
-          access(b, k, off, 4, true, byte ? 1 : 4, () => {});
-          if (wb) b.setReg(rn, () => c.get(L_B));
-          b.setReg(rd, () => c.get(L_V));
-        } else {
-          access(b, k, off, 4, false, byte ? 1 : 4, () => b.reg(rd, off));
-          if (wb) b.setReg(rn, () => c.get(L_B));
-        }
+        transfer(b, k, off, 4, load, byte ? 1 : 4, false, rd, wb ? rn : -1);
         unguard();
         done = true;
       }
@@ -462,10 +466,7 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
       if (op === A.MLA) { b.reg((raw >>> 12) & 15, off); c.op(Op.i32Add); }
       c.set(L_R);
       b.setReg(d, () => c.get(L_R));
-      if ((raw >>> 20) & 1) {
-        b.setFlag(b.v.offNF, () => c.get(L_R).i32(31).op(Op.i32ShrU));
-        b.setFlag(b.v.offZF, () => c.get(L_R).op(Op.i32Eqz));
-      }
+      if ((raw >>> 20) & 1) b.setNZ();
       unguard();
       done = true;
     } else if ((op === A.LDM || op === A.STM) && (raw & 0xffff) !== 0 && rn !== 15 && !(op === A.LDM && (raw & 0x8000))
@@ -543,10 +544,7 @@ function thumb16(b: Block, k: number, off: number, op: number, raw: number, sf: 
       const d = lo(0);
       b.reg(lo(3), off); b.reg(d, off); c.op(Op.i32Mul).set(L_R);
       b.setReg(d, () => c.get(L_R));
-      if (sf) {
-        b.setFlag(b.v.offNF, () => c.get(L_R).i32(31).op(Op.i32ShrU));
-        b.setFlag(b.v.offZF, () => c.get(L_R).op(Op.i32Eqz));
-      }
+      if (sf) b.setNZ();
       return true;
     }
     case T16.ADD_hi: case T16.MOV_hi: case T16.CMP_hi: {
@@ -601,10 +599,7 @@ function thumb16(b: Block, k: number, off: number, op: number, raw: number, sf: 
     default: return false;
   }
   addr(); c.set(L_A);
-  if (load) {
-    access(b, k, off, 2, true, size, () => {}, signed);
-    b.setReg(t, () => c.get(L_V));
-  } else access(b, k, off, 2, false, size, () => b.reg(t, off));
+  transfer(b, k, off, 2, load, size, signed, t, -1);
   return true;
 }
 // Align(PC, 4) - pc for the instruction at pc + off (PC = its address + 4): the block's pc varies
@@ -711,14 +706,7 @@ function thumb32LoadStore(b: Block, k: number, off: number, op: number, raw: num
     else c.get(L_A).i32(imm).op(add ? Op.i32Add : Op.i32Sub).set(L_B);
     if (pre) c.get(L_B).set(L_A);
   }
-  if (load) {
-    access(b, k, off, 4, true, size, () => {}, signed);
-    if (wback) b.setReg(rn, () => c.get(L_B));
-    b.setReg(rt, () => c.get(L_V));
-  } else {
-    access(b, k, off, 4, false, size, () => b.reg(rt, off));
-    if (wback) b.setReg(rn, () => c.get(L_B));
-  }
+  transfer(b, k, off, 4, load, size, signed, rt, wback ? rn : -1);
   return true;
 }
 
@@ -796,10 +784,10 @@ export function translateThumb(v: CoreView, slot: number, pc: number): Translati
         continue;
       }
       const cc = (w >>> 16) & 15; // B<c> keeps its condition in the entry; AL otherwise
-      if (cc !== 14) { b.cond(cc); b.open(); }
+      b.ifCond(cc);
       if (wide && op === T32.BL) b.setReg(14, () => c.get(L_PC).i32(off + 4 + 1).op(Op.i32Add)); // next | 1
       b.branch(k, thumbTarget(x));
-      if (cc !== 14) b.close();
+      b.endCond(cc);
       continue;
     }
     if (!wide && op === T16.IT) { setItState(b, raw & 0xff); continue; } // it[k] === 0 here
@@ -811,9 +799,9 @@ export function translateThumb(v: CoreView, slot: number, pc: number): Translati
     const ok = wide ? thumb32(b, k, off, op, raw) : thumb16(b, k, off, op, raw, it[k] === 0);
     b.c = saved;
     if (ok) {
-      if (cc !== 14) { b.cond(cc); b.open(); }
+      b.ifCond(cc);
       c.b.push(...probe.b);
-      if (cc !== 14) b.close();
+      b.endCond(cc);
       if (it[k] !== 0) setItState(b, itAdvance(it[k]));
       continue;
     }
