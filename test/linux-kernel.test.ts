@@ -112,7 +112,7 @@ describe("vm7 linux --kernel-build vm7: one source and configuration, native, fu
   it("vm7 bench --guest linux --modes native,full,para: one table of vm7's builds (zImage-vm7, zImage-para); para enters the kernel cheaper than full", async (ctx) => {
     needBusybox(ctx);
     const r = await vm7(["bench", "--guest", "linux", "--modes", "native,full,para", "--quick", "--no-mips-section",
-      "lat_ctx_2p_0k", "lat_pagefault"], { timeoutMs: 300_000 });
+      "lat_syscall_null", "lat_ctx_2p_0k", "lat_pagefault"], { timeoutMs: 300_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/quick suites of \S*fixtures\/linux-kernel\/zImage-vm7 and \S*fixtures\/linux-kernel\/zImage-para in native, full, para mode/);
     const value = (name: string, mode: string): number => {
@@ -120,7 +120,7 @@ describe("vm7 linux --kernel-build vm7: one source and configuration, native, fu
       expect(m, `no ${name} ${mode} row in:\n${r.stdout}`).not.toBeNull();
       return Number(m![1]);
     };
-    for (const name of ["lat_ctx_2p_0k", "lat_pagefault"]) {
+    for (const name of ["lat_syscall_null", "lat_ctx_2p_0k", "lat_pagefault"]) {
       const [native, full, para] = ["native", "full", "para"].map((mode) => value(name, mode));
       expect(native).toBeGreaterThan(0);
       expect(para, name).toBeLessThan(full);   // guest-measured: deterministic (virtual clock)
