@@ -959,6 +959,54 @@ describe("VMM para mode: a registered para guest's remaining sensitive instructi
   });
 });
 
+describe("VMM para mode: shadow tables of a new address space", () => {
+  it("copies another address space's shadow table for a MiB mapped by the same guest section, never one derived from a guest L2 table (para mode tracks no table writes)", () => {
+    const m = machine("para");
+    const A = 0x80100000, B = 0x80104000, PT = 0x80110000, SHARED = 0x80400000;
+    for (let i = 0; i < 256; i++) m.physWrite32(PT + 4 * i, 0);
+    m.physWrite32(PT, 0x80200832);                            // VA 0xA0000000 -> 0x80200000: small page, RW, not global
+    for (const L1 of [A, B]) {
+      for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+      m.physWrite32(L1 + 0x800 * 4, 0x80000c02);              // code, identity section (N = 0: TTBR0's table)
+      m.physWrite32(L1 + 0x900 * 4, 0x80220c02);              // VA 0x90000000 -> 0x80200000, section, the same in A and B
+      m.physWrite32(L1 + 0xa00 * 4, PT | 1);                  // VA 0xA0000000: the same guest L2 table in A and B
+    }
+    for (let k = 0; k < 2; k++) m.physWrite32(0x80200000 + 0x1000 * k, 0xa0 + k);
+    m.setCp15({ TTBR0: A, TTBCR: 0, CONTEXTIDR: 1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1 });
+    const loads = [
+      0xe5945000, // ldr r5, [r4]            0x90000000
+      0xe5996000, // ldr r6, [r9]            0x90001000
+      0xe59a7000, // ldr r7, [r10]           0xA0000000
+    ];
+    put(m, CODE, [
+      0xe1a0000b, // mov r0, r11             the shared page
+      0xe140007c, // hvc #12 (HC_SHARED_PAGE)
+      ...loads,   // (A, ASID 1)
+      0xe1a00001, // mov r0, r1              B
+      0xe1a01002, // mov r1, r2              ASID 2
+      0xe1400077, // hvc #7 (HC_SWITCH_MM)
+      0xe1a05003, // mov r5, r3 (clear the results)
+      0xe1a06003, // mov r6, r3
+      0xe1a07003, // mov r7, r3
+      ...loads,   // (B, ASID 2)
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(1, B); m.setReg(2, 2); m.setReg(3, 0); m.setReg(11, SHARED);
+    m.setReg(4, 0x90000000); m.setReg(9, 0x90001000); m.setReg(10, 0xa0000000);
+    m.run({ maxInsns: 14 });
+    expect(m.pc >>> 0).toBe(CODE + 14 * 4);               // at the final b .
+    expect([m.reg(5), m.reg(6), m.reg(7)]).toEqual([0xa0, 0xa1, 0xa0]);
+    const s = m.vmmStats();
+    expect(s.hc_errors).toBe(0);
+    // A fills its code page and 3 data pages. B copies A's tables of the two section MiBs (the code
+    // and 0x900, with the entries already in them: no fill) but fills 0xA0000000 itself: its table
+    // comes from a guest L2 table, whose entries para mode would not know to be current.
+    expect(s.shadow_table_copies).toBe(2);
+    expect(s.shadow_fills).toBe(5);
+  });
+});
+
 describe("VMM para mode: batched page-table updates", () => {
   it("HC_PT_UPDATE writes the guest descriptor and drops the shadow entry in one call", () => {
     const m = machine("para");

@@ -344,7 +344,9 @@ export function shadowFault(va: u32, kind: u32): i32 {
     if (l2Top == 0) { shadowFlushAll(); return 1; } // out of shadow tables: start again
     l2Top--;
     l2 = load<u32>(V_L2FREE + (l2Top << 2));
-    const donor = vmmMode == MODE_FULL && gL1pa != 1 && ptWin == 0 ? donorTable(ctx, va) : 0;
+    // Para mode tracks no guest table writes, so only a table derived from a section can be copied:
+    // its entries are a function of the L1 descriptor alone, which donorTable compares.
+    const donor = gL1pa != 1 && ptWin == 0 && (vmmMode == MODE_FULL || (gD1 & 3) == 2) ? donorTable(ctx, va) : 0;
     if (donor != 0) {
       memory.copy(ramHost(l2), ramHost(donor & 0xfffffc00), 1024);
       if ((donor & F_NG) != 0) store<u32>(c, load<u32>(c, 8) | F_NG, 8);
@@ -382,11 +384,11 @@ export function shadowFault(va: u32, kind: u32): i32 {
   return 1;
 }
 
-// Full mode: a shadow L2 table of another context of the same half and view, filled from a guest
-// L1 descriptor equal to the one just walked for va (gD1), or 0. Its entries are what a walk in
-// this context would give: the same section, or the same guest L2 table, whose descriptors are
-// write-tracked, so every live shadow entry derived from them is current (a changed descriptor
-// drops them). A new process under a guest that splits no address space between TTBR0 and TTBR1
+// A shadow L2 table of another context of the same half and view, filled from a guest L1
+// descriptor equal to the one just walked for va (gD1), or 0. Its entries are what a walk in
+// this context would give: the same section (para mode asks only for these), or, in full mode,
+// the same guest L2 table, whose descriptors are write-tracked, so every live shadow entry
+// derived from them is current (a changed descriptor drops them). A new process under a guest that splits no address space between TTBR0 and TTBR1
 // (TTBCR.N = 0: Linux) then gets the kernel's shadow one MiB per fill instead of one page per fill.
 // Returns the table's address, with F_NG set when the donor context holds not-global entries.
 function donorTable(ctx: i32, va: u32): u32 {
