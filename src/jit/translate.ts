@@ -27,6 +27,7 @@ import { T32_PATTERNS } from "../disasm/t32.gen.js";
 export interface CoreView {
   state: number;        // LAYOUT_STATE
   offR: number; offNF: number; offZF: number; offCF: number; offVF: number; offICOUNT: number; offRest: number;
+  offTPIDRURW: number; offTPIDRURO: number; // CP15 thread ID registers in the state block
   tlbMask: number;      // TLB entries per set - 1 (mmu/tlb.ts): index = ((va >>> 12) & tlbMask) << 3
   chain: boolean;       // blocks enter their in-page successors themselves (JitOptions.chain)
   slotIndex(slot: number): number; // jitSlotIndex
@@ -414,6 +415,18 @@ function loopTargets(list: Insn[], target: (x: Insn) => number | undefined): Set
 const a32Target = (x: Insn): number | undefined =>
   x.op === A.B || x.op === A.BL ? x.off + (((x.raw & 0xffffff) << 8) >> 6) + 8 : undefined;
 
+/** MRC p15, 0, Rt, c13, c0, 2 or 3 (A32 and T32 share the field layout): TPIDRURW and TPIDRURO,
+ *  which every mode may read (B4.1.150/151; cpu/cp15.ts userAllowed), are a load of the state block.
+ *  A Linux 6.1 kernel reads `current` from TPIDRURO (0.8 M of a boot's 0.97 M MRCs). Under the VMM
+ *  the row arrives here only when it was not substituted at decode time. */
+function threadIdRead(b: Block, raw: number): boolean {
+  const rt = (raw >>> 12) & 15, op2 = (raw >>> 5) & 7;
+  if (((raw >>> 8) & 15) !== 15 || ((raw >>> 21) & 7) !== 0 || ((raw >>> 16) & 15) !== 13 || (raw & 15) !== 0 || rt === 15) return false;
+  if (op2 !== 2 && op2 !== 3) return false;
+  b.setReg(rt, () => b.c.i32(0).load(Op.i32Load, 2, b.v.state + (op2 === 2 ? b.v.offTPIDRURW : b.v.offTPIDRURO)));
+  return true;
+}
+
 /** A single load (into Rt) or store (of Rt) at the address in L_A, then the write-back of the
  *  offset address in L_B to Rn when `wbRn` >= 0: the order of the interpreter's ldstSingle (an
  *  aborted access writes nothing back; a load with Rn = Rt leaves Rt the loaded value). A software
@@ -468,6 +481,7 @@ function a32More(b: Block, k: number, off: number, op: number, raw: number): boo
   const c = b.c;
   const rd = (raw >>> 12) & 15, rn = (raw >>> 16) & 15, rm = raw & 15;
   if (A32_NOPS.has(op)) return true;
+  if (op === A.MRC) return threadIdRead(b, raw);
   if (op === A.BX || op === A.BLX_reg) { // A8.8.27 BX, A8.8.26 BLX (register): to ARM code inline
     if (rm === 15) return false;
     b.reg(rm, off); c.set(L_V);
@@ -854,6 +868,7 @@ function thumb32(b: Block, k: number, off: number, op: number, raw: number): boo
     return true;
   }
   if (T32_LDST.has(op)) return thumb32LoadStore(b, k, off, op, raw);
+  if (op === T32.MRC) return threadIdRead(b, raw);
   if (op === T32.MUL && ((raw >>> 20) & 7) === 0 && ((raw >>> 4) & 3) === 0) {
     // MUL / MLA (A8.8.114, A8.8.100 T1): Rd = Rn * Rm (+ Ra); no flags
     const ra = (raw >>> 12) & 15, rm = raw & 15;
