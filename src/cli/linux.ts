@@ -24,6 +24,7 @@ import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
 import { diskOptions, openVirtioDevices, virtioSnapshotConflict, NET_GUEST_IP } from "./disk.js";
 import { getKernelModules } from "../linux/fetch.js";
+import { linuxGuestsRefusal, runLinuxGuests } from "./linux-guests.js";
 import { KERNEL_BUILDS, KernelBuildError, bootKernel, defaultKernelBuild, kernelBuildRefusal, type KernelBuild } from "../linux/builds.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
@@ -92,8 +93,10 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters; " +
       "with --engine jit, the JIT's)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
-    .option("--guests <n>", "several Linux guests on one VMM: not available yet (refused; several tiny-kernel guests run with " +
-      "vm7 run --guest IMAGE --guest IMAGE, docs/guests.md)", parseNumber("--guests", { min: 1, max: 8 }));
+    .option("--guests <n>", "boot n Linux guests (2 to 8) on one VMM, in full mode (the default with --guests): RAM is split " +
+      "into one partition per guest, each boots the same kernel and initramfs with VM7_GUEST=<index> in its environment; " +
+      "console lines (with --exec, each guest's command output) go to stdout prefixed [gN]; vm7 exits with the highest " +
+      "guest status (docs/guests.md)", parseNumber("--guests", { min: 1, max: 8 }));
   diskOptions(cmd)
     .addHelpText("after", () => reflow(`
 Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
@@ -142,9 +145,15 @@ function fetchOnly(o: LinuxOpts): number {
 }
 
 async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
-  if (o.guests !== undefined && o.guests > 1) {
-    throw new LinuxUsageError(`--guests ${o.guests}: several Linux guests are not available yet (each would need its own virtio disk, ` +
-      `network and console back ends, and the initramfs its VM7_GUEST; docs/guests.md); vm7 run --guest IMAGE --guest IMAGE runs several tiny-kernel guests`);
+  const several = o.guests !== undefined && o.guests > 1;
+  if (several) {
+    const modeGiven = cmd.getOptionValueSource("mode") === "cli";
+    if (!modeGiven) o.mode = "full";
+    const why = linuxGuestsRefusal(o, modeGiven, (n) => cmd.getOptionValueSource(n) === "cli");
+    if (why) throw new LinuxUsageError(why);
+    if (o.disk !== undefined || o.net || o.vconsole !== undefined) {
+      throw new LinuxUsageError(`${o.disk !== undefined ? "--disk" : o.net ? "--net" : "--vconsole"} cannot be used with --guests yet: virtio devices are for one guest`);
+    }
   }
   if (o.fetchOnly) return fetchOnly(o);
   if (o.restore !== undefined && o.replay !== undefined) throw new LinuxUsageError("give either --restore or --replay, not both");
@@ -222,8 +231,14 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   const dtbPath = o.dtb ?? boardDtbPath();
   if (!o.dtb && !existsSync(dtbPath)) throw new LinuxUsageError(`the board DTB ${dtbPath} is missing (run 'bash fixtures/linux/build.sh')`);
   const dtb = readInput(dtbPath, "--dtb");
-  const clock = o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
+  const clock = several ? "virtual" : o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
   const append = linuxAppend({ exec: o.exec !== undefined, verbose: o.verbose, clock, cpuHz: o.cpuHz, append: o.append });
+  if (several) {
+    return runLinuxGuests({
+      n: o.guests!, mode: o.mode, ram: o.ram, cpuHz: o.cpuHz, kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append,
+      markers, verbose: o.verbose, stats: o.stats, maxInsns: o.maxInsns, timeout: o.timeout, log,
+    });
+  }
 
   const con = consoleState(o.exec === undefined, o.verbose);
   // --disk, --net, --vconsole: their files are opened once; each machine booted gets the devices.

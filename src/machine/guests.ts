@@ -12,8 +12,10 @@ import { parseElf } from "../loaders/elf.js";
 
 export interface GuestSpec {
   /** The image (an ELF) and the name errors and the report use for it. */
-  image: Uint8Array;
+  image?: Uint8Array;
   name: string;
+  /** Loads the guest instead of `image` (the guest is selected when it is called): e.g. loadLinux. */
+  load?: (m: Machine, k: number) => void;
   /** Boot arguments the tiny kernel reads at guest-physical 0x80007F00 ("BOOT" + string), if any. */
   bootArgs?: string;
   /** Share of the CPU: a slice of weight * sliceInsns instructions per round (default 1). */
@@ -32,6 +34,8 @@ export interface GuestsOptions {
   vmmCost?: Record<string, number>;
   /** What semihosting's SYS_GET_CMDLINE returns to every guest (default "vm7"). */
   cmdline?: string;
+  /** Semihosting (default on, as for `vm7 run`); Linux guests run without it. */
+  semihosting?: boolean;
 }
 
 export interface GuestOutcome {
@@ -81,6 +85,7 @@ export class Guests {
       // selected guest's.
       onConsole: (b) => this.output(this.cur, b),
       cmdline: opts.cmdline ?? "vm7",
+      semihosting: opts.semihosting,
     });
     const m = this.machine;
     for (let k = 0; k < n; k++) {
@@ -88,8 +93,11 @@ export class Guests {
       this.cur = k;
       const s = this.specs[k];
       if (opts.vmmCost) m.setVmmCosts(opts.vmmCost); // each guest's VMM block has its own cost table
-      parseElf(s.image, s.name); // a clear error for a file that is not an ELF
-      m.loadElf(s.image, s.name);
+      if (s.load) s.load(m, k);
+      else if (s.image) {
+        parseElf(s.image, s.name); // a clear error for a file that is not an ELF
+        m.loadElf(s.image, s.name);
+      } else throw new Error(`${s.name}: no image to load`);
       if (s.bootArgs !== undefined) m.writeGuestRam(0x80007f00, new TextEncoder().encode("BOOT" + s.bootArgs + "\0"));
     }
     m.selectGuest(0);
@@ -118,7 +126,11 @@ export class Guests {
    * Run every guest until it ends (exit, fatal stop, power-off, idle for good) or the overall budget
    * of `maxInsns` instructions (all guests together) is used. `shouldStop` is asked between slices.
    */
-  async run(opts: { maxInsns?: number; shouldStop?: () => boolean; yieldEveryMs?: number } = {}): Promise<GuestsRunResult> {
+  async run(opts: {
+    maxInsns?: number; shouldStop?: () => boolean; yieldEveryMs?: number;
+    /** Asked after each of guest k's slices (k selected): a message ends that guest (reason "host"), the others run on. */
+    endGuest?: (k: number, insns: number) => string | undefined;
+  } = {}): Promise<GuestsRunResult> {
     const m = this.machine;
     const n = this.specs.length;
     const max = opts.maxInsns ?? Infinity;
@@ -165,6 +177,10 @@ export class Guests {
           break; // idle: the core says it waits with no timer armed; an event channel may still wake it
         default:
           finish(pick, r);
+      }
+      if (!outcome[pick] && opts.endGuest) {
+        const why = opts.endGuest(pick, insns[pick]);
+        if (why !== undefined) finish(pick, { reason: "host", insns: insns[pick], message: why });
       }
       // the host's event loop runs between slices at least every yieldEveryMs (default 20 ms)
       if (performance.now() - lastYield >= (opts.yieldEveryMs ?? 20)) { await new Promise<void>((res) => setImmediate(res)); lastYield = performance.now(); }
