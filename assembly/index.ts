@@ -339,6 +339,7 @@ export function guestCurrent(): u32 { return G.guestCur; }
 export function guestCountGet(): u32 { return G.guestCount; }
 /** Machine address of guest k's guest-physical RAM_PHYS. */
 export function guestPartBase(k: u32): u32 { return G.partOf(k); }
+export function guestKick(k: u32): void { G.guestKick(k); }
 /** Cycle at which guest k wakes from an idle wait: 0 runnable now, -1 never (only an event channel). */
 export function guestWake(k: u32): f64 { const w = G.guestWake(k); return w == 0xffffffffffffffff ? -1 : <f64>w; }
 /** Fast-forward the shared clock to `cycle` (every guest idle: nothing runs until then). */

@@ -5,6 +5,8 @@
 // the packages are fetched first (skipped with the reason when apt cannot get them).
 import { describe, it, expect, beforeAll } from "vitest";
 import { join } from "node:path";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { run, vm7 } from "./helpers/run.js";
 
 const root = join(import.meta.dirname, "..");
@@ -55,6 +57,28 @@ describe("vm7 linux --guests N", () => {
     const pt0 = stat(r.stderr, 0, "pt_write_faults"), pt1 = stat(r.stderr, 1, "pt_write_faults");
     expect(pt0).toBeGreaterThan(10_000);
     expect(Math.abs(pt1 - pt0) / pt0).toBeLessThan(0.1);
+  }, 250_000);
+
+  it("a virtio-net card per guest on one switch: guest 0 pings guest 1 (10.0.7.1 -> 10.0.7.2); a disk per guest (FILE.g<k>)", async (ctx) => {
+    skipWithout(ctx);
+    const dir = mkdtempSync(join(tmpdir(), "vm7-guests-"));
+    const disk = join(dir, "d.img");
+    const cmd = "ifconfig eth0 | grep 'inet addr'; echo vm7-disk-of-guest-$VM7_GUEST | dd of=/dev/vda conv=sync 2>/dev/null; sync; " +
+      "if [ $VM7_GUEST = 0 ]; then ping -c 3 10.0.7.2; else sleep 4; fi";
+    const r = await vm7(["linux", "--guests", "2", "--net", "--disk", disk, "--disk-size", "1M", "--exec", cmd, "--max-insns", "8e9"],
+      { timeoutMs: 240_000 });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stdout).toMatch(/^\[g0\]\s+inet addr:10\.0\.7\.1\s+Bcast:10\.0\.7\.255\s+Mask:255\.255\.255\.0$/m);
+    expect(r.stdout).toMatch(/^\[g1\]\s+inet addr:10\.0\.7\.2\s+Bcast:10\.0\.7\.255\s+Mask:255\.255\.255\.0$/m);
+    expect(r.stdout).toMatch(/^\[g0\] 64 bytes from 10\.0\.7\.2: seq=2 ttl=64/m);
+    expect(r.stdout).toMatch(/^\[g0\] 3 packets transmitted, 3 packets received, 0% packet loss$/m);
+    for (const k of [0, 1]) {
+      const b = readFileSync(`${disk}.g${k}`);
+      expect(b.length).toBe(1 << 20);
+      const want = `vm7-disk-of-guest-${k}\n`;
+      expect(b.subarray(0, want.length).toString("latin1")).toBe(want);
+      expect(b.subarray(want.length, 512).every((x) => x === 0)).toBe(true);
+    }
   }, 250_000);
 });
 

@@ -22,7 +22,7 @@ import {
 import { boardDtbPath, guestPrograms } from "../linux/guest.js";
 import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
-import { diskOptions, openVirtioDevices, virtioSnapshotConflict, NET_GUEST_IP } from "./disk.js";
+import { diskOptions, openVirtioDevices, openGuestsVirtio, virtioSnapshotConflict, NET_GUEST_IP, NET_GUESTS_IP } from "./disk.js";
 import { getKernelModules } from "../linux/fetch.js";
 import { linuxGuestsRefusal, runLinuxGuests } from "./linux-guests.js";
 import { KERNEL_BUILDS, KernelBuildError, bootKernel, defaultKernelBuild, kernelBuildRefusal, type KernelBuild } from "../linux/builds.js";
@@ -151,9 +151,6 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
     if (!modeGiven) o.mode = "full";
     const why = linuxGuestsRefusal(o, modeGiven, (n) => cmd.getOptionValueSource(n) === "cli");
     if (why) throw new LinuxUsageError(why);
-    if (o.disk !== undefined || o.net || o.vconsole !== undefined) {
-      throw new LinuxUsageError(`${o.disk !== undefined ? "--disk" : o.net ? "--net" : "--vconsole"} cannot be used with --guests yet: virtio devices are for one guest`);
-    }
   }
   if (o.fetchOnly) return fetchOnly(o);
   if (o.restore !== undefined && o.replay !== undefined) throw new LinuxUsageError("give either --restore or --replay, not both");
@@ -225,7 +222,7 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
       exec: markers && o.exec !== undefined ? { command: o.exec, markers } : undefined,
       files: guestPrograms(),
       modules,
-      ipv4: o.net ? NET_GUEST_IP : undefined,
+      ipv4: o.net ? (several ? NET_GUESTS_IP : NET_GUEST_IP) : undefined,
     });
   }
   const dtbPath = o.dtb ?? boardDtbPath();
@@ -234,10 +231,13 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   const clock = several ? "virtual" : o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
   const append = linuxAppend({ exec: o.exec !== undefined, verbose: o.verbose, clock, cpuHz: o.cpuHz, append: o.append });
   if (several) {
-    return runLinuxGuests({
-      n: o.guests!, mode: o.mode, ram: o.ram, cpuHz: o.cpuHz, kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append,
-      markers, verbose: o.verbose, stats: o.stats, maxInsns: o.maxInsns, timeout: o.timeout, log,
-    });
+    const devs = openGuestsVirtio(o, o.guests!, log);
+    try {
+      return await runLinuxGuests({
+        n: o.guests!, mode: o.mode, ram: o.ram, cpuHz: o.cpuHz, kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append,
+        markers, verbose: o.verbose, stats: o.stats, maxInsns: o.maxInsns, timeout: o.timeout, log, attach: devs.attach,
+      });
+    } finally { devs.close(); }
   }
 
   const con = consoleState(o.exec === undefined, o.verbose);

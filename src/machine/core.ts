@@ -58,6 +58,7 @@ export interface CoreExports {
   guestCurrent(): number;
   guestCountGet(): number;
   guestPartBase(k: number): number;
+  guestKick(k: number): void;
   guestWake(k: number): number;
   guestsIdleUntil(cycle: number): void;
   vmmMode(): number;

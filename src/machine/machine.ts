@@ -147,7 +147,9 @@ export class Machine {
   readonly config: { mode: VmMode; ramMiB: number; clock: "virtual" | "wall"; cpuHz: number; semihosting: boolean; cmdline: string };
   private readonly vmm: boolean;
   private readonly dbg: Debugger;
-  private virtio: VirtioTransport | undefined;
+  /** The virtio transport of each guest (one entry with a single guest), made at its first device. */
+  private virtios: (VirtioTransport | undefined)[] = [];
+  private get virtio(): VirtioTransport | undefined { return this.virtios[this.guest]; }
   /** Several guests: what ended each (a guest's power-off ends that guest only), and its image end. */
   private guestEnded: (RunResult | undefined)[] = [undefined];
   private guestImageEnd: number[] = [0];
@@ -378,6 +380,8 @@ export class Machine {
     this.guestEnded[this.guest] = this.ended; this.guestImageEnd[this.guest] = this.imageEnd;
     this.x.guestSwitch(k);
     this.ended = this.guestEnded[k]; this.imageEnd = this.guestImageEnd[k];
+    // Input that arrived for it while it was out (frames on the virtual switch) goes in now.
+    this.virtios[k]?.serveDeferred();
   }
   /** Guest k waits (WFI/HC_IDLE) until this cycle count; 0: it can run now; -1: only an event channel wakes it. */
   guestWake(k: number): number { return this.x.guestWake(k); }
@@ -454,17 +458,23 @@ export class Machine {
    * was put in DEVICE_NEEDS_RESET (a bad descriptor); default: nothing.
    */
   attachVirtio(dev: VirtioDevice, onError: (msg: string) => void = () => {}): number {
-    if (!this.virtio) {
-      // In full and para mode the guest's partition ends below the VMM's reservation.
-      this.virtio = new VirtioTransport(this.x, this.k, this.ramBase, this.guestRamBytes, onError);
+    const k = this.guest;
+    if (!this.virtios[k]) {
+      // In full and para mode the guest's partition ends below the VMM's reservation; with several
+      // guests, guest k's guest-physical RAM lies guestBase(k) - ramBase further up in machine RAM,
+      // and its windows are served only while it is selected (input for it waits until then).
+      this.virtios[k] = new VirtioTransport(this.x, this.k, this.ramBase, this.guestRamBytes, onError, {
+        offset: this.guestBase(k) - this.ramBase, isCurrent: () => this.guest === k,
+        wake: () => { if (this.guestCount > 1) this.x.guestKick(k); },
+      });
     }
-    return this.virtio.attach(dev);
+    return this.virtios[k]!.attach(dev);
   }
   /** The features the driver of virtio window `slot` wrote (DriverFeatures, both halves). */
   virtioDriverFeatures(slot = 0): bigint {
     return (BigInt(this.x.virtioDriverFeatures(slot, 1) >>> 0) << 32n) | BigInt(this.x.virtioDriverFeatures(slot, 0) >>> 0);
   }
-  /** The virtio transport's host side, once a device is attached (lastError, served counts). */
+  /** The selected guest's virtio transport's host side, once a device is attached (lastError, served counts). */
   get virtioTransport(): VirtioTransport | undefined { return this.virtio; }
 
   // --- console input ---------------------------------------------------------------------------
