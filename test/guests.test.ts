@@ -260,7 +260,7 @@ describe("several guests on one VMM", () => {
     expect(once.stderr).toMatch(/^vm7: --guest given once: several guests need at least two/);
     const disk = await vm7(["run", "--guest", "kernel-para", "--guest", "kernel-para", "--disk", "/tmp/nonexistent-vm7-disk"]);
     expect(disk.status).toBe(2);
-    expect(disk.stderr.trim()).toBe("vm7: --disk cannot be used with --guest: virtio devices are for one guest");
+    expect(disk.stderr.trim()).toBe("vm7: --disk cannot be used with --guest: vm7 run --guest gives its guests no virtio devices yet (vm7 linux --guests N --disk FILE gives guest k FILE.g<k>)");
     const native = await vm7(["run", "--mode", "native", "--guest", "kernel", "--guest", "kernel"]);
     expect(native.status).toBe(2);
     expect(native.stderr).toMatch(/--mode para or --mode full/);

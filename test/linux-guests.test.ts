@@ -117,3 +117,47 @@ describe("vm7 linux --guests and vm7 run --guest: what cannot work with several 
     }, 70_000);
   }
 });
+
+describe("vm7 bench --guest linux --io (src/bench/io.ts): the rows from the guests' lines", () => {
+  const out = [
+    "[g1] VM7IO tcp_received 4194304",
+    "[g0] VM7IO disk_write 8388608 4096",
+    "[g0] VM7IO disk_read 8388608 2048",
+    "[g0] VM7IO ping_peer round-trip min/avg/max = 0.100/0.122/0.150 ms",
+    "[g0] VM7IO ping_guest round-trip min/avg/max = 0.200/0.223/0.300 ms",
+    "[g0] VM7IO tcp 4194304 16384",
+    "[g0] BENCH lat_ctx_2p_0k 19.550 us iterations=64 ticks=38 procs=2 ws_kb=0 overhead_us=11.920",
+  ].join("\n") + "\n";
+
+  it("bandwidths from bytes and 32 kHz ticks, round trips from ping's line, the hand-off as half the guest-to-guest round trip", async () => {
+    const { parseIo } = await import("../src/bench/io.js");
+    const rows = Object.fromEntries(parseIo(out).map((r) => [r.name, r.value]));
+    expect(rows.disk_write).toBeCloseTo(64, 6);      // 8 MiB in 1/8 s
+    expect(rows.disk_read).toBeCloseTo(128, 6);
+    expect(rows.ping_peer).toBeCloseTo(122, 6);
+    expect(rows.ping_guest).toBeCloseTo(223, 6);
+    expect(rows.tcp).toBeCloseTo(8, 6);
+    expect(rows.lat_ctx_one_guest).toBe(19.55);
+    expect(rows.lat_ctx_two_guests).toBeCloseTo(111.5, 6);
+  });
+
+  it("a missing figure or a short TCP transfer is an error naming it", async () => {
+    const { parseIo } = await import("../src/bench/io.js");
+    expect(() => parseIo(out.replace(/^.*disk_read.*\n/m, ""))).toThrow(/guest 0 printed no disk_read figure/);
+    expect(() => parseIo(out.replace("tcp_received 4194304", "tcp_received 5120"))).toThrow(/guest 1 received 5120 bytes of the 4194304/);
+    expect(() => parseIo(out.replace(/ping_guest .*/, "ping_guest ping: sendto: Network unreachable"))).toThrow(/ping_guest: ping printed no round-trip line/);
+  });
+
+  it("refuses what it cannot run, in one line each", async () => {
+    for (const [args, want] of [
+      [["bench", "--io"], /--io applies to --guest linux/],
+      [["bench", "--guest", "linux", "--io", "--modes", "native,full"], /full mode only/],
+      [["bench", "--guest", "linux", "--io", "--engine", "jit"], /interpreter/],
+    ] as Array<[string[], RegExp]>) {
+      const r = await vm7(args, { timeoutMs: 60_000 });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(want);
+    }
+  }, 70_000);
+});

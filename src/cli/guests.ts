@@ -21,9 +21,11 @@ export interface GuestsCliOpts {
 
 /** Options of `vm7 run` that do not apply to several guests, with the reason. */
 export const NOT_WITH_GUESTS: [string, string][] = [
-  ["kernel", "Linux guests need their own UART, timer and interrupt controller per guest and virtio; vm7 linux runs one"],
+  ["kernel", "several Linux guests boot with vm7 linux --guests N"],
   ["loadAddr", "each --guest is an ELF"], ["entry", "each --guest starts at its ELF entry"],
-  ["disk", "virtio devices are for one guest"], ["net", "virtio devices are for one guest"], ["vconsole", "virtio devices are for one guest"],
+  ["disk", "vm7 run --guest gives its guests no virtio devices yet (vm7 linux --guests N --disk FILE gives guest k FILE.g<k>)"],
+  ["net", "vm7 run --guest gives its guests no virtio devices yet (vm7 linux --guests N --net puts every guest on one switch)"],
+  ["vconsole", "vm7 run --guest gives its guests no virtio devices yet (vm7 linux --guests N --vconsole FILE gives guest k FILE.g<k>)"],
   ["gdb", "the debugger attaches to one guest"], ["stateHash", "the state hash covers one guest"], ["snapshotAt", "snapshots hold one guest"],
   ["restore", "snapshots hold one guest"], ["record", "record/replay is for one guest"], ["replay", "record/replay is for one guest"],
   ["trace", "tracing follows one guest"], ["clock", "several guests run on virtual time only"],
