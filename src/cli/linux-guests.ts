@@ -159,7 +159,7 @@ export async function runLinuxGuests(o: LinuxGuestsRun): Promise<number> {
       const tail = transcript[k].replace(/\r/g, "").split("\n").slice(-15).join("\n");
       process.stderr.write(`vm7: [g${k}] the command did not finish; last console output:\n${prefix(k, tail)}`);
     }
-    if (st === EXIT_FATAL) { g.select(k); process.stderr.write(g.machine.dumpRegs().replace(/^/gm, `[g${k}] `) + "\n"); }
+    if (!e && st === EXIT_FATAL) { g.select(k); process.stderr.write(g.machine.dumpRegs().replace(/^/gm, `[g${k}] `) + "\n"); }
     code = Math.max(code, st);
   }
   if (o.stats) {
