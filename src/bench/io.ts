@@ -86,7 +86,8 @@ export async function runIo(o: { quick: boolean; cpuHz: number; ram: number; max
   const t0 = performance.now();
   o.note("vm7 bench: --io: two Linux guests in full mode (vm7 linux --guests 2 --net --disk), guest 0 measures");
   const r = await new Promise<{ out: string; err: string; status: number | null }>((res) => {
-    const p = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // A fixed nonce for /init's markers: the same initramfs every run, so the same figures (virtual time).
+    const p = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, VM7_EXEC_NONCE: "benchio" } });
     let out = "", err = "";
     p.stdout.on("data", (b: Buffer) => { out += b.toString("utf8"); });
     p.stderr.on("data", (b: Buffer) => { err += b.toString("utf8"); });
