@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { run, vm7 } from "./helpers/run.js";
+import { hostileVirtio, MemDisk } from "./helpers/hostile-virtio.js";
 
 const root = join(import.meta.dirname, "..");
 
@@ -59,13 +60,15 @@ describe("vm7 linux --guests N", () => {
     expect(Math.abs(pt1 - pt0) / pt0).toBeLessThan(0.1);
   }, 250_000);
 
-  it("a virtio-net card per guest on one switch: guest 0 pings guest 1 (10.0.7.1 -> 10.0.7.2); a disk per guest (FILE.g<k>)", async (ctx) => {
+  it("a virtio-net card per guest on one switch: guest 0 pings guest 1 (10.0.7.1 -> 10.0.7.2); a disk and a virtio console per guest (FILE.g<k>)", async (ctx) => {
     skipWithout(ctx);
     const dir = mkdtempSync(join(tmpdir(), "vm7-guests-"));
     const disk = join(dir, "d.img");
+    const hvc = join(dir, "hvc.txt");
     const cmd = "ifconfig eth0 | grep 'inet addr'; echo vm7-disk-of-guest-$VM7_GUEST | dd of=/dev/vda conv=sync 2>/dev/null; sync; " +
+      "echo hvc0-of-guest-$VM7_GUEST > /dev/hvc0; " +
       "if [ $VM7_GUEST = 0 ]; then ping -c 3 10.0.7.2; else sleep 4; fi";
-    const r = await vm7(["linux", "--guests", "2", "--net", "--disk", disk, "--disk-size", "1M", "--exec", cmd, "--max-insns", "8e9"],
+    const r = await vm7(["linux", "--guests", "2", "--net", "--disk", disk, "--disk-size", "1M", "--vconsole", hvc, "--exec", cmd, "--max-insns", "8e9"],
       { timeoutMs: 240_000 });
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     expect(r.stdout).toMatch(/^\[g0\]\s+inet addr:10\.0\.7\.1\s+Bcast:10\.0\.7\.255\s+Mask:255\.255\.255\.0$/m);
@@ -78,7 +81,52 @@ describe("vm7 linux --guests N", () => {
       const want = `vm7-disk-of-guest-${k}\n`;
       expect(b.subarray(0, want.length).toString("latin1")).toBe(want);
       expect(b.subarray(want.length, 512).every((x) => x === 0)).toBe(true);
+      expect(readFileSync(`${hvc}.g${k}`, "utf8").replace(/\r/g, "")).toBe(`hvc0-of-guest-${k}\n`);
     }
+  }, 250_000);
+});
+
+describe("a hostile guest next to a Linux guest", () => {
+  needPackages();
+
+  it("bad virtio rings, then a spin with interrupts masked: each ring its own device's reset; Linux runs its command to the end", async (ctx) => {
+    skipWithout(ctx);
+    const { Guests } = await import("../src/machine/guests.js");
+    const { loadLinuxRunning } = await import("../src/linux/guest.js");
+    const { parseExecOutput } = await import("../src/linux/initramfs.js");
+    type Markers = ReturnType<typeof loadLinuxRunning>["markers"];
+    const errors: string[] = [];
+    const attackerDisk = new MemDisk(64 * 1024, 0xa5);
+    // Two guests of the default 512 MiB: 240 MiB partitions.
+    const attack = hostileVirtio(attackerDisk, (e) => errors.push(e), { partBytes: 240 << 20, end: "spin" });
+    let markers: Markers | undefined;
+    let transcript = "";
+    let out: { output: string; status: number } | undefined;
+    const cmd = "echo victim-ok; grep -c . /proc/cpuinfo >/dev/null && echo $((6 * 7)); ls /sys/bus/virtio/devices | wc -l";
+    const g = new Guests({
+      mode: "full", semihosting: false,
+      guests: [
+        { name: "linux", load: (m) => { markers = loadLinuxRunning(m, cmd, () => {}, 1e9).markers; } },
+        { name: "attacker", load: attack.load },
+      ],
+      onLine: (k, l) => { if (k === 0) transcript += l + "\n"; },
+    });
+    const r = await g.run({
+      maxInsns: 3e9,
+      endGuest: (k) => { if (k === 0 && !out) out = parseExecOutput(transcript, markers!); return undefined; },
+      shouldStop: () => out !== undefined,
+    });
+    expect(out, transcript.slice(-2000)).toBeDefined();
+    expect(out!.status).toBe(0);
+    // (no virtio device of its own: the board's windows read device ID 0 in its partition's copy)
+    expect(out!.output).toBe("victim-ok\n42\n0\n");
+    expect(errors).toHaveLength(attack.cases.length);
+    attack.cases.forEach((c, i) => expect(errors[i], c.what).toMatch(c.msg));
+    g.select(1);
+    expect(g.machine.readGuestRam(attack.STAT, 1)[0]).toBe(0);
+    expect(g.machine.readGuestRam(attack.DATA, 512).every((b) => b === 0xa5)).toBe(true);
+    // the attacker spun with interrupts masked all along and was preempted like any other guest
+    expect(r.guests[1].slices).toBeGreaterThan(100);
   }, 250_000);
 });
 
