@@ -86,6 +86,39 @@ describe("vm7 linux --guests N", () => {
   }, 250_000);
 });
 
+describe("vm7 linux --guests 2 without --exec: both consoles, every line prefixed, input to guest 0", () => {
+  needPackages();
+
+  it("both shells prompt ([gN] vm7:/root# ); a command piped in runs in guest 0; the run ends 2 s after stdin and the consoles go quiet", async (ctx) => {
+    skipWithout(ctx);
+    const { spawn } = await import("node:child_process");
+    const p = spawn(process.execPath, [join(root, "bin/vm7.js"), "linux", "--guests", "2", "--max-insns", "6e9"], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "", err = "";
+    let sent = false;
+    p.stderr.on("data", (b: Buffer) => { err += b.toString("utf8"); });
+    p.stdout.on("data", (b: Buffer) => {
+      out += b.toString("utf8");
+      // Once both shells prompt, type into guest 0's console and end the input.
+      if (!sent && /^\[g0\] vm7:\S*# /m.test(out) && /^\[g1\] vm7:\S*# /m.test(out)) {
+        sent = true;
+        p.stdin.end("echo typed-into-guest-$VM7_GUEST\n");
+      }
+    });
+    const status = await new Promise<number | null>((res) => {
+      const t = setTimeout(() => p.kill("SIGKILL"), 120_000);
+      p.on("close", (c) => { clearTimeout(t); res(c); });
+    });
+    expect(sent, out.slice(-2000) + err.slice(-2000)).toBe(true);
+    expect(status, err.slice(-2000)).toBe(0);
+    const lines = out.replace(/\r/g, "").split("\n").filter((l) => l !== "");
+    expect(lines.every((l) => /^\[g[01]\] /.test(l)), lines.filter((l) => !/^\[g[01]\] /.test(l)).join("\n")).toBe(true);
+    expect(lines).toContain("[g0] typed-into-guest-0");
+    expect(lines.some((l) => l.includes("typed-into-guest-1"))).toBe(false);
+    expect(lines.filter((l) => /^\[g1\] vm7: Linux is up/.test(l))).toHaveLength(1);
+    expect(err).toMatch(/^vm7: \[g0\] stopped: stdin ended and the consoles have been quiet for 2 s/m);
+  }, 250_000);
+});
+
 describe("a hostile guest next to a Linux guest", () => {
   needPackages();
 

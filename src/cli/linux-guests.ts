@@ -11,6 +11,7 @@ import { loadLinux } from "../loaders/linux.js";
 import { ImageError } from "../loaders/elf.js";
 import { parseExecOutput, partialExecOutput, type ExecMarkers } from "../linux/initramfs.js";
 import { EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, type VmMode } from "./common.js";
+import { ConsoleBridge } from "./console.js";
 
 /** Options of `vm7 linux` that do not work with --guests yet, with the reason (one line each). */
 export const LINUX_NOT_WITH_GUESTS: [string, string][] = [
@@ -70,6 +71,8 @@ export async function runLinuxGuests(o: LinuxGuestsRun): Promise<number> {
   const insnsNow: number[] = new Array(o.n).fill(0);
   const prefix = (k: number, text: string) => text.split("\n").map((l) => `[g${k}] ${l}\n`).join("");
   const places: string[] = [];
+  const pre = new Prefixer();
+  let lastOutput = performance.now();
   let g: Guests;
   try {
     g = new Guests({
@@ -89,9 +92,10 @@ export async function runLinuxGuests(o: LinuxGuestsRun): Promise<number> {
       })),
       onLine: (k, line) => {
         transcript[k] += line + "\n";
-        if (!o.markers) process.stdout.write(`[g${k}] ${line}\n`);
-        else if (o.verbose) process.stderr.write(`[g${k}] ${line}\n`);
+        if (o.markers && o.verbose) process.stderr.write(`[g${k}] ${line}\n`);
       },
+      // Interactive: the consoles as they come, every line prefixed (a prompt too, before its newline).
+      onText: o.markers ? undefined : (k, text) => { lastOutput = performance.now(); process.stdout.write(pre.add(k, text)); },
     });
   } catch (e) {
     if (e instanceof ImageError) throw e;
@@ -99,16 +103,33 @@ export async function runLinuxGuests(o: LinuxGuestsRun): Promise<number> {
   }
   if (o.stats || o.verbose) for (const p of places) o.log(p);
   const tLoaded = performance.now();
-  let interrupted = false, timedOut = false;
+  let interrupted = false, timedOut = false, inputEnded = false;
   const onSig = () => { interrupted = true; };
   process.on("SIGINT", onSig);
+  // Interactive: the terminal is the console of one guest at a time (guest 0 first; Ctrl-A 0-7 picks
+  // another); its input waits for that guest's next slice. Stdin from a pipe is read to its end.
+  const m = g.machine;
+  const bridge = o.markers ? undefined : new ConsoleBridge(m);
+  if (bridge) {
+    bridge.onQuit = () => { interrupted = true; };
+    bridge.commands.h = () => process.stderr.write(`\r\nvm7: Ctrl-A X quit, Ctrl-A 0-${o.n - 1} console input to that guest ` +
+      `(now guest ${m.inputGuest}), Ctrl-A Ctrl-A send Ctrl-A\r\n`);
+    for (let k = 0; k < o.n; k++) {
+      bridge.commands[String(k)] = () => { m.inputGuest = k; process.stderr.write(`\r\nvm7: console input goes to guest ${k}\r\n`); };
+    }
+    bridge.start();
+    if (process.stdin.isTTY) o.log(`${o.n} guests: console input goes to guest 0; Ctrl-A 0-${o.n - 1} picks another, Ctrl-A X quits`);
+  }
   let r;
   try {
     r = await g.run({
       maxInsns: o.maxInsns,
       shouldStop: () => {
         if (o.timeout !== undefined && performance.now() - t0 > o.timeout * 1000) timedOut = true;
-        return interrupted || timedOut;
+        // Console input from a pipe: once it has ended and the consoles have been quiet for 2 s, stop
+        // (Linux guests never idle for good: their timers keep virtual time going).
+        if (bridge && !bridge.open && performance.now() - lastOutput > 2000) inputEnded = true;
+        return interrupted || timedOut || inputEnded;
       },
       endGuest: (k, insns) => {
         insnsNow[k] = insns;
@@ -127,7 +148,8 @@ export async function runLinuxGuests(o: LinuxGuestsRun): Promise<number> {
         return insns - exec[k]!.at > EXEC_POWEROFF_GRACE ? "did not power off after its command's end marker" : undefined;
       },
     });
-  } finally { process.off("SIGINT", onSig); }
+  } finally { process.off("SIGINT", onSig); bridge?.stop(); }
+  if (bridge && !pre.atStart) process.stdout.write("\n");
   const tEnd = performance.now();
   let code = 0;
   for (const out of r.guests) {
@@ -145,6 +167,7 @@ export async function runLinuxGuests(o: LinuxGuestsRun): Promise<number> {
       st = statusOf(out);
       if (out.result.reason === "budget") {
         if (interrupted) { st = EXIT_INTERRUPTED; line = "stopped: interrupted"; }
+        else if (inputEnded) { st = 0; line = "stopped: stdin ended and the consoles have been quiet for 2 s"; }
         else if (timedOut) line = `stopped: --timeout ${o.timeout}s reached`;
         else if (r.budget) line = `stopped: --max-insns ${o.maxInsns} reached (all guests together)`;
         else line = out.result.message;
@@ -182,5 +205,23 @@ function statusOf(o: GuestOutcome): number {
     case "budget": return EXIT_LIMIT;
     case "host": return o.result.message.startsWith("did not power off") ? 0 : EXIT_INTERRUPTED;
     default: return EXIT_FATAL;
+  }
+}
+
+/** Console text of several guests on one stream: each line starts with "[gN] "; when another guest's
+ *  text comes in the middle of a line (a prompt), that line is ended first. */
+export class Prefixer {
+  private last = -1;
+  atStart = true;
+  add(k: number, text: string): string {
+    let s = "";
+    if (text === "") return s;
+    if (k !== this.last) { if (!this.atStart) s += "\n"; this.atStart = true; this.last = k; }
+    for (const piece of text.split(/(?<=\n)/)) {
+      if (this.atStart) s += `[g${k}] `;
+      s += piece;
+      this.atStart = piece.endsWith("\n");
+    }
+    return s;
   }
 }

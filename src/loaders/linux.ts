@@ -100,12 +100,13 @@ export function loadLinux(m: Machine, b: LinuxBoot): LinuxPlacement {
     }
   }
   need(kname, kernelAddr, b.kernel.length);
-  // The DTB and the initrd go at RAM + 128 MiB; in a smaller RAM (a guest's partition when several
-  // share the board) they go as high as they fit, the initrd last, the DTB 1 MiB-aligned below it.
+  // The DTB and the initrd go at RAM + 128 MiB; in a guest's partition too small for that (several
+  // guests share the board's RAM) they go as high as they fit, the initrd last, the DTB 1 MiB-aligned
+  // below it. A machine of one guest keeps the fixed layout (and says when RAM is too small for it).
   const initrdLen = b.initrd?.length ?? 0;
   let dtbAddr = base + LINUX_LAYOUT.dtb;
   let initrdAt = base + LINUX_LAYOUT.initrd;
-  if (initrdAt + initrdLen > ramEnd) {
+  if (initrdAt + initrdLen > ramEnd && m.guestCount > 1) {
     initrdAt = Math.floor((ramEnd - initrdLen) / 0x1000) * 0x1000;
     dtbAddr = Math.floor((initrdAt - LINUX_LAYOUT.dtbMax) / 0x100000) * 0x100000;
     if (dtbAddr < kernelAddr + b.kernel.length) {

@@ -31,6 +31,8 @@ export interface GuestsOptions {
   sliceInsns?: number;
   /** Receives each guest's console output, one whole line at a time (without its "\n"; a "\r" before it stays). */
   onLine: (guest: number, line: string) => void;
+  /** Receives each guest's console output as it comes (a prompt without its newline too), besides onLine. */
+  onText?: (guest: number, text: string) => void;
   vmmCost?: Record<string, number>;
   /** What semihosting's SYS_GET_CMDLINE returns to every guest (default "vm7"). */
   cmdline?: string;
@@ -62,6 +64,7 @@ export class Guests {
   private readonly slice: number;
   private readonly partial: string[];
   private readonly onLine: (g: number, line: string) => void;
+  private readonly onText: ((g: number, text: string) => void) | undefined;
   private readonly dec: TextDecoder[];
   private cur = 0;
 
@@ -76,6 +79,7 @@ export class Guests {
       if (!Number.isInteger(w) || w < 1 || w > 100) throw new Error(`${s.name}: weight ${w}: must be a whole number from 1 to 100`);
     }
     this.onLine = opts.onLine;
+    this.onText = opts.onText;
     this.partial = this.specs.map(() => "");
     this.dec = this.specs.map(() => new TextDecoder());
     this.machine = Machine.createSync({
@@ -105,7 +109,9 @@ export class Guests {
   }
 
   private output(k: number, b: Uint8Array): void {
-    const text = this.partial[k] + this.dec[k].decode(b, { stream: true });
+    const raw = this.dec[k].decode(b, { stream: true });
+    this.onText?.(k, raw);
+    const text = this.partial[k] + raw;
     const lines = text.split("\n");
     this.partial[k] = lines.pop()!;
     for (const l of lines) this.onLine(k, l);
@@ -136,6 +142,7 @@ export class Guests {
     const max = opts.maxInsns ?? Infinity;
     const outcome: (GuestOutcome | undefined)[] = new Array(n).fill(undefined);
     const insns = new Array(n).fill(0), slices = new Array(n).fill(0);
+    const inputReady: boolean[] = new Array(n).fill(false);
     let total = 0, switches = 0, last = -1, rr = 0, budget = false, lastYield = performance.now();
     const finish = (k: number, result: RunResult) => {
       outcome[k] = { guest: k, name: this.specs[k].name, result, insns: insns[k], slices: slices[k] };
@@ -151,7 +158,8 @@ export class Guests {
         const k = (rr + i) % n;
         if (outcome[k]) continue;
         const w = m.guestWake(k);
-        if (w === 0 || (w > 0 && w <= now)) pick = k;
+        // (console input it can take now: it was idle, waiting for more of it)
+        if (w === 0 || (w > 0 && w <= now) || inputReady[k]) pick = k;
       }
       if (pick < 0) {
         const wakes = alive.map((k) => m.guestWake(k)).filter((w) => w > 0);
@@ -172,6 +180,7 @@ export class Guests {
       const budgetK = Math.min(this.slice * (this.specs[pick].weight ?? 1), max - total);
       const r = m.run({ maxInsns: budgetK, sliceInsns: budgetK });
       insns[pick] += r.insns; total += r.insns; slices[pick]++;
+      inputReady[pick] = m.inputReady(pick);
       switch (r.reason) {
         case "budget": case "yield": case "idle":
           break; // idle: the core says it waits with no timer armed; an event channel may still wake it

@@ -132,7 +132,11 @@ export class Machine {
   private readonly cpuHz: number;
   private wallStart = 0;
   private semihostPending = false;
-  private inputQueue: number[] = [];
+  /** Console input waiting for each guest's UART3 (one queue with a single guest). */
+  private inputQueues: number[][] = [[]];
+  private get inputQueue(): number[] { return this.inputQueues[this.guest] ??= []; }
+  /** With several guests: the guest console input goes to (input()); 0 unless changed. */
+  inputGuest = 0;
   private inputEnded = false;
   private stopRequested = false;
   /** Set once the guest powered the board off or reset it: the machine runs no more. */
@@ -481,7 +485,15 @@ export class Machine {
   /** Bytes typed at the console: they feed UART3's receiver and semihosting reads of stdin. */
   input(bytes: Uint8Array | string): void {
     const b = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
-    for (const c of b) this.inputQueue.push(c);
+    const k = this.guestCount > 1 ? this.inputGuest : this.guest;
+    const q = this.inputQueues[k] ??= [];
+    for (const c of b) q.push(c);
+    // A guest switched out gets it when it is next switched in: make it runnable now.
+    if (b.length > 0 && k !== this.guest) this.x.guestKick(k);
+  }
+  /** Console input waits for guest k and (k selected) its UART3 has room for some of it now. */
+  inputReady(k: number): boolean {
+    return (this.inputQueues[k]?.length ?? 0) > 0 && (k !== this.guest || this.x.uartRxFree() > 0);
   }
   /** No more console input will come (stdin closed): semihosting reads see end of file. */
   endInput(): void { this.inputEnded = true; }
