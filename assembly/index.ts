@@ -12,7 +12,7 @@ import { busRead, busWrite, busError, clearBusError, ramSize } from "./bus/bus";
 import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick, addCycles } from "./bus/clock";
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
 import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
-import { dcacheFlushAll, dcacheFlushPage } from "./cpu/dcache";
+import { dcacheFlushAll, dcacheFlushPage, slotIndex } from "./cpu/dcache";
 import { tlbFlushAll, TLB_SET_COUNT, TLB_N } from "./mmu/tlb";
 import { snapSave as coreSnapSave, snapLoad as coreSnapLoad } from "./snapshot";
 import * as D from "./debug/dbg";
@@ -401,9 +401,10 @@ export function engineSet(e: u32, threshold: u32): void { J.engineSet(e, thresho
 export function engineGet(): u32 { return J.engine; }
 export function jitStat(i: u32): f64 { return <f64>J.jitStat(i); }
 export function jitFlush(): void { J.jitFlush(); }
+// The translator keys a block's in-page successors as cpu/jit.ts keyOf does (slot index, offset, ISA).
+export function jitSlotIndex(slot: u32): u32 { return slotIndex(slot); }
 export { codeHit as jitCodeHit } from "./cpu/jit";
-export { jitDecode, jitA32, jitThumb } from "./cpu/run";
-export { readSlow as jitReadSlow, writeSlow as jitWriteSlow } from "./mmu/mmu";
-export { curPC as jitCurPC, nextPC as jitNextPC, loopEvent as jitLoopEvent, fault as jitFault } from "./cpu/state";
+export { jitDecode, jitA32, jitThumb, jitAccessSlow } from "./cpu/run";
+export { nextPC as jitNextPC, loopEvent as jitLoopEvent } from "./cpu/state";
 export { tlbR as jitTlbR, tlbW as jitTlbW } from "./mmu/tlb";
-export { jitInstall } from "./cpu/jit";
+export { jitInstall, jitChain } from "./cpu/jit";

@@ -191,10 +191,18 @@ describe("vm7 bench (tiny kernel suites)", () => {
     expect(t![4]).toBe(a![4]);
     // the speed-up column is jit MIPS / interp MIPS, as printed (rounding aside)
     for (const x of [a!, t!]) expect(Math.abs(Number(x[3]) - Number(x[2]) / Number(x[1]))).toBeLessThan(0.02 + 0.06 * Number(x[3]));
-    const one = await cli(["bench", "--mips", "--repeat", "1", "--engine", "interp", "a32mix"], { timeoutMs: 60_000 });
+    expect(r.stdout).toContain("(300 rounds)");
+    // --rounds: the image's own 60 rounds are a fifth of the default run (the loop is all of it)
+    const one = await cli(["bench", "--mips", "--repeat", "1", "--engine", "interp", "--rounds", "60", "a32mix"], { timeoutMs: 60_000 });
     expect(one.status, one.stderr).toBe(0);
     expect(one.stdout).toMatch(/^workload\s+guest insns\s+interp s\s+interp MIPS\s+output$/m);
     expect(one.stdout).not.toContain("jit");
+    expect(one.stdout).toContain("(60 rounds)");
+    const insns = (out: string) => Number(/^a32mix\s+([\d,]+)/m.exec(out)![1].replace(/,/g, ""));
+    expect(insns(one.stdout) * 5 / insns(r.stdout)).toBeCloseTo(1, 2);
+    const bad = await cli(["bench", "--mips", "--rounds", "0"], { timeoutMs: 30_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--rounds/);
   }, 240_000);
 
   // The virtual clock counts instructions and the JIT retires the same ones: every guest-measured

@@ -16,6 +16,8 @@
 // of the interpreter loops and live beside them (cpu/run.ts).
 import { JIT_GEN, JITMAP, JITMAP_BYTES, JIT_CODE } from "./layout";
 import { slotIndex } from "./dcache";
+import { getRest } from "./state";
+import { IT_MASK } from "./psr";
 
 // Compile a block: the host translator (src/jit/) reads the decode slot's entries from pc on.
 // Returns 0 (the translator refused it) or 1 (queued: the host calls jitInstall when the batch
@@ -37,12 +39,12 @@ export const JIT_STAT_REFUSED: u32 = 1;
 export const JIT_STAT_ENTRIES: u32 = 2;
 export const JIT_STAT_STALE: u32 = 3;       // compiled blocks found stale (code written or dropped)
 export const JIT_STAT_CROWDED: u32 = 4;     // block entries not counted: both ways of their set hold live code
-export const JIT_STAT_COUNT: u32 = 5;
+export const JIT_STAT_CHAINED: u32 = 5;     // entries from compiled code straight into another block (src/jit/)
+export const JIT_STAT_COUNT: u32 = 6;
 const stats = memory.data(8 * 8, 8); // static data: no allocation (the stub runtime's would import abort)
 @inline function count(i: u32): void { const a = stats + (i << 3); store<u64>(a, load<u64>(a) + 1); }
 export function jitStat(i: u32): u64 { return i < JIT_STAT_COUNT ? load<u64>(stats + (i << 3)) : 0; }
-
-const MAP_BITS: u32 = 15;
+export const MAP_BITS: u32 = 15;
 const NO_COMPILE: u32 = 0xffff_0000;        // count of a block the translator refused
 const PENDING: u32 = 0xffff_0001;           // count of a block queued for compiling (>= NO_COMPILE)
 
@@ -162,5 +164,31 @@ export function jitInstall(slot: u32, pc: u32, thumb: u32, f: u32): bool {
 @inline export function jitEnter(f: u32, pc: u32, left: u64): u32 {
   count(JIT_STAT_ENTRIES);
   codeHit = 0;
+  chainDepth = 0;
   return call_indirect<u32>(f & 0xfffff, pc, left > 0xffff_ffff ? 0xffff_ffff : <u32>left);
+}
+
+// Chaining (src/jit/translate.ts Block.chain): a compiled block that leaves for pc in its own page
+// with nothing pending (ICOUNT stored, no loop event, no store into code) tail-calls this instead of
+// returning to the run loop, which would do the same: enter pc's compiled block when it is live and
+// fits in the budget left, and for Thumb only outside an IT block; otherwise pc goes back to the
+// loop (which counts its entries as usual). `key` is keyOf(slot, pc, thumb), which the block
+// knows. Each hop keeps this frame (the core is not compiled with tail calls), so hops are
+// bounded: after CHAIN_MAX the chain unwinds to the run loop, which enters the next block itself.
+const CHAIN_MAX: u32 = 64;
+let chainDepth: u32 = 0;
+export function jitChain(pc: u32, left: u32, key: u32): u32 {
+  if (chainDepth >= CHAIN_MAX) return pc;
+  if ((key & 1) != 0 && (getRest() & IT_MASK) != 0) return pc;
+  const gen = genOf(key);
+  let e = entryOf(key);
+  if (load<u32>(e) != key || load<u32>(e, 4) != gen) {
+    e += 16;
+    if (load<u32>(e) != key || load<u32>(e, 4) != gen) return pc;
+  }
+  const f = load<u32>(e, 8);
+  if (f == 0 || left < (f >>> 20)) return pc;
+  count(JIT_STAT_CHAINED);
+  chainDepth++;
+  return call_indirect<u32>(f & 0xfffff, pc, left);
 }

@@ -8,7 +8,7 @@ import {
 } from "./layout";
 import {
   curPC, sliceEnd, setCurPC, setNextPC, takeBranch, loopEvent, EV_BRANCH, EV_BREAK, fault, setFault, setSliceEnd,
-  setR, getRest, setCPSR, liveStart, liveEnd, blockIc, blockPC,
+  setR, getR, getRest, setCPSR, liveStart, liveEnd, blockIc, blockPC,
   syncFromState, setOnModeChange, privileged, getN, getZ, getC, getV, PSR_T, PSR_I, PSR_F, PSR_E,
 } from "./state";
 import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./exceptions";
@@ -31,7 +31,8 @@ import { // the VMM's trap points under their VMM-side names (cpu/traps.ts), not
   ptWin, stepEnd as ptStepEnd, windowEnd as ptWindowEnd,
 } from "./traps";
 import { dbgStepped, dbgRun, dbgInit } from "../debug/dbg";
-import { jitLookup, jitEnter, jitMarkCode, engine, ENGINE_JIT } from "./jit";
+import { jitLookup, jitEnter, jitMarkCode, engine, ENGINE_JIT, codeHit } from "./jit";
+import { readSlow, writeSlow } from "../mmu/mmu";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;
@@ -200,6 +201,29 @@ export function jitDecode(slot: u32, pc: u32, thumb: u32): u32 {
 // call and tests loopEvent and codeHit after it.
 export function jitA32(w: u32, raw: u32, pc: u32): void { setCurPC(pc); setR(15, pc + 8); a32Step(w, raw); }
 export function jitThumb(w: u32, raw: u32, pc: u32): void { setCurPC(pc); setR(15, pc + 4); thumbStep(w, raw); }
+
+// The slow path of a load or store that compiled code inlines (a software TLB miss: a walk, a code
+// page, a device, an abort), and the rest of that instruction, in the order of the interpreter's
+// handlers (isa/ldst.ts): the access; if it aborted, nothing else (the abort is taken, no register
+// is written); else the base register's write-back (wb = the offset address), then a load's
+// destination (so a load with Rn = Rt leaves the loaded value). `desc` = size (1, 2, 4) | load << 3
+// | signed << 4 | Thumb << 5 | Rt << 8 | Rn << 12 (Rn 15: no write-back). Compiled code has stored
+// ICOUNT with this instruction counted. Returns 1 when the block must leave after this instruction
+// (an abort, a slice break, a store into compiled code: the loop event path), else 0.
+export function jitAccessSlow(va: u32, desc: u32, pc: u32, wb: u32): u32 {
+  setCurPC(pc);
+  setR(15, pc + ((desc & 0x20) != 0 ? 4 : 8));
+  const size = desc & 7, rt = (desc >>> 8) & 15, rn = (desc >>> 12) & 15;
+  let v: u32 = 0;
+  if ((desc & 8) != 0) {
+    v = readSlow(va, size, false);
+    if ((desc & 0x10) != 0 && size < 4) { const sh = 32 - (size << 3); v = <u32>(<i32>(v << sh) >> sh); }
+  } else writeSlow(va, size, getR(rt), false);
+  if (fault) return 1;
+  if (rn != 15) setR(rn, wb);
+  if ((desc & 8) != 0) setR(rt, v);
+  return loopEvent != 0 || codeHit != 0 ? 1 : 0;
+}
 
 // Thumb inner loop, in blocks like the A32 one below: the budget, slice breaks (interrupts, mode
 // and translation changes) and the fetch page are checked once per block; a block ends at a taken

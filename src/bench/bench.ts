@@ -20,7 +20,7 @@ import {
   resultsTable, jsonEntries, rateResults, chartPathFor, table, grouped, secs, mipsText as mips, round, vmmGoals, goalsText, type OverheadSample,
 } from "./report.js";
 import { ratioChart } from "./chart.js";
-import { listWorkloads, bestOf, type BenchResult } from "./workloads.js";
+import { listWorkloads, bestOf, DEFAULT_ROUNDS, IMAGE_ROUNDS, type BenchResult } from "./workloads.js";
 import { KERNEL_BUILDS, bootKernel, kernelBuildRefusal, type BootKernel, type KernelBuild } from "../linux/builds.js";
 
 export { benchImage, type BenchResult } from "./workloads.js";
@@ -31,7 +31,7 @@ export const defaultKernel = fileURLToPath(new URL("../../fixtures/kernel/kernel
 
 interface BenchOpts {
   quick: boolean; json?: string; modes?: string; kernel?: string; paraKernel?: string; clock: "virtual" | "wall"; cpuHz: number;
-  ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number; warmup: boolean;
+  ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number; warmup: boolean; rounds: number;
   guest: "tiny" | "linux"; engine?: Engine; kernelBuild?: KernelBuild; io: boolean;
 }
 
@@ -77,7 +77,8 @@ ratio per mode (log scale when the ratios span more than 8x, else linear; the ax
 Emulator speed: --mips runs the workloads in bench/workloads (a32mix: A32, t32mix: Thumb-2) to their exit
 under each engine and reports guest MIPS (one warm-up run, then the best of --repeat) and the JIT's
 speed-up over the interpreter; both engines must retire the same instructions and print the same
-checksum (exit status 3 otherwise). With --engine, only that engine runs. A full run (no --quick, no
+checksum (exit status 3 otherwise). --rounds sets the workloads' length (default 300 rounds, about
+93 M instructions; the JIT's time includes translating and compiling). With --engine, only that engine runs. A full run (no --quick, no
 names) prints this section after the table too.
 
 Engines: --engine interp|jit (default interp, or $VM7_ENGINE) runs the suites under that engine. The
@@ -114,6 +115,9 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
       "side with the JIT's speed-up (only the --engine given, if one is)", false)
     .addOption(engineOption())
     .option("--no-mips-section", "in a full run, skip the emulator speed section after the table")
+    .option("--rounds <n>", `emulator speed: rounds of each workload's main loop (the images' own count is ${IMAGE_ROUNDS}, ` +
+      `about 18.7 M instructions; the default, ${DEFAULT_ROUNDS}, makes a run long enough that the JIT's figure is its compiled ` +
+      "code's speed more than its start-up)", parseNumber("--rounds", { min: 1, max: 100_000 }), DEFAULT_ROUNDS)
     .option("--no-warmup", "with several modes: skip the untimed warm-up run in each mode before the first timed one")
     .option("--repeat <n>", "emulator speed: timed runs per workload after one warm-up run, the best reported; with native and full: " +
       "alternating dhrystone runs per mode for the host-overhead goal", parseNumber("--repeat", { min: 1, max: 100 }), 3)
@@ -342,8 +346,8 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
     if (w.length) {
       note(`vm7 bench: emulator speed: ${w.join(", ")} (1 warm-up + best of ${o.repeat} per engine)`);
       const engines = o.engine ? [o.engine] : ENGINES;
-      speed = w.flatMap((n) => engines.map((e) => bestOf(n, o.repeat, undefined, e)));
-      process.stdout.write("\nEmulator speed (bench/workloads, run to exit; best of " + o.repeat + ")\n\n");
+      speed = w.flatMap((n) => engines.map((e) => bestOf(n, o.repeat, undefined, e, o.rounds)));
+      process.stdout.write("\nEmulator speed (bench/workloads, " + o.rounds + " rounds, run to exit; best of " + o.repeat + ")\n\n");
       process.stdout.write(mipsTable(speed));
     }
   }
@@ -374,7 +378,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
           native_host_cpu_s_per_insn: overhead.nativeCpu, full_host_cpu_s_per_insn: overhead.fullCpu, repeats: overhead.repeats,
         },
       } : {}),
-      ...(speed.length ? { emulator_speed: speed.map((s) => ({ workload: s.name, engine: s.engine, guest_instructions: s.insns, host_seconds: round(s.seconds, 6), guest_mips: round(s.mips, 3), output: s.output.split("\n").pop() })) } : {}),
+      ...(speed.length ? { emulator_speed: speed.map((s) => ({ workload: s.name, engine: s.engine, rounds: s.rounds, guest_instructions: s.insns, host_seconds: round(s.seconds, 6), guest_mips: round(s.mips, 3), output: s.output.split("\n").pop() })) } : {}),
     };
     try { writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + "\n"); }
     catch (e) { throw new BenchInputError(`--json ${o.json}: cannot write: ${(e as Error).message}`); }
@@ -431,13 +435,13 @@ function mipsOnly(names: string[], o: BenchOpts): number {
   const rs: BenchResult[] = [];
   for (const n of chosen) {
     for (const e of engines) {
-      const r = bestOf(n, o.repeat, undefined, e);
+      const r = bestOf(n, o.repeat, undefined, e, o.rounds);
       rs.push(r);
       note(`vm7 bench: ${n} (${e}): ${mips(r.mips)} MIPS`);
     }
   }
-  process.stdout.write(`vm7 bench: emulator speed, bench/workloads run to exit, best of ${o.repeat} after one warm-up run per engine; ` +
-    `MIPS = guest instructions / host wall seconds\n\n`);
+  process.stdout.write(`vm7 bench: emulator speed, bench/workloads run to exit (${o.rounds} rounds), best of ${o.repeat} after one ` +
+    `warm-up run per engine; MIPS = guest instructions / host wall seconds, compiling included\n\n`);
   process.stdout.write(mipsTable(rs));
   return 0;
 }

@@ -15,6 +15,9 @@ export interface JitOptions {
   maxBlocks?: number;
   /** Blocks compiled together as one module (default 16): a module's fixed cost is shared. */
   batch?: number;
+  /** Compiled blocks enter their successors in the same page themselves, without a return to the
+   *  core's loop (default true; false for measuring what chaining buys). */
+  chain?: boolean;
   /** Receives a line per compiled block (debugging the translator). */
   log?: (line: string) => void;
 }
@@ -22,7 +25,8 @@ export interface JitOptions {
 export interface JitStats {
   compiled: number;       // blocks compiled
   refused: number;        // blocks the translator could not start (the interpreter runs them)
-  entries: number;        // entries into compiled code
+  entries: number;        // entries into compiled code from the core's run loop
+  chained: number;        // entries from one compiled block straight into another (same page)
   stale: number;          // compiled blocks found stale (their code was written or dropped)
   crowded: number;        // block entries not counted: both ways of their map set hold live code
   flushes: number;        // times the whole code cache was dropped (maxBlocks reached)
@@ -66,6 +70,8 @@ export class Jit {
     this.view = {
       state: k.LAYOUT_STATE, offR: k.OFF_R, offNF: k.OFF_NF, offZF: k.OFF_ZF, offCF: k.OFF_CF, offVF: k.OFF_VF,
       offICOUNT: k.OFF_ICOUNT, offRest: k.OFF_CPSR_REST, tlbMask: k.LAYOUT_TLB_ENTRIES - 1,
+      chain: opts.chain ?? true,
+      slotIndex: (slot) => (x.jitSlotIndex as (s: number) => number)(slot),
       mem: () => (dv.buffer === core.x.memory.buffer ? dv : (dv = new DataView(core.x.memory.buffer))),
       decode: (slot, pc, t) => (core.x as unknown as { jitDecode(s: number, p: number, t: number): number }).jitDecode(slot, pc, t),
     };
@@ -131,7 +137,7 @@ export class Jit {
   stats(): JitStats {
     const s = (i: number): number => (this.core.x as unknown as { jitStat(i: number): number }).jitStat(i);
     return {
-      compiled: s(0), refused: s(1), entries: s(2), stale: s(3), crowded: s(4),
+      compiled: s(0), refused: s(1), entries: s(2), chained: s(5), stale: s(3), crowded: s(4),
       flushes: this.flushes, live: this.used.size, bytes: this.bytes, modules: this.modules, compileMs: this.compileMs,
     };
   }
