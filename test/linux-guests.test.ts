@@ -176,6 +176,8 @@ describe("vm7 linux --guests and vm7 run --guest: what cannot work with several 
     [[...linux, "--trace"], /^vm7: --trace cannot be used with --guests: tracing follows one guest$/],
     [[...linux, "--clock", "wall"], /^vm7: --clock wall cannot be used with --guests: several guests run on virtual time only/],
     [[...linux, "--engine", "jit"], /^vm7: --engine jit cannot be used with --guests: several guests run on the interpreter/],
+    [[...linux, "--weights", "1,2,3"], /^vm7: --weights gives 3 weight\(s\) for 2 guests: give one per guest$/],
+    [["linux", "--guests", "1", "--slice", "5000"], /^vm7: --slice applies to several guests \(--guests N\)$/],
     [[...linux, "--mode", "native"], /^vm7: --guests 2: several guests run under the VMM: give --mode full/],
     [[...linux, "--mode", "para"], /^vm7: --guests 2 --mode para: para-mode Linux guests are not available yet .*issue 13/],
     [[...run2, "--gdb", "1234"], /^vm7: --gdb cannot be used with --guest: the debugger attaches to one guest$/],

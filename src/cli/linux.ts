@@ -1,6 +1,6 @@
 // `vm7 linux`: boots Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs
 // on the board, interactively on the terminal or running one command (--exec).
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { Machine, hex, type MachineOptions } from "../machine/machine.js";
@@ -39,7 +39,7 @@ export async function createMachine(mode: VmMode, opts: MachineOptions): Promise
 
 export class LinuxUsageError extends Error {}
 
-type LinuxOpts = { guests?: number;
+type LinuxOpts = { guests?: number; weights?: number[]; slice?: number;
   kernel?: string; kernelBuild?: KernelBuild; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; engine?: Engine; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
@@ -96,7 +96,10 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--guests <n>", "boot n Linux guests (2 to 8) on one VMM, in full mode (the default with --guests): RAM is split " +
       "into one partition per guest, each boots the same kernel and initramfs with VM7_GUEST=<index> in its environment; " +
       "console lines (with --exec, each guest's command output) go to stdout prefixed [gN]; vm7 exits with the highest " +
-      "guest status (docs/guests.md)", parseNumber("--guests", { min: 1, max: 8 }));
+      "guest status (docs/guests.md)", parseNumber("--guests", { min: 1, max: 8 }))
+    .option("--weights <list>", "with --guests: CPU shares, one whole number per guest (e.g. 1,3: the second gets three times the slices' instructions)",
+      (v: string) => v.split(",").map((w) => { const n = Number(w); if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError(`--weights wants whole numbers from 1 to 100 separated by commas, got '${w}'`); return n; }))
+    .option("--slice <insns>", "with --guests: instructions per time slice of weight 1 (default 100000)", parseNumber("--slice", { min: 1000, max: 1e8 }));
   diskOptions(cmd)
     .addHelpText("after", () => reflow(`
 Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
@@ -146,6 +149,10 @@ function fetchOnly(o: LinuxOpts): number {
 
 async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   const several = o.guests !== undefined && o.guests > 1;
+  for (const n of ["weights", "slice"] as const) if (o[n] !== undefined && !several) throw new LinuxUsageError(`--${n} applies to several guests (--guests N)`);
+  if (several && o.weights && o.weights.length !== o.guests) {
+    throw new LinuxUsageError(`--weights gives ${o.weights.length} weight(s) for ${o.guests} guests: give one per guest`);
+  }
   if (several) {
     const modeGiven = cmd.getOptionValueSource("mode") === "cli";
     if (!modeGiven) o.mode = "full";
@@ -236,6 +243,7 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
       return await runLinuxGuests({
         n: o.guests!, mode: o.mode, ram: o.ram, cpuHz: o.cpuHz, kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append,
         markers, verbose: o.verbose, stats: o.stats, maxInsns: o.maxInsns, timeout: o.timeout, log, attach: devs.attach,
+        weights: o.weights, slice: o.slice,
       });
     } finally { devs.close(); }
   }
