@@ -334,6 +334,8 @@ export const GUESTS_MAX: u32 = G.GUESTS_MAX;
 export const STOP_YIELD: u32 = L.STOP_YIELD;
 /** Split RAM into n guests of `mode` (instead of vmmInit). 0, 1 partitions too small, 2 bad count. */
 export function guestsInit(mode: u32, n: u32): u32 { return G.guestsInit(mode, n, ramSize); }
+/** The same with a mode per guest: 2 bits each, guest k's at bits 2k+1:2k (VMM_MODE_FULL or VMM_MODE_PARA). */
+export function guestsInitModes(n: u32, modes: u32): u32 { return G.guestsInit(0, n, ramSize, modes); }
 export function guestSwitch(k: u32): void { G.guestSwitch(k); }
 export function guestCurrent(): u32 { return G.guestCur; }
 export function guestCountGet(): u32 { return G.guestCount; }

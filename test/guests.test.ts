@@ -17,7 +17,7 @@ const kernelPara = readFileSync(join(root, "fixtures/kernel/kernel-para.elf"));
 const kernel = readFileSync(join(root, "fixtures/kernel/kernel.elf"));
 const hostile = (n: string) => readFileSync(join(root, `fixtures/hostile/${n}.elf`));
 
-interface Spec { image: Uint8Array; name: string; bootArgs?: string; weight?: number }
+interface Spec { image: Uint8Array; name: string; bootArgs?: string; weight?: number; mode?: VmMode }
 
 /** Runs guests together; returns each guest's console lines and the scheduler's result. */
 async function together(mode: VmMode, specs: Spec[], o: { ramMiB?: number; maxInsns?: number; sliceInsns?: number; cmdline?: string } = {}) {
@@ -74,6 +74,30 @@ describe("several guests on one VMM", () => {
     const st = a.g.stats();
     expect(st[0].traps).toBeGreaterThan(1000);
     expect(st[1].traps).toBeGreaterThan(1000);
+  }, 120_000);
+
+  it("a full-mode guest and a para-mode guest side by side (in either order): each prints what it prints alone; traps vs hypercalls", async () => {
+    const soloF = await alone("full", kernel, { ramMiB: 256 });
+    const soloP = await alone("para", kernelPara, { ramMiB: 256 });
+    for (const order of [["full", "para"], ["para", "full"]] as const) {
+      const a = await together("full", order.map((m) => ({ image: m === "full" ? kernel : kernelPara, name: m, mode: m })));
+      order.forEach((m, k) => {
+        expect(a.r.guests[k].result.exitCode, a.r.guests[k].result.message).toBe(0);
+        expect(a.lines[k], `${m} guest ${k}`).toEqual(m === "full" ? soloF.lines : soloP.lines);
+      });
+      expect(a.r.switches).toBeGreaterThan(100);
+      const st = a.g.stats();
+      const f = order.indexOf("full"), p = order.indexOf("para");
+      expect(st[f].hypercalls).toBe(0);
+      expect(st[f].trap_mcr + st[f].trap_mrc).toBeGreaterThan(1000); // its CP15 accesses trap
+      expect(st[p].hypercalls).toBeGreaterThan(1000);
+      expect(st[p].trap_mcr + st[p].trap_mrc).toBe(0);
+      a.g.select(f); expect(a.g.machine.mode).toBe("full");
+      a.g.select(p); expect(a.g.machine.mode).toBe("para");
+    }
+    const cli = await vm7(["run", "--guest", "native:kernel", "--guest", "para:kernel-para"]);
+    expect(cli.status).toBe(2);
+    expect(cli.stderr.trim()).toBe("vm7: --guest native:kernel: several guests run under the VMM: full:IMAGE or para:IMAGE (native mode has one guest)");
   }, 120_000);
 
   it("the ring demo: a granted page and an event channel carry three messages each way", async () => {

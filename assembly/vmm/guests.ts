@@ -69,8 +69,11 @@ if (VIRTIO_COPY + VIRTIO_SAVE_BYTES > RES_GUEST_BYTES) ERROR("vmm/guests.ts: the
 // Set up `n` guests of `mode` over `ramBytes` of RAM. Returns 0, 1 if a partition would be smaller
 // than 16 MiB, 2 for a bad count. Guest 0 is current afterwards; every guest starts from the reset
 // state the core had (each its own copy of it).
-export function guestsInit(mode: u32, n: u32, ramBytes: u32): u32 {
-  if (n < 2 || n > GUESTS_MAX || mode == MODE_NATIVE) return 2;
+// `modes`, when not 0, gives each guest its own mode (a mix of full and para guests): 2 bits per
+// guest, guest k's at bits 2k+1:2k (MODE_FULL or MODE_PARA); `mode` is then unused.
+export function guestsInit(mode: u32, n: u32, ramBytes: u32, modes: u32 = 0): u32 {
+  if (n < 2 || n > GUESTS_MAX || (modes == 0 && mode == MODE_NATIVE)) return 2;
+  for (let k: u32 = 0; modes != 0 && k < n; k++) if (((modes >>> (2 * k)) & 3) == MODE_NATIVE) return 2;
   const s = (ramBytes / n) & ~0xfffff;
   if (s < RESERVED_BYTES + (16 << 20)) return 1;
   stride = s; part = s - RESERVED_BYTES;
@@ -80,7 +83,7 @@ export function guestsInit(mode: u32, n: u32, ramBytes: u32): u32 {
   for (let k = n; k-- > 0;) {
     memory.copy(STATE, pristine, STATE_SIZE);
     syncFromState(); setCurPC(getR(15));
-    const rc = vmmInitPart(mode, k * stride, part);
+    const rc = vmmInitPart(modes != 0 ? (modes >>> (2 * k)) & 3 : mode, k * stride, part);
     if (rc != 0) return rc;
     saveTo(k);
     store<u64>(WAKE + (<usize>k << 3), 0); setW(EVT_PENDING, k, 0); setW(EVT_NEW, k, 0);

@@ -6,7 +6,8 @@ import { EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED } from "./common.js";
 import { isElf } from "../loaders/elf.js";
 
 export interface GuestsCliOpts {
-  images: { path: string; bytes: Uint8Array }[];
+  /** Each image, with its own mode when given as full:IMAGE or para:IMAGE. */
+  images: { path: string; bytes: Uint8Array; mode?: "full" | "para" }[];
   mode: "native" | "full" | "para";
   ram: number;
   cpuHz: number;
@@ -50,7 +51,7 @@ export async function runGuests(o: GuestsCliOpts): Promise<number> {
   try {
     g = new Guests({
       mode: o.mode, ramMiB: o.ram, cpuHz: o.cpuHz, sliceInsns: o.slice, vmmCost: o.vmmCost, cmdline: o.cmdline,
-      guests: o.images.map((im, k) => ({ image: im.bytes, name: im.path, weight: o.weights?.[k] })),
+      guests: o.images.map((im, k) => ({ image: im.bytes, name: im.path, weight: o.weights?.[k], mode: im.mode })),
       onLine: (k, line) => { process.stdout.write(`[g${k}] ${line}\n`); },
     });
   } catch (e) { throw new GuestsUsageError((e as Error).message); }
@@ -86,7 +87,7 @@ export async function runGuests(o: GuestsCliOpts): Promise<number> {
   if (o.stats) {
     const st = g.stats();
     st.forEach((s, k) => {
-      const lines = [`vm7: vmm stats of guest ${k} (${o.mode} mode):`];
+      const lines = [`vm7: vmm stats of guest ${k} (${o.images[k].mode ?? o.mode} mode):`];
       for (const [name, v] of Object.entries(s)) if (v !== 0 || !name.startsWith("hc_")) lines.push(`  ${name.padEnd(20)} ${v}`);
       process.stderr.write(lines.join("\n") + "\n");
     });

@@ -54,6 +54,7 @@ export interface CoreExports {
   consoleInputWakes(): number;
   vmmInit(mode: number): number;
   guestsInit(mode: number, n: number): number;
+  guestsInitModes(n: number, modes: number): number;
   guestSwitch(k: number): void;
   guestCurrent(): number;
   guestCountGet(): number;

@@ -20,6 +20,8 @@ export interface GuestSpec {
   bootArgs?: string;
   /** Share of the CPU: a slice of weight * sliceInsns instructions per round (default 1). */
   weight?: number;
+  /** This guest's mode, when the guests mix full and para (default: GuestsOptions.mode). */
+  mode?: VmMode;
 }
 
 export interface GuestsOptions {
@@ -71,7 +73,10 @@ export class Guests {
   constructor(opts: GuestsOptions) {
     const n = opts.guests.length;
     if (n < 2) throw new Error("several guests: give at least two images");
-    if (opts.mode === "native") throw new Error("several guests run under the VMM: give --mode para or --mode full (native mode has one guest, which owns the CPU)");
+    const mixed = opts.guests.some((g) => g.mode !== undefined && g.mode !== opts.mode);
+    const guestModes = mixed ? opts.guests.map((g) => g.mode ?? opts.mode) : undefined;
+    if (guestModes?.includes("native")) throw new Error("several guests run under the VMM: each guest's mode is full or para (native mode has one guest, which owns the CPU)");
+    if (!mixed && opts.mode === "native") throw new Error("several guests run under the VMM: give --mode para or --mode full (native mode has one guest, which owns the CPU)");
     this.specs = opts.guests;
     this.slice = Math.max(1000, Math.floor(opts.sliceInsns ?? 100_000));
     for (const s of this.specs) {
@@ -83,7 +88,7 @@ export class Guests {
     this.partial = this.specs.map(() => "");
     this.dec = this.specs.map(() => new TextDecoder());
     this.machine = Machine.createSync({
-      mode: opts.mode, ramMiB: opts.ramMiB ?? 512, cpuHz: opts.cpuHz, guests: n, vmmCost: opts.vmmCost,
+      mode: guestModes?.[0] ?? opts.mode, guestModes, ramMiB: opts.ramMiB ?? 512, cpuHz: opts.cpuHz, guests: n, vmmCost: opts.vmmCost,
       engine: "interp", // the JIT is not checked against guest switches yet (VM7_ENGINE does not apply)
       // Console bytes are drained at the end of every slice and at each switch, so they are the
       // selected guest's.

@@ -50,6 +50,8 @@ export interface MachineOptions {
    *  many partitions, each guest with its own vCPU, CP15, shadow tables and devices. Guest 0 is
    *  selected; selectGuest() switches (src/machine/guests.ts schedules them). */
   guests?: number;
+  /** With `guests`: each guest's own mode ("full" or "para"), a mix allowed; `mode` is then the first's. */
+  guestModes?: VmMode[];
   /** Execution engine: "interp" (default), the interpreter, or "jit", which compiles hot blocks to
    *  WebAssembly (docs/jit.md). Both retire the same instructions with the same results. */
   engine?: Engine;
@@ -143,7 +145,9 @@ export class Machine {
   private ended?: RunResult;
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
-  readonly mode: VmMode;
+  private readonly modes: VmMode[];
+  /** The selected guest's mode (with several guests of mixed modes, each guest's own). */
+  get mode(): VmMode { return this.modes.length > 1 ? this.modes[this.guest] : this.modes[0]; }
   /** The execution engine (MachineOptions.engine). */
   readonly engine: Engine;
   private readonly jit: Jit | undefined;
@@ -167,14 +171,24 @@ export class Machine {
     this.ramBase = this.k.LAYOUT_RAM_PHYS;
     const rc = this.x.init(this.ramBytes >>> 0) >>> 0;
     if (rc !== 0) throw new Error(`cannot set up ${mib} MiB of guest RAM (core init error ${rc})`);
-    this.mode = opts.mode ?? "native";
-    if (!VM_MODES.includes(this.mode)) throw new Error(`mode '${String(opts.mode)}': must be one of ${VM_MODES.join(", ")}`);
-    this.vmm = this.mode !== "native";
+    const mode0 = opts.guestModes?.[0] ?? opts.mode ?? "native";
+    this.modes = [mode0];
+    if (!VM_MODES.includes(mode0)) throw new Error(`mode '${String(mode0)}': must be one of ${VM_MODES.join(", ")}`);
+    this.vmm = mode0 !== "native";
     const guests = opts.guests ?? 1;
     if (!Number.isInteger(guests) || guests < 1 || guests > this.k.GUESTS_MAX) throw new Error(`${guests} guests: must be a whole number from 1 to ${this.k.GUESTS_MAX}`);
+    if (opts.guestModes !== undefined) {
+      if (guests < 2 || opts.guestModes.length !== guests) throw new Error(`guestModes gives ${opts.guestModes.length} mode(s) for ${guests} guest(s): give one per guest, for 2 or more`);
+      const bad = opts.guestModes.find((x) => x !== "full" && x !== "para");
+      if (bad !== undefined) throw new Error(`guest mode '${String(bad)}': each guest runs under the VMM in full or para mode`);
+    }
     if (guests > 1) {
       if (!this.vmm) throw new Error(`${guests} guests need the VMM: give mode full or para (native mode has one guest, which owns the CPU)`);
-      const rc = this.x.guestsInit(this.mode === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA, guests) >>> 0;
+      const code = (x: VmMode) => x === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA;
+      const rc = (opts.guestModes
+        ? this.x.guestsInitModes(guests, opts.guestModes.reduce((a, x, k) => a | (code(x) << (2 * k)), 0))
+        : this.x.guestsInit(code(mode0), guests)) >>> 0;
+      this.modes = opts.guestModes ? [...opts.guestModes] : [mode0];
       if (rc === 1) throw new Error(`${guests} guests in ${mib} MiB of RAM: each needs a partition of at least 16 MiB plus the VMM's 16 MiB (give --ram ${guests * 32} or more)`);
       if (rc !== 0) throw new Error(`cannot set up ${guests} guests (core error ${rc})`);
       this.guestEnded = new Array(guests).fill(undefined);
