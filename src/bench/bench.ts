@@ -240,7 +240,7 @@ async function ioOnly(names: string[], o: BenchOpts): Promise<number> {
   const r = await runIo({ quick: o.quick, cpuHz: o.cpuHz, ram: o.ram, maxInsns: o.maxInsns, note: progress });
   process.stdout.write(ioTable(r));
   if (o.json !== undefined) {
-    writeFileSync(checkJsonPath(o.json), JSON.stringify({ vm7: vm7Version, io: r.rows, host_seconds: r.hostSeconds, switches: r.switches, guest_instructions: r.insns }, null, 2) + "\n");
+    writeFileSync(checkJsonPath(o.json), JSON.stringify({ vm7: vm7Version, io: r.rows, host_seconds: r.hostSeconds, host_seconds_all: r.hostSecondsAll, switches: r.switches, guest_instructions: r.insns }, null, 2) + "\n");
   }
   return 0;
 }

@@ -3,7 +3,8 @@
 // (`vm7 linux --guests 2 --net --disk`), run one script: guest 0 measures its disk (dd to and from
 // /dev/vda), ping to the switch's built-in peer (no second guest involved) and to guest 1, TCP
 // bandwidth to guest 1 (busybox nc), and lat_ctx between two processes inside itself (vm7bench);
-// guest 1 serves the TCP stream. Every figure is measured by the guest on its 32 kHz counter
+// guest 1 serves the TCP stream. A last row runs two para guests of the tiny kernel passing a token
+// over an event channel: the scheduler's hand-off without a network stack. Every figure is measured by the guest on its 32 kHz counter
 // (0x48320010, read with busybox devmem) or by ping's own clock: guest time, which with the default
 // virtual clock follows the instruction count (deterministic but for the host's own timing lines).
 // The run is a child process of this vm7 (bin/vm7.js linux), so the bench's event loop stays free.
@@ -76,7 +77,7 @@ export function parseIo(stdout: string): IoRow[] {
   ];
 }
 
-export interface IoResult { rows: IoRow[]; hostSeconds: number; switches: number; insns: number[] }
+export interface IoResult { rows: IoRow[]; hostSeconds: number; hostSecondsAll: number; switches: number; insns: number[] }
 
 /** Runs the two guests (child process) and returns the rows. */
 export async function runIo(o: { quick: boolean; cpuHz: number; ram: number; maxInsns?: number; note: (s: string) => void }): Promise<IoResult> {
@@ -98,9 +99,23 @@ export async function runIo(o: { quick: boolean; cpuHz: number; ram: number; max
   if (r.status !== 0) {
     throw new BenchRunError(`--io: the two-guest run exited with status ${r.status}`, r.err.trim().split("\n").slice(-12), "its command: vm7 linux " + args.slice(2, -2).join(" "), 3);
   }
+  // The scheduler's own hand-off, without a network stack: two para guests of the tiny kernel pass
+  // a token over an event channel 1000 times (its ring demo with "ringbench"; docs/guests.md).
+  const ring = await new Promise<{ out: string; status: number | null }>((res) => {
+    const p = spawn(process.execPath, [VM7, "run", "--guest", "kernel-para", "--guest", "kernel-para", "--cmdline", "kernel ring ringbench",
+      "--cpu-hz", String(o.cpuHz)], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (b: Buffer) => { out += b.toString("utf8"); });
+    p.on("close", (status) => res({ out, status }));
+  });
+  const trip = /^\[g0\] ring: guest 0: (\d+) round trips in \d+ ticks of 32 kHz \((\d+) ns each\)$/m.exec(ring.out);
+  if (ring.status !== 0 || !trip) throw new BenchRunError("--io: the event-channel ping-pong of two para guests printed no round-trip line", ring.out.trim().split("\n").slice(-8), "", 3);
+  const hostSecondsAll = (performance.now() - t0) / 1000;
   const switches = Number(/(\d+) switches/.exec(r.err)?.[1] ?? NaN);
   const insns = [...r.err.matchAll(/^vm7: \[g\d\] .* after (\d+) instructions/gm)].map((m) => Number(m[1]));
-  return { rows: parseIo(r.out), hostSeconds, switches, insns };
+  const rows = parseIo(r.out);
+  rows.push({ name: "lat_ctx_two_para_guests", what: "hand-off between two para guests (tiny kernel, event channel, round trip / 2)", value: Number(trip[2]) / 2 / 1000, unit: "us" });
+  return { rows, hostSeconds, hostSecondsAll, switches, insns };
 }
 
 export function ioTable(r: IoResult): string {
@@ -112,8 +127,8 @@ export function ioTable(r: IoResult): string {
     `${"-".repeat(w)}  ${"-".repeat(10)}  ----`,
     ...r.rows.map((x) => `${x.what.padEnd(w)}  ${x.value.toFixed(x.value >= 100 ? 1 : 3).padStart(10)}  ${x.unit}`),
     "",
-    `host: ${r.hostSeconds.toFixed(1)} s for the whole run (two boots included), ${r.switches} guest switches, ` +
-      `${r.insns.map((n) => (n / 1e6).toFixed(0) + "M").join(" + ")} guest instructions`,
+    `host: ${r.hostSeconds.toFixed(1)} s for the Linux run (two boots included), ${r.switches} guest switches, ` +
+      `${r.insns.map((n) => (n / 1e6).toFixed(0) + "M").join(" + ")} guest instructions; ${r.hostSecondsAll.toFixed(1)} s with the para ping-pong`,
   ];
   return lines.join("\n") + "\n";
 }
