@@ -67,7 +67,7 @@ describe("vm7 linux --guests N", () => {
     const hvc = join(dir, "hvc.txt");
     const cmd = "ifconfig eth0 | grep 'inet addr'; echo vm7-disk-of-guest-$VM7_GUEST | dd of=/dev/vda conv=sync 2>/dev/null; sync; " +
       "echo hvc0-of-guest-$VM7_GUEST > /dev/hvc0; " +
-      "if [ $VM7_GUEST = 0 ]; then ping -c 3 10.0.7.2; else sleep 4; fi";
+      "if [ $VM7_GUEST = 0 ]; then ping -c 3 10.0.7.2; else sleep 4; echo guest 1 outlived guest 0; fi";
     const r = await vm7(["linux", "--guests", "2", "--net", "--disk", disk, "--disk-size", "1M", "--vconsole", hvc, "--exec", cmd, "--max-insns", "8e9"],
       { timeoutMs: 240_000 });
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
@@ -75,6 +75,9 @@ describe("vm7 linux --guests N", () => {
     expect(r.stdout).toMatch(/^\[g1\]\s+inet addr:10\.0\.7\.2\s+Bcast:10\.0\.7\.255\s+Mask:255\.255\.255\.0$/m);
     expect(r.stdout).toMatch(/^\[g0\] 64 bytes from 10\.0\.7\.2: seq=2 ttl=64/m);
     expect(r.stdout).toMatch(/^\[g0\] 3 packets transmitted, 3 packets received, 0% packet loss$/m);
+    // guest 0 powered off after its ping (~2 s of guest time); guest 1 slept on to 4 s and finished alone
+    expect(r.stdout).toMatch(/^\[g1\] guest 1 outlived guest 0$/m);
+    expect(r.stdout.indexOf("[g1] guest 1 outlived")).toBeGreaterThan(r.stdout.indexOf("[g0] 3 packets transmitted"));
     for (const k of [0, 1]) {
       const b = readFileSync(`${disk}.g${k}`);
       expect(b.length).toBe(1 << 20);
