@@ -334,11 +334,14 @@ export const GUESTS_MAX: u32 = G.GUESTS_MAX;
 export const STOP_YIELD: u32 = L.STOP_YIELD;
 /** Split RAM into n guests of `mode` (instead of vmmInit). 0, 1 partitions too small, 2 bad count. */
 export function guestsInit(mode: u32, n: u32): u32 { return G.guestsInit(mode, n, ramSize); }
+/** The same with a mode per guest: 2 bits each, guest k's at bits 2k+1:2k (VMM_MODE_FULL or VMM_MODE_PARA). */
+export function guestsInitModes(n: u32, modes: u32): u32 { return G.guestsInit(0, n, ramSize, modes); }
 export function guestSwitch(k: u32): void { G.guestSwitch(k); }
 export function guestCurrent(): u32 { return G.guestCur; }
 export function guestCountGet(): u32 { return G.guestCount; }
 /** Machine address of guest k's guest-physical RAM_PHYS. */
 export function guestPartBase(k: u32): u32 { return G.partOf(k); }
+export function guestKick(k: u32): void { G.guestKick(k); }
 /** Cycle at which guest k wakes from an idle wait: 0 runnable now, -1 never (only an event channel). */
 export function guestWake(k: u32): f64 { const w = G.guestWake(k); return w == 0xffffffffffffffff ? -1 : <f64>w; }
 /** Fast-forward the shared clock to `cycle` (every guest idle: nothing runs until then). */

@@ -147,6 +147,47 @@ describe("self-modifying code: the JIT runs the new instruction where the interp
   }
 });
 
+describe("rows the JIT inlines that the difftest cannot reach", () => {
+  // TPIDRURO/TPIDRURW reads (MRC p15, 0, Rt, c13, c0, 3/2) are a load of the state block; they must
+  // give what the interpreter's MRC gives, here from User mode (both are readable at PL0).
+  it("MRC of TPIDRURO and TPIDRURW in User mode, in a hot loop", async () => {
+    const code = words(movw(0, 0x1234), movt(0, 0xabcd), 0xee0d0f70 /* mcr p15,0,r0,c13,c0,3 */,
+      movw(1, 0x5678), 0xee0d1f50 /* mcr p15,0,r1,c13,c0,2 */, 0xe3a060c8 /* mov r6,#200 */, 0xf1020010 /* cps #16 */,
+      0xee1d2f70 /* loop: mrc p15,0,r2,c13,c0,3 */, 0xe0833002 /* add r3,r3,r2 */, 0xee1d4f50 /* mrc p15,0,r4,c13,c0,2 */,
+      0xe0255004 /* eor r5,r5,r4 */, 0xe2566001 /* subs r6,r6,#1 */, 0x1afffff9 /* bne loop */, 0xeafffffe /* b . */);
+    const a = await agree((m) => { m.loadRaw(code, BASE); }, {}, 5000);
+    expect(a.regs[3] >>> 0).toBe(Number((200n * 0xabcd1234n) & 0xffffffffn));
+    expect(a.regs[4]).toBe(0x5678);
+    expect(a.regs[6]).toBe(0);
+    const j = await runUnder("jit", (m) => { m.loadRaw(code, BASE); }, {}, 5000);
+    expect(j.entries).toBeGreaterThan(0);
+  });
+});
+
+describe("chaining: compiled blocks enter their in-page successors themselves", () => {
+  it("a32mix and t32mix: the same run with chaining on (hops counted) and off (none), as under the interpreter", async () => {
+    for (const p of ["bench/workloads/a32mix.elf", "bench/workloads/t32mix.elf"]) {
+      const on = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1 } });
+      const off = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, chain: false } });
+      for (const m of [on, off]) {
+        elf(p)(m);
+        let r = await m.runAsync({ maxInsns: 1e9, sliceInsns: SLICE });
+        while (r.reason === "wait") { await breathe(); r = await m.runAsync({ maxInsns: 1e9 - m.icount, sliceInsns: SLICE }); }
+        expect(r.reason, p).toBe("exit");
+      }
+      const ref = await runUnder("interp", elf(p));
+      for (const m of [on, off]) {
+        expect(m.output, p).toBe(ref.output);
+        expect(m.icount, p).toBe(ref.icount);
+        expect(Array.from({ length: 16 }, (_, k) => m.reg(k)), p).toEqual(ref.regs);
+      }
+      expect(on.jitStats()!.chained, p).toBeGreaterThan(100_000);
+      expect(off.jitStats()!.chained, p).toBe(0);
+      expect(off.jitStats()!.entries, p).toBeGreaterThan(on.jitStats()!.entries);
+    }
+  }, 120_000);
+});
+
 describe("the JIT's code cache and counters", () => {
   it("maxBlocks 4: the cache is flushed again and again, and a newlib program still agrees with the interpreter", async () => {
     const prog = elf("test/fixtures/thumb/jumps.elf");

@@ -9,13 +9,15 @@ import { Machine, type VmMode } from "../src/machine/machine.js";
 import { Guests, type GuestsRunResult } from "../src/machine/guests.js";
 import { vm7 } from "./helpers/run.js";
 import { encodeSnapshot } from "../src/debug/snapshot.js";
+import { VirtioBlk } from "../src/virtio/blk.js";
+import { hostileVirtio, MemDisk } from "./helpers/hostile-virtio.js";
 
 const root = join(import.meta.dirname, "..");
 const kernelPara = readFileSync(join(root, "fixtures/kernel/kernel-para.elf"));
 const kernel = readFileSync(join(root, "fixtures/kernel/kernel.elf"));
 const hostile = (n: string) => readFileSync(join(root, `fixtures/hostile/${n}.elf`));
 
-interface Spec { image: Uint8Array; name: string; bootArgs?: string; weight?: number }
+interface Spec { image: Uint8Array; name: string; bootArgs?: string; weight?: number; mode?: VmMode }
 
 /** Runs guests together; returns each guest's console lines and the scheduler's result. */
 async function together(mode: VmMode, specs: Spec[], o: { ramMiB?: number; maxInsns?: number; sliceInsns?: number; cmdline?: string } = {}) {
@@ -74,6 +76,30 @@ describe("several guests on one VMM", () => {
     expect(st[1].traps).toBeGreaterThan(1000);
   }, 120_000);
 
+  it("a full-mode guest and a para-mode guest side by side (in either order): each prints what it prints alone; traps vs hypercalls", async () => {
+    const soloF = await alone("full", kernel, { ramMiB: 256 });
+    const soloP = await alone("para", kernelPara, { ramMiB: 256 });
+    for (const order of [["full", "para"], ["para", "full"]] as const) {
+      const a = await together("full", order.map((m) => ({ image: m === "full" ? kernel : kernelPara, name: m, mode: m })));
+      order.forEach((m, k) => {
+        expect(a.r.guests[k].result.exitCode, a.r.guests[k].result.message).toBe(0);
+        expect(a.lines[k], `${m} guest ${k}`).toEqual(m === "full" ? soloF.lines : soloP.lines);
+      });
+      expect(a.r.switches).toBeGreaterThan(100);
+      const st = a.g.stats();
+      const f = order.indexOf("full"), p = order.indexOf("para");
+      expect(st[f].hypercalls).toBe(0);
+      expect(st[f].trap_mcr + st[f].trap_mrc).toBeGreaterThan(1000); // its CP15 accesses trap
+      expect(st[p].hypercalls).toBeGreaterThan(1000);
+      expect(st[p].trap_mcr + st[p].trap_mrc).toBe(0);
+      a.g.select(f); expect(a.g.machine.mode).toBe("full");
+      a.g.select(p); expect(a.g.machine.mode).toBe("para");
+    }
+    const cli = await vm7(["run", "--guest", "native:kernel", "--guest", "para:kernel-para"]);
+    expect(cli.status).toBe(2);
+    expect(cli.stderr.trim()).toBe("vm7: --guest native:kernel: several guests run under the VMM: full:IMAGE or para:IMAGE (native mode has one guest)");
+  }, 120_000);
+
   it("the ring demo: a granted page and an event channel carry three messages each way", async () => {
     const r = await vm7(["run", "--guest", "kernel-para", "--guest", "kernel-para", "--cmdline", "kernel ring", "--stats"]);
     expect(r.status, r.stderr).toBe(0);
@@ -130,6 +156,46 @@ describe("several guests on one VMM", () => {
     }
   }, 120_000);
 
+  it("hostile virtio rings (outside its partition, looping, longer than the queue) next to a victim: the attacker's device needs a reset each time, the victim is unharmed", async () => {
+    // The attacker (guest 1, full mode, MMU off) drives its own virtio-blk window from guest code:
+    // for each case it resets the device, sets queue 0 up on rings the host laid out in its RAM,
+    // and notifies; last comes a valid read of 512 bytes into its 0x80008000 (where the victim's
+    // kernel is in the victim's partition). The victim is the full-mode self-test, with a disk too.
+    const attackerDisk = new MemDisk(64 * 1024, 0xa5), victimDisk = new MemDisk(64 * 1024, 0);
+    const errors: string[][] = [[], []];
+    const lines: string[][] = [[], []];
+    const attack = hostileVirtio(attackerDisk, (e) => errors[1].push(e));
+    const { cases, STAT, DATA, V } = attack;
+    const g = new Guests({
+      mode: "full", ramMiB: 64, cmdline: "selftest",
+      guests: [
+        { name: "victim", load: (m) => { m.loadElf(kernel); m.writeGuestRam(0x80007f00, new TextEncoder().encode("BOOTmem=16\0")); m.attachVirtio(new VirtioBlk(victimDisk), (e) => errors[0].push(e)); } },
+        { name: "attacker", load: attack.load },
+      ],
+      onLine: (k, l) => lines[k].push(l),
+    });
+    const r = await g.run({ maxInsns: 300_000_000 });
+    const soloV = await alone("full", kernel, { ramMiB: 32, bootArgs: "mem=16" });
+    expect(r.guests[1].result.reason, r.guests[1].result.message).toBe("exit");
+    expect(r.guests[1].result.exitCode).toBe(0);
+    expect(errors[1]).toHaveLength(cases.length);
+    cases.forEach((c, i) => expect(errors[1][i], c.what).toMatch(c.msg));
+    expect(errors[1].every((e) => /^virtio slot 0 queue 0: .*; the device now needs a reset$/.test(e))).toBe(true);
+    // its valid request after a reset: served from its own disk into its own partition
+    g.select(1);
+    expect(g.machine.readGuestRam(STAT, 1)[0]).toBe(0);
+    expect(g.machine.readGuestRam(DATA, 512).every((b) => b === 0xa5)).toBe(true);
+    expect(g.machine.virtioTransport!.served[0]).toBe(1);
+    // the victim: its solo output and status, its device untouched
+    expect(lines[0]).toEqual(soloV.lines);
+    expect(r.guests[0].result.exitCode).toBe(0);
+    expect(errors[0]).toEqual([]);
+    expect(victimDisk.bytes.every((b) => b === 0)).toBe(true);
+    g.select(0);
+    expect(g.machine.physRead32(V + 0x70)).toBe(0); // its window: never touched by the attacker's driver
+    expect(g.machine.virtioTransport!.served[0]).toBe(0);
+  }, 120_000);
+
   it("a guest spinning with interrupts masked is preempted; one stopped by an exception loop stops alone", async () => {
     const soloV = await alone("full", kernel, { ramMiB: 32, bootArgs: "mem=16" });
     const a = await together("full", [
@@ -173,7 +239,7 @@ describe("several guests on one VMM", () => {
     expect(once.stderr).toMatch(/^vm7: --guest given once: several guests need at least two/);
     const disk = await vm7(["run", "--guest", "kernel-para", "--guest", "kernel-para", "--disk", "/tmp/nonexistent-vm7-disk"]);
     expect(disk.status).toBe(2);
-    expect(disk.stderr.trim()).toBe("vm7: --disk cannot be used with --guest: virtio devices are for one guest");
+    expect(disk.stderr.trim()).toBe("vm7: --disk cannot be used with --guest: vm7 run --guest gives its guests no virtio devices yet (vm7 linux --guests N --disk FILE gives guest k FILE.g<k>)");
     const native = await vm7(["run", "--mode", "native", "--guest", "kernel", "--guest", "kernel"]);
     expect(native.status).toBe(2);
     expect(native.stderr).toMatch(/--mode para or --mode full/);
@@ -183,10 +249,10 @@ describe("several guests on one VMM", () => {
     const w = await vm7(["run", "--guest", "kernel-para", "--guest", "kernel-para", "--weights", "1"]);
     expect(w.status).toBe(2);
     expect(w.stderr).toMatch(/--weights gives 1 weight\(s\) for 2 guests/);
-    const linux = await vm7(["linux", "--guests", "2"]);
+    const linux = await vm7(["linux", "--guests", "2", "--mode", "para"]); // (full mode boots: test/linux-guests.test.ts)
     expect(linux.status).toBe(2);
     expect(linux.stderr.trim().split("\n")).toHaveLength(1);
-    expect(linux.stderr).toMatch(/--guests/);
+    expect(linux.stderr).toMatch(/--guests 2 --mode para/);
     // gforge spins: --max-insns ends the run, 124 is the highest status (the victim exits 0)
     const hi = await vm7(["run", "--guest", "kernel-para", "--guest", join(root, "fixtures/hostile/gforge.elf"), "--max-insns", "250000000"]);
     expect(hi.status, hi.stderr).toBe(124);

@@ -81,6 +81,19 @@ function deviceReset(slot: u32): void {
   updateIrq(slot);
 }
 
+// Several guests (vmm/guests.ts): each has its own windows. A guest switch saves the register file
+// and the pending notifications of the outgoing guest (VIRTIO_SAVE_BYTES at p) and loads the incoming
+// one's; the INTC lines follow InterruptStatus in the incoming guest's own INTC (restored with it).
+export const VIRTIO_SAVE_BYTES: u32 = SLOT_BYTES * VIRTIO_SLOTS + 4;
+export function virtioSave(p: usize): void {
+  memory.copy(p, SLOTS, SLOT_BYTES * VIRTIO_SLOTS);
+  store<u32>(p + SLOT_BYTES * VIRTIO_SLOTS, pending);
+}
+export function virtioLoad(p: usize): void {
+  memory.copy(SLOTS, p, SLOT_BYTES * VIRTIO_SLOTS);
+  pending = load<u32>(p + SLOT_BYTES * VIRTIO_SLOTS);
+}
+
 export function virtioReset(): void {
   for (let s: u32 = 0; s < VIRTIO_SLOTS; s++) deviceReset(s);
   pending = 0;

@@ -27,7 +27,8 @@ import { dcacheFlushAll } from "../cpu/dcache";
 import { nextEventCycle, cycles, NEVER } from "../bus/clock";
 import { ramHost } from "../bus/bus";
 import { intcSetLine } from "../dev/intc";
-import { V_END, V_MODE, RESERVED_BYTES, RES_GUEST, MODE_NATIVE } from "./layout";
+import { V_END, V_MODE, RESERVED_BYTES, RES_GUEST, RES_GUEST_BYTES, MODE_NATIVE } from "./layout";
+import { virtioSave, virtioLoad, VIRTIO_SAVE_BYTES } from "../dev/virtio_mmio";
 import { vmmInitPart } from "./vcpu";
 import { ptClose } from "./shadow";
 import { saveExec, loadExec } from "../snapshot";
@@ -56,6 +57,11 @@ const GRANT_TO: usize = memory.data(<i32>(GUESTS_MAX * GRANTS * 4), 4);    // 0 
 const STATE_COPY: u32 = 0;              // offsets in the guest block
 const VMM_COPY: u32 = STATE_SIZE;
 const VMM_BYTES: u32 = V_END - VMM;
+const VIRTIO_COPY: u32 = 0x1c000;       // its virtio-mmio register file (above the reset state guestsInit keeps at 0x10000)
+// @ts-ignore: AssemblyScript builtin (compile-time check)
+if (VMM_COPY + VMM_BYTES > <u32>0x10000) ERROR("vmm/guests.ts: the VMM block's copy overlaps the reset state");
+// @ts-ignore: AssemblyScript builtin (compile-time check)
+if (VIRTIO_COPY + VIRTIO_SAVE_BYTES > RES_GUEST_BYTES) ERROR("vmm/guests.ts: the virtio copy does not fit the guest block");
 
 @inline export function partOf(k: u32): u32 { return RAM_PHYS + k * stride; } // machine address of guest-physical RAM_PHYS
 @inline function block(k: u32): u32 { return ramHost(partOf(k) + part + RES_GUEST); }
@@ -63,8 +69,11 @@ const VMM_BYTES: u32 = V_END - VMM;
 // Set up `n` guests of `mode` over `ramBytes` of RAM. Returns 0, 1 if a partition would be smaller
 // than 16 MiB, 2 for a bad count. Guest 0 is current afterwards; every guest starts from the reset
 // state the core had (each its own copy of it).
-export function guestsInit(mode: u32, n: u32, ramBytes: u32): u32 {
-  if (n < 2 || n > GUESTS_MAX || mode == MODE_NATIVE) return 2;
+// `modes`, when not 0, gives each guest its own mode (a mix of full and para guests): 2 bits per
+// guest, guest k's at bits 2k+1:2k (MODE_FULL or MODE_PARA); `mode` is then unused.
+export function guestsInit(mode: u32, n: u32, ramBytes: u32, modes: u32 = 0): u32 {
+  if (n < 2 || n > GUESTS_MAX || (modes == 0 && mode == MODE_NATIVE)) return 2;
+  for (let k: u32 = 0; modes != 0 && k < n; k++) if (((modes >>> (2 * k)) & 3) == MODE_NATIVE) return 2;
   const s = (ramBytes / n) & ~0xfffff;
   if (s < RESERVED_BYTES + (16 << 20)) return 1;
   stride = s; part = s - RESERVED_BYTES;
@@ -74,7 +83,7 @@ export function guestsInit(mode: u32, n: u32, ramBytes: u32): u32 {
   for (let k = n; k-- > 0;) {
     memory.copy(STATE, pristine, STATE_SIZE);
     syncFromState(); setCurPC(getR(15));
-    const rc = vmmInitPart(mode, k * stride, part);
+    const rc = vmmInitPart(modes != 0 ? (modes >>> (2 * k)) & 3 : mode, k * stride, part);
     if (rc != 0) return rc;
     saveTo(k);
     store<u64>(WAKE + (<usize>k << 3), 0); setW(EVT_PENDING, k, 0); setW(EVT_NEW, k, 0);
@@ -100,6 +109,7 @@ function saveTo(k: u32): void {
   const b = block(k);
   memory.copy(b + STATE_COPY, STATE, STATE_SIZE);
   memory.copy(b + VMM_COPY, VMM, VMM_BYTES);
+  virtioSave(b + VIRTIO_COPY);
   store<u64>(WAKE + (<usize>k << 3), wfiPending ? nextEventCycle : 0);
 }
 
@@ -110,6 +120,7 @@ function loadFrom(k: u32): void {
   const b = block(k);
   memory.copy(STATE, b + STATE_COPY, STATE_SIZE);
   memory.copy(VMM, b + VMM_COPY, VMM_BYTES);
+  virtioLoad(b + VIRTIO_COPY);
   store<u64>(STATE + ICOUNT, ic); store<u64>(STATE + CYCLES_EXTRA, extra);
   store<u32>(STATE + STOP_REASON, 0); store<u32>(STATE + STOP_INFO, 0);
   store<u32>(STATE + EXCL_OPEN, 0); // a context switch clears the local exclusive monitor (A3.4.4)
@@ -139,6 +150,10 @@ export function guestWake(k: u32): u64 {
   if (k == guestCur) return wfiPending ? nextEventCycle : 0;
   return load<u64>(WAKE + (<usize>k << 3));
 }
+
+// The host has input for guest k (a frame its virtio-net card received while it was switched out):
+// it is runnable at once; the host serves the input when it switches the guest in.
+export function guestKick(k: u32): void { if (k < guestCount) setW(EVT_NEW, k, 1); }
 
 // --- event channels --------------------------------------------------------------------------------
 // Port p of guest a bound to guest b and port p of guest b bound to guest a form a channel; a send

@@ -490,7 +490,9 @@ function setTracked(pa: u32, on: bool): void {
 function track(pa: u32): void {
   if (!guestRam(pa & 0xfffff000, 0x1000) || tracked(pa)) return;
   setTracked(pa, true);
-  const frame = pa & 0xfffff000;
+  // Shadow PTEs hold machine addresses: the frame's, not its guest-physical one (they differ for
+  // every guest but the first when several share the board).
+  const frame = gMachine(pa & 0xfffff000);
   let hit = false;
   for (let idx: u32 = 0; idx < l2Hi; idx++) {
     if (load<u32>(srcAddrAt(idx)) == 0) continue;

@@ -32,7 +32,7 @@ export const defaultKernel = fileURLToPath(new URL("../../fixtures/kernel/kernel
 interface BenchOpts {
   quick: boolean; json?: string; modes?: string; kernel?: string; paraKernel?: string; clock: "virtual" | "wall"; cpuHz: number;
   ram: number; maxInsns?: number; slice: number; mips: boolean; mipsSection: boolean; repeat: number; warmup: boolean; rounds: number;
-  guest: "tiny" | "linux"; engine?: Engine; kernelBuild?: KernelBuild;
+  guest: "tiny" | "linux"; engine?: Engine; kernelBuild?: KernelBuild; io: boolean;
 }
 
 const UNITS_HELP = `
@@ -121,10 +121,13 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
     .option("--no-warmup", "with several modes: skip the untimed warm-up run in each mode before the first timed one")
     .option("--repeat <n>", "emulator speed: timed runs per workload after one warm-up run, the best reported; with native and full: " +
       "alternating dhrystone runs per mode for the host-overhead goal", parseNumber("--repeat", { min: 1, max: 100 }), 3)
+    .option("--io", "with --guest linux: the I/O rows instead of the suites: disk write and read bandwidth (dd to and from " +
+      "/dev/vda), ping round trip to the switch's peer and between two guests, TCP bandwidth between two guests (busybox nc), " +
+      "lat_ctx inside one guest and the hand-off between two; two Debian guests in full mode (docs/guests.md)", false)
     .addHelpText("after", () => reflow(UNITS_HELP, helpWidth()))
     .action(async (names: string[], o: BenchOpts) => {
       try {
-        setStatus(o.mips ? mipsOnly(names, o) : await suites(names, o));
+        setStatus(o.io ? await ioOnly(names, o) : o.mips ? mipsOnly(names, o) : await suites(names, o));
       } catch (e) {
         if (e instanceof BenchInputError) { clearStatus(); process.stderr.write(`vm7 bench: ${e.message}\n`); setStatus(EXIT_BAD_INPUT); return; }
         if (e instanceof EnginesDisagree) { clearStatus(); process.stderr.write(`vm7 bench: ${e.message}\n`); setStatus(EXIT_FATAL); return; }
@@ -220,6 +223,26 @@ async function dhrystoneOverhead(kernelOf: (m: string) => string, machine: Machi
     }
   }
   return { native: best.native, full: best.full, nativeCpu: best.nativeCpu, fullCpu: best.fullCpu, repeats: repeat };
+}
+
+/** --io: the Linux I/O rows (src/bench/io.ts). */
+async function ioOnly(names: string[], o: BenchOpts): Promise<number> {
+  if (o.guest !== "linux") throw new BenchInputError("--io applies to --guest linux (the I/O rows run Linux guests)");
+  if (o.mips) throw new BenchInputError("--io and --mips: give one");
+  if (names.length) throw new BenchInputError(`--io runs its own rows; benchmark names (${names.join(" ")}) do not apply`);
+  if (o.kernelBuild === "vm7") throw new BenchInputError("--io needs Debian's kernel (virtio-net is a module of Debian's build; vm7's build has no virtio-net)");
+  if (o.modes !== undefined && o.modes.split(",").some((m) => m.trim() !== "full")) {
+    throw new BenchInputError(`--io --modes ${o.modes}: the I/O rows run two guests in full mode only (native mode has one guest; para-mode Linux guests wait for issue 13)`);
+  }
+  if (o.clock === "wall") throw new BenchInputError("--io: several guests run on virtual time only");
+  if (o.engine === "jit") throw new BenchInputError("--io: several guests run on the interpreter (--engine jit does not apply)");
+  const { runIo, ioTable } = await import("./io.js");
+  const r = await runIo({ quick: o.quick, cpuHz: o.cpuHz, ram: o.ram, maxInsns: o.maxInsns, note: progress });
+  process.stdout.write(ioTable(r));
+  if (o.json !== undefined) {
+    writeFileSync(checkJsonPath(o.json), JSON.stringify({ vm7: vm7Version, io: r.rows, host_seconds: r.hostSeconds, host_seconds_all: r.hostSecondsAll, switches: r.switches, guest_instructions: r.insns }, null, 2) + "\n");
+  }
+  return 0;
 }
 
 /** What the warm-up runs: user compute and the kernel paths the VMM modes differ on. */

@@ -2,7 +2,7 @@
 // in the board's first virtio-mmio window, backed by a host file.
 import { Command, InvalidArgumentError } from "commander";
 import type { Machine } from "../machine/machine.js";
-import { DiskError, VirtioBlk, openDisk, parseSize } from "../virtio/blk.js";
+import { DiskError, VirtioBlk, openDisk, parseSize, type FileStorage } from "../virtio/blk.js";
 import { VirtioNet, VirtualSwitch, PingPeer } from "../virtio/net.js";
 import { VirtioConsole } from "../virtio/console.js";
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -78,5 +78,51 @@ export function openVirtioDevices(o: DiskOpts, mode: string, log: (s: string) =>
       if (fd !== undefined) closeSync(fd);
       fd = undefined;
     },
+  };
+}
+
+/** --net with several guests: guest k's address, set by /init from VM7_GUEST (10.0.7.1, .2, ...). */
+export const NET_GUESTS_IP = "10.0.7.$((${VM7_GUEST:-0}+1))";
+
+/** With several guests, guest k's file for --disk FILE or --vconsole FILE: FILE.g<k>. */
+export function guestFile(path: string, k: number): string { return `${path}.g${k}`; }
+
+/**
+ * The virtio devices of `vm7 linux --guests N`: each guest gets its own --disk (FILE.g<k>, created
+ * with --disk-size when absent) and --vconsole file (FILE.g<k>), and its own virtio-net card
+ * (MAC 02:76:6d:37:00:<k+1>) on one virtual switch that joins them all, with the ping peer at
+ * NET_PEER_IP. Files are opened here, before any guest runs (one-line errors).
+ */
+export function openGuestsVirtio(o: DiskOpts, n: number, log: (s: string) => void): { attach(m: Machine, k: number): void; close(): void } {
+  if (o.disk === undefined && o.diskSize !== undefined) throw new DiskError("--disk-size needs --disk FILE");
+  const disks: FileStorage[] = [];
+  const fds: number[] = [];
+  const close = () => { for (const d of disks) d.close(); for (const f of fds) closeSync(f); disks.length = 0; fds.length = 0; };
+  try {
+    for (let k = 0; k < n; k++) {
+      if (o.disk !== undefined) {
+        try { disks.push(openDisk(guestFile(o.disk, k), o.diskSize)); } catch (e) {
+          if (e instanceof DiskError) throw new DiskError(`${e.message} (guest ${k}'s disk: --disk ${o.disk} gives guest k the file ${o.disk}.g<k>)`);
+          throw e;
+        }
+      }
+      if (o.vconsole !== undefined) {
+        const path = guestFile(o.vconsole, k);
+        try { fds.push(openSync(path, "w")); } catch (e) {
+          throw new DiskError(`--vconsole ${path}: cannot open it for writing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+      }
+    }
+  } catch (e) { close(); throw e; }
+  const sw = o.net ? new VirtualSwitch() : undefined;
+  if (sw) new PingPeer(sw, Uint8Array.from(NET_PEER_IP.split(".").map(Number)));
+  return {
+    attach(m: Machine, k: number): void {
+      const tag = (s: string) => log(`[g${k}] ${s}`);
+      if (o.disk !== undefined) m.attachVirtio(new VirtioBlk(disks[k]), tag);
+      if (sw) m.attachVirtio(new VirtioNet(sw, Uint8Array.of(0x02, 0x76, 0x6d, 0x37, 0x00, k + 1)), tag);
+      if (o.vconsole !== undefined) { const f = fds[k]; m.attachVirtio(new VirtioConsole((b) => { writeSync(f, b); }), tag); }
+    },
+    close,
   };
 }

@@ -6,7 +6,8 @@ import { EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED } from "./common.js";
 import { isElf } from "../loaders/elf.js";
 
 export interface GuestsCliOpts {
-  images: { path: string; bytes: Uint8Array }[];
+  /** Each image, with its own mode when given as full:IMAGE or para:IMAGE. */
+  images: { path: string; bytes: Uint8Array; mode?: "full" | "para" }[];
   mode: "native" | "full" | "para";
   ram: number;
   cpuHz: number;
@@ -21,9 +22,11 @@ export interface GuestsCliOpts {
 
 /** Options of `vm7 run` that do not apply to several guests, with the reason. */
 export const NOT_WITH_GUESTS: [string, string][] = [
-  ["kernel", "Linux guests need their own UART, timer and interrupt controller per guest and virtio; vm7 linux runs one"],
+  ["kernel", "several Linux guests boot with vm7 linux --guests N"],
   ["loadAddr", "each --guest is an ELF"], ["entry", "each --guest starts at its ELF entry"],
-  ["disk", "virtio devices are for one guest"], ["net", "virtio devices are for one guest"], ["vconsole", "virtio devices are for one guest"],
+  ["disk", "vm7 run --guest gives its guests no virtio devices yet (vm7 linux --guests N --disk FILE gives guest k FILE.g<k>)"],
+  ["net", "vm7 run --guest gives its guests no virtio devices yet (vm7 linux --guests N --net puts every guest on one switch)"],
+  ["vconsole", "vm7 run --guest gives its guests no virtio devices yet (vm7 linux --guests N --vconsole FILE gives guest k FILE.g<k>)"],
   ["gdb", "the debugger attaches to one guest"], ["stateHash", "the state hash covers one guest"], ["snapshotAt", "snapshots hold one guest"],
   ["restore", "snapshots hold one guest"], ["record", "record/replay is for one guest"], ["replay", "record/replay is for one guest"],
   ["trace", "tracing follows one guest"], ["clock", "several guests run on virtual time only"],
@@ -48,7 +51,7 @@ export async function runGuests(o: GuestsCliOpts): Promise<number> {
   try {
     g = new Guests({
       mode: o.mode, ramMiB: o.ram, cpuHz: o.cpuHz, sliceInsns: o.slice, vmmCost: o.vmmCost, cmdline: o.cmdline,
-      guests: o.images.map((im, k) => ({ image: im.bytes, name: im.path, weight: o.weights?.[k] })),
+      guests: o.images.map((im, k) => ({ image: im.bytes, name: im.path, weight: o.weights?.[k], mode: im.mode })),
       onLine: (k, line) => { process.stdout.write(`[g${k}] ${line}\n`); },
     });
   } catch (e) { throw new GuestsUsageError((e as Error).message); }
@@ -84,7 +87,7 @@ export async function runGuests(o: GuestsCliOpts): Promise<number> {
   if (o.stats) {
     const st = g.stats();
     st.forEach((s, k) => {
-      const lines = [`vm7: vmm stats of guest ${k} (${o.mode} mode):`];
+      const lines = [`vm7: vmm stats of guest ${k} (${o.images[k].mode ?? o.mode} mode):`];
       for (const [name, v] of Object.entries(s)) if (v !== 0 || !name.startsWith("hc_")) lines.push(`  ${name.padEnd(20)} ${v}`);
       process.stderr.write(lines.join("\n") + "\n");
     });

@@ -1,6 +1,6 @@
 // `vm7 linux`: boots Debian's armhf Linux 6.1 (linux-image-6.1.0-*-armmp) with a busybox initramfs
 // on the board, interactively on the terminal or running one command (--exec).
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { Machine, hex, type MachineOptions } from "../machine/machine.js";
@@ -22,8 +22,9 @@ import {
 import { boardDtbPath, guestPrograms } from "../linux/guest.js";
 import { linuxAppend } from "../linux/boot.js";
 import { modeSupport, createMachineIn } from "../machine/modes.js";
-import { diskOptions, openVirtioDevices, virtioSnapshotConflict, NET_GUEST_IP } from "./disk.js";
+import { diskOptions, openVirtioDevices, openGuestsVirtio, virtioSnapshotConflict, NET_GUEST_IP, NET_GUESTS_IP } from "./disk.js";
 import { getKernelModules } from "../linux/fetch.js";
+import { linuxGuestsRefusal, runLinuxGuests } from "./linux-guests.js";
 import { KERNEL_BUILDS, KernelBuildError, bootKernel, defaultKernelBuild, kernelBuildRefusal, type KernelBuild } from "../linux/builds.js";
 
 export { EXIT_BAD_INPUT, EXIT_FATAL, EXIT_LIMIT, EXIT_INTERRUPTED, EXIT_NO_PACKAGES, type VmMode } from "./common.js";
@@ -38,7 +39,7 @@ export async function createMachine(mode: VmMode, opts: MachineOptions): Promise
 
 export class LinuxUsageError extends Error {}
 
-type LinuxOpts = { guests?: number;
+type LinuxOpts = { guests?: number; weights?: number[]; slice?: number;
   kernel?: string; kernelBuild?: KernelBuild; initrd?: string; dtb?: string; append?: string; mode: VmMode; zimage: boolean;
   exec?: string; engine?: Engine; ram: number; maxInsns?: number; timeout?: number; clock?: "virtual" | "wall"; cpuHz: number;
   verbose: boolean; stats: boolean; trace: boolean; refresh: boolean; reboot: boolean; fetchOnly: boolean;
@@ -92,8 +93,13 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters; " +
       "with --engine jit, the JIT's)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
-    .option("--guests <n>", "several Linux guests on one VMM: not available yet (refused; several tiny-kernel guests run with " +
-      "vm7 run --guest IMAGE --guest IMAGE, docs/guests.md)", parseNumber("--guests", { min: 1, max: 8 }));
+    .option("--guests <n>", "boot n Linux guests (2 to 8) on one VMM, in full mode (the default with --guests): RAM is split " +
+      "into one partition per guest, each boots the same kernel and initramfs with VM7_GUEST=<index> in its environment; " +
+      "console lines (with --exec, each guest's command output) go to stdout prefixed [gN]; vm7 exits with the highest " +
+      "guest status (docs/guests.md)", parseNumber("--guests", { min: 1, max: 8 }))
+    .option("--weights <list>", "with --guests: CPU shares, one whole number per guest (e.g. 1,3: the second gets three times the slices' instructions)",
+      (v: string) => v.split(",").map((w) => { const n = Number(w); if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError(`--weights wants whole numbers from 1 to 100 separated by commas, got '${w}'`); return n; }))
+    .option("--slice <insns>", "with --guests: instructions per time slice of weight 1 (default 100000)", parseNumber("--slice", { min: 1000, max: 1e8 }));
   diskOptions(cmd)
     .addHelpText("after", () => reflow(`
 Console: the terminal is the serial console (ttyS2 = UART3), in raw mode. Escape keys, as in QEMU:
@@ -142,9 +148,16 @@ function fetchOnly(o: LinuxOpts): number {
 }
 
 async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
-  if (o.guests !== undefined && o.guests > 1) {
-    throw new LinuxUsageError(`--guests ${o.guests}: several Linux guests are not available yet (each would need its own virtio disk, ` +
-      `network and console back ends, and the initramfs its VM7_GUEST; docs/guests.md); vm7 run --guest IMAGE --guest IMAGE runs several tiny-kernel guests`);
+  const several = o.guests !== undefined && o.guests > 1;
+  for (const n of ["weights", "slice"] as const) if (o[n] !== undefined && !several) throw new LinuxUsageError(`--${n} applies to several guests (--guests N)`);
+  if (several && o.weights && o.weights.length !== o.guests) {
+    throw new LinuxUsageError(`--weights gives ${o.weights.length} weight(s) for ${o.guests} guests: give one per guest`);
+  }
+  if (several) {
+    const modeGiven = cmd.getOptionValueSource("mode") === "cli";
+    if (!modeGiven) o.mode = "full";
+    const why = linuxGuestsRefusal(o, modeGiven, (n) => cmd.getOptionValueSource(n) === "cli");
+    if (why) throw new LinuxUsageError(why);
   }
   if (o.fetchOnly) return fetchOnly(o);
   if (o.restore !== undefined && o.replay !== undefined) throw new LinuxUsageError("give either --restore or --replay, not both");
@@ -216,14 +229,24 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
       exec: markers && o.exec !== undefined ? { command: o.exec, markers } : undefined,
       files: guestPrograms(),
       modules,
-      ipv4: o.net ? NET_GUEST_IP : undefined,
+      ipv4: o.net ? (several ? NET_GUESTS_IP : NET_GUEST_IP) : undefined,
     });
   }
   const dtbPath = o.dtb ?? boardDtbPath();
   if (!o.dtb && !existsSync(dtbPath)) throw new LinuxUsageError(`the board DTB ${dtbPath} is missing (run 'bash fixtures/linux/build.sh')`);
   const dtb = readInput(dtbPath, "--dtb");
-  const clock = o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
+  const clock = several ? "virtual" : o.clock ?? (interactiveMode && process.stdin.isTTY ? "wall" : "virtual");
   const append = linuxAppend({ exec: o.exec !== undefined, verbose: o.verbose, clock, cpuHz: o.cpuHz, append: o.append });
+  if (several) {
+    const devs = openGuestsVirtio(o, o.guests!, log);
+    try {
+      return await runLinuxGuests({
+        n: o.guests!, mode: o.mode, ram: o.ram, cpuHz: o.cpuHz, kernel, kernelName, textOffset, dtb, dtbName: dtbPath, initrd, append,
+        markers, verbose: o.verbose, stats: o.stats, maxInsns: o.maxInsns, timeout: o.timeout, log, attach: devs.attach,
+        weights: o.weights, slice: o.slice,
+      });
+    } finally { devs.close(); }
+  }
 
   const con = consoleState(o.exec === undefined, o.verbose);
   // --disk, --net, --vconsole: their files are opened once; each machine booted gets the devices.

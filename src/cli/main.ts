@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
       "world_switch=300,virq=80,reflect=60,flush=800,ptwrite=200", parseVmmCost);
   runCmd
     .option("--guest <image>", "run several guests on one VMM (repeat: --guest A --guest B; 2 to 8; with --mode para " +
-      "(the default with --guest) or full): RAM is split between them, each gets its own CPU state, devices and console; " +
+      "(the default with --guest) or full, or per guest: --guest full:A --guest para:B): RAM is split between them, each gets its own CPU state, devices and console; " +
       "their console lines go to stdout prefixed [gN]; vm7 exits with the highest guest status (docs/guests.md)",
       (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option("--weights <list>", "with --guest: CPU shares, one whole number per guest (e.g. 1,3: the second gets three times the slices' instructions)",
@@ -226,7 +226,13 @@ async function guestsCommand(imageArg: string | undefined, o: RunCliOpts, cmd: C
   if (o.engine === "jit") throw new UsageError("--engine jit cannot be used with --guest: several guests run on the interpreter (the JIT's code cache is not yet switched with the guests)");
   const mode = cmd.getOptionValueSource("mode") === "cli" ? o.mode : "para";
   if (mode === "native") throw new UsageError("--guest runs guests under the VMM: --mode para or --mode full (native mode has one guest, which owns the CPU)");
-  const images = list.map((g) => { const path = imagePath(g); return { path, bytes: readImage(path) }; });
+  // full:IMAGE and para:IMAGE give that guest its own mode (full and para guests can be mixed).
+  const images = list.map((g) => {
+    const m = /^(full|para):(.+)$/.exec(g);
+    if (/^native:/.test(g)) throw new UsageError(`--guest ${g}: several guests run under the VMM: full:IMAGE or para:IMAGE (native mode has one guest)`);
+    const path = imagePath(m ? m[2] : g);
+    return { path, bytes: readImage(path), mode: m?.[1] as "full" | "para" | undefined };
+  });
   try {
     return await runGuests({
       images, mode, ram: o.ram, cpuHz: o.cpuHz, cmdline: o.cmdline, weights: o.weights, slice: o.slice,

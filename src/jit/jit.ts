@@ -70,6 +70,7 @@ export class Jit {
     this.view = {
       state: k.LAYOUT_STATE, offR: k.OFF_R, offNF: k.OFF_NF, offZF: k.OFF_ZF, offCF: k.OFF_CF, offVF: k.OFF_VF,
       offICOUNT: k.OFF_ICOUNT, offRest: k.OFF_CPSR_REST, tlbMask: k.LAYOUT_TLB_ENTRIES - 1,
+      offTPIDRURW: core.k.cp15.TPIDRURW, offTPIDRURO: core.k.cp15.TPIDRURO,
       chain: opts.chain ?? true,
       slotIndex: (slot) => (x.jitSlotIndex as (s: number) => number)(slot),
       mem: () => (dv.buffer === core.x.memory.buffer ? dv : (dv = new DataView(core.x.memory.buffer))),

@@ -27,6 +27,7 @@ import { T32_PATTERNS } from "../disasm/t32.gen.js";
 export interface CoreView {
   state: number;        // LAYOUT_STATE
   offR: number; offNF: number; offZF: number; offCF: number; offVF: number; offICOUNT: number; offRest: number;
+  offTPIDRURW: number; offTPIDRURO: number; // CP15 thread ID registers in the state block
   tlbMask: number;      // TLB entries per set - 1 (mmu/tlb.ts): index = ((va >>> 12) & tlbMask) << 3
   chain: boolean;       // blocks enter their in-page successors themselves (JitOptions.chain)
   slotIndex(slot: number): number; // jitSlotIndex
@@ -218,6 +219,14 @@ class Block {
     c.end();
     c.get(L_PC).get(L_N).op(Op.i32Add).op(Op.return);
   }
+  /** A branch to the address `target` pushes (a register's value, already aligned), taken by
+   *  instruction k: leave through the event exit as a helper's plain branch would (chained when
+   *  the target is in this page). `next` is the instruction after this one. */
+  branchTo(k: number, next: number, target: () => void): void {
+    target(); this.c.gset(G_NEXTPC).i32(1).gset(G_EVENT);
+    this.icStore(k);
+    this.exitEvent(k, next);
+  }
   /** After a helper call for instruction k: leave on a loop event or a store into code. */
   checkEvents(k: number, next: number): void {
     this.c.gget(G_EVENT).gget(G_CODEHIT).op(Op.i32Or);
@@ -350,14 +359,25 @@ function blockTransfer(b: Block, k: number, off: number, isz: number, w: number,
   c.op(Op.if).op(0x7f);
   c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(b.v.tlbMask).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(L_E);
   c.load(Op.i32Load, 2, 0).get(L_A).i32(0xfffff003 | 0).op(Op.i32And).op(Op.i32Eq);
+  const pc = load && (list & 0x8000) !== 0;
+  if (pc) {
+    // A PC load (LoadWritePC, A2.3.2) that stays in the instruction set: the word into L_V first
+    // (ARM: bit 0 clear; Thumb: bit 0 set); one that interworks goes through the helper entirely.
+    c.op(Op.if).op(0x7f);
+    c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add).tee(L_E).load(Op.i32Load, 2, 4 * (n - 1)).tee(L_V).i32(1).op(Op.i32And);
+    if (!b.thumb) c.op(Op.i32Eqz);
+    c.op(Op.else).i32(0).end();
+  }
   c.op(Op.else).i32(0).end();
   b.open();
-  c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add).set(L_E); // host address
+  if (!pc) c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add).set(L_E); // host address
   regs.forEach((r, i) => {
+    if (r === 15) return;
     if (load) b.setReg(r, () => c.get(L_E).load(Op.i32Load, 2, 4 * i));
     else { c.get(L_E); b.reg(r, off); c.store(Op.i32Store, 2, 4 * i); }
   });
   if (wback) b.setReg(rn, () => c.get(L_B).i32(inc ? 4 * n : -4 * n).op(Op.i32Add));
+  if (pc) b.branchTo(k, off + isz, () => c.get(L_V).i32(b.thumb ? -2 : -4).op(Op.i32And));
   c.op(Op.else);
   b.helper(k, off, isz, w, raw);
   b.close();
@@ -395,6 +415,18 @@ function loopTargets(list: Insn[], target: (x: Insn) => number | undefined): Set
 const a32Target = (x: Insn): number | undefined =>
   x.op === A.B || x.op === A.BL ? x.off + (((x.raw & 0xffffff) << 8) >> 6) + 8 : undefined;
 
+/** MRC p15, 0, Rt, c13, c0, 2 or 3 (A32 and T32 share the field layout): TPIDRURW and TPIDRURO,
+ *  which every mode may read (B4.1.150/151; cpu/cp15.ts userAllowed), are a load of the state block.
+ *  A Linux 6.1 kernel reads `current` from TPIDRURO (0.8 M of a boot's 0.97 M MRCs). Under the VMM
+ *  the row arrives here only when it was not substituted at decode time. */
+function threadIdRead(b: Block, raw: number): boolean {
+  const rt = (raw >>> 12) & 15, op2 = (raw >>> 5) & 7;
+  if (((raw >>> 8) & 15) !== 15 || ((raw >>> 21) & 7) !== 0 || ((raw >>> 16) & 15) !== 13 || (raw & 15) !== 0 || rt === 15) return false;
+  if (op2 !== 2 && op2 !== 3) return false;
+  b.setReg(rt, () => b.c.i32(0).load(Op.i32Load, 2, b.v.state + (op2 === 2 ? b.v.offTPIDRURW : b.v.offTPIDRURO)));
+  return true;
+}
+
 /** A single load (into Rt) or store (of Rt) at the address in L_A, then the write-back of the
  *  offset address in L_B to Rn when `wbRn` >= 0: the order of the interpreter's ldstSingle (an
  *  aborted access writes nothing back; a load with Rn = Rt leaves Rt the loaded value). A software
@@ -427,6 +459,146 @@ function transfer(b: Block, k: number, off: number, isz: number, load: boolean, 
   c.call(F_ACCESS);
   b.open(); b.exitEvent(k, off + isz); b.close();
   b.close();
+}
+
+// A32 rows that do nothing here (A8.8.126-A8.8.128 PLD/PLDW/PLI: hints; A8.8.43/44/54 DMB, DSB, ISB: a
+// single in-order core with no caches modelled, as isa/system.ts barrier(); HINT other than WFI: NOP,
+// YIELD, WFE, SEV, DBG, as isa/system.ts hint()).
+const A32_NOPS = new Set([A.PLI, A.PLD_imm, A.PLDW_imm, A.PLI_reg, A.PLD_reg, A.PLDW_reg, A.DSB, A.DMB, A.ISB]);
+// A32 register-offset and extra (halfword, signed) loads and stores (A8.8.66/205 LDR/STR (register),
+// A8.8.70/207 LDRB/STRB (register), A8.8.80-82/209-210 LDRH/STRH, A8.8.84-89 LDRSB/LDRSH): size, load, signed.
+const A32_LDST_R = new Map<number, { size: number; load: boolean; signed: boolean; extra: boolean }>([
+  [A.STR_r, { size: 4, load: false, signed: false, extra: false }], [A.LDR_r, { size: 4, load: true, signed: false, extra: false }],
+  [A.STRB_r, { size: 1, load: false, signed: false, extra: false }], [A.LDRB_r, { size: 1, load: true, signed: false, extra: false }],
+  [A.STRH, { size: 2, load: false, signed: false, extra: true }], [A.LDRH, { size: 2, load: true, signed: false, extra: true }],
+  [A.LDRSB, { size: 1, load: true, signed: true, extra: true }], [A.LDRSH, { size: 2, load: true, signed: true, extra: true }],
+]);
+const A32_EXTEND = new Set([A.SXTB, A.SXTAB, A.SXTH, A.SXTAH, A.UXTB, A.UXTAB, A.UXTH, A.UXTAH]);
+
+/** More A32 rows inlined (emitted under the caller's condition test); false: the helper. Each
+ *  mirrors its handler in assembly/isa (operand order, write-back order, R15 reads as pc + 8). */
+function a32More(b: Block, k: number, off: number, op: number, raw: number): boolean {
+  const c = b.c;
+  const rd = (raw >>> 12) & 15, rn = (raw >>> 16) & 15, rm = raw & 15;
+  if (A32_NOPS.has(op)) return true;
+  if (op === A.MRC) return threadIdRead(b, raw);
+  if (op === A.BX || op === A.BLX_reg) { // A8.8.27 BX, A8.8.26 BLX (register): to ARM code inline
+    if (rm === 15) return false;
+    b.reg(rm, off); c.set(L_V);
+    c.get(L_V).i32(1).op(Op.i32And).op(Op.i32Eqz);
+    b.open();
+    if (op === A.BLX_reg) b.setReg(14, () => c.get(L_PC).i32(off + 4).op(Op.i32Add));
+    b.branchTo(k, off + 4, () => c.get(L_V).i32(-4).op(Op.i32And)); // BXWritePC clears bit 1 too
+    c.op(Op.else);
+    b.helper(k, off, 4, b.curW, raw); // to Thumb: the helper switches the instruction set
+    b.close();
+    return true;
+  }
+  if (op === A.HINT) return (raw & 0xff) !== 3; // WFI: the helper
+  if (op === A.CLZ) { // A8.8.33
+    if (rd === 15) return false;
+    b.setReg(rd, () => { b.reg(rm, off); c.op(Op.i32Clz); });
+    return true;
+  }
+  if (op === A.REV) { // A8.8.145: byte-reverse
+    if (rd === 15) return false;
+    b.reg(rm, off); c.set(L_A);
+    b.setReg(rd, () => {
+      c.get(L_A).i32(8).op(Op.i32Rotr).i32(0xff00ff00 | 0).op(Op.i32And);   // bytes 3 and 1 of the result
+      c.get(L_A).i32(24).op(Op.i32Rotr).i32(0x00ff00ff).op(Op.i32And).op(Op.i32Or); // bytes 2 and 0
+    });
+    return true;
+  }
+  if (A32_EXTEND.has(op)) { // A8.8.240-A8.8.245, A8.8.254-A8.8.259: rotate, extend, add Rn (not 15)
+    if (rd === 15) return false;
+    const rot = (raw >>> 7) & 0x18, half = ((raw >>> 20) & 3) === 3, uns = ((raw >>> 22) & 1) === 1;
+    b.setReg(rd, () => {
+      b.reg(rm, off);
+      if (rot) c.i32(rot).op(Op.i32Rotr);
+      if (uns) c.i32(half ? 0xffff : 0xff).op(Op.i32And);
+      else { const sh = half ? 16 : 24; c.i32(sh).op(Op.i32Shl).i32(sh).op(Op.i32ShrS); }
+      if (rn !== 15) { b.reg(rn, off); c.op(Op.i32Add); }
+    });
+    return true;
+  }
+  if (op === A.UBFX || op === A.SBFX) { // A8.8.246 / A8.8.164
+    const lsb = (raw >>> 7) & 31, w = ((raw >>> 16) & 31) + 1;
+    if (lsb + w > 32 || rd === 15) return false; // UNDEFINED here: the helper takes it
+    b.setReg(rd, () => {
+      b.reg(rm, off);
+      if (32 - lsb - w) c.i32(32 - lsb - w).op(Op.i32Shl);
+      if (w < 32) c.i32(32 - w).op(op === A.SBFX ? Op.i32ShrS : Op.i32ShrU);
+    });
+    return true;
+  }
+  if (op === A.UMULL || op === A.SMULL) { // A8.8.257 / A8.8.189 without S: RdHi:RdLo = Rn * Rm (64-bit)
+    const lo = (raw >>> 12) & 15, hi = (raw >>> 16) & 15, rs = (raw >>> 8) & 15;
+    if ((raw >>> 20) & 1 || lo === 15 || hi === 15 || rs === 15 || rm === 15 || lo === hi) return false;
+    const ext = op === A.UMULL ? Op.i64ExtendI32u : Op.i64ExtendI32s;
+    b.reg(rm, off); c.op(ext); b.reg(rs, off); c.op(ext).op(Op.i64Mul).set(L_W);
+    b.setReg(lo, () => c.get(L_W).op(Op.i32WrapI64));
+    b.setReg(hi, () => c.get(L_W).i64(32n).op(Op.i64ShrU).op(Op.i32WrapI64));
+    return true;
+  }
+  if (op === A.MOV_rr) { // A8.8.106 MOV (register-shifted register) without S: Shift(Rm, type, Rs<7:0>)
+    const rs = (raw >>> 8) & 15;
+    if ((raw >>> 20) & 1 || rd === 15 || rm === 15 || rs === 15) return false;
+    b.reg(rs, off); c.i32(0xff).op(Op.i32And).set(L_A);
+    b.setReg(rd, () => {
+      const type = (raw >>> 5) & 3;
+      if (type === 3) { b.reg(rm, off); c.get(L_A).op(Op.i32Rotr); return; }           // ROR: by amount mod 32
+      if (type === 2) { b.reg(rm, off); c.get(L_A).i32(31).get(L_A).i32(31).op(Op.i32LtU).op(Op.select).op(Op.i32ShrS); return; } // ASR: 32+ fills with the sign
+      b.reg(rm, off); c.get(L_A).op(type === 0 ? Op.i32Shl : Op.i32ShrU);                // LSL, LSR: 32+ gives 0
+      c.i32(0).get(L_A).i32(32).op(Op.i32LtU).op(Op.select);
+    });
+    return true;
+  }
+  if (op === A.LDRD || op === A.STRD) { // A8.8.72 / A8.8.210: two words, word-aligned, Rt even
+    const t = rd, p = (raw >>> 24) & 1, u = (raw >>> 23) & 1, wb = p === 0 || ((raw >>> 21) & 1) === 1;
+    if ((t & 1) || t === 14 || (wb && (rn === 15 || rn === t || rn === t + 1))) return false; // UNDEFINED / UNPREDICTABLE: the helper
+    if ((raw >>> 22) & 1) c.i32(((raw >>> 4) & 0xf0) | (raw & 0xf)).set(L_B); else { b.reg(rm, off); c.set(L_B); }
+    b.reg(rn, off); c.set(L_A);
+    c.get(L_A).get(L_B).op(u ? Op.i32Add : Op.i32Sub).set(L_B);
+    if (p) c.get(L_B).set(L_A);
+    const load = op === A.LDRD;
+    // both words in one page and a TLB hit (the tag compare checks the word alignment too)
+    c.get(L_A).i32(0xfff).op(Op.i32And).i32(0xff8).op(Op.i32LeU);
+    c.op(Op.if).op(0x7f);
+    c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(b.v.tlbMask).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(L_E);
+    c.load(Op.i32Load, 2, 0).get(L_A).i32(0xfffff003 | 0).op(Op.i32And).op(Op.i32Eq);
+    c.op(Op.else).i32(0).end();
+    b.open();
+    c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add).set(L_E);
+    if (load) {
+      c.get(L_E).load(Op.i32Load, 2, 0).set(L_V).get(L_E).load(Op.i32Load, 2, 4).set(L_R);
+      if (wb) b.setReg(rn, () => c.get(L_B));
+      b.setReg(t, () => c.get(L_V));
+      b.setReg(t + 1, () => c.get(L_R));
+    } else {
+      c.get(L_E); b.reg(t, off); c.store(Op.i32Store, 2, 0);
+      c.get(L_E); b.reg(t + 1, off); c.store(Op.i32Store, 2, 4);
+      if (wb) b.setReg(rn, () => c.get(L_B));
+    }
+    c.op(Op.else);
+    b.helper(k, off, 4, b.curW, raw);
+    b.close();
+    return true;
+  }
+  const ls = A32_LDST_R.get(op);
+  if (ls) {
+    const p = (raw >>> 24) & 1, u = (raw >>> 23) & 1, wb = p === 0 || ((raw >>> 21) & 1) === 1;
+    if (rd === 15 || (wb && rn === 15)) return false; // a PC load interworks; PC write-back is UNPREDICTABLE
+    // offset into L_B: Shift(Rm, type, imm5) (RRX reads C), imm4H:imm4L, or Rm
+    if (!ls.extra) shiftImm(b, rm, off, (raw >>> 5) & 3, (raw >>> 7) & 31, false);
+    else if ((raw >>> 22) & 1) c.i32(((raw >>> 4) & 0xf0) | (raw & 0xf)).set(L_B);
+    else { b.reg(rm, off); c.set(L_B); }
+    b.reg(rn, off); c.set(L_A);
+    c.get(L_A).get(L_B).op(u ? Op.i32Add : Op.i32Sub).set(L_B);
+    if (p) c.get(L_B).set(L_A);
+    transfer(b, k, off, 4, ls.load, ls.size, ls.signed, rd, wb ? rn : -1);
+    return true;
+  }
+  return false;
 }
 
 /** Translate the A32 block at pc in decode slot `slot`; null when its first row cannot start one. */
@@ -497,9 +669,9 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
       if ((raw >>> 20) & 1) b.setNZ();
       unguard();
       done = true;
-    } else if ((op === A.LDM || op === A.STM) && (raw & 0xffff) !== 0 && rn !== 15 && !(op === A.LDM && (raw & 0x8000))
+    } else if ((op === A.LDM || op === A.STM) && (raw & 0xffff) !== 0 && rn !== 15 && !(op === A.STM && (raw & 0x8000))
       && !(((raw >>> 21) & 1) && (raw & (1 << rn)))) {
-      // (the PC in an LDM list interworks, Rn in a written-back list is UNPREDICTABLE: the helper)
+      // (STM of the PC stores an IMPLEMENTATION DEFINED value, Rn in a written-back list is UNPREDICTABLE: the helper)
       guard();
       blockTransfer(b, k, off, 4, w, raw, op === A.LDM, rn, raw & 0xffff, ((raw >>> 24) & 1) === 1, ((raw >>> 23) & 1) === 1, ((raw >>> 21) & 1) === 1);
       unguard();
@@ -513,7 +685,15 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
       unguard();
       done = true;
     }
-    if (!done) b.helper(k, off, 4, w, raw);
+    if (!done) {
+      // rows without a condition field of their own (hints, barriers) ignore cc; the rest test it
+      const probe = new Code();
+      const saved = b.c; b.c = probe;
+      b.curW = w;
+      const ok = b.probe(cc !== 14, () => a32More(b, k, off, op, raw));
+      b.c = saved;
+      if (ok) { guard(); c.b.push(...probe.b); unguard(); } else b.helper(k, off, 4, w, raw);
+    }
   }
   // fall through: the block's instructions all retired
   b.closeAll();
@@ -588,13 +768,26 @@ function thumb16(b: Block, k: number, off: number, op: number, raw: number, sf: 
     case T16.ADD_sp_i7: case T16.SUB_sp_i7:
       b.setReg(13, () => { b.reg(13, off); c.i32((raw & 0x7f) << 2).op(op === T16.ADD_sp_i7 ? Op.i32Add : Op.i32Sub); });
       return true;
+    case T16.BX: case T16.BLX_r: { // A8.8.27, A8.8.26: to Thumb code inline (outside IT blocks)
+      const m = (raw >>> 3) & 15;
+      if (m === 15 || !sf) return false;
+      b.reg(m, off); c.set(L_V);
+      c.get(L_V).i32(1).op(Op.i32And);
+      b.open();
+      if (op === T16.BLX_r) b.setReg(14, () => c.get(L_PC).i32(off + 2 + 1).op(Op.i32Add));
+      b.branchTo(k, off + 2, () => c.get(L_V).i32(-2).op(Op.i32And));
+      c.op(Op.else);
+      b.helper(k, off, 2, b.curW, raw); // to ARM: the helper switches the instruction set
+      b.close();
+      return true;
+    }
     case T16.HINT: return ((raw >>> 4) & 15) <= 1 && (raw & 15) === 0; // NOP, YIELD: nothing (WFI, WFE, SEV: the helper)
     case T16.PUSH: // STMDB SP!, {list, LR if M}
       blockTransfer(b, k, off, 2, b.curW, raw, false, 13, (raw & 0xff) | ((raw & 0x100) << 6), true, false, true);
       return (raw & 0x1ff) !== 0;
-    case T16.POP: // LDMIA SP!, {list}: with the PC through the helper (interworking)
-      if ((raw & 0x100) || (raw & 0xff) === 0) return false;
-      blockTransfer(b, k, off, 2, b.curW, raw, true, 13, raw & 0xff, false, true, true);
+    case T16.POP: // LDMIA SP!, {list, PC if P}: a PC that interworks through the helper
+      if ((raw & 0x1ff) === 0 || ((raw & 0x100) && !sf)) return false; // (POP {PC} inside an IT block: the helper)
+      blockTransfer(b, k, off, 2, b.curW, raw, true, 13, (raw & 0xff) | ((raw & 0x100) << 7), false, true, true);
       return true;
     case T16.EXTEND: {
       const t = (raw >>> 6) & 3; // SXTH, SXTB, UXTH, UXTB
@@ -675,6 +868,7 @@ function thumb32(b: Block, k: number, off: number, op: number, raw: number): boo
     return true;
   }
   if (T32_LDST.has(op)) return thumb32LoadStore(b, k, off, op, raw);
+  if (op === T32.MRC) return threadIdRead(b, raw);
   if (op === T32.MUL && ((raw >>> 20) & 7) === 0 && ((raw >>> 4) & 3) === 0) {
     // MUL / MLA (A8.8.114, A8.8.100 T1): Rd = Rn * Rm (+ Ra); no flags
     const ra = (raw >>> 12) & 15, rm = raw & 15;

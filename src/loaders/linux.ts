@@ -100,20 +100,33 @@ export function loadLinux(m: Machine, b: LinuxBoot): LinuxPlacement {
     }
   }
   need(kname, kernelAddr, b.kernel.length);
-  const dtbAddr = base + LINUX_LAYOUT.dtb;
+  // The DTB and the initrd go at RAM + 128 MiB; in a guest's partition too small for that (several
+  // guests share the board's RAM) they go as high as they fit, the initrd last, the DTB 1 MiB-aligned
+  // below it. A machine of one guest keeps the fixed layout (and says when RAM is too small for it).
+  const initrdLen = b.initrd?.length ?? 0;
+  let dtbAddr = base + LINUX_LAYOUT.dtb;
+  let initrdAt = base + LINUX_LAYOUT.initrd;
+  if (initrdAt + initrdLen > ramEnd && m.guestCount > 1) {
+    initrdAt = Math.floor((ramEnd - initrdLen) / 0x1000) * 0x1000;
+    dtbAddr = Math.floor((initrdAt - LINUX_LAYOUT.dtbMax) / 0x100000) * 0x100000;
+    if (dtbAddr < kernelAddr + b.kernel.length) {
+      throw new ImageError(`${kname} (${b.kernel.length} bytes), the DTB and the initrd (${initrdLen} bytes) do not fit in ` +
+        `${m.guestRamBytes >>> 20} MiB of RAM; give the machine more RAM`);
+    }
+  }
   let initrd: { start: number; end: number } | undefined;
   if (b.initrd && b.initrd.length > 0) {
-    const start = base + LINUX_LAYOUT.initrd;
-    need("initrd", start, b.initrd.length);
-    initrd = { start, end: start + b.initrd.length };
+    need("initrd", initrdAt, b.initrd.length);
+    initrd = { start: initrdAt, end: initrdAt + b.initrd.length };
   }
   const { blob, cmdline } = patchDtb(b.dtb, { name: b.dtbName, cmdline: b.cmdline, append: b.append, initrd, ram: { base, size: m.guestRamBytes } });
   if (blob.length > LINUX_LAYOUT.dtbMax) throw new ImageError(`${b.dtbName ?? "dtb"}: ${blob.length} bytes is larger than the 1 MiB reserved for it`);
   need("dtb", dtbAddr, blob.length);
 
-  m.writeRam(kernelAddr, b.kernel);
-  m.writeRam(dtbAddr, blob);
-  if (initrd && b.initrd) m.writeRam(initrd.start, b.initrd);
+  // (into the selected guest's RAM: its partition when several guests share the board)
+  m.writeGuestRam(kernelAddr, b.kernel);
+  m.writeGuestRam(dtbAddr, blob);
+  if (initrd && b.initrd) m.writeGuestRam(initrd.start, b.initrd);
   // SVC mode, A/I/F masked, ARM state (booting.rst "CPU register settings"); the MMU is off at reset.
   m.cpsr = 0x1d3;
   m.setReg(0, 0);

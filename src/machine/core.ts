@@ -54,10 +54,12 @@ export interface CoreExports {
   consoleInputWakes(): number;
   vmmInit(mode: number): number;
   guestsInit(mode: number, n: number): number;
+  guestsInitModes(n: number, modes: number): number;
   guestSwitch(k: number): void;
   guestCurrent(): number;
   guestCountGet(): number;
   guestPartBase(k: number): number;
+  guestKick(k: number): void;
   guestWake(k: number): number;
   guestsIdleUntil(cycle: number): void;
   vmmMode(): number;

@@ -50,6 +50,8 @@ export interface MachineOptions {
    *  many partitions, each guest with its own vCPU, CP15, shadow tables and devices. Guest 0 is
    *  selected; selectGuest() switches (src/machine/guests.ts schedules them). */
   guests?: number;
+  /** With `guests`: each guest's own mode ("full" or "para"), a mix allowed; `mode` is then the first's. */
+  guestModes?: VmMode[];
   /** Execution engine: "interp" (default), the interpreter, or "jit", which compiles hot blocks to
    *  WebAssembly (docs/jit.md). Both retire the same instructions with the same results. */
   engine?: Engine;
@@ -132,14 +134,20 @@ export class Machine {
   private readonly cpuHz: number;
   private wallStart = 0;
   private semihostPending = false;
-  private inputQueue: number[] = [];
+  /** Console input waiting for each guest's UART3 (one queue with a single guest). */
+  private inputQueues: number[][] = [[]];
+  private get inputQueue(): number[] { return this.inputQueues[this.guest] ??= []; }
+  /** With several guests: the guest console input goes to (input()); 0 unless changed. */
+  inputGuest = 0;
   private inputEnded = false;
   private stopRequested = false;
   /** Set once the guest powered the board off or reset it: the machine runs no more. */
   private ended?: RunResult;
   /** Highest end address of the loaded image (semihosting heap starts above it). */
   imageEnd = 0;
-  readonly mode: VmMode;
+  private readonly modes: VmMode[];
+  /** The selected guest's mode (with several guests of mixed modes, each guest's own). */
+  get mode(): VmMode { return this.modes.length > 1 ? this.modes[this.guest] : this.modes[0]; }
   /** The execution engine (MachineOptions.engine). */
   readonly engine: Engine;
   private readonly jit: Jit | undefined;
@@ -147,7 +155,9 @@ export class Machine {
   readonly config: { mode: VmMode; ramMiB: number; clock: "virtual" | "wall"; cpuHz: number; semihosting: boolean; cmdline: string };
   private readonly vmm: boolean;
   private readonly dbg: Debugger;
-  private virtio: VirtioTransport | undefined;
+  /** The virtio transport of each guest (one entry with a single guest), made at its first device. */
+  private virtios: (VirtioTransport | undefined)[] = [];
+  private get virtio(): VirtioTransport | undefined { return this.virtios[this.guest]; }
   /** Several guests: what ended each (a guest's power-off ends that guest only), and its image end. */
   private guestEnded: (RunResult | undefined)[] = [undefined];
   private guestImageEnd: number[] = [0];
@@ -161,14 +171,24 @@ export class Machine {
     this.ramBase = this.k.LAYOUT_RAM_PHYS;
     const rc = this.x.init(this.ramBytes >>> 0) >>> 0;
     if (rc !== 0) throw new Error(`cannot set up ${mib} MiB of guest RAM (core init error ${rc})`);
-    this.mode = opts.mode ?? "native";
-    if (!VM_MODES.includes(this.mode)) throw new Error(`mode '${String(opts.mode)}': must be one of ${VM_MODES.join(", ")}`);
-    this.vmm = this.mode !== "native";
+    const mode0 = opts.guestModes?.[0] ?? opts.mode ?? "native";
+    this.modes = [mode0];
+    if (!VM_MODES.includes(mode0)) throw new Error(`mode '${String(mode0)}': must be one of ${VM_MODES.join(", ")}`);
+    this.vmm = mode0 !== "native";
     const guests = opts.guests ?? 1;
     if (!Number.isInteger(guests) || guests < 1 || guests > this.k.GUESTS_MAX) throw new Error(`${guests} guests: must be a whole number from 1 to ${this.k.GUESTS_MAX}`);
+    if (opts.guestModes !== undefined) {
+      if (guests < 2 || opts.guestModes.length !== guests) throw new Error(`guestModes gives ${opts.guestModes.length} mode(s) for ${guests} guest(s): give one per guest, for 2 or more`);
+      const bad = opts.guestModes.find((x) => x !== "full" && x !== "para");
+      if (bad !== undefined) throw new Error(`guest mode '${String(bad)}': each guest runs under the VMM in full or para mode`);
+    }
     if (guests > 1) {
       if (!this.vmm) throw new Error(`${guests} guests need the VMM: give mode full or para (native mode has one guest, which owns the CPU)`);
-      const rc = this.x.guestsInit(this.mode === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA, guests) >>> 0;
+      const code = (x: VmMode) => x === "full" ? this.k.VMM_MODE_FULL : this.k.VMM_MODE_PARA;
+      const rc = (opts.guestModes
+        ? this.x.guestsInitModes(guests, opts.guestModes.reduce((a, x, k) => a | (code(x) << (2 * k)), 0))
+        : this.x.guestsInit(code(mode0), guests)) >>> 0;
+      this.modes = opts.guestModes ? [...opts.guestModes] : [mode0];
       if (rc === 1) throw new Error(`${guests} guests in ${mib} MiB of RAM: each needs a partition of at least 16 MiB plus the VMM's 16 MiB (give --ram ${guests * 32} or more)`);
       if (rc !== 0) throw new Error(`cannot set up ${guests} guests (core error ${rc})`);
       this.guestEnded = new Array(guests).fill(undefined);
@@ -378,6 +398,8 @@ export class Machine {
     this.guestEnded[this.guest] = this.ended; this.guestImageEnd[this.guest] = this.imageEnd;
     this.x.guestSwitch(k);
     this.ended = this.guestEnded[k]; this.imageEnd = this.guestImageEnd[k];
+    // Input that arrived for it while it was out (frames on the virtual switch) goes in now.
+    this.virtios[k]?.serveDeferred();
   }
   /** Guest k waits (WFI/HC_IDLE) until this cycle count; 0: it can run now; -1: only an event channel wakes it. */
   guestWake(k: number): number { return this.x.guestWake(k); }
@@ -454,24 +476,38 @@ export class Machine {
    * was put in DEVICE_NEEDS_RESET (a bad descriptor); default: nothing.
    */
   attachVirtio(dev: VirtioDevice, onError: (msg: string) => void = () => {}): number {
-    if (!this.virtio) {
-      // In full and para mode the guest's partition ends below the VMM's reservation.
-      this.virtio = new VirtioTransport(this.x, this.k, this.ramBase, this.guestRamBytes, onError);
+    const k = this.guest;
+    if (!this.virtios[k]) {
+      // In full and para mode the guest's partition ends below the VMM's reservation; with several
+      // guests, guest k's guest-physical RAM lies guestBase(k) - ramBase further up in machine RAM,
+      // and its windows are served only while it is selected (input for it waits until then).
+      this.virtios[k] = new VirtioTransport(this.x, this.k, this.ramBase, this.guestRamBytes, onError, {
+        offset: this.guestBase(k) - this.ramBase, isCurrent: () => this.guest === k,
+        wake: () => { if (this.guestCount > 1) this.x.guestKick(k); },
+      });
     }
-    return this.virtio.attach(dev);
+    return this.virtios[k]!.attach(dev);
   }
   /** The features the driver of virtio window `slot` wrote (DriverFeatures, both halves). */
   virtioDriverFeatures(slot = 0): bigint {
     return (BigInt(this.x.virtioDriverFeatures(slot, 1) >>> 0) << 32n) | BigInt(this.x.virtioDriverFeatures(slot, 0) >>> 0);
   }
-  /** The virtio transport's host side, once a device is attached (lastError, served counts). */
+  /** The selected guest's virtio transport's host side, once a device is attached (lastError, served counts). */
   get virtioTransport(): VirtioTransport | undefined { return this.virtio; }
 
   // --- console input ---------------------------------------------------------------------------
   /** Bytes typed at the console: they feed UART3's receiver and semihosting reads of stdin. */
   input(bytes: Uint8Array | string): void {
     const b = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
-    for (const c of b) this.inputQueue.push(c);
+    const k = this.guestCount > 1 ? this.inputGuest : this.guest;
+    const q = this.inputQueues[k] ??= [];
+    for (const c of b) q.push(c);
+    // A guest switched out gets it when it is next switched in: make it runnable now.
+    if (b.length > 0 && k !== this.guest) this.x.guestKick(k);
+  }
+  /** Console input waits for guest k and (k selected) its UART3 has room for some of it now. */
+  inputReady(k: number): boolean {
+    return (this.inputQueues[k]?.length ?? 0) > 0 && (k !== this.guest || this.x.uartRxFree() > 0);
   }
   /** No more console input will come (stdin closed): semihosting reads see end of file. */
   endInput(): void { this.inputEnded = true; }

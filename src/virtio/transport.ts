@@ -82,8 +82,18 @@ export class VirtioTransport {
   /** Requests served, per slot. */
   readonly served: number[] = [];
 
+  /** Machine RAM offset of the guest's RAM (its partition's: 0 for one guest). */
+  private readonly offset: number;
+  private readonly isCurrent: () => boolean;
+  private readonly wake: () => void;
+  /** Queues with input (bit slot*8 + queue) that arrived while the guest was switched out. */
+  private deferred = 0;
+
   constructor(private readonly x: CoreExports, private readonly k: CoreConstants, private readonly ramBase: number,
-    private readonly guestRamBytes: number, private readonly onError: (msg: string) => void) {}
+    private readonly guestRamBytes: number, private readonly onError: (msg: string) => void,
+    guest: { offset: number; isCurrent: () => boolean; wake: () => void } = { offset: 0, isCurrent: () => true, wake: () => {} }) {
+    this.offset = guest.offset; this.isCurrent = guest.isCurrent; this.wake = guest.wake;
+  }
 
   /** Puts `dev` in the first free window; returns its slot (window at VIRTIO_BASE + slot * 0x200, IRQ VIRTIO_IRQ0 + slot). */
   attach(dev: VirtioDevice): number {
@@ -102,7 +112,7 @@ export class VirtioTransport {
     return s;
   }
 
-  private ram(): Uint8Array { return new Uint8Array(this.x.memory.buffer, this.k.LAYOUT_RAM, this.guestRamBytes); }
+  private ram(): Uint8Array { return new Uint8Array(this.x.memory.buffer, this.k.LAYOUT_RAM + this.offset, this.guestRamBytes); }
 
   /** Serves the notifications in `mask` (bit slot*8 + queue), as virtioTakePending() returns them. */
   serve(mask: number): void {
@@ -125,10 +135,24 @@ export class VirtioTransport {
 
   /** Serves queue q of `slot` outside a notification (input arrived), if the driver has it running. */
   pump(slot: number, q: number): void {
+    // The register file, the RAM the rings are in and the INTC are the selected guest's: a guest
+    // switched out gets its input when it is switched in (serveDeferred), and is woken for it.
+    if (!this.isCurrent()) { this.deferred |= 1 << (slot * 8 + q); this.wake(); return; }
     const dev = this.devices[slot];
     const st = this.x.virtioStatus(slot) >>> 0;
     if (!dev || (st & 4) === 0 || (st & 0x40) !== 0 || this.x.virtioQueueGet(slot, q, Q_READY) === 0) return;
     this.serve(1 << (slot * 8 + q));
+  }
+
+  /** The guest was switched in: serve the input that arrived for it meanwhile. */
+  serveDeferred(): void {
+    let d = this.deferred;
+    this.deferred = 0;
+    for (let bit = 0; d !== 0 && bit < 32; bit++) {
+      if ((d & (1 << bit)) === 0) continue;
+      d &= ~(1 << bit);
+      this.pump(bit >>> 3, bit & 7);
+    }
   }
 
   private inRam(pa: number, len: number): boolean {
@@ -158,7 +182,7 @@ export class VirtioTransport {
     if (((availIdx - last) & 0xffff) > num) throw new VirtioError(`available index ${availIdx} is more than ${num} ahead of ${last}`);
     let usedIdx = dv.getUint16(used + 2, true);
     let n = 0;
-    const written = (pa: number, len: number) => x.ramWritten(pa, len);
+    const written = (pa: number, len: number) => x.ramWritten(pa + this.offset, len);
     while (last !== availIdx) {
       const head = dv.getUint16(avail + 4 + 2 * (last % num), true);
       const chain = this.walk(dv, desc, num, head, written);
@@ -169,7 +193,7 @@ export class VirtioTransport {
       dv.setUint32(e + 4, len >>> 0, true);
       usedIdx = (usedIdx + 1) & 0xffff;
       dv.setUint16(used + 2, usedIdx, true);
-      x.ramWritten(this.ramBase + e, 8);
+      x.ramWritten(this.ramBase + this.offset + e, 8);
       last = (last + 1) & 0xffff;
       x.virtioLastAvailSet(slot, q, last);
       n++;

@@ -1,0 +1,249 @@
+// Several Linux guests on one VMM (`vm7 linux --guests N`, docs/guests.md "Linux guests"): Debian's
+// kernel boots in every guest's partition in full mode, each guest's /init sees VM7_GUEST, --exec
+// runs in every guest and vm7 exits with the highest status. The options that cannot work with
+// several guests yet are refused in one line each (no boot). Each Linux boot is a child process;
+// the packages are fetched first (skipped with the reason when apt cannot get them).
+import { describe, it, expect, beforeAll } from "vitest";
+import { join } from "node:path";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { run, vm7 } from "./helpers/run.js";
+import { hostileVirtio, MemDisk } from "./helpers/hostile-virtio.js";
+
+const root = join(import.meta.dirname, "..");
+
+let fetching: Promise<string> | undefined;
+let unavailable = "";
+function needPackages(): void {
+  beforeAll(async () => {
+    unavailable = await (fetching ??= (async () => {
+      const r = await run(process.execPath, [join(root, "bin/vm7.js"), "linux", "--fetch-only"], {
+        timeoutMs: 900_000, onStderrLine: (l) => process.stderr.write(`linux-guests.test: ${l.replace(/^vm7: /, "")}\n`),
+      });
+      if (r.status === 0) return "";
+      const why = r.stderr.trim().split("\n").pop() || `vm7 linux --fetch-only exited with ${r.status}`;
+      process.stderr.write(`linux-guests.test: SKIPPED the Linux boots: ${why}\n`);
+      return why;
+    })());
+  }, 900_000);
+}
+function skipWithout(ctx: { skip: (note?: string) => never }): void {
+  if (unavailable !== "") ctx.skip(`cannot get Debian's packages: ${unavailable}`);
+}
+
+/** A VMM counter of guest k from --stats' per-guest blocks. */
+function stat(stderr: string, k: number, name: string): number {
+  const block = stderr.split(`vm7: vmm stats of guest ${k} `)[1] ?? "";
+  const m = new RegExp(`^\\s+${name}\\s+(\\d+)$`, "m").exec(block.split("vm7: vmm stats of guest")[0]);
+  return m ? Number(m[1]) : NaN;
+}
+
+describe("vm7 linux --guests N", () => {
+  needPackages();
+
+  it("two Debian kernels in full mode: each guest's /init has VM7_GUEST, --exec runs in both, the status is the highest", async (ctx) => {
+    skipWithout(ctx);
+    const r = await vm7(["linux", "--guests", "2", "--exec", "echo guest=$VM7_GUEST; exit $VM7_GUEST", "--stats", "--max-insns", "3e9"],
+      { timeoutMs: 240_000 });
+    expect(r.status, r.stderr.slice(-3000)).toBe(1);
+    const out = r.stdout.split("\n").filter((l) => l !== "").sort();
+    expect(out).toEqual(["[g0] guest=0", "[g1] guest=1"]);
+    expect(r.stderr).toMatch(/^vm7: \[g0\] command exited with status 0 after \d+ instructions/m);
+    expect(r.stderr).toMatch(/^vm7: \[g1\] command exited with status 1 after \d+ instructions/m);
+    // Each guest has its own partition: 240 MiB at machine 0x80000000 and 0x90000000, the same guest-physical layout.
+    expect(r.stderr).toMatch(/guest 0: .* at 0x80208000, DTB at 0x88000000, .* in 240 MiB at machine 0x80000000; command line: .*VM7_GUEST=0$/m);
+    expect(r.stderr).toMatch(/guest 1: .* at 0x80208000, DTB at 0x88000000, .* in 240 MiB at machine 0x90000000; command line: .*VM7_GUEST=1$/m);
+    // The same kernel doing the same work in each partition: its page-table stores are write-tracked in
+    // both (guest 1's were not, before the VMM compared its shadow PTEs against machine addresses).
+    const pt0 = stat(r.stderr, 0, "pt_write_faults"), pt1 = stat(r.stderr, 1, "pt_write_faults");
+    expect(pt0).toBeGreaterThan(10_000);
+    expect(Math.abs(pt1 - pt0) / pt0).toBeLessThan(0.1);
+  }, 250_000);
+
+  it("a virtio-net card per guest on one switch: guest 0 pings guest 1 (10.0.7.1 -> 10.0.7.2); a disk and a virtio console per guest (FILE.g<k>)", async (ctx) => {
+    skipWithout(ctx);
+    const dir = mkdtempSync(join(tmpdir(), "vm7-guests-"));
+    const disk = join(dir, "d.img");
+    const hvc = join(dir, "hvc.txt");
+    const cmd = "ifconfig eth0 | grep 'inet addr'; echo vm7-disk-of-guest-$VM7_GUEST | dd of=/dev/vda conv=sync 2>/dev/null; sync; " +
+      "echo hvc0-of-guest-$VM7_GUEST > /dev/hvc0; " +
+      "if [ $VM7_GUEST = 0 ]; then ping -c 3 10.0.7.2; else sleep 4; echo guest 1 outlived guest 0; fi";
+    const r = await vm7(["linux", "--guests", "2", "--net", "--disk", disk, "--disk-size", "1M", "--vconsole", hvc, "--exec", cmd, "--max-insns", "8e9"],
+      { timeoutMs: 240_000 });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stdout).toMatch(/^\[g0\]\s+inet addr:10\.0\.7\.1\s+Bcast:10\.0\.7\.255\s+Mask:255\.255\.255\.0$/m);
+    expect(r.stdout).toMatch(/^\[g1\]\s+inet addr:10\.0\.7\.2\s+Bcast:10\.0\.7\.255\s+Mask:255\.255\.255\.0$/m);
+    expect(r.stdout).toMatch(/^\[g0\] 64 bytes from 10\.0\.7\.2: seq=2 ttl=64/m);
+    expect(r.stdout).toMatch(/^\[g0\] 3 packets transmitted, 3 packets received, 0% packet loss$/m);
+    // guest 0 powered off after its ping (~2 s of guest time); guest 1 slept on to 4 s and finished alone
+    expect(r.stdout).toMatch(/^\[g1\] guest 1 outlived guest 0$/m);
+    expect(r.stdout.indexOf("[g1] guest 1 outlived")).toBeGreaterThan(r.stdout.indexOf("[g0] 3 packets transmitted"));
+    for (const k of [0, 1]) {
+      const b = readFileSync(`${disk}.g${k}`);
+      expect(b.length).toBe(1 << 20);
+      const want = `vm7-disk-of-guest-${k}\n`;
+      expect(b.subarray(0, want.length).toString("latin1")).toBe(want);
+      expect(b.subarray(want.length, 512).every((x) => x === 0)).toBe(true);
+      expect(readFileSync(`${hvc}.g${k}`, "utf8").replace(/\r/g, "")).toBe(`hvc0-of-guest-${k}\n`);
+    }
+  }, 250_000);
+});
+
+describe("vm7 linux --guests 2 without --exec: both consoles, every line prefixed, input to guest 0", () => {
+  needPackages();
+
+  it("both shells prompt ([gN] vm7:/root# ); a command piped in runs in guest 0; the run ends 2 s after stdin and the consoles go quiet", async (ctx) => {
+    skipWithout(ctx);
+    const { spawn } = await import("node:child_process");
+    const p = spawn(process.execPath, [join(root, "bin/vm7.js"), "linux", "--guests", "2", "--max-insns", "6e9"], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "", err = "";
+    let sent = false;
+    p.stderr.on("data", (b: Buffer) => { err += b.toString("utf8"); });
+    p.stdout.on("data", (b: Buffer) => {
+      out += b.toString("utf8");
+      // Once both shells prompt, type into guest 0's console and end the input.
+      if (!sent && /^\[g0\] vm7:\S*# /m.test(out) && /^\[g1\] vm7:\S*# /m.test(out)) {
+        sent = true;
+        p.stdin.end("echo typed-into-guest-$VM7_GUEST\n");
+      }
+    });
+    const status = await new Promise<number | null>((res) => {
+      const t = setTimeout(() => p.kill("SIGKILL"), 120_000);
+      p.on("close", (c) => { clearTimeout(t); res(c); });
+    });
+    expect(sent, out.slice(-2000) + err.slice(-2000)).toBe(true);
+    expect(status, err.slice(-2000)).toBe(0);
+    const lines = out.replace(/\r/g, "").split("\n").filter((l) => l !== "");
+    expect(lines.every((l) => /^\[g[01]\] /.test(l)), lines.filter((l) => !/^\[g[01]\] /.test(l)).join("\n")).toBe(true);
+    expect(lines).toContain("[g0] typed-into-guest-0");
+    expect(lines.some((l) => l.includes("typed-into-guest-1"))).toBe(false);
+    expect(lines.filter((l) => /^\[g1\] vm7: Linux is up/.test(l))).toHaveLength(1);
+    expect(err).toMatch(/^vm7: \[g0\] stopped: stdin ended and the consoles have been quiet for 2 s/m);
+  }, 250_000);
+});
+
+describe("a hostile guest next to a Linux guest", () => {
+  needPackages();
+
+  it("bad virtio rings, then a spin with interrupts masked: each ring its own device's reset; Linux runs its command to the end", async (ctx) => {
+    skipWithout(ctx);
+    const { Guests } = await import("../src/machine/guests.js");
+    const { loadLinuxRunning } = await import("../src/linux/guest.js");
+    const { parseExecOutput } = await import("../src/linux/initramfs.js");
+    type Markers = ReturnType<typeof loadLinuxRunning>["markers"];
+    const errors: string[] = [];
+    const attackerDisk = new MemDisk(64 * 1024, 0xa5);
+    // Two guests of the default 512 MiB: 240 MiB partitions.
+    const attack = hostileVirtio(attackerDisk, (e) => errors.push(e), { partBytes: 240 << 20, end: "spin" });
+    let markers: Markers | undefined;
+    let transcript = "";
+    let out: { output: string; status: number } | undefined;
+    const cmd = "echo victim-ok; grep -c . /proc/cpuinfo >/dev/null && echo $((6 * 7)); ls /sys/bus/virtio/devices | wc -l";
+    const g = new Guests({
+      mode: "full", semihosting: false,
+      guests: [
+        { name: "linux", load: (m) => { markers = loadLinuxRunning(m, cmd, () => {}, 1e9).markers; } },
+        { name: "attacker", load: attack.load },
+      ],
+      onLine: (k, l) => { if (k === 0) transcript += l + "\n"; },
+    });
+    const r = await g.run({
+      maxInsns: 3e9,
+      endGuest: (k) => { if (k === 0 && !out) out = parseExecOutput(transcript, markers!); return undefined; },
+      shouldStop: () => out !== undefined,
+    });
+    expect(out, transcript.slice(-2000)).toBeDefined();
+    expect(out!.status).toBe(0);
+    // (no virtio device of its own: the board's windows read device ID 0 in its partition's copy)
+    expect(out!.output).toBe("victim-ok\n42\n0\n");
+    expect(errors).toHaveLength(attack.cases.length);
+    attack.cases.forEach((c, i) => expect(errors[i], c.what).toMatch(c.msg));
+    g.select(1);
+    expect(g.machine.readGuestRam(attack.STAT, 1)[0]).toBe(0);
+    expect(g.machine.readGuestRam(attack.DATA, 512).every((b) => b === 0xa5)).toBe(true);
+    // the attacker spun with interrupts masked all along and was preempted like any other guest
+    expect(r.guests[1].slices).toBeGreaterThan(100);
+  }, 250_000);
+});
+
+describe("vm7 linux --guests and vm7 run --guest: what cannot work with several guests yet is refused in one line", () => {
+  // No boot: every refusal comes before the kernel is fetched or a machine made.
+  const linux = ["linux", "--guests", "2"];
+  const run2 = ["run", "--guest", "kernel-para", "--guest", "kernel-para"];
+  const cases: Array<[string[], RegExp]> = [
+    [[...linux, "--gdb", "1234"], /^vm7: --gdb cannot be used with --guests: the debugger attaches to one guest$/],
+    [[...linux, "--snapshot-at", "1000", "/tmp/x.snap"], /^vm7: --snapshot-at cannot be used with --guests: snapshots hold one guest$/],
+    [[...linux, "--restore", "/tmp/x.snap"], /^vm7: --restore cannot be used with --guests: snapshots hold one guest$/],
+    [[...linux, "--record", "/tmp/x.rec"], /^vm7: --record cannot be used with --guests: record\/replay is for one guest$/],
+    [[...linux, "--replay", "/tmp/x.rec"], /^vm7: --replay cannot be used with --guests: record\/replay is for one guest$/],
+    [[...linux, "--trace"], /^vm7: --trace cannot be used with --guests: tracing follows one guest$/],
+    [[...linux, "--clock", "wall"], /^vm7: --clock wall cannot be used with --guests: several guests run on virtual time only/],
+    [[...linux, "--engine", "jit"], /^vm7: --engine jit cannot be used with --guests: several guests run on the interpreter/],
+    [[...linux, "--weights", "1,2,3"], /^vm7: --weights gives 3 weight\(s\) for 2 guests: give one per guest$/],
+    [["linux", "--guests", "1", "--slice", "5000"], /^vm7: --slice applies to several guests \(--guests N\)$/],
+    [[...linux, "--mode", "native"], /^vm7: --guests 2: several guests run under the VMM: give --mode full/],
+    [[...linux, "--mode", "para"], /^vm7: --guests 2 --mode para: para-mode Linux guests are not available yet .*issue 13/],
+    [[...run2, "--gdb", "1234"], /^vm7: --gdb cannot be used with --guest: the debugger attaches to one guest$/],
+    [[...run2, "--snapshot-at", "1000", "/tmp/x.snap"], /^vm7: --snapshot-at cannot be used with --guest: snapshots hold one guest$/],
+    [[...run2, "--restore", "/tmp/x.snap"], /^vm7: --restore cannot be used with --guest: snapshots hold one guest$/],
+    [[...run2, "--record", "/tmp/x.rec"], /^vm7: --record cannot be used with --guest: record\/replay is for one guest$/],
+    [[...run2, "--replay", "/tmp/x.rec"], /^vm7: --replay cannot be used with --guest: record\/replay is for one guest$/],
+    [[...run2, "--trace"], /^vm7: --trace cannot be used with --guest: tracing follows one guest$/],
+    [[...run2, "--clock", "wall"], /^vm7: --clock cannot be used with --guest: several guests run on virtual time only$/],
+    [[...run2, "--engine", "jit"], /^vm7: --engine jit cannot be used with --guest: several guests run on the interpreter/],
+  ];
+  for (const [args, want] of cases) {
+    it(args.slice(args[0] === "linux" ? 3 : 5).join(" ") + ` (vm7 ${args[0]})`, async () => {
+      const r = await vm7(args, { timeoutMs: 60_000 });
+      expect(r.status, r.stderr).toBe(2);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(want);
+      expect(r.stdout).toBe("");
+    }, 70_000);
+  }
+});
+
+describe("vm7 bench --guest linux --io (src/bench/io.ts): the rows from the guests' lines", () => {
+  const out = [
+    "[g1] VM7IO tcp_received 4194304",
+    "[g0] VM7IO disk_write 8388608 4096",
+    "[g0] VM7IO disk_read 8388608 2048",
+    "[g0] VM7IO ping_peer round-trip min/avg/max = 0.100/0.122/0.150 ms",
+    "[g0] VM7IO ping_guest round-trip min/avg/max = 0.200/0.223/0.300 ms",
+    "[g0] VM7IO tcp 4194304 16384",
+    "[g0] BENCH lat_ctx_2p_0k 19.550 us iterations=64 ticks=38 procs=2 ws_kb=0 overhead_us=11.920",
+  ].join("\n") + "\n";
+
+  it("bandwidths from bytes and 32 kHz ticks, round trips from ping's line, the hand-off as half the guest-to-guest round trip", async () => {
+    const { parseIo } = await import("../src/bench/io.js");
+    const rows = Object.fromEntries(parseIo(out).map((r) => [r.name, r.value]));
+    expect(rows.disk_write).toBeCloseTo(64, 6);      // 8 MiB in 1/8 s
+    expect(rows.disk_read).toBeCloseTo(128, 6);
+    expect(rows.ping_peer).toBeCloseTo(122, 6);
+    expect(rows.ping_guest).toBeCloseTo(223, 6);
+    expect(rows.tcp).toBeCloseTo(8, 6);
+    expect(rows.lat_ctx_one_guest).toBe(19.55);
+    expect(rows.lat_ctx_two_guests).toBeCloseTo(111.5, 6);
+  });
+
+  it("a missing figure or a short TCP transfer is an error naming it", async () => {
+    const { parseIo } = await import("../src/bench/io.js");
+    expect(() => parseIo(out.replace(/^.*disk_read.*\n/m, ""))).toThrow(/guest 0 printed no disk_read figure/);
+    expect(() => parseIo(out.replace("tcp_received 4194304", "tcp_received 5120"))).toThrow(/guest 1 received 5120 bytes of the 4194304/);
+    expect(() => parseIo(out.replace(/ping_guest .*/, "ping_guest ping: sendto: Network unreachable"))).toThrow(/ping_guest: ping printed no round-trip line/);
+  });
+
+  it("refuses what it cannot run, in one line each", async () => {
+    for (const [args, want] of [
+      [["bench", "--io"], /--io applies to --guest linux/],
+      [["bench", "--guest", "linux", "--io", "--modes", "native,full"], /full mode only/],
+      [["bench", "--guest", "linux", "--io", "--engine", "jit"], /interpreter/],
+    ] as Array<[string[], RegExp]>) {
+      const r = await vm7(args, { timeoutMs: 60_000 });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(want);
+    }
+  }, 70_000);
+});
