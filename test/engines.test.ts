@@ -26,7 +26,7 @@ const fixture = (p: string) => join(ROOT, p);
 const dir = mkdtempSync(join(tmpdir(), "vm7-engines-"));
 
 const SLICE = 256;
-interface Outcome { output: string; reason: string; exitCode?: number; icount: number; pc: number; regs: number[]; entries: number; compiled: number }
+interface Outcome { output: string; reason: string; exitCode?: number; icount: number; pc: number; cpsr: number; regs: number[]; entries: number; compiled: number }
 
 /** A machine under `engine` (the JIT at threshold 1), set up by `load`, run to its end (or `maxInsns`). */
 async function runUnder(engine: Engine, load: (m: Machine) => void, opts: MachineOptions = {}, maxInsns = 2e9): Promise<Outcome> {
@@ -37,7 +37,7 @@ async function runUnder(engine: Engine, load: (m: Machine) => void, opts: Machin
   while (r.reason === "wait") { await breathe(); r = await m.runAsync({ maxInsns: maxInsns - m.icount, sliceInsns: SLICE }); }
   const st = m.jitStats();
   return {
-    output: m.output, reason: r.reason, exitCode: r.exitCode, icount: m.icount, pc: m.pc,
+    output: m.output, reason: r.reason, exitCode: r.exitCode, icount: m.icount, pc: m.pc, cpsr: m.cpsr,
     regs: Array.from({ length: 16 }, (_, k) => m.reg(k)), entries: st?.entries ?? 0, compiled: st?.compiled ?? 0,
   };
 }
@@ -53,6 +53,7 @@ async function agree(load: (m: Machine) => void, opts: MachineOptions = {}, maxI
   expect(b.icount).toBe(a.icount);
   expect(b.pc.toString(16)).toBe(a.pc.toString(16));
   expect(b.regs).toEqual(a.regs);
+  expect(b.cpsr.toString(16), "CPSR (flags, mode, IT state)").toBe(a.cpsr.toString(16));
   return a;
 }
 
@@ -162,6 +163,33 @@ describe("rows the JIT inlines that the difftest cannot reach", () => {
     const j = await runUnder("jit", (m) => { m.loadRaw(code, BASE); }, {}, 5000);
     expect(j.entries).toBeGreaterThan(0);
   });
+});
+
+describe("flags no instruction reads are not stored (translate.ts flagLiveness)", () => {
+  // CMP's N, Z and V are dead where only C is read before the next CMP; ADDS/ADC keep C live; the
+  // loop's back edge and budget cuts inside the loop (the block runs only whole, the interpreter
+  // runs the rest) must still see every flag where the interpreter has it.
+  it("a loop of CMP / SUBCS / ORRCS / ADDS / ADC, run whole and cut at every instruction of one pass", async () => {
+    const code = words(0xe3a00801 /* mov r0,#0x10000 */, 0xe3a01007 /* mov r1,#7 */, 0xe3a02000 /* mov r2,#0 */,
+      0xe3a03001 /* mov r3,#1 */, 0xe3a06064 /* mov r6,#100 */,
+      0xe1500001 /* loop: cmp r0,r1 */, 0x20400001 /* subcs r0,r0,r1 */, 0x21822003 /* orrcs r2,r2,r3 */,
+      0xe15000a1 /* cmp r0,r1,lsr #1 */, 0x204000a1 /* subcs r0,r0,r1,lsr #1 */, 0xe0944000 /* adds r4,r4,r0 */,
+      0xe2a55000 /* adc r5,r5,#0 */, 0xe2566001 /* subs r6,r6,#1 */, 0x1afffff6 /* bne loop */, 0xeafffffe /* b . */);
+    const load = (m: Machine) => { m.loadRaw(code, BASE); };
+    const whole = await agree(load, {}, 5000);
+    expect(whole.regs[6]).toBe(0);
+    for (let j = 0; j < 9; j++) await agree(load, {}, 5 + 9 * 40 + j);
+  }, 60_000);
+  it("flags an instruction overwrites on the fall-through path are stored before a conditional exit whose target reads them", async () => {
+    // loop: CMP; BCC out (leaves the block); SUBS overwrites NZCV; ... out: MOVMI/MOVPL read the CMP's N
+    const code = words(0xe3a00801 /* mov r0,#0x10000 */, 0xe3a01007 /* mov r1,#7 */, 0xe3a02000 /* mov r2,#0 */,
+      0xe1500001 /* loop: cmp r0,r1 */, 0x3a000002 /* bcc out */, 0xe0500001 /* subs r0,r0,r1 */, 0xe2822001 /* add r2,r2,#1 */,
+      0xeafffffa /* b loop */, 0x43a07001 /* out: movmi r7,#1 */, 0x53a07002 /* movpl r7,#2 */, 0xeafffffe /* b . */);
+    const a = await agree((m) => { m.loadRaw(code, BASE); }, {}, 100_000);
+    expect(a.regs[0]).toBe(2);
+    expect(a.regs[2]).toBe(9362);
+    expect(a.regs[7]).toBe(1);
+  }, 60_000);
 });
 
 describe("chaining: compiled blocks enter their in-page successors themselves", () => {

@@ -128,7 +128,7 @@ class Block {
    *  and pageOff: the decode slot's index and the block's offset in its page, which key the
    *  block's in-page successors in the map (cpu/jit.ts keyOf). */
   constructor(readonly v: CoreView, readonly thumb: boolean, readonly insns: Insn[], readonly loops: Set<number>,
-    readonly slotIdx: number, readonly pageOff: number) {
+    readonly slotIdx: number, readonly pageOff: number, readonly liveOut?: number[]) {
     this.c.i32(0).load(Op.i64Load, 3, v.state + v.offICOUNT).set(L_IC);
     this.c.block(); // "exit": exitEvent branches out of it to the code that finish() puts after it
   }
@@ -137,12 +137,25 @@ class Block {
    *  and fits in the budget left: what the core's loop would check before entering it), else back
    *  to the core. */
   chain(k: number, target: number): void {
+    this.barrier();
     const o = this.pageOff + target;
     if (o < 0 || o >= 0x1000 || !this.v.chain) { this.retNext(target); return; }
     this.c.get(L_PC).i32(target).op(Op.i32Add).get(L_LEFT).i32(k + 1).op(Op.i32Sub);
     this.c.i32((this.slotIdx << 13) | (o << 1) | (this.thumb ? 1 : 0)).op(Op.returnCall).u(F_CHAIN);
   }
   get n(): number { return this.insns.length; }
+  /** Flags (NZCV = 8, 4, 2, 1) each instruction reads and writes inline, whether it can leave the
+   *  block or call out (a barrier: every flag must be in the state block there), and whether its
+   *  writes are conditional: recorded by the first of the two passes (flagLiveness). */
+  private k = 0;
+  readonly rec = { reads: [] as number[], writes: [] as number[], barrier: [] as boolean[], cond: [] as boolean[] };
+  /** Instruction k starts (its flag writes are conditional when `conditional`). */
+  at(k: number, conditional: boolean): void {
+    this.k = k;
+    this.rec.reads[k] = 0; this.rec.writes[k] = 0; this.rec.barrier[k] = false; this.rec.cond[k] = conditional;
+  }
+  private barrier(): void { this.rec.barrier[this.k] = true; }
+  private flagBit(off: number): number { const v = this.v; return off === v.offNF ? 8 : off === v.offZF ? 4 : off === v.offCF ? 2 : 1; }
   open(): void { this.c.if(); this.stack.push("if"); }
   close(): void { this.c.end(); this.stack.pop(); }
   /** Before instruction j: start the loop that backward branches to j re-enter. */
@@ -163,6 +176,7 @@ class Block {
    *  ICOUNT exact. */
   loopBack(k: number, j: number): void {
     const c = this.c;
+    this.barrier();
     const d = k + 1 - j;
     c.get(L_IC).i64(BigInt(d)).op(Op.i64Add).set(L_IC);
     c.get(L_LEFT).i32(d).op(Op.i32Sub).tee(L_LEFT).i32(this.n).op(Op.i32GeU);
@@ -187,18 +201,26 @@ class Block {
   setReg(n: number, value: () => void): void {
     this.c.i32(0); value(); this.c.store(Op.i32Store, 2, this.R + 4 * n);
   }
-  flag(off: number): void { this.c.i32(0).load(Op.i32Load, 2, this.v.state + off); }
-  setFlag(off: number, value: () => void): void { this.c.i32(0); value(); this.c.store(Op.i32Store, 2, this.v.state + off); }
+  flag(off: number): void { this.rec.reads[this.k] |= this.flagBit(off); this.c.i32(0).load(Op.i32Load, 2, this.v.state + off); }
+  /** Store a flag, unless nothing reads it before an unconditional instruction overwrites it (the
+   *  second pass's liveOut): TurboFan then drops the computation too. */
+  setFlag(off: number, value: () => void): void {
+    const bit = this.flagBit(off);
+    this.rec.writes[this.k] |= bit;
+    if (this.liveOut && (this.liveOut[this.k] & bit) === 0) return;
+    this.c.i32(0); value(); this.c.store(Op.i32Store, 2, this.v.state + off);
+  }
   /** ICOUNT = ic0 + k + 1: the instructions before this one and this one. */
   icStore(k: number): void {
     this.c.i32(0).get(L_IC).i64(BigInt(k + 1)).op(Op.i64Add).store(Op.i64Store, 3, this.v.state + this.v.offICOUNT);
   }
   /** Return pc + next: the block goes on at the instruction after this one. */
-  retNext(next: number): void { this.c.get(L_PC).i32(next).op(Op.i32Add).op(Op.return); }
+  retNext(next: number): void { this.barrier(); this.c.get(L_PC).i32(next).op(Op.i32Add).op(Op.return); }
   /** Leave through the event path after instruction k: a pending branch (exception, PC write) goes
    *  to nextPC; a plain branch (nothing but EV_BRANCH: no slice break, no store into code) within
    *  this page chains to the target's compiled block, as the core's loop would enter it next. */
   exitEvent(k: number, next: number): void {
+    this.barrier();
     this.c.i32(k + 1).set(L_K).i32(next).set(L_N).op(Op.br).u(this.stack.length - 1);
   }
   /** The one copy of the event exit, after the "exit" block (finish). */
@@ -259,6 +281,7 @@ class Block {
   }
   /** One interpreter step for the entry (w, raw) at pc + off through the core's helper. */
   helper(k: number, off: number, size: number, w: number, raw: number): void {
+    this.barrier();
     this.icStore(k);
     this.c.i32(w).i32(raw).get(L_PC).i32(off).op(Op.i32Add).call(this.thumb ? F_THUMB : F_A32);
     this.checkEvents(k, off + size);
@@ -606,13 +629,18 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
   if (pc & 3) return null;
   const list = collectA32(v, slot, pc);
   if (list.length === 0) return null;
-  const b = new Block(v, false, list, loopTargets(list, a32Target), v.slotIndex(slot), pc & 0xfff);
+  const first = emitA32(v, slot, pc, list);
+  return finish(emitA32(v, slot, pc, list, flagLiveness(first)), list.length);
+}
+function emitA32(v: CoreView, slot: number, pc: number, list: Insn[], liveOut?: number[]): Block {
+  const b = new Block(v, false, list, loopTargets(list, a32Target), v.slotIndex(slot), pc & 0xfff, liveOut);
   const c = b.c;
   for (let k = 0; k < list.length; k++) {
     const { off, w, raw } = list[k];
     b.label(k);
     const op = w & E_OP;
     const cc = (w & E_COND) ? (w >>> 16) & 15 : 14;
+    b.at(k, cc !== 14);
     const rd = (raw >>> 12) & 15, rn = (raw >>> 16) & 15;
     let done = false;
     const guard = (): void => b.ifCond(cc);
@@ -700,7 +728,22 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
   const last = list[list.length - 1];
   b.icStore(list.length - 1);
   b.chain(list.length - 1, last.off + last.size);
-  return finish(b, list.length);
+  return b;
+}
+
+/** Backward liveness of the flags over a block's first pass (Block.rec): after instruction k, a
+ *  flag is live when an instruction after it reads it, or a barrier (an exit, a call out, a loop's
+ *  back edge, the block's end) comes, before an instruction that writes it unconditionally. */
+function flagLiveness(b: Block): number[] {
+  const { reads, writes, barrier, cond } = b.rec;
+  const out: number[] = [];
+  let live = 15;
+  for (let k = b.n - 1; k >= 0; k--) {
+    if (barrier[k]) { out[k] = 15; live = 15; continue; }
+    out[k] = live;
+    live = reads[k] | (cond[k] ? live : live & ~writes[k]);
+  }
+  return out;
 }
 
 // Thumb data processing that the translator inlines: opc as in dataProc (AND=0 ... MVN=15). The
@@ -991,15 +1034,20 @@ function thumbTarget(x: Insn): number {
 export function translateThumb(v: CoreView, slot: number, pc: number): Translation | null {
   const { list, it } = collectThumb(v, slot, pc);
   if (list.length === 0) return null;
+  const first = emitThumb(v, slot, pc, list, it);
+  return finish(emitThumb(v, slot, pc, list, it, flagLiveness(first)), list.length);
+}
+function emitThumb(v: CoreView, slot: number, pc: number, list: Insn[], it: number[], liveOut?: number[]): Block {
   const branchAt = (x: Insn, k: number): boolean => it[k] === 0 && inlineBranch(x.wide, x.op);
   const b = new Block(v, true, list, loopTargets(list, (x) => branchAt(x, list.indexOf(x)) ? thumbTarget(x) : undefined),
-    v.slotIndex(slot), pc & 0xfff);
+    v.slotIndex(slot), pc & 0xfff, liveOut);
   b.pcAlign = pc & 2;
   const c = b.c;
   for (let k = 0; k < list.length; k++) {
     const x = list[k];
     const { off, w, raw, op, wide, size } = x;
     b.label(k);
+    b.at(k, it[k] !== 0 && (it[k] >>> 4) !== 14);
     if (branchAt(x, k)) {
       if (!wide && (op === T16.CBZ || op === T16.CBNZ)) {
         b.reg(raw & 7, off); if (op === T16.CBNZ) c.op(Op.i32Eqz); c.op(Op.i32Eqz); // taken?
@@ -1036,7 +1084,7 @@ export function translateThumb(v: CoreView, slot: number, pc: number): Translati
   // compiled blocks start outside IT blocks: chain only when the block ends outside one
   const itAfter = last.op === T16.IT && !last.wide ? last.raw & 0xff : itAdvance(it[list.length - 1]);
   if (itAfter === 0) b.chain(list.length - 1, last.off + last.size); else b.retNext(last.off + last.size);
-  return finish(b, list.length);
+  return b;
 }
 
 function finish(b: Block, insns: number): Translation {
