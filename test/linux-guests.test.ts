@@ -60,6 +60,20 @@ describe("vm7 linux --guests N", () => {
     expect(Math.abs(pt1 - pt0) / pt0).toBeLessThan(0.1);
   }, 250_000);
 
+  it("two of vm7's para kernels in para mode: each its own HC_VERSION and shared page, --exec in both, the status is the highest", async (ctx) => {
+    skipWithout(ctx);
+    const r = await vm7(["linux", "--guests", "2", "--mode", "para", "--exec", "echo guest=$VM7_GUEST; uname -r; exit $VM7_GUEST", "--stats",
+      "--max-insns", "3e9"], { timeoutMs: 240_000 });
+    expect(r.status, r.stderr.slice(-3000)).toBe(1);
+    const out = r.stdout.split("\n").filter((l) => l !== "").sort();
+    expect(out).toEqual(["[g0] 6.1.176-vm7-para", "[g0] guest=0", "[g1] 6.1.176-vm7-para", "[g1] guest=1"]);
+    for (const k of [0, 1]) {
+      expect(stat(r.stderr, k, "hc_version")).toBe(1);
+      expect(stat(r.stderr, k, "hc_shared_page")).toBe(1);
+      expect(stat(r.stderr, k, "hc_set_dacr")).toBeGreaterThan(100);
+    }
+  }, 250_000);
+
   it("a virtio-net card per guest on one switch: guest 0 pings guest 1 (10.0.7.1 -> 10.0.7.2); a disk and a virtio console per guest (FILE.g<k>)", async (ctx) => {
     skipWithout(ctx);
     const dir = mkdtempSync(join(tmpdir(), "vm7-guests-"));
@@ -182,7 +196,7 @@ describe("vm7 linux --guests and vm7 run --guest: what cannot work with several 
     [[...linux, "--weights", "1,2,3"], /^vm7: --weights gives 3 weight\(s\) for 2 guests: give one per guest$/],
     [["linux", "--guests", "1", "--slice", "5000"], /^vm7: --slice applies to several guests \(--guests N\)$/],
     [[...linux, "--mode", "native"], /^vm7: --guests 2: several guests run under the VMM: give --mode full/],
-    [[...linux, "--mode", "para"], /^vm7: --guests 2 --mode para: para-mode Linux guests are not available yet .*issue 13/],
+    [[...linux, "--mode", "para", "--net"], /^vm7: --net: vm7's kernel build has virtio-blk but no virtio-net/],
     [[...run2, "--gdb", "1234"], /^vm7: --gdb cannot be used with --guest: the debugger attaches to one guest$/],
     [[...run2, "--snapshot-at", "1000", "/tmp/x.snap"], /^vm7: --snapshot-at cannot be used with --guest: snapshots hold one guest$/],
     [[...run2, "--restore", "/tmp/x.snap"], /^vm7: --restore cannot be used with --guest: snapshots hold one guest$/],

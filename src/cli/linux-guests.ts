@@ -31,9 +31,6 @@ export function linuxGuestsRefusal(o: { guests?: number; mode: VmMode; clock?: s
   if (o.clock === "wall") return "--clock wall cannot be used with --guests: several guests run on virtual time only (one clock from the instruction count)";
   if (o.engine === "jit") return "--engine jit cannot be used with --guests: several guests run on the interpreter (the JIT's code cache is not yet switched with the guests)";
   if (modeGiven && o.mode === "native") return `--guests ${n}: several guests run under the VMM: give --mode full (native mode has one guest, which owns the CPU)`;
-  if (o.mode === "para") {
-    return `--guests ${n} --mode para: para-mode Linux guests are not available yet (vm7's para kernel does not yet boot to /init: issue 13); use --mode full`;
-  }
   return undefined;
 }
 

@@ -93,7 +93,8 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters; " +
       "with --engine jit, the JIT's)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
-    .option("--guests <n>", "boot n Linux guests (2 to 8) on one VMM, in full mode (the default with --guests): RAM is split " +
+    .option("--guests <n>", "boot n Linux guests (2 to 8) on one VMM, in full mode (the default with --guests; --mode para boots " +
+      "vm7's para kernel in each): RAM is split " +
       "into one partition per guest, each boots the same kernel and initramfs with VM7_GUEST=<index> in its environment; " +
       "console lines (with --exec, each guest's command output) go to stdout prefixed [gN]; vm7 exits with the highest " +
       "guest status (docs/guests.md)", parseNumber("--guests", { min: 1, max: 8 }))
