@@ -7,29 +7,13 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { join } from "node:path";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { run, vm7 } from "./helpers/run.js";
+import { debianPackages } from "./helpers/packages.js";
+import { vm7 } from "./helpers/run.js";
 import { hostileVirtio, MemDisk } from "./helpers/hostile-virtio.js";
 
 const root = join(import.meta.dirname, "..");
 
-let fetching: Promise<string> | undefined;
-let unavailable = "";
-function needPackages(): void {
-  beforeAll(async () => {
-    unavailable = await (fetching ??= (async () => {
-      const r = await run(process.execPath, [join(root, "bin/vm7.js"), "linux", "--fetch-only"], {
-        timeoutMs: 900_000, onStderrLine: (l) => process.stderr.write(`linux-guests.test: ${l.replace(/^vm7: /, "")}\n`),
-      });
-      if (r.status === 0) return "";
-      const why = r.stderr.trim().split("\n").pop() || `vm7 linux --fetch-only exited with ${r.status}`;
-      process.stderr.write(`linux-guests.test: SKIPPED the Linux boots: ${why}\n`);
-      return why;
-    })());
-  }, 900_000);
-}
-function skipWithout(ctx: { skip: (note?: string) => never }): void {
-  if (unavailable !== "") ctx.skip(`cannot get Debian's packages: ${unavailable}`);
-}
+const { needPackages, skipWithout } = debianPackages("linux-guests.test");
 
 /** A VMM counter of guest k from --stats' per-guest blocks. */
 function stat(stderr: string, k: number, name: string): number {

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { Machine } from "../src/machine/machine.js";
 import { VirtioBlk, type BlockStorage, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_UNSUPP } from "../src/virtio/blk.js";
 import { machine, put, li, A, CODE, INTC } from "./dev-helpers.js";
-import { run, vm7 as cli } from "./helpers/run.js";
+import { debianPackages } from "./helpers/packages.js";
+import { vm7 as cli } from "./helpers/run.js";
 import { VirtioNet, VirtualSwitch, PingPeer, checksum } from "../src/virtio/net.js";
 
 const root = join(import.meta.dirname, "..");
@@ -311,27 +312,10 @@ describe("--disk on the command line", () => {
   }, 120_000);
 });
 
-// Debian's kernel and busybox: `vm7 linux --fetch-only` in a child process, once, before the first
+// Debian's kernel and busybox (test/helpers/packages.ts): fetched once per file before the first
 // boot (on an empty cache apt takes a minute, too long to block a test worker); the Linux boots are
 // skipped with the reason where apt cannot get them.
-let fetching: Promise<string> | undefined;
-let unavailable = "";
-function needPackages(): void {
-  beforeAll(async () => {
-    unavailable = await (fetching ??= (async () => {
-      const r = await run(process.execPath, [join(root, "bin/vm7.js"), "linux", "--fetch-only"], {
-        timeoutMs: 900_000, onStderrLine: (l) => process.stderr.write(`virtio.test: ${l.replace(/^vm7: /, "")}\n`),
-      });
-      if (r.status === 0) return "";
-      const why = r.stderr.trim().split("\n").pop() || `vm7 linux --fetch-only exited with ${r.status}`;
-      process.stderr.write(`virtio.test: SKIPPED the Linux boots: ${why}\n`);
-      return why;
-    })());
-  }, 900_000);
-}
-function skipWithout(ctx: { skip: (note?: string) => never }): void {
-  if (unavailable !== "") ctx.skip(`cannot get Debian's packages: ${unavailable}`);
-}
+const { needPackages, skipWithout } = debianPackages("virtio.test");
 
 describe("Linux's virtio_blk on vm7's virtio-blk: /dev/vda", () => {
   needPackages();
