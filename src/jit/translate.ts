@@ -363,7 +363,15 @@ function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: bo
   } else if (logicalCarry) b.setFlag(C, () => c.get(L_C));
 }
 
-/** LDM/STM (A8.8.57-A8.8.60, A8.8.197-A8.8.200) and PUSH/POP without the PC: when the whole
+/** The software TLB's fast-path test for the address in L_A (mmu/tlb.ts): the entry's address into
+ *  L_E, then 1 on the stack when its tag equals the address masked with `mask` (page bits plus the
+ *  alignment bits the access must have clear), else 0. */
+function tlbProbe(b: Block, load: boolean, mask: number): void {
+  b.c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(b.v.tlbMask).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(L_E);
+  b.c.load(Op.i32Load, 2, 0).get(L_A).i32(mask | 0).op(Op.i32And).op(Op.i32Eq);
+}
+
+/** LDM/STM (A8.8.57-A8.8.60, A8.8.197-A8.8.200) and PUSH/POP, through wordsTransfer: when the whole
  *  transfer lies in one page that hits the TLB (the interpreter's hostRangeRead/Write fast path),
  *  every word moves through one host address; otherwise the interpreter's row does it all, faults
  *  included. `before`/`inc`: IB/DB vs IA/DA addressing. */
@@ -377,12 +385,22 @@ function blockTransfer(b: Block, k: number, off: number, isz: number, w: number,
   b.reg(rn, off); c.set(L_B);
   const first = inc ? (before ? 4 : 0) : (before ? -4 * n : -4 * n + 4);
   c.get(L_B).i32(first).op(Op.i32Add).set(L_A);
+  wordsTransfer(b, k, off, isz, w, raw, load, regs, wback ? () => b.setReg(rn, () => c.get(L_B).i32(inc ? 4 * n : -4 * n).op(Op.i32Add)) : undefined);
+}
+
+/** Consecutive words at the address in L_A to or from `regs` (in order; the PC last), then `wback`:
+ *  when they lie in one page that hits the TLB (the interpreter's hostRangeRead/Write fast path)
+ *  through one host address, else the interpreter's row does it all, faults included (nothing is
+ *  written before). A PC load branches inline when it stays in the instruction set. */
+function wordsTransfer(b: Block, k: number, off: number, isz: number, w: number, raw: number, load: boolean, regs: number[],
+  wback?: () => void): void {
+  const c = b.c;
+  const n = regs.length;
   // one page and a TLB hit on its first word (the tag compare also checks the alignment)
   c.get(L_A).get(L_A).i32(4 * n - 1).op(Op.i32Add).op(Op.i32Xor).i32(0xfffff000 | 0).op(Op.i32And).op(Op.i32Eqz);
   c.op(Op.if).op(0x7f);
-  c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(b.v.tlbMask).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(L_E);
-  c.load(Op.i32Load, 2, 0).get(L_A).i32(0xfffff003 | 0).op(Op.i32And).op(Op.i32Eq);
-  const pc = load && (list & 0x8000) !== 0;
+  tlbProbe(b, load, 0xfffff003);
+  const pc = load && regs[n - 1] === 15;
   if (pc) {
     // A PC load (LoadWritePC, A2.3.2) that stays in the instruction set: the word into L_V first
     // (ARM: bit 0 clear; Thumb: bit 0 set); one that interworks goes through the helper entirely.
@@ -399,7 +417,7 @@ function blockTransfer(b: Block, k: number, off: number, isz: number, w: number,
     if (load) b.setReg(r, () => c.get(L_E).load(Op.i32Load, 2, 4 * i));
     else { c.get(L_E); b.reg(r, off); c.store(Op.i32Store, 2, 4 * i); }
   });
-  if (wback) b.setReg(rn, () => c.get(L_B).i32(inc ? 4 * n : -4 * n).op(Op.i32Add));
+  wback?.();
   if (pc) b.branchTo(k, off + isz, () => c.get(L_V).i32(b.thumb ? -2 : -4).op(Op.i32And));
   c.op(Op.else);
   b.helper(k, off, isz, w, raw);
@@ -459,9 +477,7 @@ function threadIdRead(b: Block, raw: number): boolean {
 function transfer(b: Block, k: number, off: number, isz: number, load: boolean, size: number, signed: boolean, rt: number, wbRn: number): void {
   const c = b.c;
   const mask = size === 4 ? 0xfffff003 : size === 2 ? 0xfffff001 : 0xfffff000;
-  // e = tlb + index(va)
-  c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(b.v.tlbMask).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).set(L_E);
-  c.get(L_E).load(Op.i32Load, 2, 0).get(L_A).i32(mask | 0).op(Op.i32And).op(Op.i32Eq);
+  tlbProbe(b, load, mask);
   b.open();
   // hit: host address = addend + va
   c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add);
@@ -583,28 +599,8 @@ function a32More(b: Block, k: number, off: number, op: number, raw: number): boo
     b.reg(rn, off); c.set(L_A);
     c.get(L_A).get(L_B).op(u ? Op.i32Add : Op.i32Sub).set(L_B);
     if (p) c.get(L_B).set(L_A);
-    const load = op === A.LDRD;
-    // both words in one page and a TLB hit (the tag compare checks the word alignment too)
-    c.get(L_A).i32(0xfff).op(Op.i32And).i32(0xff8).op(Op.i32LeU);
-    c.op(Op.if).op(0x7f);
-    c.gget(load ? G_TLBR : G_TLBW).get(L_A).i32(12).op(Op.i32ShrU).i32(b.v.tlbMask).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(L_E);
-    c.load(Op.i32Load, 2, 0).get(L_A).i32(0xfffff003 | 0).op(Op.i32And).op(Op.i32Eq);
-    c.op(Op.else).i32(0).end();
-    b.open();
-    c.get(L_E).load(Op.i32Load, 2, 4).get(L_A).op(Op.i32Add).set(L_E);
-    if (load) {
-      c.get(L_E).load(Op.i32Load, 2, 0).set(L_V).get(L_E).load(Op.i32Load, 2, 4).set(L_R);
-      if (wb) b.setReg(rn, () => c.get(L_B));
-      b.setReg(t, () => c.get(L_V));
-      b.setReg(t + 1, () => c.get(L_R));
-    } else {
-      c.get(L_E); b.reg(t, off); c.store(Op.i32Store, 2, 0);
-      c.get(L_E); b.reg(t + 1, off); c.store(Op.i32Store, 2, 4);
-      if (wb) b.setReg(rn, () => c.get(L_B));
-    }
-    c.op(Op.else);
-    b.helper(k, off, 4, b.curW, raw);
-    b.close();
+    // (Rn is neither Rt nor Rt2 when written back: the order of the write-back does not matter)
+    wordsTransfer(b, k, off, 4, b.curW, raw, op === A.LDRD, [t, t + 1], wb ? () => b.setReg(rn, () => c.get(L_B)) : undefined);
     return true;
   }
   const ls = A32_LDST_R.get(op);
