@@ -249,6 +249,13 @@ describe("the JIT's code cache and counters", () => {
     expect(s.live).toBeGreaterThan(0);
     expect(s.bytes).toBeGreaterThan(100 * s.compiled);
     expect(s.compileMs).toBeGreaterThan(0);
+    // Instructions retired in compiled code: at least one per entry, never more than ran in all.
+    expect(s.insns).toBeGreaterThanOrEqual(s.entries);
+    expect(s.insns).toBeLessThanOrEqual(m.icount);
+    // The two parts of the compile time: the translator's and the WebAssembly engine's.
+    expect(s.translateMs).toBeGreaterThan(0);
+    expect(s.wasmMs).toBeGreaterThan(0);
+    expect(s.translateMs + s.wasmMs).toBeLessThanOrEqual(s.compileMs + 1e-6);
     // A host write over the code (the program loaded again): it runs again to the same output, and
     // compiled code (made again from the new bytes) runs again.
     const out = m.output;

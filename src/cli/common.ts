@@ -22,7 +22,7 @@ export function formatJitStats(m: Machine): string {
   const s = m.jitStats();
   if (!s) return "";
   const rows: Array<[string, string]> = Object.entries(s).map(([k, v]) =>
-    k === "compileMs" ? ["compile_ms", (v as number).toFixed(1)] : [k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), `${v}`]);
+    k.endsWith("Ms") ? [k.replace(/Ms$/, "_ms").replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), (v as number).toFixed(1)] : [k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), `${v}`]);
   return `vm7: jit stats (engine ${m.engine}):\n` + rows.map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join("\n") + "\n";
 }
 

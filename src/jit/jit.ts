@@ -27,6 +27,7 @@ export interface JitStats {
   refused: number;        // blocks the translator could not start (the interpreter runs them)
   entries: number;        // entries into compiled code from the core's run loop
   chained: number;        // entries from one compiled block straight into another (same page)
+  insns: number;          // instructions retired inside compiled code (the rest were interpreted)
   stale: number;          // compiled blocks found stale (their code was written or dropped)
   crowded: number;        // block entries not counted: both ways of their map set hold live code
   flushes: number;        // times the whole code cache was dropped (maxBlocks reached)
@@ -34,6 +35,8 @@ export interface JitStats {
   bytes: number;          // WebAssembly bytes compiled in all
   modules: number;        // modules compiled (a batch of blocks each)
   compileMs: number;      // host time spent translating and compiling
+  translateMs: number;    // the part of compileMs spent in the translator (src/jit/translate.ts)
+  wasmMs: number;         // the part spent by the WebAssembly engine (module compile and instantiation)
 }
 
 export class Jit {
@@ -50,6 +53,8 @@ export class Jit {
   private readonly batch: number;
   private bytes = 0;
   private compileMs = 0;
+  private translateMs = 0;
+  private wasmMs = 0;
   private readonly log: ((s: string) => void) | undefined;
 
   constructor(private readonly core: Core, opts: JitOptions = {}) {
@@ -90,7 +95,9 @@ export class Jit {
       if (!tr || tr.insns >= 4096) return 0;
       this.queue.push({ slot, pc, thumb, tr });
     } finally {
-      this.compileMs += performance.now() - t0;
+      const t = performance.now() - t0;
+      this.compileMs += t;
+      this.translateMs += t;
     }
     if (this.queue.length >= this.batch) this.compileQueue();
     return 1;
@@ -105,7 +112,9 @@ export class Jit {
     this.queue = [];
     if (this.used.size + q.length > this.maxBlocks) this.flush();
     const bytes = batchModule(q.map((b) => b.tr));
+    const t1 = performance.now();
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    this.wasmMs += performance.now() - t1;
     this.bytes += bytes.length;
     this.modules++;
     const x = this.core.x as unknown as { jitInstall(s: number, p: number, t: number, f: number): number };
@@ -138,8 +147,9 @@ export class Jit {
   stats(): JitStats {
     const s = (i: number): number => (this.core.x as unknown as { jitStat(i: number): number }).jitStat(i);
     return {
-      compiled: s(0), refused: s(1), entries: s(2), chained: s(5), stale: s(3), crowded: s(4),
+      compiled: s(0), refused: s(1), entries: s(2), chained: s(5), insns: s(6), stale: s(3), crowded: s(4),
       flushes: this.flushes, live: this.used.size, bytes: this.bytes, modules: this.modules, compileMs: this.compileMs,
+      translateMs: this.translateMs, wasmMs: this.wasmMs,
     };
   }
 }
