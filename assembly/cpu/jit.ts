@@ -99,8 +99,10 @@ export function jitInit(): void { jitFlush(); memory.fill(JIT_GEN, 0, 4096 << 2)
 @inline function keyOf(slot: u32, pc: u32, thumb: u32): u32 { return (slotIndex(slot) << 13) | ((pc & 0xfff) << 1) | thumb; }
 @inline function genOf(key: u32): u32 { return load<u32>(JIT_GEN + ((key >>> 13) << 2)); }
 @inline function entryOf(key: u32): u32 { return JITMAP + ((((key * 0x9E3779B1) >>> (32 - MAP_BITS)) & ~1) << 4); }
+// Live: compiled code, or a block queued for compiling (the host may install it a few slices
+// later when it compiles in the background), of the current code generation.
 @inline function live(e: u32): bool {
-  return load<u32>(e, 8) != 0 && load<u32>(e, 4) == genOf(load<u32>(e));
+  return (load<u32>(e, 8) != 0 || load<u32>(e, 12) == PENDING) && load<u32>(e, 4) == genOf(load<u32>(e));
 }
 
 export function jitLookup(slot: u32, pc: u32, thumb: u32): u32 {

@@ -128,7 +128,7 @@ export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRun
       const slice = at ? Math.min(aligned, at.icount - m.icount) : aligned;
       let r: RunResult;
       if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
-      else r = m.run({ maxInsns: Math.min(left, slice) });
+      else r = m.run({ maxInsns: Math.min(left, slice), yields: true });
       if (o.after?.(used())) break;
       if (r.reason === "budget") { await yieldToHost(); continue; }
       if (r.reason === "wait") { await sleep(Math.min(r.waitMs ?? 10, 50)); continue; }
