@@ -29,7 +29,7 @@ import { IT_MASK } from "./psr";
 export const ENGINE_INTERP: u32 = 0;
 export const ENGINE_JIT: u32 = 1;
 export let engine: u32 = ENGINE_INTERP;
-export let jitThreshold: u32 = 256;         // block entries before a block is compiled
+export let jitThreshold: u32 = 1024;        // block entries before a block is compiled (the host sets it: src/jit/jit.ts)
 export function engineSet(e: u32, threshold: u32): void { engine = e; if (threshold != 0) jitThreshold = threshold; }
 
 // Counters (read by the host for --stats): compiled blocks, blocks the translator refused, entries
