@@ -51,7 +51,13 @@ export function slotPage(slot: u32): u32 {
   return RAM_PHYS + ((load<u32>(SLOT_OWNER + (slotIndex(slot) << 2)) - 1) << 12);
 }
 
+// Pages holding a decode slot (allocated since the last full drop), and the full drops so far:
+// what the host reads as the decode cache's state (index.ts dcachePages, dcacheFullDrops).
+export function dcachePages(): u32 { return nextSlot; }
+export let dcacheDrops: u64 = 0;
+
 export function dcacheFlushAll(): void {
+  dcacheDrops++;
   for (let s: u32 = 0; s < nextSlot; s++) {
     const owner = load<u32>(SLOT_OWNER + (s << 2));
     if (owner != 0) store<u32>(PAGEMAP + ((owner - 1) << 2), 0);

@@ -67,6 +67,8 @@ export interface CoreExports {
   vmmStat(i: number): number;
   vmmGauge(i: number): number;
   tlbRefillCount(): number;
+  dcachePages(): number;
+  dcacheFullDrops(): number;
   vmmCostGet(i: number): number;
   vmmCostSet(i: number, v: number): void;
   vmmCpsrGet(): number;

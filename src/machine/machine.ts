@@ -316,6 +316,11 @@ export class Machine {
   /** Software-TLB entries made since the machine started: each one a refill after a miss (a
    *  measure of what TLB flushes cost, e.g. the VMM's world switches; any mode). */
   tlbRefills(): number { return this.x.tlbRefillCount(); }
+  /** The decoded-instruction cache: physical pages holding decoded instructions now, and how many
+   *  times it was dropped whole since the machine started (any mode). */
+  decodeCache(): { pages: number; fullDrops: number } {
+    return { pages: this.x.dcachePages(), fullDrops: this.x.dcacheFullDrops() };
+  }
   /** The cost model: virtual cycles charged per VMM event. */
   vmmCosts(): Record<string, number> {
     const out: Record<string, number> = {};
