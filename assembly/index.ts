@@ -12,7 +12,7 @@ import { busRead, busWrite, busError, clearBusError, ramSize } from "./bus/bus";
 import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick, addCycles } from "./bus/clock";
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
 import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
-import { dcacheFlushAll, dcacheFlushPage, slotIndex, dcachePages as dcPages, dcacheDrops } from "./cpu/dcache";
+import { dcacheFlushAll, dcacheFlushPage, slotIndex, icVerified, icChanged } from "./cpu/dcache";
 import { tlbFlushAll, TLB_SET_COUNT, TLB_N, tlbRefills } from "./mmu/tlb";
 import { snapSave as coreSnapSave, snapLoad as coreSnapLoad } from "./snapshot";
 import * as D from "./debug/dbg";
@@ -225,9 +225,6 @@ export function vmmMode(): u32 { return load<u32>(V_MODE); }
  *  and para mode (docs/vmm.md, Memory partition). */
 export function guestRamBytes(): u32 { return vmmActive ? partitionBytes() : ramSize; }
 export function vmmStat(i: u32): f64 { return <f64>VS.statGet(i); }
-/** The decoded-instruction cache: pages holding decoded instructions now, and full drops so far. */
-export function dcachePages(): u32 { return dcPages(); }
-export function dcacheFullDrops(): f64 { return <f64>dcacheDrops; }
 /** Software-TLB entries made since the machine started (refills after misses, mmu/tlb.ts). */
 export function tlbRefillCount(): f64 { return <f64>tlbRefills; }
 /** What the shadow paging holds now (vmm/shadow.ts G_*: contexts, shadow L2 tables, tracked
@@ -410,6 +407,9 @@ export const OFF_CPSR_REST: u32 = L.CPSR_REST;
 export function engineSet(e: u32, threshold: u32): void { J.engineSet(e, threshold); }
 export function engineGet(): u32 { return J.engine; }
 export function jitStat(i: u32): f64 { return <f64>J.jitStat(i); }
+/** Decode-cache slots checked after instruction-cache maintenance (cpu/dcache.ts): 0 kept (page
+ *  unchanged), 1 dropped (changed behind the CPU's back). */
+export function icacheStat(i: u32): u32 { return i == 0 ? icVerified : i == 1 ? icChanged : 0; }
 export function jitFlush(): void { J.jitFlush(); }
 // The translator keys a block's in-page successors as cpu/jit.ts keyOf does (slot index, offset, ISA).
 export function jitSlotIndex(slot: u32): u32 { return slotIndex(slot); }

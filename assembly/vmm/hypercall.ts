@@ -8,7 +8,7 @@ import {
 } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
-import { dcacheFlushAll, dcacheFlushPage, codeWritten } from "../cpu/dcache";
+import { dcacheFlushAll, dcacheFlushPage, icacheInvalidateAll } from "../cpu/dcache";
 import { read32, write32 } from "../mmu/mmu";
 import { uartWrite, uartTxRoom } from "../dev/uart";
 import { requestStop } from "../cpu/stop";
@@ -102,7 +102,7 @@ function call(n: u32): void {
       if (a0 > 0xff) { ret(HV_EINVAL); return; }
       vcp15Write(8, 0, 7, 2, a0); ret(0); return;
     case HC_TLB_FLUSH_PAGE: vcp15Write(8, 0, 7, 1, (a0 & 0xfffff000) | (a1 & 0xff)); ret(0); return;
-    case HC_ICACHE_SYNC: icacheSync(); ret(0); return;
+    case HC_ICACHE_SYNC: icacheInvalidateAll(); breakSlice(); ret(0); return; // as ICIALLU (cpu/dcache.ts)
     case HC_SHARED_PAGE:
       if ((a0 & 0xfff) != 0) { ret(HV_EINVAL); return; }
       if (a0 != 0 && !inPartition(a0)) { ret(HV_EPERM); return; }
@@ -191,20 +191,6 @@ function excReturn(): void {
   vExceptionReturn(load<u32>(SCR + 64), load<u32>(SCR + 68));
 }
 
-// HC_ICACHE_SYNC: the para guest's ICIALLU (it has written code). The decoded-instruction cache is
-// coherent with every write to RAM already: a guest store to a page holding decoded instructions
-// takes the code-page write path, which drops the entries it overlaps (cpu/dcache.ts codeWritten);
-// host writes and virtio DMA go through index.ts ramWritten; the VMM's own stores into guest memory
-// go through the MMU (HC_EXC_ENTER's frame, trapped SRS and STM ^), codeWritten (HC_PT_UPDATE) or
-// drop the pages themselves (HC_GRANT_COPY). So no decoded entry is stale but those of the shared
-// page, which the VMM writes with plain stores: that page's are dropped, the rest kept (they were
-// all dropped until 2026-12-06; a Linux boot makes ~5,700 such calls).
-function icacheSync(): void {
-  const sh = load<u32>(V_SHARED);
-  if (sh != 0) dcacheFlushPage(gMachine(sh));
-  breakSlice();
-}
-
 // HC_PT_UPDATE(list, n): n entries of {descriptor VA, new value, mapped VA | ASID}; each write
 // must hit guest RAM the guest kernel may write. Returns the number applied, or an error.
 function ptUpdate(list: u32, n: u32): void {
@@ -218,7 +204,6 @@ function ptUpdate(list: u32, n: u32): void {
     const pa = gpa(d, true);
     if (pa == 0) { ret(k == 0 ? HV_EFAULT : <i32>k); return; }
     store<u32>(gHost(pa), load<u32>(gHost(vva)));
-    codeWritten(gMachine(pa), 4); // a descriptor written into a page holding decoded code (a hostile guest)
     shadowInvalPage(load<u32>(gHost(mva)) & 0xfffff000);
   }
   ret(<i32>n);

@@ -298,6 +298,11 @@ export class Machine {
     if (!this.vmm) this.x.stateChanged();
   }
 
+  /** Instruction-cache maintenance (ICIALLU, ICIMVAU, HC_ICACHE_SYNC) marks decode-cache pages for
+   *  checking: `kept` pages were found unchanged when next executed (their decoded instructions and
+   *  compiled code stay), `changed` ones had been written behind the CPU's back and were decoded afresh. */
+  icacheStats(): { kept: number; changed: number } { return { kept: this.x.icacheStat(0) >>> 0, changed: this.x.icacheStat(1) >>> 0 }; }
+
   /** The JIT's counters (engine "jit"), or undefined under the interpreter. */
   jitStats(): JitStats | undefined { return this.jit?.stats(); }
 
@@ -323,11 +328,6 @@ export class Machine {
   /** Software-TLB entries made since the machine started: each one a refill after a miss (a
    *  measure of what TLB flushes cost, e.g. the VMM's world switches; any mode). */
   tlbRefills(): number { return this.x.tlbRefillCount(); }
-  /** The decoded-instruction cache: physical pages holding decoded instructions now, and how many
-   *  times it was dropped whole since the machine started (any mode). */
-  decodeCache(): { pages: number; fullDrops: number } {
-    return { pages: this.x.dcachePages(), fullDrops: this.x.dcacheFullDrops() };
-  }
   /** The cost model: virtual cycles charged per VMM event. */
   vmmCosts(): Record<string, number> {
     const out: Record<string, number> = {};
