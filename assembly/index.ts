@@ -13,7 +13,7 @@ import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, ne
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
 import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
 import { dcacheFlushAll, dcacheFlushPage, slotIndex, icVerified, icChanged } from "./cpu/dcache";
-import { tlbFlushAll, TLB_SET_COUNT, TLB_N } from "./mmu/tlb";
+import { tlbFlushAll, TLB_SET_COUNT, TLB_N, tlbRefills } from "./mmu/tlb";
 import { snapSave as coreSnapSave, snapLoad as coreSnapLoad } from "./snapshot";
 import * as D from "./debug/dbg";
 import { setSemihosting } from "./isa/system";
@@ -225,6 +225,8 @@ export function vmmMode(): u32 { return load<u32>(V_MODE); }
  *  and para mode (docs/vmm.md, Memory partition). */
 export function guestRamBytes(): u32 { return vmmActive ? partitionBytes() : ramSize; }
 export function vmmStat(i: u32): f64 { return <f64>VS.statGet(i); }
+/** Software-TLB entries made since the machine started (refills after misses, mmu/tlb.ts). */
+export function tlbRefillCount(): f64 { return <f64>tlbRefills; }
 /** What the shadow paging holds now (vmm/shadow.ts G_*: contexts, shadow L2 tables, tracked
  *  frames); 0 in native mode. */
 export function vmmGauge(i: u32): u32 { return load<u32>(V_MODE) == 0 || i >= G_COUNT ? 0 : shadowGauge(i); }
@@ -290,6 +292,8 @@ export const VMM_STAT_HC_ERRORS: u32 = VS.S_HC_ERRORS;
 export const VMM_STAT_VMM_CYCLES: u32 = VS.S_VMM_CYCLES;
 export const VMM_STAT_TRAP_LDST_USER: u32 = VS.S_TRAP_LDST_USER;
 export const VMM_STAT_SHADOW_TABLE_COPIES: u32 = VS.S_SHADOW_TABLE_COPIES;
+export const VMM_STAT_ASID_ALLOCS: u32 = VS.S_ASID_ALLOCS;
+export const VMM_STAT_ASID_ROLLOVERS: u32 = VS.S_ASID_ROLLOVERS;
 export const VMM_COST_TRAP: u32 = VS.C_TRAP;
 export const VMM_COST_EMULATE: u32 = VS.C_EMULATE;
 export const VMM_COST_FILL: u32 = VS.C_FILL;
@@ -300,6 +304,7 @@ export const VMM_COST_REFLECT: u32 = VS.C_REFLECT;
 export const VMM_COST_FLUSH: u32 = VS.C_FLUSH;
 export const VMM_COST_PTWRITE: u32 = VS.C_PTWRITE;
 export const VMM_COST_GUEST_SWITCH: u32 = VS.C_GUEST_SWITCH;
+export const VMM_COST_ASID_ROLLOVER: u32 = VS.C_ASID_ROLLOVER;
 export const VMM_HC_VERSION: u32 = HC.HC_VERSION;
 export const VMM_HC_EXC_RETURN: u32 = HC.HC_EXC_RETURN;
 export const VMM_HC_EXC_ENTER: u32 = HC.HC_EXC_ENTER;

@@ -1041,6 +1041,38 @@ describe("VMM para mode: batched page-table updates", () => {
   });
 });
 
+describe("VMM para mode: HC_ICACHE_SYNC verifies the decoded pages instead of dropping them", () => {
+  it("a guest rewrites an instruction, calls HC_ICACHE_SYNC and runs the new one; the pages it runs are checked and kept", () => {
+    const m = machine("para");
+    const SUB1 = 0x80020000, SUB2 = 0x80030000;
+    put(m, SUB1, [0xe3a00001 /* mov r0, #1 */, 0xe12fff1e /* bx lr */]);
+    put(m, SUB2, [0xe3a01007 /* mov r1, #7 */, 0xe12fff1e /* bx lr */]);
+    put(m, CODE, [
+      0xe12fff38, // blx r8                SUB1: r0 = 1 (its page is decoded)
+      0xe1a04000, // mov r4, r0
+      0xe12fff39, // blx r9                SUB2 (another decoded page)
+      0xe5883000, // str r3, [r8]          SUB1's first instruction := mov r0, #2
+      0xe140007b, // hvc #11               HC_ICACHE_SYNC
+      0xe12fff38, // blx r8
+      0xe12fff39, // blx r9
+      0xe1a05000, // mov r5, r0
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(3, 0xe3a00002); m.setReg(8, SUB1); m.setReg(9, SUB2);
+    const before = m.icacheStats();
+    m.run({ maxInsns: 16 });
+    expect(m.pc >>> 0).toBe(CODE + 32);
+    expect([m.reg(4), m.reg(5), m.reg(1)]).toEqual([1, 2, 7]);
+    const after = m.icacheStats();
+    // CODE, SUB1 and SUB2 are each checked once after the call and kept: the guest's store went
+    // through the code-page write path, which keeps the decode cache (and its copy) current.
+    expect(after.kept - before.kept).toBe(3);
+    expect(after.changed - before.changed).toBe(0);
+    expect(m.vmmStats().hc_icache_sync).toBe(1);
+  });
+});
+
 describe("VMM robustness", () => {
   it("survives random garbage rich in sensitive instructions and hypercalls, with random tables: every run ends cleanly", async () => {
     let seed = 777;

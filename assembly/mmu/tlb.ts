@@ -98,7 +98,17 @@ const bPrivDacr: StaticArray<u32> = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];   // t
 @inline function creg(off: u32): u32 { return load<u32>(STATE + off); }
 @inline function curAsid(): u32 { return creg(CONTEXTIDR) & 0xff; } // ASID: CONTEXTIDR[7:0] (B4.1.36)
 
+// Under the VMM (full and para modes) the real translation regime is the VMM's own: shadow tables
+// whose descriptors are all not-global, one real ASID per pair of shadow views (vmm/shadow.ts). Then
+// the banks are tagged by the ASID alone, as the hardware tags not-global entries (B3.9.1): a TTBR
+// write with the ASID unchanged keeps the entries, and only the VMM's ASID discipline (a new ASID
+// for a pair whose shadows were dropped, TLBIALL at rollover) keeps stale ones out, as it must on
+// silicon.
+let asidOnly: bool = false;
+export function tlbAsidTagged(on: bool): void { asidOnly = on; }
+
 @inline function isContext(b: u32): bool {
+  if (asidOnly) return unchecked(bAsid[b]) == curAsid();
   return unchecked(bAsid[b]) == curAsid() && unchecked(bTtbr0[b]) == creg(TTBR0) &&
     unchecked(bTtbr1[b]) == creg(TTBR1) && unchecked(bTtbcr[b]) == creg(TTBCR);
 }
@@ -221,9 +231,14 @@ export function tlbDacrChanged(old: u32, nv: u32, priv: bool): void {
   userDacr = nv;
 }
 
+// Entries made since the machine started (every software-TLB refill after a miss): the tests'
+// measure of what a flush costs (index.ts tlbRefills).
+export let tlbRefills: u64 = 0;
+
 export function tlbInsert(set: u32, va: u32, addend: u32, blockMask: u32, domBit: u32): void {
   // Watched data pages stay out, so that every access to them reaches the debugger (debug/dbg.ts).
   if (dbgWatchOn && set != SET_FETCH && set != SET_USER + SET_FETCH && dbgNoTlb(va, dbgTlbPA(va, addend))) return;
+  tlbRefills++;
   if (set >= SET_USER && set != SET_CODEW) domUser |= domBit; else domPriv |= domBit;
   unchecked(bUsed[cur] = true);
   if (set == SET_WRITE || set == SET_USER + SET_WRITE) {

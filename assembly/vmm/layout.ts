@@ -29,11 +29,13 @@ export const V_CP15: u32 = VMM + 0x100;
 
 // Counters: u64 each, indexes in stats.ts
 export const V_STATS: u32 = VMM + 0x200;
-export const V_STATS_N: u32 = 64;
+export const V_STATS_N: u32 = 80;
 // Cost model: cycles charged per event, u32 each, indexes in stats.ts
-export const V_COSTS: u32 = VMM + 0x400;
+export const V_COSTS: u32 = VMM + 0x480;
 export const V_COSTS_N: u32 = 16;
 
+// @ts-ignore: AssemblyScript builtin (compile-time check)
+if (V_COSTS + (V_COSTS_N << 2) > VMM + 0x500) ERROR("vmm/layout.ts: the cost model overlaps the shadow contexts");
 // Shadow contexts: CTX_N records of CTX_BYTES (shadow.ts)
 export const V_CTX: u32 = VMM + 0x500;
 export const CTX_N: u32 = 48;
@@ -52,6 +54,8 @@ export const RES_L1_BYTES: u32 = CTX_N << 14;
 //   RES_SRC_ADDR per shadow L2 table: guest-physical address of the guest L1 descriptor its entries
 //                came from (0 = none, 1 = flat context)
 //   RES_SRC_VAL  per shadow L2 table: that L1 descriptor's value at the last fill (its L2 table)
+//   RES_SRC_MIB  per shadow L2 table: the MiB (VA >> 20) it is linked at in its context (the TLB
+//                entries to drop when its entries change)
 //   RES_SNAP     copies of the tracked frames open for one guest store (PT_WIN_N frames)
 export const RES_TRACKED: u32 = RES_L1_BYTES + (L2_N << 10);
 // The bitmap has room for every frame of the largest RAM a machine may have (RAM_MAX: 32 KiB for
@@ -60,8 +64,9 @@ export const RES_TRACKED: u32 = RES_L1_BYTES + (L2_N << 10);
 export const RES_TRACKED_BYTES: u32 = RAM_MAX >>> 15;     // RAM_MAX / 4 KiB per frame / 8 frames per byte
 export const RES_SRC_ADDR: u32 = RES_TRACKED + RES_TRACKED_BYTES;
 export const RES_SRC_VAL: u32 = RES_SRC_ADDR + (L2_N << 2);
+export const RES_SRC_MIB: u32 = RES_SRC_VAL + (L2_N << 2);
 export const PT_WIN_N: u32 = 4;
-export const RES_SNAP: u32 = RES_SRC_VAL + (L2_N << 2);
+export const RES_SNAP: u32 = RES_SRC_MIB + (L2_N << 2);
 // Several guests (vmm/guests.ts): the guest's saved CPU, device and VMM state while another runs.
 export const RES_GUEST: u32 = (RES_SNAP + (PT_WIN_N << 12) + 0xffff) & ~0xffff;
 export const RES_GUEST_BYTES: u32 = 0x20000;

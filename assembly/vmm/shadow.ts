@@ -22,6 +22,17 @@
 // partition 1:1. Confinement: every fill checks that the guest-physical page lies in the guest's
 // RAM partition or is one of the pass-through device pages; anything else is reflected as an
 // external abort, so no guest mapping can reach the VMM-reserved RAM.
+//
+// Real ASIDs (B3.9.1, B3.10.1, B4.1.36): every shadow descriptor is not-global, and each pair of
+// contexts the real TTBR0/TTBR1 point at together (a lower and an upper one of one view) has its
+// own real ASID, written to the real CONTEXTIDR with the TTBRs. So a world switch (guest kernel <->
+// guest user view) or an address-space switch back to a known pair is three register writes: the
+// TLB keeps every pair's entries. Invalidation: a pair whose context is dropped (eviction, guest
+// TLBIALL/TLBIASID) loses its ASID (retire): it gets a new one when next selected, so its old
+// entries are never looked up again; a changed or dropped shadow PTE is flushed by address in every
+// ASID (TLBIMVAA). ASIDs are handed out in generations of 255 (0 is never used); when they run
+// out, a new generation starts with a TLBIALL (asid_rollovers), and every pair takes a new ASID
+// at its next selection.
 import { ptWin } from "../cpu/traps"; // open windows (the run loop stops at ptWindowEnd while > 0)
 import { STATE, SCTLR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, RAM_PHYS, CP15 } from "../cpu/layout";
 import { walk, setWalkOff, walkFsr, walkDomain, walkAp, walkXn, walkNG, walkL1pa, walkD1, walkL2pa, walkDomainFsr, walkPermFsr, apRead, apWrite } from "../mmu/mmu";
@@ -30,16 +41,16 @@ import { ramHost, INTC_BASE, GPTIMER1_BASE, GPTIMER2_BASE, COUNTER32K_BASE, UART
 import { VIRTIO_BASE } from "../dev/virtio_mmio";
 import { PRM_GLOBAL_BASE } from "../dev/prm";
 import { POWEROFF_BASE } from "../dev/poweroff";
-import { tlbFlushAll, tlbFlushPage, tlbFlushUserSets, tlbDacrChanged } from "../mmu/tlb";
+import { tlbFlushAll, tlbFlushPage, tlbDacrChanged, tlbContextChanged } from "../mmu/tlb";
 import { breakSlice } from "../cpu/state";
 import { icount } from "../cpu/state";
 import {
   V_CTX, CTX_N, CTX_BYTES, V_L2FREE, L2_N, V_RESERVED, RES_L1_BYTES, V_RAMSIZE, MODE_FULL, V_CP15, V_PBASE,
-  RES_TRACKED, RES_TRACKED_BYTES, RES_SRC_ADDR, RES_SRC_VAL, RES_SNAP, PT_WIN_N,
+  RES_TRACKED, RES_TRACKED_BYTES, RES_SRC_ADDR, RES_SRC_VAL, RES_SRC_MIB, RES_SNAP, PT_WIN_N,
 } from "./layout";
 import {
   count, charge, S_SHADOW_FILLS, S_SHADOW_FLUSHES, S_SHADOW_REUSES, S_SHADOW_PAGE_INVALS, C_FILL, C_FLUSH,
-  S_PT_WRITE_FAULTS, C_PTWRITE, S_SHADOW_TABLE_COPIES,
+  S_PT_WRITE_FAULTS, C_PTWRITE, S_SHADOW_TABLE_COPIES, S_ASID_ALLOCS, S_ASID_ROLLOVERS, C_ASID_ROLLOVER,
 } from "./stats";
 import { vpriv, vreg, vmmFatal, vmmMode } from "./vcpu";
 
@@ -109,6 +120,17 @@ const F_UPPER: u32 = 2;
 const F_USER: u32 = 4;
 const F_NG: u32 = 8;       // an upper context holding not-global entries
 const KEY_FLAT: u32 = 0xffffffff;
+// A context record (CTX_BYTES): 0 key0, 4 key1, 8 flags, 12 LRU stamp, 16 fills; a lower context
+// also holds its pair's real ASID: 20 the ASID, 24 the upper context it was given for, 28 the
+// generation it was given in (0: none).
+const C_ASID: i32 = 20;
+const C_PARTNER: i32 = 24;
+const C_GEN: i32 = 28;
+const ASID_LAST: u32 = 255;
+
+let asidGen: u32 = 1;      // current generation (never 0)
+let asidNext: u32 = 1;     // next ASID to hand out in it
+let curAsid: u32 = 0;      // the real CONTEXTIDR's ASID
 
 let stamp: u32 = 0;
 let curLower: i32 = -1;
@@ -126,9 +148,11 @@ export function shadowInit(): void {
   for (let i: u32 = 0; i < L2_N; i++) store<u32>(V_L2FREE + (i << 2), l2base + ((L2_N - 1 - i) << 10));
   l2Top = L2_N;
   memory.fill(resHost(RES_TRACKED), 0, RES_TRACKED_BYTES);
-  memory.fill(resHost(RES_SRC_ADDR), 0, L2_N << 3); // RES_SRC_ADDR and RES_SRC_VAL
+  memory.fill(resHost(RES_SRC_ADDR), 0, L2_N * 12); // RES_SRC_ADDR, RES_SRC_VAL and RES_SRC_MIB
   ptWin = 0; nSnap = 0; l2Hi = 0;
   curLower = -1; curUpper = -1;
+  asidGen = 1; asidNext = 1; curAsid = 0;
+  tlbFlushAll(); // nothing the TLB holds was made under the VMM's ASIDs
   realDacr();
   store<u32>(STATE + TTBCR, 1);
   store<u32>(STATE + SCTLR, load<u32>(STATE + SCTLR) | 1);
@@ -156,7 +180,36 @@ function flushCtx(i: i32): void {
   }
   store<u32>(c, 0, 8);
   lastPC = 1;
+  retire(i, upper);
   if (load<u32>(c, 16) != 0) { count(S_SHADOW_FLUSHES); charge(C_FLUSH); }
+}
+
+// Context i was dropped: the pairs it belonged to lose their ASIDs (a lower context's own; for an
+// upper one, every lower context's that was paired with it). Their TLB entries stay behind under
+// ASIDs no pair holds, never looked up again before the rollover's TLBIALL.
+function retire(i: i32, upper: bool): void {
+  if (!upper) { store<u32>(ctxAt(i), 0, C_GEN); return; }
+  for (let j: i32 = 0; j < <i32>CTX_N; j++) {
+    const c = ctxAt(j);
+    if (load<i32>(c, C_PARTNER) == i) store<u32>(c, 0, C_GEN);
+  }
+}
+
+// The real ASID of the pair (lower context lo, upper context up): the one it holds in this
+// generation, else the next free one; with none left, a new generation (TLBIALL: B3.10.1 requires
+// that no entry of an ASID survives its reuse for another translation regime).
+function pairAsid(lo: i32, up: i32): u32 {
+  const c = ctxAt(lo);
+  if (load<u32>(c, C_GEN) == asidGen && load<i32>(c, C_PARTNER) == up) return load<u32>(c, C_ASID);
+  if (asidNext > ASID_LAST) {
+    asidGen++; asidNext = 1;
+    count(S_ASID_ROLLOVERS); charge(C_ASID_ROLLOVER);
+    tlbFlushAll();
+  }
+  const a = asidNext++;
+  store<u32>(c, a, C_ASID); store<i32>(c, up, C_PARTNER); store<u32>(c, asidGen, C_GEN);
+  count(S_ASID_ALLOCS);
+  return a;
 }
 
 function keyLower(): u32 { return (vreg(SCTLR) & 1) == 0 ? KEY_FLAT : vreg(TTBR0) & 0xffffff80; }
@@ -223,18 +276,17 @@ export function shadowSelect(asSwitch: bool): void {
   if (asSwitch && reusable(k0, k1)) count(S_SHADOW_REUSES);
   if (!matches(up, u0, u1, view | F_UPPER)) up = findCtx(u0, u1, view | F_UPPER, lo); else store<u32>(ctxAt(up), ++stamp, 12);
   unchecked(lastLo[vi] = lo); unchecked(lastUp[vi] = up);
-  if (lo == curLower && up == curUpper) return;
-  curLower = lo; curUpper = up;
+  const asid = pairAsid(lo, up);
+  if (lo == curLower && up == curUpper && asid == curAsid) return;
+  curLower = lo; curUpper = up; curAsid = asid;
   lastPC = 1;
+  // TTBR0, TTBR1 and CONTEXTIDR (ASID in bits 7:0, PROCID 0) together; the TLB keeps its entries.
   store<u32>(STATE + TTBR0, ctxL1(lo));
   store<u32>(STATE + TTBR1, ctxL1(up));
-  tlbFlushUser();
+  store<u32>(STATE + CONTEXTIDR, asid);
+  tlbContextChanged();
   breakSlice();
 }
-
-// The real CPU runs only in User mode under the VMM, so only the User sets of the software TLB ever
-// hold entries: a shadow switch needs to drop just those (half the work of tlbFlushAll).
-function tlbFlushUser(): void { tlbFlushUserSets(); }
 
 // Domains (B3.7.3). A shadow L1 entry carries the domain of the guest L1 descriptor its shadow L2
 // table was filled from (one guest descriptor per MiB and context), and the real DACR mirrors the
@@ -262,7 +314,9 @@ export function shadowDacr(old: u32, nv: u32): void {
 
 // Drop every shadow (guest TLBIALL, TTBCR/TTBR1/SCTLR.M changes, DACR Manager changes).
 export function shadowFlushAll(): void {
+  const was = load<u32>(STATE + DACR);
   realDacr();
+  tlbDacrChanged(was, load<u32>(STATE + DACR), false);
   for (let i: i32 = 0; i < <i32>CTX_N; i++) flushCtx(i);
   // No shadow entry is left, so none derives from any guest table: stop tracking every frame
   // (the fills that follow track again the tables still in use).
@@ -288,7 +342,8 @@ export function shadowFlushAsid(asid: u32): void {
       } else flushCtx(i);
     }
   }
-  tlbFlushAll();
+  // The live pair, if dropped, takes a new ASID now (its entries under the old one are unreachable).
+  shadowSelect(false);
   breakSlice();
 }
 
@@ -358,6 +413,7 @@ export function shadowFault(va: u32, kind: u32): i32 {
   if (idx >= l2Hi) l2Hi = idx + 1;
   store<u32>(resHost(RES_SRC_ADDR) + (idx << 2), gL1pa);
   store<u32>(resHost(RES_SRC_VAL) + (idx << 2), gD1);
+  store<u32>(srcMibAt(idx), va >>> 20);
   const tracking = vmmMode == MODE_FULL && gL1pa != 1;
   if (tracking) {
     track(gL1pa);
@@ -365,7 +421,8 @@ export function shadowFault(va: u32, kind: u32): i32 {
   }
   const ptPage = tracking && tracked(pa);
   // guest RAM is mapped at its machine address (a pass-through device page only exists with one guest)
-  let d: u32 = ((passThrough(pa) ? pa : gMachine(pa)) & 0xfffff000) | 2;
+  // not-global (nG, bit 11): tagged with the pair's real ASID
+  let d: u32 = ((passThrough(pa) ? pa : gMachine(pa)) & 0xfffff000) | 0x802;
   if (!gX) d |= 1;
   d |= gW && !ptPage ? 0x30 : 0x20; // AP 011 user RW, AP 010 user RO (also: a tracked guest table)
   const pte = ramHost(l2 + (((va >>> 12) & 0xff) << 2));
@@ -379,7 +436,10 @@ export function shadowFault(va: u32, kind: u32): i32 {
   if (gNG && va >= 0x8000_0000) store<u32>(c, load<u32>(c, 8) | F_NG, 8);
   if (!refill) count(S_SHADOW_FILLS);
   charge(C_FILL);
-  tlbFlushPage(va);
+  // An entry that was empty has no TLB entries under any ASID (every shadow PTE dropped is flushed
+  // by address, every context dropped retires its pairs' ASIDs): the other pairs' entries for this
+  // page stay. One that was valid (more access now, a write window) is flushed from every ASID.
+  if (oldPte != 0) tlbFlushPage(va);
   if (window) ptWindow(pte, d, va, pa & 0xfffff000);
   return 1;
 }
@@ -406,7 +466,7 @@ function donorTable(ctx: i32, va: u32): u32 {
   return 0;
 }
 
-// Snapshots (snapshot.ts): the shadow bookkeeping kept outside the VMM block, at p (0xa0 bytes).
+// Snapshots (snapshot.ts): the shadow bookkeeping kept outside the VMM block, at p (0x8c bytes).
 // The contexts, free stack and tables themselves are in the VMM block and reserved RAM.
 export function shadowSave(p: u32): void {
   store<u32>(p, stamp); store<i32>(p, curLower, 4); store<i32>(p, curUpper, 8); store<u32>(p, l2Top, 12);
@@ -414,6 +474,7 @@ export function shadowSave(p: u32): void {
   store<i32>(p, unchecked(lastUp[0]), 24); store<i32>(p, unchecked(lastUp[1]), 28);
   store<u32>(p, lastPC, 32); store<u32>(p, lastVA, 36); store<i32>(p, ptWin, 40); store<i32>(p, nSnap, 44);
   store<u32>(p, l2Hi, 48); store<u32>(p, lastKind, 52); store<u64>(p, ptOpenIc, 56);
+  store<u32>(p, asidGen, 0x80); store<u32>(p, asidNext, 0x84); store<u32>(p, curAsid, 0x88);
   for (let i: i32 = 0; i < <i32>PT_WIN_N; i++) {
     const q = p + 64 + (<u32>i << 4);
     store<u32>(q, unchecked(winPte[i])); store<u32>(q, unchecked(winVal[i]), 4);
@@ -426,6 +487,7 @@ export function shadowLoad(p: u32): void {
   unchecked(lastUp[0] = load<i32>(p, 24)); unchecked(lastUp[1] = load<i32>(p, 28));
   lastPC = load<u32>(p, 32); lastVA = load<u32>(p, 36); ptWin = load<i32>(p, 40); nSnap = load<i32>(p, 44);
   l2Hi = load<u32>(p, 48); lastKind = load<u32>(p, 52); ptOpenIc = load<u64>(p, 56);
+  asidGen = load<u32>(p, 0x80); asidNext = load<u32>(p, 0x84); curAsid = load<u32>(p, 0x88);
   for (let i: i32 = 0; i < <i32>PT_WIN_N; i++) {
     const q = p + 64 + (<u32>i << 4);
     unchecked(winPte[i] = load<u32>(q)); unchecked(winVal[i] = load<u32>(q, 4));
@@ -462,6 +524,10 @@ let ptOpenIc: u64 = 0;               // ICOUNT before the windowed instruction r
 @inline function resHost(off: u32): u32 { return ramHost(load<u32>(V_RESERVED) + off); }
 @inline function srcAddrAt(idx: u32): u32 { return resHost(RES_SRC_ADDR) + (idx << 2); }
 @inline function srcValAt(idx: u32): u32 { return resHost(RES_SRC_VAL) + (idx << 2); }
+@inline function srcMibAt(idx: u32): u32 { return resHost(RES_SRC_MIB) + (idx << 2); }
+// The VA of entry k (byte offset) of shadow L2 table idx: flushed by address from every ASID
+// (TLBIMVAA, B4.2.3) when the entry changes.
+@inline function entryVa(idx: u32, k: u32): u32 { return (load<u32>(srcMibAt(idx)) << 20) | (k << 10); }
 @inline function l2Host(idx: u32): u32 { return resHost(RES_L1_BYTES) + (idx << 10); }
 
 // The bitmap holds one bit per frame of the guest's partition (RES_TRACKED_BYTES has room for the
@@ -499,10 +565,10 @@ function track(pa: u32): void {
     const t = l2Host(idx);
     for (let k: u32 = 0; k < 1024; k += 4) {
       const e = load<u32>(t + k);
-      if ((e & 0xfffff012) == (frame | 0x12)) { store<u32>(t + k, e & ~0x10); hit = true; }
+      if ((e & 0xfffff012) == (frame | 0x12)) { store<u32>(t + k, e & ~0x10); tlbFlushPage(entryVa(idx, k)); hit = true; }
     }
   }
-  if (hit) { tlbFlushUser(); breakSlice(); }
+  if (hit) breakSlice();
 }
 
 // Is a live shadow table derived from a descriptor in this frame?
@@ -574,7 +640,7 @@ export function ptClose(): void {
   }
   nSnap = 0;
   lastPC = 1;
-  if (dropped) { tlbFlushUser(); breakSlice(); }
+  if (dropped) breakSlice(); // descChanged flushed the pages' TLB entries
 }
 
 // The guest descriptor word at guest-physical pa changed: drop what was derived from it.
@@ -586,13 +652,14 @@ function descChanged(pa: u32): bool {
     if (a == 0) continue;
     const t = l2Host(idx);
     if (a == pa) {                       // an L1 descriptor: the whole MiB of that context
-      for (let k: u32 = 0; k < 1024; k += 4) if (load<u32>(t + k) != 0) { store<u32>(t + k, 0); n++; }
+      for (let k: u32 = 0; k < 1024; k += 4) if (load<u32>(t + k) != 0) { store<u32>(t + k, 0); tlbFlushPage(entryVa(idx, k)); n++; }
       store<u32>(srcValAt(idx), 0);
       continue;
     }
     const v = load<u32>(srcValAt(idx));
     if ((v & 3) == 1 && (v & 0xfffffc00) == (pa & 0xfffffc00) && load<u32>(t + slot) != 0) {
       store<u32>(t + slot, 0); n++;     // an L2 descriptor: that page wherever its table is used
+      tlbFlushPage(entryVa(idx, slot));
     }
   }
   for (let k: u32 = 0; k < n; k++) count(S_SHADOW_PAGE_INVALS);
@@ -611,10 +678,7 @@ export function shadowHostWrite8(pa: u32, v: u32): void {
   const word = pa & ~3;
   const old = load<u32>(gHost(word));
   store<u8>(gHost(pa), <u8>v);
-  if (vmmMode == MODE_FULL && tracked(pa) && load<u32>(gHost(word)) != old && descChanged(word)) {
-    tlbFlushUser();
-    breakSlice();
-  }
+  if (vmmMode == MODE_FULL && tracked(pa) && load<u32>(gHost(word)) != old && descChanged(word)) breakSlice();
 }
 
 // The host has copied bytes into [pa, pa + len) of guest RAM (a loader: the old words are gone): if

@@ -39,32 +39,44 @@ export const S_VMM_CYCLES: u32 = 29;       // virtual cycles charged by the cost
 export const S_TRAP_LDST_USER: u32 = 30;   // LDRT/STRT family from a virtual privileged mode (checked as User)
 export const S_SHADOW_TABLE_COPIES: u32 = 31; // new shadow L2 tables copied from another context's (full mode)
 export const S_HC_BASE: u32 = 32;          // S_HC_BASE + n: hypercall number n (n < 32)
-export const S_COUNT: u32 = 64;
+export const S_ASID_ALLOCS: u32 = 64;      // real ASIDs given to a pair of shadow views (shadow.ts)
+export const S_ASID_ROLLOVERS: u32 = 65;   // real ASIDs ran out: a new generation and a full TLB flush
+export const S_COUNT: u32 = 66;
 
 // Cost indexes
 export const C_TRAP: u32 = 0;        // entering and leaving the VMM (exception entry + return, state save)
 export const C_EMULATE: u32 = 1;     // decoding and emulating one sensitive instruction
 export const C_FILL: u32 = 2;        // one shadow fill (guest table walk + shadow PTE write)
 export const C_HYPERCALL: u32 = 3;   // entering the VMM by HVC and dispatching (no decode)
-export const C_WORLD_SWITCH: u32 = 4;// switching shadow view: TTBR swap + TLB flush
+export const C_WORLD_SWITCH: u32 = 4;// switching shadow view: TTBR0/TTBR1/CONTEXTIDR writes + ISBs (no TLB flush: ASIDs)
 export const C_VIRQ: u32 = 5;        // injecting a virtual interrupt (exception reflection)
 export const C_REFLECT: u32 = 6;     // reflecting a guest exception into its vectors
 export const C_FLUSH: u32 = 7;       // dropping one shadow context
 export const C_PTWRITE: u32 = 8;     // a guest store to a tracked page table: performing it, dropping derived shadow entries
 export const C_GUEST_SWITCH: u32 = 9;// several guests: switching the CPU from one guest to another (vmm/guests.ts)
-export const C_COUNT: u32 = 10;
+export const C_ASID_ROLLOVER: u32 = 10;// the VMM's real ASIDs ran out: TLBIALL and the refills that follow (shadow.ts)
+export const C_COUNT: u32 = 11;
 
 export function costDefaults(): void {
   store<u32>(V_COSTS + (C_TRAP << 2), 120);
   store<u32>(V_COSTS + (C_EMULATE << 2), 40);
   store<u32>(V_COSTS + (C_FILL << 2), 250);
   store<u32>(V_COSTS + (C_HYPERCALL << 2), 100);
-  store<u32>(V_COSTS + (C_WORLD_SWITCH << 2), 300);
+  // A view switch writes the real TTBR0, TTBR1 and CONTEXTIDR (the pair's own ASID) and keeps the TLB:
+  // three CP15 writes and the synchronisation B3.10.4 asks for around an ASID + TTBR change (two ISBs,
+  // each a pipeline flush: the Cortex-A8 TRM (DDI 0344, 5.6.1) says a context-changing CP15 write
+  // flushes the pipeline, ~13 stages to refill): ~40. The TLB flush it used to include is now
+  // C_ASID_ROLLOVER's, paid once per 255 new ASIDs.
+  store<u32>(V_COSTS + (C_WORLD_SWITCH << 2), 40);
   store<u32>(V_COSTS + (C_VIRQ << 2), 80);
   store<u32>(V_COSTS + (C_REFLECT << 2), 60);
   store<u32>(V_COSTS + (C_FLUSH << 2), 800);
   store<u32>(V_COSTS + (C_PTWRITE << 2), 200);
   store<u32>(V_COSTS + (C_GUEST_SWITCH << 2), 1000);
+  // What every world switch cost before ASIDs (300: TTBR writes, a full TLB flush and the refills that
+  // follow, a Cortex-A8 data TLB miss replaying with a ~24-cycle table walk when the tables are in L2:
+  // the Cortex-A8 TRM's instruction cycle timing chapter, memory system effects).
+  store<u32>(V_COSTS + (C_ASID_ROLLOVER << 2), 300);
 }
 
 @inline export function count(i: u32): void {

@@ -17,6 +17,7 @@ import {
 import { VEC_UNDEF, VEC_SVC, VEC_PABT, VEC_DABT, VEC_IRQ, VEC_FIQ } from "../cpu/exceptions";
 import { requestStop } from "../cpu/stop";
 import { dcacheFlushAll } from "../cpu/dcache";
+import { tlbAsidTagged } from "../mmu/tlb";
 import { intcIrq } from "../dev/intc";
 
 import {
@@ -87,7 +88,7 @@ export function vmmInitPart(mode: u32, pbase: u32, partBytes: u32): u32 {
   vmmMode = mode;
   store<u32>(V_MODE, mode);
   vmmActive = mode != MODE_NATIVE;
-  attachTraps(); setTrapping(vmmActive);
+  attachTraps(); setTrapping(vmmActive); tlbAsidTagged(vmmActive);
   if (!vmmActive) return 0;
   store<u32>(V_RAMSIZE, ramBytes - RESERVED_BYTES);
   store<u32>(V_RESERVED, RAM_PHYS + pbase + ramBytes - RESERVED_BYTES);
@@ -105,7 +106,7 @@ export function vmmInitPart(mode: u32, pbase: u32, partBytes: u32): u32 {
 export function vmmResync(): void {
   vmmMode = load<u32>(V_MODE);
   vmmActive = vmmMode != MODE_NATIVE;
-  attachTraps(); setTrapping(vmmActive);
+  attachTraps(); setTrapping(vmmActive); tlbAsidTagged(vmmActive);
   if (!vmmActive) return;
   loadPbase();
   vmode = load<u32>(V_CPSR) & 0x1f;
@@ -125,6 +126,7 @@ export function vmmLoad(p: u32): void {
   vmmActive = vmmMode != MODE_NATIVE;
   parked = load<u32>(p) != 0;
   retried = false;
+  tlbAsidTagged(vmmActive);
   if (!vmmActive) return;
   loadPbase();
   vmode = load<u32>(V_CPSR) & 0x1f;

@@ -67,6 +67,7 @@ export interface CoreExports {
   guestRamBytes(): number;
   vmmStat(i: number): number;
   vmmGauge(i: number): number;
+  tlbRefillCount(): number;
   vmmCostGet(i: number): number;
   vmmCostSet(i: number, v: number): void;
   vmmCpsrGet(): number;

@@ -325,6 +325,9 @@ export class Machine {
     for (const [name, i] of Object.entries(this.k.vmmGauges)) out[name] = this.x.vmmGauge(i) >>> 0;
     return out;
   }
+  /** Software-TLB entries made since the machine started: each one a refill after a miss (a
+   *  measure of what TLB flushes cost, e.g. the VMM's world switches; any mode). */
+  tlbRefills(): number { return this.x.tlbRefillCount(); }
   /** The cost model: virtual cycles charged per VMM event. */
   vmmCosts(): Record<string, number> {
     const out: Record<string, number> = {};
