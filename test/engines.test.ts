@@ -216,6 +216,55 @@ describe("chaining: compiled blocks enter their in-page successors themselves", 
   }, 120_000);
 });
 
+describe("background compiling (JitOptions.background): modules compiled off the main thread, installed later", () => {
+  it("a32mix and t32mix agree with the interpreter when driven by runAsync; a synchronous run() compiles on the main thread", async () => {
+    for (const p of ["bench/workloads/a32mix.elf", "bench/workloads/t32mix.elf"]) {
+      const bg = await agree(elf(p), { jit: { background: true } });
+      expect(bg.output, p).toMatch(/\S/);
+      const m = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, background: true } });
+      elf(p)(m);
+      let r = await m.runAsync({ maxInsns: 1e9, sliceInsns: SLICE });
+      while (r.reason === "wait") { await breathe(); r = await m.runAsync({ maxInsns: 1e9 - m.icount, sliceInsns: SLICE }); }
+      const s = m.jitStats()!;
+      expect(s.background, p).toBe(s.modules);   // every module went through WebAssembly.compile
+      expect(s.background, p).toBeGreaterThan(0);
+      expect(s.entries, p).toBeGreaterThan(0);
+      expect(m.output, p).toBe(bg.output);
+      // The same option under a caller that never yields (RunOptions.yields unset): compiled at once.
+      const sync = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, background: true } });
+      elf(p)(sync);
+      let q = sync.run({ maxInsns: 1e9, sliceInsns: SLICE });
+      while (q.reason === "budget") q = sync.run({ maxInsns: 1e9 - sync.icount, sliceInsns: SLICE });
+      expect(sync.jitStats()!.background, p).toBe(0);
+      expect(sync.jitStats()!.entries, p).toBeGreaterThan(0);
+      expect(sync.output, p).toBe(bg.output);
+      expect(sync.icount, p).toBe(m.icount);
+    }
+  }, 120_000);
+
+  it("maxBlocks 4: flushes while modules are in flight drop them (their blocks are interpreted), and a newlib program still agrees", async () => {
+    const prog = elf("test/fixtures/thumb/jumps.elf");
+    const m = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, maxBlocks: 4, batch: 1, background: true }, cmdline: "jumps" });
+    prog(m);
+    const r = await m.runAsync({ maxInsns: 1e9, sliceInsns: 4096 });
+    const ref = await runUnder("interp", prog, { cmdline: "jumps" });
+    const s = m.jitStats()!;
+    expect(s.flushes).toBeGreaterThan(0);
+    expect(s.background).toBeGreaterThan(0);
+    expect(s.live).toBeLessThanOrEqual(4);
+    expect(m.output).toBe(ref.output);
+    expect(m.icount).toBe(ref.icount);
+    expect(r.reason).toBe("exit");
+  }, 120_000);
+
+  it("$VM7_JIT_BACKGROUND other than 0 or 1 is refused", async () => {
+    process.env.VM7_JIT_BACKGROUND = "yes";
+    try {
+      await expect(Machine.create({ ramMiB: 16, engine: "jit" })).rejects.toThrow(/VM7_JIT_BACKGROUND 'yes': must be 0 or 1/);
+    } finally { delete process.env.VM7_JIT_BACKGROUND; }
+  });
+});
+
 describe("the JIT's code cache and counters", () => {
   it("maxBlocks 4: the cache is flushed again and again, and a newlib program still agrees with the interpreter", async () => {
     const prog = elf("test/fixtures/thumb/jumps.elf");
@@ -249,6 +298,13 @@ describe("the JIT's code cache and counters", () => {
     expect(s.live).toBeGreaterThan(0);
     expect(s.bytes).toBeGreaterThan(100 * s.compiled);
     expect(s.compileMs).toBeGreaterThan(0);
+    // Instructions retired in compiled code: at least one per entry, never more than ran in all.
+    expect(s.insns).toBeGreaterThanOrEqual(s.entries);
+    expect(s.insns).toBeLessThanOrEqual(m.icount);
+    // The two parts of the compile time: the translator's and the WebAssembly engine's.
+    expect(s.translateMs).toBeGreaterThan(0);
+    expect(s.wasmMs).toBeGreaterThan(0);
+    expect(s.translateMs + s.wasmMs).toBeLessThanOrEqual(s.compileMs + 1e-6);
     // A host write over the code (the program loaded again): it runs again to the same output, and
     // compiled code (made again from the new bytes) runs again.
     const out = m.output;

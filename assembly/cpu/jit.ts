@@ -14,7 +14,7 @@
 // hits a 16-byte granule compiled code was translated from (JIT_CODE, jitCodeWritten).
 // The helpers compiled code calls for the rows it does not inline (jitA32, jitThumb) are one step
 // of the interpreter loops and live beside them (cpu/run.ts).
-import { JIT_GEN, JITMAP, JITMAP_BYTES, JIT_CODE } from "./layout";
+import { JIT_GEN, JITMAP, JITMAP_BYTES, JIT_CODE, STATE, ICOUNT } from "./layout";
 import { slotIndex } from "./dcache";
 import { getRest } from "./state";
 import { IT_MASK } from "./psr";
@@ -40,7 +40,8 @@ export const JIT_STAT_ENTRIES: u32 = 2;
 export const JIT_STAT_STALE: u32 = 3;       // compiled blocks found stale (code written or dropped)
 export const JIT_STAT_CROWDED: u32 = 4;     // block entries not counted: both ways of their set hold live code
 export const JIT_STAT_CHAINED: u32 = 5;     // entries from compiled code straight into another block (src/jit/)
-export const JIT_STAT_COUNT: u32 = 6;
+export const JIT_STAT_INSNS: u32 = 6;       // instructions retired inside compiled code (entries and their chains)
+export const JIT_STAT_COUNT: u32 = 7;
 const stats = memory.data(8 * 8, 8); // static data: no allocation (the stub runtime's would import abort)
 @inline function count(i: u32): void { const a = stats + (i << 3); store<u64>(a, load<u64>(a) + 1); }
 export function jitStat(i: u32): u64 { return i < JIT_STAT_COUNT ? load<u64>(stats + (i << 3)) : 0; }
@@ -98,8 +99,10 @@ export function jitInit(): void { jitFlush(); memory.fill(JIT_GEN, 0, 4096 << 2)
 @inline function keyOf(slot: u32, pc: u32, thumb: u32): u32 { return (slotIndex(slot) << 13) | ((pc & 0xfff) << 1) | thumb; }
 @inline function genOf(key: u32): u32 { return load<u32>(JIT_GEN + ((key >>> 13) << 2)); }
 @inline function entryOf(key: u32): u32 { return JITMAP + ((((key * 0x9E3779B1) >>> (32 - MAP_BITS)) & ~1) << 4); }
+// Live: compiled code, or a block queued for compiling (the host may install it a few slices
+// later when it compiles in the background), of the current code generation.
 @inline function live(e: u32): bool {
-  return load<u32>(e, 8) != 0 && load<u32>(e, 4) == genOf(load<u32>(e));
+  return (load<u32>(e, 8) != 0 || load<u32>(e, 12) == PENDING) && load<u32>(e, 4) == genOf(load<u32>(e));
 }
 
 export function jitLookup(slot: u32, pc: u32, thumb: u32): u32 {
@@ -161,11 +164,16 @@ export function jitInstall(slot: u32, pc: u32, thumb: u32, f: u32): bool {
 
 // `left` is what the slice's budget allows (at least the block's length): a block that branches
 // back to its own start loops inside the call while another whole pass fits.
-@inline export function jitEnter(f: u32, pc: u32, left: u64): u32 {
+// The run loop passes the retired count `ic` it stored before the call; the instructions retired
+// inside are counted (JIT_STAT_INSNS).
+@inline export function jitEnter(f: u32, pc: u32, left: u64, ic: u64): u32 {
   count(JIT_STAT_ENTRIES);
   codeHit = 0;
   chainDepth = 0;
-  return call_indirect<u32>(f & 0xfffff, pc, left > 0xffff_ffff ? 0xffff_ffff : <u32>left);
+  const r = call_indirect<u32>(f & 0xfffff, pc, left > 0xffff_ffff ? 0xffff_ffff : <u32>left);
+  const a = stats + (JIT_STAT_INSNS << 3);
+  store<u64>(a, load<u64>(a) + (load<u64>(STATE + ICOUNT) - ic));
+  return r;
 }
 
 // Chaining (src/jit/translate.ts Block.chain): a compiled block that leaves for pc in its own page

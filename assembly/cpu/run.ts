@@ -249,7 +249,7 @@ function execLoopThumb(): void {
     if (jitOn && (getRest() & IT_MASK) == 0) { // compiled blocks start outside IT blocks
       const f = jitLookup(slot, pc, 1);
       if (f != 0 && ic + <u64>(f >>> 20) <= sliceEnd) {
-        pc = jitEnter(f, pc, sliceEnd - ic);
+        pc = jitEnter(f, pc, sliceEnd - ic, ic);
         ic = load<u64>(STATE + ICOUNT);
         continue;
       }
@@ -317,7 +317,7 @@ function execLoop(): void {
       const f = jitLookup(slot, pc, 0);
       if (f != 0 && ic + <u64>(f >>> 20) <= sliceEnd) {
         store<u64>(STATE + ICOUNT, ic);
-        pc = jitEnter(f, pc, sliceEnd - ic);
+        pc = jitEnter(f, pc, sliceEnd - ic, ic);
         ic = load<u64>(STATE + ICOUNT);
         continue;
       }

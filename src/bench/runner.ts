@@ -247,7 +247,7 @@ export async function runSuiteOn(o: SuiteRunOptions): Promise<SuiteRun> {
     if (left <= 0) fail(`instruction limit ${max} reached`, `still running at pc 0x${hex(m.pc)} after ${m.icount} instructions`);
     // One Machine.run call per slice: the console is drained after each, so a BENCH line is timestamped
     // within one slice of when the guest printed it.
-    r = m.run({ maxInsns: Math.min(slice, left), sliceInsns: slice });
+    r = m.run({ maxInsns: Math.min(slice, left), sliceInsns: slice, yields: true });
     const running = !begin ? "booting" : ended ? "finishing" : wanted.find((n) => !results.some((x) => x.benchmark === n)) ?? "finishing";
     o.onTick?.(m.icount, (performance.now() - t0) / 1000, running);
     if (o.shouldStop?.()) fail("interrupted", `interrupted at pc 0x${hex(m.pc)} after ${m.icount} instructions`, 130);

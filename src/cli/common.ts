@@ -22,7 +22,7 @@ export function formatJitStats(m: Machine): string {
   const s = m.jitStats();
   if (!s) return "";
   const rows: Array<[string, string]> = Object.entries(s).map(([k, v]) =>
-    k === "compileMs" ? ["compile_ms", (v as number).toFixed(1)] : [k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), `${v}`]);
+    k.endsWith("Ms") ? [k.replace(/Ms$/, "_ms").replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), (v as number).toFixed(1)] : [k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), `${v}`]);
   return `vm7: jit stats (engine ${m.engine}):\n` + rows.map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join("\n") + "\n";
 }
 
@@ -128,7 +128,7 @@ export async function runGuest(m: Machine, o: GuestRunOptions): Promise<GuestRun
       const slice = at ? Math.min(aligned, at.icount - m.icount) : aligned;
       let r: RunResult;
       if (o.trace) { process.stderr.write(traceLine(m) + "\n"); r = m.run({ maxInsns: 1, sliceInsns: 1 }); }
-      else r = m.run({ maxInsns: Math.min(left, slice) });
+      else r = m.run({ maxInsns: Math.min(left, slice), yields: true });
       if (o.after?.(used())) break;
       if (r.reason === "budget") { await yieldToHost(); continue; }
       if (r.reason === "wait") { await sleep(Math.min(r.waitMs ?? 10, 50)); continue; }

@@ -18,6 +18,10 @@ export interface JitOptions {
   /** Compiled blocks enter their successors in the same page themselves, without a return to the
    *  core's loop (default true; false for measuring what chaining buys). */
   chain?: boolean;
+  /** Compile modules off the main thread (WebAssembly.compile) when the Machine's caller yields to
+   *  the event loop between runs (RunOptions.yields), and install them at a later slice boundary;
+   *  the blocks are interpreted meanwhile (default false: compiled at the next slice boundary). */
+  background?: boolean;
   /** Receives a line per compiled block (debugging the translator). */
   log?: (line: string) => void;
 }
@@ -27,13 +31,17 @@ export interface JitStats {
   refused: number;        // blocks the translator could not start (the interpreter runs them)
   entries: number;        // entries into compiled code from the core's run loop
   chained: number;        // entries from one compiled block straight into another (same page)
+  insns: number;          // instructions retired inside compiled code (the rest were interpreted)
   stale: number;          // compiled blocks found stale (their code was written or dropped)
   crowded: number;        // block entries not counted: both ways of their map set hold live code
   flushes: number;        // times the whole code cache was dropped (maxBlocks reached)
   live: number;           // compiled blocks in the table now
   bytes: number;          // WebAssembly bytes compiled in all
   modules: number;        // modules compiled (a batch of blocks each)
+  background: number;     // of which compiled off the main thread (JitOptions.background)
   compileMs: number;      // host time spent translating and compiling
+  translateMs: number;    // the part of compileMs spent in the translator (src/jit/translate.ts)
+  wasmMs: number;         // the part the WebAssembly engine spent on the main thread (module compile, unless in the background, and instantiation)
 }
 
 export class Jit {
@@ -50,7 +58,17 @@ export class Jit {
   private readonly batch: number;
   private bytes = 0;
   private compileMs = 0;
+  private translateMs = 0;
+  private wasmMs = 0;
   private readonly log: ((s: string) => void) | undefined;
+  /** Set by the Machine for each run: its caller yields to the event loop between runs
+   *  (RunOptions.yields), so modules may be compiled in the background. */
+  yields = false;
+  private readonly backgroundOk: boolean;
+  private inflight = 0;          // blocks in modules being compiled in the background (this epoch)
+  private background = 0;        // modules compiled in the background
+  private epoch = 0;             // moves at every flush: a background module of an older one is dropped
+  private error: Error | undefined; // a background compile's failure, thrown at the next compileQueue
 
   constructor(private readonly core: Core, opts: JitOptions = {}) {
     const x = core.x as unknown as Record<string, unknown>;
@@ -59,6 +77,7 @@ export class Jit {
     this.maxBlocks = opts.maxBlocks ?? 8192;
     this.log = opts.log;
     this.batch = opts.batch ?? 16;
+    this.backgroundOk = opts.background ?? false;
     const imp: Record<string, unknown> = { memory: core.x.memory };
     for (const n of [...IMPORT_FUNCS, ...IMPORT_GLOBALS]) {
       if (x[n] === undefined) throw new Error(`the WebAssembly core lacks the JIT export ${n} (rebuild it: npm run build)`);
@@ -90,24 +109,58 @@ export class Jit {
       if (!tr || tr.insns >= 4096) return 0;
       this.queue.push({ slot, pc, thumb, tr });
     } finally {
-      this.compileMs += performance.now() - t0;
+      const t = performance.now() - t0;
+      this.compileMs += t;
+      this.translateMs += t;
     }
-    if (this.queue.length >= this.batch) this.compileQueue();
+    if (this.queue.length >= this.batch) this.compileQueue(this.yields);
     return 1;
   }
 
   /** Compile the queued blocks (one module) and hand them to the core (jitInstall), which keeps
-   *  those whose map entry still waits for them. The Machine calls this between run slices too. */
-  compileQueue(): void {
+   *  those whose map entry still waits for them. The Machine calls this between run slices too.
+   *  `yields`: the caller yields to the event loop soon (RunOptions.yields); with
+   *  JitOptions.background the module is then compiled with WebAssembly.compile off the main thread
+   *  and installed when it is ready; the blocks are interpreted until then. Installing later is as exact as installing now: the core
+   *  takes a block only while its map entry still waits for it (same code generation). */
+  compileQueue(yields = false): void {
+    const background = yields && this.backgroundOk;
+    if (this.error) { const e = this.error; this.error = undefined; throw e; }
     if (this.queue.length === 0) return;
     const t0 = performance.now();
     const q = this.queue;
     this.queue = [];
-    if (this.used.size + q.length > this.maxBlocks) this.flush();
+    if (this.used.size + this.inflight + q.length > this.maxBlocks) this.flush();
     const bytes = batchModule(q.map((b) => b.tr));
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
     this.bytes += bytes.length;
     this.modules++;
+    if (background) {
+      this.inflight += q.length;
+      this.background++;
+      const epoch = this.epoch;
+      WebAssembly.compile(bytes).then((mod) => {
+        if (epoch !== this.epoch) return; // flushed meanwhile
+        this.inflight -= q.length;
+        this.install(mod, q);
+      }, (e: unknown) => {
+        if (epoch === this.epoch) this.inflight -= q.length;
+        this.error = new Error(`JIT: WebAssembly rejected a compiled module (a translator bug): ${(e as Error).message}`);
+      });
+      this.compileMs += performance.now() - t0;
+      return;
+    }
+    const t1 = performance.now();
+    const mod = new WebAssembly.Module(bytes);
+    this.wasmMs += performance.now() - t1;
+    this.compileMs += performance.now() - t0;
+    this.install(mod, q);
+  }
+
+  /** Instantiate a compiled batch and offer its blocks to the core. */
+  private install(mod: WebAssembly.Module, q: { slot: number; pc: number; thumb: number; tr: Translation }[]): void {
+    const t0 = performance.now();
+    const inst = new WebAssembly.Instance(mod, this.imports);
+    this.wasmMs += performance.now() - t0;
     const x = this.core.x as unknown as { jitInstall(s: number, p: number, t: number, f: number): number };
     q.forEach((b, i) => {
       let idx = this.free.pop();
@@ -133,13 +186,16 @@ export class Jit {
     for (const i of this.used) { this.table.set(i, null); this.free.push(i); }
     this.used.clear();
     this.flushes++;
+    this.epoch++;
+    this.inflight = 0;
   }
 
   stats(): JitStats {
     const s = (i: number): number => (this.core.x as unknown as { jitStat(i: number): number }).jitStat(i);
     return {
-      compiled: s(0), refused: s(1), entries: s(2), chained: s(5), stale: s(3), crowded: s(4),
-      flushes: this.flushes, live: this.used.size, bytes: this.bytes, modules: this.modules, compileMs: this.compileMs,
+      compiled: s(0), refused: s(1), entries: s(2), chained: s(5), insns: s(6), stale: s(3), crowded: s(4),
+      flushes: this.flushes, live: this.used.size, bytes: this.bytes, modules: this.modules, background: this.background, compileMs: this.compileMs,
+      translateMs: this.translateMs, wasmMs: this.wasmMs,
     };
   }
 }

@@ -178,7 +178,7 @@ class Block {
     const c = this.c;
     this.barrier();
     const d = k + 1 - j;
-    c.get(L_IC).i64(BigInt(d)).op(Op.i64Add).set(L_IC);
+    c.get(L_IC).i64s(d).op(Op.i64Add).set(L_IC);
     c.get(L_LEFT).i32(d).op(Op.i32Sub).tee(L_LEFT).i32(this.n).op(Op.i32GeU);
     c.op(Op.brIf).u(this.stack.length - 1 - this.stack.lastIndexOf(`L${j}`));
     this.icStore(j - 1);
@@ -212,7 +212,7 @@ class Block {
   }
   /** ICOUNT = ic0 + k + 1: the instructions before this one and this one. */
   icStore(k: number): void {
-    this.c.i32(0).get(L_IC).i64(BigInt(k + 1)).op(Op.i64Add).store(Op.i64Store, 3, this.v.state + this.v.offICOUNT);
+    this.c.i32(0).get(L_IC).i64s(k + 1).op(Op.i64Add).store(Op.i64Store, 3, this.v.state + this.v.offICOUNT);
   }
   /** Return pc + next: the block goes on at the instruction after this one. */
   retNext(next: number): void { this.barrier(); this.c.get(L_PC).i32(next).op(Op.i32Add).op(Op.return); }
@@ -332,9 +332,9 @@ function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: bo
       return;
     }
     c.get(X).op(Op.i64ExtendI32u).get(Y).op(Op.i64ExtendI32u).op(Op.i64Add);
-    if (cin === "C") { carryIn(); c.op(Op.i64ExtendI32u).op(Op.i64Add); } else if (cin) c.i64(BigInt(cin)).op(Op.i64Add);
+    if (cin === "C") { carryIn(); c.op(Op.i64ExtendI32u).op(Op.i64Add); } else if (cin) c.i64s(cin).op(Op.i64Add);
     c.tee(L_W).op(Op.i32WrapI64).set(L_R);
-    c.get(L_W).i64(32n).op(Op.i64ShrU).op(Op.i32WrapI64).set(L_C);
+    c.get(L_W).i64s(32).op(Op.i64ShrU).op(Op.i32WrapI64).set(L_C);
     c.get(X).get(L_R).op(Op.i32Xor).get(Y).get(L_R).op(Op.i32Xor).op(Op.i32And).i32(31).op(Op.i32ShrU).set(X);
   };
   const a = (): void => { c.get(L_A); }, bb = (): void => { c.get(L_B); };
@@ -576,7 +576,7 @@ function a32More(b: Block, k: number, off: number, op: number, raw: number): boo
     const ext = op === A.UMULL ? Op.i64ExtendI32u : Op.i64ExtendI32s;
     b.reg(rm, off); c.op(ext); b.reg(rs, off); c.op(ext).op(Op.i64Mul).set(L_W);
     b.setReg(lo, () => c.get(L_W).op(Op.i32WrapI64));
-    b.setReg(hi, () => c.get(L_W).i64(32n).op(Op.i64ShrU).op(Op.i32WrapI64));
+    b.setReg(hi, () => c.get(L_W).i64s(32).op(Op.i64ShrU).op(Op.i32WrapI64));
     return true;
   }
   if (op === A.MOV_rr) { // A8.8.106 MOV (register-shifted register) without S: Shift(Rm, type, Rs<7:0>)
@@ -626,7 +626,8 @@ export function translateA32(v: CoreView, slot: number, pc: number): Translation
   const list = collectA32(v, slot, pc);
   if (list.length === 0) return null;
   const first = emitA32(v, slot, pc, list);
-  return finish(emitA32(v, slot, pc, list, flagLiveness(first)), list.length);
+  const live = flagLiveness(first);
+  return finish(live ? emitA32(v, slot, pc, list, live) : first, list.length);
 }
 function emitA32(v: CoreView, slot: number, pc: number, list: Insn[], liveOut?: number[]): Block {
   const b = new Block(v, false, list, loopTargets(list, a32Target), v.slotIndex(slot), pc & 0xfff, liveOut);
@@ -730,16 +731,18 @@ function emitA32(v: CoreView, slot: number, pc: number, list: Insn[], liveOut?: 
 /** Backward liveness of the flags over a block's first pass (Block.rec): after instruction k, a
  *  flag is live when an instruction after it reads it, or a barrier (an exit, a call out, a loop's
  *  back edge, the block's end) comes, before an instruction that writes it unconditionally. */
-function flagLiveness(b: Block): number[] {
+function flagLiveness(b: Block): number[] | undefined {
   const { reads, writes, barrier, cond } = b.rec;
   const out: number[] = [];
-  let live = 15;
+  let live = 15, dead = false;
   for (let k = b.n - 1; k >= 0; k--) {
     if (barrier[k]) { out[k] = 15; live = 15; continue; }
     out[k] = live;
+    if ((writes[k] & ~live) !== 0) dead = true;
     live = reads[k] | (cond[k] ? live : live & ~writes[k]);
   }
-  return out;
+  // No flag written dead: the second pass would emit what the first did (undefined: keep it).
+  return dead ? out : undefined;
 }
 
 // Thumb data processing that the translator inlines: opc as in dataProc (AND=0 ... MVN=15). The
@@ -1031,7 +1034,8 @@ export function translateThumb(v: CoreView, slot: number, pc: number): Translati
   const { list, it } = collectThumb(v, slot, pc);
   if (list.length === 0) return null;
   const first = emitThumb(v, slot, pc, list, it);
-  return finish(emitThumb(v, slot, pc, list, it, flagLiveness(first)), list.length);
+  const live = flagLiveness(first);
+  return finish(live ? emitThumb(v, slot, pc, list, it, live) : first, list.length);
 }
 function emitThumb(v: CoreView, slot: number, pc: number, list: Insn[], it: number[], liveOut?: number[]): Block {
   const branchAt = (x: Insn, k: number): boolean => it[k] === 0 && inlineBranch(x.wide, x.op);

@@ -46,6 +46,9 @@ export class Code {
   }
   i32(v: number): this { return this.op(Op.i32Const).s(v); }
   i64(v: bigint): this { return this.op(Op.i64Const).s64(v); }
+  /** i64.const of a small value (a 32-bit signed one: its signed LEB128 is the same at either width),
+   *  without a BigInt. */
+  i64s(v: number): this { return this.op(Op.i64Const).s(v); }
   get(l: number): this { return this.op(Op.localGet).u(l); }
   set(l: number): this { return this.op(Op.localSet).u(l); }
   tee(l: number): this { return this.op(Op.localTee).u(l); }
@@ -63,9 +66,15 @@ export class Code {
 
 function uleb(v: number): number[] { const c = new Code(); c.u(v); return c.b; }
 const utf8 = new TextEncoder();
-function str(s: string): number[] { const b = [...utf8.encode(s)]; return [...uleb(b.length), ...b]; }
-function section(id: number, body: number[]): number[] { return [id, ...uleb(body.length), ...body]; }
-function vec(items: number[][]): number[] { return [...uleb(items.length), ...items.flat()]; }
+/** Append helpers: bytes are pushed one by one (spreads and flat() of large arrays are slow). */
+function put(out: number[], bytes: ArrayLike<number>): void { for (let i = 0; i < bytes.length; i++) out.push(bytes[i]); }
+function putU(out: number[], v: number): void {
+  v >>>= 0;
+  do { let x = v & 0x7f; v >>>= 7; if (v !== 0) x |= 0x80; out.push(x); } while (v !== 0);
+}
+function str(s: string): number[] { const b = utf8.encode(s); const o: number[] = []; putU(o, b.length); put(o, b); return o; }
+function section(id: number, body: number[]): number[] { const o = [id]; putU(o, body.length); put(o, body); return o; }
+function vec(items: number[][]): number[] { const o: number[] = []; putU(o, items.length); for (const it of items) put(o, it); return o; }
 
 export interface FuncType { params: number[]; results: number[] }
 export interface FuncBody { type: number; locals: number[]; code: Code }
@@ -94,33 +103,45 @@ export function moduleBytes(m: ModuleSpec): Uint8Array<ArrayBuffer> {
     pre = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...section(1, types), ...section(2, imports)];
     prefixes.set(m.types, pre);
   }
-  const first = m.funcs.length;
-  const mid = [
-    ...section(3, vec(m.bodies.map((b) => uleb(b.type)))),
-    ...section(7, vec(m.bodies.map((_, i) => [...str(`f${i}`), 0x00, ...uleb(first + i)]))),
-  ];
-  // Code section: each body is its locals (run-length groups of one type), code, end.
-  const parts: { head: number[]; code: number[] }[] = m.bodies.map((b) => {
-    const groups: number[][] = [];
-    for (const t of b.locals) {
-      const last = groups[groups.length - 1];
-      if (last && last[1] === t) last[0]++; else groups.push([1, t]);
+  const first = m.funcs.length, n = m.bodies.length;
+  // Small pieces go through number arrays; the bodies' code is copied once, with
+  // Uint8Array.set, into the module's bytes (sizes are known first).
+  const mid: number[] = [];
+  const funcs: number[] = []; putU(funcs, n);
+  const exps: number[] = []; putU(exps, n);
+  for (let i = 0; i < n; i++) {
+    putU(funcs, m.bodies[i].type);
+    const name = `f${i}`; putU(exps, name.length);
+    for (let j = 0; j < name.length; j++) exps.push(name.charCodeAt(j));
+    exps.push(0x00); putU(exps, first + i);
+  }
+  mid.push(3); putU(mid, funcs.length); put(mid, funcs);   // function section: type indexes
+  mid.push(7); putU(mid, exps.length); put(mid, exps);      // export section: "f<i>" -> first + i
+  // Code section: each body is its size, its locals (run-length groups of one type), code, end.
+  const heads: number[][] = [];
+  let codeLen = uleb(n).length;
+  for (const b of m.bodies) {
+    const groups: number[] = [];
+    let count = 0;
+    for (let i = 0; i < b.locals.length;) {
+      let j = i; while (j < b.locals.length && b.locals[j] === b.locals[i]) j++;
+      putU(groups, j - i); groups.push(b.locals[i]); count++; i = j;
     }
-    return { head: vec(groups.map(([n, t]) => [...uleb(n), t])), code: b.code.b };
-  });
-  let codeLen = uleb(parts.length).length;
-  const sizes = parts.map((p) => { const n = p.head.length + p.code.length + 1; codeLen += uleb(n).length + n; return n; });
-  const secHead = [10, ...uleb(codeLen), ...uleb(parts.length)];
-  const out = new Uint8Array(pre.length + mid.length + secHead.length + codeLen - uleb(parts.length).length);
+    const h: number[] = [];
+    const size = uleb(count).length + groups.length + b.code.b.length + 1;
+    putU(h, size); putU(h, count); put(h, groups);
+    heads.push(h);
+    codeLen += h.length + b.code.b.length + 1;
+  }
+  const secHead: number[] = [10]; putU(secHead, codeLen); putU(secHead, n);
+  const out = new Uint8Array(pre.length + mid.length + secHead.length + codeLen - uleb(n).length);
   let o = 0;
   out.set(pre, o); o += pre.length;
   out.set(mid, o); o += mid.length;
   out.set(secHead, o); o += secHead.length;
-  parts.forEach((p, i) => {
-    const sz = uleb(sizes[i]);
-    out.set(sz, o); o += sz.length;
-    out.set(p.head, o); o += p.head.length;
-    out.set(p.code, o); o += p.code.length;
+  m.bodies.forEach((b, i) => {
+    out.set(heads[i], o); o += heads[i].length;
+    out.set(b.code.b, o); o += b.code.b.length;
     out[o++] = Op.end;
   });
   return out;

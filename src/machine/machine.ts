@@ -99,6 +99,10 @@ export interface RunOptions {
   sliceInsns?: number;
   /** Run one instruction (or until an exception moves the PC) and stop with reason "step". */
   step?: boolean;
+  /** The caller lets the event loop run after this call returns (runAsync does, and vm7's own run
+   *  loops): the JIT then compiles in the background (WebAssembly.compile) and installs the code at
+   *  such a yield, while the interpreter goes on. Without it, it compiles synchronously between slices. */
+  yields?: boolean;
 }
 
 export type Translation = { pa: number } | { fault: number };
@@ -199,7 +203,7 @@ export class Machine {
       if (rc !== 0) throw new Error(`${this.mode} mode cannot cover ${mib} MiB of RAM (core VMM init error ${rc})`);
     }
     this.guestRamBytes = this.x.guestRamBytes() >>> 0;
-    // VM7_ENGINE / VM7_JIT_THRESHOLD set the defaults (a whole test suite under either engine).
+    // VM7_ENGINE / VM7_JIT_THRESHOLD / VM7_JIT_BACKGROUND set the defaults (a whole test suite under either engine).
     const envEngine = hostEnv("VM7_ENGINE") || undefined;
     this.engine = opts.engine ?? (envEngine as Engine | undefined) ?? "interp";
     if (!ENGINES.includes(this.engine)) {
@@ -210,11 +214,14 @@ export class Machine {
     if (threshold !== undefined && !(Number.isInteger(threshold) && threshold >= 1 && threshold <= 1e6)) {
       throw new Error(`$VM7_JIT_THRESHOLD '${envThreshold}': must be a whole number of block entries from 1 to 1000000`);
     }
+    const envBg = hostEnv("VM7_JIT_BACKGROUND");
+    if (envBg && envBg !== "0" && envBg !== "1") throw new Error(`$VM7_JIT_BACKGROUND '${envBg}': must be 0 or 1`);
+    const background = envBg ? envBg === "1" : undefined;
     const jt = opts.jit?.threshold;
     if (jt !== undefined && !(Number.isInteger(jt) && jt >= 1 && jt <= 1e6)) throw new Error(`jit threshold ${jt}: must be a whole number of block entries from 1 to 1000000`);
     const mb = opts.jit?.maxBlocks;
     if (mb !== undefined && !(Number.isInteger(mb) && mb >= 1)) throw new Error(`jit maxBlocks ${mb}: must be a whole number of blocks, 1 or more`);
-    this.jit = this.engine === "jit" ? new Jit(core, { threshold, ...opts.jit }) : undefined;
+    this.jit = this.engine === "jit" ? new Jit(core, { threshold, background, ...opts.jit }) : undefined;
     if (opts.vmmCost) this.setVmmCosts(opts.vmmCost);
     const dec = new TextDecoder();
     const sink = opts.onConsole ?? ((b: Uint8Array) => { this.output += dec.decode(b, { stream: true }); });
@@ -632,6 +639,7 @@ export class Machine {
       return { reason, insns: this.icount - start, message, ...extra };
     };
     if (this.ended) return { ...this.ended, insns: 0 };
+    if (this.jit) this.jit.yields = opts.yields === true;
     for (;;) {
       if (this.stopRequested) {
         this.stopRequested = false;
@@ -650,7 +658,7 @@ export class Machine {
         return done("replay-end", `the replay reached the end of its recording at ${this.icount} instructions`);
       }
       const stop = this.x.run(this.inputs(Math.min(left, slice))) >>> 0;
-      this.jit?.compileQueue(); // blocks that got hot in this slice: compiled code from the next one
+      this.jit?.compileQueue(opts.yields === true); // blocks that got hot in this slice: compiled code from the next one (or, compiled in the background, from a later one)
       this.drainConsole();
       // QueueNotify writes end the slice (STOP_VIRTIO, or whatever stop came first): serve them now.
       if (this.virtio) this.virtio.serve(this.x.virtioTakePending() >>> 0);
@@ -717,7 +725,7 @@ export class Machine {
     const slice = Math.max(1, Math.min(opts.sliceInsns ?? 1 << 20, 0x7fffffff));
     let insns = 0;
     for (;;) {
-      const r = this.run({ maxInsns: Math.min(max - insns, slice), sliceInsns: slice });
+      const r = this.run({ maxInsns: Math.min(max - insns, slice), sliceInsns: slice, yields: true });
       insns += r.insns;
       if (r.reason !== "budget") return { ...r, insns };
       if (insns >= max) return { ...r, insns, message: `stopped after ${insns} instructions (--max-insns)` };
