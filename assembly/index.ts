@@ -12,7 +12,7 @@ import { busRead, busWrite, busError, clearBusError, ramSize } from "./bus/bus";
 import { setCpuHz, setWallMode, setWallTicks, now32k, cycles, nextEventCycle, nextEventTick, addCycles } from "./bus/clock";
 import { debugRead8, debugWrite8, debugOk, setDebugOk, translate, xlFsr } from "./mmu/mmu";
 import { uartRxPush, uartRxSpace, uartRxWakes } from "./dev/uart";
-import { dcacheFlushAll, dcacheFlushPage, slotIndex } from "./cpu/dcache";
+import { dcacheFlushAll, dcacheFlushPage, slotIndex, icVerified, icChanged } from "./cpu/dcache";
 import { tlbFlushAll, TLB_SET_COUNT, TLB_N } from "./mmu/tlb";
 import { snapSave as coreSnapSave, snapLoad as coreSnapLoad } from "./snapshot";
 import * as D from "./debug/dbg";
@@ -402,6 +402,9 @@ export const OFF_CPSR_REST: u32 = L.CPSR_REST;
 export function engineSet(e: u32, threshold: u32): void { J.engineSet(e, threshold); }
 export function engineGet(): u32 { return J.engine; }
 export function jitStat(i: u32): f64 { return <f64>J.jitStat(i); }
+/** Decode-cache slots checked after instruction-cache maintenance (cpu/dcache.ts): 0 kept (page
+ *  unchanged), 1 dropped (changed behind the CPU's back). */
+export function icacheStat(i: u32): u32 { return i == 0 ? icVerified : i == 1 ? icChanged : 0; }
 export function jitFlush(): void { J.jitFlush(); }
 // The translator keys a block's in-page successors as cpu/jit.ts keyOf does (slot index, offset, ISA).
 export function jitSlotIndex(slot: u32): u32 { return slotIndex(slot); }

@@ -10,7 +10,7 @@ import {
 import { privileged, breakSlice } from "./state";
 import { tlbFlushAll, tlbFlushPage, tlbDacrChanged, tlbContextChanged, tlbFlushAsid } from "../mmu/tlb";
 import { translate, xlFsr, ACC_READ, ACC_WRITE } from "../mmu/mmu";
-import { dcacheFlushAll, dcacheFlushPage } from "./dcache";
+import { icacheInvalidateAll, icacheInvalidatePage } from "./dcache";
 import { intcIrq, intcFiq } from "../dev/intc";
 import { requestWfi } from "./wfi";
 
@@ -164,7 +164,7 @@ export function cp15StorePlain(base: u32, crn: u32, crm: u32, op2: u32, k: u32, 
     case 0x7004: requestWfi(); return true;  // CP15 WFI (ARMv6 form, still accepted by Cortex-A8)
     case 0x7040: setAt(base, PAR, v); return true;
     // Instruction cache and branch predictor maintenance (B3.18.6)
-    case 0x7050: dcacheFlushAll(); breakSlice(); return true;             // ICIALLU
+    case 0x7050: icacheInvalidateAll(); breakSlice(); return true;        // ICIALLU (dcache.ts: verified, not dropped)
     case 0x7054: case 0x7056: case 0x7057: return true;                   // CP15ISB, BPIALL, BPIMVA
     // Data cache maintenance and barriers: caches are not modelled, so these only order
     case 0x7061: case 0x7062: case 0x70a1: case 0x70a2: case 0x70b1:
@@ -188,7 +188,7 @@ export function cp15StorePlain(base: u32, crn: u32, crm: u32, op2: u32, k: u32, 
 // ICIMVAU after translating its VA: the page's decoded instructions go (all of them if the VA
 // does not translate).
 export function icacheInvalPa(pa: u32, fsr: u32): void {
-  if (fsr != 0) dcacheFlushAll(); else dcacheFlushPage(pa);
+  if (fsr != 0) icacheInvalidateAll(); else icacheInvalidatePage(pa);
   breakSlice();
 }
 

@@ -7,9 +7,16 @@
 //   word 1: the raw instruction (Thumb 32-bit: first halfword in bits 31:16)
 // Coherence: a page with a slot is never entered in a write TLB, so every store to it takes the
 // slow path (through the code-page write TLB sets, mmu/tlb.ts), which calls codeWritten() to drop
-// the entries it overlaps; both run loops reload the entry before every instruction. Instruction-cache
-// maintenance drops slots by address, or everything.
-import { PAGEMAP, DCACHE, RAM_PHYS } from "./layout";
+// the entries it overlaps; both run loops reload the entry before every instruction.
+// Instruction-cache maintenance (ICIALLU, ICIMVAU, the para HC_ICACHE_SYNC) verifies instead of
+// dropping: each slot keeps a copy of its page's bytes (COPY, beyond guest RAM), kept equal to RAM
+// by every store codeWritten() sees; maintenance only marks slots unverified, and a slot is compared
+// with its page when it is next entered (slotFor): unchanged, it keeps its decoded entries and
+// compiled code; changed behind the CPU's back (a host or VMM write: DMA, a loader, a hypercall),
+// it is dropped as before. So the instructions executed after maintenance are exactly the bytes in
+// memory (ARM ARM B2.2.7 "Instruction cache maintenance"), and a Linux boot, whose Cortex-A8 VIPT
+// I-cache makes it invalidate the whole I-cache ~3,600 times, keeps what it decoded and compiled.
+import { PAGEMAP, DCACHE, RAM_PHYS, RAM } from "./layout";
 import { tlbFlushWrites } from "../mmu/tlb";
 import { jitBump, jitInit, jitCodeWritten } from "./jit";
 
@@ -27,19 +34,78 @@ let nextSlot: u32 = 0;
 export let codeEpoch: u32 = 1;                      // bumped whenever slots are dropped: fetch caches re-check
 
 let ramPages: u32 = 0;
-export function dcacheInit(ramBytes: u32): void { ramPages = ramBytes >>> 12; dcacheFlushAll(); jitInit(); }
+// COPY: MAX_SLOTS pages right after guest RAM (cpu/run.ts coreInit grows memory for it).
+export const COPY_BYTES: u32 = MAX_SLOTS << 12;
+let copyBase: u32 = 0;
+// Verification: a slot is verified when its epoch equals icEpoch; maintenance moves icEpoch (all
+// slots) or zeroes one slot's epoch (icEpoch is never 0).
+const slotEpoch = memory.data(MAX_SLOTS * 4, 4);
+let icEpoch: u32 = 1;
+@inline function copyOf(s: u32): u32 { return copyBase + (s << 12); }
+export function dcacheInit(ramBytes: u32): void {
+  ramPages = ramBytes >>> 12;
+  copyBase = RAM + ramBytes;
+  dcacheFlushAll();
+  jitInit();
+}
+
+// Slot s of page ppn: the page's bytes into its copy, verified now.
+function slotTake(s: u32, ppn: u32): void {
+  memory.copy(copyOf(s), RAM + (ppn << 12), 4096);
+  store<u32>(slotEpoch + (s << 2), icEpoch);
+}
+// Is the page still what slot s decoded from? (8 bytes at a time: a few hundred ns per page.)
+function slotSame(s: u32, ppn: u32): bool {
+  const a = copyOf(s), b = RAM + (ppn << 12);
+  for (let o: u32 = 0; o < 4096; o += 32) {
+    if ((load<u64>(a + o) ^ load<u64>(b + o)) | (load<u64>(a + o, 8) ^ load<u64>(b + o, 8))
+      | (load<u64>(a + o, 16) ^ load<u64>(b + o, 16)) | (load<u64>(a + o, 24) ^ load<u64>(b + o, 24))) return false;
+  }
+  return true;
+}
+// A slot entered after maintenance: kept if its page is unchanged, else emptied and taken afresh.
+function slotVerify(s: u32, ppn: u32): bool {
+  if (slotSame(s, ppn)) { store<u32>(slotEpoch + (s << 2), icEpoch); return true; }
+  memory.fill(DCACHE + s * SLOT_BYTES, 0, SLOT_BYTES);
+  jitBump(s); // its compiled blocks are stale
+  codeEpoch++;
+  slotTake(s, ppn);
+  return false;
+}
+export let icVerified: u32 = 0; // slots kept by a verification (for tests and --stats)
+export let icChanged: u32 = 0;  // slots a verification found changed
+
+// ICIALLU (and the para HC_ICACHE_SYNC): every slot is verified when next entered.
+export function icacheInvalidateAll(): void {
+  icEpoch++;
+  if (icEpoch == 0) icEpoch = 1;
+  // (a wrap would make an old epoch look current: re-take every slot's copy then)
+  if (icEpoch == 1) dcacheFlushAll();
+}
+// ICIMVAU of a physical address: that page's slot is verified when next entered.
+export function icacheInvalidatePage(pa: u32): void {
+  if (pa - RAM_PHYS >= (ramPages << 12)) return;
+  const m = load<u32>(PAGEMAP + (((pa - RAM_PHYS) >>> 12) << 2));
+  if (m != 0) store<u32>(slotEpoch + ((m - 1) << 2), 0);
+}
 
 // Host address of the slot for physical page pa, allocating (and clearing) one if needed.
 export function slotFor(pa: u32): u32 {
   const ppn = (pa - RAM_PHYS) >>> 12;
   const m = load<u32>(PAGEMAP + (ppn << 2));
-  if (m != 0) return DCACHE + (m - 1) * SLOT_BYTES;
+  if (m != 0) {
+    if (load<u32>(slotEpoch + ((m - 1) << 2)) != icEpoch) {
+      if (slotVerify(m - 1, ppn)) icVerified++; else icChanged++;
+    }
+    return DCACHE + (m - 1) * SLOT_BYTES;
+  }
   if (nextSlot == MAX_SLOTS) dcacheFlushAll();
   const s = nextSlot++;
   store<u32>(PAGEMAP + (ppn << 2), s + 1);
   store<u32>(SLOT_OWNER + (s << 2), ppn + 1);
   const base = DCACHE + s * SLOT_BYTES;
   memory.fill(base, 0, SLOT_BYTES);
+  slotTake(s, ppn);
   jitBump(s); // compiled blocks of the slot's previous page are stale
   tlbFlushWrites(ppn); // stores to this page must now take the slow path
   return base;
@@ -62,10 +128,14 @@ export function dcacheFlushAll(): void {
 
 // Drop the decoded entries overlapping a store of `size` bytes at physical pa. A 32-bit
 // instruction starting up to 2 bytes before pa overlaps too.
-export function codeWritten(pa: u32, size: u32): void {
+export function codeWritten(pa: u32, size: u32, v: u32): void {
   const ppn = (pa - RAM_PHYS) >>> 12;
   const m = load<u32>(PAGEMAP + (ppn << 2));
   if (m == 0) return;
+  // The copy follows the store (little-endian value v, as RAM gets it; bytes past the page end
+  // belong to the next page, which its own codeWritten covers).
+  const c = copyOf(m - 1);
+  for (let i: u32 = 0, o = pa & 0xfff; i < size && o < 0x1000; i++, o++) store<u8>(c + o, <u8>(v >>> (i << 3)));
   const base = DCACHE + (m - 1) * SLOT_BYTES;
   let first = (pa & 0xfff) >>> 1;
   first = first >= 1 ? first - 1 : 0;
@@ -76,13 +146,15 @@ export function codeWritten(pa: u32, size: u32): void {
   // A 32-bit Thumb instruction at the very end of the previous page is never cached (see run.ts).
 }
 
-// ICIMVAU / ICIALLU etc.: drop the page holding pa, or everything.
+// A host write into a page (ramWritten): drop its decoded instructions now; the slot is verified
+// (its copy taken afresh) when next entered.
 export function dcacheFlushPage(pa: u32): void {
   if (pa - RAM_PHYS >= (ramPages << 12)) return;
   const ppn = (pa - RAM_PHYS) >>> 12;
   const m = load<u32>(PAGEMAP + (ppn << 2));
   if (m == 0) return;
   memory.fill(DCACHE + (m - 1) * SLOT_BYTES, 0, SLOT_BYTES);
+  store<u32>(slotEpoch + ((m - 1) << 2), 0);
   jitBump(m - 1);
   codeEpoch++;
 }

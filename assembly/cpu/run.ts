@@ -15,7 +15,7 @@ import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./e
 import { requestStop, stopPending, clearStop } from "./stop";
 import { wfiPending, clearWfi, wfiYield } from "./wfi";
 import { cp15Reset } from "./cp15";
-import { slotFor, slotPage, slotIndex, dcacheInit, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
+import { slotFor, slotPage, slotIndex, dcacheInit, COPY_BYTES, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
 import { decodeA32, execA32 } from "../decode/a32.gen";
 import { decodeT16, execT16 } from "../decode/t16.gen";
 import { decodeT32, execT32 } from "../decode/t32.gen";
@@ -46,7 +46,7 @@ function modeChanged(): void { tlbSelect(privileged, (getRest() & PSR_E) != 0); 
 export function coreInit(ramBytes: u32): u32 {
   if (ramBytes == 0 || (ramBytes & 0xfffff) != 0 || ramBytes > RAM_MAX) return INIT_BAD_SIZE;
   if (__heap_base > STATE) return INIT_LAYOUT;
-  const need = (RAM + ramBytes) >>> 16;
+  const need = (RAM + ramBytes + COPY_BYTES) >>> 16; // guest RAM, then the decode cache's page copies (dcache.ts)
   const have = <u32>memory.size();
   if (need > have && memory.grow(need - have) < 0) return INIT_NO_MEMORY;
   setRamSize(ramBytes);

@@ -193,7 +193,7 @@ function accessPage(va: u32, size: u32, write: bool, v: u32, user: bool): u32 {
     if (write) {
       const ppn = (pa - RAM_PHYS) >>> 12;
       if (load<u32>(PAGEMAP + (ppn << 2)) != 0) {
-        codeWritten(pa, size);
+        codeWritten(pa, size, v);
         if (enter) tlbInsert(priv ? SET_CODEW : SET_CODEW_USER, va, h - va, xlBlockMask, xlDomBit);
       } else if (enter) tlbInsert(set, va, h - va, xlBlockMask, xlDomBit);
       if (size == 4) store<u32>(h, v); else if (size == 2) store<u16>(h, <u16>v); else store<u8>(h, <u8>v);
@@ -249,7 +249,7 @@ function writeLE(va: u32, size: u32, v: u32, user: bool): void {
     const e = (user ? setBase(SET_CODEW_USER) : tlbCW) + tlbIndex(va);
     if (load<u32>(e) == (va & 0xfffff000)) {
       const h = load<u32>(e, 4) + va;
-      codeWritten(h - RAM + RAM_PHYS, size);
+      codeWritten(h - RAM + RAM_PHYS, size, v);
       if (size == 4) store<u32>(h, v); else if (size == 2) store<u16>(h, <u16>v); else store<u8>(h, <u8>v);
       return;
     }
@@ -352,6 +352,6 @@ export function debugWrite8(va: u32, v: u32): void {
   if (xlFsr != 0 || !isRam(pa)) { debugOk = false; return; }
   store<u8>(ramHost(pa), <u8>v);
   const ppn = (pa - RAM_PHYS) >>> 12;
-  if (load<u32>(PAGEMAP + (ppn << 2)) != 0) codeWritten(pa, 1);
+  if (load<u32>(PAGEMAP + (ppn << 2)) != 0) codeWritten(pa, 1, v);
 }
 export function setDebugOk(v: bool): void { debugOk = v; }

@@ -8,7 +8,7 @@ import {
 } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
-import { dcacheFlushAll, dcacheFlushPage } from "../cpu/dcache";
+import { dcacheFlushAll, dcacheFlushPage, icacheInvalidateAll } from "../cpu/dcache";
 import { read32, write32 } from "../mmu/mmu";
 import { uartWrite, uartTxRoom } from "../dev/uart";
 import { requestStop } from "../cpu/stop";
@@ -102,7 +102,7 @@ function call(n: u32): void {
       if (a0 > 0xff) { ret(HV_EINVAL); return; }
       vcp15Write(8, 0, 7, 2, a0); ret(0); return;
     case HC_TLB_FLUSH_PAGE: vcp15Write(8, 0, 7, 1, (a0 & 0xfffff000) | (a1 & 0xff)); ret(0); return;
-    case HC_ICACHE_SYNC: dcacheFlushAll(); breakSlice(); ret(0); return;
+    case HC_ICACHE_SYNC: icacheInvalidateAll(); breakSlice(); ret(0); return; // as ICIALLU (cpu/dcache.ts)
     case HC_SHARED_PAGE:
       if ((a0 & 0xfff) != 0) { ret(HV_EINVAL); return; }
       if (a0 != 0 && !inPartition(a0)) { ret(HV_EPERM); return; }

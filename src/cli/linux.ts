@@ -387,6 +387,8 @@ async function linuxGuest(o: LinuxOpts, m: Machine, con: ConsoleState, markers: 
     log(`stats: setup (fetch, initramfs, load) ${((tLoaded - t0) / 1000).toFixed(2)} s; boot to /init banner: ${f(bannerAt)}; ` +
       (markers ? `to command start: ${f(beginAt)}; ` : "") + `end (${how}${boots > 1 ? `, boot ${boots}` : ""}): ${f({ ms: tEnd, insns: end.insns })} ` +
       `(${(end.insns / Math.max(tEnd, 1) / 1000).toFixed(1)} M instructions/s)`);
+    const ic = m.icacheStats();
+    log(`stats: instruction-cache maintenance: ${ic.kept} decoded pages checked and kept, ${ic.changed} changed and decoded again`);
     if (m.mode !== "native") process.stderr.write(formatVmmStats(m));
     process.stderr.write(formatJitStats(m));
   }

@@ -39,6 +39,7 @@ export interface CoreExports {
   mmuTranslate(va: number, kind: number, priv: number): number;
   mmuFaultStatus(): number;
   codeChanged(): void;
+  icacheStat(i: number): number;
   ramWritten(pa: number, len: number): void;
   virtioSetup(slot: number, deviceId: number, nQueues: number, qMax: number, featLo: number, featHi: number): number;
   virtioConfigSet(slot: number, off: number, b: number): void;

@@ -298,6 +298,11 @@ export class Machine {
     if (!this.vmm) this.x.stateChanged();
   }
 
+  /** Instruction-cache maintenance (ICIALLU, ICIMVAU, HC_ICACHE_SYNC) marks decode-cache pages for
+   *  checking: `kept` pages were found unchanged when next executed (their decoded instructions and
+   *  compiled code stay), `changed` ones had been written behind the CPU's back and were decoded afresh. */
+  icacheStats(): { kept: number; changed: number } { return { kept: this.x.icacheStat(0) >>> 0, changed: this.x.icacheStat(1) >>> 0 }; }
+
   /** The JIT's counters (engine "jit"), or undefined under the interpreter. */
   jitStats(): JitStats | undefined { return this.jit?.stats(); }
 
