@@ -85,6 +85,36 @@ describe("vm7 linux --guests N", () => {
       expect(readFileSync(`${hvc}.g${k}`, "utf8").replace(/\r/g, "")).toBe(`hvc0-of-guest-${k}\n`);
     }
   }, 250_000);
+
+  it("para mode: vm7's para kernels (virtio-net and virtio-console built in) ping each other on the switch; a disk and a virtio console each", async (ctx) => {
+    skipWithout(ctx);
+    const dir = mkdtempSync(join(tmpdir(), "vm7-guests-para-"));
+    const disk = join(dir, "d.img");
+    const hvc = join(dir, "hvc.txt");
+    const cmd = "uname -r; ifconfig eth0 | grep 'inet addr'; echo para-disk-of-guest-$VM7_GUEST | dd of=/dev/vda conv=sync 2>/dev/null; sync; " +
+      "echo hvc0-of-para-guest-$VM7_GUEST > /dev/hvc0; " +
+      "if [ $VM7_GUEST = 0 ]; then ping -c 3 10.0.7.2; ping -c 1 10.0.7.254 | grep -c 'bytes from'; else sleep 5; fi";
+    const r = await vm7(["linux", "--guests", "2", "--mode", "para", "--net", "--disk", disk, "--disk-size", "1M", "--vconsole", hvc,
+      "--exec", cmd, "--stats", "--max-insns", "8e9"], { timeoutMs: 240_000 });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    for (const k of [0, 1]) {
+      expect(r.stdout).toMatch(new RegExp(`^\\[g${k}\\] 6\\.1\\.\\d+-vm7-para$`, "m"));
+      expect(r.stdout).toMatch(new RegExp(`^\\[g${k}\\]\\s+inet addr:10\\.0\\.7\\.${k + 1}\\s+Bcast:10\\.0\\.7\\.255\\s+Mask:255\\.255\\.255\\.0$`, "m"));
+      // both ran as para guests
+      expect(stat(r.stderr, k, "hc_set_dacr")).toBeGreaterThan(100);
+    }
+    expect(r.stdout).toMatch(/^\[g0\] 64 bytes from 10\.0\.7\.2: seq=2 ttl=64/m);
+    expect(r.stdout).toMatch(/^\[g0\] 3 packets transmitted, 3 packets received, 0% packet loss$/m);
+    // the switch's built-in peer answers a para guest too
+    expect(r.stdout).toMatch(/^\[g0\] 1$/m);
+    for (const k of [0, 1]) {
+      const b = readFileSync(`${disk}.g${k}`);
+      const want = `para-disk-of-guest-${k}\n`;
+      expect(b.subarray(0, want.length).toString("latin1")).toBe(want);
+      expect(b.subarray(want.length, 512).every((x) => x === 0)).toBe(true);
+      expect(readFileSync(`${hvc}.g${k}`, "utf8").replace(/\r/g, "")).toBe(`hvc0-of-para-guest-${k}\n`);
+    }
+  }, 250_000);
 });
 
 describe("vm7 linux --guests 2 without --exec: both consoles, every line prefixed, input to guest 0", () => {
@@ -180,7 +210,7 @@ describe("vm7 linux --guests and vm7 run --guest: what cannot work with several 
     [[...linux, "--weights", "1,2,3"], /^vm7: --weights gives 3 weight\(s\) for 2 guests: give one per guest$/],
     [["linux", "--guests", "1", "--slice", "5000"], /^vm7: --slice applies to several guests \(--guests N\)$/],
     [[...linux, "--mode", "native"], /^vm7: --guests 2: several guests run under the VMM: give --mode full/],
-    [[...linux, "--mode", "para", "--net"], /^vm7: --net: vm7's kernel build has virtio-blk but no virtio-net/],
+    [[...linux, "--mode", "para", "--kernel-build", "debian"], /^vm7: --mode para: Debian's kernel is not paravirtualized/],
     [[...run2, "--gdb", "1234"], /^vm7: --gdb cannot be used with --guest: the debugger attaches to one guest$/],
     [[...run2, "--snapshot-at", "1000", "/tmp/x.snap"], /^vm7: --snapshot-at cannot be used with --guest: snapshots hold one guest$/],
     [[...run2, "--restore", "/tmp/x.snap"], /^vm7: --restore cannot be used with --guest: snapshots hold one guest$/],
@@ -232,10 +262,47 @@ describe("vm7 bench --guest linux --io (src/bench/io.ts): the rows from the gues
     expect(() => parseIo(out.replace(/ping_guest .*/, "ping_guest ping: sendto: Network unreachable"))).toThrow(/ping_guest: ping printed no round-trip line/);
   });
 
+  it("--modes full,para: full mode boots zImage-vm7 (like with like), para zImage-para; full alone Debian's kernel", async () => {
+    const { ioKernelBuild, ioArgs } = await import("../src/bench/io.js");
+    expect(ioKernelBuild("full", ["full"])).toBe("debian");
+    expect(ioKernelBuild("full", ["full"], "vm7")).toBe("vm7");
+    expect(ioKernelBuild("full", ["full", "para"])).toBe("vm7");
+    expect(ioKernelBuild("para", ["para"])).toBe("vm7");
+    const o = { quick: true, cpuHz: 1e9, ram: 512 };
+    const full = ioArgs(o, "full", "debian", "/tmp/d.img");
+    expect(full.slice(0, 5)).toEqual(["linux", "--guests", "2", "--mode", "full"]);
+    expect(full).not.toContain("--kernel-build");
+    expect(ioArgs(o, "full", "vm7", "/tmp/d.img").slice(3, 7)).toEqual(["--mode", "full", "--kernel-build", "vm7"]);
+    expect(ioArgs(o, "para", "vm7", "/tmp/d.img").slice(3, 5)).toEqual(["--mode", "para"]);
+    expect(ioArgs(o, "para", "vm7", "/tmp/d.img")).toContain("--net");
+  });
+
+  it("the table: one column per mode and para/full when both ran; the event-channel row in the para column", async () => {
+    const { parseIo, ioTable } = await import("../src/bench/io.js");
+    const full = parseIo(out);
+    const para = parseIo(out.replace("disk_write 8388608 4096", "disk_write 8388608 2048").replace("tcp 4194304 16384", "tcp 4194304 4096"));
+    const ring = { name: "lat_ctx_two_para_guests", what: "hand-off between two para guests (tiny kernel, event channel, round trip / 2)", value: 1.419, unit: "us" };
+    const mk = (mode: "full" | "para", rows: typeof full, kernel: string) => ({ mode, kernel, rows, hostSeconds: 10, switches: 100, insns: [1e8, 2e8] });
+    const t = ioTable({ modes: [mk("full", full, "zImage-vm7"), mk("para", para, "zImage-para")], ring, hostSecondsAll: 25 });
+    expect(t).toMatch(/^Linux I\/O: two guests on one VMM \(zImage-vm7 in full mode, zImage-para in para mode\)/);
+    expect(t).toMatch(/^measurement\s+full\s+para\s+para\/full\s+unit$/m);
+    expect(t).toMatch(/^dd to \/dev\/vda .*\s+64\.000\s+128\.0\s+2\.00\s+MB\/s$/m);
+    expect(t).toMatch(/^TCP guest 0 -> guest 1 .*\s+8\.000\s+32\.000\s+4\.00\s+MB\/s$/m);
+    expect(t).toMatch(/^ping RTT guest 0 -> guest 1\s+223\.0\s+223\.0\s+1\.00\s+us$/m);
+    expect(t).toMatch(/^hand-off between two para guests .*\s{12}1\.419\s{11}\s+us$/m);
+    expect(t).toMatch(/^host, para mode: 10\.0 s for the Linux run/m);
+    const one = ioTable({ modes: [mk("full", full, "Debian's armmp 6.1")], ring, hostSecondsAll: 12 });
+    expect(one).toMatch(/^measurement\s+full\s+unit$/m);
+    expect(one).not.toMatch(/para\/full/);
+    expect(one).toMatch(/^hand-off between two para guests .*\s+1\.419\s+us$/m);
+  });
+
   it("refuses what it cannot run, in one line each", async () => {
     for (const [args, want] of [
       [["bench", "--io"], /--io applies to --guest linux/],
-      [["bench", "--guest", "linux", "--io", "--modes", "native,full"], /full mode only/],
+      [["bench", "--guest", "linux", "--io", "--modes", "native,full"], /in full and\/or para mode \(native mode has one guest/],
+      [["bench", "--guest", "linux", "--io", "--modes", "full,fast"], /'fast' is not one of them/],
+      [["bench", "--guest", "linux", "--io", "--modes", "para", "--kernel-build", "debian"], /Debian's kernel is not paravirtualized/],
       [["bench", "--guest", "linux", "--io", "--engine", "jit"], /interpreter/],
     ] as Array<[string[], RegExp]>) {
       const r = await vm7(args, { timeoutMs: 60_000 });
@@ -244,4 +311,32 @@ describe("vm7 bench --guest linux --io (src/bench/io.ts): the rows from the gues
       expect(r.stderr).toMatch(want);
     }
   }, 70_000);
+});
+
+describe("vm7 bench --guest linux --io --modes full,para --quick: the rows in both modes (two boots of vm7's builds, ~20 s)", () => {
+  needPackages();
+
+  it("every row in both modes from zImage-vm7 (full) and zImage-para (para); para is faster than full where the kernel is entered", async (ctx) => {
+    skipWithout(ctx);
+    const dir = mkdtempSync(join(tmpdir(), "vm7-bench-io-"));
+    const json = join(dir, "io.json");
+    const r = await vm7(["bench", "--guest", "linux", "--io", "--modes", "full,para", "--quick", "--json", json], { timeoutMs: 180_000 });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stdout).toMatch(/^Linux I\/O: two guests on one VMM \(zImage-vm7 in full mode, zImage-para in para mode\)/);
+    expect(r.stdout).toMatch(/^measurement\s+full\s+para\s+para\/full\s+unit$/m);
+    const j = JSON.parse(readFileSync(json, "utf8")) as { io: Record<string, { kernel: string; rows: Array<{ name: string; value: number }> }> };
+    expect(Object.keys(j.io)).toEqual(["full", "para"]);
+    expect(j.io.full.kernel).toBe("zImage-vm7");
+    expect(j.io.para.kernel).toBe("zImage-para");
+    const v = (mode: string, name: string) => j.io[mode].rows.find((x) => x.name === name)!.value;
+    for (const mode of ["full", "para"]) {
+      expect(j.io[mode].rows.map((x) => x.name)).toEqual(["disk_write", "disk_read", "ping_peer", "ping_guest", "tcp", "lat_ctx_one_guest", "lat_ctx_two_guests"]);
+      for (const x of j.io[mode].rows) expect(x.value, `${mode} ${x.name}`).toBeGreaterThan(0);
+      // between two guests the hand-off crosses two network stacks: dearer than a switch inside one
+      expect(v(mode, "lat_ctx_two_guests")).toBeGreaterThan(v(mode, "lat_ctx_one_guest"));
+    }
+    // para's kernel entries are cheaper (docs/vmm.md, "Linux in para mode"): context switches and the network round trip
+    expect(v("para", "lat_ctx_one_guest")).toBeLessThan(v("full", "lat_ctx_one_guest"));
+    expect(v("para", "ping_guest")).toBeLessThan(v("full", "ping_guest"));
+  }, 190_000);
 });

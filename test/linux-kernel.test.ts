@@ -8,7 +8,8 @@
 // Busybox comes from apt as in linux.test.ts (skipped with the reason when it cannot be fetched).
 import { describe, it, expect, beforeAll } from "vitest";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { vm7, ROOT as root } from "./helpers/run.js";
 
@@ -97,6 +98,21 @@ describe("vm7 linux --kernel-build vm7: one source and configuration, native, fu
     expect(vmmStat(r.err, "hc_set_dacr")).toBeGreaterThan(0);
     expect(vmmStat(r.err, "hc_switch_mm")).toBeGreaterThan(0);
     expect(vmmStat(r.err, "exc_svc")).toBeGreaterThan(100);
+  }, 240_000);
+
+  it("virtio front ends built in (virtio-blk, -net, -console): one para guest with --disk, --net and --vconsole", async (ctx) => {
+    needBusybox(ctx);
+    const dir = mkdtempSync(join(tmpdir(), "vm7-para-virtio-"));
+    const disk = join(dir, "d.img"), hvc = join(dir, "hvc.txt");
+    const r = await linux(["--mode", "para", "--net", "--disk", disk, "--disk-size", "1M", "--vconsole", hvc, "--exec",
+      "ifconfig eth0 | grep 'inet addr'; ping -c 2 10.0.7.254 | tail -2; echo para-disk | dd of=/dev/vda conv=sync 2>/dev/null; sync; " +
+      "echo para-hvc0 > /dev/hvc0; ls -1 /sys/bus/virtio/drivers"]);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toMatch(/^\s+inet addr:10\.0\.7\.1\s+Bcast:10\.0\.7\.255\s+Mask:255\.255\.255\.0$/m);
+    expect(r.out).toMatch(/^2 packets transmitted, 2 packets received, 0% packet loss$/m);
+    expect(r.out.split("\n").filter((l) => /^virtio_(blk|net|console)$/.test(l)).sort()).toEqual(["virtio_blk", "virtio_console", "virtio_net"]);
+    expect(readFileSync(disk).subarray(0, 10).toString("latin1")).toBe("para-disk\n");
+    expect(readFileSync(hvc, "utf8").replace(/\r/g, "")).toBe("para-hvc0\n");
   }, 240_000);
 
   it("CONFIG_COMPAT_32BIT_TIME: busybox sleep (Debian armhf, 32-bit time_t) lets guest time pass (zImage-vm7)", async (ctx) => {

@@ -123,7 +123,9 @@ export function benchCommand(program: Command, setStatus: (s: number) => void): 
       "alternating dhrystone runs per mode for the host-overhead goal", parseNumber("--repeat", { min: 1, max: 100 }), 3)
     .option("--io", "with --guest linux: the I/O rows instead of the suites: disk write and read bandwidth (dd to and from " +
       "/dev/vda), ping round trip to the switch's peer and between two guests, TCP bandwidth between two guests (busybox nc), " +
-      "lat_ctx inside one guest and the hand-off between two; two Debian guests in full mode (docs/guests.md)", false)
+      "lat_ctx inside one guest and the hand-off between two; two guests in full mode with Debian's kernel by default; " +
+      "--modes full,para (or para) runs them in each mode side by side, and then full mode boots vm7's zImage-vm7, para mode " +
+      "zImage-para (like with like: one source, one configuration) (docs/guests.md)", false)
     .addHelpText("after", () => reflow(UNITS_HELP, helpWidth()))
     .action(async (names: string[], o: BenchOpts) => {
       try {
@@ -230,17 +232,27 @@ async function ioOnly(names: string[], o: BenchOpts): Promise<number> {
   if (o.guest !== "linux") throw new BenchInputError("--io applies to --guest linux (the I/O rows run Linux guests)");
   if (o.mips) throw new BenchInputError("--io and --mips: give one");
   if (names.length) throw new BenchInputError(`--io runs its own rows; benchmark names (${names.join(" ")}) do not apply`);
-  if (o.kernelBuild === "vm7") throw new BenchInputError("--io needs Debian's kernel (virtio-net is a module of Debian's build; vm7's build has no virtio-net)");
-  if (o.modes !== undefined && o.modes.split(",").some((m) => m.trim() !== "full")) {
-    throw new BenchInputError(`--io --modes ${o.modes}: the I/O rows run two guests in full mode only (native mode has one guest; para-mode Linux guests wait for issue 13)`);
+  const { runIo, ioTable, IO_MODES } = await import("./io.js");
+  // Default: full mode alone, Debian's kernel (the reference); --modes full,para: both, side by side.
+  const asked = o.modes === undefined ? ["full"] : o.modes.trim() === "all" ? [...IO_MODES] : [...new Set(o.modes.split(",").map((m) => m.trim()).filter(Boolean))];
+  const bad = asked.filter((m) => !(IO_MODES as readonly string[]).includes(m));
+  if (!asked.length || bad.length) {
+    throw new BenchInputError(`--io --modes ${o.modes}: the I/O rows run two guests under the VMM, in full and/or para mode` +
+      (bad.includes("native") ? " (native mode has one guest, which owns the CPU)" : ` ('${bad[0] ?? ""}' is not one of them)`));
   }
+  const modes = IO_MODES.filter((m) => asked.includes(m));
+  if (o.kernelBuild === "debian" && modes.includes("para")) throw new BenchInputError(`--io --kernel-build debian: ${kernelBuildRefusal("debian", "para")}`);
   if (o.clock === "wall") throw new BenchInputError("--io: several guests run on virtual time only");
   if (o.engine === "jit") throw new BenchInputError("--io: several guests run on the interpreter (--engine jit does not apply)");
-  const { runIo, ioTable } = await import("./io.js");
-  const r = await runIo({ quick: o.quick, cpuHz: o.cpuHz, ram: o.ram, maxInsns: o.maxInsns, note: progress });
+  const jsonPath = o.json !== undefined ? checkJsonPath(o.json) : undefined;
+  const r = await runIo({ modes, kernelBuild: o.kernelBuild, quick: o.quick, cpuHz: o.cpuHz, ram: o.ram, maxInsns: o.maxInsns, note: progress });
   process.stdout.write(ioTable(r));
-  if (o.json !== undefined) {
-    writeFileSync(checkJsonPath(o.json), JSON.stringify({ vm7: vm7Version, io: r.rows, host_seconds: r.hostSeconds, host_seconds_all: r.hostSecondsAll, switches: r.switches, guest_instructions: r.insns }, null, 2) + "\n");
+  if (jsonPath !== undefined) {
+    writeFileSync(jsonPath, JSON.stringify({
+      vm7: vm7Version,
+      io: Object.fromEntries(r.modes.map((m) => [m.mode, { kernel: m.kernel, rows: m.rows, host_seconds: m.hostSeconds, switches: m.switches, guest_instructions: m.insns }])),
+      event_channel: r.ring, host_seconds_all: r.hostSecondsAll,
+    }, null, 2) + "\n");
   }
   return 0;
 }

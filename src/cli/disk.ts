@@ -46,10 +46,12 @@ export function diskOptions(cmd: Command): Command {
  */
 export interface VirtioHostDevices { attach(m: Machine): void; close(): void }
 
-export function openVirtioDevices(o: DiskOpts, mode: string, log: (s: string) => void): VirtioHostDevices {
-  const para = (opt: string) => new DiskError(`${opt}: not available in para mode (no para guest has a virtio front end); use --mode native or full`);
+export function openVirtioDevices(o: DiskOpts, mode: string, log: (s: string) => void, paraFrontEnds = false): VirtioHostDevices {
+  const para = (opt: string) => new DiskError(`${opt}: not available in para mode (no para guest of vm7 run has a virtio front end); use --mode native or full, or vm7 linux --mode para`);
   if (o.disk === undefined && o.diskSize !== undefined) throw new DiskError("--disk-size needs --disk FILE");
-  if (mode === "para") {
+  // `paraFrontEnds`: the para guest has virtio front ends (vm7 linux: vm7's para kernel has virtio-blk,
+  // virtio-net and virtio-console built in); vm7 run's para guests (the tiny kernel) have none.
+  if (mode === "para" && !paraFrontEnds) {
     if (o.disk !== undefined) throw para("--disk");
     if (o.net) throw para("--net");
     if (o.vconsole !== undefined) throw para("--vconsole");

@@ -174,10 +174,6 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
   if (!o.kernel) {
     const why = kernelBuildRefusal(build, o.mode);
     if (why) throw new LinuxUsageError(`--mode ${o.mode}: ${why}`);
-    if (build === "vm7" && (o.net || o.vconsole !== undefined)) {
-      throw new LinuxUsageError(`${o.net ? "--net" : "--vconsole"}: vm7's kernel build has virtio-blk but no virtio-net or virtio-console ` +
-        "(its configuration is the board's: fixtures/linux-kernel/config.fragment); use --kernel-build debian");
-    }
   }
   // Kernel.
   let kernel: Uint8Array, textOffset: number | undefined, kernelName: string;
@@ -193,7 +189,7 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
         textOffset = detectTextOffset(z) ?? LINUX_LAYOUT.defaultTextOffset;
       }
     } else if (build === "vm7") {
-      // vm7's builds have everything built in (virtio-mmio and virtio-blk too): no modules.
+      // vm7's builds have everything built in (virtio-mmio, -blk, -net and -console too): no modules.
       const k = bootKernel(build, o.mode, log);
       kernelName = k.name;
       if (o.zimage) kernel = new Uint8Array(readFileSync(k.zimagePath));
@@ -251,7 +247,8 @@ async function linuxRun(o: LinuxOpts, cmd: Command): Promise<number> {
 
   const con = consoleState(o.exec === undefined, o.verbose);
   // --disk, --net, --vconsole: their files are opened once; each machine booted gets the devices.
-  const virtio = openVirtioDevices(o, o.mode, log);
+  // (every mode: in para mode vm7's para kernel has the front ends built in, a --kernel of the user's its own)
+  const virtio = openVirtioDevices(o, o.mode, log, true);
   // A machine booted with these images: the first one, and a fresh one each time the guest resets
   // the board (PRM_RSTCTRL), as a real board reboots into the same kernel and initramfs.
   const boot = async (rebooted: boolean): Promise<{ m: Machine; place: LinuxPlacement }> => {
