@@ -5,6 +5,7 @@
 export { Machine, MODE, hex } from "./machine/machine.js";
 export { VM_MODES } from "./machine/machine.js";
 export type { MachineOptions, RunOptions, RunResult, StopReason, Translation, VmMode } from "./machine/machine.js";
+export type { JitOptions, JitStats } from "./jit/jit.js";
 export { parseElf, isElf, elfSymbols, ImageError } from "./loaders/elf.js";
 export type { LoadImage, Segment, ElfSymbol } from "./loaders/elf.js";
 export { disasmA32 } from "./disasm/a32.js";
