@@ -123,16 +123,17 @@ describe("vm7 linux --guests 2 without --exec: both consoles, every line prefixe
   it("both shells prompt ([gN] vm7:/root# ); a command piped in runs in guest 0; the run ends 2 s after stdin and the consoles go quiet", async (ctx) => {
     skipWithout(ctx);
     const { spawn } = await import("node:child_process");
-    const p = spawn(process.execPath, [join(root, "bin/vm7.js"), "linux", "--guests", "2", "--max-insns", "6e9"], { stdio: ["pipe", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [join(root, "bin/vm7.js"), "linux", "--guests", "2", "--max-insns", "6e9", "--stats"], { stdio: ["pipe", "pipe", "pipe"] });
     let out = "", err = "";
     let sent = false;
     p.stderr.on("data", (b: Buffer) => { err += b.toString("utf8"); });
     p.stdout.on("data", (b: Buffer) => {
       out += b.toString("utf8");
-      // Once both shells prompt, type into guest 0's console and end the input.
+      // Once both shells prompt, leave them idle for 1.5 s (stdin open: the host waits for input
+      // while every guest idles), then type into guest 0's console and end the input.
       if (!sent && /^\[g0\] vm7:\S*# /m.test(out) && /^\[g1\] vm7:\S*# /m.test(out)) {
         sent = true;
-        p.stdin.end("echo typed-into-guest-$VM7_GUEST\n");
+        setTimeout(() => p.stdin.end("echo typed-into-guest-$VM7_GUEST\n"), 1500);
       }
     });
     const status = await new Promise<number | null>((res) => {
@@ -147,6 +148,10 @@ describe("vm7 linux --guests 2 without --exec: both consoles, every line prefixe
     expect(lines.some((l) => l.includes("typed-into-guest-1"))).toBe(false);
     expect(lines.filter((l) => /^\[g1\] vm7: Linux is up/.test(l))).toHaveLength(1);
     expect(err).toMatch(/^vm7: \[g0\] stopped: stdin ended and the consoles have been quiet for 2 s/m);
+    // While both guests idled with stdin open, the run waited for input instead of moving the clock at once.
+    const waits = /(\d+) waits for console input while every guest idled/.exec(err);
+    expect(waits, err.slice(-2000)).not.toBeNull();
+    expect(Number(waits![1])).toBeGreaterThan(0);
   }, 250_000);
 });
 

@@ -121,6 +121,9 @@ export async function runLinuxGuests(o: LinuxGuestsRun): Promise<number> {
   try {
     r = await g.run({
       maxInsns: o.maxInsns,
+      // Interactive: when every guest idles, wait (up to 100 ms) for console input before moving the
+      // clock to the next timer, as vm7 linux does with one guest: idle guests leave the host idle.
+      allIdle: bridge ? () => (bridge.open ? bridge.waitForInput(100) : Promise.resolve()) : undefined,
       shouldStop: () => {
         if (o.timeout !== undefined && performance.now() - t0 > o.timeout * 1000) timedOut = true;
         // Console input from a pipe: once it has ended and the consoles have been quiet for 2 s, stop
@@ -185,7 +188,8 @@ export async function runLinuxGuests(o: LinuxGuestsRun): Promise<number> {
   if (o.stats) {
     const total = r.guests.reduce((a, x) => a + x.insns, 0);
     o.log(`stats: setup ${((tLoaded - t0) / 1000).toFixed(2)} s; ${o.n} guests, ${r.switches} switches, ${total} instructions in ` +
-      `${((tEnd - tLoaded) / 1000).toFixed(2)} s (${(total / Math.max(tEnd - tLoaded, 1) / 1000).toFixed(1)} M instructions/s)`);
+      `${((tEnd - tLoaded) / 1000).toFixed(2)} s (${(total / Math.max(tEnd - tLoaded, 1) / 1000).toFixed(1)} M instructions/s); ` +
+      `${r.idleWaits} waits for console input while every guest idled`);
     g.stats().forEach((s, k) => {
       const lines = [`vm7: vmm stats of guest ${k} (${o.mode} mode):`];
       for (const [name, v] of Object.entries(s)) if (v !== 0 || !name.startsWith("hc_")) lines.push(`  ${name.padEnd(20)} ${v}`);

@@ -58,6 +58,8 @@ export interface GuestsRunResult {
   switches: number;
   /** The run ended on the overall budget (maxInsns) with guests still running. */
   budget: boolean;
+  /** Times every guest idled and the run waited in `allIdle` before moving the clock. */
+  idleWaits: number;
 }
 
 export class Guests {
@@ -139,6 +141,10 @@ export class Guests {
    */
   async run(opts: {
     maxInsns?: number; shouldStop?: () => boolean; yieldEveryMs?: number;
+    /** Every guest waits for a timer or for input: awaited before the clock moves to the earliest
+     *  timer (an interactive session waits for console input here, so idle guests cost the host
+     *  nothing; without it the clock moves at once). Input that arrives meanwhile wakes its guest. */
+    allIdle?: () => Promise<void>;
     /** Asked after each of guest k's slices (k selected): a message ends that guest (reason "host"), the others run on. */
     endGuest?: (k: number, insns: number) => string | undefined;
   } = {}): Promise<GuestsRunResult> {
@@ -148,7 +154,7 @@ export class Guests {
     const outcome: (GuestOutcome | undefined)[] = new Array(n).fill(undefined);
     const insns = new Array(n).fill(0), slices = new Array(n).fill(0);
     const inputReady: boolean[] = new Array(n).fill(false);
-    let total = 0, switches = 0, last = -1, rr = 0, budget = false, lastYield = performance.now();
+    let total = 0, switches = 0, last = -1, rr = 0, budget = false, lastYield = performance.now(), idleWaits = 0;
     const finish = (k: number, result: RunResult) => {
       outcome[k] = { guest: k, name: this.specs[k].name, result, insns: insns[k], slices: slices[k] };
     };
@@ -175,6 +181,14 @@ export class Guests {
             finish(k, { reason: "idle", insns: 0, message: `guest is idle: it waits at pc 0x${hex(m.pc)} with no timer armed and no event channel that can still fire` });
           }
           break;
+        }
+        if (opts.allIdle) {
+          await opts.allIdle();
+          idleWaits++;
+          lastYield = performance.now();
+          // Console input that came meanwhile: its guest runs now, the clock stays.
+          if (alive.some((k) => { inputReady[k] = m.inputReady(k); return inputReady[k]; })) continue;
+          if (opts.shouldStop?.()) continue;
         }
         m.idleUntil(Math.min(...wakes));
         continue;
@@ -206,6 +220,6 @@ export class Guests {
         finish(k, { reason: "budget", insns: insns[k], message: `stopped at pc 0x${hex(m.pc)} when the run's budget ran out` });
       }
     }
-    return { guests: outcome as GuestOutcome[], switches, budget };
+    return { guests: outcome as GuestOutcome[], switches, budget, idleWaits };
   }
 }
