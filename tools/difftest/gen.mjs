@@ -425,8 +425,9 @@ const popcount = (v) => { let c = 0; for (; v; v &= v - 1) c++; return c; };
 // UNDEFs is IMPLEMENTATION DEFINED), and always the last unit: both sides must take the UNDEF
 // there (SIGILL in qemu, caught by the harness) with the same registers.
 function unitUndef(r, name) {
-  // 0xe7f001f0 (UDF #0x1f0... i = 0x1f0) is the Linux ARM breakpoint: qemu-arm's user mode raises SIGTRAP for it
-  if (name === "UDF") { let i = r.u32() & 0xffff; if (i === 0x1f0) i = 0; return { name, words: [encode("UDF", { i })], last: true }; }
+  // 0xe7f001f0 (UDF #16: imm12 0x001, imm4 0x0) is the Linux ARM breakpoint: qemu-arm's user mode
+  // raises SIGTRAP for it, not SIGILL (an oracle artefact: both are UNDEFINED)
+  if (name === "UDF") { let i = r.u32() & 0xffff; if (i === 0x10) i = 0; return { name, words: [encode("UDF", { i })], last: true }; }
   for (;;) {
     const w = ((r.u32() & 0x0fffffff) | 0xe0000000) >>> 0;
     // not HLT (cond 0001 0000 .... .... 0111 ...., ARMv8): qemu-arm takes HLT #0xf000 for a semihosting call
