@@ -63,12 +63,16 @@ function slotSame(s: u32, ppn: u32): bool {
   }
   return true;
 }
+// Slot s's decoded instructions go: its compiled blocks are stale, fetch caches re-check.
+function slotEmpty(s: u32): void {
+  memory.fill(DCACHE + s * SLOT_BYTES, 0, SLOT_BYTES);
+  jitBump(s);
+  codeEpoch++;
+}
 // A slot entered after maintenance: kept if its page is unchanged, else emptied and taken afresh.
 function slotVerify(s: u32, ppn: u32): bool {
   if (slotSame(s, ppn)) { store<u32>(slotEpoch + (s << 2), icEpoch); return true; }
-  memory.fill(DCACHE + s * SLOT_BYTES, 0, SLOT_BYTES);
-  jitBump(s); // its compiled blocks are stale
-  codeEpoch++;
+  slotEmpty(s);
   slotTake(s, ppn);
   return false;
 }
@@ -153,8 +157,6 @@ export function dcacheFlushPage(pa: u32): void {
   const ppn = (pa - RAM_PHYS) >>> 12;
   const m = load<u32>(PAGEMAP + (ppn << 2));
   if (m == 0) return;
-  memory.fill(DCACHE + (m - 1) * SLOT_BYTES, 0, SLOT_BYTES);
+  slotEmpty(m - 1);
   store<u32>(slotEpoch + ((m - 1) << 2), 0);
-  jitBump(m - 1);
-  codeEpoch++;
 }

@@ -21,8 +21,9 @@ export function engineOption(): Option {
 export function formatJitStats(m: Machine): string {
   const s = m.jitStats();
   if (!s) return "";
+  // camelCase -> snake_case (compileMs -> compile_ms); the millisecond counters to one decimal
   const rows: Array<[string, string]> = Object.entries(s).map(([k, v]) =>
-    k.endsWith("Ms") ? [k.replace(/Ms$/, "_ms").replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), (v as number).toFixed(1)] : [k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), `${v}`]);
+    [k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), k.endsWith("Ms") ? (v as number).toFixed(1) : `${v}`]);
   return `vm7: jit stats (engine ${m.engine}):\n` + rows.map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join("\n") + "\n";
 }
 

@@ -113,18 +113,19 @@ export class Jit {
       this.compileMs += t;
       this.translateMs += t;
     }
-    if (this.queue.length >= this.batch) this.compileQueue(this.yields);
+    if (this.queue.length >= this.batch) this.compileQueue();
     return 1;
   }
 
   /** Compile the queued blocks (one module) and hand them to the core (jitInstall), which keeps
    *  those whose map entry still waits for them. The Machine calls this between run slices too.
-   *  `yields`: the caller yields to the event loop soon (RunOptions.yields); with
-   *  JitOptions.background the module is then compiled with WebAssembly.compile off the main thread
-   *  and installed when it is ready; the blocks are interpreted until then. Installing later is as exact as installing now: the core
-   *  takes a block only while its map entry still waits for it (same code generation). */
-  compileQueue(yields = false): void {
-    const background = yields && this.backgroundOk;
+   *  When the run's caller yields to the event loop soon (`yields`, RunOptions.yields) and
+   *  JitOptions.background is set, the module is compiled with WebAssembly.compile off the main
+   *  thread and installed when it is ready; the blocks are interpreted until then. Installing later
+   *  is as exact as installing now: the core takes a block only while its map entry still waits for
+   *  it (same code generation). */
+  compileQueue(): void {
+    const background = this.yields && this.backgroundOk;
     if (this.error) { const e = this.error; this.error = undefined; throw e; }
     if (this.queue.length === 0) return;
     const t0 = performance.now();

@@ -666,7 +666,7 @@ export class Machine {
         return done("replay-end", `the replay reached the end of its recording at ${this.icount} instructions`);
       }
       const stop = this.x.run(this.inputs(Math.min(left, slice))) >>> 0;
-      this.jit?.compileQueue(opts.yields === true); // blocks that got hot in this slice: compiled code from the next one (or, compiled in the background, from a later one)
+      this.jit?.compileQueue(); // blocks that got hot in this slice: compiled code from the next one (or, compiled in the background, from a later one)
       this.drainConsole();
       // QueueNotify writes end the slice (STOP_VIRTIO, or whatever stop came first): serve them now.
       if (this.virtio) this.virtio.serve(this.x.virtioTakePending() >>> 0);
