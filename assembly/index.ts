@@ -333,6 +333,7 @@ export const VMM_HC_EVTCHN_PENDING: u32 = HC.HC_EVTCHN_PENDING;
 export const VMM_HC_GRANT: u32 = HC.HC_GRANT;
 export const VMM_HC_GRANT_REVOKE: u32 = HC.HC_GRANT_REVOKE;
 export const VMM_HC_GRANT_COPY: u32 = HC.HC_GRANT_COPY;
+export const VMM_HC_RET_USER: u32 = HC.HC_RET_USER;
 
 // --- several guests (vmm/guests.ts, docs/guests.md): the host's scheduler drives these ---------
 export const GUESTS_MAX: u32 = G.GUESTS_MAX;

@@ -827,7 +827,7 @@ describe("VMM para mode: hypercalls", () => {
     m.pc = CODE;
     m.run({ maxInsns: 5 });
     expect(m.reg(4) | 0).toBe(-1);
-    expect(m.reg(5) >>> 0).toBe(0x00010002); // ABI 1.2: the several-guest calls (1.1) and the shared page's dacr word (1.2), docs/hypercalls.md
+    expect(m.reg(5) >>> 0).toBe(0x00010003); // ABI 1.3: the several-guest calls (1.1), the shared page's dacr word (1.2), HC_RET_USER and the spsr/usr_sp/usr_lr words (1.3), docs/hypercalls.md
     let s = m.vmmStats();
     expect([s.hypercalls, s.hc_errors, s.hc_version]).toEqual([2, 1, 1]);
 
@@ -878,6 +878,146 @@ describe("VMM para mode: hypercalls", () => {
     h.run({ maxInsns: 3 });
     expect(h.reg(0) | 0).toBe(-3);
     expect(h.physRead32(shadowL1)).toBe(before);
+  });
+});
+
+describe("VMM para mode: HC_RET_USER, Linux's return to User mode (ABI 1.3)", () => {
+  const SH = 0x80006000, FRAME = 0x80200000, UCODE = CODE + 0x100;
+  const HVC_RET_USER = 0xe140017c; // hvc #28
+  // A Linux pt_regs: r0-r12, sp, lr, pc, cpsr, ORIG_r0
+  function frame(m: Machine, at: number, cpsr: number): void {
+    const regs = Array.from({ length: 13 }, (_, k) => 0x100 + k);
+    regs[4] = SH;                      // the vector below reads the shared page through r4
+    put(m, at, [...regs, 0x80300000, 0x1234, UCODE, cpsr, 0x100]);
+  }
+  function setup(): Machine {
+    const m = machine("para");
+    put(m, CODE, [
+      0xe1a00004, // mov r0, r4
+      0xe140007c, // hvc #12 (HC_SHARED_PAGE)
+      0xe1a00005, // mov r0, r5   frame
+      0xe1a01006, // mov r1, r6   User TPIDRURO
+      0xe1a02007, // mov r2, r7   User DACR
+      HVC_RET_USER,
+      0xe1a09000, // mov r9, r0   (only after an error)
+      0xeafffffe,
+    ]);
+    put(m, UCODE, [0xef000000 /* svc #0 */, 0xeafffffd /* b UCODE */]);
+    // SVC vector: what Linux's vector_swi loads from the shared page instead of MRS SPSR and STM ^
+    put(m, VEC + 8, [0xe594801c /* ldr r8, [r4, #28] */, 0xe5949020 /* ldr r9, [r4, #32] */,
+      0xe594a024 /* ldr r10, [r4, #36] */, 0xeafffffe]);
+    m.setCp15({ VBAR: VEC, TPIDRURO: 0x7777, DACR: 0x51 });
+    m.setReg(4, SH); m.setReg(5, FRAME); m.setReg(6, 0xeeee0000); m.setReg(7, 0x55);
+    m.pc = CODE;
+    return m;
+  }
+
+  it("enters User mode from the frame in one call; the next exception from User mode gives back the kernel's TPIDRURO and DACR and the shared page holds SPSR, sp and lr", () => {
+    const m = setup();
+    frame(m, FRAME, 0x80000010);       // N set, User mode, ARM
+    m.run({ maxInsns: 6 });            // up to and including the call
+    expect(m.cpsr & 0x1f).toBe(USR);
+    expect(m.pc >>> 0).toBe(UCODE);
+    expect(m.cpsr >>> 28).toBe(8);
+    expect(Array.from({ length: 13 }, (_, k) => m.reg(k) >>> 0)).toEqual(
+      Array.from({ length: 13 }, (_, k) => (k === 4 ? SH : 0x100 + k)));
+    expect([m.reg(13) >>> 0, m.reg(14) >>> 0]).toEqual([0x80300000, 0x1234]);
+    expect(m.getCp15("TPIDRURO")).toBe(0xeeee0000);
+    expect(m.realCp15("TPIDRURO")).toBe(0xeeee0000);   // User code reads it untrapped
+    expect(m.getCp15("DACR")).toBe(0x55);
+    expect(m.physRead32(SH)).toBe(0);                   // virtual I clear
+    expect(m.physRead32(SH + 24)).toBe(0x55);           // the shared dacr word follows
+    let s = m.vmmStats();
+    expect([s.hypercalls, s.hc_ret_user, s.hc_errors, s.traps - s.shadow_faults]).toEqual([2, 1, 0, 0]);
+
+    m.run({ maxInsns: 5 });            // svc #0, then the three loads of the vector
+    expect(m.cpsr & 0x1f).toBe(SVC);
+    expect(m.reg(14) >>> 0).toBe(UCODE + 4);
+    expect(m.reg(8) >>> 0).toBe(0x80000010);            // SPSR
+    expect([m.reg(9) >>> 0, m.reg(10) >>> 0]).toEqual([0x80300000, 0x1234]);
+    expect(m.getCp15("TPIDRURO")).toBe(0x7777);         // the kernel's values of the call's time
+    expect(m.realCp15("TPIDRURO")).toBe(0x7777);
+    expect(m.getCp15("DACR")).toBe(0x51);
+    expect(m.physRead32(SH + 24)).toBe(0x51);
+    expect(m.physRead32(SH)).toBe(1);                   // masked by the exception
+    s = m.vmmStats();
+    expect([s.exc_svc, s.traps - s.shadow_faults, s.trap_mrs, s.trap_stm_user]).toEqual([1, 1, 0, 0]);
+  });
+
+  it("a User mode not entered by HC_RET_USER keeps the kernel's TPIDRURO and DACR at the next exception", () => {
+    const m = setup();
+    frame(m, FRAME, 0x10);
+    m.run({ maxInsns: 6 });
+    expect(m.cpsr & 0x1f).toBe(USR);
+    m.setReg(0, 0);
+    // the guest goes back through its vector and returns to User mode with a trapped MOVS PC, LR
+    put(m, VEC + 8, [0xe1b0f00e /* movs pc, lr */]);
+    m.run({ maxInsns: 2 });            // svc (restores the kernel's values), movs pc, lr (User again)
+    expect(m.cpsr & 0x1f).toBe(USR);
+    expect(m.getCp15("TPIDRURO")).toBe(0x7777);
+    expect(m.pc >>> 0).toBe(UCODE + 4);
+    m.setCp15({ TPIDRURO: 0x4242, DACR: 0x45 });
+    m.run({ maxInsns: 2 });            // b UCODE, svc #0 again
+    expect(m.cpsr & 0x1f).toBe(SVC);
+    expect(m.vmmStats().exc_svc).toBe(2);
+    expect([m.getCp15("TPIDRURO"), m.getCp15("DACR")]).toEqual([0x4242, 0x45]); // nothing put back: no HC_RET_USER since
+  });
+
+  it("hostile frames and CPSRs get hypercall errors and change nothing", () => {
+    const cases: [string, number, number, number][] = [
+      // what, frame address, frame cpsr, expected error
+      ["misaligned frame", FRAME + 2, 0x10, -2],
+      ["frame in the VMM-reserved RAM", 0x83000000, 0x10, -3],
+      ["frame running off the partition's end into the VMM's RAM", 0x83000000 - 64, 0x10, -3],
+      ["frame with no RAM behind it", 0x9f000000, 0x10, -3],
+      ["frame wrapping past 4 GiB", 0xfffffff0, 0x10, -3],
+      ["cpsr asking for SVC mode", FRAME, 0x13, -2],
+      ["cpsr asking for System mode", FRAME, 0x1f, -2],
+      ["cpsr with an invalid mode", FRAME, 0x00, -2],
+      ["cpsr masking IRQs in User mode", FRAME, 0x90, -2],
+      ["cpsr masking FIQs in User mode", FRAME, 0x50, -2],
+      ["cpsr masking aborts in User mode", FRAME, 0x110, -2],
+      ["cpsr with J set", FRAME, 0x01000010, -2],
+    ];
+    for (const [what, at, cpsr, err] of cases) {
+      const m = setup();
+      frame(m, FRAME, cpsr);
+      m.setReg(5, at);
+      m.run({ maxInsns: 8 });
+      expect([what, m.reg(9) | 0]).toEqual([what, err]);
+      expect(m.cpsr & 0x1f).toBe(SVC);
+      expect(m.pc >>> 0).toBe(CODE + 0x1c);
+      expect([m.reg(1) >>> 0, m.reg(2) >>> 0, m.reg(4) >>> 0, m.reg(13)]).toEqual([0xeeee0000, 0x55, SH, 0]);
+      expect([m.getCp15("TPIDRURO"), m.getCp15("DACR")]).toEqual([0x7777, 0x51]);
+      expect(m.vmmStats().hc_errors).toBe(1);
+    }
+  });
+
+  it("refuses outside virtual SVC mode, and a frame the guest's own tables do not map", () => {
+    const m = setup();
+    frame(m, FRAME, 0x10);
+    m.setReg(13, 0);
+    m.cpsr = 0x1d2;                    // virtual IRQ mode
+    m.run({ maxInsns: 8 });
+    expect(m.reg(9) | 0).toBe(-4);
+    expect(m.cpsr & 0x1f).toBe(0x12);
+
+    const p = setup();
+    const L1 = 0x80100000;
+    for (let i = 0; i < 4096; i++) p.physWrite32(L1 + 4 * i, 0);
+    p.physWrite32(L1 + 0x800 * 4, 0x80000c02);          // only the first MiB of RAM is mapped
+    p.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: p.getCp15("SCTLR") | 1 });
+    frame(p, FRAME, 0x10);
+    p.setReg(5, FRAME);                                  // VA 0x80200000: no translation
+    p.run({ maxInsns: 8 });
+    expect(p.reg(9) | 0).toBe(-3);
+    expect(p.cpsr & 0x1f).toBe(SVC);
+    expect(p.vmmStats().exc_dabt).toBe(0);               // an error, not the guest's Data Abort
+    frame(p, 0x80100000 - 32, 0x10);
+    p.setReg(5, 0x80100000 - 32);                        // the frame's end crosses into the unmapped MiB
+    p.pc = CODE + 0x8;
+    p.run({ maxInsns: 6 });
+    expect(p.reg(9) | 0).toBe(-3);
   });
 });
 

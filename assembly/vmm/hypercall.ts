@@ -4,7 +4,7 @@
 // reflected as the UNDEFINED instruction it is. A malformed or unknown call returns an error.
 import { getR, setR, fault, validMode, MODE_USR, MODE_SVC, getRest, setRest, breakSlice, PSR_I } from "../cpu/state";
 import {
-  RAM, RAM_PHYS, STATE, SCTLR, DFSR, DFAR, IFSR, IFAR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, VBAR, STOP_UART_FULL, STOP_YIELD,
+  RAM, RAM_PHYS, STATE, SCTLR, TPIDRURO, DFSR, DFAR, IFSR, IFAR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, VBAR, STOP_UART_FULL, STOP_YIELD,
 } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
@@ -13,7 +13,7 @@ import { read32, write32 } from "../mmu/mmu";
 import { uartWrite, uartTxRoom } from "../dev/uart";
 import { requestStop } from "../cpu/stop";
 import { now32k } from "../bus/clock";
-import { V_SHARED, V_CPSR } from "./layout";
+import { V_SHARED, V_CPSR, V_KRET_ON, V_KRET_TP, V_KRET_DACR } from "./layout";
 import {
   vpriv, vmode, vreg, setVreg, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
   clearParked, SH_PENDING, SH_MASK, SH_DACR, SH_BYTES, sharedAt, retried, clearRetried, retryInstruction,
@@ -52,7 +52,9 @@ export const HC_EVTCHN_PENDING: u32 = 24;
 export const HC_GRANT: u32 = 25;
 export const HC_GRANT_REVOKE: u32 = 26;
 export const HC_GRANT_COPY: u32 = 27;
-export const HC_COUNT: u32 = 28;
+// Linux's exception return (ABI 1.3; docs/hypercalls.md "Linux's paravirtual port")
+export const HC_RET_USER: u32 = 28;
+export const HC_COUNT: u32 = 29;
 
 export const HV_ENOSYS: i32 = -1;   // unknown hypercall number
 export const HV_EINVAL: i32 = -2;   // bad argument
@@ -61,7 +63,9 @@ export const HV_EPERM: i32 = -4;    // not permitted (e.g. shared page outside t
 export const HV_EAGAIN: i32 = -5;   // the other guest is not ready (an event channel's peer has not bound its end)
 export const HV_ENOSPC: i32 = -6;   // no free entry (grant table full)
 
-export const VERSION: u32 = 0x00010002; // 1.1: the several-guest calls (20-27); 1.2: the shared page's dacr word
+// 1.1: the several-guest calls (20-27); 1.2: the shared page's dacr word; 1.3: HC_RET_USER and the
+// shared page's spsr, usr_sp, usr_lr words
+export const VERSION: u32 = 0x00010003;
 const FRAME_WORDS: u32 = 18;        // r0-r12, sp_usr, lr_usr, lr_svc, pc, cpsr (the kernel's frame)
 const PT_BATCH_MAX: u32 = 256;
 
@@ -146,6 +150,7 @@ function call(n: u32): void {
       ret(grantAdd(a0, a1, (a2 & 1) != 0)); return;
     case HC_GRANT_REVOKE: ret(grantRevoke(a0)); return;
     case HC_GRANT_COPY: grantCopy(a0, a1, a2); return;
+    case HC_RET_USER: retUser(a0, a1, a2); return;
   }
   ret(HV_ENOSYS);
 }
@@ -189,6 +194,46 @@ function excReturn(): void {
   setR(14, load<u32>(SCR + 60));
   setR(13, f + (FRAME_WORDS << 2));
   vExceptionReturn(load<u32>(SCR + 64), load<u32>(SCR + 68));
+}
+
+// HC_RET_USER(frame, tpidruro, dacr): return to User mode from a Linux pt_regs (r0-r12, sp, lr, pc,
+// cpsr, ORIG_r0: 18 words at `frame`, which the kernel has already popped off its stack) in one call,
+// instead of MRC/MCR TPIDRURO, MCR DACR, MSR SPSR, LDM ^ and MOVS PC, LR (ARM ARM B1.8.10 exception
+// return; the frame's cpsr is the SPSR it would have written, B9.3.13 LDM (exception return)). The
+// frame is read through the guest's tables as its kernel (never a shadow or another partition's
+// RAM); nothing changes unless the whole call is valid: EINVAL for a misaligned frame or a cpsr that
+// is not User mode with A, I, F and J clear (a User-mode return cannot unmask or leave the virtual
+// CPU privileged), EFAULT for a frame word that does not translate to the guest's RAM, EPERM
+// outside virtual SVC mode. The kernel's TPIDRURO and DACR at the call come back when the next
+// exception taken in that User mode is reflected (vcpu.ts reflect).
+const RET_CPSR_BAD: u32 = (1 << 24) | 0x1c0 | 0x1f; // J, A, I, F and the mode field (checked apart)
+function retUser(f: u32, tp: u32, dacr: u32): void {
+  if (vmode != MODE_SVC) { ret(HV_EPERM); return; }
+  if ((f & 3) != 0) { ret(HV_EINVAL); return; }
+  if (f > 0xffffffff - (FRAME_WORDS << 2) + 1) { ret(HV_EFAULT); return; } // would wrap past 4 GiB
+  let h: u32 = 0;   // host address of the current word; walked again at the frame's start and at a page boundary
+  for (let k: u32 = 0; k < FRAME_WORDS; k++) {
+    const va = f + (k << 2);
+    if (k == 0 || (va & 0xfff) == 0) {
+      const pa = gwalk(va, 0, true);
+      if (gFsr != 0 || !inPartition(pa)) { ret(HV_EFAULT); return; }
+      h = gHost(pa);
+    }
+    store<u32>(SCR + (k << 2), load<u32>(h));
+    h += 4;
+  }
+  const cpsr = load<u32>(SCR + 64);
+  if ((cpsr & RET_CPSR_BAD) != MODE_USR) { ret(HV_EINVAL); return; }
+  const ktp = vreg(TPIDRURO), kdacr = vreg(DACR);
+  vcp15Write(3, 0, 0, 0, dacr);
+  vcp15Write(13, 0, 0, 3, tp);
+  vSetBanked(MODE_USR, 13, load<u32>(SCR + 52));
+  vSetBanked(MODE_USR, 14, load<u32>(SCR + 56));
+  for (let r: u32 = 0; r < 13; r++) setR(r, load<u32>(SCR + (r << 2)));
+  vExceptionReturn(load<u32>(SCR + 60), cpsr);
+  store<u32>(V_KRET_TP, ktp);
+  store<u32>(V_KRET_DACR, kdacr);
+  store<u32>(V_KRET_ON, 1);
 }
 
 // HC_PT_UPDATE(list, n): n entries of {descriptor VA, new value, mapped VA | ASID}; each write

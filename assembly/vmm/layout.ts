@@ -22,6 +22,11 @@ export const V_PBASE: u32 = VMM + 0x014;
 export const V_BANKS: u32 = VMM + 0x020;
 export const V_FIQ_R8: u32 = VMM + 0x0a0;    // R8-R12 of virtual FIQ mode while another mode runs
 export const V_USR_R8: u32 = VMM + 0x0c0;    // R8-R12 of the other modes while virtual FIQ mode runs
+// HC_RET_USER (hypercall.ts): the guest kernel's TPIDRURO and DACR at the call, put back when the VMM
+// next reflects an exception taken in the User mode the call entered (V_KRET_ON = 1 until then)
+export const V_KRET_ON: u32 = VMM + 0x0e0;
+export const V_KRET_TP: u32 = VMM + 0x0e4;
+export const V_KRET_DACR: u32 = VMM + 0x0e8;
 // (FPEXC needs no virtual copy: the VMM never uses the VFP, so the real FPEXC is the guest's.)
 // Virtual CP15: same layout as the real block (cpu/layout.ts CP15 .. CP15_END)
 export const V_CP15: u32 = VMM + 0x100;

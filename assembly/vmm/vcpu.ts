@@ -22,7 +22,7 @@ import { intcIrq } from "../dev/intc";
 
 import {
   V_MODE, V_CPSR, V_RAMSIZE, V_SHARED, V_BANKS, V_FIQ_R8, V_USR_R8, V_CP15, V_STATS, vcp,
-  MODE_NATIVE, MODE_PARA, RESERVED_BYTES, V_RESERVED, V_PBASE,
+  MODE_NATIVE, MODE_PARA, RESERVED_BYTES, V_RESERVED, V_PBASE, V_KRET_ON, V_KRET_TP, V_KRET_DACR,
 } from "./layout";
 import {
   count, charge, costDefaults, S_TRAPS, S_EXC_SVC, S_EXC_UNDEF, S_EXC_PABT, S_EXC_DABT, S_EXC_IRQ, S_EXC_FIQ,
@@ -32,6 +32,7 @@ import { dbgExcOn, dbgEvent, EV_EXC, setOnDebugRetry } from "../debug/dbg";
 import { shadowInit, shadowSelect, shadowFault, gwalk, gFsr, ptClose, shadowSave, shadowLoad, gHost, loadPbase } from "./shadow";
 import { ptWin, setTrapping } from "../cpu/traps";
 import { attachTraps } from "./trap";
+import { vcp15Write } from "./vcp15";
 
 export const FATAL_VMM: u32 = 3;           // the VMM met a state it cannot resolve (see STOP_INFO)
 export const FATAL_PARA_CP15: u32 = 4;     // para mode: the guest kernel accessed CP15 itself (not a para guest)
@@ -53,7 +54,12 @@ export const SH_DFAR: u32 = 12;
 export const SH_IFSR: u32 = 16;
 export const SH_IFAR: u32 = 20;
 export const SH_DACR: u32 = 24;    // ABI 1.2: the virtual DACR, kept by the VMM (the guest reads it without a trap)
-export const SH_BYTES: u32 = 28;   // the words the VMM initialises at registration
+// ABI 1.3: written at every exception the VMM delivers, so the guest's vectors load them instead of
+// a trapped MRS SPSR and STM ^ (Linux's vector_swi, usr_entry: docs/hypercalls.md)
+export const SH_SPSR: u32 = 28;    // the SPSR of the exception (the interrupted virtual CPSR)
+export const SH_USR_SP: u32 = 32;  // the User-mode sp and lr at the exception
+export const SH_USR_LR: u32 = 36;
+export const SH_BYTES: u32 = 40;   // the words the VMM initialises at registration
 
 @inline export function vreg(off: u32): u32 { return load<u32>(vcp(off)); }
 @inline export function setVreg(off: u32, v: u32): void { store<u32>(vcp(off), v); }
@@ -177,6 +183,8 @@ function realMasks(v: u32): u32 {
 export function vWriteCPSR(v: u32): void {
   let m = v & 0x1f;
   if (!validMode(m)) m = vmode;
+  // User mode entered by anything but HC_RET_USER (which sets it again) has no kernel values to put back
+  if (m == MODE_USR) store<u32>(V_KRET_ON, 0);
   vSetMode(m);
   store<u32>(V_CPSR, (v & 0x1c0) | m);
   const sh = sharedAt(SH_MASK);
@@ -240,15 +248,28 @@ export function reflect(mode: u32, vector: u32, lr: u32, setA: bool, setF: bool)
   if (ptWin > 0) ptClose(); // the windowed store did not complete: close before the guest runs on
   if (dbgExcOn) dbgEvent(EV_EXC, vector, lr, mode, 0); // a debugger's hook sees the guest's exceptions
   const spsr = vGetCPSR();
+  const fromUser = vmode == MODE_USR;
   vSetMode(mode);
   vSetSPSR(spsr);
   setR(14, lr);
+  // Taken in the User mode HC_RET_USER entered: the kernel's TPIDRURO and DACR of that call come back
+  // (hypercall.ts retUser), as its own entry code would write them (Linux: reload_current, uaccess_disable)
+  if (fromUser && load<u32>(V_KRET_ON) != 0) {
+    store<u32>(V_KRET_ON, 0);
+    vcp15Write(13, 0, 0, 3, load<u32>(V_KRET_TP));
+    vcp15Write(3, 0, 0, 0, load<u32>(V_KRET_DACR));
+  }
   let vc = (spsr & 0x1c0) | PSR_I | mode;
   if (setA) vc |= PSR_A;
   if (setF) vc |= PSR_F;
   store<u32>(V_CPSR, vc);
   const sh = sharedAt(SH_MASK);
-  if (sh != 0) store<u32>(sh, 1);
+  if (sh != 0) {
+    store<u32>(sh, 1);
+    store<u32>(sh + SH_SPSR, spsr);
+    store<u32>(sh + SH_USR_SP, vGetBanked(MODE_USR, 13));
+    store<u32>(sh + SH_USR_LR, vGetBanked(MODE_USR, 14));
+  }
   const sc = vreg(SCTLR);
   let rest = (getRest() & ~(0x0600fc00 | PSR_T | PSR_E | (1 << 24) | 0x1df)) | MODE_USR | realMasks(vc);
   if ((sc & (1 << 30)) != 0) rest |= PSR_T;
