@@ -334,6 +334,8 @@ export const VMM_HC_GRANT: u32 = HC.HC_GRANT;
 export const VMM_HC_GRANT_REVOKE: u32 = HC.HC_GRANT_REVOKE;
 export const VMM_HC_GRANT_COPY: u32 = HC.HC_GRANT_COPY;
 export const VMM_HC_RET_USER: u32 = HC.HC_RET_USER;
+export const VMM_HC_ENTER_SVC: u32 = HC.HC_ENTER_SVC;
+export const VMM_HC_RET_KERNEL: u32 = HC.HC_RET_KERNEL;
 
 // --- several guests (vmm/guests.ts, docs/guests.md): the host's scheduler drives these ---------
 export const GUESTS_MAX: u32 = G.GUESTS_MAX;

@@ -914,9 +914,10 @@ describe("VMM para mode: HC_RET_USER, Linux's return to User mode (ABI 1.3)", ()
 
   it("enters User mode from the frame in one call; the next exception from User mode gives back the kernel's TPIDRURO and DACR and the shared page holds SPSR, sp and lr", () => {
     const m = setup();
-    frame(m, FRAME, 0x80000010);       // N set, User mode, ARM
+    frame(m, FRAME, 0x81000010);       // N set, User mode, ARM; J set (cleared: no Jazelle state)
     m.run({ maxInsns: 6 });            // up to and including the call
     expect(m.cpsr & 0x1f).toBe(USR);
+    expect(m.cpsr & 0x01000000).toBe(0);
     expect(m.pc >>> 0).toBe(UCODE);
     expect(m.cpsr >>> 28).toBe(8);
     expect(Array.from({ length: 13 }, (_, k) => m.reg(k) >>> 0)).toEqual(
@@ -977,7 +978,6 @@ describe("VMM para mode: HC_RET_USER, Linux's return to User mode (ABI 1.3)", ()
       ["cpsr masking IRQs in User mode", FRAME, 0x90, -2],
       ["cpsr masking FIQs in User mode", FRAME, 0x50, -2],
       ["cpsr masking aborts in User mode", FRAME, 0x110, -2],
-      ["cpsr with J set", FRAME, 0x01000010, -2],
     ];
     for (const [what, at, cpsr, err] of cases) {
       const m = setup();
@@ -991,6 +991,73 @@ describe("VMM para mode: HC_RET_USER, Linux's return to User mode (ABI 1.3)", ()
       expect([m.getCp15("TPIDRURO"), m.getCp15("DACR")]).toEqual([0x7777, 0x51]);
       expect(m.vmmStats().hc_errors).toBe(1);
     }
+  });
+
+  it("HC_ENTER_SVC: from the mode an exception was reflected into, to SVC mode at that mode's lr, every register and the masks kept", () => {
+    const m = machine("para");
+    put(m, CODE, [0xe1a00004 /* mov r0, r4 */, 0xe140007c /* hvc #12 */, 0xe1a00005 /* mov r0, r5 */,
+      0xe140017d /* hvc #29 (HC_ENTER_SVC) */, 0xeafffffe]);
+    put(m, CODE + 0x40, [0xe1a0600d /* mov r6, sp */, 0xeafffffe]);
+    m.setReg(13, 0x80400000);                             // SVC's sp
+    m.cpsr = 0x1d2;                                       // virtual IRQ mode, I and F masked
+    m.setReg(13, 0x80500000);                             // IRQ's sp
+    m.setReg(14, CODE + 0x40);                            // the handler, as Linux's stub loads it
+    m.setReg(4, 0x80006000); m.setReg(5, 0x12345678);
+    m.pc = CODE;
+    m.run({ maxInsns: 5 });
+    expect(m.cpsr & 0x1df).toBe(0x1d3);
+    expect(m.pc >>> 0).toBe(CODE + 0x44);
+    expect([m.reg(0) >>> 0, m.reg(6) >>> 0]).toEqual([0x12345678, 0x80400000]);
+    expect(m.physRead32(0x80006000)).toBe(1);             // still masked
+    const s = m.vmmStats();
+    expect([s.hc_enter_svc, s.hc_errors, s.traps - s.shadow_faults]).toEqual([1, 0, 0]);
+  });
+
+  it("HC_RET_KERNEL: Linux's svc_exit in one call, to SVC mode only; bad frames and CPSRs get errors and change nothing", () => {
+    const KF = 0x80210000;
+    function setupK(cpsr: number, at = KF): Machine {
+      const m = machine("para");
+      put(m, CODE, [0xe1a00004 /* mov r0, r4 */, 0xe140007c /* hvc #12 */, 0xe1a00005 /* mov r0, r5 */,
+        0xe1a01006 /* mov r1, r6 */, 0xe140017e /* hvc #30 (HC_RET_KERNEL) */, 0xe1a09000 /* mov r9, r0 */, 0xeafffffe]);
+      put(m, CODE + 0x80, [0xe1a0800d /* mov r8, sp */, 0xeafffffe]);
+      put(m, KF, [...Array.from({ length: 13 }, (_, k) => 0x200 + k), 0x80480000, 0x4444, CODE + 0x80]);
+      m.setReg(4, SH); m.setReg(5, at); m.setReg(6, cpsr);
+      m.setReg(13, 0x80400000);
+      m.pc = CODE;
+      return m;
+    }
+    const m = setupK(0x20000013);            // C set, SVC mode, I clear: unmasks
+    m.run({ maxInsns: 6 });
+    expect(m.cpsr & 0x1ff).toBe(0x013);
+    expect(m.cpsr >>> 28).toBe(2);
+    expect(m.pc >>> 0).toBe(CODE + 0x84);
+    expect(Array.from({ length: 8 }, (_, k) => m.reg(k) >>> 0)).toEqual(Array.from({ length: 8 }, (_, k) => 0x200 + k));
+    expect([m.reg(8) >>> 0, m.reg(13) >>> 0, m.reg(14) >>> 0]).toEqual([0x80480000, 0x80480000, 0x4444]);
+    expect(m.physRead32(SH)).toBe(0);       // the shared mask follows the cpsr's I
+    let s = m.vmmStats();
+    expect([s.hc_ret_kernel, s.hc_errors, s.traps - s.shadow_faults]).toEqual([1, 0, 0]);
+
+    const bad: [string, number, number, number][] = [
+      ["cpsr asking for User mode", 0x10, KF, -2],
+      ["cpsr asking for IRQ mode", 0x92, KF, -2],
+      ["misaligned frame", 0x13, KF + 1, -2],
+      ["frame in the VMM-reserved RAM", 0x13, 0x83000000, -3],
+      ["frame running off the partition's end", 0x13, 0x83000000 - 32, -3],
+      ["frame wrapping past 4 GiB", 0x13, 0xffffffe0, -3],
+    ];
+    for (const [what, cpsr, at, err] of bad) {
+      const b = setupK(cpsr, at);
+      b.run({ maxInsns: 8 });
+      expect([what, b.reg(9) | 0]).toEqual([what, err]);
+      expect([b.cpsr & 0x1f, b.pc >>> 0, b.reg(13) >>> 0, b.reg(4) >>> 0]).toEqual([SVC, CODE + 0x18, 0x80400000, SH]);
+      expect(b.physRead32(SH)).toBe(1);     // still masked
+      s = b.vmmStats();
+      expect([s.hc_errors, s.exc_dabt]).toEqual([1, 0]);
+    }
+    const irq = setupK(0x13);
+    irq.cpsr = 0x1d2;                        // from virtual IRQ mode
+    irq.run({ maxInsns: 8 });
+    expect([irq.reg(9) | 0, irq.cpsr & 0x1f]).toEqual([-4, 0x12]);
   });
 
   it("refuses outside virtual SVC mode, and a frame the guest's own tables do not map", () => {

@@ -15,7 +15,7 @@ import { requestStop } from "../cpu/stop";
 import { now32k } from "../bus/clock";
 import { V_SHARED, V_CPSR, V_KRET_ON, V_KRET_TP, V_KRET_DACR } from "./layout";
 import {
-  vpriv, vmode, vreg, setVreg, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
+  vpriv, vmode, vreg, setVreg, vGetCPSR, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
   clearParked, SH_PENDING, SH_MASK, SH_DACR, SH_BYTES, sharedAt, retried, clearRetried, retryInstruction,
 } from "./vcpu";
 import { vcp15Write } from "./vcp15";
@@ -54,7 +54,9 @@ export const HC_GRANT_REVOKE: u32 = 26;
 export const HC_GRANT_COPY: u32 = 27;
 // Linux's exception return (ABI 1.3; docs/hypercalls.md "Linux's paravirtual port")
 export const HC_RET_USER: u32 = 28;
-export const HC_COUNT: u32 = 29;
+export const HC_ENTER_SVC: u32 = 29;
+export const HC_RET_KERNEL: u32 = 30;
+export const HC_COUNT: u32 = 31;
 
 export const HV_ENOSYS: i32 = -1;   // unknown hypercall number
 export const HV_EINVAL: i32 = -2;   // bad argument
@@ -63,8 +65,8 @@ export const HV_EPERM: i32 = -4;    // not permitted (e.g. shared page outside t
 export const HV_EAGAIN: i32 = -5;   // the other guest is not ready (an event channel's peer has not bound its end)
 export const HV_ENOSPC: i32 = -6;   // no free entry (grant table full)
 
-// 1.1: the several-guest calls (20-27); 1.2: the shared page's dacr word; 1.3: HC_RET_USER and the
-// shared page's spsr, usr_sp, usr_lr words
+// 1.1: the several-guest calls (20-27); 1.2: the shared page's dacr word; 1.3: HC_RET_USER,
+// HC_ENTER_SVC, HC_RET_KERNEL (28-30) and the shared page's spsr, usr_sp, usr_lr words
 export const VERSION: u32 = 0x00010003;
 const FRAME_WORDS: u32 = 18;        // r0-r12, sp_usr, lr_usr, lr_svc, pc, cpsr (the kernel's frame)
 const PT_BATCH_MAX: u32 = 256;
@@ -151,6 +153,12 @@ function call(n: u32): void {
     case HC_GRANT_REVOKE: ret(grantRevoke(a0)); return;
     case HC_GRANT_COPY: grantCopy(a0, a1, a2); return;
     case HC_RET_USER: retUser(a0, a1, a2); return;
+    case HC_RET_KERNEL: retKernel(a0, a1); return;
+    case HC_ENTER_SVC:
+      // Linux's vector stubs: MSR SPSR_cxsf (the CPSR with mode SVC) + MOVS PC, LR in one call.
+      // Every register is preserved (r0 carries the stub's save area); the masks do not change.
+      vExceptionReturn(getR(14), (vGetCPSR() & ~0x1f) | MODE_SVC);
+      return;
   }
   ret(HV_ENOSYS);
 }
@@ -199,30 +207,20 @@ function excReturn(): void {
 // HC_RET_USER(frame, tpidruro, dacr): return to User mode from a Linux pt_regs (r0-r12, sp, lr, pc,
 // cpsr, ORIG_r0: 18 words at `frame`, which the kernel has already popped off its stack) in one call,
 // instead of MRC/MCR TPIDRURO, MCR DACR, MSR SPSR, LDM ^ and MOVS PC, LR (ARM ARM B1.8.10 exception
-// return; the frame's cpsr is the SPSR it would have written, B9.3.13 LDM (exception return)). The
+// return; the frame's cpsr is the SPSR it would have written: B9.3.12 MSR (SPSR), B9.3.7 LDM (exception return)). The
 // frame is read through the guest's tables as its kernel (never a shadow or another partition's
 // RAM); nothing changes unless the whole call is valid: EINVAL for a misaligned frame or a cpsr that
-// is not User mode with A, I, F and J clear (a User-mode return cannot unmask or leave the virtual
-// CPU privileged), EFAULT for a frame word that does not translate to the guest's RAM, EPERM
+// is not User mode with A, I and F clear (a User-mode return cannot mask or leave the virtual CPU
+// privileged; J is cleared), EFAULT for a frame word that does not translate to the guest's RAM, EPERM
 // outside virtual SVC mode. The kernel's TPIDRURO and DACR at the call come back when the next
 // exception taken in that User mode is reflected (vcpu.ts reflect).
-const RET_CPSR_BAD: u32 = (1 << 24) | 0x1c0 | 0x1f; // J, A, I, F and the mode field (checked apart)
+const RET_CPSR_BAD: u32 = 0x1c0 | 0x1f; // A, I, F and the mode field (which must be User)
 function retUser(f: u32, tp: u32, dacr: u32): void {
   if (vmode != MODE_SVC) { ret(HV_EPERM); return; }
-  if ((f & 3) != 0) { ret(HV_EINVAL); return; }
-  if (f > 0xffffffff - (FRAME_WORDS << 2) + 1) { ret(HV_EFAULT); return; } // would wrap past 4 GiB
-  let h: u32 = 0;   // host address of the current word; walked again at the frame's start and at a page boundary
-  for (let k: u32 = 0; k < FRAME_WORDS; k++) {
-    const va = f + (k << 2);
-    if (k == 0 || (va & 0xfff) == 0) {
-      const pa = gwalk(va, 0, true);
-      if (gFsr != 0 || !inPartition(pa)) { ret(HV_EFAULT); return; }
-      h = gHost(pa);
-    }
-    store<u32>(SCR + (k << 2), load<u32>(h));
-    h += 4;
-  }
-  const cpsr = load<u32>(SCR + 64);
+  if (!readFrame(f, FRAME_WORDS)) return;
+  // J is cleared, not refused: Cortex-A8's Jazelle is the trivial one (no Jazelle state to return to),
+  // and Linux's valid_user_regs() lets a sigreturn frame through with it set
+  const cpsr = load<u32>(SCR + 64) & ~(1 << 24);
   if ((cpsr & RET_CPSR_BAD) != MODE_USR) { ret(HV_EINVAL); return; }
   const ktp = vreg(TPIDRURO), kdacr = vreg(DACR);
   vcp15Write(3, 0, 0, 0, dacr);
@@ -234,6 +232,40 @@ function retUser(f: u32, tp: u32, dacr: u32): void {
   store<u32>(V_KRET_TP, ktp);
   store<u32>(V_KRET_DACR, kdacr);
   store<u32>(V_KRET_ON, 1);
+}
+
+// HC_RET_KERNEL(frame, cpsr): Linux's svc_exit, the return from an exception taken in the kernel:
+// MSR SPSR_cxsf, cpsr + LDMIA frame, {r0-pc}^ in one call (B9.3.12 MSR, B9.3.7 LDM (exception return)): r0-r12,
+// sp, lr and pc of SVC mode from the first 16 words at `frame`, CPSR <- cpsr, which must ask for SVC
+// mode (EINVAL otherwise: the kernel falls back to the trapped instructions; J is cleared). Frame
+// checks and errors as HC_RET_USER; nothing changes unless the call is valid.
+function retKernel(f: u32, cpsr: u32): void {
+  if (vmode != MODE_SVC) { ret(HV_EPERM); return; }
+  cpsr &= ~(1 << 24);
+  if ((cpsr & 0x1f) != MODE_SVC) { ret(HV_EINVAL); return; }
+  if (!readFrame(f, 16)) return;
+  for (let r: u32 = 0; r < 15; r++) setR(r, load<u32>(SCR + (r << 2)));
+  vExceptionReturn(load<u32>(SCR + 60), cpsr);
+}
+
+// Copy `n` words of a frame at guest VA f into SCR, read through the guest's own tables as its
+// kernel; false (with the hypercall's error set) if f is misaligned or a word does not translate to
+// the guest's RAM. No shadow fault and no guest abort: a bad pointer is an error, never VMM memory.
+function readFrame(f: u32, n: u32): bool {
+  if ((f & 3) != 0) { ret(HV_EINVAL); return false; }
+  if (f > 0xffffffff - (n << 2) + 1) { ret(HV_EFAULT); return false; } // would wrap past 4 GiB
+  let h: u32 = 0;   // host address of the current word; walked again at the frame's start and at a page boundary
+  for (let k: u32 = 0; k < n; k++) {
+    const va = f + (k << 2);
+    if (k == 0 || (va & 0xfff) == 0) {
+      const pa = gwalk(va, 0, true);
+      if (gFsr != 0 || !inPartition(pa)) { ret(HV_EFAULT); return false; }
+      h = gHost(pa);
+    }
+    store<u32>(SCR + (k << 2), load<u32>(h));
+    h += 4;
+  }
+  return true;
 }
 
 // HC_PT_UPDATE(list, n): n entries of {descriptor VA, new value, mapped VA | ASID}; each write
