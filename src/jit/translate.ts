@@ -356,6 +356,23 @@ function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: bo
     c.get(L_W).i64s(32).op(Op.i64ShrU).op(Op.i32WrapI64).set(L_C);
     c.get(X).get(L_R).op(Op.i32Xor).get(Y).get(L_R).op(Op.i32Xor).op(Op.i32And).i32(31).op(Op.i32ShrU).set(X);
   };
+  // The common cases in 32 bits (the same results as AddWithCarry): x - y (carry in 1, y inverted):
+  // C = x >= y unsigned, V = ((x ^ y) & (x ^ r)) bit 31; x + y (carry in 0): C = r < x unsigned,
+  // V = (~(x ^ y) & (x ^ r)) bit 31.
+  const sub = (x: () => void, y: () => void): void => {
+    x(); c.set(X); y(); c.set(Y);
+    c.get(X).get(Y).op(Op.i32Sub).set(L_R);
+    if (!s) return;
+    c.get(X).get(Y).op(Op.i32GeU).set(L_C);
+    c.get(X).get(Y).op(Op.i32Xor).get(X).get(L_R).op(Op.i32Xor).op(Op.i32And).i32(31).op(Op.i32ShrU).set(X);
+  };
+  const add = (x: () => void, y: () => void): void => {
+    x(); c.set(X); y(); c.set(Y);
+    c.get(X).get(Y).op(Op.i32Add).set(L_R);
+    if (!s) return;
+    c.get(L_R).get(X).op(Op.i32LtU).set(L_C);
+    c.get(X).get(Y).op(Op.i32Xor).i32(-1).op(Op.i32Xor).get(X).get(L_R).op(Op.i32Xor).op(Op.i32And).i32(31).op(Op.i32ShrU).set(X);
+  };
   const a = (): void => { c.get(L_A); }, bb = (): void => { c.get(L_B); };
   const notA = (): void => { c.get(L_A).i32(-1).op(Op.i32Xor); }, notB = (): void => { c.get(L_B).i32(-1).op(Op.i32Xor); };
   switch (opc) {
@@ -366,9 +383,9 @@ function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: bo
     case 14: arith = false; c.get(L_A).get(L_B).i32(-1).op(Op.i32Xor).op(Op.i32And).set(L_R); break; // BIC
     case 15: arith = false; c.get(L_B).i32(-1).op(Op.i32Xor).set(L_R); break;            // MVN
     case 16: arith = false; c.get(L_A).get(L_B).i32(-1).op(Op.i32Xor).op(Op.i32Or).set(L_R); break; // ORN (Thumb)
-    case 2: case 10: awc(a, notB, 1); break;                                              // SUB, CMP
-    case 3: awc(bb, notA, 1); break;                                                      // RSB
-    case 4: case 11: awc(a, bb, 0); break;                                                // ADD, CMN
+    case 2: case 10: sub(a, bb); break;                                                   // SUB, CMP
+    case 3: sub(bb, a); break;                                                            // RSB
+    case 4: case 11: add(a, bb); break;                                                   // ADD, CMN
     case 5: awc(a, bb, "C"); break;                                                       // ADC
     case 6: awc(a, notB, "C"); break;                                                     // SBC
     case 7: awc(bb, notA, "C"); break;                                                    // RSC
