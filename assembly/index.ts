@@ -398,6 +398,7 @@ export function dbgUpdate(watchChanged: bool): void { D.dbgUpdate(watchChanged);
 // host translator (src/jit/) builds compiled code against: the execution globals compiled code
 // reads and writes, the slow paths and interpreter rows it calls, and the decode cache it reads.
 import * as J from "./cpu/jit";
+import { IT_MASK as IT_MASK_ } from "./cpu/psr";
 export const ENGINE_INTERP: u32 = J.ENGINE_INTERP;
 export const ENGINE_JIT: u32 = J.ENGINE_JIT;
 export const JIT_STAT_COUNT: u32 = J.JIT_STAT_COUNT;
@@ -407,6 +408,10 @@ export const OFF_ZF: u32 = L.ZF;
 export const OFF_CF: u32 = L.CF;
 export const OFF_VF: u32 = L.VF;
 export const OFF_CPSR_REST: u32 = L.CPSR_REST;
+export const LAYOUT_JIT_GEN: u32 = L.JIT_GEN;   // u32 per decode slot: its compiled code's generation (cpu/jit.ts)
+export const PSR_IT_MASK: u32 = IT_MASK_;        // ITSTATE's bits in OFF_CPSR_REST (compiled Thumb code tests them)
+/** Address of the u64 counter JIT_STAT_<i> (compiled code counts its own chain hops). */
+export function jitStatAddr(i: u32): u32 { return J.jitStatAddr(i); }
 export function engineSet(e: u32, threshold: u32): void { J.engineSet(e, threshold); }
 export function engineGet(): u32 { return J.engine; }
 export function jitStat(i: u32): f64 { return <f64>J.jitStat(i); }
@@ -419,5 +424,7 @@ export function jitSlotIndex(slot: u32): u32 { return slotIndex(slot); }
 export { codeHit as jitCodeHit } from "./cpu/jit";
 export { jitDecode, jitA32, jitThumb, jitAccessSlow } from "./cpu/run";
 export { nextPC as jitNextPC, loopEvent as jitLoopEvent } from "./cpu/state";
-export { tlbR as jitTlbR, tlbW as jitTlbW } from "./mmu/tlb";
+export { tlbR as jitTlbR, tlbW as jitTlbW, tlbCW as jitTlbCW, bigData as jitBigData } from "./mmu/tlb";
+export const LAYOUT_PAGEMAP: u32 = L.PAGEMAP;   // RAM page -> decode slot + 1 (cpu/dcache.ts)
+export const LAYOUT_DEC: u32 = L.DEC;           // per decode slot 32 bytes: its decoded 16-byte granules
 export { jitInstall, jitChain } from "./cpu/jit";

@@ -210,10 +210,46 @@ describe("chaining: compiled blocks enter their in-page successors themselves", 
         expect(Array.from({ length: 16 }, (_, k) => m.reg(k)), p).toEqual(ref.regs);
       }
       expect(on.jitStats()!.chained, p).toBeGreaterThan(100_000);
+      expect(on.jitStats()!.linked, p).toBeGreaterThan(0); // exits that enter their successor without jitChain
       expect(off.jitStats()!.chained, p).toBe(0);
+      expect(off.jitStats()!.linked, p).toBe(0);
       expect(off.jitStats()!.entries, p).toBeGreaterThan(on.jitStats()!.entries);
     }
   }, 120_000);
+});
+
+describe("direct chaining: an exit linked to its successor's compiled code is not taken once the page changes", () => {
+  // Block A (add; cmp; streq; b B) and block B (add r2; subs; bne A) in one page, each the other's
+  // successor: their exits are linked straight to each other's compiled code (JitStats.linked).
+  // At iteration 100 A's STREQ rewrites B's `add r2,r2,#1` into `add r2,r2,#16`: from that
+  // iteration on, B must add 16 under both engines (the interpreter fetches every instruction anew).
+  it("a store from A into B's code: B's new instruction runs in the same iteration; the linked exits go stale with the page", async () => {
+    const head = [0xe3a00000 /* mov r0,#0 */, 0xe3a010c8 /* mov r1,#200 */, 0xe3a02000 /* mov r2,#0 */,
+      movw(4, 0x2010), movt(4, 0xe282) /* r4 = ADD r2,r2,#16 */, 0 /* movw r5 */, 0 /* movt r5 */];
+    const a = [0xe2800001 /* A: add r0,r0,#1 */, 0xe3500064 /* cmp r0,#100 */, 0x05854000 /* streq r4,[r5] */, 0xeaffffff /* b B */];
+    const b = [0xe2822001 /* B: add r2,r2,#1 */, 0xe2511001 /* subs r1,r1,#1 */, 0x1afffff8 /* bne A */, 0xeafffffe /* b . */];
+    const target = BASE + 4 * (head.length + a.length);
+    head[5] = movw(5, target & 0xffff); head[6] = movt(5, target >>> 16);
+    const code = words(...head, ...a, ...b);
+    const load = (m: Machine) => { m.loadRaw(code, BASE); };
+    const end = head.length + 200 * (a.length + 3) + 1;
+    // One block per module: after the store A is compiled again (and linked) before B is, while the
+    // old B is still the compiled block of B's key, one generation older.
+    const opts = { jit: { batch: 1 } };
+    const r = await agree(load, opts, end);
+    expect(r.regs[0]).toBe(200);
+    expect(r.regs[2]).toBe(99 + 101 * 16);
+    // Cut inside the iteration of the store too (after the store, after `b B`, after B's add).
+    for (const cut of [3, 4, 5]) await agree(load, opts, head.length + 99 * (a.length + 3) + cut);
+    const m = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, batch: 1 } });
+    load(m);
+    let res = await m.runAsync({ maxInsns: end, sliceInsns: SLICE });
+    while (res.reason === "wait") { await breathe(); res = await m.runAsync({ maxInsns: end - m.icount, sliceInsns: SLICE }); }
+    const st = m.jitStats()!;
+    expect(m.reg(2)).toBe(99 + 101 * 16);
+    expect(st.linked).toBeGreaterThanOrEqual(2); // A -> B and B -> A, before the store and again after it
+    expect(st.compiled).toBeGreaterThanOrEqual(4); // A and B again after the store moved their page's generation
+  });
 });
 
 /** jumps.elf under a JIT whose code cache holds 4 blocks: flushed again and again, the run still ends

@@ -61,5 +61,42 @@ describe("instruction-cache maintenance keeps what did not change and drops what
       expect(m.reg(2)).toBe(51 + 149 * 16);
       expect(m.icacheStats().changed).toBe(1);
     });
+
+    it(`${engine}: a write behind the CPU's back into bytes of the page that hold no decoded instruction changes nothing`, async () => {
+      const m = await machine(engine);
+      runTo(m, 4 + 50 * PER_ITER);
+      // 64 bytes past the loop's last instruction: a granule (16 bytes) nothing was decoded from.
+      const { x, k } = m.core;
+      new DataView(x.memory.buffer).setUint32(k.LAYOUT_RAM + (BASE - 0x80000000) + 16 * 4, 0xe2822010, true);
+      runTo(m, END);
+      expect(m.reg(2)).toBe(200);
+      // Only the granules holding decoded instructions are compared (a copy of the whole page made
+      // this page "changed" and decoded it again).
+      expect(m.icacheStats().changed).toBe(0);
+      if (engine === "jit") expect(m.jitStats()!.stale).toBe(0);
+    });
+
+    it(`${engine}: stores the program makes next to its code (word, halfword, byte) land, and the code stays compiled`, async () => {
+      // A table of words at BASE + 0x800 and of bytes at BASE + 0x400, in the code's own page where
+      // nothing is decoded: iteration i stores i at word i and byte i, and a halfword before the words.
+      const prog = words(0xe3a00000 /* mov r0,#0 */, 0xe3a01f4b /* mov r1,#300 */, 0xe59f601c /* ldr r6,[pc,#28] */,
+        0xe59f801c /* ldr r8,[pc,#28] */, 0xe2800001 /* loop: add r0,r0,#1 */, 0xe7860100 /* str r0,[r6,r0,lsl #2] */,
+        0xe7c80000 /* strb r0,[r8,r0] */, 0xe14600b2 /* strh r0,[r6,#-2] */, 0xe2511001 /* subs r1,r1,#1 */,
+        0x1afffff9 /* bne loop */, 0xeafffffe /* b . */, BASE + 0x800, BASE + 0x400);
+      const mm = await Machine.create({ ramMiB: 64, engine, jit: { threshold: 1 } });
+      mm.loadRaw(prog, BASE);
+      runTo(mm, 4 + 300 * 6 + 1);
+      expect(mm.reg(0)).toBe(300);
+      for (let i = 1; i <= 300; i++) {
+        expect(mm.physRead(BASE + 0x800 + 4 * i, 4), `word ${i}`).toBe(i);
+        expect(mm.physRead(BASE + 0x400 + i, 1), `byte ${i}`).toBe(i & 0xff);
+      }
+      expect(mm.physRead(BASE + 0x7fe, 2)).toBe(300);
+      if (engine === "jit") {
+        const s = mm.jitStats()!;
+        expect(s.stale).toBe(0); // nothing compiled was written
+        expect(s.insns).toBeGreaterThan(1000); // most iterations ran compiled
+      }
+    });
   }
 });

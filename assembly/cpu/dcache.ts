@@ -7,16 +7,19 @@
 //   word 1: the raw instruction (Thumb 32-bit: first halfword in bits 31:16)
 // Coherence: a page with a slot is never entered in a write TLB, so every store to it takes the
 // slow path (through the code-page write TLB sets, mmu/tlb.ts), which calls codeWritten() to drop
-// the entries it overlaps; both run loops reload the entry before every instruction.
+// the entries it overlaps; both run loops reload the entry before every instruction. Each slot
+// marks the 16-byte granules it decoded from (DEC, a bit each): a store that touches none of them
+// (data kept next to code, which small programs do all the time) returns at once.
 // Instruction-cache maintenance (ICIALLU, ICIMVAU, the para HC_ICACHE_SYNC) verifies instead of
-// dropping: each slot keeps a copy of its page's bytes (COPY, beyond guest RAM), kept equal to RAM
-// by every store codeWritten() sees; maintenance only marks slots unverified, and a slot is compared
+// dropping: each slot keeps a copy of its page's decoded granules (COPY, beyond guest RAM; a granule
+// is copied when its first instruction is decoded), kept equal to RAM by every store codeWritten()
+// sees; maintenance only marks slots unverified, and a slot's decoded granules are compared
 // with its page when it is next entered (slotFor): unchanged, it keeps its decoded entries and
 // compiled code; changed behind the CPU's back (a host or VMM write: DMA, a loader, a hypercall),
 // it is dropped as before. So the instructions executed after maintenance are exactly the bytes in
 // memory (ARM ARM B2.2.7 "Instruction cache maintenance"), and a Linux boot, whose Cortex-A8 VIPT
 // I-cache makes it invalidate the whole I-cache ~3,600 times, keeps what it decoded and compiled.
-import { PAGEMAP, DCACHE, RAM_PHYS, RAM } from "./layout";
+import { PAGEMAP, DCACHE, DEC, RAM_PHYS, RAM } from "./layout";
 import { tlbFlushWrites } from "../mmu/tlb";
 import { jitBump, jitInit, jitCodeWritten } from "./jit";
 
@@ -42,6 +45,36 @@ let copyBase: u32 = 0;
 const slotEpoch = memory.data(MAX_SLOTS * 4, 4);
 let icEpoch: u32 = 1;
 @inline function copyOf(s: u32): u32 { return copyBase + (s << 12); }
+// DEC: per slot, 256 bits (32 bytes): granule g (page bytes 16g..16g+15) holds decoded instructions.
+@inline function decOf(s: u32): u32 { return DEC + (s << 5); }
+
+// The instruction of `size` bytes at page offset off of slot s was decoded: its granules are
+// marked, and a granule marked now gets its bytes copied (from RAM, as the decoder read them).
+export function decMark(s: u32, off: u32, size: u32): void {
+  let last = off + size - 1;
+  if (last > 0xfff) last = 0xfff;
+  for (let g = off >>> 4; g <= (last >>> 4); g++) {
+    const a = decOf(s) + (g >>> 3), bit: u32 = 1 << (g & 7), b = <u32>load<u8>(a);
+    if ((b & bit) != 0) continue;
+    store<u8>(a, b | bit);
+    const ppn = load<u32>(SLOT_OWNER + (s << 2)) - 1;
+    memory.copy(copyOf(s) + (g << 4), RAM + (ppn << 12) + (g << 4), 16);
+  }
+}
+// Does a store of size bytes at physical pa (in RAM) touch a decoded granule? When it does not,
+// codeWritten has nothing to do (callers on hot paths test this first, inline).
+@inline export function codeTouched(pa: u32, size: u32): bool {
+  const m = load<u32>(PAGEMAP + (((pa - RAM_PHYS) >>> 12) << 2));
+  return m != 0 && decTouched(m - 1, pa & 0xfff, size);
+}
+// Does [off, off + size) touch a decoded granule of slot s?
+@inline function decTouched(s: u32, off: u32, size: u32): bool {
+  let last = off + size - 1;
+  if (last > 0xfff) last = 0xfff;
+  const d = decOf(s);
+  for (let g = off >>> 4; g <= (last >>> 4); g++) if ((<u32>load<u8>(d + (g >>> 3)) & (<u32>1 << (g & 7))) != 0) return true;
+  return false;
+}
 export function dcacheInit(ramBytes: u32): void {
   ramPages = ramBytes >>> 12;
   copyBase = RAM + ramBytes;
@@ -49,23 +82,28 @@ export function dcacheInit(ramBytes: u32): void {
   jitInit();
 }
 
-// Slot s of page ppn: the page's bytes into its copy, verified now.
-function slotTake(s: u32, ppn: u32): void {
-  memory.copy(copyOf(s), RAM + (ppn << 12), 4096);
+// Slot s starts empty (nothing decoded, so nothing copied), verified now.
+function slotTake(s: u32): void {
+  memory.fill(decOf(s), 0, 32);
   store<u32>(slotEpoch + (s << 2), icEpoch);
 }
-// Is the page still what slot s decoded from? (8 bytes at a time: a few hundred ns per page.)
+// Are the page's decoded granules still what slot s decoded from? (16 bytes at a time.)
 function slotSame(s: u32, ppn: u32): bool {
-  const a = copyOf(s), b = RAM + (ppn << 12);
-  for (let o: u32 = 0; o < 4096; o += 32) {
-    if ((load<u64>(a + o) ^ load<u64>(b + o)) | (load<u64>(a + o, 8) ^ load<u64>(b + o, 8))
-      | (load<u64>(a + o, 16) ^ load<u64>(b + o, 16)) | (load<u64>(a + o, 24) ^ load<u64>(b + o, 24))) return false;
+  const a = copyOf(s), b = RAM + (ppn << 12), d = decOf(s);
+  for (let w: u32 = 0; w < 32; w += 8) {
+    let bits = load<u64>(d + w);
+    while (bits != 0) {
+      const o = ((w << 3) + <u32>ctz<u64>(bits)) << 4;
+      bits &= bits - 1;
+      if ((load<u64>(a + o) ^ load<u64>(b + o)) | (load<u64>(a + o, 8) ^ load<u64>(b + o, 8))) return false;
+    }
   }
   return true;
 }
 // Slot s's decoded instructions go: its compiled blocks are stale, fetch caches re-check.
 function slotEmpty(s: u32): void {
   memory.fill(DCACHE + s * SLOT_BYTES, 0, SLOT_BYTES);
+  memory.fill(decOf(s), 0, 32);
   jitBump(s);
   codeEpoch++;
 }
@@ -73,7 +111,7 @@ function slotEmpty(s: u32): void {
 function slotVerify(s: u32, ppn: u32): bool {
   if (slotSame(s, ppn)) { store<u32>(slotEpoch + (s << 2), icEpoch); return true; }
   slotEmpty(s);
-  slotTake(s, ppn);
+  slotTake(s);
   return false;
 }
 export let icVerified: u32 = 0; // slots kept by a verification (for tests and --stats)
@@ -109,7 +147,7 @@ export function slotFor(pa: u32): u32 {
   store<u32>(SLOT_OWNER + (s << 2), ppn + 1);
   const base = DCACHE + s * SLOT_BYTES;
   memory.fill(base, 0, SLOT_BYTES);
-  slotTake(s, ppn);
+  slotTake(s);
   jitBump(s); // compiled blocks of the slot's previous page are stale
   tlbFlushWrites(ppn); // stores to this page must now take the slow path
   return base;
@@ -136,6 +174,9 @@ export function codeWritten(pa: u32, size: u32, v: u32): void {
   const ppn = (pa - RAM_PHYS) >>> 12;
   const m = load<u32>(PAGEMAP + (ppn << 2));
   if (m == 0) return;
+  // Nothing decoded there (a 32-bit Thumb instruction starting in the granule before marks both):
+  // no entry to drop, no copy to follow.
+  if (!decTouched(m - 1, pa & 0xfff, size)) return;
   // The copy follows the store (little-endian value v, as RAM gets it; bytes past the page end
   // belong to the next page, which its own codeWritten covers).
   const c = copyOf(m - 1);

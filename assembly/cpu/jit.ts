@@ -45,6 +45,7 @@ export const JIT_STAT_COUNT: u32 = 7;
 const stats = memory.data(8 * 8, 8); // static data: no allocation (the stub runtime's would import abort)
 @inline function count(i: u32): void { const a = stats + (i << 3); store<u64>(a, load<u64>(a) + 1); }
 export function jitStat(i: u32): u64 { return i < JIT_STAT_COUNT ? load<u64>(stats + (i << 3)) : 0; }
+export function jitStatAddr(i: u32): u32 { return stats + ((i < JIT_STAT_COUNT ? i : 0) << 3); }
 export const MAP_BITS: u32 = 15;
 const NO_COMPILE: u32 = 0xffff_0000;        // count of a block the translator refused
 const PENDING: u32 = 0xffff_0001;           // count of a block queued for compiling (>= NO_COMPILE)
@@ -54,11 +55,16 @@ const PENDING: u32 = 0xffff_0001;           // count of a block queued for compi
 // every entry before executing it, would see the new code from the next instruction on.
 export let codeHit: u32 = 0;
 
-// A new generation for a slot: its compiled blocks are stale (and no granule is compiled).
+// A new generation for a slot: its compiled blocks are stale (and no granule is compiled). A block
+// running now leaves after its current instruction (codeHit), without chaining: blocks chain
+// straight into blocks of their own page and generation (src/jit/translate.ts), which this makes
+// stale too. (Inside compiled code, only a helper or slow path can get here: a host or VMM write
+// behind the CPU's back; the run loops reset codeHit before entering a block.)
 export function jitBump(slotIndex: u32): void {
   const a = JIT_GEN + (slotIndex << 2);
   store<u32>(a, load<u32>(a) + 1);
   memory.fill(JIT_CODE + (slotIndex << 5), 0, 32);
+  codeHit = 1;
 }
 
 // The translator read the instruction at page offset `off` (cpu/run.ts jitDecode): a store there

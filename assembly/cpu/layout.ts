@@ -17,6 +17,7 @@
 //   JIT .. +16 KiB        per decode slot, the generation of its compiled code (cpu/jit.ts)
 //   JITMAP .. +512 KiB    compiled-block map: (slot, offset, ISA) -> hotness count or compiled function
 //   JIT_CODE .. +128 KiB  per decode slot, which 16-byte granules of the page compiled code covers
+//   DEC .. +128 KiB       per decode slot, which 16-byte granules of the page it decoded (dcache.ts)
 //   DCACHE .. +64 MiB     pre-decoded instruction slots (one per 4 KiB physical code page)
 //   RAM                   guest RAM, ramSize bytes, guest physical RAM_PHYS upward
 
@@ -35,6 +36,7 @@ export const JIT_GEN: u32 = 0x0031_0000;      // u32 per decode slot (MAX_SLOTS 
 export const JITMAP: u32 = 0x0032_0000;       // 32768 entries of 16 bytes (cpu/jit.ts)
 export const JITMAP_BYTES: u32 = 0x0008_0000;
 export const JIT_CODE: u32 = 0x003a_0000;     // per decode slot 32 bytes: a bit per 16 bytes compiled (cpu/jit.ts)
+export const DEC: u32 = 0x003c_0000;         // per decode slot 32 bytes: a bit per 16 bytes decoded (dcache.ts)
 export const DCACHE: u32 = 0x0040_0000;
 export const RAM: u32 = 0x0440_0000;
 export const RAM_PHYS: u32 = 0x8000_0000;

@@ -15,7 +15,7 @@ import { takeIRQ, takeFIQ, takePrefetchAbort, resetExceptionTracking } from "./e
 import { requestStop, stopPending, clearStop } from "./stop";
 import { wfiPending, clearWfi, wfiYield } from "./wfi";
 import { cp15Reset } from "./cp15";
-import { slotFor, slotPage, slotIndex, dcacheInit, COPY_BYTES, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
+import { slotFor, slotPage, slotIndex, decMark, dcacheInit, COPY_BYTES, E_A32, E_T32, E_WIDE, E_COND, E_OP } from "./dcache";
 import { decodeA32, execA32 } from "../decode/a32.gen";
 import { decodeT16, execT16 } from "../decode/t16.gen";
 import { decodeT32, execT32 } from "../decode/t32.gen";
@@ -32,7 +32,7 @@ import { // the VMM's trap points under their VMM-side names (cpu/traps.ts), not
 } from "./traps";
 import { dbgStepped, dbgRun, dbgInit } from "../debug/dbg";
 import { jitLookup, jitEnter, jitMarkCode, engine, ENGINE_JIT, codeHit } from "./jit";
-import { readSlow, writeSlow } from "../mmu/mmu";
+import { readSlow, writeSlow, writeCodeQuick } from "../mmu/mmu";
 
 export const INIT_OK: u32 = 0;
 export const INIT_BAD_SIZE: u32 = 1;
@@ -115,6 +115,7 @@ export function decodeMiss(e: u32, pc: u32): u32 {
   const w = op | (cond << 16) | (cond != 14 ? E_COND : 0) | E_A32;
   store<u32>(e, w);
   store<u32>(e, raw, 4);
+  decMark(slotIndex(e), pc & 0xffc, 4);
   return w;
 }
 
@@ -136,6 +137,7 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
     const w = E_T32 | (cond << 16) | op;
     store<u32>(e, w);
     store<u32>(e, hw1, 4);
+    decMark(slotIndex(e), pc & 0xffe, 2);
     thumbRaw = hw1;
     return w;
   }
@@ -158,7 +160,7 @@ export function thumbDecodeMiss(e: u32, pc: u32): u32 {
   let op = decodeT32(raw);
   if (vmmActive) op = vmmSubstT32(op, raw); // VMM trap point (as decodeMiss)
   const w = E_T32 | T_WIDE | (cond << 16) | op;
-  if (!cross) { store<u32>(e, w); store<u32>(e, raw, 4); }
+  if (!cross) { store<u32>(e, w); store<u32>(e, raw, 4); decMark(slotIndex(e), pc & 0xffe, 4); }
   thumbRaw = raw;
   return w;
 }
@@ -218,7 +220,7 @@ export function jitAccessSlow(va: u32, desc: u32, pc: u32, wb: u32): u32 {
   if ((desc & 8) != 0) {
     v = readSlow(va, size, false);
     if ((desc & 0x10) != 0 && size < 4) { const sh = 32 - (size << 3); v = <u32>(<i32>(v << sh) >> sh); }
-  } else writeSlow(va, size, getR(rt), false);
+  } else if (!writeCodeQuick(va, size, getR(rt))) writeSlow(va, size, getR(rt), false);
   if (fault) return 1;
   if (rn != 15) setR(rn, wb);
   if ((desc & 8) != 0) setR(rt, v);

@@ -10,7 +10,7 @@ import {
   SET_CODEW_USER, bigData,
 } from "./tlb";
 import { takeDataAbort } from "../cpu/exceptions";
-import { codeWritten } from "../cpu/dcache";
+import { codeWritten, codeTouched } from "../cpu/dcache";
 import { dbgWatchOn, dbgAccess, dbgLogRead } from "../debug/dbg";
 
 export const ACC_READ: u32 = 0;
@@ -242,17 +242,27 @@ function readLE(va: u32, size: u32, user: bool): u32 {
   return accessPage(va, size, false, 0, user);
 }
 
+// A store to a page with decoded code whose translation is in the code-page write set (see
+// tlb.ts): aligned, so within the page. Returns false when the set does not hold va.
+@inline function writeCodePage(e: u32, va: u32, size: u32, v: u32): bool {
+  if (load<u32>(e) != (va & 0xfffff000)) return false;
+  const h = load<u32>(e, 4) + va;
+  const pa = h - RAM + RAM_PHYS;
+  if (codeTouched(pa, size)) codeWritten(pa, size, v);
+  if (size == 4) store<u32>(h, v); else if (size == 2) store<u16>(h, <u16>v); else store<u8>(h, <u8>v);
+  return true;
+}
+// The JIT's store slow path (cpu/run.ts jitAccessSlow) tries this first: a store from the current
+// privilege next to code (small programs keep data in their code's page) without the calls of
+// writeSlow. False: take writeSlow.
+@inline export function writeCodeQuick(va: u32, size: u32, v: u32): bool {
+  return (va & (size - 1)) == 0 && !bigData && writeCodePage(tlbCW + tlbIndex(va), va, size, v);
+}
+
 function writeLE(va: u32, size: u32, v: u32, user: bool): void {
   const mis = va & (size - 1);
   if (mis == 0 && !(user && privileged)) {
-    // A page with decoded code: translation cached in the code-page write set (see tlb.ts)
-    const e = (user ? setBase(SET_CODEW_USER) : tlbCW) + tlbIndex(va);
-    if (load<u32>(e) == (va & 0xfffff000)) {
-      const h = load<u32>(e, 4) + va;
-      codeWritten(h - RAM + RAM_PHYS, size, v);
-      if (size == 4) store<u32>(h, v); else if (size == 2) store<u16>(h, <u16>v); else store<u8>(h, <u8>v);
-      return;
-    }
+    if (writeCodePage((user ? setBase(SET_CODEW_USER) : tlbCW) + tlbIndex(va), va, size, v)) return;
   }
   if (mis != 0) {
     if ((sctlr() & 2) != 0) { dataAbort(va, fsrOf(FS_ALIGN, 0), true); return; }

@@ -31,6 +31,7 @@ export interface JitStats {
   refused: number;        // blocks the translator could not start (the interpreter runs them)
   entries: number;        // entries into compiled code from the core's run loop
   chained: number;        // entries from one compiled block straight into another (same page)
+  linked: number;         // static exits pointed straight at their successor's compiled code (no jitChain lookup)
   insns: number;          // instructions retired inside compiled code (the rest were interpreted)
   stale: number;          // compiled blocks found stale (their code was written or dropped)
   crowded: number;        // block entries not counted: both ways of their map set hold live code
@@ -79,7 +80,7 @@ export class Jit {
     this.batch = opts.batch ?? 16;
     this.backgroundOk = opts.background ?? false;
     const imp: Record<string, unknown> = { memory: core.x.memory };
-    for (const n of [...IMPORT_FUNCS, ...IMPORT_GLOBALS]) {
+    for (const n of [...IMPORT_FUNCS, ...IMPORT_GLOBALS, "jitStatAddr"]) {
       if (x[n] === undefined) throw new Error(`the WebAssembly core lacks the JIT export ${n} (rebuild it: npm run build)`);
       imp[n] = x[n];
     }
@@ -89,8 +90,12 @@ export class Jit {
     this.view = {
       state: k.LAYOUT_STATE, offR: k.OFF_R, offNF: k.OFF_NF, offZF: k.OFF_ZF, offCF: k.OFF_CF, offVF: k.OFF_VF,
       offICOUNT: k.OFF_ICOUNT, offRest: k.OFF_CPSR_REST, tlbMask: k.LAYOUT_TLB_ENTRIES - 1,
+      ram: k.LAYOUT_RAM, pagemap: k.LAYOUT_PAGEMAP, dec: k.LAYOUT_DEC,
       offTPIDRURW: core.k.cp15.TPIDRURW, offTPIDRURO: core.k.cp15.TPIDRURO,
       chain: opts.chain ?? true,
+      itMask: k.PSR_IT_MASK >>> 0,
+      chainedAddr: (x.jitStatAddr as (i: number) => number)(5),
+      gen: (slotIndex) => this.view.mem().getUint32(k.LAYOUT_JIT_GEN + 4 * slotIndex, true),
       slotIndex: (slot) => (x.jitSlotIndex as (s: number) => number)(slot),
       mem: () => (dv.buffer === core.x.memory.buffer ? dv : (dv = new DataView(core.x.memory.buffer))),
       decode: (slot, pc, t) => (core.x as unknown as { jitDecode(s: number, p: number, t: number): number }).jitDecode(slot, pc, t),
@@ -132,7 +137,7 @@ export class Jit {
     const q = this.queue;
     this.queue = [];
     if (this.used.size + this.inflight + q.length > this.maxBlocks) this.flush();
-    const bytes = batchModule(q.map((b) => b.tr));
+    const bytes = batchModule(this.view, q.map((b) => b.tr));
     this.bytes += bytes.length;
     this.modules++;
     if (background) {
@@ -157,11 +162,14 @@ export class Jit {
     this.install(mod, q);
   }
 
-  /** Instantiate a compiled batch and offer its blocks to the core. */
+  /** Instantiate a compiled batch and offer its blocks to the core; link its static exits to the
+   *  chain entries of compiled successors of the same generation, and earlier modules' waiting
+   *  exits to its own blocks. */
   private install(mod: WebAssembly.Module, q: { slot: number; pc: number; thumb: number; tr: Translation }[]): void {
     const t0 = performance.now();
     const inst = new WebAssembly.Instance(mod, this.imports);
     this.wasmMs += performance.now() - t0;
+    this.link(inst, q.map((b) => b.tr));
     const x = this.core.x as unknown as { jitInstall(s: number, p: number, t: number, f: number): number };
     q.forEach((b, i) => {
       let idx = this.free.pop();
@@ -172,6 +180,43 @@ export class Jit {
       if (!x.jitInstall(b.slot, b.pc, b.thumb, (idx | (b.tr.insns << 20)) >>> 0)) this.release(idx);
     });
     this.compileMs += performance.now() - t0;
+  }
+
+  /** Direct chaining (translate.ts batchModule): every static in-page exit of a block goes through
+   *  its module's exit table, which starts out calling the core's jitChain. An exit is pointed at
+   *  its successor's chain entry when that successor is compiled from the same generation of the
+   *  page: the two were translated from the same code, and the source runs only while that
+   *  generation lasts, so the successor is exact whenever the exit is taken. Successors compiled
+   *  later fill the exits waiting for them. (Both maps are emptied at a flush; an exit waiting for
+   *  an older generation is dropped when a newer block takes its key.) */
+  private readonly targets = new Map<number, { fn: unknown; gen: number }>();
+  private readonly waiting = new Map<number, { table: WebAssembly.Table; idx: number; gen: number }[]>();
+  private linked = 0;
+  private link(inst: WebAssembly.Instance, trs: Translation[]): void {
+    const table = inst.exports.exits as WebAssembly.Table;
+    trs.forEach((t, i) => {
+      const fn = inst.exports[`c${i}`];
+      this.targets.set(t.key, { fn, gen: t.gen });
+      const w = this.waiting.get(t.key);
+      if (!w) return;
+      const rest = w.filter((e) => {
+        if (e.gen === t.gen) { e.table.set(e.idx, fn as never); this.linked++; return false; }
+        return e.gen > t.gen;
+      });
+      if (rest.length) this.waiting.set(t.key, rest); else this.waiting.delete(t.key);
+    });
+    let idx = 0;
+    for (const t of trs) {
+      for (const x of t.exits) {
+        const target = this.targets.get(x.key);
+        if (target && target.gen === t.gen) { table.set(idx, target.fn as never); this.linked++; }
+        else {
+          const w = this.waiting.get(x.key);
+          if (w) w.push({ table, idx, gen: t.gen }); else this.waiting.set(x.key, [{ table, idx, gen: t.gen }]);
+        }
+        idx++;
+      }
+    }
   }
 
   release(fn: number): void {
@@ -186,6 +231,8 @@ export class Jit {
     (this.core.x as unknown as { jitFlush(): void }).jitFlush();
     for (const i of this.used) { this.table.set(i, null); this.free.push(i); }
     this.used.clear();
+    this.targets.clear();
+    this.waiting.clear();
     this.flushes++;
     this.epoch++;
     this.inflight = 0;
@@ -194,7 +241,7 @@ export class Jit {
   stats(): JitStats {
     const s = (i: number): number => (this.core.x as unknown as { jitStat(i: number): number }).jitStat(i);
     return {
-      compiled: s(0), refused: s(1), entries: s(2), chained: s(5), insns: s(6), stale: s(3), crowded: s(4),
+      compiled: s(0), refused: s(1), entries: s(2), chained: s(5), linked: this.linked, insns: s(6), stale: s(3), crowded: s(4),
       flushes: this.flushes, live: this.used.size, bytes: this.bytes, modules: this.modules, background: this.background, compileMs: this.compileMs,
       translateMs: this.translateMs, wasmMs: this.wasmMs,
     };

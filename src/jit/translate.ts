@@ -29,22 +29,28 @@ export interface CoreView {
   offR: number; offNF: number; offZF: number; offCF: number; offVF: number; offICOUNT: number; offRest: number;
   offTPIDRURW: number; offTPIDRURO: number; // CP15 thread ID registers in the state block
   tlbMask: number;      // TLB entries per set - 1 (mmu/tlb.ts): index = ((va >>> 12) & tlbMask) << 3
+  ram: number; pagemap: number; dec: number; // LAYOUT_RAM, LAYOUT_PAGEMAP, LAYOUT_DEC (the code-page store)
   chain: boolean;       // blocks enter their in-page successors themselves (JitOptions.chain)
+  itMask: number;       // PSR_IT_MASK: ITSTATE's bits in the word at offRest
+  chainedAddr: number;  // address of the u64 count of chain hops (jitStatAddr(JIT_STAT_CHAINED))
+  gen(slotIndex: number): number; // the slot's compiled-code generation now (LAYOUT_JIT_GEN)
   slotIndex(slot: number): number; // jitSlotIndex
   mem(): DataView;      // the core's memory (re-read after growth)
   decode(slot: number, pc: number, thumb: number): number; // jitDecode
 }
 
-/** Imports of every compiled module: function indices 0..3, globals 0..4. */
-const F_A32 = 0, F_THUMB = 1, F_ACCESS = 2, F_CHAIN = 3;
-const G_NEXTPC = 0, G_EVENT = 1, G_CODEHIT = 2, G_TLBR = 3, G_TLBW = 4;
+/** Imports of every compiled module: function indices 0..3, globals 0..6. Then each module's own
+ *  functions: 4 the exit stub and 5 the code-page store (batchModule), then its blocks. */
+const F_A32 = 0, F_THUMB = 1, F_ACCESS = 2, F_CHAIN = 3, F_STUB = 4, F_STORE_CODE = 5, F_BLOCKS = 6;
+const G_NEXTPC = 0, G_EVENT = 1, G_CODEHIT = 2, G_TLBR = 3, G_TLBW = 4, G_TLBCW = 5, G_BIGDATA = 6;
 export const IMPORT_FUNCS = ["jitA32", "jitThumb", "jitAccessSlow", "jitChain"];
-export const IMPORT_GLOBALS = ["jitNextPC", "jitLoopEvent", "jitCodeHit", "jitTlbR", "jitTlbW"];
+export const IMPORT_GLOBALS = ["jitNextPC", "jitLoopEvent", "jitCodeHit", "jitTlbR", "jitTlbW", "jitTlbCW", "jitBigData"];
 const TYPES = [
   { params: [I32, I32, I32], results: [] },          // 0: jitA32 / jitThumb (w, raw, pc)
   { params: [I32, I32, I32, I32], results: [I32] },  // 1: jitAccessSlow (va, desc, pc, wb) -> leave
   { params: [I32, I32], results: [I32] },            // 2: the block (pc, left) -> next pc
   { params: [I32, I32, I32], results: [I32] },       // 3: jitChain (pc, left, key) -> next pc
+  { params: [I32, I32, I32], results: [I32] },       // 4: the code-page store (va, v, size) -> done (batchModule)
 ];
 const FUNC_TYPES = [0, 0, 1, 3]; // of IMPORT_FUNCS
 
@@ -113,7 +119,10 @@ function thumbEndsBlock(wide: boolean, op: number, raw: number): boolean {
 const E_COND = 1 << 20, E_WIDE = 1 << 21, E_OP = 0xffff;
 const MAX_INSNS = 200;
 
-export interface Translation { body: FuncBody; insns: number }
+/** A compiled block: its function body, its length, and what direct chaining needs: its own key
+ *  (cpu/jit.ts keyOf), its slot's generation when translated, and its static in-page exits (the
+ *  successor's key, and where in the body the exit's index into the module's exit table goes). */
+export interface Translation { body: FuncBody; insns: number; key: number; gen: number; exits: { key: number; at: number }[] }
 
 interface Insn { off: number; w: number; raw: number; size: number; op: number; wide: boolean }
 
@@ -131,7 +140,9 @@ class Block {
     readonly slotIdx: number, readonly pageOff: number, readonly liveOut?: number[]) {
     this.c.i32(0).load(Op.i64Load, 3, v.state + v.offICOUNT).set(L_IC);
     this.c.block(); // "exit": exitEvent branches out of it to the code that finish() puts after it
+    this.main = this.c;
   }
+  get key(): number { return (this.slotIdx << 13) | (this.pageOff << 1) | (this.thumb ? 1 : 0); }
   /** Leave for pc + target after instruction k retired (ICOUNT stored): straight into the target's
    *  compiled block when it lies in this page (the chain function checks that it is compiled, live
    *  and fits in the budget left: what the core's loop would check before entering it), else back
@@ -140,9 +151,17 @@ class Block {
     this.barrier();
     const o = this.pageOff + target;
     if (o < 0 || o >= 0x1000 || !this.v.chain) { this.retNext(target); return; }
-    this.c.get(L_PC).i32(target).op(Op.i32Add).get(L_LEFT).i32(k + 1).op(Op.i32Sub);
-    this.c.i32((this.slotIdx << 13) | (o << 1) | (this.thumb ? 1 : 0)).op(Op.returnCall).u(F_CHAIN);
+    if (this.c !== this.main) throw new Error("translator: a chain exit inside a row emitted on trial");
+    const key = (this.slotIdx << 13) | (o << 1) | (this.thumb ? 1 : 0);
+    this.c.get(L_PC).i32(target).op(Op.i32Add).get(L_LEFT).i32(k + 1).op(Op.i32Sub).i32(key);
+    // Through the module's exit table (batchModule): the successor's chain entry once it is
+    // compiled at this block's generation, else a stub that calls the core's jitChain.
+    this.exits.push({ key, at: this.c.i32pad(0) });
+    this.c.op(Op.returnCallIndirect).u(3).u(0);
   }
+  /** Static in-page exits (chain): the successor's key and the position of its exit index. */
+  readonly exits: { key: number; at: number }[] = [];
+  private readonly main: Code;
   get n(): number { return this.insns.length; }
   /** Flags (NZCV = 8, 4, 2, 1) each instruction reads and writes inline, whether it can leave the
    *  block or call out (a barrier: every flag must be in the state block there), and whether its
@@ -337,6 +356,23 @@ function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: bo
     c.get(L_W).i64s(32).op(Op.i64ShrU).op(Op.i32WrapI64).set(L_C);
     c.get(X).get(L_R).op(Op.i32Xor).get(Y).get(L_R).op(Op.i32Xor).op(Op.i32And).i32(31).op(Op.i32ShrU).set(X);
   };
+  // The common cases in 32 bits (the same results as AddWithCarry): x - y (carry in 1, y inverted):
+  // C = x >= y unsigned, V = ((x ^ y) & (x ^ r)) bit 31; x + y (carry in 0): C = r < x unsigned,
+  // V = (~(x ^ y) & (x ^ r)) bit 31.
+  const sub = (x: () => void, y: () => void): void => {
+    x(); c.set(X); y(); c.set(Y);
+    c.get(X).get(Y).op(Op.i32Sub).set(L_R);
+    if (!s) return;
+    c.get(X).get(Y).op(Op.i32GeU).set(L_C);
+    c.get(X).get(Y).op(Op.i32Xor).get(X).get(L_R).op(Op.i32Xor).op(Op.i32And).i32(31).op(Op.i32ShrU).set(X);
+  };
+  const add = (x: () => void, y: () => void): void => {
+    x(); c.set(X); y(); c.set(Y);
+    c.get(X).get(Y).op(Op.i32Add).set(L_R);
+    if (!s) return;
+    c.get(L_R).get(X).op(Op.i32LtU).set(L_C);
+    c.get(X).get(Y).op(Op.i32Xor).i32(-1).op(Op.i32Xor).get(X).get(L_R).op(Op.i32Xor).op(Op.i32And).i32(31).op(Op.i32ShrU).set(X);
+  };
   const a = (): void => { c.get(L_A); }, bb = (): void => { c.get(L_B); };
   const notA = (): void => { c.get(L_A).i32(-1).op(Op.i32Xor); }, notB = (): void => { c.get(L_B).i32(-1).op(Op.i32Xor); };
   switch (opc) {
@@ -347,9 +383,9 @@ function dataProc(b: Block, opc: number, s: boolean, d: number, logicalCarry: bo
     case 14: arith = false; c.get(L_A).get(L_B).i32(-1).op(Op.i32Xor).op(Op.i32And).set(L_R); break; // BIC
     case 15: arith = false; c.get(L_B).i32(-1).op(Op.i32Xor).set(L_R); break;            // MVN
     case 16: arith = false; c.get(L_A).get(L_B).i32(-1).op(Op.i32Xor).op(Op.i32Or).set(L_R); break; // ORN (Thumb)
-    case 2: case 10: awc(a, notB, 1); break;                                              // SUB, CMP
-    case 3: awc(bb, notA, 1); break;                                                      // RSB
-    case 4: case 11: awc(a, bb, 0); break;                                                // ADD, CMN
+    case 2: case 10: sub(a, bb); break;                                                   // SUB, CMP
+    case 3: sub(bb, a); break;                                                            // RSB
+    case 4: case 11: add(a, bb); break;                                                   // ADD, CMN
     case 5: awc(a, bb, "C"); break;                                                       // ADC
     case 6: awc(a, notB, "C"); break;                                                     // SBC
     case 7: awc(bb, notA, "C"); break;                                                    // RSC
@@ -490,6 +526,13 @@ function transfer(b: Block, k: number, off: number, isz: number, load: boolean, 
   if (wbRn >= 0) b.setReg(wbRn, () => c.get(L_B));
   if (load) b.setReg(rt, () => c.get(L_V));
   c.op(Op.else);
+  if (!load) {
+    // miss: first the module's code-page store (data next to code: nothing decoded there)
+    c.get(L_A); b.reg(rt, off); c.i32(size).call(F_STORE_CODE);
+    b.open();
+    if (wbRn >= 0) b.setReg(wbRn, () => c.get(L_B));
+    c.op(Op.else);
+  }
   // miss: the core's slow path (cpu/run.ts jitAccessSlow)
   b.icStore(k);
   const desc = size | (load ? 8 : 0) | (signed ? 0x10 : 0) | (b.thumb ? 0x20 : 0) | (rt << 8) | ((wbRn >= 0 ? wbRn : 15) << 12);
@@ -497,6 +540,7 @@ function transfer(b: Block, k: number, off: number, isz: number, load: boolean, 
   if (wbRn >= 0) c.get(L_B); else c.i32(0);
   c.call(F_ACCESS);
   b.open(); b.exitEvent(k, off + isz); b.close();
+  if (!load) b.close();
   b.close();
 }
 
@@ -1089,7 +1133,7 @@ function emitThumb(v: CoreView, slot: number, pc: number, list: Insn[], it: numb
 
 function finish(b: Block, insns: number): Translation {
   b.eventExit();
-  return { body: { type: 2, locals: LOCALS, code: b.c }, insns };
+  return { body: { type: 2, locals: LOCALS, code: b.c }, insns, key: b.key, gen: b.v.gen(b.slotIdx), exits: b.exits };
 }
 
 const FUNCS = IMPORT_FUNCS.map((name, i) => ({ module: "core", name, type: FUNC_TYPES[i] }));
@@ -1098,7 +1142,63 @@ const GLOBALS = IMPORT_GLOBALS.map((name) => ({ module: "core", name, type: I32,
  *  with V8 11 (Node 20) every instance importing a table keeps its own copy of the table's dispatch
  *  entries, which each table.set updates, so a table import made installing code cost O(modules)
  *  (a Linux boot's 279 modules: +0.6 s). Blocks reach each other through the core's jitChain. */
-export function batchModule(blocks: Translation[]): Uint8Array<ArrayBuffer> {
-  const spec: ModuleSpec = { types: TYPES, funcs: FUNCS, globals: GLOBALS, memory: { module: "core", name: "memory" }, bodies: blocks.map((t) => t.body) };
+export function batchModule(v: CoreView, blocks: Translation[]): Uint8Array<ArrayBuffer> {
+  const n = blocks.length;
+  // Exit indices: block i's exits follow those of blocks 0..i-1 in the module's exit table.
+  let exits = 0;
+  for (const t of blocks) for (const x of t.exits) t.body.code.patchI32(x.at, exits++);
+  // The stub every exit starts with: the core's jitChain, which checks the map (and the budget).
+  const stub = new Code();
+  stub.get(0).get(1).get(2).op(Op.returnCall).u(F_CHAIN);
+  const bodies: FuncBody[] = [{ type: 3, locals: [], code: stub }, storeCode(v)], names = ["", ""];
+  blocks.forEach((t, i) => { bodies.push(t.body); names.push(`f${i}`); });
+  blocks.forEach((t, i) => { bodies.push(chainEntry(v, t, F_BLOCKS + i)); names.push(`c${i}`); });
+  const spec: ModuleSpec = {
+    types: TYPES, funcs: FUNCS, globals: GLOBALS, memory: { module: "core", name: "memory" }, bodies, names,
+    table: { size: Math.max(exits, 1), fill: F_STUB, name: "exits" },
+  };
   return moduleBytes(spec);
+}
+
+/** storeCode(va, v, size) -> 1 when done: a store that missed the write TLB, done here when it is
+ *  the case the core's writeLE takes first (mmu/mmu.ts writeCodePage): aligned, little-endian data,
+ *  a page with decoded code whose translation the code-page write set holds, and no decoded
+ *  granule in the bytes written, so that the decode cache and compiled code have nothing to drop.
+ *  Small programs keep data in their code's page; this keeps those stores out of the core's calls.
+ *  Else 0: the caller takes jitAccessSlow. (An aligned store of at most 4 bytes lies in one granule.) */
+function storeCode(v: CoreView): FuncBody {
+  const c = new Code();
+  const VA = 0, V = 1, SIZE = 2, E = 3, H = 4, M = 5;
+  c.get(VA).get(SIZE).i32(1).op(Op.i32Sub).op(Op.i32And).gget(G_BIGDATA).op(Op.i32Or).if().i32(0).op(Op.return).end();
+  c.gget(G_TLBCW).get(VA).i32(12).op(Op.i32ShrU).i32(v.tlbMask).op(Op.i32And).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(E);
+  c.load(Op.i32Load, 2, 0).get(VA).i32(0xfffff000 | 0).op(Op.i32And).op(Op.i32Ne).if().i32(0).op(Op.return).end();
+  c.get(E).load(Op.i32Load, 2, 4).get(VA).op(Op.i32Add).set(H);
+  // slot + 1 of the page (PAGEMAP); 0: no slot any more, nothing decoded
+  c.get(H).i32(v.ram).op(Op.i32Sub).i32(12).op(Op.i32ShrU).i32(2).op(Op.i32Shl).load(Op.i32Load, 2, v.pagemap).tee(M);
+  c.if();
+  // DEC bit of granule g = (h & 0xfff) >>> 4: byte DEC + (m - 1) * 32 + (g >>> 3), bit g & 7
+  c.get(M).i32(5).op(Op.i32Shl).get(H).i32(0xfff).op(Op.i32And).i32(7).op(Op.i32ShrU).op(Op.i32Add)
+    .load(Op.i32Load8u, 0, v.dec - 32);
+  c.get(H).i32(4).op(Op.i32ShrU).i32(7).op(Op.i32And).op(Op.i32ShrU).i32(1).op(Op.i32And);
+  c.if().i32(0).op(Op.return).end();
+  c.end();
+  c.get(SIZE).i32(4).op(Op.i32Eq).if().get(H).get(V).store(Op.i32Store, 2, 0)
+    .op(Op.else).get(SIZE).i32(2).op(Op.i32Eq).if().get(H).get(V).store(Op.i32Store16, 1, 0)
+    .op(Op.else).get(H).get(V).store(Op.i32Store8, 0, 0).end().end();
+  c.i32(1);
+  return { type: 4, locals: [I32, I32, I32], code: c };
+}
+
+/** Block t's chain entry c(pc, left, key), what an exit table holds for it: the checks jitChain
+ *  makes before entering a block (it fits in the budget left; a Thumb block starts outside an IT
+ *  block), the hop counted, then the block itself, tail-called. Whether it is live need not be
+ *  checked: an exit holds it only when both blocks were translated at one generation of their
+ *  (common) page, and a block runs only while its page is at that generation (jitBump ends it). */
+function chainEntry(v: CoreView, t: Translation, f: number): FuncBody {
+  const c = new Code();
+  c.get(1).i32(t.insns).op(Op.i32LtU).if().get(0).op(Op.return).end();
+  if (t.key & 1) c.i32(0).load(Op.i32Load, 2, v.state + v.offRest).i32(v.itMask).op(Op.i32And).if().get(0).op(Op.return).end();
+  c.i32(0).i32(0).load(Op.i64Load, 3, v.chainedAddr).i64s(1).op(Op.i64Add).store(Op.i64Store, 3, v.chainedAddr);
+  c.get(0).get(1).op(Op.returnCall).u(f);
+  return { type: 3, locals: [], code: c };
 }

@@ -8,7 +8,7 @@ export const I64 = 0x7e;
 /** Opcodes used by the translator (spec 5.4). */
 export const Op = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d,
-  return: 0x0f, call: 0x10, returnCall: 0x12, drop: 0x1a, select: 0x1b,
+  return: 0x0f, call: 0x10, returnCall: 0x12, returnCallIndirect: 0x13, drop: 0x1a, select: 0x1b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24,
   i32Load: 0x28, i64Load: 0x29, i32Load8s: 0x2c, i32Load8u: 0x2d, i32Load16s: 0x2e, i32Load16u: 0x2f,
   i32Store: 0x36, i64Store: 0x37, i32Store8: 0x3a, i32Store16: 0x3b,
@@ -45,6 +45,13 @@ export class Code {
     }
   }
   i32(v: number): this { return this.op(Op.i32Const).s(v); }
+  /** i32.const of a value in [0, 2^31) patched later (patchI32): a 5-byte LEB128. Returns the
+   *  position of the immediate. */
+  i32pad(v: number): number { this.op(Op.i32Const); const at = this.b.length; this.b.push(0, 0, 0, 0, 0); this.patchI32(at, v); return at; }
+  patchI32(at: number, v: number): void {
+    for (let i = 0; i < 4; i++) this.b[at + i] = ((v >>> (7 * i)) & 0x7f) | 0x80;
+    this.b[at + 4] = (v >>> 28) & 0x07;
+  }
   i64(v: bigint): this { return this.op(Op.i64Const).s64(v); }
   /** i64.const of a small value (a 32-bit signed one: its signed LEB128 is the same at either width),
    *  without a BigInt. */
@@ -84,8 +91,12 @@ export interface ModuleSpec {
   funcs: { module: string; name: string; type: number }[];
   globals: { module: string; name: string; type: number; mutable: boolean }[];
   memory: { module: string; name: string };
-  /** The compiled functions, exported as "f0", "f1", ... */
+  /** The module's own functions, exported under `names` (default "f0", "f1", ...; "" = not exported). */
   bodies: FuncBody[];
+  names?: string[];
+  /** A table of its own (funcref, `size` entries, each initialised to function index `fill`),
+   *  exported as `name`: the first table of the module (call_indirect's table 0). */
+  table?: { size: number; fill: number; name: string };
 }
 
 /** The module's bytes. The type and import sections are the same for every module of one spec
@@ -108,15 +119,31 @@ export function moduleBytes(m: ModuleSpec): Uint8Array<ArrayBuffer> {
   // Uint8Array.set, into the module's bytes (sizes are known first).
   const mid: number[] = [];
   const funcs: number[] = []; putU(funcs, n);
-  const exps: number[] = []; putU(exps, n);
+  const exps: number[] = [];
+  let nexp = 0;
+  const exp = (name: string, kind: number, idx: number): void => {
+    putU(exps, name.length);
+    for (let j = 0; j < name.length; j++) exps.push(name.charCodeAt(j));
+    exps.push(kind); putU(exps, idx); nexp++;
+  };
   for (let i = 0; i < n; i++) {
     putU(funcs, m.bodies[i].type);
-    const name = `f${i}`; putU(exps, name.length);
-    for (let j = 0; j < name.length; j++) exps.push(name.charCodeAt(j));
-    exps.push(0x00); putU(exps, first + i);
+    const name = m.names ? m.names[i] : `f${i}`;
+    if (name !== "") exp(name, 0x00, first + i);
   }
+  if (m.table) exp(m.table.name, 0x01, 0);
   mid.push(3); putU(mid, funcs.length); put(mid, funcs);   // function section: type indexes
-  mid.push(7); putU(mid, exps.length); put(mid, exps);      // export section: "f<i>" -> first + i
+  if (m.table) {                                            // table section: funcref, min size
+    const t: number[] = [1, 0x70, 0x00]; putU(t, m.table.size);
+    mid.push(4); putU(mid, t.length); put(mid, t);
+  }
+  const expSec: number[] = []; putU(expSec, nexp); put(expSec, exps);
+  mid.push(7); putU(mid, expSec.length); put(mid, expSec);  // export section
+  if (m.table) {                                            // element section: table 0 from 0, all `fill`
+    const e: number[] = [1, 0x00, Op.i32Const, 0x00, Op.end]; putU(e, m.table.size);
+    for (let i = 0; i < m.table.size; i++) putU(e, m.table.fill);
+    mid.push(9); putU(mid, e.length); put(mid, e);
+  }
   // Code section: each body is its size, its locals (run-length groups of one type), code, end.
   const heads: number[][] = [];
   let codeLen = uleb(n).length;
