@@ -252,6 +252,32 @@ describe("direct chaining: an exit linked to its successor's compiled code is no
   });
 });
 
+describe("direct chaining: links of generations that are over are forgotten", () => {
+  // Loop A stores one of its own instructions back unchanged (STR r4,[r5]), so each pass makes A's
+  // page a new generation and A is compiled again; A ends with `b C` to a block C that runs once and
+  // is never compiled, so each compiled A leaves an exit waiting for C. Every 64 modules the JIT
+  // drops the waiting exits (and targets) of generations that are over; without that they would
+  // pile up for the whole run (no flush comes: few blocks are live), keeping every old module alive.
+  it("a loop recompiled ~150 times keeps fewer than 100 waiting exits, and agrees with the interpreter", async () => {
+    const code = words(0xe3a00000 /* mov r0,#0 */, 0xe3a01f4b /* mov r1,#300 */, 0xe59f5014 /* ldr r5,[pc,#20] */,
+      0xe5954000 /* ldr r4,[r5] */, 0xe2800001 /* A: add r0,r0,#1 */, 0xe5854000 /* str r4,[r5] */,
+      0xe2511001 /* subs r1,r1,#1 */, 0x1afffffb /* bne A */, 0xea000000 /* b C */, BASE + 16, 0xeafffffe /* C: b . */);
+    const load = (m: Machine) => { m.loadRaw(code, BASE); };
+    const end = 4 + 300 * 4 + 1 + 3;
+    const opts = { jit: { batch: 1 } };
+    const r = await agree(load, opts, end);
+    expect(r.regs[0]).toBe(300);
+    const m = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, batch: 1 } });
+    load(m);
+    let res = await m.runAsync({ maxInsns: end, sliceInsns: SLICE });
+    while (res.reason === "wait") { await breathe(); res = await m.runAsync({ maxInsns: end - m.icount, sliceInsns: SLICE }); }
+    expect(m.jitStats()!.compiled).toBeGreaterThan(100);
+    const link = (m as unknown as { jit: { linkState(): { targets: number; waiting: number } } }).jit.linkState();
+    expect(link.waiting).toBeLessThan(100);
+    expect(link.targets).toBeLessThanOrEqual(4);
+  });
+});
+
 /** jumps.elf under a JIT whose code cache holds 4 blocks: flushed again and again, the run still ends
  *  as the interpreter's does. Returns the JIT's counters. */
 async function flushedRunAgrees(jit: JitOptions, sliceInsns: number): Promise<JitStats> {

@@ -82,7 +82,7 @@ export class Jit {
     const imp: Record<string, unknown> = { memory: core.x.memory };
     for (const n of [...IMPORT_FUNCS, ...IMPORT_GLOBALS, "jitStatAddr"]) {
       if (x[n] === undefined) throw new Error(`the WebAssembly core lacks the JIT export ${n} (rebuild it: npm run build)`);
-      imp[n] = x[n];
+      if (n !== "jitStatAddr") imp[n] = x[n];
     }
     this.imports = { core: imp as WebAssembly.ModuleImports };
     const k = core.k as unknown as Record<string, number>;
@@ -193,6 +193,7 @@ export class Jit {
   private readonly waiting = new Map<number, { table: WebAssembly.Table; idx: number; gen: number }[]>();
   private linked = 0;
   private link(inst: WebAssembly.Instance, trs: Translation[]): void {
+    if (this.modules % 64 === 0) this.sweep();
     const table = inst.exports.exits as WebAssembly.Table;
     trs.forEach((t, i) => {
       const fn = inst.exports[`c${i}`];
@@ -211,12 +212,31 @@ export class Jit {
         const target = this.targets.get(x.key);
         if (target && target.gen === t.gen) { table.set(idx, target.fn as never); this.linked++; }
         else {
+          const e = { table, idx, gen: t.gen };
           const w = this.waiting.get(x.key);
-          if (w) w.push({ table, idx, gen: t.gen }); else this.waiting.set(x.key, [{ table, idx, gen: t.gen }]);
+          if (w) w.push(e); else this.waiting.set(x.key, [e]);
         }
         idx++;
       }
     }
+  }
+
+  /** Forget targets and waiting exits of generations that are over (their page changed or its slot
+   *  went to another page: nothing of theirs can run again), so that the modules holding them can be
+   *  collected in a long run whose code changes without ever filling the cache (no flush). */
+  private sweep(): void {
+    const cur = (key: number): number => this.view.gen(key >>> 13);
+    for (const [key, t] of this.targets) if (t.gen !== cur(key)) this.targets.delete(key);
+    for (const [key, w] of this.waiting) {
+      const rest = w.filter((e) => e.gen === cur(key)); // (an exit and its successor share a page)
+      if (rest.length) this.waiting.set(key, rest); else this.waiting.delete(key);
+    }
+  }
+  /** Entries (targets and waiting exits) held for linking, for tests. */
+  linkState(): { targets: number; waiting: number } {
+    let waiting = 0;
+    for (const w of this.waiting.values()) waiting += w.length;
+    return { targets: this.targets.size, waiting };
   }
 
   release(fn: number): void {

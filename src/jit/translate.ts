@@ -1141,7 +1141,9 @@ const GLOBALS = IMPORT_GLOBALS.map((name) => ({ module: "core", name, type: I32,
 /** One module holding a batch of compiled blocks, exported as f0, f1, ... It imports no table:
  *  with V8 11 (Node 20) every instance importing a table keeps its own copy of the table's dispatch
  *  entries, which each table.set updates, so a table import made installing code cost O(modules)
- *  (a Linux boot's 279 modules: +0.6 s). Blocks reach each other through the core's jitChain. */
+ *  (a Linux boot's 279 modules: +0.6 s). Blocks reach each other through the module's own exit
+ *  table (exported as "exits": an entry per static in-page exit, set by the host, src/jit/jit.ts
+ *  link) and each block's chain entry (exported as c0, c1, ...), or through the core's jitChain. */
 export function batchModule(v: CoreView, blocks: Translation[]): Uint8Array<ArrayBuffer> {
   const n = blocks.length;
   // Exit indices: block i's exits follow those of blocks 0..i-1 in the module's exit table.
