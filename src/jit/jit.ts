@@ -172,6 +172,10 @@ export class Jit {
     this.link(inst, q.map((b) => b.tr));
     const x = this.core.x as unknown as { jitInstall(s: number, p: number, t: number, f: number): number };
     q.forEach((b, i) => {
+      // A translation of an older generation of its page (the code was written after it was
+      // translated) is never installed: its key may be waiting again, for a newer translation
+      // queued behind it in the same batch, and jitInstall checks only the key's current state.
+      if (b.tr.gen !== this.view.gen(b.tr.key >>> 13)) return;
       let idx = this.free.pop();
       if (idx === undefined) { idx = this.table.length; this.table.grow(1); }
       this.table.set(idx, inst.exports[`f${i}`] as never);
