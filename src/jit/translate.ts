@@ -915,7 +915,7 @@ function litOff(b: Block, off: number): number { return ((b.pcAlign + off + 4) &
 
 /** The 32-bit rows inlined (A6.3): data processing with a modified immediate or a shifted
  *  register, ADDW/SUBW, MOVW/MOVT. Flags follow the S bit (not ITSTATE). False: the helper. */
-function thumb32(b: Block, k: number, off: number, op: number, raw: number): boolean {
+function thumb32(b: Block, k: number, off: number, op: number, raw: number, outsideIT: boolean): boolean {
   const c = b.c;
   const rn = (raw >>> 16) & 15, rd = (raw >>> 8) & 15, sbit = ((raw >>> 20) & 1) === 1;
   if (T32_DP_R.has(op) || T32_DP_I.has(op)) {
@@ -955,6 +955,56 @@ function thumb32(b: Block, k: number, off: number, op: number, raw: number): boo
   }
   if (T32_LDST.has(op)) return thumb32LoadStore(b, k, off, op, raw);
   if (op === T32.MRC) return threadIdRead(b, raw);
+  if ((op === T32.LDM || op === T32.STMDB) && rn !== 15) {
+    // A8.8.58 LDM T2 / A8.8.201 STMDB T1 (PUSH.W, POP.W): at least two registers, never SP; STMDB
+    // never the PC; LDM's PC and LR not both, and its PC only outside an IT block (else the last of
+    // it: the helper); Rn in a written-back list is UNPREDICTABLE: all through the helper.
+    const list = raw & 0xffff, load = op === T32.LDM, wback = ((raw >>> 21) & 1) === 1;
+    let n = 0; for (let r = 0; r < 16; r++) if (list & (1 << r)) n++;
+    if (n < 2 || (list & 0x2000) || (!load && (list & 0x8000)) || (load && (list & 0xc000) === 0xc000)) return false;
+    if ((load && (list & 0x8000) && !outsideIT) || (wback && (list & (1 << rn)))) return false;
+    blockTransfer(b, k, off, 4, b.curW, raw, load, rn, list, !load, load, wback);
+    return true;
+  }
+  if (op === T32.UBFX || op === T32.SBFX) { // A8.8.246 / A8.8.164 T1: lsb = imm3:imm2, width = widthm1 + 1
+    const lsb = (((raw >>> 12) & 7) << 2) | ((raw >>> 6) & 3), w = (raw & 31) + 1, rm = rn;
+    if (lsb + w > 32 || rd >= 13 || rm >= 13) return false; // UNPREDICTABLE: the helper
+    b.setReg(rd, () => {
+      b.reg(rm, off);
+      if (32 - lsb - w) c.i32(32 - lsb - w).op(Op.i32Shl);
+      if (w < 32) c.i32(32 - w).op(op === T32.SBFX ? Op.i32ShrS : Op.i32ShrU);
+    });
+    return true;
+  }
+  if (op === T32.MISC && ((raw >>> 16) & 15) === (raw & 15)) {
+    // A8.8.33 CLZ T1 (op1 3, op2 0) and A8.8.145 REV T2 (op1 1, op2 0); Rm is encoded twice
+    const op1 = (raw >>> 20) & 3, op2 = (raw >>> 4) & 3, rm = raw & 15;
+    if (op2 !== 0 || (op1 !== 3 && op1 !== 1) || rd >= 13 || rm >= 13) return false;
+    if (op1 === 3) { b.setReg(rd, () => { b.reg(rm, off); c.op(Op.i32Clz); }); return true; }
+    b.reg(rm, off); c.set(L_A);
+    b.setReg(rd, () => {
+      c.get(L_A).i32(8).op(Op.i32Rotr).i32(0xff00ff00 | 0).op(Op.i32And);
+      c.get(L_A).i32(24).op(Op.i32Rotr).i32(0x00ff00ff).op(Op.i32And).op(Op.i32Or);
+    });
+    return true;
+  }
+  if (op === T32.MULL && ((raw >>> 4) & 15) === 0 && (((raw >>> 20) & 7) === 0 || ((raw >>> 20) & 7) === 2)) {
+    // A8.8.189 SMULL T1 (op1 0) / A8.8.257 UMULL T1 (op1 2): RdHi:RdLo = Rn * Rm
+    const lo = (raw >>> 12) & 15, hi = (raw >>> 8) & 15, rm = raw & 15;
+    if (lo >= 13 || hi >= 13 || rn >= 13 || rm >= 13 || lo === hi) return false;
+    const ext = ((raw >>> 20) & 7) === 2 ? Op.i64ExtendI32u : Op.i64ExtendI32s;
+    b.reg(rn, off); c.op(ext); b.reg(rm, off); c.op(ext).op(Op.i64Mul).set(L_W);
+    b.setReg(lo, () => c.get(L_W).op(Op.i32WrapI64));
+    b.setReg(hi, () => c.get(L_W).i64s(32).op(Op.i64ShrU).op(Op.i32WrapI64));
+    return true;
+  }
+  if (op === T32.MUL && ((raw >>> 20) & 7) === 0 && ((raw >>> 4) & 3) === 1) {
+    // A8.8.101 MLS T1: Rd = Ra - Rn * Rm
+    const ra = (raw >>> 12) & 15, rm = raw & 15;
+    if (rd >= 13 || rn >= 13 || rm >= 13 || ra >= 13) return false;
+    b.setReg(rd, () => { b.reg(ra, off); b.reg(rn, off); b.reg(rm, off); c.op(Op.i32Mul).op(Op.i32Sub); });
+    return true;
+  }
   if (op === T32.MUL && ((raw >>> 20) & 7) === 0 && ((raw >>> 4) & 3) === 0) {
     // MUL / MLA (A8.8.114, A8.8.100 T1): Rd = Rn * Rm (+ Ra); no flags
     const ra = (raw >>> 12) & 15, rm = raw & 15;
@@ -1111,7 +1161,7 @@ function emitThumb(v: CoreView, slot: number, pc: number, list: Insn[], it: numb
     const probe = new Code();
     const saved = b.c; b.c = probe;
     b.curW = w;
-    const ok = b.probe(cc !== 14, () => wide ? thumb32(b, k, off, op, raw) : thumb16(b, k, off, op, raw, it[k] === 0));
+    const ok = b.probe(cc !== 14, () => wide ? thumb32(b, k, off, op, raw, it[k] === 0) : thumb16(b, k, off, op, raw, it[k] === 0));
     b.c = saved;
     if (ok) {
       b.ifCond(cc);
