@@ -28,13 +28,19 @@ const dir = mkdtempSync(join(tmpdir(), "vm7-engines-"));
 const SLICE = 256;
 interface Outcome { output: string; reason: string; exitCode?: number; icount: number; pc: number; cpsr: number; regs: number[]; entries: number; compiled: number }
 
+/** Run m to its end or to `maxInsns` in all, through runAsync in small slices (the JIT compiles the
+ *  blocks that got hot between two calls into the core), waiting out "wait" stops. */
+async function runTo(m: Machine, maxInsns: number): Promise<Awaited<ReturnType<Machine["runAsync"]>>> {
+  let r = await m.runAsync({ maxInsns, sliceInsns: SLICE });
+  while (r.reason === "wait") { await breathe(); r = await m.runAsync({ maxInsns: maxInsns - m.icount, sliceInsns: SLICE }); }
+  return r;
+}
+
 /** A machine under `engine` (the JIT at threshold 1), set up by `load`, run to its end (or `maxInsns`). */
 async function runUnder(engine: Engine, load: (m: Machine) => void, opts: MachineOptions = {}, maxInsns = 2e9): Promise<Outcome> {
   const m = await Machine.create({ ramMiB: 64, ...opts, engine, jit: { threshold: 1, ...opts.jit } });
   load(m);
-  // Small slices: the JIT compiles the blocks that got hot between two calls into the core.
-  let r = await m.runAsync({ maxInsns, sliceInsns: SLICE });
-  while (r.reason === "wait") { await breathe(); r = await m.runAsync({ maxInsns: maxInsns - m.icount, sliceInsns: SLICE }); }
+  const r = await runTo(m, maxInsns);
   const st = m.jitStats();
   return {
     output: m.output, reason: r.reason, exitCode: r.exitCode, icount: m.icount, pc: m.pc, cpsr: m.cpsr,
@@ -199,9 +205,7 @@ describe("chaining: compiled blocks enter their in-page successors themselves", 
       const off = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, chain: false } });
       for (const m of [on, off]) {
         elf(p)(m);
-        let r = await m.runAsync({ maxInsns: 1e9, sliceInsns: SLICE });
-        while (r.reason === "wait") { await breathe(); r = await m.runAsync({ maxInsns: 1e9 - m.icount, sliceInsns: SLICE }); }
-        expect(r.reason, p).toBe("exit");
+        expect((await runTo(m, 1e9)).reason, p).toBe("exit");
       }
       const ref = await runUnder("interp", elf(p));
       for (const m of [on, off]) {
@@ -243,8 +247,7 @@ describe("direct chaining: an exit linked to its successor's compiled code is no
     for (const cut of [3, 4, 5]) await agree(load, opts, head.length + 99 * (a.length + 3) + cut);
     const m = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, batch: 1 } });
     load(m);
-    let res = await m.runAsync({ maxInsns: end, sliceInsns: SLICE });
-    while (res.reason === "wait") { await breathe(); res = await m.runAsync({ maxInsns: end - m.icount, sliceInsns: SLICE }); }
+    await runTo(m, end);
     const st = m.jitStats()!;
     expect(m.reg(2)).toBe(99 + 101 * 16);
     expect(st.linked).toBeGreaterThanOrEqual(2); // A -> B and B -> A, before the store and again after it
@@ -299,8 +302,7 @@ describe("direct chaining: links of generations that are over are forgotten", ()
     expect(r.regs[0]).toBe(300);
     const m = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, batch: 1 } });
     load(m);
-    let res = await m.runAsync({ maxInsns: end, sliceInsns: SLICE });
-    while (res.reason === "wait") { await breathe(); res = await m.runAsync({ maxInsns: end - m.icount, sliceInsns: SLICE }); }
+    await runTo(m, end);
     expect(m.jitStats()!.compiled).toBeGreaterThan(100);
     const link = (m as unknown as { jit: { linkState(): { targets: number; waiting: number } } }).jit.linkState();
     expect(link.waiting).toBeLessThan(100);
@@ -332,8 +334,7 @@ describe("background compiling (JitOptions.background): modules compiled off the
       expect(bg.output, p).toMatch(/\S/);
       const m = await Machine.create({ ramMiB: 64, engine: "jit", jit: { threshold: 1, background: true } });
       elf(p)(m);
-      let r = await m.runAsync({ maxInsns: 1e9, sliceInsns: SLICE });
-      while (r.reason === "wait") { await breathe(); r = await m.runAsync({ maxInsns: 1e9 - m.icount, sliceInsns: SLICE }); }
+      await runTo(m, 1e9);
       const s = m.jitStats()!;
       expect(s.background, p).toBe(s.modules);   // every module went through WebAssembly.compile
       expect(s.background, p).toBeGreaterThan(0);

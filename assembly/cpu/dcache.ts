@@ -48,15 +48,24 @@ let icEpoch: u32 = 1;
 // DEC: per slot, 256 bits (32 bytes): granule g (page bytes 16g..16g+15) holds decoded instructions.
 @inline function decOf(s: u32): u32 { return DEC + (s << 5); }
 
+// Bitmaps of a page's 16-byte granules, 32 bytes each (this file's DEC, cpu/jit.ts's JIT_CODE):
+// the last granule of [off, off + size) within the page, set / test one, test a range.
+@inline export function lastGranule(off: u32, size: u32): u32 { return (off + size - 1 > 0xfff ? 0xfff : off + size - 1) >>> 4; }
+@inline export function granuleIsSet(bm: u32, g: u32): bool { return (<u32>load<u8>(bm + (g >>> 3)) & (<u32>1 << (g & 7))) != 0; }
+@inline export function granuleSet(bm: u32, g: u32): void { store<u8>(bm + (g >>> 3), <u32>load<u8>(bm + (g >>> 3)) | (<u32>1 << (g & 7))); }
+@inline export function granulesTouched(bm: u32, off: u32, size: u32): bool {
+  const last = lastGranule(off, size);
+  for (let g = off >>> 4; g <= last; g++) if (granuleIsSet(bm, g)) return true;
+  return false;
+}
+
 // The instruction of `size` bytes at page offset off of slot s was decoded: its granules are
 // marked, and a granule marked now gets its bytes copied (from RAM, as the decoder read them).
 export function decMark(s: u32, off: u32, size: u32): void {
-  let last = off + size - 1;
-  if (last > 0xfff) last = 0xfff;
-  for (let g = off >>> 4; g <= (last >>> 4); g++) {
-    const a = decOf(s) + (g >>> 3), bit: u32 = 1 << (g & 7), b = <u32>load<u8>(a);
-    if ((b & bit) != 0) continue;
-    store<u8>(a, b | bit);
+  const bm = decOf(s), last = lastGranule(off, size);
+  for (let g = off >>> 4; g <= last; g++) {
+    if (granuleIsSet(bm, g)) continue;
+    granuleSet(bm, g);
     const ppn = load<u32>(SLOT_OWNER + (s << 2)) - 1;
     memory.copy(copyOf(s) + (g << 4), RAM + (ppn << 12) + (g << 4), 16);
   }
@@ -65,15 +74,7 @@ export function decMark(s: u32, off: u32, size: u32): void {
 // codeWritten has nothing to do (callers on hot paths test this first, inline).
 @inline export function codeTouched(pa: u32, size: u32): bool {
   const m = load<u32>(PAGEMAP + (((pa - RAM_PHYS) >>> 12) << 2));
-  return m != 0 && decTouched(m - 1, pa & 0xfff, size);
-}
-// Does [off, off + size) touch a decoded granule of slot s?
-@inline function decTouched(s: u32, off: u32, size: u32): bool {
-  let last = off + size - 1;
-  if (last > 0xfff) last = 0xfff;
-  const d = decOf(s);
-  for (let g = off >>> 4; g <= (last >>> 4); g++) if ((<u32>load<u8>(d + (g >>> 3)) & (<u32>1 << (g & 7))) != 0) return true;
-  return false;
+  return m != 0 && granulesTouched(decOf(m - 1), pa & 0xfff, size);
 }
 export function dcacheInit(ramBytes: u32): void {
   ramPages = ramBytes >>> 12;
@@ -176,7 +177,7 @@ export function codeWritten(pa: u32, size: u32, v: u32): void {
   if (m == 0) return;
   // Nothing decoded there (a 32-bit Thumb instruction starting in the granule before marks both):
   // no entry to drop, no copy to follow.
-  if (!decTouched(m - 1, pa & 0xfff, size)) return;
+  if (!granulesTouched(decOf(m - 1), pa & 0xfff, size)) return;
   // The copy follows the store (little-endian value v, as RAM gets it; bytes past the page end
   // belong to the next page, which its own codeWritten covers).
   const c = copyOf(m - 1);

@@ -15,7 +15,7 @@
 // The helpers compiled code calls for the rows it does not inline (jitA32, jitThumb) are one step
 // of the interpreter loops and live beside them (cpu/run.ts).
 import { JIT_GEN, JITMAP, JITMAP_BYTES, JIT_CODE, STATE, ICOUNT } from "./layout";
-import { slotIndex } from "./dcache";
+import { slotIndex, lastGranule, granuleSet, granulesTouched } from "./dcache";
 import { getRest } from "./state";
 import { IT_MASK } from "./psr";
 
@@ -50,7 +50,7 @@ export const MAP_BITS: u32 = 15;
 const NO_COMPILE: u32 = 0xffff_0000;        // count of a block the translator refused
 const PENDING: u32 = 0xffff_0001;           // count of a block queued for compiling (>= NO_COMPILE)
 
-// Set by jitCodeWritten: a store hit compiled code. Compiled code tests it after every helper and
+// Set by jitBump (a store hit compiled code: jitCodeWritten; or a page's code changed). Compiled code tests it after every helper and
 // store slow path and leaves the block after that instruction, as the interpreter, which reloads
 // every entry before executing it, would see the new code from the next instruction on.
 export let codeHit: u32 = 0;
@@ -69,27 +69,17 @@ export function jitBump(slotIndex: u32): void {
 
 // The translator read the instruction at page offset `off` (cpu/run.ts jitDecode): a store there
 // must make the slot's compiled blocks stale. Granules of 16 bytes (a bit each, 32 bytes a page).
-@inline function lastGranule(off: u32, size: u32): u32 { return (off + size - 1 > 0xfff ? 0xfff : off + size - 1) >>> 4; }
+// (The decode cache keeps a bitmap of the same shape, DEC: both use dcache.ts's granule helpers.)
 export function jitMarkCode(slotIndex: u32, off: u32, size: u32): void {
-  const last = lastGranule(off, size);
-  for (let g: u32 = off >>> 4; g <= last; g++) {
-    const a = JIT_CODE + (slotIndex << 5) + (g >>> 3);
-    store<u8>(a, <u32>load<u8>(a) | (<u32>1 << (g & 7)));
-  }
+  const bm = JIT_CODE + (slotIndex << 5), last = lastGranule(off, size);
+  for (let g: u32 = off >>> 4; g <= last; g++) granuleSet(bm, g);
 }
 
 // A store of `size` bytes at page offset `off` of a slot's page (dcache.ts codeWritten): when it
 // touches compiled code, the slot's blocks go stale and a running block leaves after the store.
 // Data stored next to code (small programs keep both in one page) leaves the compiled blocks alone.
 export function jitCodeWritten(slotIndex: u32, off: u32, size: u32): void {
-  const last = lastGranule(off, size);
-  for (let g: u32 = off >>> 4; g <= last; g++) {
-    if ((load<u8>(JIT_CODE + (slotIndex << 5) + (g >>> 3)) & (1 << (g & 7))) != 0) {
-      jitBump(slotIndex);
-      codeHit = 1;
-      return;
-    }
-  }
+  if (granulesTouched(JIT_CODE + (slotIndex << 5), off, size)) jitBump(slotIndex); // (jitBump sets codeHit)
 }
 // Forget every compiled block (the host empties its part of the table at the same time). Slot
 // generations stay: a live slot's generation is never 0, which an empty entry has.

@@ -82,8 +82,8 @@ export class Jit {
     const imp: Record<string, unknown> = { memory: core.x.memory };
     for (const n of [...IMPORT_FUNCS, ...IMPORT_GLOBALS, "jitStatAddr"]) {
       if (x[n] === undefined) throw new Error(`the WebAssembly core lacks the JIT export ${n} (rebuild it: npm run build)`);
-      if (n !== "jitStatAddr") imp[n] = x[n];
     }
+    for (const n of [...IMPORT_FUNCS, ...IMPORT_GLOBALS]) imp[n] = x[n];
     this.imports = { core: imp as WebAssembly.ModuleImports };
     const k = core.k as unknown as Record<string, number>;
     let dv = new DataView(core.x.memory.buffer);
@@ -175,7 +175,7 @@ export class Jit {
       // A translation of an older generation of its page (the code was written after it was
       // translated) is never installed: its key may be waiting again, for a newer translation
       // queued behind it in the same batch, and jitInstall checks only the key's current state.
-      if (b.tr.gen !== this.view.gen(b.tr.key >>> 13)) return;
+      if (b.tr.gen !== this.genNow(b.tr.key)) return;
       let idx = this.free.pop();
       if (idx === undefined) { idx = this.table.length; this.table.grow(1); }
       this.table.set(idx, inst.exports[`f${i}`] as never);
@@ -229,13 +229,14 @@ export class Jit {
    *  went to another page: nothing of theirs can run again), so that the modules holding them can be
    *  collected in a long run whose code changes without ever filling the cache (no flush). */
   private sweep(): void {
-    const cur = (key: number): number => this.view.gen(key >>> 13);
-    for (const [key, t] of this.targets) if (t.gen !== cur(key)) this.targets.delete(key);
+    for (const [key, t] of this.targets) if (t.gen !== this.genNow(key)) this.targets.delete(key);
     for (const [key, w] of this.waiting) {
-      const rest = w.filter((e) => e.gen === cur(key)); // (an exit and its successor share a page)
+      const rest = w.filter((e) => e.gen === this.genNow(key)); // (an exit and its successor share a page)
       if (rest.length) this.waiting.set(key, rest); else this.waiting.delete(key);
     }
   }
+  /** The current generation of the page of a block key (cpu/jit.ts keyOf: slot index << 13 | ...). */
+  private genNow(key: number): number { return this.view.gen(key >>> 13); }
   /** Entries (targets and waiting exits) held for linking, for tests. */
   linkState(): { targets: number; waiting: number } {
     let waiting = 0;

@@ -142,7 +142,9 @@ class Block {
     this.c.block(); // "exit": exitEvent branches out of it to the code that finish() puts after it
     this.main = this.c;
   }
-  get key(): number { return (this.slotIdx << 13) | (this.pageOff << 1) | (this.thumb ? 1 : 0); }
+  /** The map key (cpu/jit.ts keyOf) of the block of this ISA at offset o of this page; key: this block's. */
+  keyAt(o: number): number { return (this.slotIdx << 13) | (o << 1) | (this.thumb ? 1 : 0); }
+  get key(): number { return this.keyAt(this.pageOff); }
   /** Leave for pc + target after instruction k retired (ICOUNT stored): straight into the target's
    *  compiled block when it lies in this page (the chain function checks that it is compiled, live
    *  and fits in the budget left: what the core's loop would check before entering it), else back
@@ -152,7 +154,7 @@ class Block {
     const o = this.pageOff + target;
     if (o < 0 || o >= 0x1000 || !this.v.chain) { this.retNext(target); return; }
     if (this.c !== this.main) throw new Error("translator: a chain exit inside a row emitted on trial");
-    const key = (this.slotIdx << 13) | (o << 1) | (this.thumb ? 1 : 0);
+    const key = this.keyAt(o);
     this.c.get(L_PC).i32(target).op(Op.i32Add).get(L_LEFT).i32(k + 1).op(Op.i32Sub).i32(key);
     // Through the module's exit table (batchModule): the successor's chain entry once it is
     // compiled at this block's generation, else a stub that calls the core's jitChain.
