@@ -336,6 +336,7 @@ export const VMM_HC_GRANT_COPY: u32 = HC.HC_GRANT_COPY;
 export const VMM_HC_RET_USER: u32 = HC.HC_RET_USER;
 export const VMM_HC_ENTER_SVC: u32 = HC.HC_ENTER_SVC;
 export const VMM_HC_RET_KERNEL: u32 = HC.HC_RET_KERNEL;
+export const VMM_HC_TLB_FLUSH_RANGE: u32 = HC.HC_TLB_FLUSH_RANGE;
 
 // --- several guests (vmm/guests.ts, docs/guests.md): the host's scheduler drives these ---------
 export const GUESTS_MAX: u32 = G.GUESTS_MAX;

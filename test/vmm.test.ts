@@ -827,7 +827,7 @@ describe("VMM para mode: hypercalls", () => {
     m.pc = CODE;
     m.run({ maxInsns: 5 });
     expect(m.reg(4) | 0).toBe(-1);
-    expect(m.reg(5) >>> 0).toBe(0x00010003); // ABI 1.3: the several-guest calls (1.1), the shared page's dacr word (1.2), HC_RET_USER and the spsr/usr_sp/usr_lr words (1.3), docs/hypercalls.md
+    expect(m.reg(5) >>> 0).toBe(0x00010004); // ABI 1.4: the several-guest calls (1.1), the shared page's dacr word (1.2), HC_RET_USER and the spsr/usr_sp/usr_lr words (1.3), HC_TLB_FLUSH_RANGE (1.4), docs/hypercalls.md
     let s = m.vmmStats();
     expect([s.hypercalls, s.hc_errors, s.hc_version]).toEqual([2, 1, 1]);
 
@@ -1245,6 +1245,64 @@ describe("VMM para mode: batched page-table updates", () => {
     expect(m.physRead32(L1 + 0x400 * 4) >>> 0).toBe(0x80300402);
     const s = m.vmmStats();
     expect([s.hc_pt_update, s.shadow_page_invals, s.hc_errors]).toEqual([1, 1, 0]);
+  });
+});
+
+describe("VMM para mode: HC_TLB_FLUSH_RANGE (ABI 1.4)", () => {
+  it("drops the shadow entries of exactly the pages of [start, end), across a MiB boundary; bad ASIDs and reversed ranges are errors; the whole space in one call", () => {
+    const m = machine("para");
+    const L1 = 0x80100000, PT = 0x80110000, PT2 = 0x80110400;
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+    for (let i = 0; i < 512; i++) m.physWrite32(PT + 4 * i, 0);
+    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);              // code, identity section
+    m.physWrite32(L1 + 0x801 * 4, 0x80100c02);              // the tables, identity section
+    m.physWrite32(L1 + 0xa00 * 4, PT | 1);                  // VA 0xA0000000: guest L2 table PT
+    m.physWrite32(L1 + 0xa01 * 4, PT2 | 1);                 // VA 0xA0100000: PT2
+    const page = (pa: number) => (pa | 0x832) >>> 0;        // small page, AP 11, not global
+    // P0 = 0xA0000000, P2 = 0xA0002000, Q0 = 0xA00FF000 (last page of MiB 0xa00), Q1 = 0xA0100000
+    const pages: [number, number, number][] = [[PT, 0x80200000, 0x80300000], [PT + 8, 0x80202000, 0x80302000],
+      [PT + 0x3fc, 0x80204000, 0x80304000], [PT2, 0x80206000, 0x80306000]];
+    pages.forEach(([pte, a, b], k) => { m.physWrite32(pte, page(a)); m.physWrite32(a, 0xa0 + k); m.physWrite32(b, 0xb0 + k); });
+    m.setCp15({ TTBR0: L1, TTBCR: 0, CONTEXTIDR: 1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1 });
+    const LOADS = CODE, STORE = CODE + 0x100, HVC = CODE + 0x200;
+    put(m, LOADS, [
+      0xe5945000, // ldr r5, [r4]   P0
+      0xe5996000, // ldr r6, [r9]   P2
+      0xe59a7000, // ldr r7, [r10]  Q0
+      0xe59b8000, // ldr r8, [r11]  Q1
+      0xeafffffe,
+    ]);
+    put(m, STORE, [0xe5810000 /* str r0, [r1] */, 0xeafffffe]);
+    put(m, HVC, [0xe140017f /* hvc #31 (HC_TLB_FLUSH_RANGE) */, 0xeafffffe]);
+    const loads = () => {
+      m.setReg(4, 0xa0000000); m.setReg(9, 0xa0002000); m.setReg(10, 0xa00ff000); m.setReg(11, 0xa0100000);
+      m.pc = LOADS; m.run({ maxInsns: 4 });
+      return [m.reg(5), m.reg(6), m.reg(7), m.reg(8)];
+    };
+    const flush = (start: number, end: number, asid: number) => {
+      m.setReg(0, start); m.setReg(1, end); m.setReg(2, asid);
+      m.pc = HVC; m.run({ maxInsns: 1 });
+      return m.reg(0) | 0;
+    };
+    expect(loads()).toEqual([0xa0, 0xa1, 0xa2, 0xa3]);
+    // The guest rewrites the four descriptors (para mode tracks no table writes: the shadow, like a
+    // TLB, keeps the old translations until the guest's TLB maintenance).
+    for (const [pte, , b] of pages) { m.setReg(0, page(b)); m.setReg(1, pte); m.pc = STORE; m.run({ maxInsns: 1 }); }
+    expect(loads()).toEqual([0xa0, 0xa1, 0xa2, 0xa3]);
+    const invals0 = m.vmmStats().shadow_page_invals;
+    expect(flush(0xa0000000, 0xa0001000, 1)).toBe(0);        // P0 only
+    expect(loads()).toEqual([0xb0, 0xa1, 0xa2, 0xa3]);
+    expect(flush(0xa00ff000, 0xa0101000, 1)).toBe(0);        // Q0 and Q1: two MiBs, two tables
+    expect(loads()).toEqual([0xb0, 0xa1, 0xb2, 0xb3]);
+    expect(m.vmmStats().shadow_page_invals - invals0).toBe(3);
+    expect(flush(0xa0002000, 0xa0003000, 0x100)).toBe(-2);   // ASID > 255
+    expect(flush(0xa0003000, 0xa0002000, 1)).toBe(-2);       // end below start
+    expect(flush(0xa0002000, 0xa0002000, 1)).toBe(0);        // empty: nothing dropped
+    expect(loads()).toEqual([0xb0, 0xa1, 0xb2, 0xb3]);
+    expect(flush(0, 0, 0)).toBe(0);                          // 0 .. 4 GiB (end 0 = the top)
+    expect(loads()).toEqual([0xb0, 0xb1, 0xb2, 0xb3]);
+    const s = m.vmmStats();
+    expect([s.hc_tlb_flush_range, s.hc_errors, s.exc_dabt]).toEqual([6, 2, 0]);
   });
 });
 

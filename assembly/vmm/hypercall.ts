@@ -19,9 +19,9 @@ import {
   clearParked, SH_PENDING, SH_MASK, SH_DACR, SH_BYTES, sharedAt, retried, clearRetried, retryInstruction,
 } from "./vcpu";
 import { vcp15Write } from "./vcp15";
-import { gwalk, gFsr, gW, shadowInvalPage, gHost, gMachine } from "./shadow";
+import { gwalk, gFsr, gW, shadowInvalPage, shadowInvalRange, gHost, gMachine } from "./shadow";
 import { guestCur, guestCount, evtBind, evtSend, evtTake, grantAdd, grantRevoke, grantHost } from "./guests";
-import { count, charge, S_HYPERCALLS, S_HC_ERRORS, S_HC_BASE, C_HYPERCALL } from "./stats";
+import { count, charge, S_HYPERCALLS, S_HC_ERRORS, S_HC_BASE, C_HYPERCALL, C_EMULATE } from "./stats";
 
 export const HC_VERSION: u32 = 0;
 export const HC_EXC_RETURN: u32 = 1;
@@ -56,7 +56,9 @@ export const HC_GRANT_COPY: u32 = 27;
 export const HC_RET_USER: u32 = 28;
 export const HC_ENTER_SVC: u32 = 29;
 export const HC_RET_KERNEL: u32 = 30;
-export const HC_COUNT: u32 = 31;
+// Linux's range TLB maintenance (ABI 1.4)
+export const HC_TLB_FLUSH_RANGE: u32 = 31;
+export const HC_COUNT: u32 = 32;
 
 export const HV_ENOSYS: i32 = -1;   // unknown hypercall number
 export const HV_EINVAL: i32 = -2;   // bad argument
@@ -66,8 +68,9 @@ export const HV_EAGAIN: i32 = -5;   // the other guest is not ready (an event ch
 export const HV_ENOSPC: i32 = -6;   // no free entry (grant table full)
 
 // 1.1: the several-guest calls (20-27); 1.2: the shared page's dacr word; 1.3: HC_RET_USER,
-// HC_ENTER_SVC, HC_RET_KERNEL (28-30) and the shared page's spsr, usr_sp, usr_lr words
-export const VERSION: u32 = 0x00010003;
+// HC_ENTER_SVC, HC_RET_KERNEL (28-30) and the shared page's spsr, usr_sp, usr_lr words;
+// 1.4: HC_TLB_FLUSH_RANGE (31)
+export const VERSION: u32 = 0x00010004;
 const FRAME_WORDS: u32 = 18;        // r0-r12, sp_usr, lr_usr, lr_svc, pc, cpsr (the kernel's frame)
 const PT_BATCH_MAX: u32 = 256;
 
@@ -108,6 +111,7 @@ function call(n: u32): void {
       if (a0 > 0xff) { ret(HV_EINVAL); return; }
       vcp15Write(8, 0, 7, 2, a0); ret(0); return;
     case HC_TLB_FLUSH_PAGE: vcp15Write(8, 0, 7, 1, (a0 & 0xfffff000) | (a1 & 0xff)); ret(0); return;
+    case HC_TLB_FLUSH_RANGE: tlbFlushRange(a0, a1, a2); return;
     case HC_ICACHE_SYNC: icacheInvalidateAll(); breakSlice(); ret(0); return; // as ICIALLU (cpu/dcache.ts)
     case HC_SHARED_PAGE:
       if ((a0 & 0xfff) != 0) { ret(HV_EINVAL); return; }
@@ -284,6 +288,23 @@ function ptUpdate(list: u32, n: u32): void {
     shadowInvalPage(load<u32>(gHost(mva)) & 0xfffff000);
   }
   ret(<i32>n);
+}
+
+// HC_TLB_FLUSH_RANGE(start, end, asid): TLBIMVA (B4.2.2; vcp15.ts 0x8071) of every page that
+// overlaps [start, end), in one call: Linux's v7wbi_flush_user_tlb_range / _kern_tlb_range loops.
+// end is exclusive (0 = the top of the address space); start = end is an empty range (0 pages).
+// Like a trapped TLBIMVA here, the shadow entries of those pages go from every address space (more
+// than asked, which is always allowed); the ASID must still be a valid one. Charged one `emulate`
+// per MiB of the range on top of the call: the VMM visits each MiB's shadow L1 entries.
+function tlbFlushRange(start: u32, end: u32, asid: u32): void {
+  const e: u64 = end == 0 ? 0x1_0000_0000 : <u64>end;
+  if (asid > 0xff || e < <u64>start) { ret(HV_EINVAL); return; }
+  const s = start & 0xfffff000;
+  if (e > <u64>s) {
+    const mibs = shadowInvalRange(s, (e + 0xfff) & ~(<u64>0xfff));
+    for (let k: u32 = 0; k < mibs; k++) charge(C_EMULATE);
+  }
+  ret(0);
 }
 
 // Guest-physical address of a word at guest-virtual va (aligned, in the partition), 0 if none.

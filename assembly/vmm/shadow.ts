@@ -364,6 +364,40 @@ export function shadowInvalPage(va: u32): void {
   breakSlice();
 }
 
+// Drop the shadow PTEs of the pages in [start, end) (page-aligned, end > start, end <= 4 GiB) in
+// every context that could hold them, as one shadowInvalPage per page would (HC_TLB_FLUSH_RANGE:
+// Linux's flush_tlb_range/flush_tlb_kernel_range in one call). Visits each MiB of the range once
+// per context; returns the number of MiBs visited (the caller charges them).
+export function shadowInvalRange(start: u32, end: u64): u32 {
+  const m0 = start >>> 20, m1 = <u32>((end - 1) >>> 20);
+  for (let m = m0; m <= m1; m++) {
+    const mlo: u64 = (<u64>m) << 20;
+    const lo = <u32>(mlo > <u64>start ? mlo : <u64>start);
+    const hiEnd: u64 = mlo + 0x100000 < end ? mlo + 0x100000 : end;
+    const k0 = (lo >>> 12) & 0xff, k1 = <u32>((hiEnd - mlo) >>> 12); // pages k0..k1-1 of this MiB
+    const upper = m >= 0x800;
+    for (let i: i32 = 0; i < <i32>CTX_N; i++) {
+      const c = ctxAt(i);
+      const f = load<u32>(c, 8);
+      if ((f & F_VALID) == 0 || ((f & F_UPPER) != 0) != upper) continue;
+      const l1e = load<u32>(ramHost(ctxL1(i) + (m << 2)));
+      if (l1e == 0) continue;
+      const t = ramHost(l1e & 0xfffffc00);
+      for (let k = k0; k < k1; k++) {
+        const pte = t + (k << 2);
+        if (load<u32>(pte) != 0) { store<u32>(pte, 0); count(S_SHADOW_PAGE_INVALS); }
+      }
+    }
+  }
+  lastPC = 1;
+  // the real TLB: by page for a short range; dropping more than asked is always allowed (B3.10)
+  const pages = (end - <u64>start) >>> 12;
+  if (pages <= 64) for (let p: u32 = 0; p < <u32>pages; p++) tlbFlushPage(start + (p << 12));
+  else tlbFlushAll();
+  breakSlice();
+  return m1 - m0 + 1;
+}
+
 // --- faults ----------------------------------------------------------------------------------
 
 // The last fault resolved by a fill: its PC, address and access kind. The same fault again after a
