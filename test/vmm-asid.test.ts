@@ -98,26 +98,53 @@ function paged(mode: VmMode): Machine {
 }
 
 describe("VMM real ASIDs: a dropped shadow context's entries are never used again", () => {
-  it("para mode (no page-table tracking): a descriptor write, then TLBIASID of the live ASID: the next load sees the new mapping", () => {
+  it("para mode (no page-table tracking): a not-global descriptor rewritten, then TLBIASID of the live ASID: the next load sees the new mapping", () => {
     const m = paged("para");
+    m.physWrite32(0x80100000 + 0x400 * 4, 0x80220402); // VA 0x40000000 -> 0x80200000, not global (nG, bit 17)
     put(m, CODE, [
       0xe5945000, // ldr r5, [r4]          VA 0x40000000 -> 0x80200000 (a TLB entry under the pair's ASID)
-      0xe5823000, // str r3, [r2]          guest L1[0x400] := PA 0x80300000 (para: not tracked)
+      0xe5823000, // str r3, [r2]          guest L1[0x400] := PA 0x80300000, nG (para: not tracked)
       0xe3a00000, // mov r0, #0            the guest's ASID (CONTEXTIDR 0)
       0xe1400079, // hvc #9                HC_TLB_FLUSH_ASID
       0xe5947000, // ldr r7, [r4]          -> 0x80300000
       0xeafffffe,
     ]);
     m.pc = CODE;
-    m.setReg(2, 0x80101000); m.setReg(3, 0x80300402); m.setReg(4, 0x40000000);
+    m.setReg(2, 0x80101000); m.setReg(3, 0x80320402); m.setReg(4, 0x40000000);
     m.run({ maxInsns: 6 });
     expect(m.reg(5) >>> 0).toBe(0x11111111);
-    // The live pair's contexts were emptied and it took a new real ASID: the TLB entry made under
-    // the old one is not looked up (with the old ASID kept, this load returned 0x11111111).
+    // The live pair's not-global shadow table was dropped and it took a new real ASID: the TLB entry
+    // made under the old one is not looked up (with the old ASID kept, this load returned 0x11111111).
     expect(m.reg(7) >>> 0).toBe(0x22222222);
     const s = m.vmmStats();
     expect(s.hc_tlb_flush_asid).toBe(1);
     expect(s.hc_errors).toBe(0);
+  });
+
+  it("para mode: TLBIASID keeps the shadow of a global section (B4.2.2: it invalidates the ASID's non-global entries only); TLBIMVA then drops it", () => {
+    const m = paged("para");      // L1[0x400]: global section VA 0x40000000 -> 0x80200000
+    put(m, CODE, [
+      0xe5945000, // ldr r5, [r4]          -> 0x80200000
+      0xe5823000, // str r3, [r2]          guest L1[0x400] := PA 0x80300000, global
+      0xe3a00000, // mov r0, #0
+      0xe1400079, // hvc #9                HC_TLB_FLUSH_ASID: global entries stay, as in a TLB
+      0xe5946000, // ldr r6, [r4]          still 0x80200000
+      0xe1a00004, // mov r0, r4
+      0xe3a01000, // mov r1, #0
+      0xe140007a, // hvc #10               HC_TLB_FLUSH_PAGE 0x40000000
+      0xe5947000, // ldr r7, [r4]          -> 0x80300000
+      0xeafffffe,
+    ]);
+    m.pc = CODE;
+    m.setReg(2, 0x80101000); m.setReg(3, 0x80300402); m.setReg(4, 0x40000000);
+    const f0 = m.vmmStats().shadow_fills;
+    m.run({ maxInsns: 10 });
+    expect([m.reg(5) >>> 0, m.reg(6) >>> 0, m.reg(7) >>> 0]).toEqual([0x11111111, 0x11111111, 0x22222222]);
+    const s = m.vmmStats();
+    expect([s.hc_tlb_flush_asid, s.hc_tlb_flush_page, s.hc_errors]).toEqual([1, 1, 0]);
+    // the code page, the guest L1 table's page (the store) and the section's page once each, the
+    // section's page again after the TLBIMVA only
+    expect(s.shadow_fills - f0).toBe(4);
   });
 
   it("para mode: TLBIMVA of the page (HC_TLB_FLUSH_PAGE) after a descriptor write gives the new mapping too", () => {

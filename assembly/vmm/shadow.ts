@@ -184,6 +184,40 @@ function flushCtx(i: i32): void {
   if (load<u32>(c, 16) != 0) { count(S_SHADOW_FLUSHES); charge(C_FLUSH); }
 }
 
+// Para mode's TLBIASID of context i (B4.2.2: TLBIASID invalidates the non-global entries of that
+// ASID; global ones stay): drop every shadow L2 table except those filled from a *global* guest
+// section descriptor (nG, bit 17, clear), whose entries are a function of that one global
+// descriptor, as a TLB keeps global entries. Linux (TTBCR.N = 0) makes its kernel half per address
+// space, so a flush_tlb_mm (every fork flushes the parent's ASID) used to drop the kernel's
+// section MiBs too, to be copied back one fault per MiB. The context stays, with its ASID retired
+// (the real TLB may hold entries of the dropped tables under it). Full mode drops whole contexts.
+function flushNonGlobal(i: i32): void {
+  const c = ctxAt(i);
+  const f = load<u32>(c, 8);
+  const upper = (f & F_UPPER) != 0;
+  const l1 = ramHost(ctxL1(i)) + (upper ? 0x2000 : 0);
+  const l2base = load<u32>(V_RESERVED) + RES_L1_BYTES;
+  let kept: u32 = 0;
+  for (let k: u32 = 0; k < 2048; k++) {
+    const e = load<u32>(l1 + (k << 2));
+    if (e == 0) continue;
+    const idx = ((e & 0xfffffc00) - l2base) >>> 10;
+    const src = load<u32>(srcValAt(idx));
+    if (load<u32>(srcAddrAt(idx)) > 1 && (src & 3) == 2 && (src & (1 << 17)) == 0) { kept++; continue; }
+    if (l2Top >= L2_N) { vmmFatal(2); return; }
+    store<u32>(V_L2FREE + (l2Top << 2), e & 0xfffffc00);
+    l2Top++;
+    store<u32>(l1 + (k << 2), 0);
+    store<u32>(srcAddrAt(idx), 0);
+    store<u32>(srcValAt(idx), 0);
+  }
+  lastPC = 1;
+  retire(i, upper);
+  if (load<u32>(c, 16) != 0) { count(S_SHADOW_FLUSHES); charge(C_FLUSH); }
+  store<u32>(c, f & ~F_NG, 8);
+  store<u32>(c, kept, 16);
+}
+
 // Context i was dropped: the pairs it belonged to lose their ASIDs (a lower context's own; for an
 // upper one, every lower context's that was paired with it). Their TLB entries stay behind under
 // ASIDs no pair holds, never looked up again before the rollover's TLBIALL.
@@ -335,6 +369,7 @@ export function shadowFlushAsid(asid: u32): void {
     const k0 = load<u32>(c), k1 = load<u32>(c, 4);
     const perAsid = (f & F_UPPER) == 0 || (k1 & 0x100) != 0;   // keyLower1 / keyUpper1 with N = 0
     if (perAsid ? k0 != KEY_FLAT && (k1 & 0xff) == asid : (f & F_NG) != 0) {
+      if (vmmMode != MODE_FULL) { flushNonGlobal(i); continue; }
       if (i == curLower || i == curUpper) {
         // keep the slot (it is the live one), just empty it
         flushCtx(i);
