@@ -1206,11 +1206,92 @@ describe("VMM para mode: shadow tables of a new address space", () => {
     expect([m.reg(5), m.reg(6), m.reg(7)]).toEqual([0xa0, 0xa1, 0xa0]);
     const s = m.vmmStats();
     expect(s.hc_errors).toBe(0);
-    // A fills its code page and 3 data pages. B copies A's tables of the two section MiBs (the code
+    // A fills its code page and 2 data pages (0x90001000 came with 0x90000000: a fill from a section
+    // fills its whole MiB, as the code's did). B copies A's tables of the two section MiBs (the code
     // and 0x900, with the entries already in them: no fill) but fills 0xA0000000 itself: its table
     // comes from a guest L2 table, whose entries para mode would not know to be current.
     expect(s.shadow_table_copies).toBe(2);
-    expect(s.shadow_fills).toBe(5);
+    expect(s.shadow_fills).toBe(4);
+    expect(s.shadow_prefills).toBe(2 * 255);
+  });
+});
+
+describe("VMM para mode: a fill from a guest section fills its whole MiB", () => {
+  for (const mode of ["para", "full"] as VmMode[]) {
+    it(`${mode}: loads from four pages of a section MiB, then the section replaced and its MiB flushed with one HC_TLB_FLUSH_RANGE${mode === "full" ? " (full mode fills page by page, as before)" : ""}`, () => {
+      const m = machine(mode);
+      const L1 = 0x80100000;
+      for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+      m.physWrite32(L1 + 0x800 * 4, 0x80000c02);            // code, identity section
+      m.physWrite32(L1 + 0x801 * 4, 0x80100c02);            // the L1 table, identity section
+      m.physWrite32(L1 + 0x900 * 4, 0x80200c02);            // VA 0x90000000 -> PA 0x80200000, section
+      const pages = [0, 1, 0x80, 0xff];
+      pages.forEach((k, j) => { m.physWrite32(0x80200000 + k * 0x1000, 0xa0 + j); m.physWrite32(0x80300000 + k * 0x1000, 0xb0 + j); });
+      m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1 });
+      const LOADS = CODE, HVC = CODE + 0x100;
+      put(m, LOADS, [
+        0xe5945000, // ldr r5, [r4]    0x90000000
+        0xe5996000, // ldr r6, [r9]    0x90001000
+        0xe59a7000, // ldr r7, [r10]   0x90080000
+        0xe59b8000, // ldr r8, [r11]   0x900ff000
+        0xeafffffe,
+      ]);
+      put(m, HVC, [
+        0xe5832000, // str r2, [r3]    guest L1[0x900] := section PA 0x80300000
+        0xe3a00209, // mov r0, #0x90000000
+        0xe2801601, // add r1, r0, #0x100000
+        0xe3a02000, // mov r2, #0
+        0xe140017f, // hvc #31 (HC_TLB_FLUSH_RANGE: the MiB)
+        0xeafffffe,
+      ]);
+      const loads = () => {
+        m.setReg(4, 0x90000000); m.setReg(9, 0x90001000); m.setReg(10, 0x90080000); m.setReg(11, 0x900ff000);
+        m.pc = LOADS; m.run({ maxInsns: 4 });
+        return [m.reg(5), m.reg(6), m.reg(7), m.reg(8)];
+      };
+      expect(loads()).toEqual([0xa0, 0xa1, 0xa2, 0xa3]);
+      let s = m.vmmStats();
+      if (mode === "para") {
+        // one hidden fault for the code's MiB, one for the data's: each fills the whole MiB
+        expect([s.shadow_faults, s.shadow_fills, s.shadow_prefills]).toEqual([2, 2, 2 * 255]);
+        expect(m.vmmCosts().prefill).toBe(5);
+      } else expect([s.shadow_faults, s.shadow_fills, s.shadow_prefills]).toEqual([5, 5, 0]);
+      if (mode === "full") return;                           // (full mode has no hypercalls; its page-table writes are tracked)
+      m.setReg(2, 0x80300c02); m.setReg(3, L1 + 0x900 * 4);
+      m.pc = HVC; m.run({ maxInsns: 5 });
+      expect(m.reg(0)).toBe(0);
+      expect(loads()).toEqual([0xb0, 0xb1, 0xb2, 0xb3]);
+      s = m.vmmStats();
+      expect([s.shadow_faults, s.exc_dabt, s.hc_errors]).toEqual([4, 0, 0]); // + the L1 table's page, + the new section's MiB
+    });
+  }
+});
+
+describe("VMM para mode: a section fill stays in the partition", () => {
+  it("the partition's last MiB fills whole; a section over the VMM-reserved RAM is the guest's external abort and fills nothing", () => {
+    const m = machine("para");
+    const L1 = 0x80100000;
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);              // code, identity section
+    m.physWrite32(L1 + 0x900 * 4, 0x82f00c02);              // VA 0x90000000 -> the partition's last MiB (48 MiB of 64)
+    m.physWrite32(L1 + 0x901 * 4, 0x83000c02);              // VA 0x90100000 -> PA 0x83000000: the VMM's 16 MiB
+    m.physWrite32(0x82ffff00, 0x1234);
+    m.setCp15({ TTBR0: L1, DACR: 0x55555555, SCTLR: m.getCp15("SCTLR") | 1, VBAR: VEC });
+    put(m, CODE, [
+      0xe5945f00, // ldr r5, [r4, #0xf00]   0x900fff00 (the MiB's last page)
+      0xe5996000, // ldr r6, [r9]           0x90100000
+      0xe3a08001, // mov r8, #1             (not reached)
+      0xeafffffe,
+    ]);
+    put(m, VEC + 0x10, [0xe1a0700e /* mov r7, lr */, 0xeafffffe]);
+    m.pc = CODE;
+    m.setReg(4, 0x900ff000); m.setReg(9, 0x90100000); m.setReg(8, 0);
+    m.run({ maxInsns: 6 });
+    expect(m.reg(5)).toBe(0x1234);
+    expect(m.reg(7) >>> 0).toBe(CODE + 12);                 // the second load's Data Abort
+    expect(m.reg(8)).toBe(0);
+    const s = m.vmmStats();
+    expect([s.exc_dabt, s.shadow_prefills]).toEqual([1, 2 * 255]); // the code's MiB and 0x900's, not 0x901's
   });
 });
 

@@ -51,6 +51,7 @@ import {
 import {
   count, charge, S_SHADOW_FILLS, S_SHADOW_FLUSHES, S_SHADOW_REUSES, S_SHADOW_PAGE_INVALS, C_FILL, C_FLUSH,
   S_PT_WRITE_FAULTS, C_PTWRITE, S_SHADOW_TABLE_COPIES, S_ASID_ALLOCS, S_ASID_ROLLOVERS, C_ASID_ROLLOVER,
+  S_SHADOW_PREFILLS, C_PREFILL,
 } from "./stats";
 import { vpriv, vreg, vmmFatal, vmmMode } from "./vcpu";
 
@@ -510,7 +511,40 @@ export function shadowFault(va: u32, kind: u32): i32 {
   // page stay. One that was valid (more access now, a write window) is flushed from every ASID.
   if (oldPte != 0) tlbFlushPage(va);
   if (window) ptWindow(pte, d, va, pa & 0xfffff000);
+  if (vmmMode != MODE_FULL && gL2pa == 0 && gL1pa != 1 && (gD1 & 3) == 2) sectionFill(ctx, va, pa, l2, d);
   return 1;
+}
+
+// Para mode, after a fill from a guest section (or supersection) descriptor: fill the rest of the
+// MiB's shadow table at once. Every entry is a function of that one descriptor (the frame is the
+// section's base plus the page's offset; the permissions, domain and XN are the section's, which
+// the walk just folded into d), so this is the speculative translation-table walk the ARM ARM
+// allows a TLB for any valid, reachable entry (B3.10.1), and coherence is a demand fill's: the para
+// guest's TLB maintenance drops it (Linux changes its section mappings only with a TLB flush).
+// Linux maps its lowmem (kernel text, data, slab, page tables, kernel stacks, page cache) with
+// sections: a fork or exec touches dozens of fresh kernel pages in every address space, each one a
+// hidden fault and a fill before. Full mode does not (it stays as measured). Frames outside the
+// partition (a section over device space) are left empty and fault as before. Charged `prefill`
+// per entry written (a store and an add in a loop: no walk, the descriptor is known).
+function sectionFill(ctx: i32, va: u32, pa: u32, l2: u32, d: u32): void {
+  const c = ctxAt(ctx);
+  const self = (va >>> 12) & 0xff;
+  const base = (pa & 0xfffff000) - (self << 12);   // the frame of the MiB's first page
+  const attrs = d & 0xfff;
+  const t = ramHost(l2);
+  let n: u32 = 0;
+  for (let k: u32 = 0; k < 256; k++) {
+    if (k == self) continue;
+    const pte = t + (k << 2);
+    if (load<u32>(pte) != 0) continue;
+    const p = base + (k << 12);
+    if (!guestRam(p, 0x1000)) continue;              // device pages stay on demand (passThrough is checked there)
+    store<u32>(pte, (gMachine(p) & 0xfffff000) | attrs);
+    n++;
+  }
+  if (n == 0) return;
+  for (let k: u32 = 0; k < n; k++) { count(S_SHADOW_PREFILLS); charge(C_PREFILL); }
+  store<u32>(c, load<u32>(c, 16) + n, 16);
 }
 
 // A shadow L2 table of another context of the same half and view, filled from a guest L1

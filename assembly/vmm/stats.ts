@@ -41,7 +41,8 @@ export const S_SHADOW_TABLE_COPIES: u32 = 31; // new shadow L2 tables copied fro
 export const S_HC_BASE: u32 = 32;          // S_HC_BASE + n: hypercall number n (n < 32)
 export const S_ASID_ALLOCS: u32 = 64;      // real ASIDs given to a pair of shadow views (shadow.ts)
 export const S_ASID_ROLLOVERS: u32 = 65;   // real ASIDs ran out: a new generation and a full TLB flush
-export const S_COUNT: u32 = 66;
+export const S_SHADOW_PREFILLS: u32 = 66;  // para mode: shadow PTEs of a guest section's MiB filled with a fault's (shadow.ts sectionFill)
+export const S_COUNT: u32 = 67;
 
 // Cost indexes
 export const C_TRAP: u32 = 0;        // entering and leaving the VMM (exception entry + return, state save)
@@ -55,7 +56,8 @@ export const C_FLUSH: u32 = 7;       // dropping one shadow context
 export const C_PTWRITE: u32 = 8;     // a guest store to a tracked page table: performing it, dropping derived shadow entries
 export const C_GUEST_SWITCH: u32 = 9;// several guests: switching the CPU from one guest to another (vmm/guests.ts)
 export const C_ASID_ROLLOVER: u32 = 10;// the VMM's real ASIDs ran out: TLBIALL and the refills that follow (shadow.ts)
-export const C_COUNT: u32 = 11;
+export const C_PREFILL: u32 = 11;    // para mode: one shadow PTE of a section's MiB filled with a fault's (shadow.ts sectionFill)
+export const C_COUNT: u32 = 12;
 
 export function costDefaults(): void {
   store<u32>(V_COSTS + (C_TRAP << 2), 120);
@@ -77,6 +79,11 @@ export function costDefaults(): void {
   // follow, a Cortex-A8 data TLB miss replaying with a ~24-cycle table walk when the tables are in L2:
   // the Cortex-A8 TRM's instruction cycle timing chapter, memory system effects).
   store<u32>(V_COSTS + (C_ASID_ROLLOVER << 2), 300);
+  // A section's page filled with the fill that faulted (para mode, shadow.ts sectionFill): the
+  // descriptor is known (the section's base plus an offset, its attributes), so each entry is an
+  // add, an orr, a bounds compare and a store in a loop of up to 255: ~5 cycles (the stores go
+  // to one 1 KiB table, write-allocated into a few cache lines).
+  store<u32>(V_COSTS + (C_PREFILL << 2), 5);
 }
 
 @inline export function count(i: u32): void {

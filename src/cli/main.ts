@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) and, with --engine jit, the JIT's " +
       "(blocks compiled, entries, compile time...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
-      "world_switch=40,virq=80,reflect=60,flush=800,ptwrite=200,guest_switch=1000,asid_rollover=300", parseVmmCost);
+      "world_switch=40,virq=80,reflect=60,flush=800,ptwrite=200,guest_switch=1000,asid_rollover=300,prefill=5", parseVmmCost);
   runCmd
     .option("--guest <image>", "run several guests on one VMM (repeat: --guest A --guest B; 2 to 8; with --mode para " +
       "(the default with --guest) or full, or per guest: --guest full:A --guest para:B): RAM is split between them, each gets its own CPU state, devices and console; " +
