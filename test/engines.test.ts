@@ -285,6 +285,32 @@ describe("a translation queued before its code changed is not installed over a n
   });
 });
 
+describe("a queued block that keeps being entered is compiled without waiting for its batch", () => {
+  // One hot loop of 4 instructions, 100,000 passes in one 1 M-instruction slice: the loop block is
+  // queued at its 1,024th entry, and the batch (16 blocks) never fills. Without asking the host to
+  // compile the queue once a queued block has been entered `threshold` times more, the loop stays
+  // interpreted to the end of the slice (compiled instructions 0).
+  it("most of the loop runs compiled within the one slice, with the interpreter's result", async () => {
+    const code = words(0xe3a00000 /* mov r0,#0 */, 0xe59f1010 /* ldr r1,[pc,#16] */, 0xe2800003 /* loop: add r0,r0,#3 */,
+      0xe2511001 /* subs r1,r1,#1 */, 0xe0200001 /* eor r0,r0,r1 */, 0x1afffffb /* bne loop */, 0xeafffffe /* b . */, 100000);
+    const end = 2 + 100000 * 4 + 1;
+    const out: number[] = [];
+    for (const engine of ENGINES) {
+      const m = await Machine.create({ ramMiB: 64, engine, jit: { threshold: 1024, batch: 16 } });
+      m.loadRaw(code, BASE);
+      const r = m.run({ maxInsns: end, sliceInsns: 1 << 20 });
+      expect(r.reason).toBe("budget");
+      out.push(m.reg(0));
+      if (engine === "jit") {
+        const st = m.jitStats()!;
+        expect(st.compiled).toBe(1);
+        expect(st.insns).toBeGreaterThan(end - 3 * 1024 * 4);
+      }
+    }
+    expect(out[1]).toBe(out[0]);
+  });
+});
+
 describe("direct chaining: links of generations that are over are forgotten", () => {
   // Loop A stores one of its own instructions back unchanged (STR r4,[r5]), so each pass makes A's
   // page a new generation and A is compiled again; A ends with `b C` to a block C that runs once and

@@ -102,6 +102,7 @@ export class Jit {
     };
     core.hooks.compile = (slot, pc, thumb) => this.compile(slot >>> 0, pc >>> 0, thumb);
     core.hooks.release = (fn) => this.release(fn);
+    core.hooks.compileQueue = () => this.compileQueue();
     (core.x as unknown as { engineSet(e: number, t: number): void }).engineSet(1, opts.threshold ?? 1024);
   }
 

@@ -132,6 +132,7 @@ class Block {
   private stack: string[] = ["exit"];
   pcAlign = 0;
   curW = 0; // the decode entry's first word of the row being emitted (for a helper fallback)
+  itNow = 0; // Thumb: ITSTATE while the row being emitted runs (0 outside IT blocks)
   /** n: the block's length (its longest straight pass); loops: instructions a backward branch of
    *  the block targets (a wasm loop starts at each: all of them end at the block's end); slotIdx
    *  and pageOff: the decode slot's index and the block's offset in its page, which key the
@@ -728,13 +729,16 @@ function emitA32(v: CoreView, slot: number, pc: number, list: Insn[], liveOut?: 
         unguard();
         done = true;
       }
-    } else if ((op === A.MUL || op === A.MLA) && ((raw >>> 16) & 15) !== 15 && (raw & 15) !== 15 && ((raw >>> 8) & 15) !== 15
+    } else if ((op === A.MUL || op === A.MLA || op === A.MLS) && ((raw >>> 16) & 15) !== 15 && (raw & 15) !== 15 && ((raw >>> 8) & 15) !== 15
       && (op === A.MUL || ((raw >>> 12) & 15) !== 15)) {
-      // MUL / MLA (A8.8.114, A8.8.100): Rd = Rn * Rm (+ Ra); with S, N and Z (C, V unchanged)
+      // MUL / MLA / MLS (A8.8.114, A8.8.100, A8.8.101): Rd = Rn * Rm (+ Ra), Ra - Rn * Rm; MUL and
+      // MLA with S set N and Z (C, V unchanged); MLS has no S
       const d = (raw >>> 16) & 15;
       guard();
+      if (op === A.MLS) b.reg((raw >>> 12) & 15, off);
       b.reg(raw & 15, off); b.reg((raw >>> 8) & 15, off); c.op(Op.i32Mul);
       if (op === A.MLA) { b.reg((raw >>> 12) & 15, off); c.op(Op.i32Add); }
+      if (op === A.MLS) c.op(Op.i32Sub);
       c.set(L_R);
       b.setReg(d, () => c.get(L_R));
       if ((raw >>> 20) & 1) b.setNZ();
@@ -846,7 +850,19 @@ function thumb16(b: Block, k: number, off: number, op: number, raw: number, sf: 
     case T16.ADD_hi: case T16.MOV_hi: case T16.CMP_hi: {
       const d = ((raw >>> 4) & 8) | lo(0), m = (raw >>> 3) & 15;
       if (op === T16.CMP_hi) { b.reg(d, off); c.set(L_A); b.reg(m, off); c.set(L_B); dataProc(b, 10, true, d, false); return true; }
-      if (d === 15) return false; // a PC write: interworking rules, through the helper
+      if (d === 15) {
+        // A8.8.6 T2 / A8.8.103 T1 with Rd = PC: ALUWritePC, which in Thumb state is BranchWritePC
+        // (A2.3.1): to address<31:1>:'0', staying in Thumb state. Inside an IT block only as its last
+        // instruction (UNPREDICTABLE otherwise: the helper); ADD PC, PC is UNPREDICTABLE too.
+        if (!lastOrOutsideIT(b) || (op === T16.ADD_hi && m === 15)) return false;
+        if (!sf) setItState(b, 0); // leaving: ITSTATE after the last instruction of the IT block
+        b.branchTo(k, off + 2, () => {
+          b.reg(m, off);
+          if (op === T16.ADD_hi) { b.reg(15, off); c.op(Op.i32Add); }
+          c.i32(-2).op(Op.i32And);
+        });
+        return true;
+      }
       if (op === T16.MOV_hi) b.setReg(d, () => b.reg(m, off));
       else b.setReg(d, () => { b.reg(d, off); b.reg(m, off); c.op(Op.i32Add); });
       return true;
@@ -858,10 +874,11 @@ function thumb16(b: Block, k: number, off: number, op: number, raw: number, sf: 
       return true;
     case T16.BX: case T16.BLX_r: { // A8.8.27, A8.8.26: to Thumb code inline (outside IT blocks)
       const m = (raw >>> 3) & 15;
-      if (m === 15 || !sf) return false;
+      if (m === 15 || !lastOrOutsideIT(b)) return false; // (inside an IT block only as its last instruction)
       b.reg(m, off); c.set(L_V);
       c.get(L_V).i32(1).op(Op.i32And);
       b.open();
+      if (!sf) setItState(b, 0); // (to ARM, the helper below sees the IT block's own ITSTATE)
       if (op === T16.BLX_r) b.setReg(14, () => c.get(L_PC).i32(off + 2 + 1).op(Op.i32Add));
       b.branchTo(k, off + 2, () => c.get(L_V).i32(-2).op(Op.i32And));
       c.op(Op.else);
@@ -1075,6 +1092,8 @@ function setItState(b: Block, it: number): void {
   const c = b.c, a = b.v.state + b.v.offRest;
   c.i32(0).i32(0).load(Op.i32Load, 2, a).i32(~0x0600fc00).op(Op.i32And).i32(((it & 0xfc) << 8) | ((it & 3) << 25)).op(Op.i32Or).store(Op.i32Store, 2, a);
 }
+/** Outside an IT block, or its last instruction (ITSTATE<3:0> = '1000', A2.5.2 LastInITBlock()). */
+const lastOrOutsideIT = (b: Block): boolean => b.itNow === 0 || (b.itNow & 15) === 8;
 /** ITAdvance() (A2.5.2) on a constant ITSTATE. */
 const itAdvance = (it: number): number => (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
 
@@ -1163,6 +1182,7 @@ function emitThumb(v: CoreView, slot: number, pc: number, list: Insn[], it: numb
     const probe = new Code();
     const saved = b.c; b.c = probe;
     b.curW = w;
+    b.itNow = it[k];
     const ok = b.probe(cc !== 14, () => wide ? thumb32(b, k, off, op, raw, it[k] === 0) : thumb16(b, k, off, op, raw, it[k] === 0));
     b.c = saved;
     if (ok) {

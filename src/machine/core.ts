@@ -165,6 +165,8 @@ export interface CoreHooks {
   compile(slot: number, pc: number, thumb: number): number;
   /** A compiled block's table index is no longer referred to by the core. */
   release(fn: number): void;
+  /** Compile the queued blocks now (queued blocks keep being entered). */
+  compileQueue(): void;
 }
 
 export interface Core {
@@ -185,11 +187,12 @@ export function loadCore(): Core {
 
 /** An instance of the core with its constants read from the exported globals. */
 export function instantiateCore(mod: WebAssembly.Module): Core {
-  const hooks: CoreHooks = { compile: () => 0, release: () => {} };
+  const hooks: CoreHooks = { compile: () => 0, release: () => {}, compileQueue: () => {} };
   const inst = new WebAssembly.Instance(mod, {
     vm7: {
       jitCompile: (slot: number, pc: number, thumb: number) => hooks.compile(slot, pc, thumb),
       jitRelease: (fn: number) => hooks.release(fn),
+      jitCompileQueue: () => hooks.compileQueue(),
     },
   });
   const ex = inst.exports as Record<string, unknown>;
