@@ -1088,6 +1088,48 @@ describe("VMM para mode: HC_RET_USER, Linux's return to User mode (ABI 1.3)", ()
   });
 });
 
+describe("VMM para mode: HC_RET_USER fills the shadow entry of the User abort it returns to", () => {
+  it("a User load's translation fault is reflected; the kernel maps the page and returns with HC_RET_USER; the retried load takes no hidden fault", () => {
+    const m = machine("para");
+    const SH = 0x80006000, FRAME = 0x80200000, UCODE = CODE + 0x100, L1 = 0x80100000, L2 = 0x80110000;
+    for (let i = 0; i < 4096; i++) m.physWrite32(L1 + 4 * i, 0);
+    for (let i = 0; i < 256; i++) m.physWrite32(L2 + 4 * i, 0);
+    m.physWrite32(L1 + 0x800 * 4, 0x80000c02);              // code, vectors, shared page: identity section, AP 11
+    m.physWrite32(L1 + 0x801 * 4, 0x80100c02);              // the tables
+    m.physWrite32(L1 + 0x802 * 4, 0x80200c02);              // the frame
+    m.physWrite32(L1 + 0x400 * 4, L2 | 1);                  // VA 0x40000000: L2 (entry 0 invalid)
+    m.physWrite32(0x80400000, 0xfeed);
+    // pt_regs: r2 the User address, r3 the PTE the abort handler writes, r4 the shared page, r5 the
+    // frame, r6/r7 the User TPIDRURO/DACR, r11 the L2 entry; pc UCODE, User mode
+    put(m, FRAME, [0, 0, 0x40000000, 0x80400832, SH, FRAME, 0, 0x55, 0, 0, 0, L2, 0, 0x80300000, 0, UCODE, 0x10, 0]);
+    const toUser = [
+      0xe1a00005, // mov r0, r5   frame
+      0xe1a01006, // mov r1, r6
+      0xe1a02007, // mov r2, r7
+      0xe140017c, // hvc #28 (HC_RET_USER)
+    ];
+    put(m, CODE, [0xe1a00004 /* mov r0, r4 */, 0xe140007c /* hvc #12 (HC_SHARED_PAGE) */, ...toUser, 0xeafffffe]);
+    put(m, UCODE, [0xe5921000 /* ldr r1, [r2] */, 0xeafffffe]);
+    // Data Abort vector: map the page (small page, User RW), to SVC mode (CPS: trapped and emulated), back to User
+    put(m, VEC + 0x10, [0xe58b3000 /* str r3, [r11] */, 0xf1020013 /* cps #0x13 */, ...toUser, 0xeafffffe]);
+    m.setCp15({ TTBR0: L1, TTBCR: 0, DACR: 0x55, VBAR: VEC, SCTLR: m.getCp15("SCTLR") | 1 });
+    m.setReg(4, SH); m.setReg(5, FRAME); m.setReg(6, 0); m.setReg(7, 0x55);
+    m.pc = CODE;
+    m.run({ maxInsns: 13 });                                 // to User, the load (its abort), the handler, back to User
+    expect(m.cpsr & 0x1f).toBe(USR);
+    expect(m.pc >>> 0).toBe(UCODE);
+    let s = m.vmmStats();
+    expect([s.exc_dabt, s.hc_ret_user, s.hc_errors]).toEqual([1, 2, 0]);
+    const faults = s.shadow_faults, fills = s.shadow_fills;
+    m.run({ maxInsns: 1 });                                  // the retried load
+    expect(m.reg(1)).toBe(0xfeed);
+    s = m.vmmStats();
+    expect(s.shadow_faults - faults).toBe(0);               // its entry was filled at HC_RET_USER
+    expect(s.shadow_fills - fills).toBe(0);
+    expect(s.exc_dabt).toBe(1);
+  });
+});
+
 describe("VMM para mode: interrupt masking through the shared page", () => {
   it("parks a timer IRQ that arrives while masked, and delivers it at HC_IRQ_CHECK after an unmask by plain store", () => {
     const m = machine("para");

@@ -13,13 +13,13 @@ import { read32, write32 } from "../mmu/mmu";
 import { uartWrite, uartTxRoom } from "../dev/uart";
 import { requestStop } from "../cpu/stop";
 import { now32k } from "../bus/clock";
-import { V_SHARED, V_CPSR, V_KRET_ON, V_KRET_TP, V_KRET_DACR } from "./layout";
+import { V_SHARED, V_CPSR, V_KRET_ON, V_KRET_TP, V_KRET_DACR, V_RETFILL_VA, V_RETFILL_KIND, V_RETFILL_CTX } from "./layout";
 import {
   vpriv, vmode, vreg, setVreg, vGetCPSR, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
   clearParked, SH_PENDING, SH_MASK, SH_DACR, SH_BYTES, sharedAt, retried, clearRetried, retryInstruction,
 } from "./vcpu";
 import { vcp15Write } from "./vcp15";
-import { gwalk, gFsr, gW, shadowInvalPage, shadowInvalRange, gHost, gMachine } from "./shadow";
+import { gwalk, gFsr, gW, shadowInvalPage, shadowInvalRange, shadowPrefault, gHost, gMachine } from "./shadow";
 import { guestCur, guestCount, evtBind, evtSend, evtTake, grantAdd, grantRevoke, grantHost } from "./guests";
 import { count, charge, S_HYPERCALLS, S_HC_ERRORS, S_HC_BASE, C_HYPERCALL, C_EMULATE } from "./stats";
 
@@ -236,6 +236,12 @@ function retUser(f: u32, tp: u32, dacr: u32): void {
   store<u32>(V_KRET_TP, ktp);
   store<u32>(V_KRET_DACR, kdacr);
   store<u32>(V_KRET_ON, 1);
+  // the User access whose abort was reflected last, if the kernel has mapped it (shadow.ts)
+  const k = load<u32>(V_RETFILL_KIND);
+  if (k != 0) {
+    store<u32>(V_RETFILL_KIND, 0);
+    if (load<u32>(V_RETFILL_CTX) == vreg(CONTEXTIDR)) shadowPrefault(load<u32>(V_RETFILL_VA), k - 1);
+  }
 }
 
 // HC_RET_KERNEL(frame, cpsr): Linux's svc_exit, the return from an exception taken in the kernel:

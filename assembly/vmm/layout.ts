@@ -27,6 +27,12 @@ export const V_USR_R8: u32 = VMM + 0x0c0;    // R8-R12 of the other modes while 
 export const V_KRET_ON: u32 = VMM + 0x0e0;
 export const V_KRET_TP: u32 = VMM + 0x0e4;
 export const V_KRET_DACR: u32 = VMM + 0x0e8;
+// Para: the last guest abort the VMM reflected from virtual User mode (address, access kind + 1,
+// 0 = none, and the CONTEXTIDR it was taken under); the next HC_RET_USER to that address space fills
+// its shadow entry if the guest kernel has mapped it meanwhile (shadow.ts shadowPrefault)
+export const V_RETFILL_VA: u32 = VMM + 0x0ec;
+export const V_RETFILL_KIND: u32 = VMM + 0x0f0;
+export const V_RETFILL_CTX: u32 = VMM + 0x0f4;
 // (FPEXC needs no virtual copy: the VMM never uses the VFP, so the real FPEXC is the guest's.)
 // Virtual CP15: same layout as the real block (cpu/layout.ts CP15 .. CP15_END)
 export const V_CP15: u32 = VMM + 0x100;

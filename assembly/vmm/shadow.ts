@@ -547,6 +547,22 @@ function sectionFill(ctx: i32, va: u32, pa: u32, l2: u32, d: u32): void {
   store<u32>(c, load<u32>(c, 16) + n, 16);
 }
 
+// Para mode, HC_RET_USER (hypercall.ts): the User access whose abort the VMM reflected last is about
+// to be retried. If the guest kernel has mapped it meanwhile (a page fault handled: the page read
+// in, a copy-on-write page copied), fill its shadow entry now, as a demand fill would at the retry,
+// without the hidden fault the retry would take (a speculative walk of a valid entry, B3.10.1).
+// Nothing happens if the guest's tables still refuse the access or the entry is already there.
+export function shadowPrefault(va: u32, kind: u32): void {
+  gwalk(va, kind, vpriv);
+  if (gFsr != 0) return;
+  const ctx = va >= 0x8000_0000 ? curUpper : curLower;
+  const e = load<u32>(ramHost(ctxL1(ctx) + ((va >>> 20) << 2)));
+  if (e != 0 && load<u32>(ramHost((e & 0xfffffc00) + (((va >>> 12) & 0xff) << 2))) != 0) return;
+  lastPC = 1;
+  shadowFault(va, kind);
+  lastPC = 1;
+}
+
 // A shadow L2 table of another context of the same half and view, filled from a guest L1
 // descriptor equal to the one just walked for va (gD1), or 0. Its entries are what a walk in
 // this context would give: the same section (para mode asks only for these), or, in full mode,

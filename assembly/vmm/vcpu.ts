@@ -23,7 +23,9 @@ import { intcIrq } from "../dev/intc";
 import {
   V_MODE, V_CPSR, V_RAMSIZE, V_SHARED, V_BANKS, V_FIQ_R8, V_USR_R8, V_CP15, V_STATS, vcp,
   MODE_NATIVE, MODE_PARA, RESERVED_BYTES, V_RESERVED, V_PBASE, V_KRET_ON, V_KRET_TP, V_KRET_DACR,
+  V_RETFILL_VA, V_RETFILL_KIND, V_RETFILL_CTX,
 } from "./layout";
+import { CONTEXTIDR } from "../cpu/layout";
 import {
   count, charge, costDefaults, S_TRAPS, S_EXC_SVC, S_EXC_UNDEF, S_EXC_PABT, S_EXC_DABT, S_EXC_IRQ, S_EXC_FIQ,
   S_VIRQ_INJECTED, S_WORLD_SWITCHES, S_SHADOW_FAULTS, C_TRAP, C_REFLECT, C_VIRQ, C_WORLD_SWITCH, S_COUNT,
@@ -350,6 +352,9 @@ export function vmmException(mode: u32, vector: u32, lr: u32, setA: bool, setF: 
       if (r > 0) { retry(!fetch); return; }
       if (r < 0) { retry(false); return; } // the machine is stopping (vmmFatal)
       gfsr = gFsr | (fetch ? 0 : fsr & (1 << 11));
+      if (!vpriv && vmmMode == MODE_PARA) {   // for HC_RET_USER's fill (shadow.ts shadowPrefault)
+        store<u32>(V_RETFILL_VA, far); store<u32>(V_RETFILL_KIND, kind + 1); store<u32>(V_RETFILL_CTX, vreg(CONTEXTIDR));
+      }
     }
     if (fetch) {
       count(S_EXC_PABT);
