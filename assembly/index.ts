@@ -239,7 +239,8 @@ export function vmmBankedGet(mode: u32, n: u32): u32 { return vGetBanked(mode, n
 export function vmmBankedSet(mode: u32, n: u32, v: u32): void { vSetBanked(mode, n, v); }
 export function vmmSpsrGet(mode: u32): u32 { return vGetSPSRof(mode); }
 export function vmmSpsrSet(mode: u32, v: u32): void { vSetSPSRof(mode, v); }
-export function vmmCp15Get(off: u32): u32 { return vreg(off); }
+// TPIDRURW: the guest writes the real register untrapped (vmm/trap.ts userTpidrurwWrite): read it there.
+export function vmmCp15Get(off: u32): u32 { return off == L.TPIDRURW ? load<u32>(L.STATE + off) : vreg(off); }
 /** The guest's own translation of va (its tables, the VMM's walk), for debuggers: the guest-physical
  *  address, and vmmGuestFault() its DFSR-format status (0 = translated). */
 export function vmmGuestTranslate(va: u32, kind: u32, priv: bool): u32 { return gwalk(va, kind, priv); }
@@ -260,6 +261,7 @@ export const VMM_GAUGE_TRACKED: u32 = SG.G_TRACKED;
 export const VMM_GAUGE_PT_WINDOWS: u32 = SG.G_PT_WINDOWS;
 export const VMM_HC_COUNT: u32 = HC.HC_COUNT;
 export const VMM_STAT_HC_BASE: u32 = VS.S_HC_BASE;
+export const VMM_STAT_HC_HI_BASE: u32 = VS.S_HC_HI_BASE;
 export const VMM_STAT_TRAPS: u32 = VS.S_TRAPS;
 export const VMM_STAT_TRAP_MRS: u32 = VS.S_TRAP_MRS;
 export const VMM_STAT_TRAP_MSR: u32 = VS.S_TRAP_MSR;
@@ -339,6 +341,7 @@ export const VMM_HC_RET_USER: u32 = HC.HC_RET_USER;
 export const VMM_HC_ENTER_SVC: u32 = HC.HC_ENTER_SVC;
 export const VMM_HC_RET_KERNEL: u32 = HC.HC_RET_KERNEL;
 export const VMM_HC_TLB_FLUSH_RANGE: u32 = HC.HC_TLB_FLUSH_RANGE;
+export const VMM_HC_SET_REG: u32 = HC.HC_SET_REG;
 
 // --- several guests (vmm/guests.ts, docs/guests.md): the host's scheduler drives these ---------
 export const GUESTS_MAX: u32 = G.GUESTS_MAX;

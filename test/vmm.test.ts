@@ -85,11 +85,11 @@ describe("VMM full mode: sensitive instructions trap and act on the virtual CPU"
     expect([s.trap_mrc, s.trap_mcr]).toEqual([2, 3]);
   });
 
-  it("reads of TPIDRURO/TPIDRURW run untrapped (User mode may read them), writes and TPIDRPRW trap", () => {
+  it("reads of TPIDRURO/TPIDRURW and writes of TPIDRURW run untrapped (User mode may do them, B4.1.150-151), TPIDRURO writes and TPIDRPRW trap", () => {
     const m = machine();
     put(m, CODE, [
       0xee0d1f70, // mcr p15, 0, r1, c13, c0, 3 (TPIDRURO := r1)   traps
-      0xee0d5f50, // mcr p15, 0, r5, c13, c0, 2 (TPIDRURW := r5)   traps
+      0xee0d5f50, // mcr p15, 0, r5, c13, c0, 2 (TPIDRURW := r5)   runs on the real CPU (PL0 may write it)
       0xee1d2f70, // mrc p15, 0, r2, c13, c0, 3 (TPIDRURO)         runs on the real CPU
       0xee1d3f50, // mrc p15, 0, r3, c13, c0, 2 (TPIDRURW)         runs on the real CPU
       0xee1d4f90, // mrc p15, 0, r4, c13, c0, 4 (TPIDRPRW)         privileged only: traps
@@ -102,9 +102,55 @@ describe("VMM full mode: sensitive instructions trap and act on the virtual CPU"
     expect(m.reg(2) >>> 0).toBe(0xc1d00000);
     expect(m.reg(3) >>> 0).toBe(0x7150000);
     expect(m.reg(4) >>> 0).toBe(0x7e57);
+    // The guest's TPIDRURW is the real register: the debugger's view of the virtual CPU reads it there.
+    expect(m.getCp15("TPIDRURW") >>> 0).toBe(0x7150000);
+    expect(m.realCp15("TPIDRURW") >>> 0).toBe(0x7150000);
     const s = m.vmmStats();
-    expect([s.trap_mcr, s.trap_mrc]).toEqual([2, 1]);
+    expect([s.trap_mcr, s.trap_mrc]).toEqual([1, 1]);
   });
+
+  for (const mode of ["full", "para"] as const) {
+    it(`${mode}: a TPIDRURW write from the virtual kernel does not trap; its value reaches User mode and comes back unchanged${mode === "para" ? " (a registered para guest)" : ""}`, () => {
+      const m = machine(mode);
+      const SH = 0x80006000;
+      put(m, CODE, [
+        ...(mode === "para" ? [0xe1a00004 /* mov r0, r4 */, 0xe140007c /* hvc #12 (HC_SHARED_PAGE) */] : []),
+        0xee0d5f50, // mcr p15, 0, r5, c13, c0, 2 (TPIDRURW := r5)
+        0xe36ff010, // msr spsr_cxsf, #0x10
+        0xe28fe000, // adr lr, user
+        0xe1b0f00e, // movs pc, lr
+        0xee1d6f50, // user: mrc p15, 0, r6, c13, c0, 2 (TPIDRURW)
+        0xe2866001, // add r6, r6, #1
+        0xee0d6f50, // mcr p15, 0, r6, c13, c0, 2 (User mode writes it too: allowed)
+        0xef000000, // svc #0
+        0xeafffffe,
+      ]);
+      put(m, VEC + 8, [0xee1d7f50 /* mrc p15, 0, r7, c13, c0, 2 */, 0xeafffffe]);
+      m.setCp15({ VBAR: VEC });
+      m.setReg(4, SH); m.setReg(5, 0x12340000);
+      m.pc = CODE;
+      m.run({ maxInsns: mode === "para" ? 12 : 10 });
+      expect(m.pc >>> 0).toBe(VEC + 12);
+      expect(m.reg(6) >>> 0).toBe(0x12340001);
+      expect(m.reg(7) >>> 0).toBe(0x12340001);         // the kernel sees what User mode wrote
+      expect(m.getCp15("TPIDRURW") >>> 0).toBe(0x12340001);
+      const s = m.vmmStats();
+      expect([s.trap_mcr, s.trap_mrc, s.exc_svc, s.exc_undef]).toEqual([0, 0, 1, 0]);
+      // Without the VMM's substitution a TPIDRURW write would not be sensitive anyway; a TPIDRURO
+      // write still is: the same code with opc2 = 3 traps.
+      const t = machine(mode);
+      put(t, CODE, [
+        ...(mode === "para" ? [0xe1a00004, 0xe140007c] : []),
+        0xee0d5f70, // mcr p15, 0, r5, c13, c0, 3 (TPIDRURO := r5)
+        0xeafffffe,
+      ]);
+      t.setReg(4, SH); t.setReg(5, 0x5550000);
+      t.pc = CODE;
+      t.run({ maxInsns: mode === "para" ? 3 : 1 });
+      expect(t.vmmStats().trap_mcr).toBe(1);
+      expect(t.getCp15("TPIDRURO") >>> 0).toBe(0x5550000);
+    });
+  }
 
   it("an exception return (MOVS PC, LR) drops to virtual User mode; SVC from there is reflected to the guest's vector with the right LR and SPSR", () => {
     const m = machine();
@@ -827,7 +873,7 @@ describe("VMM para mode: hypercalls", () => {
     m.pc = CODE;
     m.run({ maxInsns: 5 });
     expect(m.reg(4) | 0).toBe(-1);
-    expect(m.reg(5) >>> 0).toBe(0x00010004); // ABI 1.4: the several-guest calls (1.1), the shared page's dacr word (1.2), HC_RET_USER and the spsr/usr_sp/usr_lr words (1.3), HC_TLB_FLUSH_RANGE (1.4), docs/hypercalls.md
+    expect(m.reg(5) >>> 0).toBe(0x00010005); // ABI 1.5: the several-guest calls (1.1), the shared page's dacr word (1.2), HC_RET_USER and the spsr/usr_sp/usr_lr words (1.3), HC_TLB_FLUSH_RANGE (1.4), HC_SET_REG (1.5), docs/hypercalls.md
     let s = m.vmmStats();
     expect([s.hypercalls, s.hc_errors, s.hc_version]).toEqual([2, 1, 1]);
 
@@ -1426,6 +1472,68 @@ describe("VMM para mode: HC_TLB_FLUSH_RANGE (ABI 1.4)", () => {
     expect(loads()).toEqual([0xb0, 0xb1, 0xb2, 0xb3]);
     const s = m.vmmStats();
     expect([s.hc_tlb_flush_range, s.hc_errors, s.exc_dabt]).toEqual([6, 2, 0]);
+  });
+});
+
+describe("VMM para mode: HC_SET_REG and HC_GET_REG of FPEXC and TPIDRURO (ABI 1.5)", () => {
+  const HVC_GET = 0xe1400173, HVC_SET = 0xe1400270; // hvc #19, hvc #32
+  // One call at CODE: r0 = id, r1 = value; returns [r0, r1] after it.
+  function call(m: Machine, word: number, id: number, v = 0): [number, number] {
+    put(m, CODE, [word, 0xeafffffe]);
+    m.setReg(0, id); m.setReg(1, v);
+    m.pc = CODE; m.run({ maxInsns: 1 });
+    return [m.reg(0) | 0, m.reg(1) | 0];
+  }
+  it("TPIDRURO: set in the virtual and the real register (User code reads the real one), read back; counted as hc_set_reg, not in asid_allocs' slot", () => {
+    const m = machine("para");
+    const a0 = m.vmmStats().asid_allocs;
+    expect(call(m, HVC_SET, 12, 0xc1d0c0de)).toEqual([0, 0xc1d0c0de | 0]);
+    expect(m.getCp15("TPIDRURO") >>> 0).toBe(0xc1d0c0de);
+    expect(m.realCp15("TPIDRURO") >>> 0).toBe(0xc1d0c0de);
+    expect(call(m, HVC_GET, 12)).toEqual([0xc1d0c0de | 0, 0]);
+    const s = m.vmmStats();
+    expect([s.hc_set_reg, s.hc_get_reg, s.hypercalls, s.hc_errors, s.trap_mcr]).toEqual([1, 1, 2, 0, 0]);
+    expect(s.asid_allocs).toBe(a0); // call 32's counter is its own (vmm/stats.ts S_HC_HI_BASE)
+  });
+  it("FPEXC: EPERM until the guest's CPACR gives cp10/cp11 full access, then EN is set and cleared and VFP instructions follow it; other bits are dropped", () => {
+    const m = machine("para");
+    expect(call(m, HVC_SET, 11, 0x40000000)).toEqual([-4, 0x40000000]);     // CPACR: no access
+    expect(call(m, HVC_GET, 11)).toEqual([0, -4]);
+    m.setCp15({ CPACR: 0x00f00000 });
+    expect(call(m, HVC_SET, 11, 0xc0000000 | 0)).toEqual([0, 0xc0000000 | 0]); // EX (bit 31) is dropped
+    expect(call(m, HVC_GET, 11)).toEqual([0x40000000, 0]);
+    put(m, CODE + 0x40, [0xee000a10 /* vmov s0, r0 */, 0xee104a10 /* vmov r4, s0 */, 0xeafffffe]);
+    m.setReg(0, 0x3f800000); m.pc = CODE + 0x40; m.run({ maxInsns: 2 });
+    expect(m.reg(4) >>> 0).toBe(0x3f800000);                                  // enabled: runs
+    expect(call(m, HVC_SET, 11, 0)).toEqual([0, 0]);
+    expect(call(m, HVC_GET, 11)).toEqual([0, 0]);
+    const undef0 = m.vmmStats().exc_undef;
+    m.setCp15({ VBAR: VEC });
+    put(m, VEC + 4, [0xeafffffe]);
+    m.pc = CODE + 0x40; m.run({ maxInsns: 1 });
+    expect(m.vmmStats().exc_undef).toBe(undef0 + 1);                          // disabled: UNDEFINED, reflected
+    expect(m.pc >>> 0).toBe(VEC + 4);
+    const s = m.vmmStats();
+    expect([s.hc_set_reg, s.hc_get_reg, s.hc_errors, s.trap_vfp]).toEqual([3, 3, 2, 0]);
+  });
+  it("other ids are EINVAL for HC_SET_REG (the registers with calls of their own are not writable here) and for HC_GET_REG past 12; from virtual User mode the call is UNDEFINED", () => {
+    const m = machine("para");
+    const sctlr = m.getCp15("SCTLR"), ttbr0 = m.getCp15("TTBR0");
+    for (const id of [0, 5, 8, 10, 13, 0xffffffff]) expect(call(m, HVC_SET, id, 0x1234)[0]).toBe(-2);
+    expect(m.getCp15("SCTLR")).toBe(sctlr);
+    expect(m.getCp15("TTBR0")).toBe(ttbr0);
+    expect(call(m, HVC_GET, 13)).toEqual([0, -2]);
+    expect(m.vmmStats().hc_errors).toBe(7);
+    const u = machine("para");
+    put(u, CODE, [0xe1a00004 /* mov r0, r4 */, 0xe140007c /* hvc #12 (HC_SHARED_PAGE) */, 0xe3a0000c /* mov r0, #12 */,
+      0xe36ff010 /* msr spsr_cxsf, #0x10 */, 0xe28fe000 /* adr lr, user */, 0xe1b0f00e /* movs pc, lr */, HVC_SET, 0xeafffffe]);
+    u.setCp15({ VBAR: VEC });
+    put(u, VEC + 4, [0xeafffffe]);
+    u.setReg(4, 0x80006000); u.setReg(1, 0x9999);
+    u.pc = CODE; u.run({ maxInsns: 8 });
+    expect(u.pc >>> 0).toBe(VEC + 4);
+    expect(u.getCp15("TPIDRURO") >>> 0).not.toBe(0x9999);
+    expect([u.vmmStats().hc_set_reg, u.vmmStats().exc_undef]).toEqual([0, 1]);
   });
 });
 

@@ -4,7 +4,7 @@
 // reflected as the UNDEFINED instruction it is. A malformed or unknown call returns an error.
 import { getR, setR, fault, validMode, MODE_USR, MODE_SVC, getRest, setRest, breakSlice, PSR_I } from "../cpu/state";
 import {
-  RAM, RAM_PHYS, STATE, SCTLR, TPIDRURO, DFSR, DFAR, IFSR, IFAR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, VBAR, STOP_UART_FULL, STOP_YIELD,
+  RAM, RAM_PHYS, STATE, SCTLR, CPACR, FPEXC, TPIDRURO, DFSR, DFAR, IFSR, IFAR, TTBR0, TTBR1, TTBCR, DACR, CONTEXTIDR, VBAR, STOP_UART_FULL, STOP_YIELD,
 } from "../cpu/layout";
 import { takeUndef } from "../cpu/exceptions";
 import { requestWfi } from "../cpu/wfi";
@@ -21,7 +21,7 @@ import {
 import { vcp15Write } from "./vcp15";
 import { gwalk, gFsr, gW, shadowInvalPage, shadowInvalRange, shadowPrefault, gHost, gMachine } from "./shadow";
 import { guestCur, guestCount, evtBind, evtSend, evtTake, grantAdd, grantRevoke, grantHost } from "./guests";
-import { count, charge, S_HYPERCALLS, S_HC_ERRORS, S_HC_BASE, C_HYPERCALL, C_EMULATE } from "./stats";
+import { count, charge, S_HYPERCALLS, S_HC_ERRORS, S_HC_BASE, S_HC_HI_BASE, S_HC_HI_N, C_HYPERCALL, C_EMULATE } from "./stats";
 
 export const HC_VERSION: u32 = 0;
 export const HC_EXC_RETURN: u32 = 1;
@@ -58,7 +58,9 @@ export const HC_ENTER_SVC: u32 = 29;
 export const HC_RET_KERNEL: u32 = 30;
 // Linux's range TLB maintenance (ABI 1.4)
 export const HC_TLB_FLUSH_RANGE: u32 = 31;
-export const HC_COUNT: u32 = 32;
+// Linux's context switch and lazy VFP switching (ABI 1.5): TPIDRURO and FPEXC writes
+export const HC_SET_REG: u32 = 32;
+export const HC_COUNT: u32 = 33;
 
 export const HV_ENOSYS: i32 = -1;   // unknown hypercall number
 export const HV_EINVAL: i32 = -2;   // bad argument
@@ -69,8 +71,8 @@ export const HV_ENOSPC: i32 = -6;   // no free entry (grant table full)
 
 // 1.1: the several-guest calls (20-27); 1.2: the shared page's dacr word; 1.3: HC_RET_USER,
 // HC_ENTER_SVC, HC_RET_KERNEL (28-30) and the shared page's spsr, usr_sp, usr_lr words;
-// 1.4: HC_TLB_FLUSH_RANGE (31)
-export const VERSION: u32 = 0x00010004;
+// 1.4: HC_TLB_FLUSH_RANGE (31); 1.5: HC_SET_REG (32), HC_GET_REG's ids 11 (FPEXC) and 12 (TPIDRURO)
+export const VERSION: u32 = 0x00010005;
 const FRAME_WORDS: u32 = 18;        // r0-r12, sp_usr, lr_usr, lr_svc, pc, cpsr (the kernel's frame)
 const PT_BATCH_MAX: u32 = 256;
 
@@ -85,6 +87,7 @@ export function hypercall(i: u32): void {
   if (retried) return;
   count(S_HYPERCALLS);
   if (n < 32) count(S_HC_BASE + n);
+  else if (n < 32 + S_HC_HI_N) count(S_HC_HI_BASE + n - 32);
   charge(C_HYPERCALL);
 }
 
@@ -146,6 +149,7 @@ function call(n: u32): void {
     case HC_CONSOLE_WRITE: consoleWrite(a0, a1); return;
     case HC_TIME: setR(0, <u32>now32k()); setR(1, 0); return;
     case HC_GET_REG: getReg(a0); return;
+    case HC_SET_REG: ret(setReg(a0, a1)); return;
     case HC_GUEST_INFO: setR(0, guestCur); setR(1, guestCount); return;
     case HC_YIELD: if (guestCount > 1) requestStop(STOP_YIELD, 0); ret(0); return;
     case HC_EVTCHN_BIND: ret(evtBind(a0, a1)); return;
@@ -350,9 +354,36 @@ function getReg(id: u32): void {
     case 8: v = vreg(DACR); break;
     case 9: v = vreg(CONTEXTIDR); break;
     case 10: v = vreg(VBAR); break;
+    case 11:
+      if (!fpexcAccess()) { setR(0, 0); setR(1, <u32>HV_EPERM); count(S_HC_ERRORS); return; }
+      v = load<u32>(STATE + FPEXC); break;
+    case 12: v = vreg(TPIDRURO); break;
     default: setR(0, 0); setR(1, <u32>HV_EINVAL); count(S_HC_ERRORS); return;
   }
   setR(0, v); setR(1, 0);
+}
+
+// FPEXC is reachable as a trapped VMRS/VMSR would reach it (trap.ts emVfpSys, ARM ARM B4.1.57 and
+// the CPACR's B4.1.40): the guest's CPACR must give full access to cp10 and cp11 (the real CPACR
+// follows the virtual one, vcpu.ts realCpacr).
+@inline function fpexcAccess(): bool { return (load<u32>(STATE + CPACR) & 0x00f00000) == 0x00f00000; }
+
+// HC_SET_REG(id, value) (ABI 1.5): the writes Linux's context switch and lazy VFP switching make,
+// instead of a trapped MCR TPIDRURO (set_current in __switch_to) and VMSR FPEXC (vfp_notifier,
+// vfp_support_entry). The ids are HC_GET_REG's; only these two are writable here (the others have
+// their own calls: HC_SET_SCTLR, HC_SET_TTBRS, HC_SET_DACR, HC_SET_VBAR, HC_SWITCH_MM).
+//   11 FPEXC: as VMSR FPEXC, only EN (bit 30) is kept (vm7's VFP has no exceptional state);
+//             EPERM if the guest's CPACR does not give full access to cp10/cp11.
+//   12 TPIDRURO: the virtual register and the real one (PL0 reads it untrapped, trap.ts userTid).
+function setReg(id: u32, v: u32): i32 {
+  switch (id) {
+    case 11:
+      if (!fpexcAccess()) return HV_EPERM;
+      store<u32>(STATE + FPEXC, v & (1 << 30));
+      return 0;
+    case 12: vcp15Write(13, 0, 0, 3, v); return 0;
+  }
+  return HV_EINVAL;
 }
 
 // HC_GRANT_COPY(owner << 16 | ref, va, dir << 31 | off << 16 | len): copy len bytes between byte off of

@@ -1,7 +1,7 @@
 // VMM counters and the cost model. Every VMM event bumps a u64 counter at V_STATS and charges
 // virtual cycles (bus/clock.ts addCycles), so that guest-measured time includes the VMM's work.
 // The defaults and their reasoning are in docs/vmm.md; the host may change them (index.ts).
-import { V_STATS, V_COSTS } from "./layout";
+import { V_STATS, V_STATS_N, V_COSTS } from "./layout";
 import { addCycles } from "../bus/clock";
 import { dbgTrapOn, dbgEvent, EV_TRAP } from "../debug/dbg";
 
@@ -42,7 +42,12 @@ export const S_HC_BASE: u32 = 32;          // S_HC_BASE + n: hypercall number n 
 export const S_ASID_ALLOCS: u32 = 64;      // real ASIDs given to a pair of shadow views (shadow.ts)
 export const S_ASID_ROLLOVERS: u32 = 65;   // real ASIDs ran out: a new generation and a full TLB flush
 export const S_SHADOW_PREFILLS: u32 = 66;  // para mode: shadow PTEs of a guest section's MiB filled with a fault's (shadow.ts sectionFill)
-export const S_COUNT: u32 = 67;
+// S_HC_HI_BASE + (n - 32): hypercall number n for 32 <= n < 32 + S_HC_HI_N. The slots after
+// S_HC_BASE's 32 were taken (asid_allocs, ...) before there was a call 32: the host maps a call's
+// number to its counter with the same rule (src/machine/core.ts hcStatIndex).
+export const S_HC_HI_BASE: u32 = 67;
+export const S_HC_HI_N: u32 = 8;
+export const S_COUNT: u32 = 75;
 
 // Cost indexes
 export const C_TRAP: u32 = 0;        // entering and leaving the VMM (exception entry + return, state save)
@@ -103,3 +108,5 @@ export function charge(c: u32): void {
   const a = V_STATS + (S_VMM_CYCLES << 3);
   store<u64>(a, load<u64>(a) + n);
 }
+
+if (S_COUNT > V_STATS_N) ERROR("vmm/stats.ts: more counters than the VMM block's V_STATS_N slots");

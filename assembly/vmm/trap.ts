@@ -59,7 +59,15 @@ export function attachTraps(): void {
 // hardware too (B4.1.150-151). The VMM keeps the real registers equal to the guest's (every write
 // traps, vcp15.ts), so these run untrapped (Linux reads `current` from TPIDRURO this way). The low
 // 28 bits are the same in A32 and T32.
-@inline function userTid(raw: u32): bool { return (raw & 0x00ff0fdf) == 0x001d0f50; }
+@inline function userTid(raw: u32): bool { return (raw & 0x00ff0fdf) == 0x001d0f50 || userTpidrurwWrite(raw); }
+
+// MCR p15, 0, Rt, c13, c0, 2: a write of TPIDRURW, which PL0 may do on real hardware (B4.1.150:
+// "User Read/Write Thread ID Register", accessible at PL0 for reads and writes). It is not a
+// sensitive instruction: the real register is the guest's (the VMM keeps no copy of its own: its
+// virtual block's TPIDRURW is never read, vmmCp15Get reads the real one), so it runs untrapped in
+// full and para mode (Linux's set_tls in every context switch). TPIDRURO (opc2 3) stays trapped:
+// PL0 may only read it.
+@inline function userTpidrurwWrite(raw: u32): bool { return (raw & 0x00ff0fff) == 0x000d0f50; }
 
 // Decode-time substitution: the row the decode cache should hold for `raw` decoded as `op`.
 export function vmmSubstA32(op: u32, raw: u32): u32 {

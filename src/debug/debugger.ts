@@ -4,7 +4,7 @@
 // dispatch of what the core reports (STOP_DEBUG and its event log) after each call into the core.
 // With no breakpoint, watchpoint or hook set the tables are empty and the core runs its fast path.
 import type { Machine } from "../machine/machine.js";
-import type { CoreExports, CoreConstants } from "../machine/core.js";
+import { hcStatIndex, type CoreExports, type CoreConstants } from "../machine/core.js";
 
 /** Addresses begin..end, both included. begin > end (or no range) means every address. */
 export interface HookRange { begin: number; end: number }
@@ -301,7 +301,7 @@ export class Debugger {
   private trapName(i: number): string {
     if (this.trapNames.length === 0) {
       for (const [name, idx] of Object.entries(this.k.vmmStats)) this.trapNames[idx] = name;
-      for (const [name, n] of Object.entries(this.k.vmmHypercalls)) this.trapNames[this.k.VMM_STAT_HC_BASE + n] = `hc_${name}`;
+      for (const [name, n] of Object.entries(this.k.vmmHypercalls)) this.trapNames[hcStatIndex(this.k, n)] = `hc_${name}`;
     }
     return this.trapNames[i] ?? `counter_${i}`;
   }

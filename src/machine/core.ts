@@ -143,6 +143,8 @@ export interface CoreConstants {
   /** Hypercall name (snake_case) -> number (every export named VMM_HC_*). */
   vmmHypercalls: Record<string, number>;
   VMM_STAT_HC_BASE: number;
+  /** Counters of hypercalls 32 and up (assembly/vmm/stats.ts S_HC_HI_BASE): see hcStatIndex. */
+  VMM_STAT_HC_HI_BASE: number;
   VMM_MODE_NATIVE: number;
   VMM_MODE_FULL: number;
   VMM_MODE_PARA: number;
@@ -203,11 +205,17 @@ export function instantiateCore(mod: WebAssembly.Module): Core {
     if (!(v instanceof WebAssembly.Global)) continue;
     const val = (v.value as number) >>> 0;
     if (name.startsWith("CP15_")) (k.cp15 as Record<string, number>)[name.slice(5)] = val;
-    else if (name.startsWith("VMM_STAT_") && name !== "VMM_STAT_HC_BASE") (k.vmmStats as Record<string, number>)[name.slice(9).toLowerCase()] = val;
+    else if (name.startsWith("VMM_STAT_") && name !== "VMM_STAT_HC_BASE" && name !== "VMM_STAT_HC_HI_BASE") (k.vmmStats as Record<string, number>)[name.slice(9).toLowerCase()] = val;
     else if (name.startsWith("VMM_HC_") && name !== "VMM_HC_COUNT") (k.vmmHypercalls as Record<string, number>)[name.slice(7).toLowerCase()] = val;
     else if (name.startsWith("VMM_GAUGE_")) (k.vmmGauges as Record<string, number>)[name.slice(10).toLowerCase()] = val;
     else if (name.startsWith("VMM_COST_")) (k.vmmCosts as Record<string, number>)[name.slice(9).toLowerCase()] = val;
     else k[name] = val;
   }
   return { x: ex as unknown as CoreExports, k: k as unknown as CoreConstants, hooks };
+}
+
+/** The VMM counter index of hypercall number n: calls 0-31 at VMM_STAT_HC_BASE + n, calls 32 and up
+ *  at VMM_STAT_HC_HI_BASE + n - 32 (assembly/vmm/stats.ts). */
+export function hcStatIndex(k: { VMM_STAT_HC_BASE: number; VMM_STAT_HC_HI_BASE: number }, n: number): number {
+  return n < 32 ? k.VMM_STAT_HC_BASE + n : k.VMM_STAT_HC_HI_BASE + n - 32;
 }

@@ -1,7 +1,7 @@
 // The public API of vm7: one emulated BeagleBoard-xM-like board. Create it, load an image, run it
 // for a budget of instructions, read and write registers and memory, stop it. The CLI and the
 // tests use exactly this.
-import { loadCore, type Core, type CoreExports, type CoreConstants } from "./core.js";
+import { loadCore, hcStatIndex, type Core, type CoreExports, type CoreConstants } from "./core.js";
 import { Jit, type JitOptions, type JitStats } from "../jit/jit.js";
 import { Semihosting, type SemihostingOptions, type SemihostingState } from "./semihosting.js";
 import { hostFiles, hostEnv } from "./host.js";
@@ -313,7 +313,7 @@ export class Machine {
   vmmStats(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, i] of Object.entries(this.k.vmmStats)) out[name] = this.x.vmmStat(i);
-    for (const [name, n] of Object.entries(this.k.vmmHypercalls)) out[`hc_${name}`] = this.x.vmmStat(this.k.VMM_STAT_HC_BASE + n);
+    for (const [name, n] of Object.entries(this.k.vmmHypercalls)) out[`hc_${name}`] = this.x.vmmStat(hcStatIndex(this.k, n));
     return out;
   }
   /** What the VMM's shadow paging holds now (all zero in native mode): ctx_valid, ctx_populated
