@@ -179,26 +179,34 @@ describe("VMM full mode: sensitive instructions trap and act on the virtual CPU"
     expect(s.world_switches).toBe(2);                // kernel -> user -> kernel shadow views
   });
 
-  it("VMRS/VMSR of FPEXC and FPSID trap; the guest kernel enables the VFP for itself (CPACR + FPEXC.EN)", () => {
+  it("VMRS/VMSR of FPEXC and FPSID trap, of FPSCR (a User-mode register) do not; the guest kernel enables the VFP for itself (CPACR + FPEXC.EN)", () => {
     const m = machine();
     put(m, CODE, [
+      0xeef16a10, // vmrs r6, fpscr (VFP not enabled yet: UNDEFINED, reflected to the guest's vector)
       0xee013f50, // mcr p15, 0, r3, c1, c0, 2 (CPACR: cp10/cp11 full access)
       0xeee80a10, // vmsr fpexc, r0 (EN)
       0xeef81a10, // vmrs r1, fpexc
       0xeef02a10, // vmrs r2, fpsid
       0xee000a10, // vmov s0, r0 (a VFP instruction, now enabled)
       0xee104a10, // vmov r4, s0
+      0xeee15a10, // vmsr fpscr, r5 (RMode)
+      0xeef16a10, // vmrs r6, fpscr
       0xeafffffe,
     ]);
+    put(m, VEC + 4, [0xe1a0f00e /* mov pc, lr (return past the UNDEFINED one; this vector is the guest's) */]);
+    m.setCp15({ VBAR: VEC });
     m.pc = CODE;
-    m.setReg(0, 0x40000000); m.setReg(3, 0x00f00000);
-    m.run({ maxInsns: 7 });
+    m.setReg(0, 0x40000000); m.setReg(3, 0x00f00000); m.setReg(5, 0x00c00000); m.setReg(6, 0x1111);
+    m.run({ maxInsns: 11 });
+    expect(m.vmmStats().exc_undef).toBe(1);
     expect(m.reg(1) >>> 0).toBe(0x40000000);
     expect(m.reg(2) >>> 0).toBe(0x410330c0);
     expect(m.reg(4) >>> 0).toBe(0x40000000);
+    expect(m.reg(6) >>> 0).toBe(0x00c00000);
+    expect(m.pc >>> 0).toBe(CODE + 36);
     expect(m.getCp15("CPACR") >>> 0).toBe(0x00f00000);
     const s = m.vmmStats();
-    expect([s.trap_vfp, s.trap_mcr, s.exc_undef]).toEqual([3, 1, 0]);
+    expect([s.trap_vfp, s.trap_mcr, s.exc_undef]).toEqual([3, 1, 1]);
   });
 
   it("WFI and the user-bank LDM/STM forms trap; SRS/RFE round-trip through the virtual banks", () => {

@@ -69,6 +69,13 @@ export function attachTraps(): void {
 // PL0 may only read it.
 @inline function userTpidrurwWrite(raw: u32): bool { return (raw & 0x00ff0fff) == 0x000d0f50; }
 
+// VMRS/VMSR of FPSCR (reg field 0b0001, bits 19:16 in A32 and T32): FPSCR is a User-mode register
+// (ARM ARM B4.1.58 "FPSCR", VMRS/VMSR A8.8.348-349: only FPSID, FPEXC, MVFR0/1 need PL1). Its
+// access checks (CPACR, FPEXC.EN) are the real CPU's, whose CPACR and FPEXC are the guest's
+// (vcpu.ts realCpacr; FPEXC is written only by the trapped VMSR and HC_SET_REG), so it runs
+// untrapped: Linux reads and writes it in every VFP save and restore.
+@inline function isFpscr(raw: u32): bool { return ((raw >>> 16) & 15) == 1; }
+
 // Decode-time substitution: the row the decode cache should hold for `raw` decoded as `op`.
 export function vmmSubstA32(op: u32, raw: u32): u32 {
   // Para mode claims HVC. Once the guest has registered its shared page (a para guest: Linux's
@@ -82,8 +89,10 @@ export function vmmSubstA32(op: u32, raw: u32): u32 {
   if (vmmMode == MODE_NATIVE) return op;
   switch (op) {
     case A32_MRS: case A32_MSR_reg: case A32_MSR_imm: case A32_CPS: case A32_SRS: case A32_RFE:
-    case A32_LDM_usr: case A32_STM_usr: case A32_VMRS: case A32_VMSR:
+    case A32_LDM_usr: case A32_STM_usr:
       return A32_VMM_TRAP;
+    case A32_VMRS: case A32_VMSR:
+      return isFpscr(raw) ? op : A32_VMM_TRAP;
     case A32_MCR: case A32_MRC:
       return ((raw >>> 8) & 15) == 15 && !userTid(raw) ? A32_VMM_TRAP : op;
     case A32_STRT_i: case A32_LDRT_i: case A32_STRBT_i: case A32_LDRBT_i:
@@ -111,8 +120,10 @@ export function vmmSubstT32(op: u32, raw: u32): u32 {
   if (vmmMode == MODE_NATIVE || (vmmMode == MODE_PARA && load<u32>(V_SHARED) == 0)) return op;
   switch (op) {
     case T32_SRS_db: case T32_SRS_ia: case T32_RFE_db: case T32_RFE_ia: case T32_MSR: case T32_CPS:
-    case T32_SUBS_PC_LR: case T32_MRS: case T32_VMSR: case T32_VMRS:
+    case T32_SUBS_PC_LR: case T32_MRS:
       return T32_VMM_TRAP;
+    case T32_VMSR: case T32_VMRS:
+      return isFpscr(raw) ? op : T32_VMM_TRAP;
     case T32_MCR: case T32_MRC:
       return ((raw >>> 8) & 15) == 15 && !userTid(raw) ? T32_VMM_TRAP : op;
     case T32_HINT:
