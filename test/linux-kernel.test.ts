@@ -106,6 +106,24 @@ describe("vm7 linux --kernel-build vm7: one source and configuration, native, fu
     expect(vmmStat(r.err, "hc_ret_kernel")).toBeGreaterThan(0);
     for (const k of ["trap_ldm_user", "trap_stm_user", "trap_eret"]) expect(vmmStat(r.err, k), k).toBe(0);
     for (const k of ["trap_mrs", "trap_msr", "trap_cps"]) expect(vmmStat(r.err, k), k).toBeLessThan(100);
+    // Patch 0010: set_current's TPIDRURO (every context switch) and FPEXC through HC_SET_REG and
+    // HC_GET_REG, TPIDRURW and FPSCR untrapped, no cache set/way loop, no reserved TTBR0: the MCR, MRC
+    // and VFP traps left are the boot's one-time CPU set-up (1,288, 94 and 780 with patch 0009).
+    expect(vmmStat(r.err, "hc_set_reg")).toBeGreaterThan(100);
+    for (const k of ["trap_mcr", "trap_mrc"]) expect(vmmStat(r.err, k), k).toBeLessThan(40);
+    expect(vmmStat(r.err, "trap_vfp")).toBeLessThan(10);
+  }, 240_000);
+
+  it("zImage-para in para mode: lazy VFP switching through HC_GET_REG/HC_SET_REG keeps six concurrent floating-point processes' results apart", async (ctx) => {
+    needBusybox(ctx);
+    const r = await linux(["--mode", "para", "--exec",
+      "for i in 1 2 3 4 5 6; do awk \"BEGIN{x=0; for(j=0;j<20000;j++) x+=j*0.5*$i; print $i, x}\" & done; wait", "--stats"]);
+    expect(r.status, r.err).toBe(0);
+    const sums = [...r.out.matchAll(/^(\d) (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]).sort((a, b) => a[0] - b[0]);
+    expect(sums).toEqual([1, 2, 3, 4, 5, 6].map((i) => [i, 99995000 * i]));
+    // FPEXC is read and written by hypercall on every VFP switch; no VMRS/VMSR of it traps after boot
+    expect(vmmStat(r.err, "hc_get_reg")).toBeGreaterThan(50);
+    expect(vmmStat(r.err, "trap_vfp")).toBeLessThan(10);
   }, 240_000);
 
   it("virtio front ends built in (virtio-blk, -net, -console): one para guest with --disk, --net and --vconsole", async (ctx) => {
