@@ -31,7 +31,7 @@ import { IT_MASK } from "./psr";
 export const ENGINE_INTERP: u32 = 0;
 export const ENGINE_JIT: u32 = 1;
 export let engine: u32 = ENGINE_INTERP;
-export let jitThreshold: u32 = 1024;        // block entries before a block is compiled (the host sets it: src/jit/jit.ts)
+export let jitThreshold: u32 = 16384;       // block entries before a block is compiled (the host sets it: src/jit/jit.ts)
 export function engineSet(e: u32, threshold: u32): void {
   engine = e;
   if (threshold != 0) jitThreshold = threshold;
@@ -44,7 +44,7 @@ export function engineSet(e: u32, threshold: u32): void {
 // compile one module per block). Debian's boot (docs/jit.md, session 6): 186.5 M of 223.0 M
 // instructions in compiled code -> 194.2 M, 168 -> 252 modules.
 const QUEUED_HITS_MIN: u32 = 256;
-let queuedHitsMax: u32 = 1024;
+let queuedHitsMax: u32 = 16384;
 let queuedHits: u32 = 0;
 
 // Counters (read by the host for --stats): compiled blocks, blocks the translator refused, entries

@@ -9,7 +9,7 @@ import type { Core } from "../machine/core.js";
 import { translateA32, translateThumb, batchModule, IMPORT_FUNCS, IMPORT_GLOBALS, type CoreView, type Translation } from "./translate.js";
 
 export interface JitOptions {
-  /** Block entries before a block is compiled (default 1024: docs/jit.md, "session 4"). */
+  /** Block entries before a block is compiled (default 16384: docs/jit.md, "session 6"). */
   threshold?: number;
   /** Live compiled blocks before the whole code cache is dropped (default 8192). */
   maxBlocks?: number;
@@ -103,7 +103,7 @@ export class Jit {
     core.hooks.compile = (slot, pc, thumb) => this.compile(slot >>> 0, pc >>> 0, thumb);
     core.hooks.release = (fn) => this.release(fn);
     core.hooks.compileQueue = () => this.compileQueue();
-    (core.x as unknown as { engineSet(e: number, t: number): void }).engineSet(1, opts.threshold ?? 1024);
+    (core.x as unknown as { engineSet(e: number, t: number): void }).engineSet(1, opts.threshold ?? 16384);
   }
 
   /** Translate the block at pc of decode slot `slot` and queue it: 1, or 0 when the translator
