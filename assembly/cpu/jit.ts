@@ -41,7 +41,7 @@ export function engineSet(e: u32, threshold: u32): void {
 // to compile its queue at once: a block that gets hot in a loop that runs for the rest of the
 // slice (1 M instructions) would otherwise stay interpreted until the slice ends. As many entries
 // again as made a block hot (at least QUEUED_HITS_MIN, so that tests at threshold 1 or 2 do not
-// compile one module per block). Debian's boot (docs/jit.md, session 6): 186.5 M of 223.0 M
+// compile one module per block). Debian's boot at threshold 1,024 (docs/jit.md, session 6): 186.5 M of 223.0 M
 // instructions in compiled code -> 194.2 M, 168 -> 252 modules.
 const QUEUED_HITS_MIN: u32 = 256;
 let queuedHitsMax: u32 = 16384;
