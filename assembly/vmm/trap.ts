@@ -56,9 +56,10 @@ export function attachTraps(): void {
 @inline function isDp(op: u32): bool { return (op >= A32_AND_rr && op <= A32_MVN_ri) || (op >= A32_AND_i && op <= A32_MVN_i); }
 
 // MRC p15, 0, Rt, c13, c0, {2,3}: reads of TPIDRURW/TPIDRURO, which User mode may read on real
-// hardware too (B4.1.150-151). The VMM keeps the real registers equal to the guest's (every write
-// traps, vcp15.ts), so these run untrapped (Linux reads `current` from TPIDRURO this way). The low
-// 28 bits are the same in A32 and T32.
+// hardware too (B4.1.150-151), and the TPIDRURW write User mode may make (below). The real
+// registers are the guest's (a TPIDRURO write traps, vcp15.ts, or goes through HC_SET_REG), so
+// these run untrapped (Linux reads `current` from TPIDRURO this way). The low 28 bits are the same
+// in A32 and T32.
 @inline function userTid(raw: u32): bool { return (raw & 0x00ff0fdf) == 0x001d0f50 || userTpidrurwWrite(raw); }
 
 // MCR p15, 0, Rt, c13, c0, 2: a write of TPIDRURW, which PL0 may do on real hardware (B4.1.150:
