@@ -881,7 +881,7 @@ describe("VMM para mode: hypercalls", () => {
     m.pc = CODE;
     m.run({ maxInsns: 5 });
     expect(m.reg(4) | 0).toBe(-1);
-    expect(m.reg(5) >>> 0).toBe(0x00010005); // ABI 1.5: the several-guest calls (1.1), the shared page's dacr word (1.2), HC_RET_USER and the spsr/usr_sp/usr_lr words (1.3), HC_TLB_FLUSH_RANGE (1.4), HC_SET_REG (1.5), docs/hypercalls.md
+    expect(m.reg(5) >>> 0).toBe(0x00010006); // ABI 1.6: the several-guest calls (1.1), the shared page's dacr word (1.2), HC_RET_USER and the spsr/usr_sp/usr_lr words (1.3), HC_TLB_FLUSH_RANGE (1.4), HC_SET_REG (1.5), und_insn, the identification block and CPACR (1.6), docs/hypercalls.md
     let s = m.vmmStats();
     expect([s.hypercalls, s.hc_errors, s.hc_version]).toEqual([2, 1, 1]);
 
@@ -1524,13 +1524,13 @@ describe("VMM para mode: HC_SET_REG and HC_GET_REG of FPEXC and TPIDRURO (ABI 1.
     const s = m.vmmStats();
     expect([s.hc_set_reg, s.hc_get_reg, s.hc_errors, s.trap_vfp]).toEqual([3, 3, 2, 0]);
   });
-  it("other ids are EINVAL for HC_SET_REG (the registers with calls of their own are not writable here) and for HC_GET_REG past 12; from virtual User mode the call is UNDEFINED", () => {
+  it("other ids are EINVAL for HC_SET_REG (the registers with calls of their own are not writable here) and for HC_GET_REG past 13; from virtual User mode the call is UNDEFINED", () => {
     const m = machine("para");
     const sctlr = m.getCp15("SCTLR"), ttbr0 = m.getCp15("TTBR0");
-    for (const id of [0, 5, 8, 10, 13, 0xffffffff]) expect(call(m, HVC_SET, id, 0x1234)[0]).toBe(-2);
+    for (const id of [0, 5, 8, 10, 14, 0xffffffff]) expect(call(m, HVC_SET, id, 0x1234)[0]).toBe(-2);
     expect(m.getCp15("SCTLR")).toBe(sctlr);
     expect(m.getCp15("TTBR0")).toBe(ttbr0);
-    expect(call(m, HVC_GET, 13)).toEqual([0, -2]);
+    expect(call(m, HVC_GET, 14)).toEqual([0, -2]);
     expect(m.vmmStats().hc_errors).toBe(7);
     const u = machine("para");
     put(u, CODE, [0xe1a00004 /* mov r0, r4 */, 0xe140007c /* hvc #12 (HC_SHARED_PAGE) */, 0xe3a0000c /* mov r0, #12 */,
@@ -1542,6 +1542,113 @@ describe("VMM para mode: HC_SET_REG and HC_GET_REG of FPEXC and TPIDRURO (ABI 1.
     expect(u.pc >>> 0).toBe(VEC + 4);
     expect(u.getCp15("TPIDRURO") >>> 0).not.toBe(0x9999);
     expect([u.vmmStats().hc_set_reg, u.vmmStats().exc_undef]).toEqual([0, 1]);
+  });
+});
+
+describe("VMM para mode: CPACR through HC_SET_REG / HC_GET_REG (ABI 1.6)", () => {
+  const HVC_GET = 0xe1400173, HVC_SET = 0xe1400270; // hvc #19, hvc #32
+  it("id 13 writes the virtual CPACR as MCR CPACR does (cp10/cp11 only), the real CPACR gives User mode the access the guest gave its kernel, and reads it back", () => {
+    const m = machine("para");
+    put(m, CODE, [
+      HVC_SET,    // (r0 = 13, r1 = value)
+      0xe1a04000, // mov r4, r0
+      0xe3a0000d, // mov r0, #13
+      HVC_GET,
+      0xe1a05000, // mov r5, r0
+      0xe1a06001, // mov r6, r1
+      0xeafffffe,
+    ]);
+    m.setReg(0, 13); m.setReg(1, 0x00f0000f);   // cp10, cp11 full access; cp0/cp1 (none in vm7) dropped
+    m.pc = CODE; m.run({ maxInsns: 6 });
+    expect([m.reg(4) | 0, m.reg(5) >>> 0, m.reg(6) | 0]).toEqual([0, 0x00f00000, 0]);
+    expect(m.getCp15("CPACR") >>> 0).toBe(0x00f00000);
+    expect(m.realCp15("CPACR") >>> 0).toBe(0x00f00000); // the deprivileged kernel runs its VFP instructions
+    const s = m.vmmStats();
+    expect([s.hc_set_reg, s.hc_get_reg, s.hc_errors, s.trap_mcr, s.trap_mrc]).toEqual([1, 1, 0, 0, 0]);
+  });
+});
+
+describe("VMM para mode: the shared page's identification block (ABI 1.6)", () => {
+  it("holds, from registration, what a privileged MRC of CP15 c0 returns natively, and the Cortex-A8's FPSID, MVFR0/1 and L1 CCSIDRs", () => {
+    // natively: MRC p15, 0, r0, c0, cCRm, op2 for crm 0-2, op2 0-7, stored in a row at r1
+    const n = machine("native");
+    const mrcs: number[] = [];
+    for (let crm = 0; crm < 3; crm++) for (let op2 = 0; op2 < 8; op2++) mrcs.push((0xee100f10 | crm | (op2 << 5)) >>> 0, 0xe4810004 /* str r0, [r1], #4 */);
+    put(n, CODE, [...mrcs, 0xeafffffe]);
+    n.setReg(1, 0x80100000); n.pc = CODE; n.run({ maxInsns: 48 });
+    const native = Array.from({ length: 24 }, (_, k) => n.physRead32(0x80100000 + 4 * k) >>> 0);
+    expect(native[0]).toBe(0x413fc082);       // MIDR: Cortex-A8 r3p2, the DM3730's (Cortex-A8 TRM DDI 0344K, 3.2.4)
+
+    const m = machine("para");
+    const SH = 0x80006000;
+    put(m, CODE, [0xe1a00004 /* mov r0, r4 */, 0xe140007c /* hvc #12 (HC_SHARED_PAGE) */, 0xeafffffe]);
+    for (let k = 0; k < 64; k++) m.physWrite32(SH + 4 * k, 0xdeadbeef);
+    m.setReg(4, SH); m.pc = CODE; m.run({ maxInsns: 2 });
+    expect(Array.from({ length: 24 }, (_, k) => m.physRead32(SH + 64 + 4 * k) >>> 0)).toEqual(native);
+    // FPSID, MVFR0, MVFR1 (Cortex-A8 TRM 13.4: VFPv3 with 32 double registers, no traps, short vectors),
+    // CCSIDR of the 32 KiB L1 data and instruction caches (TRM 3.2.21: 4-way, 128 sets of 64 bytes)
+    expect([160, 164, 168, 172, 176].map((o) => m.physRead32(SH + o) >>> 0)).toEqual(
+      [0x410330c0, 0x11110222, 0x00000011, 0xe00fe01a, 0x200fe01a]);
+    expect([m.physRead32(SH + 40), m.physRead32(SH + 44)]).toEqual([0, 0]); // und_insn, und_size cleared
+    expect(m.physRead32(SH + 180) >>> 0).toBe(0xdeadbeef);                  // the VMM's words end there
+    expect(m.vmmStats().trap_mrc).toBe(0);
+  });
+});
+
+describe("VMM para mode: the instruction of an Undefined Instruction exception from User mode in the shared page (ABI 1.6)", () => {
+  // Linux's __und_usr loads it instead of LDRT/LDRHT (trapped: an unprivileged load of the kernel's)
+  const SH = 0x80006000, FRAME = 0x80200000, UCODE = CODE + 0x100;
+  function run(cpsr: number, ucode: number[]): Machine {
+    const m = machine("para");
+    put(m, CODE, [
+      0xe1a00004, // mov r0, r4
+      0xe140007c, // hvc #12 (HC_SHARED_PAGE)
+      0xe1a00005, // mov r0, r5   frame
+      0xe3a01000, // mov r1, #0
+      0xe3a02055, // mov r2, #0x55
+      0xe140017c, // hvc #28 (HC_RET_USER)
+      0xeafffffe,
+    ]);
+    const regs = Array.from({ length: 13 }, () => 0);
+    regs[4] = SH;
+    put(m, FRAME, [...regs, 0x80300000, 0, UCODE, cpsr, 0]);
+    put(m, UCODE, ucode);
+    // the Undefined Instruction vector: what para Linux's __und_usr loads
+    put(m, VEC + 4, [0xe5948028 /* ldr r8, [r4, #40] */, 0xe594902c /* ldr r9, [r4, #44] */, 0xeafffffe]);
+    m.setCp15({ VBAR: VEC, CPACR: 0 });           // no VFP access: a VFP instruction is UNDEFINED
+    m.setReg(4, SH); m.setReg(5, FRAME);
+    m.pc = CODE;
+    m.run({ maxInsns: 12 });
+    expect(m.pc >>> 0).toBe(VEC + 12);
+    expect(m.cpsr & 0x1f).toBe(0x1b);
+    const s = m.vmmStats();
+    expect([s.exc_undef, s.trap_ldst_user, s.traps - s.shadow_faults]).toEqual([1, 0, 1]);
+    return m;
+  }
+  it("an A32 VFP instruction (Linux's lazy VFP switch): the word, size 4", () => {
+    const m = run(0x10, [0xee300a81 /* vadd.f32 s0, s1, s2 */, 0xeafffffe]);
+    expect([m.reg(8) >>> 0, m.reg(9)]).toEqual([0xee300a81, 4]);
+    expect(m.reg(14) >>> 0).toBe(UCODE + 4);
+  });
+  it("a 32-bit Thumb VFP instruction: first halfword << 16 | second, size 4, as __und_usr builds it", () => {
+    const m = run(0x30, [0x0a81ee30 /* vadd.f32 s0, s1, s2 (T32: ee30 0a81) */, 0xe7fee7fe]);
+    expect([m.reg(8) >>> 0, m.reg(9)]).toEqual([0xee300a81, 4]);
+    expect(m.reg(14) >>> 0).toBe(UCODE + 2);      // Thumb: the exception's lr is the instruction + 2
+  });
+  it("a 32-bit Thumb UDF.W and a 16-bit Thumb UDF: the halfwords as fetched, sizes 4 and 2", () => {
+    let m = run(0x30, [0xa000f7f0 /* udf.w #0 (T32: f7f0 a000) */, 0xe7fee7fe]);
+    expect([m.reg(8) >>> 0, m.reg(9)]).toEqual([0xf7f0a000, 4]);
+    m = run(0x30, [0xe7fede00 /* udf #0 (T16 de00); b . */]);
+    expect([m.reg(8) >>> 0, m.reg(9)]).toEqual([0xde00, 2]);
+  });
+  it("an UNDEFINED instruction from a virtual privileged mode leaves the words alone (the kernel reads its own code)", () => {
+    const m = machine("para");
+    put(m, CODE, [0xe1a00004 /* mov r0, r4 */, 0xe140007c /* hvc #12 */, 0xe7f000f0 /* udf #0 */, 0xeafffffe]);
+    put(m, VEC + 4, [0xeafffffe]);
+    m.setCp15({ VBAR: VEC });
+    m.setReg(4, SH); m.pc = CODE; m.run({ maxInsns: 4 });
+    expect(m.pc >>> 0).toBe(VEC + 4);
+    expect([m.physRead32(SH + 40), m.physRead32(SH + 44)]).toEqual([0, 0]);
   });
 });
 

@@ -16,9 +16,11 @@ import { now32k } from "../bus/clock";
 import { V_SHARED, V_CPSR, V_KRET_ON, V_KRET_TP, V_KRET_DACR, V_RETFILL_VA, V_RETFILL_KIND, V_RETFILL_CTX } from "./layout";
 import {
   vpriv, vmode, vreg, setVreg, vGetCPSR, vGetBanked, vSetBanked, vSetMode, vGetSPSR, vExceptionReturn, inPartition,
-  clearParked, SH_PENDING, SH_MASK, SH_DACR, SH_BYTES, sharedAt, retried, clearRetried, retryInstruction,
+  clearParked, SH_PENDING, SH_MASK, SH_DACR, SH_BYTES, SH_ID, SH_FPSID, SH_MVFR0, SH_MVFR1, SH_CCSIDR_L1D, SH_CCSIDR_L1I, sharedAt, retried, clearRetried, retryInstruction,
 } from "./vcpu";
-import { vcp15Write } from "./vcp15";
+import { vcp15Write, vcp15Read, vcpUndef } from "./vcp15";
+import { FPSID_VALUE, MVFR0_VALUE, MVFR1_VALUE } from "../isa/vfp";
+import { ccsidr } from "../cpu/cp15";
 import { gwalk, gFsr, gW, shadowInvalPage, shadowInvalRange, shadowPrefault, gHost, gMachine } from "./shadow";
 import { guestCur, guestCount, evtBind, evtSend, evtTake, grantAdd, grantRevoke, grantHost } from "./guests";
 import { count, charge, S_HYPERCALLS, S_HC_ERRORS, S_HC_BASE, S_HC_HI_BASE, S_HC_HI_N, C_HYPERCALL, C_EMULATE } from "./stats";
@@ -71,8 +73,9 @@ export const HV_ENOSPC: i32 = -6;   // no free entry (grant table full)
 
 // 1.1: the several-guest calls (20-27); 1.2: the shared page's dacr word; 1.3: HC_RET_USER,
 // HC_ENTER_SVC, HC_RET_KERNEL (28-30) and the shared page's spsr, usr_sp, usr_lr words;
-// 1.4: HC_TLB_FLUSH_RANGE (31); 1.5: HC_SET_REG (32), HC_GET_REG's ids 11 (FPEXC) and 12 (TPIDRURO)
-export const VERSION: u32 = 0x00010005;
+// 1.4: HC_TLB_FLUSH_RANGE (31); 1.5: HC_SET_REG (32), HC_GET_REG's ids 11 (FPEXC) and 12 (TPIDRURO);
+// 1.6: the shared page's und_insn/und_size words and identification block, id 13 (CPACR)
+export const VERSION: u32 = 0x00010006;
 const FRAME_WORDS: u32 = 18;        // r0-r12, sp_usr, lr_usr, lr_svc, pc, cpsr (the kernel's frame)
 const PT_BATCH_MAX: u32 = 256;
 
@@ -128,6 +131,7 @@ function call(n: u32): void {
         memory.fill(gHost(a0), 0, SH_BYTES);
         store<u32>(gHost(a0) + SH_DACR, vreg(DACR));
         store<u32>(gHost(a0) + SH_MASK, (load<u32>(V_CPSR) & PSR_I) != 0 ? 1 : 0); // the current virtual I
+        idBlock(gHost(a0));
         clearParked();
         setRest(getRest() & ~PSR_I); // from now on interrupts reach the VMM, which parks them while masked
         breakSlice();
@@ -340,6 +344,25 @@ function consoleWrite(va: u32, len: u32): void {
   ret(<i32>len);
 }
 
+// ABI 1.6: the shared page's identification block (vcpu.ts SH_ID): what a privileged MRC of CP15 c0
+// (op1 0, crm 0-2: B4.1.105 MIDR, B4.1.41 CTR, B4.1.106 MPIDR, B4.1.89-99 ID_PFR/DFR/AFR/MMFR/ISAR)
+// and VMRS of FPSID, MVFR0, MVFR1 (B4.1.60, B4.1.101-102) return on the virtual CPU, and CCSIDR
+// (B4.1.19) for CSSELR 0 and 1 (L1 data and instruction cache); an encoding that is UNDEFINED there
+// reads as 0.
+function idBlock(h: u32): void {
+  for (let crm: u32 = 0; crm < 3; crm++) {
+    for (let op2: u32 = 0; op2 < 8; op2++) {
+      const v = vcp15Read(0, 0, crm, op2);
+      store<u32>(h + SH_ID + ((crm * 8 + op2) << 2), vcpUndef ? 0 : v);
+    }
+  }
+  store<u32>(h + SH_FPSID, FPSID_VALUE);
+  store<u32>(h + SH_MVFR0, MVFR0_VALUE);
+  store<u32>(h + SH_MVFR1, MVFR1_VALUE);
+  store<u32>(h + SH_CCSIDR_L1D, ccsidr(0));
+  store<u32>(h + SH_CCSIDR_L1I, ccsidr(1));
+}
+
 function getReg(id: u32): void {
   let v: u32;
   switch (id) {
@@ -358,6 +381,7 @@ function getReg(id: u32): void {
       if (!fpexcAccess()) { setR(0, 0); setR(1, <u32>HV_EPERM); count(S_HC_ERRORS); return; }
       v = load<u32>(STATE + FPEXC); break;
     case 12: v = vreg(TPIDRURO); break;
+    case 13: v = vreg(CPACR); break;
     default: setR(0, 0); setR(1, <u32>HV_EINVAL); count(S_HC_ERRORS); return;
   }
   setR(0, v); setR(1, 0);
@@ -375,6 +399,8 @@ function getReg(id: u32): void {
 //   11 FPEXC: as VMSR FPEXC, only EN (bit 30) is kept (vm7's VFP has no exceptional state);
 //             EPERM if the guest's CPACR does not give full access to cp10/cp11.
 //   12 TPIDRURO: the virtual register and the real one (PL0 reads it untrapped, trap.ts userTid).
+//   13 CPACR (ABI 1.6): as MCR CPACR (B4.1.40): only cp10 and cp11's fields are kept (vm7 has no
+//             other coprocessor), and the real CPACR follows (vcpu.ts realCpacr). Linux's vfp_enable.
 function setReg(id: u32, v: u32): i32 {
   switch (id) {
     case 11:
@@ -382,6 +408,7 @@ function setReg(id: u32, v: u32): i32 {
       store<u32>(STATE + FPEXC, v & (1 << 30));
       return 0;
     case 12: vcp15Write(13, 0, 0, 3, v); return 0;
+    case 13: vcp15Write(1, 0, 0, 2, v); return 0;
   }
   return HV_EINVAL;
 }

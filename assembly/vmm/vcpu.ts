@@ -61,7 +61,21 @@ export const SH_DACR: u32 = 24;    // ABI 1.2: the virtual DACR, kept by the VMM
 export const SH_SPSR: u32 = 28;    // the SPSR of the exception (the interrupted virtual CPSR)
 export const SH_USR_SP: u32 = 32;  // the User-mode sp and lr at the exception
 export const SH_USR_LR: u32 = 36;
-export const SH_BYTES: u32 = 40;   // the words the VMM initialises at registration
+// ABI 1.6: the instruction of the last Undefined Instruction exception reflected from virtual User
+// mode, read as that User mode would read it (Linux's __und_usr loads it instead of a trapped LDRT)
+export const SH_UND_INSN: u32 = 40; // A32 word, T16 halfword, or T32 first halfword << 16 | second
+export const SH_UND_SIZE: u32 = 44; // its size in bytes (4 A32/T32, 2 T16), 0: not readable as User
+// ABI 1.6: identification registers, written at registration and never changed (the guest loads them
+// instead of a trapped MRC/VMRS): CP15 c0 with op1 0, crm 0-2, op2 0-7 at SH_ID + (crm * 8 + op2) * 4
+// (MIDR, CTR, ..., MPIDR, ..., ID_PFR0, ..., ID_MMFR0-3, ID_ISAR0-5), then FPSID, MVFR0, MVFR1 and
+// the CCSIDR of the L1 data and instruction caches (CSSELR 0 and 1)
+export const SH_ID: u32 = 64;
+export const SH_FPSID: u32 = 160;
+export const SH_MVFR0: u32 = 164;
+export const SH_MVFR1: u32 = 168;
+export const SH_CCSIDR_L1D: u32 = 172;
+export const SH_CCSIDR_L1I: u32 = 176;
+export const SH_BYTES: u32 = 180;  // the words the VMM initialises at registration
 
 @inline export function vreg(off: u32): u32 { return load<u32>(vcp(off)); }
 @inline export function setVreg(off: u32, v: u32): void { store<u32>(vcp(off), v); }
@@ -336,6 +350,7 @@ export function vmmException(mode: u32, vector: u32, lr: u32, setA: bool, setF: 
       setNextPC(curPC); setFault(true); breakSlice(); // the pc stays on the instruction
       return;
     }
+    if (!vpriv) undefInsn();
     count(S_EXC_UNDEF); reflect(mode, vector, lr, setA, setF); return;
   }
   if (vector == VEC_DABT || vector == VEC_PABT) {
@@ -383,6 +398,35 @@ export function injectIrq(lr: u32): void {
   const p = sharedAt(SH_PENDING);
   if (p != 0) store<u32>(p, 0);
   reflect(MODE_IRQ, VEC_IRQ, lr, true, false);
+}
+
+// ABI 1.6: an Undefined Instruction exception from virtual User mode puts the instruction at curPC in
+// the shared page (SH_UND_INSN, SH_UND_SIZE), read through the guest's tables with User permissions,
+// as an LDRT/LDRHT of the guest kernel would read it (ARM ARM A8.8.92 LDRT, A8.8.83 LDRHT: "as if
+// the processor were running in User mode"). A 32-bit Thumb instruction (first halfword 0b11101,
+// 0b11110 or 0b11111 in bits 15:11, A6.1) is first << 16 | second, the form Linux's __und_usr builds.
+// An instruction the User mode cannot read (it was fetched, so it can, unless the guest changed its
+// tables since) gives size 0: Linux then retries it, as its LDRT fixup does.
+function undefInsn(): void {
+  const sh = sharedAt(SH_UND_INSN);
+  if (sh == 0) return;
+  let insn: u32 = 0, size: u32 = 0;
+  if ((getRest() & PSR_T) == 0) {
+    const pa = gwalk(curPC, 0, false);
+    if (gFsr == 0 && inPartition(pa) && inPartition(pa + 3)) { insn = load<u32>(gHost(pa)); size = 4; }
+  } else {
+    const pa1 = gwalk(curPC, 0, false);
+    if (gFsr == 0 && inPartition(pa1) && inPartition(pa1 + 1)) {
+      const hw1 = <u32>load<u16>(gHost(pa1));
+      if (hw1 < 0xe800) { insn = hw1; size = 2; }
+      else {
+        const pa2 = gwalk(curPC + 2, 0, false);
+        if (gFsr == 0 && inPartition(pa2) && inPartition(pa2 + 1)) { insn = (hw1 << 16) | <u32>load<u16>(gHost(pa2)); size = 4; }
+      }
+    }
+  }
+  store<u32>(sh, insn);
+  store<u32>(sh + (SH_UND_SIZE - SH_UND_INSN), size);
 }
 
 // MCR/MRC with coprocessor 15 at the guest's `pc` (A32 A1/A2, T32 T1/T2: coproc 1111, bit 4 set).
