@@ -446,6 +446,34 @@ describe("the JIT's code cache and counters", () => {
 });
 
 describe("engine names", () => {
+  it("vitest.config.ts runs the ISA, exception, MMU and VMM suites a second time under the interpreter", async () => {
+    const cfg = (await import("../vitest.config.js")) as { default: { test: { projects: { test: { name: string; include?: string[]; env?: Record<string, string> } }[] } }; INTERP_SUITES: string[] };
+    const interp = cfg.default.test.projects.find((p) => p.test.name === "interp")!;
+    expect(interp.test.env).toEqual({ VM7_ENGINE: "interp" });
+    expect(interp.test.include).toEqual(cfg.INTERP_SUITES);
+    for (const f of ["isa-a32", "isa-thumb", "exceptions", "mmu", "vmm"]) expect(cfg.INTERP_SUITES).toContain(`test/${f}.test.ts`);
+    for (const f of cfg.INTERP_SUITES) expect(existsSync(join(ROOT, f)), f).toBe(true);
+  });
+  it("the default engine is the JIT; $VM7_ENGINE and the engine option choose another", async () => {
+    const saved = process.env.VM7_ENGINE;
+    try {
+      delete process.env.VM7_ENGINE;
+      expect((await Machine.create({ ramMiB: 16 })).engine).toBe("jit");
+      expect((await Machine.create({ ramMiB: 16 })).jitStats()).toBeDefined();
+      expect((await Machine.create({ ramMiB: 16, engine: "interp" })).engine).toBe("interp");
+      process.env.VM7_ENGINE = "interp";
+      expect((await Machine.create({ ramMiB: 16 })).engine).toBe("interp");
+      expect((await Machine.create({ ramMiB: 16, engine: "jit" })).engine).toBe("jit");
+    } finally {
+      if (saved === undefined) delete process.env.VM7_ENGINE; else process.env.VM7_ENGINE = saved;
+    }
+    // The CLI without --engine: the JIT's counters under --stats.
+    const env = { ...process.env };
+    delete env.VM7_ENGINE;
+    const r = await vm7(["run", "--stats", "hello"], { env, timeoutMs: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^vm7: jit stats \(engine jit\):$/m);
+  }, 60_000);
   it("Machine.create refuses an unknown engine, threshold or cache size in one line", async () => {
     await expect(Machine.create({ engine: "turbo" as Engine })).rejects.toThrow(/^engine 'turbo': must be one of interp, jit$/);
     await expect(Machine.create({ engine: "jit", jit: { threshold: 0 } })).rejects.toThrow(/^jit threshold 0: must be a whole number/);

@@ -60,6 +60,9 @@ describe("A32 instructions match QEMU (cortex-a8)", () => {
   it("fixture has the expected coverage", () => {
     expect(fx.cases.length).toBeGreaterThan(500);
   });
+  it("runs on the engine of its vitest project (the default one, and VM7_ENGINE=interp in the interp project)", () => {
+    expect(m.engine).toBe(process.env.VM7_ENGINE || "jit");
+  });
   for (const [group, cs] of groups) {
     describe(group, () => {
       cs.forEach((c, k) => {

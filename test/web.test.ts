@@ -62,6 +62,7 @@ describe.skipIf(unavailable !== "")("vm7 in the browser (headless Chromium)", ()
     const { page, errors } = await open("?boot=hello");
     expect(await stoppedLine(page)).toBe("guest exited with status 0 after 2904 instructions");
     expect(await transcript(page)).toContain("Hello from vm7! An ARMv7-A Cortex-A8");
+    expect(await page.inputValue("#engine")).toBe("jit"); // the Machine API's default when the address names none
     expect(await page.isHidden("#error")).toBe(true);
     expect(errors).toEqual([]);
     await page.close();

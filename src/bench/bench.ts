@@ -81,7 +81,7 @@ checksum (exit status 3 otherwise). --rounds sets the workloads' length (default
 93 M instructions; the JIT's time includes translating and compiling). With --engine, only that engine runs. A full run (no --quick, no
 names) prints this section after the table too.
 
-Engines: --engine interp|jit (default interp, or $VM7_ENGINE) runs the suites under that engine. The
+Engines: --engine interp|jit (default jit, or $VM7_ENGINE) runs the suites under that engine. The
 guest's figures (value, guest insns) are identical under both: the virtual clock counts instructions,
 and the JIT retires the same ones; only host s and guest MIPS change.
 
@@ -342,7 +342,7 @@ async function suites(names: string[], o: BenchOpts): Promise<number> {
   const results = runs.flatMap((r) => r.results);
   const clockNote = o.clock === "virtual" ? `virtual clock, ${o.cpuHz.toExponential().replace("e+", "e")} instructions per guest second` : "wall clock (host time)";
   const kernels = [...new Set(modes.map(kernelLabel))].join(" and ");
-  process.stdout.write(`vm7 bench: ${quick ? "quick" : "full"} suites of ${kernels} in ${modes.join(", ")} mode (engine ${o.engine ?? (process.env.VM7_ENGINE || "interp")}); values measured by the guest (32 kHz counter, ${clockNote}); ` +
+  process.stdout.write(`vm7 bench: ${quick ? "quick" : "full"} suites of ${kernels} in ${modes.join(", ")} mode (engine ${o.engine ?? (process.env.VM7_ENGINE || "jit")}); values measured by the guest (32 kHz counter, ${clockNote}); ` +
     `guest insns and host s per benchmark include its setup\n\n`);
   process.stdout.write(resultsTable(results, BENCHMARK_NAMES, modes, runs));
   let overhead: OverheadSample | undefined;

@@ -33,7 +33,7 @@ export const BENCHMARK_NAMES: readonly string[] = BENCHMARKS.map((b) => b.name);
 
 export interface MachineSettings {
   clock: "virtual" | "wall"; cpuHz: number; ramMiB: number;
-  /** Execution engine (default: Machine's, interp or $VM7_ENGINE). The guest's figures do not depend on it. */
+  /** Execution engine (default: Machine's, jit or $VM7_ENGINE). The guest's figures do not depend on it. */
   engine?: "interp" | "jit";
 }
 

@@ -13,7 +13,7 @@ export { VM_MODES, type VmMode, ENGINES, type Engine } from "../machine/machine.
 /** --engine for every subcommand that creates machines (run, linux, bench): one text, one check. */
 export function engineOption(): Option {
   return new Option("--engine <engine>", "execution engine: 'interp' interprets every instruction; 'jit' compiles hot " +
-    "blocks to WebAssembly (the same instructions retire with the same results, faster: docs/jit.md). Default interp, " +
+    "blocks to WebAssembly (the same instructions retire with the same results, faster: docs/jit.md). Default jit, " +
     "or $VM7_ENGINE ($VM7_JIT_THRESHOLD: block entries before a block is compiled)").choices(ENGINES as unknown as string[]);
 }
 

@@ -91,7 +91,7 @@ export function linuxCommand(program: Command, setStatus: (s: number) => void): 
     .option("--no-reboot", "when the guest resets the board (reboot), end the run with status 0 instead of booting again")
     .option("--verbose", "with --exec: also show the kernel's console output (on stderr)", false)
     .option("--stats", "print boot-to-shell time and instruction counts on stderr (with --mode full, also the VMM counters; " +
-      "with --engine jit, the JIT's)", false)
+      "under the JIT, the default engine, the JIT's)", false)
     .option("--trace", "print every executed instruction on stderr (very slow)", false)
     .option("--guests <n>", "boot n Linux guests (2 to 8) on one VMM, in full mode (the default with --guests; --mode para boots " +
       "vm7's para kernel in each): RAM is split " +

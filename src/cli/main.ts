@@ -104,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       "VMM (trap-and-emulate, shadow page tables); para: a paravirtual guest calls the VMM by hypercalls (docs/vmm.md)")
       .choices(VM_MODES as unknown as string[]).default("native"))
     .addOption(engineOption())
-    .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) and, with --engine jit, the JIT's " +
+    .option("--stats", "print the VMM counters (traps, hypercalls, shadow fills...) and, under the JIT (the default engine), the JIT's " +
       "(blocks compiled, entries, compile time...) on stderr at exit", false)
     .option("--vmm-cost <list>", "VMM cost model, cycles per event: e.g. trap=120,emulate=40,fill=250,hypercall=100," +
       "world_switch=40,virq=80,reflect=60,flush=800,ptwrite=200,guest_switch=1000,asid_rollover=300,prefill=5", parseVmmCost);

@@ -52,8 +52,9 @@ export interface MachineOptions {
   guests?: number;
   /** With `guests`: each guest's own mode ("full" or "para"), a mix allowed; `mode` is then the first's. */
   guestModes?: VmMode[];
-  /** Execution engine: "interp" (default), the interpreter, or "jit", which compiles hot blocks to
-   *  WebAssembly (docs/jit.md). Both retire the same instructions with the same results. */
+  /** Execution engine: "jit" (default, or $VM7_ENGINE), which interprets code until it is hot and then
+   *  compiles it to WebAssembly (docs/jit.md), or "interp", the interpreter alone (the reference). Both
+   *  retire the same instructions with the same results. */
   engine?: Engine;
   /** JIT tuning (engine "jit"): block entries before compiling, code cache size. */
   jit?: JitOptions;
@@ -205,7 +206,7 @@ export class Machine {
     this.guestRamBytes = this.x.guestRamBytes() >>> 0;
     // VM7_ENGINE / VM7_JIT_THRESHOLD / VM7_JIT_BACKGROUND set the defaults (a whole test suite under either engine).
     const envEngine = hostEnv("VM7_ENGINE") || undefined;
-    this.engine = opts.engine ?? (envEngine as Engine | undefined) ?? "interp";
+    this.engine = opts.engine ?? (envEngine as Engine | undefined) ?? "jit";
     if (!ENGINES.includes(this.engine)) {
       throw new Error(`engine '${String(this.engine)}'${opts.engine === undefined ? " (from $VM7_ENGINE)" : ""}: must be one of ${ENGINES.join(", ")}`);
     }

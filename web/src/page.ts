@@ -221,7 +221,8 @@ function onRunMessage(msg: FromWorker): void {
     case "ready":
       available = msg.modes; engines = msg.engines;
       $<HTMLSelectElement>("engine").replaceChildren(...engines.map((e) => new Option(e, e)));
-      if (params.get("engine")) $<HTMLSelectElement>("engine").value = params.get("engine")!;
+      // The Machine API's default (the JIT) unless the address names one.
+      $<HTMLSelectElement>("engine").value = params.get("engine") ?? (engines.includes("jit") ? "jit" : "interp");
       void refreshModes().then(() => { setStatus("ready"); autostart(); });
       break;
     case "console": consoleOut(msg.bytes); break;

@@ -52,7 +52,7 @@ function createMachine(c: MachineChoice, cmdline: string, onConsole: (b: Uint8Ar
   if (why) throw new Error(`${c.mode} mode: this build cannot run it (${why})`);
   return createMachineIn(c.mode, {
     ramMiB: c.ramMiB, clock: c.clock, cpuHz: c.cpuHz, cmdline, onConsole,
-    ...(c.engine && c.engine !== "interp" ? { engine: c.engine } as MachineOptions : {}),
+    ...(c.engine ? { engine: c.engine } as MachineOptions : {}),
   });
 }
 
