@@ -103,7 +103,8 @@ export class Jit {
     core.hooks.compile = (slot, pc, thumb) => this.compile(slot >>> 0, pc >>> 0, thumb);
     core.hooks.release = (fn) => this.release(fn);
     core.hooks.compileQueue = () => this.compileQueue();
-    (core.x as unknown as { engineSet(e: number, t: number): void }).engineSet(1, opts.threshold ?? 16384);
+    // (0: the core's default, assembly/cpu/jit.ts JIT_THRESHOLD_DEFAULT)
+    (core.x as unknown as { engineSet(e: number, t: number): void }).engineSet(1, opts.threshold ?? 0);
   }
 
   /** Translate the block at pc of decode slot `slot` and queue it: 1, or 0 when the translator
